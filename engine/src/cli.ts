@@ -1,0 +1,237 @@
+// `slablens` command line over the engine API: list, check, replay, demo.
+// Exit codes: 0 pass, 1 property violated, 2 usage or input error, 3 incomplete.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { check, CheckResult } from './check';
+import { ExploreOptions, STRATEGIES, Strategy } from './explore';
+import { listScenarios, makeScenario, scenarioIds, UnknownScenario } from './scenarios';
+import { buildTrace, decodeToken, readTrace, Trace, TraceError } from './trace';
+
+export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
+
+export class UsageError extends Error {}
+
+const USAGE = `usage:
+  slablens list [--json]
+  slablens check <scenario> [--cpus N] [--strategy ${STRATEGIES.join('|')}] [--seed S] [--runs N]
+                 [--preemptions K] [--max-states N] [--json] [--trace-out FILE]
+  slablens replay <trace.json> [--json]
+  slablens replay --token <token> [--json]
+  slablens demo [--cpus N] [--trace-dir DIR]`;
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+function int(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return Number(v);
+}
+
+/** Write a file whole or not at all: a temporary file renamed over the target. */
+export function writeAtomic(file: string, text: string): void {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function exitFor(verdict: string): number {
+  return verdict === 'pass' ? EXIT.pass : verdict === 'fail' ? EXIT.fail : EXIT.incomplete;
+}
+
+/** The --json shape of a check (versioned). */
+export function resultJson(r: CheckResult, seed?: number) {
+  return {
+    version: 1,
+    scenario: r.scenario,
+    verdict: r.verdict,
+    property: r.property ?? null,
+    message: r.message ?? null,
+    reason: r.reason ?? null,
+    strategy: r.strategy,
+    seed: seed ?? null,
+    ncpus: r.ncpus,
+    config: r.config,
+    states: r.states,
+    transitions: r.transitions,
+    pruned: r.pruned,
+    executions: r.executions,
+    outcomes: r.outcomes,
+    failing: r.failing,
+    elapsedMs: r.elapsedMs,
+    schedule: r.schedule,
+    token: r.trace?.token ?? null,
+    violationStep: r.violationStep ?? null,
+    trace: r.trace?.steps ?? [],
+  };
+}
+
+function summary(r: { verdict: string; property?: string; message?: string; states: number; transitions: number; executions: number; outcomes: number; elapsedMs: number; strategy: string }, scenario: string): string {
+  const head = `${scenario}: ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`;
+  const stats = `${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings, ${r.outcomes} distinct outcomes, ${r.elapsedMs} ms`;
+  return [head, r.message ? `  ${r.message}` : '', `  ${stats}`].filter(Boolean).join('\n');
+}
+
+function printTrace(io: Io, t: Trace): void {
+  for (const s of t.steps) {
+    const mark = s.violation ? '  <-- ' + s.violation.property : '';
+    io.out(`  ${String(s.step).padStart(3)}${s.sub ? '.' + s.sub : '  '} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${mark}`);
+    for (const w of s.warnings) io.out(`        WARNING: ${w}`);
+  }
+}
+
+function cmdCheck(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      cpus: { type: 'string' },
+      strategy: { type: 'string' },
+      seed: { type: 'string' },
+      runs: { type: 'string' },
+      preemptions: { type: 'string' },
+      'max-states': { type: 'string' },
+      json: { type: 'boolean' },
+      'trace-out': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
+  const strategy = (values.strategy ?? 'dpor') as Strategy;
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  const seed = int('seed', values.seed, 0);
+  const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2) });
+  const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1) };
+  const r = check(sc, o);
+  if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
+  if (values.json) io.out(JSON.stringify(resultJson(r, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
+  else {
+    io.out(summary(r, sc.id));
+    if (r.verdict === 'fail' && r.trace) {
+      io.out(`  shortest counterexample found (${r.schedule.length} steps):`);
+      printTrace(io, r.trace);
+      if (r.trace.token) io.out(`  replay: slablens replay --token ${r.trace.token}`);
+    }
+    if (values['trace-out'] && r.trace) io.out(`  trace written to ${values['trace-out']}`);
+  }
+  return exitFor(r.verdict);
+}
+
+function cmdReplay(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { token: { type: 'string' }, json: { type: 'boolean' } } });
+  let t: Trace;
+  if (values.token !== undefined) {
+    if (positionals.length) throw new UsageError('replay takes a trace file or --token, not both');
+    const { scenario, schedule } = decodeToken(values.token);
+    t = buildTrace(scenario, schedule, 'pass');
+  } else {
+    if (positionals.length !== 1) throw new UsageError('replay takes one trace file (or --token <token>)');
+    let text: string;
+    try {
+      text = fs.readFileSync(positionals[0], 'utf8');
+    } catch (e) {
+      throw new TraceError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new TraceError(`${positionals[0]} is not valid JSON (a corrupt or truncated trace file)`);
+    }
+    const saved = readTrace(data);
+    t = buildTrace(saved.scenario, saved.schedule, 'pass');
+  }
+  const verdict = t.property ? 'fail' : 'pass';
+  t.verdict = verdict;
+  if (values.json) {
+    io.out(JSON.stringify({ version: 1, scenario: t.scenario.id, verdict, property: t.property ?? null, message: t.message ?? null, steps: t.schedule.length, token: t.token, trace: t.steps }, null, 1));
+  } else {
+    io.out(`${t.scenario.id}: replayed ${t.schedule.length} steps: ${verdict.toUpperCase()}${t.property ? ` (${t.property})` : ''}`);
+    if (t.message) io.out(`  ${t.message}`);
+    printTrace(io, t);
+  }
+  return exitFor(verdict);
+}
+
+function cmdList(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const l = listScenarios();
+  if (values.json) io.out(JSON.stringify(l, null, 1));
+  else for (const s of l) io.out(`${s.id.padEnd(32)} ${s.fact}  expect ${s.expect.padEnd(4)}  ${s.title}`);
+  return 0;
+}
+
+function cmdDemo(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { cpus: { type: 'string' }, 'trace-dir': { type: 'string' } } });
+  const cpus = int('cpus', values.cpus, 2) ?? 2;
+  const dir = values['trace-dir'] ?? path.join('.slablens', 'traces');
+  io.out(`slablens demo: facts F1–F5 of "[PATCH RFC v2 01/20] mm/slab: add rcu_barrier() to kvfree_rcu_barrier_on_cache()", ${cpus} CPUs, dpor`);
+  io.out('');
+  io.out(`${'scenario'.padEnd(32)} ${'fact'.padEnd(4)} ${'verdict'.padEnd(8)} ${'expected'.padEnd(8)} ${'property'.padEnd(18)} ${'states'.padStart(8)} ${'ms'.padStart(6)}`);
+  let worst = 0;
+  let f1: string | null = null;
+  for (const s of listScenarios()) {
+    const r = check(makeScenario(s.id, { cpus }), { strategy: 'dpor' });
+    const ok = r.verdict === s.expect;
+    if (!ok) worst = 1;
+    io.out(`${s.id.padEnd(32)} ${s.fact.padEnd(4)} ${r.verdict.padEnd(8)} ${s.expect.padEnd(8)} ${(r.property ?? '-').padEnd(18)} ${String(r.states).padStart(8)} ${String(r.elapsedMs).padStart(6)}${ok ? '' : '  MISMATCH'}`);
+    if (s.id === 'f1-kasan-nofix' && r.trace) {
+      f1 = path.join(dir, 'f1-kasan-nofix.json');
+      writeAtomic(f1, JSON.stringify(r.trace, null, 1) + '\n');
+    }
+  }
+  io.out('');
+  if (f1) io.out(`F1 counterexample trace written to ${f1}\n  replay it: node dist/cli.js replay ${f1}`);
+  return worst;
+}
+
+export function main(argv: string[], io: Io = stdio): number {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'list':
+        return cmdList(rest, io);
+      case 'check':
+        return cmdCheck(rest, io);
+      case 'replay':
+        return cmdReplay(rest, io);
+      case 'demo':
+        return cmdDemo(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return cmd === undefined ? EXIT.usage : 0;
+      default:
+        throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`slablens: ${err.message}\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario) {
+      io.err(`slablens: ${err.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+export { scenarioIds };
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

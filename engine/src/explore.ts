@@ -1,0 +1,406 @@
+// Explorers over the one execution model (Machine). Exhaustive: dpor (Flanagan–Godefroid
+// dynamic partial-order reduction with sleep sets), naive (every interleaving), bounded
+// (every interleaving with at most k preemptions). Sampling: random and pct (Burckhardt et al.,
+// ASPLOS'10) with a seed. Replay re-executes a schedule. A verdict is never a silent pass:
+// hitting a limit or a cancel gives "incomplete" with the reason.
+
+import { Machine } from './machine';
+import { dependent, Footprint, orderedAfter } from './model';
+import { State, stateKey } from './state';
+
+export type Strategy = 'dpor' | 'naive' | 'bounded' | 'random' | 'pct';
+export const STRATEGIES: Strategy[] = ['dpor', 'naive', 'bounded', 'random', 'pct'];
+
+export interface ExploreOptions {
+  strategy: Strategy;
+  /** stop (incomplete) after visiting this many states */
+  maxStates?: number;
+  seed?: number;
+  /** executions for random / pct */
+  runs?: number;
+  /** PCT bug depth d */
+  pctDepth?: number;
+  /** preemption bound for `bounded` */
+  preemptions?: number;
+  /** polled every few hundred states; true stops the exploration (incomplete: cancelled) */
+  shouldStop?: () => boolean;
+  onProgress?: (p: Progress) => void;
+  /** for tests: keep the key of every visited state (or only terminal ones) */
+  collect?: 'all' | 'terminal';
+}
+
+export interface Progress {
+  states: number;
+  transitions: number;
+  executions: number;
+  elapsedMs: number;
+}
+
+export interface ExploreResult {
+  verdict: 'pass' | 'fail' | 'incomplete';
+  property?: string;
+  message?: string;
+  /** why the exploration is incomplete */
+  reason?: string;
+  strategy: Strategy;
+  states: number;
+  transitions: number;
+  /** branches skipped: by sleep sets (dpor), the preemption bound (bounded), or as already-seen states (naive) */
+  pruned: number;
+  /** complete executions (interleavings) run to the end */
+  executions: number;
+  /** distinct final states */
+  outcomes: number;
+  /** executions that violated a property */
+  failing: number;
+  elapsedMs: number;
+  /** the failing schedule (task per step), shortest found; else the first execution's */
+  schedule: string[];
+  /** index of the step that violated the property, in `schedule` */
+  violationStep?: number;
+  collected?: Set<string>;
+}
+
+class Stop extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Deterministic PRNG (mulberry32) so --seed reproduces a sampling run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Run {
+  states = 0;
+  transitions = 0;
+  pruned = 0;
+  executions = 0;
+  failing = 0;
+  outcomes = new Set<string>();
+  best: { schedule: string[]; step: number; property: string; message: string } | null = null;
+  first: string[] | null = null;
+  collected?: Set<string>;
+  readonly t0 = Date.now();
+  private lastProgress = 0;
+
+  constructor(
+    readonly m: Machine,
+    readonly o: ExploreOptions,
+  ) {
+    if (o.collect) this.collected = new Set();
+  }
+
+  visit(s: State): void {
+    this.states++;
+    if (this.o.collect === 'all') this.collected!.add(stateKey(s));
+    if ((this.states & 255) === 0) {
+      if (this.o.shouldStop?.()) throw new Stop('cancelled');
+      const now = Date.now();
+      if (this.o.onProgress && now - this.lastProgress > 200) {
+        this.lastProgress = now;
+        this.o.onProgress({ states: this.states, transitions: this.transitions, executions: this.executions, elapsedMs: now - this.t0 });
+      }
+    }
+    if (this.states > (this.o.maxStates ?? 1_000_000)) throw new Stop(`limit reached after ${this.states - 1} states (--max-states)`);
+  }
+
+  /** A terminal state: no task can move. */
+  terminal(s: State, schedule: string[]): void {
+    this.m.finalCheck(s);
+    this.executions++;
+    const key = stateKey(s);
+    this.outcomes.add(key);
+    if (this.o.collect === 'terminal') this.collected!.add(key);
+    if (!this.first) this.first = schedule.slice();
+    const v = s.violation;
+    if (!v) return;
+    this.failing++;
+    const b = this.best;
+    if (!b || v.step < b.step || (v.step === b.step && schedule.length < b.schedule.length)) {
+      this.best = { schedule: schedule.slice(), step: v.step, property: v.property, message: v.message };
+    }
+  }
+
+  result(stopped?: string): ExploreResult {
+    const base = {
+      strategy: this.o.strategy,
+      states: this.states,
+      transitions: this.transitions,
+      pruned: this.pruned,
+      executions: this.executions,
+      outcomes: this.outcomes.size,
+      failing: this.failing,
+      elapsedMs: Date.now() - this.t0,
+      collected: this.collected,
+    };
+    if (this.best) {
+      return { ...base, verdict: 'fail', property: this.best.property, message: this.best.message, schedule: this.best.schedule, violationStep: this.best.step };
+    }
+    if (stopped) return { ...base, verdict: 'incomplete', reason: stopped, message: `incomplete: ${stopped}; no violation in what was explored`, schedule: this.first ?? [] };
+    return { ...base, verdict: 'pass', schedule: this.first ?? [] };
+  }
+}
+
+export function explore(m: Machine, o: ExploreOptions): ExploreResult {
+  const run = new Run(m, o);
+  try {
+    switch (o.strategy) {
+      case 'dpor':
+        dpor(run);
+        break;
+      case 'naive':
+        naive(run);
+        break;
+      case 'bounded':
+        bounded(run, o.preemptions ?? 2);
+        break;
+      case 'random':
+      case 'pct':
+        sample(run);
+        break;
+      default:
+        throw new Error(`unknown strategy ${o.strategy as string}`);
+    }
+  } catch (e) {
+    if (e instanceof Stop) return run.result(e.reason);
+    throw e;
+  }
+  return run.result();
+}
+
+/** 53-bit string hash (cyrb53): state sets of millions of states without keeping the keys. */
+export function hash53(str: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < str.length; i++) {
+    const ch = str.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * The baseline without reduction: every reachable state, once (a visited set, no partial-order
+ * reduction). Exact, so tests compare dpor's final states with it.
+ */
+function naive(run: Run): void {
+  const m = run.m;
+  const seen = new Set<number>();
+  const schedule: string[] = [];
+  const go = (s: State) => {
+    const h = hash53(stateKey(s));
+    if (seen.has(h)) {
+      run.pruned++;
+      return;
+    }
+    seen.add(h);
+    run.visit(s);
+    const en = m.enabled(s);
+    if (!en.length) return run.terminal(s, schedule);
+    for (const p of en) {
+      const next = m.step(s, p).state;
+      run.transitions++;
+      schedule.push(p);
+      go(next);
+      schedule.pop();
+    }
+  };
+  go(m.initial());
+}
+
+/** Every interleaving with at most `bound` preemptions (switching away from a task that could go on). */
+function bounded(run: Run, bound: number): void {
+  const m = run.m;
+  const schedule: string[] = [];
+  const go = (s: State, prev: string | null, preempts: number) => {
+    run.visit(s);
+    const en = m.enabled(s);
+    if (!en.length) return run.terminal(s, schedule);
+    const prevGoesOn = prev !== null && en.includes(prev);
+    for (const p of en) {
+      const cost = prevGoesOn && p !== prev ? 1 : 0;
+      if (preempts + cost > bound) {
+        run.pruned++;
+        continue;
+      }
+      const next = m.step(s, p).state;
+      run.transitions++;
+      schedule.push(p);
+      go(next, p, preempts + cost);
+      schedule.pop();
+    }
+  };
+  go(m.initial(), null, 0);
+}
+
+type Clock = Map<string, number>;
+
+const join = (a: Clock, b: Clock) => {
+  for (const [k, v] of b) if ((a.get(k) ?? 0) < v) a.set(k, v);
+};
+
+interface Executed {
+  task: string;
+  fp: Footprint;
+  clock: Clock;
+}
+
+interface Node {
+  state: State;
+  enabled: string[];
+  backtrack: Set<string>;
+  done: Set<string>;
+  sleep: Map<string, Footprint>;
+  /** per task: the clock of its last step (or of the step that created it) */
+  clocks: Map<string, Clock>;
+}
+
+/**
+ * Stateless DPOR: explore one interleaving; wherever a step races with a later step of another
+ * task (dependent, not ordered by happens-before), schedule the reversal at the earlier point.
+ * Sleep sets skip interleavings that only swap independent steps.
+ */
+function dpor(run: Run): void {
+  const m = run.m;
+  const exec: Executed[] = [];
+  const nodes: Node[] = [];
+  const schedule: string[] = [];
+
+  const mkNode = (state: State, sleep: Map<string, Footprint>, clocks: Map<string, Clock>): Node => ({
+    state,
+    enabled: m.enabled(state),
+    backtrack: new Set(),
+    done: new Set(),
+    sleep,
+    clocks,
+  });
+
+  const addRaces = (node: Node) => {
+    for (const t of node.state.tasks) {
+      if (t.done) continue;
+      const fp = m.footprint(node.state, t);
+      if (!fp) continue;
+      const cp = node.clocks.get(t.id);
+      for (let i = exec.length - 1; i >= 0; i--) {
+        const e = exec[i];
+        if (e.task === t.id || !dependent(e.fp, fp)) continue;
+        if (cp && (e.clock.get(e.task) ?? 0) <= (cp.get(e.task) ?? 0)) continue; // e happens-before t
+        const pre = nodes[i];
+        if (pre.enabled.includes(t.id)) pre.backtrack.add(t.id);
+        else {
+          // t cannot run at i: excluded by a section on its CPU (softirq, irqs off) or not yet
+          // runnable. Reverse the race where t last could run, before that section began; if it
+          // never could, fall back to trying everything runnable at i (Flanagan–Godefroid).
+          let j = i - 1;
+          while (j >= 0 && !nodes[j].enabled.includes(t.id)) j--;
+          if (!process.env.NOREDIRECT && j >= 0 && nodes[j].state.tasks.some((x) => x.id === t.id)) nodes[j].backtrack.add(t.id);
+          else for (const q of pre.enabled) pre.backtrack.add(q);
+        }
+        break;
+      }
+    }
+  };
+
+  const go = (depth: number) => {
+    const node = nodes[depth];
+    run.visit(node.state);
+    addRaces(node);
+    if (!node.enabled.length) return run.terminal(node.state, schedule);
+    const awake = node.enabled.find((p) => !node.sleep.has(p));
+    if (awake === undefined) {
+      run.pruned++;
+      return;
+    }
+    node.backtrack.add(awake);
+    for (;;) {
+      let p: string | undefined;
+      for (const q of node.backtrack) {
+        if (node.done.has(q)) continue;
+        if (node.sleep.has(q)) {
+          node.done.add(q);
+          run.pruned++;
+          continue;
+        }
+        p = q;
+        break;
+      }
+      if (p === undefined) return;
+      node.done.add(p);
+      const fp = m.footprint(node.state, m.task(node.state, p))!;
+      const next = m.step(node.state, p).state;
+      run.transitions++;
+
+      const clock: Clock = new Map(node.clocks.get(p) ?? []);
+      for (const e of exec) if (orderedAfter(e.fp, fp)) join(clock, e.clock);
+      clock.set(p, exec.length + 1);
+      const clocks = new Map(node.clocks);
+      clocks.set(p, clock);
+      for (const t of next.tasks) if (!clocks.has(t.id) && !node.state.tasks.some((x) => x.id === t.id)) clocks.set(t.id, clock);
+
+      const sleep = new Map<string, Footprint>();
+      for (const [q, fq] of node.sleep) if (!dependent(fq, fp)) sleep.set(q, fq);
+
+      exec.push({ task: p, fp, clock });
+      schedule.push(p);
+      nodes.push(mkNode(next, sleep, clocks));
+      go(depth + 1);
+      nodes.pop();
+      schedule.pop();
+      exec.pop();
+      node.sleep.set(p, fp);
+    }
+  };
+
+  nodes.push(mkNode(m.initial(), new Map(), new Map()));
+  go(0);
+}
+
+/** Random walks and PCT: `runs` executions from a seeded generator. */
+function sample(run: Run): void {
+  const m = run.m;
+  const o = run.o;
+  const random = rng(o.seed ?? 1);
+  const runs = o.runs ?? 1000;
+  const depth = Math.max(1, o.pctDepth ?? 3);
+  let longest = 50;
+  for (let r = 0; r < runs; r++) {
+    let s = m.initial();
+    run.visit(s);
+    const schedule: string[] = [];
+    // PCT: random distinct priorities (higher runs first), d-1 change points over the expected length.
+    const prio = new Map<string, number>();
+    const give = (id: string) => prio.set(id, depth + random() * 1e6);
+    for (const t of s.tasks) give(t.id);
+    const changes = Array.from({ length: depth - 1 }, () => 1 + Math.floor(random() * longest));
+    for (;;) {
+      const en = m.enabled(s);
+      if (!en.length) break;
+      let p: string;
+      if (o.strategy === 'random') p = en[Math.floor(random() * en.length)];
+      else {
+        for (const t of s.tasks) if (!prio.has(t.id)) give(t.id);
+        p = en.reduce((a, b) => (prio.get(b)! > prio.get(a)! ? b : a));
+        const ci = changes.indexOf(schedule.length + 1);
+        if (ci >= 0) prio.set(p, ci + 1 - depth); // drop below every initial priority
+      }
+      s = m.step(s, p).state;
+      run.transitions++;
+      schedule.push(p);
+      run.visit(s);
+    }
+    longest = Math.max(longest, schedule.length);
+    run.terminal(s, schedule);
+  }
+}

@@ -1,0 +1,19 @@
+// slablens engine: the public API. Pure TypeScript, no vscode, no I/O.
+
+export * from './ir';
+export type { Footprint, LeafModel, PredModel, Phase, Switches } from './model';
+export { Registry } from './model';
+export { Machine, ModelError } from './machine';
+export type { StepInfo } from './machine';
+export type { Scenario, SetupOp, ThreadSpec } from './scenario';
+export { defaultRegistry } from './models';
+export { builtinPrograms, ORCHESTRATION } from './programs';
+export { listScenarios, makeScenario, scenarioIds, UnknownScenario, MIN_CPUS } from './scenarios';
+export type { ScenarioOptions } from './scenarios';
+export { explore, STRATEGIES, rng } from './explore';
+export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explore';
+export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
+export type { Trace, TraceStep } from './trace';
+export { stateKey, flatView } from './state';
+export { check } from './check';
+export type { CheckResult } from './check';

@@ -1,0 +1,369 @@
+// The execution model: which tasks may take a step in a state, what that step touches, and the
+// state after it. Every explorer (dpor, naive, bounded, random, pct, replay) drives this one API.
+
+import { Pred, ProgramSet, Stmt } from './ir';
+import { Env, Footprint, PeekCtx, Registry, StepCtx } from './model';
+import { applySetup, Scenario } from './scenario';
+import { cloneState, diffViews, flatView, Frame, State, Task, Value } from './state';
+
+export class ModelError extends Error {}
+
+export interface StepInfo {
+  task: string;
+  cpu: number;
+  ctx: Task['ctx'];
+  /** the kernel function this step is in */
+  fn: string;
+  /** orchestration functions on the task's stack, outermost first, then the leaf */
+  stack: string[];
+  /** the call statement the leaf was reached from */
+  anchor?: Stmt['anchor'];
+  event: string;
+  warnings: string[];
+  violation?: { property: string; message: string };
+  changes?: { key: string; from: string | null; to: string | null }[];
+}
+
+type LeafFrame = Extract<Frame, { k: 'leaf' }>;
+
+export class Machine {
+  readonly env: Env;
+  constructor(
+    readonly scenario: Scenario,
+    readonly programs: ProgramSet,
+    readonly registry: Registry,
+  ) {
+    this.env = { config: scenario.config, switches: scenario.switches };
+  }
+
+  initial(): State {
+    const s = applySetup(this.scenario);
+    for (const t of this.scenario.threads) {
+      s.tasks.push({ id: t.id, cpu: t.cpu, ctx: 'process', frames: [{ k: 'body', fn: t.id, body: t.program, pc: 0, locals: {} }], done: false });
+    }
+    for (let c = 0; c < s.ncpus; c++) {
+      s.tasks.push({ id: `rcu_core/${c}`, cpu: c, ctx: 'softirq', frames: [], done: false, service: true });
+    }
+    for (const t of s.tasks) this.settle(s, t);
+    return s;
+  }
+
+  task(s: State, id: string): Task {
+    const t = s.tasks.find((x) => x.id === id);
+    if (!t) throw new ModelError(`no task ${id}`);
+    return t;
+  }
+
+  private top(t: Task): LeafFrame | null {
+    const f = t.frames[t.frames.length - 1];
+    return f && f.k === 'leaf' ? f : null;
+  }
+
+  private phase(f: LeafFrame) {
+    const m = this.registry.leaf(f.fn);
+    if (!m) throw new ModelError(`not modelled: ${f.fn}`);
+    return m.phases[f.phase];
+  }
+
+  private gated(s: State, t: Task): boolean {
+    const cpu = s.cpus[t.cpu];
+    if (cpu.irqOwner !== null && cpu.irqOwner !== t.id) return true;
+    if (t.ctx !== 'softirq' && cpu.preemptOwner !== null && cpu.preemptOwner !== t.id) return true;
+    return false;
+  }
+
+  /** Whether task `t` can take its next step in `s`. */
+  isEnabled(s: State, t: Task): boolean {
+    if (t.done) return false;
+    const f = this.top(t);
+    if (!f) return false;
+    if (this.gated(s, t)) return false;
+    const p = this.phase(f);
+    return p.enabled ? p.enabled({ s, task: t, frame: f, env: this.env }) : true;
+  }
+
+  enabled(s: State): string[] {
+    const out: string[] = [];
+    for (const t of s.tasks) if (this.isEnabled(s, t)) out.push(t.id);
+    return out.sort();
+  }
+
+  /** A softirq invocation runs to completion as one step: nothing else on its CPU runs inside it. */
+  private composite(t: Task): boolean {
+    const f = this.top(t);
+    return !!t.service && !!f && f.fn === 'rcu_do_batch' && f.phase === 0;
+  }
+
+  private ownFootprint(s: State, t: Task): Footprint | null {
+    if (t.done) return null;
+    const f = this.top(t);
+    if (!f) return null;
+    const fp = this.phase(f).footprint({ s, task: t, frame: f, env: this.env });
+    // An irq-disabled section on this CPU (local_lock_irqsave) disables the step: entering one
+    // does not commute with it, so every step reads its CPU's exclusion state.
+    return { r: [...fp.r, `cpu:${t.cpu}`], w: fp.w, wait: fp.wait };
+  }
+
+  /**
+   * Footprint of the task's next step (also for a blocked task: what it waits to do). For a
+   * softirq invocation it is the union over the whole callback, found by a dry run.
+   */
+  footprint(s: State, t: Task): Footprint | null {
+    const own = this.ownFootprint(s, t);
+    if (!own || !this.composite(t) || !this.isEnabled(s, t)) return own;
+    const r = new Set(own.r);
+    const w = new Set(own.w);
+    const wait = new Set(own.wait ?? []);
+    const dry = cloneState(s);
+    const dt = this.task(dry, t.id);
+    do {
+      const fp = this.ownFootprint(dry, dt)!;
+      fp.r.forEach((k) => r.add(k));
+      fp.w.forEach((k) => w.add(k));
+      fp.wait?.forEach((k) => wait.add(k));
+      this.stepOnce(dry, dt, false);
+    } while (!this.composite(dt));
+    return { r: [...r], w: [...w], wait: [...wait] };
+  }
+
+  /** Execute one step of task `id`; returns the new state (the old one is untouched). */
+  step(prev: State, id: string, record = false): { state: State; info: StepInfo; infos: StepInfo[] } {
+    const s = cloneState(prev);
+    const t = this.task(s, id);
+    if (!this.isEnabled(s, t)) throw new ModelError(`task ${id} cannot step now`);
+    const infos: StepInfo[] = [];
+    do infos.push(this.stepOnce(s, t, record));
+    while (t.service && !this.composite(t));
+    s.steps++;
+    return { state: s, info: infos[0], infos };
+  }
+
+  /** One phase of the task's top leaf, on a state the caller owns. */
+  private stepOnce(s: State, t: Task, record: boolean): StepInfo {
+    const f = this.top(t);
+    if (!f || !this.isEnabled(s, t)) throw new ModelError(`task ${t.id} cannot step now (inside ${f?.fn ?? 'nothing'})`);
+    const m = this.registry.leaf(f.fn)!;
+    const phase = m.phases[f.phase];
+    const events: string[] = [];
+    const warningsBefore = s.warnings.length;
+    const violationBefore = s.violation;
+    const stack = t.frames.filter((x) => x.k === 'body' && x.locals).map((x) => x.fn);
+    const info: StepInfo = { task: t.id, cpu: t.cpu, ctx: t.ctx, fn: phase.name ?? f.fn, stack: [...stack, f.fn], anchor: f.anchor, event: '', warnings: [] };
+    const pending: { fn: string; args: Record<string, Value> }[] = [];
+    const ctx: StepCtx = {
+      s,
+      task: t,
+      frame: f,
+      env: this.env,
+      emit: (text) => events.push(text),
+      violate: (property, message) => {
+        if (!s.violation) s.violation = { property, message, step: s.steps, task: t.id };
+      },
+      warn: (message) => s.warnings.push(message),
+      call: (fn, args) => pending.push({ fn, args }),
+      spawn: (task) => {
+        s.tasks.push(task);
+        this.settle(s, task);
+      },
+      ret: (v) => (f.data.__ret = v),
+    };
+    const before = record ? flatView(s) : null;
+    const r = phase.run(ctx);
+    if (r === 'done') f.phase = m.phases.length;
+    else if (r !== 'again') f.phase++;
+    // Calls made by the phase run after it, in order: push in reverse.
+    for (let i = pending.length - 1; i >= 0; i--) this.pushCall(s, t, pending[i].fn, pending[i].args, f.anchor);
+    this.settle(s, t);
+    info.event = events.join('; ') || info.fn;
+    info.warnings = s.warnings.slice(warningsBefore);
+    if (s.violation && s.violation !== violationBefore) info.violation = { property: s.violation.property, message: s.violation.message };
+    if (before) info.changes = diffViews(before, flatView(s));
+    return info;
+  }
+
+  private pushCall(s: State, t: Task, fn: string, args: Record<string, Value>, anchor?: Stmt['anchor'], assign?: string): void {
+    const prog = this.programs[fn];
+    if (prog) {
+      t.frames.push({ k: 'body', fn, body: prog, pc: 0, locals: { ...args }, assign });
+      return;
+    }
+    if (!this.registry.leaf(fn)) throw new ModelError(`not modelled: ${fn}`);
+    t.frames.push({ k: 'leaf', fn, phase: 0, args, data: {}, anchor, assign });
+  }
+
+  private lookup(t: Task, name: string): Value {
+    for (let i = t.frames.length - 1; i >= 0; i--) {
+      const f = t.frames[i];
+      if (f.k === 'loop' && f.stmt.var === name) return f.i - 1;
+      if (f.k === 'body' && f.locals) {
+        if (name in f.locals) return f.locals[name];
+        break;
+      }
+    }
+    if (name === 's') return 0;
+    if (/^-?\d+$/.test(name)) return Number(name);
+    throw new ModelError(`unknown variable ${name} in ${t.id}`);
+  }
+
+  evalPred(s: State, t: Task, p: Pred): boolean {
+    switch (p.kind) {
+      case 'const': return p.value;
+      case 'config': return !!this.scenario.config[p.name];
+      case 'cache': {
+        const v = (s.cache as unknown as Record<string, unknown>)[p.field];
+        if (v === undefined) throw new ModelError(`unknown cache field s->${p.field}`);
+        return !!v;
+      }
+      case 'flag': return s.cache.flags.includes(p.name);
+      case 'call': {
+        const m = this.registry.pred(p.fn);
+        if (!m) throw new ModelError(`not modelled: predicate ${p.fn}()`);
+        return m.eval(s, this.env);
+      }
+      case 'local': return !!this.lookup(t, p.name);
+      case 'not': return !this.evalPred(s, t, p.arg);
+      case 'and': return p.args.every((a) => this.evalPred(s, t, a));
+      case 'or': return p.args.some((a) => this.evalPred(s, t, a));
+    }
+  }
+
+  /** Return from the innermost function frame with value v. */
+  private unwind(t: Task, v: Value): void {
+    while (t.frames.length) {
+      const f = t.frames.pop()!;
+      if (f.k === 'body' && f.locals) {
+        this.deliver(t, f.assign, v);
+        return;
+      }
+    }
+  }
+
+  private deliver(t: Task, assign: string | undefined, v: Value): void {
+    if (!assign) return;
+    for (let i = t.frames.length - 1; i >= 0; i--) {
+      const f = t.frames[i];
+      if (f.k === 'body' && f.locals) {
+        f.locals[assign] = v;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Run the task's control flow (guards over constants and locals, loops, calls, returns) up to
+   * its next atomic step. Control flow touches no shared state, so it is not a step of its own.
+   */
+  settle(s: State, t: Task): void {
+    for (;;) {
+      if (t.done) return;
+      const f = t.frames[t.frames.length - 1];
+      if (!f) {
+        if (t.service) {
+          t.frames.push({ k: 'leaf', fn: 'rcu_do_batch', phase: 0, args: {}, data: {} });
+          return;
+        }
+        t.done = true;
+        return;
+      }
+      if (f.k === 'leaf') {
+        const m = this.registry.leaf(f.fn)!;
+        if (f.phase < m.phases.length) return;
+        t.frames.pop();
+        this.deliver(t, f.assign, f.data.__ret ?? null);
+        continue;
+      }
+      if (f.k === 'loop') {
+        const n = f.stmt.over === 'cpu' ? s.ncpus : s.nnodes;
+        if (f.i >= n) {
+          t.frames.pop();
+          continue;
+        }
+        f.i++;
+        t.frames.push({ k: 'body', fn: f.fn, body: f.stmt.body, pc: 0 });
+        continue;
+      }
+      if (f.pc >= f.body.length) {
+        t.frames.pop();
+        if (f.locals) this.deliver(t, f.assign, 0);
+        continue;
+      }
+      const st = f.body[f.pc++];
+      switch (st.op) {
+        case 'call': {
+          // Leaves name their parameters; the IR passes C argument expressions by position.
+          const params = this.registry.leaf(st.fn)?.params;
+          const args: Record<string, Value> = {};
+          (st.args ?? []).forEach((a, i) => (args[params?.[i] ?? a] = this.lookup(t, a)));
+          this.pushCall(s, t, st.fn, args, st.anchor, st.assign);
+          break;
+        }
+        case 'if': {
+          const branch = this.evalPred(s, t, st.cond) ? st.then : st.else;
+          if (branch && branch.length) t.frames.push({ k: 'body', fn: f.fn, body: branch, pc: 0 });
+          break;
+        }
+        case 'for_each':
+          t.frames.push({ k: 'loop', fn: f.fn, stmt: st, i: 0 });
+          break;
+        case 'queue_work_on':
+          t.frames.push({ k: 'leaf', fn: 'queue_work_on', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work, fn: st.fn }, data: {}, anchor: st.anchor });
+          break;
+        case 'flush_work':
+          t.frames.push({ k: 'leaf', fn: 'flush_work', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work }, data: {}, anchor: st.anchor });
+          break;
+        case 'return':
+          this.unwind(t, st.value ? (this.evalPred(s, t, st.value) ? 1 : 0) : 0);
+          break;
+        case 'warn':
+          if (this.evalPred(s, t, st.cond)) s.warnings.push(st.message.replace(/%s/g, s.cache.name));
+          break;
+        case 'dec': {
+          const c = s.cache as unknown as Record<string, number>;
+          c[st.field]--;
+          break;
+        }
+      }
+    }
+  }
+
+  /** Tasks that are neither done nor idle services: if nothing is enabled, they are stuck. */
+  stuck(s: State): string[] {
+    return s.tasks
+      .filter((t) => !t.done && !(t.service && this.top(t)?.fn === 'rcu_do_batch' && this.top(t)!.phase === 0))
+      .map((t) => t.id);
+  }
+
+  /** Properties checked when no task can move: deadlock, lost free, leak. Mutates `s.violation`. */
+  finalCheck(s: State): void {
+    if (s.violation) return;
+    const stuck = this.stuck(s);
+    if (stuck.length) {
+      s.violation = { property: 'deadlock', message: `no task can run; blocked: ${stuck.join(', ')}`, step: s.steps, task: stuck[0] };
+      return;
+    }
+    // Dropped by flush_slab, or pushed on a c->freelist whose c->slab is no longer its slab.
+    const lost = s.objects.filter((o) => {
+      if (o.where === 'lost') return true;
+      const m = /^cpu_freelist:(\d+)$/.exec(o.where);
+      return m !== null && s.cpuSlab[Number(m[1])].slab !== o.slab;
+    });
+    if (lost.length) {
+      const o = lost[0];
+      const sl = s.slabs[o.slab];
+      s.violation = {
+        property: 'lost free',
+        message: `lost free: o${o.id} was freed but dropped from a cpu freelist; slab#${sl.id} inuse=${sl.inuse} never returns to 0`,
+        step: s.steps,
+        task: '',
+      };
+      return;
+    }
+    if (this.scenario.checkLeak) {
+      const leaked = s.objects.filter((o) => o.where !== 'slab' && o.where !== 'allocated');
+      if (leaked.length) {
+        s.violation = { property: 'leak', message: `leak: ${leaked.map((o) => `o${o.id} in ${o.where}`).join(', ')} at the end`, step: s.steps, task: '' };
+      }
+    }
+  }
+}
+

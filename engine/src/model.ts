@@ -1,0 +1,110 @@
+// What a leaf model is: a C function modelled as a sequence of atomic phases, each declaring its
+// footprint (the state it reads and writes) so the explorer can tell independent steps apart.
+
+import type { Frame, State, Task, Value } from './state';
+
+/** Keys of the state a step reads / writes. `wait` keys only gate enabledness (monotone waits). */
+export interface Footprint {
+  r: string[];
+  w: string[];
+  wait?: string[];
+}
+
+export interface Switches {
+  /** flush_slab() runs under local_lock_irqsave() (pre-series allocator) */
+  flush_slab_irqsave: boolean;
+  /** the free fastpath's cmpxchg also compares c->tid */
+  free_tid_check: boolean;
+}
+
+export interface Env {
+  config: Record<string, boolean>;
+  switches: Switches;
+}
+
+/** What a phase sees when asked whether it may run and what it touches. */
+export interface PeekCtx {
+  s: State;
+  task: Task;
+  frame: Extract<Frame, { k: 'leaf' }>;
+  env: Env;
+}
+
+/** What a phase may do when it runs. */
+export interface StepCtx extends PeekCtx {
+  /** One line for the trace, in kernel words. */
+  emit(text: string): void;
+  violate(property: string, message: string): void;
+  warn(message: string): void;
+  /** Call another modelled function after this phase (a program or a leaf). */
+  call(fn: string, args: Record<string, Value>): void;
+  /** Start a new task (a queued work item runs in its own kworker task). */
+  spawn(task: Task): void;
+  /** The leaf's return value, for `err = f(s)`. */
+  ret(v: Value): void;
+}
+
+export interface Phase {
+  /** The kernel function this phase stands for, when not the leaf itself (e.g. slab_free_hook). */
+  name?: string;
+  enabled?(c: PeekCtx): boolean;
+  footprint(c: PeekCtx): Footprint;
+  /** 'again' repeats this phase (a loop over objects); 'done' skips the remaining phases. */
+  run(c: StepCtx): void | 'again' | 'done';
+}
+
+export interface LeafModel {
+  name: string;
+  /** "modelled as ..." for hovers and the README */
+  summary: string;
+  /** What the model assumes of the C body; the server warns of drift when the body disagrees. */
+  assumes: { calls: string[]; locks?: string[] };
+  /** parameter names, bound by position from the IR's call arguments */
+  params?: string[];
+  phases: Phase[];
+}
+
+/** Predicate functions that guards may call (cache_has_sheaves(s)). Constant over a run. */
+export interface PredModel {
+  name: string;
+  summary: string;
+  eval(s: State, env: Env): boolean;
+}
+
+export class Registry {
+  private leaves = new Map<string, LeafModel>();
+  private preds = new Map<string, PredModel>();
+  addLeaf(m: LeafModel): this {
+    this.leaves.set(m.name, m);
+    return this;
+  }
+  addPred(p: PredModel): this {
+    this.preds.set(p.name, p);
+    return this;
+  }
+  leaf(name: string): LeafModel | undefined {
+    return this.leaves.get(name);
+  }
+  pred(name: string): PredModel | undefined {
+    return this.preds.get(name);
+  }
+  leafNames(): string[] {
+    return [...this.leaves.keys()];
+  }
+  predNames(): string[] {
+    return [...this.preds.keys()];
+  }
+}
+
+export const dependent = (a: Footprint, b: Footprint): boolean => {
+  for (const k of a.w) if (b.w.includes(k) || b.r.includes(k)) return true;
+  for (const k of b.w) if (a.r.includes(k)) return true;
+  return false;
+};
+
+/** Dependence for happens-before: also counts the keys a wait was blocked on. */
+export const orderedAfter = (earlier: Footprint, later: Footprint): boolean => {
+  if (dependent(earlier, later)) return true;
+  if (later.wait) for (const k of later.wait) if (earlier.w.includes(k)) return true;
+  return false;
+};

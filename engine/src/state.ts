@@ -1,0 +1,240 @@
+// The simulated allocator state. Plain data: cloned per explored node, hashed for state sets,
+// rendered into traces. Names follow the kernel (pcs, barn, kmem_cache_cpu, quarantine).
+
+import type { Stmt } from './ir';
+
+export type Context = 'process' | 'kworker' | 'softirq';
+
+/** Where an object is. `slab` means free on its slab's freelist. */
+export type Where =
+  | 'allocated'
+  | 'slab'
+  | `main:${number}`
+  | `spare:${number}`
+  | `rcu_free:${number}`
+  | `rcu_cb:${number}`
+  | `quarantine:${number}`
+  | `cpu_freelist:${number}`
+  | `barn`
+  | 'lost';
+
+export interface SlabObject {
+  id: number;
+  slab: number;
+  where: Where;
+}
+
+export interface Slab {
+  id: number;
+  node: number;
+  objects: number;
+  /** Objects not on the slab's freelist (allocated, in sheaves, quarantined, on a cpu freelist). */
+  inuse: number;
+  freelist: number[];
+  /** Owned by a CPU as its cpu slab (pre-series allocator). */
+  frozen: boolean;
+  discarded: boolean;
+}
+
+export interface Sheaf {
+  id: number;
+  objects: number[];
+}
+
+/** struct slub_percpu_sheaves, by sheaf id */
+export interface PercpuSheaves {
+  main: number | null;
+  spare: number | null;
+  rcu_free: number | null;
+}
+
+/** struct kmem_cache_cpu of the pre-series allocator */
+export interface KmemCacheCpu {
+  slab: number | null;
+  freelist: number[];
+  tid: number;
+}
+
+export interface RcuCallback {
+  id: number;
+  cpu: number;
+  fn: string;
+  sheaf: number;
+  /** Readers (task@epoch) that were inside rcu_read_lock() at call_rcu time. */
+  readers: string[];
+}
+
+export interface CpuState {
+  /** Task holding irqs disabled (local_lock_irqsave), or the softirq running on this CPU. */
+  irqOwner: string | null;
+  /** Task holding preemption disabled (local_lock). */
+  preemptOwner: string | null;
+}
+
+export interface WorkItem {
+  key: string;
+  cpu: number;
+  fn: string;
+  task: string;
+  pending: boolean;
+}
+
+export type Value = number | boolean | string | null | number[];
+
+export type Frame =
+  /** A statement list. `fnFrame` frames hold the function's locals. */
+  | { k: 'body'; fn: string; body: Stmt[]; pc: number; locals?: Record<string, Value>; assign?: string; assignTo?: number }
+  /** for_each_online_cpu / for_each_kmem_cache_node: iteration i of the loop statement */
+  | { k: 'loop'; fn: string; stmt: Extract<Stmt, { op: 'for_each' }>; i: number }
+  /** A leaf model at a phase; `data` is the model's own scratch (snapshots taken in earlier phases). */
+  | { k: 'leaf'; fn: string; phase: number; args: Record<string, Value>; data: Record<string, Value>; anchor?: Stmt['anchor']; assign?: string };
+
+export interface Task {
+  id: string;
+  cpu: number;
+  ctx: Context;
+  frames: Frame[];
+  done: boolean;
+  /** Persistent service tasks (softirq rcu_core) are idle, not stuck, when they have nothing to do. */
+  service?: boolean;
+}
+
+export interface Violation {
+  property: string;
+  message: string;
+  step: number;
+  task: string;
+}
+
+export interface State {
+  cache: { name: string; cpu_sheaves: boolean; sheaf_capacity: number; refcount: number; flags: string[] };
+  ncpus: number;
+  nnodes: number;
+  cpus: CpuState[];
+  slabs: Slab[];
+  objects: SlabObject[];
+  sheaves: Sheaf[];
+  pcs: PercpuSheaves[];
+  barn: { full: number[]; empty: number[] };
+  cpuSlab: KmemCacheCpu[];
+  rcu: {
+    cbs: RcuCallback[];
+    nextCb: number;
+    /** per CPU: callbacks ever queued / completed (queues run in order), for rcu_barrier() */
+    queued: number[];
+    completed: number[];
+    readers: Record<string, { depth: number; epoch: number }>;
+  };
+  quarantine: number[][];
+  works: WorkItem[];
+  tasks: Task[];
+  warnings: string[];
+  violation: Violation | null;
+  steps: number;
+}
+
+const cloneFrame = (f: Frame): Frame => {
+  if (f.k === 'body') return f.locals ? { ...f, locals: { ...f.locals } } : { ...f };
+  if (f.k === 'loop') return { ...f };
+  const data: Record<string, Value> = {};
+  for (const key in f.data) {
+    const v = f.data[key];
+    data[key] = Array.isArray(v) ? v.slice() : v;
+  }
+  return { ...f, data };
+};
+
+/** Structure-aware deep copy (programs are shared, never copied). */
+export function cloneState(s: State): State {
+  return {
+    cache: { ...s.cache },
+    ncpus: s.ncpus,
+    nnodes: s.nnodes,
+    cpus: s.cpus.map((c) => ({ ...c })),
+    slabs: s.slabs.map((x) => ({ ...x, freelist: x.freelist.slice() })),
+    objects: s.objects.map((o) => ({ ...o })),
+    sheaves: s.sheaves.map((x) => ({ id: x.id, objects: x.objects.slice() })),
+    pcs: s.pcs.map((p) => ({ ...p })),
+    barn: { full: s.barn.full.slice(), empty: s.barn.empty.slice() },
+    cpuSlab: s.cpuSlab.map((c) => ({ ...c, freelist: c.freelist.slice() })),
+    rcu: {
+      cbs: s.rcu.cbs.map((c) => ({ ...c })),
+      nextCb: s.rcu.nextCb,
+      queued: s.rcu.queued.slice(),
+      completed: s.rcu.completed.slice(),
+      readers: Object.fromEntries(Object.entries(s.rcu.readers).map(([k, v]) => [k, { ...v }])),
+    },
+    quarantine: s.quarantine.map((q) => q.slice()),
+    works: s.works.map((w) => ({ ...w })),
+    tasks: s.tasks.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
+    warnings: s.warnings.slice(),
+    violation: s.violation,
+    steps: s.steps,
+  };
+}
+
+/** A canonical key for state sets (steps and warnings text excluded: same allocator + control state). */
+export function stateKey(s: State): string {
+  const tasks = s.tasks.map((t) => [
+    t.id,
+    t.done,
+    t.frames.map((f) =>
+      f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i] : ['f', f.fn, f.phase, f.data],
+    ),
+  ]);
+  return JSON.stringify([
+    s.cache.refcount,
+    s.cpus,
+    s.slabs,
+    s.objects.map((o) => o.where),
+    s.sheaves,
+    s.pcs,
+    s.barn,
+    s.cpuSlab,
+    s.rcu,
+    s.quarantine,
+    s.works,
+    tasks,
+    s.violation ? s.violation.property : null,
+  ]);
+}
+
+/** Flat view of the allocator (not control) state, for "what changed in this step". */
+export function flatView(s: State): Record<string, string> {
+  const v: Record<string, string> = {};
+  const sheaf = (id: number | null) => (id === null ? 'NULL' : `sheaf#${id}[${s.sheaves[id].objects.map((o) => 'o' + o).join(',')}]`);
+  s.pcs.forEach((p, c) => {
+    if (!s.cache.cpu_sheaves) return;
+    v[`cpu${c}.pcs.main`] = sheaf(p.main);
+    v[`cpu${c}.pcs.spare`] = sheaf(p.spare);
+    v[`cpu${c}.pcs.rcu_free`] = sheaf(p.rcu_free);
+  });
+  s.cpuSlab.forEach((k, c) => {
+    if (k.slab === null && k.freelist.length === 0 && k.tid === c) return;
+    v[`cpu${c}.kmem_cache_cpu`] = `slab=${k.slab === null ? 'NULL' : 'slab#' + k.slab} freelist=[${k.freelist.map((o) => 'o' + o).join(',')}] tid=${k.tid}`;
+  });
+  s.cpus.forEach((c, i) => {
+    if (c.irqOwner) v[`cpu${i}.irqs_off`] = c.irqOwner;
+    if (c.preemptOwner) v[`cpu${i}.preempt_off`] = c.preemptOwner;
+  });
+  s.slabs.forEach((sl) => {
+    v[`slab#${sl.id}`] = sl.discarded
+      ? 'discarded'
+      : `inuse=${sl.inuse}/${sl.objects}${sl.frozen ? ' frozen' : ''} freelist=[${sl.freelist.map((o) => 'o' + o).join(',')}]`;
+  });
+  s.objects.forEach((o) => (v[`o${o.id}`] = o.where));
+  s.quarantine.forEach((q, c) => {
+    if (q.length) v[`kasan.quarantine.cpu${c}`] = `[${q.map((o) => 'o' + o).join(',')}]`;
+  });
+  s.rcu.cbs.forEach((cb) => (v[`rcu.cb#${cb.id}`] = `${cb.fn}(sheaf#${cb.sheaf}) on cpu${cb.cpu}`));
+  if (s.barn.full.length || s.barn.empty.length) v['barn'] = `full=${s.barn.full.length} empty=${s.barn.empty.length}`;
+  s.works.forEach((w) => (v[`work.${w.key}`] = w.pending ? `pending ${w.fn}` : `idle ${w.fn}`));
+  return v;
+}
+
+export function diffViews(a: Record<string, string>, b: Record<string, string>): { key: string; from: string | null; to: string | null }[] {
+  const out: { key: string; from: string | null; to: string | null }[] = [];
+  for (const k of Object.keys(b)) if (a[k] !== b[k]) out.push({ key: k, from: a[k] ?? null, to: b[k] });
+  for (const k of Object.keys(a)) if (!(k in b)) out.push({ key: k, from: a[k], to: null });
+  return out;
+}

@@ -1,0 +1,159 @@
+// Engine tests: the facts F1–F5, DPOR against the exact naive search, sampling, replay.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  buildTrace, builtinPrograms, check, decodeToken, explore, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, stateKey,
+} from '../src';
+import type { ProgramSet, Scenario } from '../src';
+
+describe('facts F1–F5 (dpor)', () => {
+  for (const s of listScenarios()) {
+    for (const cpus of [2, 3]) {
+      it(`${s.id} --cpus ${cpus} → ${s.expect}`, () => {
+        const r = check(makeScenario(s.id, { cpus }), { strategy: 'dpor' });
+        assert.equal(r.verdict, s.expect, r.message);
+        if (s.expectProperty) assert.equal(r.property, s.expectProperty);
+      });
+    }
+  }
+
+  it('F1: call_rcu before kasan_cache_shutdown, the callback after it, WARN at the end', () => {
+    const r = check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' });
+    assert.equal(r.verdict, 'fail');
+    assert.match(r.message!, /^Objects remaining in test_cache on __kmem_cache_shutdown\(\)$/);
+    const steps = r.trace!.steps;
+    const at = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+    const callRcu = at((s) => s.function === 'call_rcu');
+    const kasan = at((s) => s.function === 'kasan_cache_shutdown');
+    const cb = at((s) => s.event.includes('invokes rcu_free_sheaf_nobarn'));
+    assert.ok(callRcu >= 0 && kasan > callRcu && cb > kasan, `order: call_rcu ${callRcu}, kasan ${kasan}, callback ${cb}`);
+    assert.ok(steps.some((s) => s.warnings.some((w) => /Slab cache still has objects/.test(w))));
+    assert.ok(steps.some((s) => /KASAN quarantine/.test(s.event)));
+  });
+
+  it('F1: other interleavings pass (not every execution fails)', () => {
+    const r = check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' });
+    assert.ok(r.failing > 0 && r.failing < r.executions, `${r.failing} of ${r.executions} failing`);
+  });
+
+  it('F2: more than one interleaving explored, all pass', () => {
+    const r = check(makeScenario('f2-kasan-fix', { cpus: 3 }), { strategy: 'dpor' });
+    assert.equal(r.verdict, 'pass');
+    assert.ok(r.executions > 1);
+  });
+
+  it('editing the program flips the verdict: patch 01 minus its rcu_barrier() fails again', () => {
+    const p = builtinPrograms({ patch01: true });
+    const body = p.kvfree_rcu_barrier_on_cache;
+    const edited: ProgramSet = {
+      ...p,
+      kvfree_rcu_barrier_on_cache: body.map((s) => (s.op === 'if' ? { ...s, then: s.then.filter((t) => !(t.op === 'call' && t.fn === 'rcu_barrier')) } : s)),
+    };
+    assert.equal(check(makeScenario('f2-kasan-fix', { programs: p }), { strategy: 'dpor' }).verdict, 'pass');
+    assert.equal(check(makeScenario('f2-kasan-fix', { programs: edited }), { strategy: 'dpor' }).verdict, 'fail');
+  });
+});
+
+const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive') => explore(machineFor(sc), { strategy, collect: 'terminal' }).collected!;
+
+describe('dpor is sound against the exact search', () => {
+  for (const id of scenarioIds()) {
+    it(`${id}: dpor reaches exactly naive's final states`, () => {
+      const sc = makeScenario(id);
+      const a = terminalSet(sc, 'dpor');
+      const b = terminalSet(sc, 'naive');
+      assert.deepEqual([...a].sort(), [...b].sort());
+    });
+  }
+
+  it('dpor visits fewer states than naive on F2 at 3 CPUs', () => {
+    const sc = makeScenario('f2-kasan-fix', { cpus: 3 });
+    const a = explore(machineFor(sc), { strategy: 'dpor' });
+    const b = explore(machineFor(sc), { strategy: 'naive' });
+    assert.ok(a.states < b.states, `dpor ${a.states} vs naive ${b.states}`);
+  });
+});
+
+describe('random schedules stay inside what the exhaustive explorers saw', () => {
+  const ids = ['f1-kasan-nofix', 'f5-cpu-slab-flush-unprotected'];
+  const seen = new Map(ids.map((id) => {
+    const sc = makeScenario(id);
+    return [id, { sc, all: explore(machineFor(sc), { strategy: 'naive', collect: 'all' }).collected!, finals: terminalSet(sc, 'dpor') }];
+  }));
+
+  it('every state of a random run was visited by naive; its final state by dpor', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ids), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (id, seed) => {
+        const { sc, all, finals } = seen.get(id)!;
+        const m = machineFor(sc);
+        const pick = rng(seed);
+        let s = m.initial();
+        assert.ok(all.has(stateKey(s)));
+        for (let en = m.enabled(s); en.length; en = m.enabled(s)) {
+          s = m.step(s, en[Math.floor(pick() * en.length)]).state;
+          assert.ok(all.has(stateKey(s)), 'a state naive never visited');
+        }
+        m.finalCheck(s);
+        assert.ok(finals.has(stateKey(s)), 'a final state dpor never reached');
+      }),
+      { numRuns: 60, seed: 42 },
+    );
+  });
+
+  it('replay is deterministic: the same schedule gives the same trace', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ids), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (id, seed) => {
+        const sc = seen.get(id)!.sc;
+        const r = explore(machineFor(sc), { strategy: 'random', runs: 1, seed });
+        const a = JSON.stringify(replaySchedule(sc, r.schedule).steps);
+        const b = JSON.stringify(replaySchedule(sc, r.schedule).steps);
+        assert.equal(a, b);
+      }),
+      { numRuns: 30, seed: 7 },
+    );
+  });
+});
+
+describe('sampling strategies, bounds, tokens', () => {
+  for (const strategy of ['random', 'pct', 'bounded'] as const) {
+    it(`${strategy} finds F1 and its schedule replays to the same violation`, () => {
+      const sc = makeScenario('f1-kasan-nofix');
+      const r = check(sc, { strategy, seed: 1, runs: 500 });
+      assert.equal(r.verdict, 'fail');
+      const again = buildTrace(sc, r.schedule, 'fail');
+      assert.equal(again.property, 'objects remaining');
+      assert.equal(again.steps.length, r.trace!.steps.length);
+    });
+  }
+
+  it('the same seed gives the same run', () => {
+    const sc = makeScenario('f5-cpu-slab-flush-no-tid');
+    const a = explore(machineFor(sc), { strategy: 'pct', seed: 9, runs: 50 });
+    const b = explore(machineFor(sc), { strategy: 'pct', seed: 9, runs: 50 });
+    assert.deepEqual(a.schedule, b.schedule);
+    assert.equal(a.failing, b.failing);
+  });
+
+  it('a replay token decodes to the same schedule', () => {
+    const sc = makeScenario('f1-kasan-nofix', { cpus: 3 });
+    const r = check(sc, { strategy: 'dpor' });
+    const back = decodeToken(r.trace!.token!);
+    assert.deepEqual(back.schedule, r.schedule);
+    assert.equal(back.scenario.ncpus, 3);
+  });
+
+  it('hitting --max-states is "incomplete", never a silent pass', () => {
+    const r = check(makeScenario('f2-kasan-fix', { cpus: 4 }), { strategy: 'naive', maxStates: 100 });
+    assert.equal(r.verdict, 'incomplete');
+    assert.match(r.reason!, /limit reached after 100 states/);
+  });
+
+  it('cancel stops the exploration as incomplete', () => {
+    let polls = 0;
+    const r = check(makeScenario('f5-cpu-slab-flush', { cpus: 4 }), { strategy: 'dpor', shouldStop: () => ++polls > 2 });
+    assert.equal(r.verdict, 'incomplete');
+    assert.equal(r.reason, 'cancelled');
+  });
+});

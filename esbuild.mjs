@@ -1,0 +1,11 @@
+// Bundles the shipped entry points into dist/. Type checking is tsc -b's job (npm run build runs both).
+import * as esbuild from 'esbuild';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: 'engine/src/cli.ts' },
+  outdir: 'dist',
+  banner: { js: '#!/usr/bin/env node' },
+});
