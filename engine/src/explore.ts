@@ -305,7 +305,7 @@ function dpor(run: Run): void {
           // never could, fall back to trying everything runnable at i (Flanagan–Godefroid).
           let j = i - 1;
           while (j >= 0 && !nodes[j].enabled.includes(t.id)) j--;
-          if (!process.env.NOREDIRECT && j >= 0 && nodes[j].state.tasks.some((x) => x.id === t.id)) nodes[j].backtrack.add(t.id);
+          if (j >= 0 && nodes[j].state.tasks.some((x) => x.id === t.id)) nodes[j].backtrack.add(t.id);
           else for (const q of pre.enabled) pre.backtrack.add(q);
         }
         break;
