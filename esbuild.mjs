@@ -9,3 +9,11 @@ await esbuild.build({
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });
+
+// The language server. tree-sitter and its C grammar are native addons: loaded from node_modules.
+await esbuild.build({
+  ...common,
+  entryPoints: { server: 'server/src/server.ts' },
+  outdir: 'dist',
+  external: ['tree-sitter', 'tree-sitter-c'],
+});

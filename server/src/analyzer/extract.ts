@@ -1,0 +1,421 @@
+// Deriving the engine's program IR from the C body of an orchestration function.
+// Only what decides what the allocator does is kept: calls of modelled functions in order, guards
+// over known predicates, per-CPU/per-node loops, work queue/flush, returns, WARN, s->refcount--.
+// Everything else is either known to be irrelevant (locks, accessors, sysfs/debugfs teardown:
+// the `ignored` list) or reported in `notModelled`.
+
+import { anchorPrograms, defaultRegistry, ORCHESTRATION, Pred, Program, ProgramSet, Stmt } from '../../../engine/src';
+import type { SyntaxNode } from './parse';
+import { FoundFunction, isLoopMacro, loopMacroOf } from './symbols';
+
+export interface NotModelled { call: string; line: number; reason: string }
+export interface Ignored { call: string; line: number }
+
+export interface Extraction {
+  /** the IR, anchored ({fn, index, line}) */
+  program: Program;
+  notModelled: NotModelled[];
+  ignored: Ignored[];
+  /** source line (0-based) of each statement, by anchor index (preorder) */
+  lines: number[];
+}
+
+/** Calls with no effect on what the engine models: dropped, but listed in `ignored`. */
+const IRRELEVANT = /^(mutex_(un)?lock|mutex_lock_nested|cpus_read_(un)?lock|lockdep_assert\w*|might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|slab_in_kunit_test|kfree_const|INIT_WORK)$/;
+
+/** Struct fields tested together with a modelled predicate that already covers them. */
+const SUBSUMED: Record<string, string> = { nr_partial: 'node_nr_slabs' };
+
+/** Names the engine has a model (or a program) for. */
+export function knownFunctions(): Set<string> {
+  const reg = defaultRegistry();
+  const known = new Set<string>(ORCHESTRATION);
+  const candidates = ['rcu_barrier', 'call_rcu', 'rcu_read_lock', 'rcu_read_unlock', 'kasan_cache_shutdown', '__kmem_cache_shutdown', 'flush_all_cpus_locked',
+    'free_partial', 'barn_shrink', '__kvfree_rcu_barrier', 'cache_has_sheaves', 'node_nr_slabs', 'flush_rcu_sheaf', 'flush_cpu_slab', 'flush_slab',
+    'do_slab_free', 'deactivate_slab', 'pcs_flush_all', 'sheaf_flush_unused', '__kfree_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'kmem_cache_free',
+    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work'];
+  for (const c of candidates) if (reg.leaf(c) || reg.pred(c)) known.add(c);
+  return known;
+}
+
+interface Ctx {
+  fn: string;
+  known: Set<string>;
+  cacheVars: Set<string>;
+  locals: Set<string>;
+  /** work pointer variable -> per-cpu work name (sfw = &per_cpu(slub_flush, cpu)) */
+  workOf: Map<string, string>;
+  /** work pointer variable -> function given to INIT_WORK */
+  workFn: Map<string, string>;
+  loopVars: string[];
+  notModelled: NotModelled[];
+  ignored: Ignored[];
+}
+
+const line = (n: SyntaxNode): number => n.startPosition.row;
+const at = <T extends Stmt>(s: T, n: SyntaxNode, fn: string): T => ({ ...s, anchor: { fn, index: 0, line: line(n) } });
+
+/** Extract the IR of one function found by the analyzer. Never throws on damaged C. */
+export function extractProgram(f: FoundFunction, known: Set<string> = knownFunctions()): Extraction {
+  const sig = f.info.signature;
+  const cacheVars = new Set<string>();
+  for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
+  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workFn: new Map(), loopVars: [], notModelled: [], ignored: [] };
+  let body: Program = [];
+  try {
+    body = block(f.body, ctx);
+  } catch (e) {
+    ctx.notModelled.push({ call: f.info.name, line: line(f.body), reason: `extraction failed: ${(e as Error).message}` });
+  }
+  const program = anchorPrograms({ [f.info.name]: body })[f.info.name];
+  const lines: number[] = [];
+  const walk = (ss: Stmt[]): void => {
+    for (const s of ss) {
+      if (s.anchor) lines[s.anchor.index] = s.anchor.line ?? -1;
+      if (s.op === 'if') {
+        walk(s.then);
+        if (s.else) walk(s.else);
+      } else if (s.op === 'for_each') walk(s.body);
+    }
+  };
+  walk(program);
+  return { program, notModelled: ctx.notModelled, ignored: ctx.ignored, lines };
+}
+
+/** The statements of a block (or of a single statement used as one). */
+function block(n: SyntaxNode | null, ctx: Ctx): Stmt[] {
+  if (!n) return [];
+  if (n.type !== 'compound_statement') return stmt(n, ctx, new Set());
+  const out: Stmt[] = [];
+  const consumed = new Set<number>();
+  for (let i = 0; i < n.namedChildCount; i++) {
+    const c = n.namedChild(i)!;
+    if (consumed.has(c.id)) continue;
+    out.push(...stmt(c, ctx, consumed));
+  }
+  return out;
+}
+
+function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
+  const lm = loopMacroOf(n);
+  if (lm) {
+    if (lm.body) consumed.add(lm.body.id);
+    return loop(n, lm.name, lm.args, lm.body, ctx);
+  }
+  switch (n.type) {
+    case 'comment':
+    case 'labeled_statement':
+      return n.type === 'labeled_statement' ? stmt(n.namedChildren[n.namedChildCount - 1], ctx, consumed) : [];
+    case 'compound_statement':
+      return block(n, ctx);
+    case 'declaration': {
+      const out: Stmt[] = [];
+      for (const d of n.childrenForFieldName('declarator')) {
+        if (d.type !== 'init_declarator') continue;
+        const name = d.childForFieldName('declarator');
+        const value = d.childForFieldName('value');
+        if (value) out.push(...expr(value, ctx, name?.type === 'identifier' ? name.text : undefined));
+      }
+      return out;
+    }
+    case 'expression_statement': {
+      const e = n.namedChild(0);
+      return e ? expr(e, ctx) : [];
+    }
+    case 'if_statement': {
+      const condNode = n.childForFieldName('condition');
+      const then = block(n.childForFieldName('consequence'), ctx);
+      const altNode = n.childForFieldName('alternative');
+      const alt = altNode ? block(altNode.type === 'else_clause' ? altNode.namedChild(0) : altNode, ctx) : [];
+      const cond = condNode ? pred(condNode, ctx) : undefined;
+      if (then.length === 0 && alt.length === 0) {
+        if (condNode) callsIn(condNode, ctx); // calls in the condition itself still count
+        return [];
+      }
+      if (!cond && condNode && then.length === 1 && then[0].op === 'return' && !then[0].value && !alt.length && isArgumentCheck(condNode, ctx)) {
+        // `if (unlikely(!s) || !kasan_check_byte(s)) return;`: a NULL/poison check of the cache argument
+        ctx.ignored.push({ call: condNode.text.replace(/\s+/g, ' '), line: line(n) });
+        return [];
+      }
+      if (!cond) {
+        ctx.notModelled.push({ call: condNode?.text.replace(/\s+/g, ' ') ?? 'if', line: line(n), reason: `condition not modelled: ${condNode?.text.replace(/\s+/g, ' ')}` });
+        return [];
+      }
+      const s: Stmt = { op: 'if', cond, then };
+      if (alt.length) s.else = alt;
+      return [at(s, n, ctx.fn)];
+    }
+    case 'return_statement': {
+      const v = n.namedChild(0);
+      if (!v) return [at({ op: 'return' }, n, ctx.fn)];
+      const p = pred(v, ctx);
+      if (p) return [at({ op: 'return', value: p }, n, ctx.fn)];
+      const pre = expr(v, ctx);
+      return [...pre, at({ op: 'return' }, n, ctx.fn)];
+    }
+    case 'preproc_ifdef': {
+      const name = n.childForFieldName('name')?.text ?? '';
+      const negate = n.text.startsWith('#ifndef');
+      const kids = n.namedChildren.filter((c) => c !== null && c.type !== 'identifier' && !c.type.startsWith('preproc_else') && !c.type.startsWith('preproc_elif'));
+      const then: Stmt[] = [];
+      for (const k of kids) then.push(...stmt(k, ctx, consumed));
+      const altNode = n.childForFieldName('alternative');
+      const alt: Stmt[] = [];
+      if (altNode) for (const k of altNode.namedChildren) alt.push(...stmt(k, ctx, consumed));
+      if (!then.length && !alt.length) return [];
+      const c: Pred = { kind: 'config', name };
+      const s: Stmt = { op: 'if', cond: negate ? { kind: 'not', arg: c } : c, then };
+      if (alt.length) s.else = alt;
+      return [at(s, n, ctx.fn)];
+    }
+    case 'ERROR':
+      ctx.notModelled.push({ call: n.text.slice(0, 40), line: line(n), reason: 'syntax error' });
+      return [];
+    default:
+      if (/^(break|continue|goto)_statement$/.test(n.type) || /^(for|while|do|switch)_statement$/.test(n.type)) {
+        ctx.notModelled.push({ call: n.type.replace('_statement', ''), line: line(n), reason: `no model for ${n.type.replace('_statement', '')}` });
+      }
+      return [];
+  }
+}
+
+function loop(n: SyntaxNode, name: string, args: SyntaxNode[], body: SyntaxNode | null, ctx: Ctx): Stmt[] {
+  let over: 'cpu' | 'node' | undefined;
+  let v: string | undefined;
+  if (name === 'for_each_online_cpu' && args[0]) {
+    over = 'cpu';
+    v = args[0].text;
+  } else if (name === 'for_each_kmem_cache_node' && args[1]) {
+    over = 'node';
+    v = args[1].text;
+  }
+  if (!over || !v) {
+    ctx.notModelled.push({ call: name, line: line(n), reason: `no model for ${name}` });
+    return [];
+  }
+  ctx.loopVars.push(v);
+  const inner = block(body, ctx);
+  ctx.loopVars.pop();
+  return [at({ op: 'for_each', over, var: v, body: inner }, n, ctx.fn)];
+}
+
+/** The statements an expression (statement) stands for. */
+function expr(e: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
+  switch (e.type) {
+    case 'parenthesized_expression':
+    case 'cast_expression':
+      return expr(e.namedChildren[e.namedChildCount - 1], ctx, assign);
+    case 'call_expression':
+      return call(e, ctx, assign);
+    case 'assignment_expression': {
+      const left = e.childForFieldName('left');
+      const right = e.childForFieldName('right');
+      if (!left || !right) return [];
+      if (left.type === 'identifier' && right.type === 'pointer_expression') {
+        const pc = right.childForFieldName('argument');
+        if (pc?.type === 'call_expression' && /^per_cpu(_ptr)?$/.test(pc.childForFieldName('function')?.text ?? '')) {
+          const a = pc.childForFieldName('arguments')?.namedChildren[0];
+          if (a) ctx.workOf.set(left.text, a.text.replace(/^&/, ''));
+          ctx.ignored.push({ call: pc.childForFieldName('function')!.text, line: line(pc) });
+          return [];
+        }
+      }
+      return expr(right, ctx, left.type === 'identifier' ? left.text : undefined);
+    }
+    case 'update_expression': {
+      const arg = e.childForFieldName('argument');
+      const isDec = e.text.includes('--');
+      if (isDec && arg?.type === 'field_expression' && ctx.cacheVars.has(arg.childForFieldName('argument')?.text ?? '')) {
+        return [at({ op: 'dec', field: arg.childForFieldName('field')!.text }, e, ctx.fn)];
+      }
+      return [];
+    }
+    default:
+      return callsIn(e, ctx);
+  }
+}
+
+/** Calls nested somewhere in an expression that is not itself modelled, in source order. */
+function callsIn(e: SyntaxNode, ctx: Ctx): Stmt[] {
+  const out: Stmt[] = [];
+  for (const c of e.namedChildren) {
+    if (c.type === 'call_expression') out.push(...call(c, ctx));
+    else out.push(...callsIn(c, ctx));
+  }
+  return out;
+}
+
+function argList(c: SyntaxNode): SyntaxNode[] {
+  return c.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+}
+
+/** `&sfw->work` -> 'sfw' */
+function workVar(a: SyntaxNode | undefined): string | undefined {
+  if (!a) return undefined;
+  const m = /^&\s*\(?\s*(\w+)\s*(->|\.)\s*work\s*\)?$/.exec(a.text.replace(/\s+/g, ''));
+  return m?.[1];
+}
+
+function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
+  const f = c.childForFieldName('function');
+  const name = f?.type === 'identifier' ? f.text : undefined;
+  const args = argList(c);
+  if (!name) {
+    ctx.notModelled.push({ call: f?.text ?? c.text, line: line(c), reason: `call through a pointer: ${f?.text ?? ''}` });
+    return [];
+  }
+  if (name === 'INIT_WORK') {
+    const v = workVar(args[0]);
+    if (v && args[1]) ctx.workFn.set(v, args[1].text);
+    ctx.ignored.push({ call: name, line: line(c) });
+    return [];
+  }
+  if (name === 'queue_work_on') {
+    const v = workVar(args[2]);
+    const fn = v ? ctx.workFn.get(v) : undefined;
+    if (!v || !fn || !args[0]) {
+      ctx.notModelled.push({ call: name, line: line(c), reason: 'queue_work_on of a work item without a visible INIT_WORK' });
+      return [];
+    }
+    return [at({ op: 'queue_work_on', cpu: args[0].text, work: ctx.workOf.get(v) ?? v, fn }, c, ctx.fn)];
+  }
+  if (name === 'flush_work') {
+    const v = workVar(args[0]);
+    const cpu = ctx.loopVars[ctx.loopVars.length - 1];
+    if (!v || !cpu) {
+      ctx.notModelled.push({ call: name, line: line(c), reason: 'flush_work outside a per-cpu loop' });
+      return [];
+    }
+    return [at({ op: 'flush_work', cpu, work: ctx.workOf.get(v) ?? v }, c, ctx.fn)];
+  }
+  if (name === 'WARN' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN_ONCE') {
+    const cond = args[0] ? pred(args[0], ctx) : undefined;
+    if (!cond) {
+      ctx.notModelled.push({ call: name, line: line(c), reason: `condition not modelled: ${args[0]?.text ?? ''}` });
+      return [];
+    }
+    const msgNode = name.startsWith('WARN_ON') ? undefined : args[1];
+    const message = msgNode ? stringValue(msgNode) : '';
+    return [at({ op: 'warn', cond, message }, c, ctx.fn)];
+  }
+  if (IRRELEVANT.test(name)) {
+    ctx.ignored.push({ call: name, line: line(c) });
+    return [];
+  }
+  if (ctx.known.has(name)) {
+    const pre: Stmt[] = [];
+    for (const a of args) pre.push(...(a.type === 'call_expression' ? call(a, ctx) : callsIn(a, ctx)));
+    const s: Stmt = { op: 'call', fn: name, args: args.filter((a) => a.type === 'identifier' && ctx.cacheVars.has(a.text)).map((a) => a.text) };
+    if (assign) {
+      s.assign = assign;
+      ctx.locals.add(assign);
+    }
+    return [...pre, at(s, c, ctx.fn)];
+  }
+  if (isLoopMacro(name)) return [];
+  ctx.notModelled.push({ call: name, line: line(c), reason: `no model for ${name}` });
+  return [];
+}
+
+function stringValue(n: SyntaxNode): string {
+  if (n.type === 'string_literal') return n.namedChildren.filter((c) => c.type === 'string_content' || c.type === 'escape_sequence').map((c) => c.text).join('') || n.text.slice(1, -1);
+  if (n.type === 'concatenated_string') return n.namedChildren.map(stringValue).join('');
+  return n.text;
+}
+
+/** A condition as a predicate the engine can evaluate, or undefined when it cannot be mapped. */
+function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
+  switch (n.type) {
+    case 'parenthesized_expression':
+    case 'condition_clause':
+      return n.namedChildCount ? pred(n.namedChildren[n.namedChildCount - 1], ctx) : undefined;
+    case 'true':
+      return { kind: 'const', value: true };
+    case 'false':
+      return { kind: 'const', value: false };
+    case 'number_literal':
+      return { kind: 'const', value: Number(n.text.replace(/[uUlL]+$/, '')) !== 0 };
+    case 'identifier':
+      if (n.text === 'true' || n.text === 'false') return { kind: 'const', value: n.text === 'true' };
+      if (ctx.locals.has(n.text)) return { kind: 'local', name: n.text };
+      return undefined;
+    case 'field_expression': {
+      const obj = n.childForFieldName('argument');
+      const field = n.childForFieldName('field');
+      if (obj && field && ctx.cacheVars.has(obj.text)) return { kind: 'cache', field: field.text };
+      return undefined;
+    }
+    case 'unary_expression': {
+      const op = n.child(0)?.text;
+      const arg = n.childForFieldName('argument');
+      if (op !== '!' || !arg) return undefined;
+      const p = pred(arg, ctx);
+      return p ? { kind: 'not', arg: p } : undefined;
+    }
+    case 'binary_expression': {
+      const op = n.childForFieldName('operator')?.text ?? n.child(1)?.text;
+      const l = n.childForFieldName('left');
+      const r = n.childForFieldName('right');
+      if (!l || !r) return undefined;
+      if (op === '&') {
+        const [obj, flag] = l.type === 'field_expression' ? [l, r] : [r, l];
+        if (obj.type === 'field_expression' && obj.childForFieldName('field')?.text === 'flags' && ctx.cacheVars.has(obj.childForFieldName('argument')?.text ?? '') && /^[A-Z_][A-Z0-9_]*$/.test(flag.text)) {
+          return { kind: 'flag', name: flag.text };
+        }
+        return undefined;
+      }
+      if (op !== '&&' && op !== '||') return undefined;
+      const kind = op === '&&' ? 'and' : 'or';
+      const operands = flatten(n, op);
+      // a field tested next to the modelled predicate that covers it (n->nr_partial || node_nr_slabs(n))
+      const callsHere = new Set(operands.map((o) => (o.type === 'call_expression' ? o.childForFieldName('function')?.text : undefined)).filter(Boolean) as string[]);
+      const kept = operands.filter((o) => !(kind === 'or' && o.type === 'field_expression' && callsHere.has(SUBSUMED[o.childForFieldName('field')?.text ?? ''] ?? '')));
+      const ps = kept.map((o) => pred(o, ctx));
+      if (ps.some((p) => !p)) return undefined;
+      return ps.length === 1 ? ps[0] : { kind, args: ps as Pred[] };
+    }
+    case 'call_expression': {
+      const fname = n.childForFieldName('function')?.text ?? '';
+      const args = argList(n);
+      if ((fname === 'unlikely' || fname === 'likely') && args[0]) return pred(args[0], ctx);
+      if (fname === 'IS_ENABLED' && args[0]) return { kind: 'config', name: args[0].text };
+      if (ctx.known.has(fname)) return { kind: 'call', fn: fname };
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A condition made only of `!s` (cache argument NULL) and kasan_check_byte(s) tests. */
+function isArgumentCheck(cond: SyntaxNode, ctx: Ctx): boolean {
+  const c = cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+  const v = [...ctx.cacheVars].join('|');
+  if (!v) return false;
+  const atom = `(?:!${'$'}{'('}?:${v})|!kasan_check_byte\\((?:${v})\\)|unlikely\\(!(?:${v})\\)|(?:${v})==NULL)`;
+  return new RegExp(`^${atom}(?:\\|\\|${atom})*$`).test(c);
+}
+
+function flatten(n: SyntaxNode, op: string): SyntaxNode[] {
+  let x = n;
+  while (x.type === 'parenthesized_expression' && x.namedChildCount === 1) x = x.namedChild(0)!;
+  if (x.type === 'binary_expression' && (x.childForFieldName('operator')?.text ?? x.child(1)?.text) === op) {
+    return [...flatten(x.childForFieldName('left')!, op), ...flatten(x.childForFieldName('right')!, op)];
+  }
+  return [x];
+}
+
+/** The programs of the orchestration functions the analyzer has definitions for. */
+export function extractAll(find: (name: string) => FoundFunction | undefined, names: string[] = ORCHESTRATION): { programs: ProgramSet; extractions: Record<string, Extraction> } {
+  const known = knownFunctions();
+  const programs: ProgramSet = {};
+  const extractions: Record<string, Extraction> = {};
+  for (const n of names) {
+    const f = find(n);
+    if (!f) continue;
+    const x = extractProgram(f, known);
+    extractions[n] = x;
+    programs[n] = x.program;
+  }
+  return { programs, extractions };
+}

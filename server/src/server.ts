@@ -1,0 +1,251 @@
+// The language server: LSP wiring over the analyzer (index, call graph, C→IR) and the engine.
+// `node dist/server.js --stdio`. Features degrade locally on half-typed C; nothing here throws
+// out of a handler.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CallHierarchyItem, CodeLens, createConnection, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
+  ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { defaultRegistry, ORCHESTRATION } from '../../engine/src';
+import { Analyzer, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo } from './analyzer';
+import { SimulateParams, simulateFromSource } from './simulate';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const analyzer = new Analyzer();
+const registry = defaultRegistry();
+const SLAB_FILES = /(^|\/)mm\/(slub\.c|slab_common\.c|slab\.h)$/;
+/** Calls that matter on a path: locks, RCU, work, irq state. */
+const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
+
+const lastVerdict = new Map<string, string>();
+
+connection.onInitialize((): InitializeResult => ({
+  capabilities: {
+    textDocumentSync: TextDocumentSyncKind.Incremental,
+    hoverProvider: true,
+    codeLensProvider: { resolveProvider: false },
+    documentSymbolProvider: true,
+    workspaceSymbolProvider: true,
+    definitionProvider: true,
+    referencesProvider: true,
+    callHierarchyProvider: true,
+  },
+  serverInfo: { name: 'slablens', version: '0.1.0' },
+}));
+
+/** Index the workspace's slab files after initialize has answered (never the whole tree). */
+connection.onInitialized(async () => {
+  const folders = (await connection.workspace.getWorkspaceFolders().then((f) => f ?? [], () => [])) ?? [];
+  for (const f of folders) {
+    const root = fileURLToPath(f.uri);
+    for (const rel of ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h']) {
+      const file = path.join(root, rel);
+      const uri = pathToFileURL(file).toString();
+      if (documents.get(uri) || !fs.existsSync(file)) continue;
+      try {
+        analyzer.update(uri, fs.readFileSync(file, 'utf8'));
+      } catch (e) {
+        connection.console.error(`slablens: cannot index ${file}: ${(e as Error).message}`);
+      }
+    }
+  }
+  refreshDiagnostics();
+});
+
+documents.onDidOpen((e) => {
+  analyzer.update(e.document.uri, e.document.getText());
+  refreshDiagnostics();
+});
+connection.onDidChangeTextDocument(() => undefined);
+documents.onDidChangeContent((e) => {
+  analyzer.update(e.document.uri, e.document.getText());
+  refreshDiagnostics();
+});
+
+const lspRange = (r: FunctionInfo['range']) => r;
+
+function isSlab(uri: string): boolean {
+  return SLAB_FILES.test(uri) || analyzer.functions().some((f) => f.uri === uri);
+}
+
+function wordAt(uri: string, line: number, character: number): string | undefined {
+  const text = analyzer.text(uri);
+  if (!text) return undefined;
+  const l = text.split('\n')[line] ?? '';
+  const m = [...l.matchAll(/[A-Za-z_]\w*/g)].find((x) => x.index! <= character && character <= x.index! + x[0].length);
+  return m?.[0];
+}
+
+function modelledAs(name: string): string | undefined {
+  if (ORCHESTRATION.includes(name)) return 'orchestration: its model is the IR extracted from this body (calls in order, guards, per-CPU loops, work queue/flush)';
+  return registry.leaf(name)?.summary ?? registry.pred(name)?.summary;
+}
+
+function effectsOf(name: string): string[] {
+  return [...new Set(analyzer.callees(name).map((c) => c.callee).filter((c) => EFFECTS.test(c)))];
+}
+
+function hoverText(name: string): string {
+  const def = analyzer.definition(name);
+  const parts: string[] = [];
+  if (def) parts.push('```c\n' + def.signature + '\n```');
+  const paths = analyzer.pathsToRoot(name);
+  if (paths.length) {
+    parts.push('**Reached from**\n\n' + paths.map((p) => '- ' + p.map((fn) => {
+      const eff = effectsOf(fn);
+      return eff.length ? `\`${fn}\` (${eff.join(', ')})` : `\`${fn}\``;
+    }).join(' → ')).join('\n'));
+  } else if (ENTRY_POINTS.includes(name)) parts.push('**Entry point**');
+  else parts.push('_Not reached from the entry points in the indexed files._');
+  const own = effectsOf(name);
+  if (own.length) parts.push(`**Effects**: ${own.join(', ')}`);
+  // What it goes on to do: the indexed functions it calls, each with its own effects.
+  const calls = [...new Set(analyzer.callees(name).map((c) => c.callee))].filter((c) => analyzer.definition(c));
+  if (calls.length) parts.push('**Calls**: ' + calls.map((c) => (effectsOf(c).length ? `\`${c}\` (${effectsOf(c).join(', ')})` : `\`${c}\``)).join(', '));
+  const m = modelledAs(name);
+  parts.push(m ? `**Modelled as**: ${m}` : '_Not modelled by the simulator._');
+  const v = lastVerdict.get(name);
+  if (v) parts.push(`**Last simulation**: ${v}`);
+  return parts.join('\n\n');
+}
+
+connection.onHover((p): Hover | null => {
+  try {
+    const name = wordAt(p.textDocument.uri, p.position.line, p.position.character);
+    if (!name || !analyzer.definition(name)) return null;
+    return { contents: { kind: MarkupKind.Markdown, value: hoverText(name) } };
+  } catch (e) {
+    connection.console.error(`hover: ${(e as Error).message}`);
+    return null;
+  }
+});
+
+connection.onCodeLens((p): CodeLens[] => {
+  const lenses: CodeLens[] = [];
+  for (const f of analyzer.functions()) {
+    if (f.uri !== p.textDocument.uri) continue;
+    if (!(ORCHESTRATION.includes(f.name) || ENTRY_POINTS.includes(f.name) || registry.leaf(f.name))) continue;
+    const args = { uri: f.uri, function: f.name };
+    lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate', command: 'slablens.simulate', arguments: [{ ...args, kasan: false }] } });
+    lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate (KASAN)', command: 'slablens.simulate', arguments: [{ ...args, kasan: true }] } });
+    const v = lastVerdict.get(f.name);
+    if (v) lenses.push({ range: f.selectionRange, command: { title: `last: ${v}`, command: 'slablens.showLastTrace', arguments: [] } });
+  }
+  return lenses;
+});
+
+connection.onDocumentSymbol((p): DocumentSymbol[] => [
+  ...analyzer.functions().filter((f) => f.uri === p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: lspRange(f.range), selectionRange: f.selectionRange })),
+  ...analyzer.structs().filter((s) => s.uri === p.textDocument.uri).map((s) => ({
+    name: s.name, kind: SymbolKind.Struct, range: s.range, selectionRange: s.selectionRange,
+    children: s.fields.map((x) => ({ name: x.name, detail: x.type, kind: SymbolKind.Field, range: x.range, selectionRange: x.range })),
+  })),
+]);
+
+connection.onWorkspaceSymbol((p): SymbolInformation[] =>
+  analyzer.functions().filter((f) => f.name.includes(p.query)).slice(0, 500).map((f) => ({ name: f.name, kind: SymbolKind.Function, location: { uri: f.uri, range: f.selectionRange } })),
+);
+
+connection.onDefinition((p): Location | null => {
+  const name = wordAt(p.textDocument.uri, p.position.line, p.position.character);
+  const d = name ? analyzer.definition(name) : undefined;
+  return d ? { uri: d.uri, range: d.selectionRange } : null;
+});
+
+connection.onReferences((p): Location[] => {
+  const name = wordAt(p.textDocument.uri, p.position.line, p.position.character);
+  if (!name) return [];
+  const refs = analyzer.callers(name).map((c) => ({ uri: c.uri, range: c.range }));
+  const d = analyzer.definition(name);
+  return p.context.includeDeclaration && d ? [{ uri: d.uri, range: d.selectionRange }, ...refs] : refs;
+});
+
+const item = (f: FunctionInfo): CallHierarchyItem => ({ name: f.name, kind: SymbolKind.Function, uri: f.uri, range: f.range, selectionRange: f.selectionRange, detail: f.signature });
+
+connection.languages.callHierarchy.onPrepare((p) => {
+  const name = wordAt(p.textDocument.uri, p.position.line, p.position.character);
+  const d = name ? analyzer.definition(name) : undefined;
+  return d ? [item(d)] : null;
+});
+connection.languages.callHierarchy.onIncomingCalls((p) => {
+  const by = new Map<string, { from: CallHierarchyItem; fromRanges: FunctionInfo['range'][] }>();
+  for (const c of analyzer.callers(p.item.name)) {
+    const f = analyzer.definition(c.caller);
+    if (!f) continue;
+    const e = by.get(f.name) ?? { from: item(f), fromRanges: [] };
+    e.fromRanges.push(c.range);
+    by.set(f.name, e);
+  }
+  return [...by.values()];
+});
+connection.languages.callHierarchy.onOutgoingCalls((p) => {
+  const by = new Map<string, { to: CallHierarchyItem; fromRanges: FunctionInfo['range'][] }>();
+  for (const c of analyzer.callees(p.item.name)) {
+    const f = analyzer.definition(c.callee);
+    if (!f) continue;
+    const e = by.get(f.name) ?? { to: item(f), fromRanges: [] };
+    e.fromRanges.push(c.range);
+    by.set(f.name, e);
+  }
+  return [...by.values()];
+});
+
+/** Not-modelled calls in the orchestration functions, as information on their lines. */
+function refreshDiagnostics(): void {
+  let report: ReturnType<typeof extractOrchestrationReport>;
+  try {
+    report = extractOrchestrationReport(analyzer);
+  } catch (e) {
+    connection.console.error(`extract: ${(e as Error).message}`);
+    return;
+  }
+  const byUri = new Map<string, Diagnostic[]>();
+  for (const uri of new Set(analyzer.functions().map((f) => f.uri))) byUri.set(uri, []);
+  for (const [fn, ex] of Object.entries(report.extractions)) {
+    const d = analyzer.definition(fn);
+    if (!d) continue;
+    for (const nm of ex.notModelled) {
+      byUri.get(d.uri)?.push({
+        severity: DiagnosticSeverity.Information,
+        range: { start: { line: nm.line, character: 0 }, end: { line: nm.line, character: 200 } },
+        message: `not modelled: ${nm.call} (${nm.reason})`,
+        source: 'slablens',
+      });
+    }
+  }
+  for (const [uri, diags] of byUri) if (isSlab(uri)) connection.sendDiagnostics({ uri, diagnostics: [...diags, ...(verdictDiags.get(uri) ?? [])] });
+}
+
+const verdictDiags = new Map<string, Diagnostic[]>();
+
+connection.onRequest('slablens/simulate', (p: SimulateParams) => {
+  const { programs, extractions } = extractOrchestrationReport(analyzer);
+  const r = simulateFromSource(programs, p);
+  const verdict = `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states`;
+  if (p.function) lastVerdict.set(p.function, verdict);
+  verdictDiags.clear();
+  if (r.verdict === 'fail' && r.trace) {
+    const bad = r.trace.steps.find((s) => s.violation);
+    const fn = p.function ? analyzer.definition(p.function) : undefined;
+    const at = bad?.anchor?.line !== undefined ? analyzer.definition(bad.anchor.fn) : undefined;
+    for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
+      if (!target || line === undefined) continue;
+      const list = verdictDiags.get(target.uri) ?? [];
+      list.push({ severity: DiagnosticSeverity.Warning, range: { start: { line, character: 0 }, end: { line, character: 200 } }, message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; simulate to see the trace)`, source: 'slablens' });
+      verdictDiags.set(target.uri, list);
+    }
+  }
+  refreshDiagnostics();
+  connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  return { ...r, notModelled: Object.fromEntries(Object.entries(extractions).map(([k, v]) => [k, v.notModelled])) };
+});
+
+connection.onRequest('slablens/pathsToRoot', (p: { function: string }) => analyzer.pathsToRoot(p.function));
+
+documents.listen(connection);
+connection.listen();

@@ -1,0 +1,208 @@
+// The analyzer core on hand-written fixtures with kernel idioms (server/fixtures/kernel/mm).
+
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { builtinPrograms, check, makeScenario, stripAnchors } from '../../engine/src';
+import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../src/analyzer';
+
+// out/server/test -> server/fixtures (sources are not copied by tsc)
+const FIXTURES = join(__dirname, '..', '..', '..', 'server', 'fixtures', 'kernel', 'mm');
+const COMMON = 'file:///kernel/mm/slab_common.c';
+const SLUB = 'file:///kernel/mm/slub.c';
+const read = (f: string): string => readFileSync(join(FIXTURES, f), 'utf8');
+
+function load(): Analyzer {
+  const a = new Analyzer();
+  a.update(COMMON, read('slab_common.c'));
+  a.update(SLUB, read('slub.c'));
+  return a;
+}
+
+const EXPECTED_FUNCTIONS = [
+  // slab_common.c
+  'slab_in_kunit_test', 'kmem_cache_sanity_check', 'slab_kmem_cache_release', 'slab_kmem_cache_release_all', 'kfree_rcu_queue_one',
+  'kvfree_call_rcu', '__kvfree_rcu_barrier', 'kvfree_rcu_barrier', 'kvfree_rcu_barrier_on_cache', 'kmem_cache_destroy',
+  'kmem_cache_shrink', 'print_slabinfo_header', 'kvfree_rcu_init',
+  // slub.c
+  'stat', 'node_nr_slabs', 'deactivate_slab', 'flush_slab', 'sheaf_flush_unused', 'pcs_flush_all', 'flush_cpu_slab',
+  'flush_all_cpus_locked', 'rcu_free_sheaf_nobarn', 'flush_rcu_sheaf', 'flush_rcu_sheaves_on_cache', 'do_slab_free',
+  '__kfree_rcu_sheaf', 'kfree_rcu_sheaf', 'free_partial', 'barn_shrink', '__kmem_cache_shutdown', 'slab_debug_init',
+];
+
+describe('analyzer: symbols', () => {
+  it('finds every function definition, and none from loop macros', () => {
+    const a = load();
+    const names = a.functions().map((f) => f.name);
+    assert.deepEqual(names, EXPECTED_FUNCTIONS);
+    assert.ok(!names.some((n) => n.startsWith('for_each') || n.startsWith('list_for_each')));
+  });
+
+  it('handles attribute macros in signatures', () => {
+    const a = load();
+    const stat = a.definition('stat')!;
+    assert.equal(stat.signature, 'static __always_inline void stat(const struct kmem_cache *s, enum stat_item si)');
+    assert.equal(stat.isStatic, true);
+    assert.equal(a.definition('do_slab_free')!.isStatic, true);
+    assert.match(a.definition('__kfree_rcu_sheaf')!.signature, /__must_check __kfree_rcu_sheaf\(/);
+    const init = a.definition('kvfree_rcu_init')!;
+    assert.equal(init.signature, 'void __init kvfree_rcu_init(void)');
+    assert.equal(a.definition('kmem_cache_destroy')!.isStatic, false);
+    const kcd = a.definition('kmem_cache_destroy')!;
+    const text = a.text(COMMON)!.split('\n');
+    assert.match(text[kcd.selectionRange.start.line], /^void kmem_cache_destroy\(/);
+    assert.equal(a.functionAt(COMMON, kcd.range.start.line + 3, 2)?.name, 'kmem_cache_destroy');
+    assert.equal(a.functionAt(COMMON, 0, 0), undefined);
+  });
+
+  it('records calls with loop-macro context and pointer calls', () => {
+    const a = load();
+    const f = a.definition('flush_rcu_sheaves_on_cache')!;
+    const q = f.calls.find((c) => c.callee === 'queue_work_on')!;
+    assert.equal(q.inLoopMacro, 'for_each_online_cpu');
+    assert.equal(f.calls.find((c) => c.callee === 'mutex_lock')!.inLoopMacro, undefined);
+    const sh = a.definition('__kmem_cache_shutdown')!;
+    assert.equal(sh.calls.find((c) => c.callee === 'free_partial')!.inLoopMacro, 'for_each_kmem_cache_node');
+    assert.equal(sh.calls.find((c) => c.callee === 'rcu_barrier')!.inLoopMacro, undefined);
+  });
+
+  it('finds structs and their fields', () => {
+    const a = load();
+    assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['lock', 'main', 'spare', 'rcu_free']);
+    assert.deepEqual(a.struct('slab_sheaf')!.fields.map((f) => f.name), ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'objects']);
+  });
+});
+
+describe('analyzer: call graph', () => {
+  it('callers and callees', () => {
+    const a = load();
+    assert.ok(a.callers('flush_rcu_sheaves_on_cache').some((c) => c.caller === 'kvfree_rcu_barrier_on_cache'));
+    assert.ok(a.callees('kmem_cache_destroy').some((c) => c.callee === '__kmem_cache_shutdown'));
+    // a work function is reached through INIT_WORK(&sfw->work, flush_rcu_sheaf)
+    const ref = a.callers('flush_rcu_sheaf').find((c) => c.caller === 'flush_rcu_sheaves_on_cache');
+    assert.ok(ref?.reference);
+  });
+
+  it('paths to an entry point', () => {
+    const a = load();
+    const paths = a.pathsToRoot('flush_rcu_sheaf');
+    assert.ok(paths.some((p) => p[0] === 'kmem_cache_destroy' && p[p.length - 1] === 'flush_rcu_sheaf'), JSON.stringify(paths));
+    assert.deepEqual(a.pathsToRoot('free_partial')[0], ['kmem_cache_destroy', '__kmem_cache_shutdown', 'free_partial']);
+  });
+});
+
+describe('analyzer: IR extraction', () => {
+  it('the orchestration functions extract to the engine built-in IR', () => {
+    const a = load();
+    assert.deepEqual(stripAnchors(extractOrchestration(a)), stripAnchors(builtinPrograms()));
+    const r = extractOrchestrationReport(a);
+    for (const [fn, x] of Object.entries(r.extractions)) assert.deepEqual(x.notModelled, [], fn);
+    assert.ok(r.extractions.kmem_cache_destroy.ignored.some((i) => i.call === 'mutex_lock'));
+    // anchors keep the source line
+    const kcd = r.programs.kmem_cache_destroy;
+    assert.match(a.text(COMMON)!.split('\n')[kcd[0].anchor!.line!], /kvfree_rcu_barrier_on_cache\(s\)/);
+  });
+
+  it('reports calls it has no model for', () => {
+    const a = load();
+    const x = a.extract('kvfree_call_rcu')!;
+    assert.ok(x.notModelled.some((n) => n.reason === 'no model for kvfree' || n.reason === 'no model for synchronize_rcu'), JSON.stringify(x.notModelled));
+  });
+
+  it('patch 01 typed in the editor: IR follows and the engine verdict flips', () => {
+    const a = load();
+    const before = extractOrchestration(a);
+    assert.equal(check(makeScenario('f1-kasan-nofix', { programs: before }), { strategy: 'dpor' }).verdict, 'fail');
+
+    const text = a.text(COMMON)!;
+    const fnStart = text.indexOf('void kvfree_rcu_barrier_on_cache(');
+    const needle = 'flush_rcu_sheaves_on_cache(s);';
+    const at = text.indexOf(needle, fnStart) + needle.length;
+    a.applyEdit(COMMON, at, at, '\n\t\trcu_barrier();');
+    assert.match(a.text(COMMON)!, /flush_rcu_sheaves_on_cache\(s\);\n\t\trcu_barrier\(\);/);
+
+    const after = extractOrchestration(a);
+    assert.deepEqual(stripAnchors(after).kvfree_rcu_barrier_on_cache, stripAnchors(builtinPrograms({ patch01: true })).kvfree_rcu_barrier_on_cache);
+    assert.deepEqual(stripAnchors(after), stripAnchors(builtinPrograms({ patch01: true })));
+    assert.equal(check(makeScenario('f1-kasan-nofix', { programs: after }), { strategy: 'dpor' }).verdict, 'pass');
+    assert.deepEqual(a.functions().map((f) => f.name), EXPECTED_FUNCTIONS);
+
+    // the incremental tree agrees with a fresh parse
+    const fresh = new Analyzer();
+    fresh.update(COMMON, a.text(COMMON)!);
+    assert.equal(fresh.tree(COMMON)!.rootNode.toString(), a.tree(COMMON)!.rootNode.toString());
+  });
+});
+
+describe('analyzer: incremental edits', () => {
+  it('typing character by character (also into an attribute macro) matches a fresh parse', () => {
+    const a = load();
+    const text = a.text(SLUB)!;
+    let at = text.indexOf('static void flush_all_cpus_locked(');
+    for (const ch of 'static __always_inline int typed_fn(struct kmem_cache *s)\n{\n\tflush_slab(s, NULL);\n}\n\n') {
+      a.applyEdit(SLUB, at, at, ch);
+      at++;
+    }
+    const fresh = new Analyzer();
+    fresh.update(SLUB, a.text(SLUB)!);
+    assert.equal(a.tree(SLUB)!.rootNode.toString(), fresh.tree(SLUB)!.rootNode.toString());
+    const f = a.definition('typed_fn')!;
+    assert.equal(f.signature, 'static __always_inline int typed_fn(struct kmem_cache *s)');
+    assert.deepEqual(f.calls.map((c) => c.callee), ['flush_slab']);
+    // delete it again, in one edit
+    const start = a.text(SLUB)!.indexOf('static __always_inline int typed_fn');
+    a.applyEdit(SLUB, start, at, '');
+    assert.equal(a.text(SLUB), read('slub.c'));
+    assert.equal(a.definition('typed_fn'), undefined);
+  });
+
+  it('attribute macros with arguments (__printf(2, 3)) do not hide a definition', () => {
+    const a = new Analyzer();
+    a.update(SLUB, 'static __printf(3, 4) void slab_bug(struct kmem_cache *s, struct slab *slab,\n\t\tconst char *fmt, ...)\n{\n\tpr_err("%s __init", fmt);\n}\n');
+    const f = a.definition('slab_bug')!;
+    assert.equal(f.signature, 'static __printf(3, 4) void slab_bug(struct kmem_cache *s, struct slab *slab, const char *fmt, ...)');
+    assert.deepEqual(f.calls.map((c) => c.callee), ['pr_err']);
+  });
+});
+
+describe('analyzer: half-typed C', () => {
+  it('never throws, and keeps the functions before the damage', () => {
+    const src = read('slub.c');
+    const cut = src.indexOf('void flush_rcu_sheaves_on_cache(');
+    const a = new Analyzer();
+    // every prefix ending at a line boundary in the second half, and a few mid-token cuts
+    const lines = src.split('\n');
+    let off = 0;
+    for (const l of lines) {
+      off += l.length + 1;
+      if (off % 3 === 0 || off > cut - 400) {
+        assert.doesNotThrow(() => a.update(SLUB, src.slice(0, off)));
+        assert.doesNotThrow(() => extractOrchestration(a));
+      }
+    }
+    for (const n of [cut + 10, cut + 55, cut + 200, cut + 333]) {
+      a.update(SLUB, src.slice(0, n));
+      const names = a.functions().map((f) => f.name);
+      for (const want of ['stat', 'flush_slab', 'flush_all_cpus_locked', 'flush_rcu_sheaf']) assert.ok(names.includes(want), `${want} at ${n}: ${names}`);
+      assert.ok(!names.some((x) => x.startsWith('for_each')), names.join(','));
+      assert.doesNotThrow(() => a.extract('flush_rcu_sheaves_on_cache'));
+    }
+  });
+
+  it('unbalanced braces and edits that break the syntax do not throw', () => {
+    const a = load();
+    const text = a.text(SLUB)!;
+    const i = text.indexOf('for_each_online_cpu(cpu) {');
+    assert.doesNotThrow(() => a.applyEdit(SLUB, i, i + 'for_each_online_cpu(cpu) {'.length, 'for_each_online_cpu(cpu'));
+    assert.doesNotThrow(() => extractOrchestration(a));
+    assert.ok(a.functions().some((f) => f.name === 'stat'));
+    assert.doesNotThrow(() => a.applyEdit(SLUB, 0, 0, '}}}{{{ static __always_inline void'));
+    assert.doesNotThrow(() => a.pathsToRoot('flush_rcu_sheaf'));
+    assert.doesNotThrow(() => a.update(SLUB, 'static void f(int x) { if (x) { g(); '));
+    assert.deepEqual(a.functions().filter((f) => f.uri === SLUB).map((f) => f.name), ['f']);
+    assert.doesNotThrow(() => a.update(SLUB, ''));
+    a.remove(SLUB);
+    assert.ok(!a.functions().some((f) => f.uri === SLUB));
+  });
+});

@@ -1,0 +1,103 @@
+// The language server over real JSON-RPC on stdio: spawn dist/server.js, talk LSP to it.
+
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const FIX = path.join(ROOT, 'server/fixtures/kernel');
+const COMMON = path.join(FIX, 'mm/slab_common.c');
+const SLUB = path.join(FIX, 'mm/slub.c');
+const uri = (f: string) => pathToFileURL(f).toString();
+
+describe('language server over stdio', () => {
+  let proc: ChildProcess;
+  let conn: MessageConnection;
+  const diagnostics = new Map<string, { message: string }[]>();
+  const commonText = fs.readFileSync(COMMON, 'utf8');
+
+  before(async () => {
+    proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: { message: string }[] }) => diagnostics.set(p.uri, p.diagnostics));
+    conn.onRequest('workspace/workspaceFolders', () => [{ uri: uri(FIX), name: 'kernel' }]);
+    conn.onRequest('workspace/codeLens/refresh', () => null);
+    conn.onRequest('window/workDoneProgress/create', () => null);
+    conn.listen();
+    const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: uri(FIX), capabilities: { workspace: { workspaceFolders: true } }, workspaceFolders: [{ uri: uri(FIX), name: 'kernel' }] });
+    assert.ok((init as { capabilities: { hoverProvider: boolean } }).capabilities.hoverProvider);
+    await conn.sendNotification('initialized', {});
+    for (const f of [COMMON, SLUB]) {
+      await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(f), languageId: 'c', version: 1, text: fs.readFileSync(f, 'utf8') } });
+    }
+  });
+
+  after(() => {
+    conn?.dispose();
+    proc?.kill();
+  });
+
+  const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
+
+  it('documentSymbol lists the functions of slab_common.c', async () => {
+    const syms = (await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(COMMON) } })) as { name: string }[];
+    const names = syms.map((s) => s.name);
+    assert.ok(names.includes('kvfree_rcu_barrier_on_cache'));
+    assert.ok(names.includes('kmem_cache_destroy'));
+  });
+
+  it('hover on kvfree_rcu_barrier_on_cache shows how it is reached', async () => {
+    const line = lineOf(commonText, 'void kvfree_rcu_barrier_on_cache(');
+    const character = commonText.split('\n')[line].indexOf('kvfree_rcu_barrier_on_cache') + 3;
+    const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: uri(COMMON) }, position: { line, character } })) as { contents: { value: string } };
+    assert.match(h.contents.value, /kmem_cache_destroy/);
+    assert.match(h.contents.value, /flush_rcu_sheaves_on_cache/);
+  });
+
+  it('codeLens offers Simulate on its line', async () => {
+    const line = lineOf(commonText, 'void kvfree_rcu_barrier_on_cache(');
+    const lenses = (await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uri(COMMON) } })) as { range: { start: { line: number } }; command: { title: string } }[];
+    assert.ok(lenses.some((l) => l.range.start.line === line && /Simulate/.test(l.command.title)));
+  });
+
+  it('incoming calls of flush_rcu_sheaves_on_cache include kvfree_rcu_barrier_on_cache', async () => {
+    const slubText = fs.readFileSync(SLUB, 'utf8');
+    const line = lineOf(slubText, 'void flush_rcu_sheaves_on_cache(');
+    const character = slubText.split('\n')[line].indexOf('flush_rcu_sheaves_on_cache') + 2;
+    const items = (await conn.sendRequest('textDocument/prepareCallHierarchy', { textDocument: { uri: uri(SLUB) }, position: { line, character } })) as unknown[];
+    assert.equal(items.length, 1);
+    const incoming = (await conn.sendRequest('callHierarchy/incomingCalls', { item: items[0] })) as { from: { name: string } }[];
+    assert.ok(incoming.some((c) => c.from.name === 'kvfree_rcu_barrier_on_cache'));
+  });
+
+  it('editing kvfree_rcu_barrier_on_cache flips the KASAN verdict, and back', async () => {
+    const simulate = async () =>
+      (await conn.sendRequest('slablens/simulate', { function: 'kvfree_rcu_barrier_on_cache', kasan: true })) as { verdict: string; property?: string };
+    // the fixture is the pre-patch-01 body: KASAN fails
+    const before = await simulate();
+    assert.equal(before.verdict, 'fail');
+    assert.equal(before.property, 'objects remaining');
+    // apply patch 01: add rcu_barrier(); after flush_rcu_sheaves_on_cache(s);
+    const at = lineOf(commonText, 'flush_rcu_sheaves_on_cache(s);');
+    const lines = commonText.split('\n');
+    const indent = /^\s*/.exec(lines[at])![0];
+    const patched = [...lines.slice(0, at + 1), `${indent}rcu_barrier();`, ...lines.slice(at + 1)].join('\n');
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 2 }, contentChanges: [{ text: patched }] });
+    const fixed = await simulate();
+    assert.equal(fixed.verdict, 'pass');
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 3 }, contentChanges: [{ text: commonText }] });
+    assert.equal((await simulate()).verdict, 'fail');
+  });
+
+  it('half-typed C does not take the server down', async () => {
+    const broken = commonText.slice(0, Math.floor(commonText.length / 2)) + '\n{{ if (s->';
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 4 }, contentChanges: [{ text: broken }] });
+    const syms = (await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(COMMON) } })) as unknown[];
+    assert.ok(Array.isArray(syms));
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 5 }, contentChanges: [{ text: commonText }] });
+  });
+});
