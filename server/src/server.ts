@@ -11,7 +11,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultRegistry, ORCHESTRATION } from '../../engine/src';
-import { Analyzer, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo } from './analyzer';
+import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo } from './analyzer';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -172,28 +172,25 @@ connection.languages.callHierarchy.onPrepare((p) => {
   const d = name ? analyzer.definition(name) : undefined;
   return d ? [item(d)] : null;
 });
-connection.languages.callHierarchy.onIncomingCalls((p) => {
-  const by = new Map<string, { from: CallHierarchyItem; fromRanges: FunctionInfo['range'][] }>();
-  for (const c of analyzer.callers(p.item.name)) {
-    const f = analyzer.definition(c.caller);
+/** Call sites grouped by the function on their other end (caller for incoming, callee for outgoing). */
+function groupCalls(sites: CallSite[], other: (c: CallSite) => string): { item: CallHierarchyItem; fromRanges: FunctionInfo['range'][] }[] {
+  const by = new Map<string, { item: CallHierarchyItem; fromRanges: FunctionInfo['range'][] }>();
+  for (const c of sites) {
+    const f = analyzer.definition(other(c));
     if (!f) continue;
-    const e = by.get(f.name) ?? { from: item(f), fromRanges: [] };
+    const e = by.get(f.name) ?? { item: item(f), fromRanges: [] };
     e.fromRanges.push(c.range);
     by.set(f.name, e);
   }
   return [...by.values()];
-});
-connection.languages.callHierarchy.onOutgoingCalls((p) => {
-  const by = new Map<string, { to: CallHierarchyItem; fromRanges: FunctionInfo['range'][] }>();
-  for (const c of analyzer.callees(p.item.name)) {
-    const f = analyzer.definition(c.callee);
-    if (!f) continue;
-    const e = by.get(f.name) ?? { to: item(f), fromRanges: [] };
-    e.fromRanges.push(c.range);
-    by.set(f.name, e);
-  }
-  return [...by.values()];
-});
+}
+
+connection.languages.callHierarchy.onIncomingCalls((p) =>
+  groupCalls(analyzer.callers(p.item.name), (c) => c.caller).map((g) => ({ from: g.item, fromRanges: g.fromRanges })),
+);
+connection.languages.callHierarchy.onOutgoingCalls((p) =>
+  groupCalls(analyzer.callees(p.item.name), (c) => c.callee).map((g) => ({ to: g.item, fromRanges: g.fromRanges })),
+);
 
 /** Not-modelled calls in the orchestration functions, as information on their lines. */
 function refreshDiagnostics(): void {

@@ -104,6 +104,16 @@ describe('analyzer: IR extraction', () => {
     assert.match(a.text(COMMON)!.split('\n')[kcd[0].anchor!.line!], /kvfree_rcu_barrier_on_cache\(s\)/);
   });
 
+  it('drops a NULL check of the cache argument, reports other unmapped guards', () => {
+    const a = new Analyzer();
+    a.update(COMMON, 'void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n\tif (unlikely(!s) || !kasan_check_byte(s))\n\t\treturn;\n\tif (s->cpu_sheaves) {\n\t\tflush_rcu_sheaves_on_cache(s);\n\t}\n\tif (weird(s))\n\t\trcu_barrier();\n\t__kvfree_rcu_barrier();\n}\n');
+    const x = a.extract('kvfree_rcu_barrier_on_cache')!;
+    assert.deepEqual(stripAnchors({ f: x.program }).f, stripAnchors(builtinPrograms()).kvfree_rcu_barrier_on_cache);
+    assert.deepEqual(x.notModelled.map((n) => [n.line, n.reason]), [[7, 'condition not modelled: (weird(s))']]);
+    assert.ok(x.ignored.some((i) => i.line === 2));
+    assert.deepEqual(x.lines, [4, 5, 9]);
+  });
+
   it('reports calls it has no model for', () => {
     const a = load();
     const x = a.extract('kvfree_call_rcu')!;

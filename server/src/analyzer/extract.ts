@@ -392,7 +392,7 @@ function isArgumentCheck(cond: SyntaxNode, ctx: Ctx): boolean {
   const c = cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
   const v = [...ctx.cacheVars].join('|');
   if (!v) return false;
-  const atom = `(?:!${'$'}{'('}?:${v})|!kasan_check_byte\\((?:${v})\\)|unlikely\\(!(?:${v})\\)|(?:${v})==NULL)`;
+  const atom = `(?:!(?:${v})|!kasan_check_byte\\((?:${v})\\)|unlikely\\(!(?:${v})\\)|(?:${v})==NULL)`;
   return new RegExp(`^${atom}(?:\\|\\|${atom})*$`).test(c);
 }
 
