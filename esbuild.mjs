@@ -5,9 +5,10 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 
 await esbuild.build({
   ...common,
-  entryPoints: { cli: 'engine/src/cli.ts' },
+  entryPoints: { cli: 'server/src/cli.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
+  external: ['tree-sitter', 'tree-sitter-c'],
 });
 
 // The language server. tree-sitter and its C grammar are native addons: loaded from node_modules.

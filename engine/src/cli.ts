@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { check, CheckResult } from './check';
+import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
 import { listScenarios, makeScenario, scenarioIds, UnknownScenario } from './scenarios';
 import { buildTrace, decodeToken, readTrace, Trace, TraceError } from './trace';
@@ -224,7 +225,7 @@ export function main(argv: string[], io: Io = stdio): number {
       io.err(`slablens: ${err.message}\n${USAGE}`);
       return EXIT.usage;
     }
-    if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario) {
+    if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError) {
       io.err(`slablens: ${err.message}`);
       return EXIT.usage;
     }
@@ -233,5 +234,3 @@ export function main(argv: string[], io: Io = stdio): number {
 }
 
 export { scenarioIds };
-
-if (require.main === module) process.exitCode = main(process.argv.slice(2));

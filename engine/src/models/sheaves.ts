@@ -171,3 +171,19 @@ export const flush_cpu_slab: LeafModel = {
     },
   ],
 };
+
+/** After the series removed cpu slabs, flush_all_cpus_locked() queues this instead of flush_cpu_slab(). */
+export const flush_cpu_sheaves: LeafModel = {
+  name: 'flush_cpu_sheaves',
+  summary: 'work on each CPU: pcs_flush_all() (no cpu slab any more after the sheaves-for-all series)',
+  assumes: { calls: ['pcs_flush_all'] },
+  phases: [
+    {
+      footprint: () => ({ r: [], w: [] }),
+      run: (c) => {
+        c.emit(`flush_cpu_sheaves on cpu${c.task.cpu}`);
+        c.call('pcs_flush_all', {});
+      },
+    },
+  ],
+};

@@ -1,0 +1,94 @@
+// The `slablens` CLI: the engine's commands plus those that read kernel source through the
+// analyzer (`index <dir>`, `check --kernel <dir> --entry kmem_cache_destroy`).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, exitFor, Io, main as engineMain, resultJson, UsageError, writeAtomic } from '../../engine/src/cli';
+import { ModelError } from '../../engine/src';
+import { Analyzer, extractOrchestrationReport } from './analyzer';
+import { simulateFromSource } from './simulate';
+
+const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+const SLAB_FILES = ['mm/slab_common.c', 'mm/slub.c', 'mm/slab.h'];
+
+/** Index the slab files of a kernel tree (those that exist; at least one must). */
+function load(dir: string): { analyzer: Analyzer; files: string[] } {
+  const analyzer = new Analyzer();
+  const files: string[] = [];
+  for (const rel of SLAB_FILES) {
+    const f = path.join(dir, rel);
+    if (!fs.existsSync(f)) continue;
+    const buf = fs.readFileSync(f);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+    analyzer.update(f, text);
+    files.push(f);
+  }
+  if (!files.length) throw new UsageError(`${dir}: no mm/slab_common.c, mm/slub.c or mm/slab.h found`);
+  return { analyzer, files };
+}
+
+function cmdIndex(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('index takes one kernel directory');
+  const { analyzer, files } = load(positionals[0]);
+  const fns = analyzer.functions();
+  const edges = fns.flatMap((f) => f.calls.map((c) => ({ caller: f.name, callee: c.callee, line: c.range.start.line + 1, viaPointer: c.viaPointer })));
+  if (values.json) {
+    io.out(JSON.stringify({ version: 1, files, functions: fns.map((f) => ({ name: f.name, file: f.uri, line: f.selectionRange.start.line + 1, static: f.isStatic, signature: f.signature })), edges }, null, 1));
+  } else {
+    for (const file of files) io.out(`${file}: ${fns.filter((f) => f.uri === file).length} functions`);
+    io.out(`${fns.length} functions, ${edges.length} call edges`);
+  }
+  return 0;
+}
+
+function cmdCheckKernel(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      kernel: { type: 'string' }, entry: { type: 'string' }, config: { type: 'string', multiple: true }, cpus: { type: 'string' },
+      strategy: { type: 'string' }, 'max-states': { type: 'string' }, json: { type: 'boolean' }, 'trace-out': { type: 'string' },
+    },
+  });
+  const entry = values.entry ?? 'kmem_cache_destroy';
+  if (entry !== 'kmem_cache_destroy') throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is simulated from source so far`);
+  const config: Record<string, boolean> = {};
+  for (const c of values.config ?? []) {
+    const m = /^(?:CONFIG_)?([A-Z0-9_]+)=(y|n)$/.exec(c);
+    if (!m) throw new UsageError(`--config ${c}: expected NAME=y or NAME=n`);
+    config[`CONFIG_${m[1]}`] = m[2] === 'y';
+  }
+  const { analyzer } = load(values.kernel!);
+  const { programs, extractions } = extractOrchestrationReport(analyzer);
+  const cpus = values.cpus ? Number(values.cpus) : 2;
+  const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined });
+  const notModelled = Object.fromEntries(Object.entries(extractions).map(([k, v]) => [k, v.notModelled]));
+  if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
+  if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled }, null, 1));
+  else {
+    io.out(`${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
+    if (r.message) io.out(`  ${r.message}`);
+    io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
+    if (r.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
+    for (const [fn, list] of Object.entries(notModelled)) for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
+  }
+  return exitFor(r.verdict);
+}
+
+export function main(argv: string[], io: Io = stdio): number {
+  try {
+    if (argv[0] === 'index') return cmdIndex(argv.slice(1), io);
+    if (argv[0] === 'check' && argv.some((a) => a === '--kernel' || a.startsWith('--kernel='))) return cmdCheckKernel(argv.slice(1), io);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || e instanceof ModelError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`slablens: ${err.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return engineMain(argv, io);
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

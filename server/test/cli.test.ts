@@ -1,0 +1,57 @@
+// The kernel-source commands of the CLI: index and check --kernel, on our fixture tree.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const FIX = path.join(ROOT, 'server/fixtures/kernel');
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+/** A copy of the fixture tree with patch 01 applied to kvfree_rcu_barrier_on_cache(). */
+function patchedTree(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-kernel-'));
+  fs.mkdirSync(path.join(dir, 'mm'));
+  fs.copyFileSync(path.join(FIX, 'mm/slub.c'), path.join(dir, 'mm/slub.c'));
+  const lines = fs.readFileSync(path.join(FIX, 'mm/slab_common.c'), 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.includes('flush_rcu_sheaves_on_cache(s);'));
+  lines.splice(at + 1, 0, lines[at].replace('flush_rcu_sheaves_on_cache(s);', 'rcu_barrier();'));
+  fs.writeFileSync(path.join(dir, 'mm/slab_common.c'), lines.join('\n'));
+  return dir;
+}
+
+describe('slablens CLI on kernel source', () => {
+  it('index --json lists the functions and call edges', () => {
+    const r = run('index', FIX, '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    const names = j.functions.map((f: { name: string }) => f.name);
+    for (const n of ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache', '__kmem_cache_shutdown', 'flush_all_cpus_locked']) assert.ok(names.includes(n), n);
+    assert.ok(j.edges.some((e: { caller: string; callee: string }) => e.caller === 'kvfree_rcu_barrier_on_cache' && e.callee === 'flush_rcu_sheaves_on_cache'));
+  });
+
+  it('check --kernel follows the source: fails without patch 01 under KASAN, passes with it, passes without KASAN', () => {
+    const nofix = run('check', '--kernel', FIX, '--entry', 'kmem_cache_destroy', '--config', 'KASAN=y', '--json');
+    assert.equal(nofix.code, 1, nofix.err);
+    assert.equal(JSON.parse(nofix.out).property, 'objects remaining');
+    const fixed = run('check', '--kernel', patchedTree(), '--entry', 'kmem_cache_destroy', '--config', 'KASAN=y', '--json');
+    assert.equal(fixed.code, 0, fixed.err);
+    assert.equal(run('check', '--kernel', FIX, '--config', 'KASAN=n').code, 0);
+  });
+
+  it('bad input: a folder without slab files, a bad --config', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-empty-'));
+    const r = run('check', '--kernel', empty);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no mm\/slab_common.c/);
+    assert.equal(run('index', empty).code, 2);
+    assert.match(run('check', '--kernel', FIX, '--config', 'KASAN').err, /expected NAME=y or NAME=n/);
+  });
+});
