@@ -17,10 +17,10 @@ for (const id of only) {
     const sc = makeScenario(id, { cpus });
     const d = explore(machineFor(sc), { strategy: 'dpor', maxStates: DPOR_LIMIT });
     const n = explore(machineFor(sc), { strategy: 'naive', maxStates: NAIVE_LIMIT });
-    const complete = n.verdict !== 'incomplete';
+    const complete = n.reason === undefined;
     const ratio = n.states / d.states;
     const ratioText = `${complete ? '' : '≥'}${ratio.toFixed(1)}×`;
-    const mark = (r: typeof d) => (r.verdict === 'incomplete' ? '+' : ' ');
+    const mark = (r: typeof d) => (r.reason !== undefined ? '+' : ' ');
     console.log(
       `${id.padEnd(26)} ${String(cpus).padStart(4)} ${String(d.states).padStart(11)}${mark(d)} ${String(d.transitions).padStart(9)} ${String(d.elapsedMs).padStart(7)}   ${String(n.states).padStart(12)}${mark(n)} ${String(n.transitions).padStart(9)} ${String(n.elapsedMs).padStart(7)}   ${ratioText}`,
     );

@@ -143,7 +143,8 @@ class Run {
       collected: this.collected,
     };
     if (this.best) {
-      return { ...base, verdict: 'fail', property: this.best.property, message: this.best.message, schedule: this.best.schedule, violationStep: this.best.step };
+      // A violation is definitive even if the exploration stopped early; keep why it stopped.
+      return { ...base, verdict: 'fail', property: this.best.property, message: this.best.message, schedule: this.best.schedule, violationStep: this.best.step, reason: stopped };
     }
     if (stopped) return { ...base, verdict: 'incomplete', reason: stopped, message: `incomplete: ${stopped}; no violation in what was explored`, schedule: this.first ?? [] };
     return { ...base, verdict: 'pass', schedule: this.first ?? [] };
