@@ -61,9 +61,20 @@ documents.onDidOpen((e) => {
   analyzer.update(e.document.uri, e.document.getText());
   refreshDiagnostics();
 });
-connection.onDidChangeTextDocument(() => undefined);
+/** Re-parse incrementally: the changed span between the old and new text becomes one tree edit. */
 documents.onDidChangeContent((e) => {
-  analyzer.update(e.document.uri, e.document.getText());
+  const uri = e.document.uri;
+  const next = e.document.getText();
+  const prev = analyzer.text(uri);
+  if (prev === undefined) analyzer.update(uri, next);
+  else if (prev !== next) {
+    let start = 0;
+    const max = Math.min(prev.length, next.length);
+    while (start < max && prev.charCodeAt(start) === next.charCodeAt(start)) start++;
+    let tail = 0;
+    while (tail < max - start && prev.charCodeAt(prev.length - 1 - tail) === next.charCodeAt(next.length - 1 - tail)) tail++;
+    analyzer.applyEdit(uri, start, prev.length - tail, next.slice(start, next.length - tail));
+  }
   refreshDiagnostics();
 });
 
@@ -214,6 +225,21 @@ function refreshDiagnostics(): void {
         source: 'slablens',
       });
     }
+  }
+  // Model drift: a leaf model assumes calls its C body no longer makes.
+  for (const name of registry.leafNames()) {
+    const d = analyzer.definition(name);
+    const m = registry.leaf(name)!;
+    if (!d || !m.assumes.calls.length) continue;
+    const calls = new Set(analyzer.callees(name).map((c) => c.callee));
+    const missing = m.assumes.calls.filter((c) => !calls.has(c));
+    if (!missing.length) continue;
+    byUri.get(d.uri)?.push({
+      severity: DiagnosticSeverity.Warning,
+      range: d.selectionRange,
+      message: `model drift: the model of ${name} assumes it calls ${missing.join(', ')}, which this body does not (modelled as: ${m.summary})`,
+      source: 'slablens',
+    });
   }
   for (const [uri, diags] of byUri) if (isSlab(uri)) connection.sendDiagnostics({ uri, diagnostics: [...diags, ...(verdictDiags.get(uri) ?? [])] });
 }

@@ -26,7 +26,7 @@ const EXPECTED_FUNCTIONS = [
   'kvfree_call_rcu', '__kvfree_rcu_barrier', 'kvfree_rcu_barrier', 'kvfree_rcu_barrier_on_cache', 'kmem_cache_destroy',
   'kmem_cache_shrink', 'print_slabinfo_header', 'kvfree_rcu_init',
   // slub.c
-  'stat', 'node_nr_slabs', 'deactivate_slab', 'flush_slab', 'sheaf_flush_unused', 'pcs_flush_all', 'flush_cpu_slab',
+  'stat', 'node_nr_slabs', 'deactivate_slab', 'flush_slab', 'sheaf_flush_unused', 'pcs_flush_all', 'flush_this_cpu_slab', 'flush_cpu_slab',
   'flush_all_cpus_locked', 'rcu_free_sheaf_nobarn', 'flush_rcu_sheaf', 'flush_rcu_sheaves_on_cache', 'do_slab_free',
   '__kfree_rcu_sheaf', 'kfree_rcu_sheaf', 'free_partial', 'barn_shrink', '__kmem_cache_shutdown', 'slab_debug_init',
 ];

@@ -93,6 +93,18 @@ describe('language server over stdio', () => {
     assert.equal((await simulate()).verdict, 'fail');
   });
 
+  it('a modelled function whose body drops a call its model assumes gets a "model drift" warning', async () => {
+    const slubText = fs.readFileSync(SLUB, 'utf8');
+    const edited = slubText.replace(/\n[^\n]*call_rcu\(&rcu_free->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
+    assert.notEqual(edited, slubText);
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(SLUB), version: 2 }, contentChanges: [{ text: edited }] });
+    await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(SLUB) } });
+    assert.ok((diagnostics.get(uri(SLUB)) ?? []).some((d) => /model drift: the model of flush_rcu_sheaf assumes it calls call_rcu/.test(d.message)));
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(SLUB), version: 3 }, contentChanges: [{ text: slubText }] });
+    await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(SLUB) } });
+    assert.ok(!(diagnostics.get(uri(SLUB)) ?? []).some((d) => /model drift/.test(d.message)));
+  });
+
   it('half-typed C does not take the server down', async () => {
     const broken = commonText.slice(0, Math.floor(commonText.length / 2)) + '\n{{ if (s->';
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 4 }, contentChanges: [{ text: broken }] });

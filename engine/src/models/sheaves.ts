@@ -81,8 +81,8 @@ export const rcu_free_sheaf_nobarn: LeafModel = {
 /** kfree_rcu(obj) in a thread: __kfree_rcu_sheaf() puts it into this CPU's rcu_free sheaf. */
 export const __kfree_rcu_sheaf: LeafModel = {
   name: '__kfree_rcu_sheaf',
-  summary: 'under local_lock adds the object to pcs->rcu_free; a full sheaf goes to call_rcu(rcu_free_sheaf)',
-  assumes: { calls: ['local_lock', 'local_unlock', 'call_rcu'], locks: ['local_lock'] },
+  summary: 'local_trylock (assumed to succeed: nothing else holds this CPU\'s sheaves lock in the scenarios) and adds the object to pcs->rcu_free; a full sheaf goes to call_rcu(rcu_free_sheaf)',
+  assumes: { calls: ['local_trylock', 'local_unlock', 'call_rcu'], locks: ['local_trylock'] },
   params: ['s', 'obj'],
   phases: [
     {
