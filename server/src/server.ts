@@ -5,12 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
+  CancellationToken, CancellationTokenSource, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
   CallHierarchyItem, CodeLens, createConnection, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { defaultRegistry, ORCHESTRATION } from '../../engine/src';
+import { defaultRegistry, ORCHESTRATION, Progress } from '../../engine/src';
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo } from './analyzer';
 import { SimulateParams, simulateFromSource } from './simulate';
 
@@ -246,9 +248,44 @@ function refreshDiagnostics(): void {
 
 const verdictDiags = new Map<string, Diagnostic[]>();
 
-connection.onRequest('slablens/simulate', (p: SimulateParams) => {
+type SimulateResult = ReturnType<typeof simulateFromSource>;
+
+/** Explore in a worker thread; progress goes to the client, a cancel terminates the worker at once. */
+function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['programs'], p: SimulateParams, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<SimulateResult | null> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'simulateWorker.js'), { workerData: { programs, params: p } });
+    const sub = token.onCancellationRequested(() => {
+      void worker.terminate();
+      resolve(null);
+    });
+    worker.on('message', (m: { kind: 'progress'; progress: Progress } | { kind: 'result'; result: SimulateResult }) => {
+      if (m.kind === 'progress') progress.report(`${m.progress.states} states, ${m.progress.executions} interleavings`);
+      else {
+        sub.dispose();
+        resolve(m.result);
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (e) => {
+      sub.dispose();
+      reject(e);
+    });
+  });
+}
+
+connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDoneProgressParams, token) => {
   const { programs, extractions } = extractOrchestrationReport(analyzer);
-  const r = simulateFromSource(programs, p);
+  const progress = await connection.window.createWorkDoneProgress().catch(() => null);
+  progress?.begin(`Simulating ${p.function ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
+  const reporter = progress ?? { report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter;
+  const combined = progress ? mergeTokens(token, progress.token) : token;
+  let r: SimulateResult | null;
+  try {
+    r = await runInWorker(programs, p, combined, reporter);
+  } finally {
+    progress?.done();
+  }
+  if (!r) return new ResponseError(LSPErrorCodes.RequestCancelled, 'simulation cancelled');
   const verdict = `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states`;
   if (p.function) lastVerdict.set(p.function, verdict);
   verdictDiags.clear();
@@ -267,6 +304,14 @@ connection.onRequest('slablens/simulate', (p: SimulateParams) => {
   connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   return { ...r, notModelled: Object.fromEntries(Object.entries(extractions).map(([k, v]) => [k, v.notModelled])) };
 });
+
+/** Cancelled when either the request or the progress notification's Cancel button is. */
+function mergeTokens(a: CancellationToken, b: CancellationToken): CancellationToken {
+  const src = new CancellationTokenSource();
+  a.onCancellationRequested(() => src.cancel());
+  b.onCancellationRequested(() => src.cancel());
+  return src.token;
+}
 
 connection.onRequest('slablens/pathsToRoot', (p: { function: string }) => analyzer.pathsToRoot(p.function));
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIX = path.join(ROOT, 'server/fixtures/kernel');
@@ -103,6 +103,20 @@ describe('language server over stdio', () => {
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(SLUB), version: 3 }, contentChanges: [{ text: slubText }] });
     await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(SLUB) } });
     assert.ok(!(diagnostics.get(uri(SLUB)) ?? []).some((d) => /model drift/.test(d.message)));
+  });
+
+  it('a long exploration runs off the request thread: hover answers meanwhile, cancel stops it within a second', async () => {
+    const src = new CancellationTokenSource();
+    const long = conn.sendRequest('slablens/simulate', { function: 'kmem_cache_destroy', kasan: true, cpus: 6, strategy: 'naive', maxStates: 50_000_000 }, src.token);
+    await new Promise((r) => setTimeout(r, 300));
+    const line = lineOf(commonText, 'void kvfree_rcu_barrier_on_cache(');
+    const character = commonText.split('\n')[line].indexOf('kvfree_rcu_barrier_on_cache') + 3;
+    const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: uri(COMMON) }, position: { line, character } })) as { contents: { value: string } } | null;
+    assert.ok(h && /kmem_cache_destroy/.test(h.contents.value), 'hover answered while simulating');
+    const t0 = Date.now();
+    src.cancel();
+    await assert.rejects(long, (e: { code?: number }) => e.code === -32800);
+    assert.ok(Date.now() - t0 < 1000, `cancel took ${Date.now() - t0} ms`);
   });
 
   it('half-typed C does not take the server down', async () => {
