@@ -14,6 +14,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultRegistry, ORCHESTRATION, Progress } from '../../engine/src';
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo } from './analyzer';
+import { AnnotationStore } from './annotations';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -45,6 +46,7 @@ connection.onInitialized(async () => {
   const folders = (await connection.workspace.getWorkspaceFolders().then((f) => f ?? [], () => [])) ?? [];
   for (const f of folders) {
     const root = fileURLToPath(f.uri);
+    annotationRoot ??= root;
     for (const rel of ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h']) {
       const file = path.join(root, rel);
       const uri = pathToFileURL(file).toString();
@@ -312,6 +314,25 @@ function mergeTokens(a: CancellationToken, b: CancellationToken): CancellationTo
   b.onCancellationRequested(() => src.cancel());
   return src.token;
 }
+
+let annotationRoot: string | undefined;
+
+/** list / add / remove pinned call paths; each function resolved to where it is now. */
+connection.onRequest('slablens/annotations', (p: { action: 'list' | 'add' | 'remove'; path?: string[]; note?: string; id?: number }) => {
+  if (!annotationRoot) return { annotations: [], error: 'no workspace folder: annotations are stored in <folder>/.slablens/annotations.json' };
+  const store = new AnnotationStore(annotationRoot);
+  const r = p.action === 'add' ? store.add(p.path ?? [], p.note ?? '') : p.action === 'remove' ? store.remove(p.id ?? -1) : store.load();
+  return {
+    error: r.error,
+    annotations: r.annotations.map((a) => ({
+      ...a,
+      locations: a.path.map((fn) => {
+        const d = analyzer.definition(fn);
+        return d ? { function: fn, uri: d.uri, line: d.selectionRange.start.line } : { function: fn, missing: true };
+      }),
+    })),
+  };
+});
 
 connection.onRequest('slablens/pathsToRoot', (p: { function: string }) => analyzer.pathsToRoot(p.function));
 

@@ -3,13 +3,16 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const FIX = path.join(ROOT, 'server/fixtures/kernel');
+// A copy of the fixture tree as the workspace: the server may write .slablens/ into it.
+const FIX = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-ws-'));
+fs.cpSync(path.join(ROOT, 'server/fixtures/kernel'), FIX, { recursive: true });
 const COMMON = path.join(FIX, 'mm/slab_common.c');
 const SLUB = path.join(FIX, 'mm/slub.c');
 const uri = (f: string) => pathToFileURL(f).toString();
@@ -117,6 +120,21 @@ describe('language server over stdio', () => {
     src.cancel();
     await assert.rejects(long, (e: { code?: number }) => e.code === -32800);
     assert.ok(Date.now() - t0 < 1000, `cancel took ${Date.now() - t0} ms`);
+  });
+
+  it('annotations: pinned call paths persist, resolve to lines, and a corrupt file is kept and reported', async () => {
+    type A = { annotations: { id: number; note: string; locations: { function: string; line?: number }[] }[]; error?: string };
+    const pathFns = ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache'];
+    const added = (await conn.sendRequest('slablens/annotations', { action: 'add', path: pathFns, note: 'no barrier before kasan_cache_shutdown' })) as A;
+    assert.equal(added.error, undefined);
+    const file = path.join(FIX, '.slablens/annotations.json');
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).annotations[0].note, 'no barrier before kasan_cache_shutdown');
+    const listed = (await conn.sendRequest('slablens/annotations', { action: 'list' })) as A;
+    assert.equal(listed.annotations[0].locations[1].line, lineOf(commonText, 'void kvfree_rcu_barrier_on_cache('));
+    fs.writeFileSync(file, '{"version": 1, "annotat');
+    const bad = (await conn.sendRequest('slablens/annotations', { action: 'add', path: ['kmem_cache_destroy'], note: 'x' })) as A;
+    assert.match(bad.error!, /corrupt/);
+    assert.equal(fs.readFileSync(file, 'utf8'), '{"version": 1, "annotat');
   });
 
   it('half-typed C does not take the server down', async () => {
