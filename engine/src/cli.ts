@@ -198,6 +198,20 @@ function cmdDemo(args: string[], io: Io): number {
   return worst;
 }
 
+/** Usage and input errors become one line on stderr and exit 2; anything else is a bug and throws. */
+export function cliError(e: unknown, io: Io, usage = ''): number {
+  const err = e as Error & { code?: string };
+  if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`slablens: ${err.message}${usage ? '\n' + usage : ''}`);
+    return EXIT.usage;
+  }
+  if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError) {
+    io.err(`slablens: ${err.message}`);
+    return EXIT.usage;
+  }
+  throw e;
+}
+
 export function main(argv: string[], io: Io = stdio): number {
   const [cmd, ...rest] = argv;
   try {
@@ -220,16 +234,7 @@ export function main(argv: string[], io: Io = stdio): number {
         throw new UsageError(`unknown command '${cmd}'`);
     }
   } catch (e) {
-    const err = e as Error & { code?: string };
-    if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`slablens: ${err.message}\n${USAGE}`);
-      return EXIT.usage;
-    }
-    if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError) {
-      io.err(`slablens: ${err.message}`);
-      return EXIT.usage;
-    }
-    throw e;
+    return cliError(e, io, USAGE);
   }
 }
 

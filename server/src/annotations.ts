@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from '../../engine/src/cli';
 
 export interface Annotation {
   id: number;
@@ -45,10 +46,7 @@ export class AnnotationStore {
   }
 
   private save(annotations: Annotation[]): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ version: 1, annotations } satisfies FileShape, null, 1) + '\n');
-    fs.renameSync(tmp, this.file);
+    writeAtomic(this.file, JSON.stringify({ version: 1, annotations } satisfies FileShape, null, 1) + '\n');
   }
 
   add(callPath: string[], note: string): { annotations: Annotation[]; error?: string } {

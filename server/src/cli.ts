@@ -4,13 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, exitFor, Io, main as engineMain, resultJson, UsageError, writeAtomic } from '../../engine/src/cli';
-import { ModelError } from '../../engine/src';
-import { Analyzer, extractOrchestrationReport } from './analyzer';
+import { cliError, exitFor, Io, main as engineMain, resultJson, UsageError, writeAtomic } from '../../engine/src/cli';
+import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { simulateFromSource } from './simulate';
 
 const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
-const SLAB_FILES = ['mm/slab_common.c', 'mm/slub.c', 'mm/slab.h'];
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
 function load(dir: string): { analyzer: Analyzer; files: string[] } {
@@ -63,7 +61,7 @@ function cmdCheckKernel(args: string[], io: Io): number {
   const { programs, extractions } = extractOrchestrationReport(analyzer);
   const cpus = values.cpus ? Number(values.cpus) : 2;
   const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined });
-  const notModelled = Object.fromEntries(Object.entries(extractions).map(([k, v]) => [k, v.notModelled]));
+  const notModelled = notModelledByFunction(extractions);
   if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
   if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled }, null, 1));
   else {
@@ -81,12 +79,7 @@ export function main(argv: string[], io: Io = stdio): number {
     if (argv[0] === 'index') return cmdIndex(argv.slice(1), io);
     if (argv[0] === 'check' && argv.some((a) => a === '--kernel' || a.startsWith('--kernel='))) return cmdCheckKernel(argv.slice(1), io);
   } catch (e) {
-    const err = e as Error & { code?: string };
-    if (e instanceof UsageError || e instanceof ModelError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`slablens: ${err.message}`);
-      return EXIT.usage;
-    }
-    throw e;
+    return cliError(e, io);
   }
   return engineMain(argv, io);
 }

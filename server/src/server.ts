@@ -13,7 +13,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultRegistry, ORCHESTRATION, Progress } from '../../engine/src';
-import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo } from './analyzer';
+import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
 import { SimulateParams, simulateFromSource } from './simulate';
 
@@ -21,7 +21,6 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const analyzer = new Analyzer();
 const registry = defaultRegistry();
-const SLAB_FILES = /(^|\/)mm\/(slub\.c|slab_common\.c|slab\.h)$/;
 /** Calls that matter on a path: locks, RCU, work, irq state. */
 const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
 
@@ -47,7 +46,7 @@ connection.onInitialized(async () => {
   for (const f of folders) {
     const root = fileURLToPath(f.uri);
     annotationRoot ??= root;
-    for (const rel of ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h']) {
+    for (const rel of SLAB_FILES) {
       const file = path.join(root, rel);
       const uri = pathToFileURL(file).toString();
       if (documents.get(uri) || !fs.existsSync(file)) continue;
@@ -82,10 +81,8 @@ documents.onDidChangeContent((e) => {
   refreshDiagnostics();
 });
 
-const lspRange = (r: FunctionInfo['range']) => r;
-
 function isSlab(uri: string): boolean {
-  return SLAB_FILES.test(uri) || analyzer.functions().some((f) => f.uri === uri);
+  return SLAB_FILES.some((rel) => uri.endsWith('/' + rel)) || analyzer.functions().some((f) => f.uri === uri);
 }
 
 function wordAt(uri: string, line: number, character: number): string | undefined {
@@ -105,23 +102,26 @@ function effectsOf(name: string): string[] {
   return [...new Set(analyzer.callees(name).map((c) => c.callee).filter((c) => EFFECTS.test(c)))];
 }
 
+/** `fn` (its effects), for hover lines. */
+function withEffects(fn: string): string {
+  const eff = effectsOf(fn);
+  return eff.length ? `\`${fn}\` (${eff.join(', ')})` : `\`${fn}\``;
+}
+
 function hoverText(name: string): string {
   const def = analyzer.definition(name);
   const parts: string[] = [];
   if (def) parts.push('```c\n' + def.signature + '\n```');
   const paths = analyzer.pathsToRoot(name);
   if (paths.length) {
-    parts.push('**Reached from**\n\n' + paths.map((p) => '- ' + p.map((fn) => {
-      const eff = effectsOf(fn);
-      return eff.length ? `\`${fn}\` (${eff.join(', ')})` : `\`${fn}\``;
-    }).join(' → ')).join('\n'));
+    parts.push('**Reached from**\n\n' + paths.map((p) => '- ' + p.map(withEffects).join(' → ')).join('\n'));
   } else if (ENTRY_POINTS.includes(name)) parts.push('**Entry point**');
   else parts.push('_Not reached from the entry points in the indexed files._');
   const own = effectsOf(name);
   if (own.length) parts.push(`**Effects**: ${own.join(', ')}`);
   // What it goes on to do: the indexed functions it calls, each with its own effects.
   const calls = [...new Set(analyzer.callees(name).map((c) => c.callee))].filter((c) => analyzer.definition(c));
-  if (calls.length) parts.push('**Calls**: ' + calls.map((c) => (effectsOf(c).length ? `\`${c}\` (${effectsOf(c).join(', ')})` : `\`${c}\``)).join(', '));
+  if (calls.length) parts.push('**Calls**: ' + calls.map(withEffects).join(', '));
   const m = modelledAs(name);
   parts.push(m ? `**Modelled as**: ${m}` : '_Not modelled by the simulator._');
   const v = lastVerdict.get(name);
@@ -155,7 +155,7 @@ connection.onCodeLens((p): CodeLens[] => {
 });
 
 connection.onDocumentSymbol((p): DocumentSymbol[] => [
-  ...analyzer.functions().filter((f) => f.uri === p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: lspRange(f.range), selectionRange: f.selectionRange })),
+  ...analyzer.functions().filter((f) => f.uri === p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: f.range, selectionRange: f.selectionRange })),
   ...analyzer.structs().filter((s) => s.uri === p.textDocument.uri).map((s) => ({
     name: s.name, kind: SymbolKind.Struct, range: s.range, selectionRange: s.selectionRange,
     children: s.fields.map((x) => ({ name: x.name, detail: x.type, kind: SymbolKind.Field, range: x.range, selectionRange: x.range })),
@@ -304,7 +304,7 @@ connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDonePro
   }
   refreshDiagnostics();
   connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-  return { ...r, notModelled: Object.fromEntries(Object.entries(extractions).map(([k, v]) => [k, v.notModelled])) };
+  return { ...r, notModelled: notModelledByFunction(extractions) };
 });
 
 /** Cancelled when either the request or the progress notification's Cancel button is. */

@@ -3,7 +3,7 @@
 
 import type { ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
-import { extractAll, extractProgram, Extraction } from './extract';
+import { extractAll, extractProgram, Extraction, NotModelled } from './extract';
 import { maskAttributes, parseC, pointAt, Tree } from './parse';
 import { CallSite, findFunctions, findStructs, FoundFunction, FunctionInfo, StructInfo } from './symbols';
 
@@ -161,6 +161,14 @@ export class Analyzer {
     const f = this.found(name);
     return f ? extractProgram(f) : undefined;
   }
+}
+
+/** The slab files of a kernel tree, relative to its root: what is indexed by default. */
+export const SLAB_FILES = ['mm/slab_common.c', 'mm/slub.c', 'mm/slab.h'];
+
+/** Per orchestration function, what its extraction could not model. */
+export function notModelledByFunction(extractions: Record<string, Extraction>): Record<string, NotModelled[]> {
+  return Object.fromEntries(Object.entries(extractions).map(([k, v]) => [k, v.notModelled]));
 }
 
 /** The IR of the orchestration functions (engine ORCHESTRATION) found in the analyzer's files. */
