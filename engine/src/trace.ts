@@ -2,6 +2,7 @@
 // compact replay token (like shuttle's schedule strings) for built-in scenarios.
 
 import { Machine, ModelError, StepInfo } from './machine';
+import { Footprint, orderedAfter } from './model';
 import { defaultRegistry } from './models';
 import type { Scenario } from './scenario';
 import { makeScenario } from './scenarios';
@@ -24,6 +25,11 @@ export interface TraceStep {
   warnings: string[];
   violation?: StepInfo['violation'];
   changes?: StepInfo['changes'];
+  /**
+   * Vector clock of the scheduling step (thread → count), from the steps' footprints as the
+   * explorer sees them: step a happens before step b iff b.clock[a.thread] >= a.clock[a.thread].
+   */
+  clock?: Record<string, number>;
 }
 
 const toStep = (step: number, sub: number, i: StepInfo): TraceStep => ({
@@ -70,12 +76,21 @@ export function replaySchedule(sc: Scenario, schedule: string[]): { steps: Trace
   const initial = m.initial();
   let s = initial;
   const steps: TraceStep[] = [];
+  const done: { task: string; fp: Footprint; clock: Record<string, number> }[] = [];
   schedule.forEach((task, i) => {
     if (!m.enabled(s).includes(task)) {
       throw new TraceError(`replay diverged at step ${i}: task ${task} cannot run there (runnable: ${m.enabled(s).join(', ') || 'none'})`);
     }
+    const fp = m.footprint(s, m.task(s, task)) ?? { r: [], w: [] };
+    const clock: Record<string, number> = {};
+    for (const e of done) {
+      if (e.task !== task && !orderedAfter(e.fp, fp)) continue;
+      for (const [t, n] of Object.entries(e.clock)) clock[t] = Math.max(clock[t] ?? 0, n);
+    }
+    clock[task] = (clock[task] ?? 0) + 1;
+    done.push({ task, fp, clock });
     const r = m.step(s, task, true);
-    r.infos.forEach((info, sub) => steps.push(toStep(i, sub, info)));
+    r.infos.forEach((info, sub) => steps.push({ ...toStep(i, sub, info), clock }));
     s = r.state;
   });
   if (m.enabled(s).length) throw new TraceError(`replay ended after ${schedule.length} steps but tasks can still run: ${m.enabled(s).join(', ')}`);

@@ -33,6 +33,23 @@ describe('facts F1–F5 (dpor)', () => {
     assert.ok(steps.some((s) => /KASAN quarantine/.test(s.event)));
   });
 
+  it('F1 trace clocks: the failing step happens after the callback and kasan_cache_shutdown, not after unrelated flushes', () => {
+    const steps = check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' }).trace!.steps;
+    const before = (a: (typeof steps)[number], b: (typeof steps)[number]) => (b.clock![a.thread] ?? 0) >= a.clock![a.thread];
+    const bad = steps.find((s) => s.violation)!;
+    const cb = steps.find((s) => s.event.includes('invokes rcu_free_sheaf_nobarn'))!;
+    const kasan = steps.find((s) => s.function === 'kasan_cache_shutdown')!;
+    assert.ok(before(cb, bad) && before(kasan, bad));
+    assert.ok(!before(bad, cb));
+    // program order is always happens-before
+    for (let i = 1; i < steps.length; i++) {
+      const prev = steps.slice(0, i).reverse().find((p) => p.thread === steps[i].thread);
+      if (prev) assert.ok(before(prev, steps[i]), `step ${i}`);
+    }
+    // and the relation is not total: some pair of steps is unordered
+    assert.ok(steps.some((a) => steps.some((b) => !before(a, b) && !before(b, a))));
+  });
+
   it('F1: other interleavings pass (not every execution fails)', () => {
     const r = check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' });
     assert.ok(r.failing > 0 && r.failing < r.executions, `${r.failing} of ${r.executions} failing`);
