@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  CancellationToken, CancellationTokenSource, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
+  CancellationToken, CancellationTokenSource, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
   CallHierarchyItem, CodeLens, createConnection, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { defaultRegistry, ORCHESTRATION, Progress } from '../../engine/src';
+import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, TraceError, UnknownScenario } from '../../engine/src';
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
 import { SimulateParams, simulateFromSource } from './simulate';
@@ -335,6 +335,20 @@ connection.onRequest('slablens/annotations', (p: { action: 'list' | 'add' | 'rem
 });
 
 connection.onRequest('slablens/pathsToRoot', (p: { function: string }) => analyzer.pathsToRoot(p.function));
+
+/** The engine's built-in scenarios, for "Run Scenario…". */
+connection.onRequest('slablens/scenarios', () => listScenarios().map((s) => ({ id: s.id, title: s.title, fact: s.fact, expect: s.expect, description: s.description })));
+
+/** Re-run an imported trace file or a replay token: what the replay reaches is the verdict. */
+connection.onRequest('slablens/replay', (p: { trace: unknown } | { token: string }) => {
+  try {
+    const t = replayTrace(p);
+    return { scenario: t.scenario.id, title: t.scenario.title, ncpus: t.scenario.ncpus, config: t.scenario.config, verdict: t.verdict, property: t.property, message: t.message, strategy: 'replay', states: t.schedule.length + 1, transitions: t.schedule.length, pruned: 0, executions: 1, outcomes: 1, failing: t.verdict === 'fail' ? 1 : 0, elapsedMs: 0, schedule: t.schedule, violationStep: t.violationStep, trace: t };
+  } catch (e) {
+    if (e instanceof TraceError || e instanceof UnknownScenario) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+    throw e;
+  }
+});
 
 documents.listen(connection);
 connection.listen();
