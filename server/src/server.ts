@@ -277,10 +277,13 @@ function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['pr
 
 connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDoneProgressParams, token) => {
   const { programs, extractions } = extractOrchestrationReport(analyzer);
-  const progress = await connection.window.createWorkDoneProgress().catch(() => null);
-  progress?.begin(`Simulating ${p.function ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
+  // A client that shows its own progress (with Cancel) passes a workDoneToken; otherwise the server asks for one.
+  const attached = p.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(p.workDoneToken) : null;
+  const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
+  const progress = attached ?? created;
+  progress?.begin(`Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
   const reporter = progress ?? { report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter;
-  const combined = progress ? mergeTokens(token, progress.token) : token;
+  const combined = created ? mergeTokens(token, created.token) : token;
   let r: SimulateResult | null;
   try {
     r = await runInWorker(programs, p, combined, reporter);
