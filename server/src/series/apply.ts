@@ -110,7 +110,7 @@ export function applyOne(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): {
       files.push({ path: f.path, status: 'binary: skipped' });
       continue;
     }
-    const src = tree.get(f.oldPath ?? f.path);
+    const src = next.get(f.oldPath ?? f.path);
     if (f.status === 'added') {
       if (src !== undefined) return { tree, result: { patch: p.number, applied: false, files, failure: { file: f.path, hunk: 0, header: '', expected: [], found: [], reason: 'creates a file that already exists' } } };
       const r = tryApply('', f);

@@ -205,6 +205,8 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
       else if (!textual) problems.push({ message: raw.index, where, text: `attachment ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes) is not text: ignored` });
     }
     mail.body = body.replace(/\r\n/g, '\n');
+    if ([mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)].some((h) => h.includes('\uFFFD')))
+      problems.push({ message: raw.index, where, text: 'a header has 8-bit bytes that are not UTF-8 (not RFC 2047 encoded): shown as U+FFFD' });
     if (!p.headers.size) problems.push({ message: raw.index, where, text: 'no mail headers found' });
   } catch (e) {
     problems.push({ message: raw.index, where, text: `cannot decode the message: ${(e as Error).message}` });

@@ -164,7 +164,8 @@ export function hunkFunctionsFromText(h: Pick<Hunk, 'heading' | 'lines'>): strin
 
 /**
  * Where a hunk sits in a file (0-based index of its first line): the place where most of its
- * lines on that side match, nearest to the header's line on a tie. A hunk applied with an offset
+ * lines on that side match (code lines weigh more than blanks and braces), nearest to the
+ * header's line on a tie. A hunk applied with an offset
  * or fuzz is found where it was applied.
  */
 export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStart' | 'newStart'>, side: 'old' | 'new'): number {
@@ -177,8 +178,9 @@ export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStar
   for (let s = 0; s + want.length <= fileLines.length; s++) {
     // cheap filter: at least one of the first three lines must match somewhere near
     if (!firsts.has(fileLines[s]) && !firsts.has(fileLines[s + 1]) && !firsts.has(fileLines[s + 2])) continue;
+    // blank lines and lone braces match almost anywhere: they only break ties
     let score = 0;
-    for (let k = 0; k < want.length; k++) if (fileLines[s + k] === want[k]) score++;
+    for (let k = 0; k < want.length; k++) if (fileLines[s + k] === want[k]) score += want[k].trim().length > 2 ? 1 : 0.1;
     if (score > bestScore || (score === bestScore && Math.abs(s - hint) < Math.abs(best - hint))) {
       best = s;
       bestScore = score;

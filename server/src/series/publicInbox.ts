@@ -46,7 +46,7 @@ interface PiMessage {
   to: string[];
   cc: string[];
   body: string;
-  /** the tree lines between "* subject" and "From:": its parent is the one before the "@ " line */
+  /** from the tree lines between "* subject" and "From:" (its own marked "@ "): its parent's */
   parentLine?: TreeEntry;
   line: number;
 }
@@ -75,7 +75,12 @@ export function readPublicInbox(text: string, source = '<public-inbox>'): { mail
       subject = lines[j].slice(2).trim();
       const block = lines.slice(j + 1, i);
       const self = block.findIndex((l) => l.startsWith('@ '));
-      if (self > 0) parentLine = parseTreeLine(block[self - 1], 2);
+      // the block shows siblings too: the parent is the nearest line one level up
+      const me = self >= 0 ? parseTreeLine(block[self], 2) : undefined;
+      for (let k = self - 1; me && k >= 0 && !parentLine; k--) {
+        const e = parseTreeLine(block[k], 2);
+        if (e && e.depth === me.depth - 1) parentLine = e;
+      }
     }
     // To:/Cc: continue on indented lines up to the blank line before the body
     let k = i + 1;
