@@ -8,13 +8,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   CancellationToken, CancellationTokenSource, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
-  CallHierarchyItem, CodeLens, createConnection, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
+  CallHierarchyItem, CodeLens, createConnection, InitializeParams, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, TraceError, UnknownScenario } from '../../engine/src';
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
+import { registerSeries } from './seriesService';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -26,7 +27,20 @@ const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barr
 
 const lastVerdict = new Map<string, string>();
 
-connection.onInitialize((): InitializeResult => ({
+let annotationRoot: string | undefined;
+
+/** The first workspace folder: where .slablens/ (annotations, reviews) lives. Known from initialize on. */
+function firstFolder(p: InitializeParams): string | undefined {
+  const u = p.workspaceFolders?.[0]?.uri ?? p.rootUri;
+  return u ? fileURLToPath(u) : undefined;
+}
+
+connection.onInitialize((p: InitializeParams): InitializeResult => {
+  annotationRoot = firstFolder(p);
+  return initializeResult;
+});
+
+const initializeResult: InitializeResult = ({
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,
     hoverProvider: true,
@@ -38,7 +52,7 @@ connection.onInitialize((): InitializeResult => ({
     callHierarchyProvider: true,
   },
   serverInfo: { name: 'slablens', version: '0.1.0' },
-}));
+});
 
 /** Index the workspace's slab files after initialize has answered (never the whole tree). */
 connection.onInitialized(async () => {
@@ -318,7 +332,6 @@ function mergeTokens(a: CancellationToken, b: CancellationToken): CancellationTo
   return src.token;
 }
 
-let annotationRoot: string | undefined;
 
 /** list / add / remove pinned call paths; each function resolved to where it is now. */
 connection.onRequest('slablens/annotations', (p: { action: 'list' | 'add' | 'remove'; path?: string[]; note?: string; id?: number }) => {
@@ -352,6 +365,8 @@ connection.onRequest('slablens/replay', (p: { trace: unknown } | { token: string
     throw e;
   }
 });
+
+registerSeries(connection, () => annotationRoot);
 
 documents.listen(connection);
 connection.listen();
