@@ -7,6 +7,7 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
 import { annotateCallPath, AnnotationHints } from './annotations';
 import { createClient } from './languageClient';
+import { registerSeries } from './series';
 import { SimulateArgs, Simulator } from './simulate';
 import { TracePanel } from './tracePanel';
 
@@ -29,6 +30,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showErrorMessage(`Slablens could not replay it: ${(e as Error).message}`);
     }
   }
+
+  registerSeries(context, current, output);
 
   const command = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 

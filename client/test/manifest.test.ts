@@ -17,8 +17,8 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
     languages: { id: string; configuration: string }[];
   };
 };
-const clientSource = fs
-  .readdirSync(path.join(ROOT, 'client', 'src'))
+const clientSource = (fs.readdirSync(path.join(ROOT, 'client', 'src'), { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.ts'))
   .map((f) => fs.readFileSync(path.join(ROOT, 'client', 'src', f), 'utf8'))
   .join('\n');
 
