@@ -165,10 +165,10 @@ export function hunkFunctionsFromText(h: Pick<Hunk, 'heading' | 'lines'>): strin
 /**
  * Where a hunk sits in a file (0-based index of its first line): the place where most of its
  * lines on that side match (code lines weigh more than blanks and braces), nearest to the
- * header's line on a tie. A hunk applied with an offset
+ * header's line on a tie; the header's line when less than `minScore` matches. A hunk applied with an offset
  * or fuzz is found where it was applied.
  */
-export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStart' | 'newStart'>, side: 'old' | 'new'): number {
+export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStart' | 'newStart'>, side: 'old' | 'new', minScore = 0): number {
   const want = h.lines.filter((l) => l.op === ' ' || l.op === (side === 'old' ? '-' : '+')).map((l) => l.text);
   const hint = (side === 'old' ? h.oldStart : h.newStart) - 1;
   if (!want.length) return Math.max(0, Math.min(hint, fileLines.length));
@@ -186,7 +186,7 @@ export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStar
       bestScore = score;
     }
   }
-  return best < 0 ? Math.max(0, Math.min(hint, fileLines.length)) : best;
+  return best < 0 || bestScore < minScore ? Math.max(0, Math.min(hint, fileLines.length - 1)) : best;
 }
 
 /**
