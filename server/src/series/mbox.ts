@@ -221,10 +221,11 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
     for (const a of p.attachments) {
       const textual = PATCH_TYPES.test(a.contentType) && !a.content.includes(0);
       // git format-patch --attach and some mailers put the patch in a text attachment: read it as body
-      const inlined = textual && /^text\/(x-patch|x-diff|diff)$/i.test(a.contentType);
+      const inlined = textual && (/^text\/(x-patch|x-diff|diff)$/i.test(a.contentType) || /^(diff --git |--- a\/)/m.test(a.content.toString('latin1')));
       mail.attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, inlined });
       if (inlined) body += (body.endsWith('\n') || !body ? '' : '\n') + new TextDecoder('utf-8').decode(a.content);
       else if (!textual) problems.push({ message: raw.index, where, text: `attachment ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes) is not text: ignored` });
+      else problems.push({ message: raw.index, where, text: `text attachment ${a.filename ?? '(unnamed)'} (${a.size} bytes) has no diff: not read into the body` });
     }
     mail.body = body.replace(/\r\n/g, '\n');
     if ([mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)].some((h) => h.includes('\uFFFD')))
