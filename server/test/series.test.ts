@@ -147,6 +147,19 @@ describe('series: the seed public-inbox thread page', { ...shared(SEED) }, () =>
     assert.ok(dq.every((q) => q.depth === 4));
   });
 
+  it('exports a reply to patch 01 straight from the model, saying what a page cannot give', async () => {
+    const s = buildSeries((await readMails(SEED)).mails);
+    const p1 = s.patches[0];
+    const out = exportReply(p1, [{ file: 'mm/slab_common.c', line: 2138, side: 'new', text: 'Does this need the cpu_sheaves check?' }], { from: 'Me <me@example.org>', trailers: ['Reviewed-by: Me <me@example.org>'] });
+    assert.doesNotMatch(out.text, /^(In-Reply-To|References):/m);
+    assert.ok(out.problems.some((p) => /no Message-Id/.test(p)));
+    assert.ok(out.problems.some((p) => /recipient "Harry Yoo" has no address/.test(p)));
+    assert.match(out.text, /^Subject: Re: \[PATCH RFC v2 01\/20\] mm\/slab: add rcu_barrier\(\) to kvfree_rcu_barrier_on_cache\(\)$/m);
+    const body = out.text.slice(out.text.indexOf('\n\n') + 2);
+    assert.deepEqual(importComments(body, p1.files).comments.map((c) => [c.file, c.line, c.side, c.text]), [['mm/slab_common.c', 2138, 'new', 'Does this need the cpu_sheaves check?']]);
+    assert.match(body, /\n\nReviewed-by: Me <me@example.org>\n$/);
+  });
+
   it('simulates before/after patch 01 on the fixture kernel: KASAN destroy goes from fail to pass; the tree is not written', async () => {
     const before = hashDir(KERNEL);
     const s = await openSeries(SEED, { kernelDir: KERNEL });
@@ -204,6 +217,21 @@ describe('series: the real v3 sheaves mbox', { ...shared(V3) }, () => {
     // v3 carries the trailers v2 collected
     assert.deepEqual(p(1).trailers.filter((t) => t.kind === 'Reviewed-by' || t.kind === 'Tested-by').map((t) => `${t.kind} ${t.name}`), ['Reviewed-by Harry Yoo', 'Tested-by Harry Yoo', 'Reviewed-by Suren Baghdasaryan']);
     assert.deepEqual(s.patches.map((x) => x.problems).flat(), []);
+  });
+
+  it('a reply on one hunk of a three-hunk patch quotes that hunk only', async () => {
+    const s = await openSeries(V3);
+    const p4 = s.patches.find((p) => p.number === 4)!;
+    const h = p4.files[0].hunks[1];
+    const removed = h.lines.find((l) => l.op === '-')!;
+    const out = exportReply(p4, [{ file: 'mm/slab_common.c', line: removed.oldLine!, side: 'old', text: 'Why drop this check?' }], { from: 'Me <me@example.org>' });
+    assert.deepEqual(out.text.match(/^> @@ .*$/gm), [`> @@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@ ${h.heading}`]);
+    assert.match(out.text, /^In-Reply-To: <20260116-sheaves-for-all-v3-4-5595cb000772@suse.cz>$/m);
+    assert.match(out.text, /^References: <20260116-sheaves-for-all-v3-0-5595cb000772@suse.cz>\n <20260116-sheaves-for-all-v3-4-5595cb000772@suse.cz>$/m);
+    assert.match(out.text, /^To: Vlastimil Babka <vbabka@suse.cz>$/m);
+    assert.match(out.text, /^Cc: Harry Yoo <harry.yoo@oracle.com>,/m);
+    const back = importComments(out.text.slice(out.text.indexOf('\n\n') + 2), p4.files);
+    assert.deepEqual(back.comments.map((c) => [c.line, c.side, c.text]), [[removed.oldLine, 'old', 'Why drop this check?']]);
   });
 
   it('streams: tiny chunks give the same messages, with progress up to the file size', async () => {

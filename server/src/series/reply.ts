@@ -172,6 +172,8 @@ export function importComments(body: string, files: FileDiff[]): { comments: Imp
 
 export interface ReplyTarget {
   messageId: string;
+  /** the id was made up (a public-inbox page has none): In-Reply-To/References are left out */
+  syntheticId?: boolean;
   subject: string;
   from: Address;
   date?: string;
@@ -258,6 +260,7 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
   const cc = [...(target.to ?? []), ...(target.cc ?? [])].filter(keep);
   const subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
   const refs = [...(target.references ?? []), target.messageId].filter((x, k, a) => a.indexOf(x) === k);
+  if (target.syntheticId) problems.push('the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply');
 
   const body: string[] = [];
   const who = target.from.name ? `${target.from.name}${target.from.address ? ` <${target.from.address}>` : ''}` : target.from.address;
@@ -299,8 +302,8 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
     `Subject: ${/^[\x20-\x7e]*$/.test(subject) ? subject : `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`}`,
     `Date: ${rfc2822Date(date)}`,
     `Message-ID: <${msgId}>`,
-    `In-Reply-To: <${target.messageId}>`,
-    fold('References', refs.map((r) => `<${r}>`), ''),
+    target.syntheticId ? undefined : `In-Reply-To: <${target.messageId}>`,
+    target.syntheticId ? undefined : fold('References', refs.map((r) => `<${r}>`), ''),
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=utf-8',
     'Content-Transfer-Encoding: 8bit',
