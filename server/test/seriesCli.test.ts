@@ -77,6 +77,29 @@ describe('slablens series (CLI)', () => {
     assert.match(r.out, /02\/2 mm\/slub: take the barn lock in barn_shrink\(\)\n +mm\/slub.c \+4 -0; A:1 R:1 T:0; 1 reply\n +functions: barn_shrink/);
   });
 
+  it('--reply-to writes a b4-style reply; --import reads it back onto the patch lines', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-reply-'));
+    const comments = [{ file: 'mm/slub.c', line: 306, side: 'new', text: 'And here the unlock.' }];
+    fs.writeFileSync(path.join(tmp, 'c.json'), JSON.stringify(comments));
+    const out = path.join(tmp, 'reply.eml');
+    const r = run('series', path.join(FX, 'v1'), '--reply-to', '2', '--comments', path.join(tmp, 'c.json'), '--from', 'Me Reviewer <me@example.org>', '--trailer', 'Reviewed-by: Me Reviewer <me@example.org>', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    const text = fs.readFileSync(out, 'utf8');
+    assert.match(text, /^Message-ID: <[^@]+@example\.org>$/m);
+    assert.match(text, /\n> \+\tspin_unlock_irqrestore\(&barn->lock, flags\);\n\nAnd here the unlock\.\n\nReviewed-by: Me Reviewer <me@example.org>\n$/);
+    const i = run('series', path.join(FX, 'v1'), '--import', out);
+    assert.equal(i.code, 0, i.err);
+    const j = JSON.parse(i.out);
+    assert.equal(j.patch, 2);
+    assert.deepEqual(j.comments.map((c: { file: string; line: number; side: string; text: string }) => ({ file: c.file, line: c.line, side: c.side, text: c.text })), comments);
+    // the reply already on the list imports the same way
+    const joerg = JSON.parse(run('series', path.join(FX, 'v1'), '--import', path.join(FX, 'v1/0003-reply-joerg.eml')).out);
+    assert.deepEqual(joerg.comments.map((c: { line: number }) => c.line), [303, 306]);
+    const bad = run('series', path.join(FX, 'v1'), '--reply-to', '9', '--from', 'Me <me@example.org>');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--reply-to 9: no such patch \(have 1, 2\)/);
+  });
+
   it('bad input: exit 2 with one clear line', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-cli-'));
     const empty = path.join(tmp, 'empty.mbox');

@@ -243,7 +243,8 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
   const problems: string[] = [];
   const me = parseIdentity(o.from);
   const date = o.date ?? new Date();
-  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@slablens`;
+  // the sender's domain on the right, as mailers do
+  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
   // To: the author; Cc: everyone else on the original, without duplicates or ourselves
   const seen = new Set<string>([me.address.toLowerCase()]);
   const keep = (a: Address): boolean => {
@@ -292,7 +293,10 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
     }
   }
   for (const c of comments) if (!target.files.some((f) => f.path === c.file)) problems.push(`comment on ${c.file}:${c.line}: the patch does not touch ${c.file}: not exported`);
-  if (o.trailers?.length) body.push('', ...o.trailers);
+  if (o.trailers?.length) {
+    if (body[body.length - 1] !== '') body.push('');
+    body.push(...o.trailers);
+  }
   while (body.length && body[body.length - 1] === '') body.pop();
 
   const headers = [
