@@ -147,6 +147,19 @@ describe('series: the seed public-inbox thread page', { ...shared(SEED) }, () =>
     assert.ok(dq.every((q) => q.depth === 4));
   });
 
+  it('exports a reply to patch 01 straight from the model, saying what a page cannot give', async () => {
+    const s = buildSeries((await readMails(SEED)).mails);
+    const p1 = s.patches[0];
+    const out = exportReply(p1, [{ file: 'mm/slab_common.c', line: 2138, side: 'new', text: 'Does this need the cpu_sheaves check?' }], { from: 'Me <me@example.org>', trailers: ['Reviewed-by: Me <me@example.org>'] });
+    assert.doesNotMatch(out.text, /^(In-Reply-To|References):/m);
+    assert.ok(out.problems.some((p) => /no Message-Id/.test(p)));
+    assert.ok(out.problems.some((p) => /recipient "Harry Yoo" has no address/.test(p)));
+    assert.match(out.text, /^Subject: Re: \[PATCH RFC v2 01\/20\] mm\/slab: add rcu_barrier\(\) to kvfree_rcu_barrier_on_cache\(\)$/m);
+    const body = out.text.slice(out.text.indexOf('\n\n') + 2);
+    assert.deepEqual(importComments(body, p1.files).comments.map((c) => [c.file, c.line, c.side, c.text]), [['mm/slab_common.c', 2138, 'new', 'Does this need the cpu_sheaves check?']]);
+    assert.match(body, /\n\nReviewed-by: Me <me@example.org>\n$/);
+  });
+
   it('simulates before/after patch 01 on the fixture kernel: KASAN destroy goes from fail to pass; the tree is not written', async () => {
     const before = hashDir(KERNEL);
     const s = await openSeries(SEED, { kernelDir: KERNEL });
@@ -204,6 +217,21 @@ describe('series: the real v3 sheaves mbox', { ...shared(V3) }, () => {
     // v3 carries the trailers v2 collected
     assert.deepEqual(p(1).trailers.filter((t) => t.kind === 'Reviewed-by' || t.kind === 'Tested-by').map((t) => `${t.kind} ${t.name}`), ['Reviewed-by Harry Yoo', 'Tested-by Harry Yoo', 'Reviewed-by Suren Baghdasaryan']);
     assert.deepEqual(s.patches.map((x) => x.problems).flat(), []);
+  });
+
+  it('a reply on one hunk of a three-hunk patch quotes that hunk only', async () => {
+    const s = await openSeries(V3);
+    const p4 = s.patches.find((p) => p.number === 4)!;
+    const h = p4.files[0].hunks[1];
+    const removed = h.lines.find((l) => l.op === '-')!;
+    const out = exportReply(p4, [{ file: 'mm/slab_common.c', line: removed.oldLine!, side: 'old', text: 'Why drop this check?' }], { from: 'Me <me@example.org>' });
+    assert.deepEqual(out.text.match(/^> @@ .*$/gm), [`> @@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@ ${h.heading}`]);
+    assert.match(out.text, /^In-Reply-To: <20260116-sheaves-for-all-v3-4-5595cb000772@suse.cz>$/m);
+    assert.match(out.text, /^References: <20260116-sheaves-for-all-v3-0-5595cb000772@suse.cz>\n <20260116-sheaves-for-all-v3-4-5595cb000772@suse.cz>$/m);
+    assert.match(out.text, /^To: Vlastimil Babka <vbabka@suse.cz>$/m);
+    assert.match(out.text, /^Cc: Harry Yoo <harry.yoo@oracle.com>,/m);
+    const back = importComments(out.text.slice(out.text.indexOf('\n\n') + 2), p4.files);
+    assert.deepEqual(back.comments.map((c) => [c.line, c.side, c.text]), [[removed.oldLine, 'old', 'Why drop this check?']]);
   });
 
   it('streams: tiny chunks give the same messages, with progress up to the file size', async () => {
@@ -456,5 +484,59 @@ describe('series: mapFunctions without the file keeps the hunk-text functions', 
     mapFunctions(s, new Map());
     assert.deepEqual(s.patches.map((p) => p.files[0].hunks[0].functionsFrom), ['hunk', 'hunk']);
     assert.deepEqual(s.patches[1].functions, ['barn_shrink']);
+  });
+});
+
+describe('series: subjects, trailers, function names from hunk text', () => {
+  it('reads the [PATCH …] prefix in its usual orders', async () => {
+    const { parseSubject } = await import('../src/series');
+    const f = (s: string) => {
+      const x = parseSubject(s);
+      return [x.isPatch, x.rfc, x.version, x.number ?? null, x.total ?? null, x.reply, x.title];
+    };
+    assert.deepEqual(f('[PATCH RFC v2 01/20] mm/slab: add rcu_barrier()'), [true, true, 2, 1, 20, false, 'mm/slab: add rcu_barrier()']);
+    assert.deepEqual(f('[RFC PATCH v3 0/7] slab: x'), [true, true, 3, 0, 7, false, 'slab: x']);
+    assert.deepEqual(f('Re: [PATCH mm-unstable v4 3/5] slub: y'), [true, false, 4, 3, 5, true, 'slub: y']);
+    assert.deepEqual(f('[PATCH] mm/slub: z'), [true, false, 1, 1, 1, false, 'mm/slub: z']);
+    assert.deepEqual(f('RE: Re: [PATCH v2 2/2][resend] w'), [true, false, 2, 2, 2, true, 'w']);
+    assert.deepEqual(f('slab: no brackets at all'), [false, false, 1, null, null, false, 'slab: no brackets at all']);
+  });
+
+  it('takes trailers only from unquoted text, a patch only above "---"', () => {
+    const body = [
+      'Commit text mentioning Fixes: the bug in prose.',
+      'Fixes: 0f35040de593 ("mm/slab: introduce kvfree_rcu_barrier_on_cache() for cache destruction")',
+      'Cc: <stable@vger.kernel.org> # 6.18',
+      'Reviewed-by: no address',
+      'Acked-by: "Liam R. Howlett" <Liam.Howlett@oracle.com>',
+      '> Reviewed-by: Quoted Person <q@example.org>',
+      'Signed-off-by: A <a@example.org>',
+      '---',
+      'Tested-by: Below Cut <b@example.org>',
+    ].join('\n');
+    const ts = parseTrailers(body, { patch: true });
+    assert.deepEqual(ts.map((t) => t.kind), ['Fixes', 'Cc', 'Acked-by', 'Signed-off-by']);
+    assert.equal(ts[1].stable, true);
+    assert.deepEqual([ts[2].name, ts[2].address], ['Liam R. Howlett', 'Liam.Howlett@oracle.com']);
+    assert.equal(parseTrailers(body).length, 5, 'a reply: below "---" counts too');
+  });
+
+  it('names the function of a definition line, skipping annotations', async () => {
+    const { definedFunction } = await import('../src/series');
+    assert.equal(definedFunction('static __printf(2, 3) void slab_err(struct kmem_cache *s, const char *fmt, ...)'), 'slab_err');
+    assert.equal(definedFunction('void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)'), 'kvfree_rcu_barrier_on_cache');
+    assert.equal(definedFunction('static struct kmem_cache *find_mergeable(unsigned int size, slab_flags_t flags,'), 'find_mergeable');
+    assert.equal(definedFunction('EXPORT_SYMBOL_GPL(kvfree_rcu_barrier);'), undefined);
+    assert.equal(definedFunction('\tif (s->cpu_sheaves)'), undefined);
+    assert.equal(definedFunction('static DEFINE_PER_CPU(struct kfree_rcu_cpu, krc);'), undefined);
+    assert.equal(definedFunction('struct kmem_cache *kmem_cache;'), undefined);
+  });
+
+  it('a text attachment with the diff (git format-patch --attach) is read as the body', async () => {
+    const raw = Buffer.from('From: A <a@example.org>\nSubject: [PATCH] x\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSee attached.\n--B\nContent-Type: text/plain; name=0001-x.patch\nContent-Disposition: attachment; filename=0001-x.patch\n\ndiff --git a/mm/slub.c b/mm/slub.c\n--- a/mm/slub.c\n+++ b/mm/slub.c\n@@ -1,1 +1,1 @@\n-a\n+b\n--B--\n');
+    const m = await parseMail({ index: 0, offset: 0, bytes: raw, source: 't' });
+    const s = buildSeries([m]);
+    assert.deepEqual(s.patches[0].files.map((f) => [f.path, f.added, f.removed]), [['mm/slub.c', 1, 1]]);
+    assert.deepEqual(m.attachments.map((a) => a.inlined), [true]);
   });
 });

@@ -85,8 +85,8 @@ function failingHunk(text: string, f: FileDiff): HunkFailure {
     }
     const lines = cur.split('\n');
     const expected = h.lines.filter((l) => l.op === ' ' || l.op === '-').map((l) => ({ line: l.oldLine!, text: l.text }));
-    // where it was expected: where most of its pre-image lines are
-    const at = locateHunk(lines, h, 'old');
+    // where it was expected: where its code lines are, else at the header's line number
+    const at = locateHunk(lines, h, 'old', 1);
     const found = lines.slice(at, at + Math.max(expected.length, 1)).map((t, k) => ({ line: at + k + 1, text: t }));
     const missing = h.lines.filter((l) => l.op === '-' && !lines.includes(l.text)).map((l) => JSON.stringify(l.text.trim()));
     return {
@@ -172,11 +172,13 @@ export function mapFunctions(series: Pick<Series, 'patches'>, tree: Tree): void 
     for (const f of p.files) {
       const pre = cur.get(f.oldPath ?? f.path);
       if (!ok || pre === undefined || !/\.[ch]$/.test(f.path)) continue;
+      // a hunk that does not fit this tree would be mapped onto whatever code it lands near
       const r = tryApply(pre, f);
+      if (!r) continue;
       a.update(`pre:${f.path}`, pre);
-      if (r) a.update(`post:${f.path}`, r.out);
+      a.update(`post:${f.path}`, r.out);
       for (const h of f.hunks) {
-        h.functions = hunkFunctionsFromSource(h, a, `pre:${f.path}`, r ? `post:${f.path}` : undefined);
+        h.functions = hunkFunctionsFromSource(h, a, `pre:${f.path}`, `post:${f.path}`);
         h.functionsFrom = 'tree-sitter';
       }
     }

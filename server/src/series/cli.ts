@@ -1,15 +1,49 @@
-// `slablens series <mbox|folder|page> [--json] [--simulate --kernel <dir>] [--apply N --kernel <dir>]`
+// `slablens series <mbox|folder|page> [--json] [--simulate --kernel <dir>] [--apply N --kernel <dir>]
+//   [--reply-to N --comments <file.json> --from "Name <addr>" [--trailer "Reviewed-by: …"]… [--out <file>]]
+//   [--import <reply.eml>]`
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Io, UsageError } from '../../../engine/src/cli';
-import { formatFailure, openSeries, SeriesInputError, seriesSummary, simulateSeries, treeFor, applySeries } from '.';
+import { Io, UsageError, writeAtomic } from '../../../engine/src/cli';
+import { exportReply, formatFailure, importComments, openSeries, parseMail, parseSubject, ReviewComment, Series, SeriesInputError, seriesSummary, simulateSeries, treeFor, applySeries } from '.';
+
+function readComments(file: string): ReviewComment[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--comments ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`);
+  }
+  const ok = Array.isArray(data) && data.every((c) => c && typeof c.file === 'string' && Number.isInteger(c.line) && c.line > 0 && (c.side === 'new' || c.side === 'old') && typeof c.text === 'string');
+  if (!ok) throw new UsageError(`--comments ${file}: expected a JSON list of {"file", "line", "side": "new"|"old", "text"}`);
+  return data as ReviewComment[];
+}
+
+/** The reply mail's comments on the patch it answers (by In-Reply-To, else by its subject). */
+async function cmdImport(s: Series, file: string, io: Io): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    throw new UsageError(`--import ${file}: cannot read it`);
+  }
+  const m = await parseMail({ index: 0, offset: 0, bytes, source: file });
+  const subj = parseSubject(m.subject);
+  const p = s.patches.find((x) => !x.syntheticId && (x.messageId === m.inReplyTo || m.references.includes(x.messageId))) ?? s.patches.find((x) => subj.number === x.number && subj.title === x.title);
+  if (!p) throw new UsageError(`--import ${file}: "${m.subject}" answers no patch of this series`);
+  const { comments, quotes } = importComments(m.body, p.files);
+  io.out(JSON.stringify({ version: 1, patch: p.number, from: m.from, comments, quotedDiffLines: quotes.filter((q) => q.file), problems: m.problems }, null, 1));
+  return 0;
+}
 
 export async function cmdSeries(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, simulate: { type: 'boolean' }, kernel: { type: 'string' }, apply: { type: 'string' }, cpus: { type: 'string' }, progress: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean' }, simulate: { type: 'boolean' }, kernel: { type: 'string' }, apply: { type: 'string' }, cpus: { type: 'string' }, progress: { type: 'boolean' },
+      'reply-to': { type: 'string' }, comments: { type: 'string' }, from: { type: 'string' }, trailer: { type: 'string', multiple: true }, out: { type: 'string' }, import: { type: 'string' },
+    },
   });
   if (positionals.length !== 1) throw new UsageError('series takes one mbox file, folder of .eml files, or saved public-inbox thread page');
   if ((values.simulate || values.apply) && !values.kernel) throw new UsageError('--simulate and --apply need --kernel <dir>');
@@ -27,6 +61,18 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     throw e;
   }
   if (!s.patches.length) throw new UsageError(`${positionals[0]}: no patches found (${s.messages} message(s); ${s.problems[0]?.text ?? 'no [PATCH …] subjects'})`);
+  if (values.import) return cmdImport(s, values.import, io);
+  if (values['reply-to'] !== undefined) {
+    const p = s.patches.find((x) => String(x.number) === values['reply-to'] || x.number === Number(values['reply-to']));
+    if (!p) throw new UsageError(`--reply-to ${values['reply-to']}: no such patch (have ${s.patches.map((x) => x.number).join(', ')})`);
+    if (!values.from || !/<[^>]+@[^>]+>/.test(values.from)) throw new UsageError('--reply-to needs --from "Name <address>"');
+    const comments = values.comments ? readComments(values.comments) : [];
+    const r = exportReply(p, comments, { from: values.from, trailers: values.trailer });
+    for (const pr of r.problems) io.err(`slablens: ${pr}`);
+    if (values.out) writeAtomic(values.out, r.text);
+    else io.out(r.text.replace(/\n$/, ''));
+    return 0;
+  }
   const summary = seriesSummary(s);
   let code = 0;
   const extra: Record<string, unknown> = {};

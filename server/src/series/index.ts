@@ -31,26 +31,26 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** a kernel tree: hunks are then mapped to functions by tree-sitter on each patch's pre-image */
   kernelDir?: string;
-  /** mails decoded at once (mailparser is async per message) */
+  /** mails decoded at once (mailparser is async per message and mostly waits on setImmediate) */
   parallel?: number;
 }
 
 export class SeriesInputError extends Error {}
 
-/** Decode raw messages, a few at a time, in order. */
+/**
+ * Decode raw messages in order, many in flight: mailparser spends most of a message's time
+ * waiting on setImmediate, so a sliding window of `parallel` keeps the CPU busy.
+ */
 export async function parseAll(raws: AsyncIterable<RawMessage>, o: OpenOptions = {}): Promise<Mail[]> {
   const out: Mail[] = [];
-  let batch: Promise<Mail>[] = [];
-  const n = o.parallel ?? 16;
+  const window: Promise<Mail>[] = [];
+  const n = o.parallel ?? 256;
   for await (const r of raws) {
     if (o.signal?.aborted) throw new AbortError();
-    batch.push(parseMail(r));
-    if (batch.length >= n) {
-      out.push(...(await Promise.all(batch)));
-      batch = [];
-    }
+    window.push(parseMail(r));
+    if (window.length >= n) out.push(await window.shift()!);
   }
-  out.push(...(await Promise.all(batch)));
+  for (const p of window) out.push(await p);
   return out;
 }
 

@@ -42,70 +42,92 @@ const FROM_ = Buffer.from('From ');
 const FROM_LINE = /^From \S*\s+(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d(:\d\d)? (\d{4})/;
 
 /** mboxrd: a body line ">From ", ">>From " ... had one '>' added when stored; take it away. */
-function unescapeMboxrd(lines: Buffer[]): Buffer {
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    let j = 0;
-    while (j < l.length && l[j] === 0x3e) j++;
-    if (j > 0 && l.length - j >= 5 && l.compare(FROM_, 0, 5, j, j + 5) === 0) lines[i] = l.subarray(1);
+function unescapeMboxrd(msg: Buffer): Buffer {
+  if (msg.indexOf('>From ') < 0) return msg; // the common case: nothing escaped
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (start < msg.length) {
+    let nl = msg.indexOf(NL, start);
+    if (nl < 0) nl = msg.length - 1;
+    let j = start;
+    while (j <= nl && msg[j] === 0x3e) j++;
+    parts.push(j > start && msg.compare(FROM_, 0, 5, j, Math.min(j + 5, msg.length)) === 0 ? msg.subarray(start + 1, nl + 1) : msg.subarray(start, nl + 1));
+    start = nl + 1;
   }
-  return Buffer.concat(lines);
+  return Buffer.concat(parts);
 }
+
+const blank = (b: Buffer): boolean => {
+  for (const c of b) if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  return true;
+};
 
 /**
  * Split an mbox stream into messages. A separator is a "From " line with an asctime date
  * ("From mboxrd@z Thu Jan  1 00:00:00 1970", git's "From <sha> Mon Sep 17 00:00:00 2001"), or any
  * "From " line first in the input. It need not follow a blank line: list footers (Google Groups)
- * often end without one. Input without a "From " line is one message (a single .eml). Lines are
- * handled as bytes, so any charset passes through untouched.
+ * often end without one. Input without a "From " line is one message (a single .eml). The bytes
+ * are searched with indexOf, never decoded, so any charset passes through untouched; only the
+ * current message is kept between chunks.
  */
 export async function* splitMbox(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, source = '<mbox>', o: SplitOptions = {}, total?: number): AsyncGenerator<RawMessage> {
-  let carry: Buffer = Buffer.alloc(0);
-  let lines: Buffer[] = [];
+  let buf: Buffer = Buffer.alloc(0);
+  let base = 0; // input offset of buf[0]
+  let cur = 0; // start of the current message's bytes in buf
+  let curOffset = 0; // input offset of the current message's "From " line
+  let scan = 0; // where the next separator search starts in buf
   let started = false;
-  let offset = 0; // byte offset of the current line
-  let msgOffset = 0;
   let index = 0;
   let done = 0;
-  const flush = (): RawMessage | undefined => {
-    if (!started && !lines.some((l) => l.length > (l[l.length - 1] === 0x0d ? 2 : 1))) return undefined;
-    const bytes = unescapeMboxrd(lines);
-    lines = [];
-    return { index: index++, offset: msgOffset, bytes, source: `${source}#${index - 1}` };
+  const emit = (end: number): RawMessage | undefined => {
+    const bytes = buf.subarray(cur, end);
+    if (!started && blank(bytes)) return undefined;
+    return { index: index++, offset: curOffset, bytes: unescapeMboxrd(Buffer.from(bytes)), source: `${source}#${index - 1}` };
   };
-  const onLine = (line: Buffer): RawMessage | undefined => {
-    let out: RawMessage | undefined;
-    const isSep = line.length >= 5 && line.compare(FROM_, 0, 5, 0, 5) === 0 && (offset === 0 || FROM_LINE.test(line.subarray(0, 200).toString('latin1')));
-    if (isSep) {
-      if (started || lines.length) out = flush();
-      started = true;
-      msgOffset = offset;
-    } else lines.push(line);
-    offset += line.length;
-    return out;
+  const separators = function* (final: boolean): Generator<RawMessage> {
+    for (;;) {
+      let sep: number;
+      if (base === 0 && scan === 0 && buf.length >= 5 && buf.compare(FROM_, 0, 5, 0, 5) === 0) sep = 0;
+      else {
+        const k = buf.indexOf('\nFrom ', Math.max(0, scan - 1));
+        if (k < 0) {
+          scan = Math.max(scan, buf.length - 6);
+          return;
+        }
+        sep = k + 1;
+      }
+      let eol = buf.indexOf(NL, sep);
+      if (eol < 0) {
+        if (!final) {
+          scan = sep;
+          return;
+        }
+        eol = buf.length - 1;
+      }
+      const isSep = base + sep === 0 || FROM_LINE.test(buf.toString('latin1', sep, Math.min(eol, sep + 200)));
+      if (isSep) {
+        const m = base + sep === 0 ? undefined : emit(sep);
+        if (m) yield m;
+        started = true;
+        curOffset = base + sep;
+        cur = eol + 1;
+      }
+      scan = eol + 1;
+    }
   };
   for await (const chunk of chunks as AsyncIterable<Buffer>) {
     if (o.signal?.aborted) throw new AbortError();
     done += chunk.length;
-    let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(NL, start);
-      if (nl < 0) break;
-      const m = onLine(buf.subarray(start, nl + 1));
-      if (m) yield m;
-      start = nl + 1;
-    }
-    // copy the tail: the chunk may be reused by the stream
-    carry = Buffer.from(buf.subarray(start));
-    buf = carry;
+    // keep only the current message: what is before it was handed out
+    buf = Buffer.concat([buf.subarray(cur), chunk]);
+    base += cur;
+    scan -= cur;
+    cur = 0;
+    yield* separators(false);
     o.onProgress?.(done, total);
   }
-  if (carry.length) {
-    const m = onLine(carry);
-    if (m) yield m;
-  }
-  const last = flush();
+  yield* separators(true);
+  const last = emit(buf.length);
   if (last) yield last;
 }
 
@@ -199,10 +221,11 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
     for (const a of p.attachments) {
       const textual = PATCH_TYPES.test(a.contentType) && !a.content.includes(0);
       // git format-patch --attach and some mailers put the patch in a text attachment: read it as body
-      const inlined = textual && /^text\/(x-patch|x-diff|diff)$/i.test(a.contentType);
+      const inlined = textual && (/^text\/(x-patch|x-diff|diff)$/i.test(a.contentType) || /^(diff --git |--- a\/)/m.test(a.content.toString('latin1')));
       mail.attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, inlined });
       if (inlined) body += (body.endsWith('\n') || !body ? '' : '\n') + new TextDecoder('utf-8').decode(a.content);
       else if (!textual) problems.push({ message: raw.index, where, text: `attachment ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes) is not text: ignored` });
+      else problems.push({ message: raw.index, where, text: `text attachment ${a.filename ?? '(unnamed)'} (${a.size} bytes) has no diff: not read into the body` });
     }
     mail.body = body.replace(/\r\n/g, '\n');
     if ([mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)].some((h) => h.includes('\uFFFD')))

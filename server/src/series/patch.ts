@@ -136,11 +136,23 @@ export function parseDiff(text: string): ParsedDiff {
 }
 
 const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__attribute__']);
+/** function-like annotations that come before the name: "static __printf(2, 3) void foo(…)" */
+const ANNOTATIONS = /^(__printf|__scanf|__attribute__|__acquires|__releases|__must_hold|__cond_acquires|__cond_releases|__alloc_size|__section|__aligned|__diagnose_as|__counted_by|__realloc_size)$/;
 
 /** The function a definition line starts ("static void foo(struct kmem_cache *s)"), if it is one. */
 export function definedFunction(line: string): string | undefined {
   if (!line || /^[\s#}{/*]/.test(line) || /;\s*$/.test(line) || /^(struct|union|enum)\s+\w+\s*\{/.test(line)) return undefined;
-  const m = /\b([A-Za-z_]\w*)\s*\(/.exec(line);
+  const re = /\b([A-Za-z_]\w*)\s*\(/g;
+  let m = re.exec(line);
+  // skip annotations and their parenthesised arguments
+  while (m && ANNOTATIONS.test(m[1])) {
+    let depth = 0;
+    let k = m.index + m[0].length - 1;
+    for (; k < line.length; k++) if (line[k] === '(') depth++;
+    else if (line[k] === ')' && --depth === 0) break;
+    re.lastIndex = k + 1;
+    m = re.exec(line);
+  }
   if (!m || KEYWORDS.has(m[1]) || /^[A-Z_0-9]+$/.test(m[1])) return undefined;
   // "EXPORT_SYMBOL(x)" and macros invocations are upper case; an assignment is not a definition
   if (/=/.test(line.slice(0, m.index))) return undefined;
@@ -157,6 +169,8 @@ export function hunkFunctionsFromText(h: Pick<Hunk, 'heading' | 'lines'>): strin
     if (d) cur = d;
     // a line that closes a function at column 0 ends it
     if (l.op !== ' ' && cur) out.add(cur);
+    // a context "}" at column 0 closes the function in both images: what follows is outside it
+    // (a removed or added one may be a rewritten tail: the lines after it still belong to it)
     if (/^}\s*$/.test(l.text) && l.op === ' ') cur = undefined;
   }
   return [...out];
@@ -165,10 +179,10 @@ export function hunkFunctionsFromText(h: Pick<Hunk, 'heading' | 'lines'>): strin
 /**
  * Where a hunk sits in a file (0-based index of its first line): the place where most of its
  * lines on that side match (code lines weigh more than blanks and braces), nearest to the
- * header's line on a tie. A hunk applied with an offset
+ * header's line on a tie; the header's line when less than `minScore` matches. A hunk applied with an offset
  * or fuzz is found where it was applied.
  */
-export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStart' | 'newStart'>, side: 'old' | 'new'): number {
+export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStart' | 'newStart'>, side: 'old' | 'new', minScore = 0): number {
   const want = h.lines.filter((l) => l.op === ' ' || l.op === (side === 'old' ? '-' : '+')).map((l) => l.text);
   const hint = (side === 'old' ? h.oldStart : h.newStart) - 1;
   if (!want.length) return Math.max(0, Math.min(hint, fileLines.length));
@@ -186,7 +200,7 @@ export function locateHunk(fileLines: string[], h: Pick<Hunk, 'lines' | 'oldStar
       bestScore = score;
     }
   }
-  return best < 0 ? Math.max(0, Math.min(hint, fileLines.length)) : best;
+  return best < 0 || bestScore < minScore ? Math.max(0, Math.min(hint, fileLines.length - 1)) : best;
 }
 
 /**

@@ -172,6 +172,8 @@ export function importComments(body: string, files: FileDiff[]): { comments: Imp
 
 export interface ReplyTarget {
   messageId: string;
+  /** the id was made up (a public-inbox page has none): In-Reply-To/References are left out */
+  syntheticId?: boolean;
   subject: string;
   from: Address;
   date?: string;
@@ -241,7 +243,8 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
   const problems: string[] = [];
   const me = parseIdentity(o.from);
   const date = o.date ?? new Date();
-  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@slablens`;
+  // the sender's domain on the right, as mailers do
+  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
   // To: the author; Cc: everyone else on the original, without duplicates or ourselves
   const seen = new Set<string>([me.address.toLowerCase()]);
   const keep = (a: Address): boolean => {
@@ -258,6 +261,7 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
   const cc = [...(target.to ?? []), ...(target.cc ?? [])].filter(keep);
   const subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
   const refs = [...(target.references ?? []), target.messageId].filter((x, k, a) => a.indexOf(x) === k);
+  if (target.syntheticId) problems.push('the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply');
 
   const body: string[] = [];
   const who = target.from.name ? `${target.from.name}${target.from.address ? ` <${target.from.address}>` : ''}` : target.from.address;
@@ -289,7 +293,10 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
     }
   }
   for (const c of comments) if (!target.files.some((f) => f.path === c.file)) problems.push(`comment on ${c.file}:${c.line}: the patch does not touch ${c.file}: not exported`);
-  if (o.trailers?.length) body.push('', ...o.trailers);
+  if (o.trailers?.length) {
+    if (body[body.length - 1] !== '') body.push('');
+    body.push(...o.trailers);
+  }
   while (body.length && body[body.length - 1] === '') body.pop();
 
   const headers = [
@@ -299,8 +306,8 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
     `Subject: ${/^[\x20-\x7e]*$/.test(subject) ? subject : `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`}`,
     `Date: ${rfc2822Date(date)}`,
     `Message-ID: <${msgId}>`,
-    `In-Reply-To: <${target.messageId}>`,
-    fold('References', refs.map((r) => `<${r}>`), ''),
+    target.syntheticId ? undefined : `In-Reply-To: <${target.messageId}>`,
+    target.syntheticId ? undefined : fold('References', refs.map((r) => `<${r}>`), ''),
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=utf-8',
     'Content-Transfer-Encoding: 8bit',

@@ -73,7 +73,12 @@ export interface PatchEntry {
   subject: string;
   title: string;
   messageId: string;
+  /** no Message-Id in the input (a public-inbox page): a reply cannot be threaded to it */
+  syntheticId?: boolean;
+  references: string[];
   from: Address;
+  to: Address[];
+  cc: Address[];
   date?: string;
   /** the commit message (above the first "---") */
   commitMessage: string;
@@ -191,7 +196,11 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
         subject: m.subject,
         title: s.title,
         messageId: m.messageId,
+        syntheticId: m.syntheticId,
+        references: m.references,
         from: m.from,
+        to: m.to,
+        cc: m.cc,
         date: m.date,
         commitMessage: m.body.slice(0, commitEnd).replace(/\s+$/, '\n'),
         ownTrailers: own,
