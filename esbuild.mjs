@@ -18,3 +18,15 @@ await esbuild.build({
   outdir: 'dist',
   external: ['tree-sitter', 'tree-sitter-c'],
 });
+
+// The trace webview's script: runs in the webview (a browser), loaded by a nonce'd <script>.
+await esbuild.build({
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  sourcemap: true,
+  logLevel: 'warning',
+  entryPoints: { 'media/trace': 'media/src/trace.ts' },
+  outdir: 'dist',
+});
