@@ -236,11 +236,11 @@ function toolbar(m: Model, hasClocks: boolean): HTMLElement {
   return h(
     'div',
     { class: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Step through the trace' } },
-    button('⏮ First', () => select(0, { post: true, scroll: true }), { id: 'btn-first', 'aria-keyshortcuts': 'Home' }),
+    button('◀◀ First', () => select(0, { post: true, scroll: true }), { id: 'btn-first', 'aria-keyshortcuts': 'Home' }),
     button('◀ Back', () => select(current - 1, { post: true, scroll: true }), { id: 'btn-back', 'aria-keyshortcuts': 'ArrowLeft K' }),
     h('span', { id: 'position', class: 'position', attrs: { 'aria-live': 'polite' } }),
     button('Forward ▶', () => select(current + 1, { post: true, scroll: true }), { id: 'btn-forward', 'aria-keyshortcuts': 'ArrowRight J' }),
-    button('Last ⏭', () => select(m.trace!.steps.length - 1, { post: true, scroll: true }), { id: 'btn-last', 'aria-keyshortcuts': 'End' }),
+    button('Last ▶▶', () => select(m.trace!.steps.length - 1, { post: true, scroll: true }), { id: 'btn-last', 'aria-keyshortcuts': 'End' }),
     failBtn,
     h('label', { class: 'hb', attrs: { title: hasClocks ? 'Dim the steps concurrent with the selected one (vector clocks)' : 'This trace has no vector clocks' } }, hb, ' dim concurrent steps'),
   );
