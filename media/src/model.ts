@@ -188,3 +188,19 @@ export function tokenDiff(from: string | null, to: string): Piece[] {
   }
   return out;
 }
+
+export interface KeyChange {
+  /** index in trace.steps */
+  index: number;
+  from: string | null;
+  to: string | null;
+}
+
+/** Every step that changed `key`, in trace order: the watch over one object, sheaf or callback. */
+export function history(trace: Trace, key: string): KeyChange[] {
+  const out: KeyChange[] = [];
+  trace.steps.forEach((s, index) => {
+    for (const c of s.changes ?? []) if (c.key === key) out.push({ index, from: c.from, to: c.to });
+  });
+  return out;
+}

@@ -3,7 +3,7 @@
 // text (traces carry scenario titles and events that may come from mails or C source).
 
 import type { Trace, TraceStep } from '../../engine/src';
-import { failingIndex, finalMismatch, Lane, laneKey, lanes, order, stateSections, statesOf, stepLabel, tokenDiff } from './model';
+import { failingIndex, finalMismatch, history, Lane, laneKey, lanes, order, StateRow, stateSections, statesOf, stepLabel, tokenDiff } from './model';
 import { FromWebview, isSimulationView, isToWebview, SimulationView } from './protocol';
 
 interface VsCodeApi {
@@ -19,6 +19,7 @@ interface PersistedState {
   hb: boolean;
   filter: string;
   changedOnly: boolean;
+  watched: string[];
 }
 
 const vscode = acquireVsCodeApi();
@@ -59,13 +60,15 @@ let current = 0;
 let hbEnabled = true;
 let filter = '';
 let changedOnly = false;
+/** state keys the reviewer follows across the trace (o0, rcu.cb#0, …) */
+let watched: string[] = [];
 
 const app = document.getElementById('app') as HTMLElement;
 const banner = h('div', { id: 'banner', attrs: { role: 'alert' } });
 const busy = h('div', { id: 'busy', class: 'busy', attrs: { role: 'status', 'aria-live': 'polite' } });
 
 function persist(): void {
-  if (model) vscode.setState({ view: model.view, current, hb: hbEnabled, filter, changedOnly });
+  if (model) vscode.setState({ view: model.view, current, hb: hbEnabled, filter, changedOnly, watched });
 }
 
 function post(m: FromWebview): void {
@@ -89,7 +92,10 @@ function show(view: SimulationView, keep: number | null): void {
   app.replaceChildren(verdictHeader(view), banner, busy, summary(view), replayBar(view), trace && trace.steps.length ? workspace(model) : noTrace(view), keysHelp());
   app.setAttribute('aria-busy', 'false');
   document.title = `${view.verdict.toUpperCase()}: ${view.title}`;
-  if (trace && trace.steps.length) select(current, { post: false, scroll: true });
+  if (trace && trace.steps.length) {
+    markWatched();
+    select(current, { post: false, scroll: true });
+  }
   persist();
 }
 
@@ -235,7 +241,8 @@ function toolbar(m: Model, hasClocks: boolean): HTMLElement {
   failBtn.disabled = m.failing === null;
   return h(
     'div',
-    { class: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Step through the trace' } },
+    // a group, not role=toolbar: the arrow keys step through the trace rather than move between buttons
+    { class: 'toolbar', attrs: { role: 'group', 'aria-label': 'Step through the trace' } },
     button('◀◀ First', () => select(0, { post: true, scroll: true }), { id: 'btn-first', 'aria-keyshortcuts': 'Home' }),
     button('◀ Back', () => select(current - 1, { post: true, scroll: true }), { id: 'btn-back', 'aria-keyshortcuts': 'ArrowLeft K' }),
     h('span', { id: 'position', class: 'position', attrs: { 'aria-live': 'polite' } }),
@@ -370,6 +377,55 @@ function renderCurrent(): void {
   ));
 }
 
+function valueCell(r: StateRow): HTMLTableCellElement {
+  const value = h('td', { class: 'value' });
+  if (r.change === 'removed') value.append(h('del', {}, r.from ?? ''), h('span', { class: 'muted' }, ' (gone)'));
+  else if (r.change === 'modified') {
+    for (const p of tokenDiff(r.from ?? null, r.value ?? '')) value.append(p.added ? h('ins', {}, p.text) : p.text);
+    value.append(h('div', { class: 'was' }, 'was ', h('del', {}, r.from ?? '')));
+  } else value.append(r.value ?? '');
+  return value;
+}
+
+function toggleWatch(key: string): void {
+  watched = watched.includes(key) ? watched.filter((k) => k !== key) : [...watched, key];
+  markWatched();
+  renderState();
+  persist();
+}
+
+/** Watched keys: their value now and every step that changed them (a per-key watch over the trace). */
+function watchPanel(): HTMLElement | null {
+  if (!model?.trace || !watched.length) return null;
+  const trace = model.trace;
+  const after = model.states[current + 1];
+  return h(
+    'section',
+    { id: 'watch', class: 'state-section watch', attrs: { 'aria-label': 'Watched state' } },
+    h('h3', {}, 'Watched'),
+    ...watched.map((key) =>
+      h(
+        'div',
+        { class: 'watch-item', attrs: { 'data-key': key } },
+        h('div', {}, button('✕', () => toggleWatch(key), { title: `Stop watching ${key}`, 'aria-label': `Stop watching ${key}` }, 'link'), ' ', h('code', {}, key), ' = ', h('code', { class: 'watch-value' }, after[key] ?? '(absent)')),
+        h(
+          'ol',
+          { class: 'watch-history', attrs: { 'aria-label': `Steps that changed ${key}` } },
+          ...history(trace, key).map((c) =>
+            h(
+              'li',
+              { class: c.index === current ? 'here' : c.index < current ? 'past' : 'future' },
+              button(`${stepLabel(trace.steps[c.index])}`, () => select(c.index, { post: true, scroll: true }), { title: `Go to step ${stepLabel(trace.steps[c.index])}` }, 'link'),
+              ` ${trace.steps[c.index].function}: `,
+              h('code', {}, c.to ?? '(gone)'),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 function renderState(): void {
   const body = document.getElementById('state-body');
   if (!body || !model?.trace) return;
@@ -379,11 +435,13 @@ function renderState(): void {
   const sections = stateSections(after, before)
     .map((sec) => ({ ...sec, rows: sec.rows.filter((r) => (!changedOnly || r.change) && (!q || r.key.toLowerCase().includes(q) || (r.value ?? '').toLowerCase().includes(q))) }))
     .filter((sec) => sec.rows.length);
+  const watch = watchPanel();
   if (!sections.length) {
-    body.replaceChildren(h('p', { class: 'muted' }, changedOnly ? 'This step changed nothing in the state.' : 'Nothing matches the filter.'));
+    body.replaceChildren(...(watch ? [watch] : []), h('p', { class: 'muted' }, changedOnly ? 'This step changed nothing in the state.' : 'Nothing matches the filter.'));
     return;
   }
   body.replaceChildren(
+    ...(watch ? [watch] : []),
     ...sections.map((sec) =>
       h(
         'section',
@@ -396,17 +454,13 @@ function renderState(): void {
             'tbody',
             {},
             ...sec.rows.map((r) => {
-              const value = h('td', { class: 'value' });
-              if (r.change === 'removed') value.append(h('del', {}, r.from ?? ''), h('span', { class: 'muted' }, ' (gone)'));
-              else if (r.change === 'modified') {
-                for (const p of tokenDiff(r.from ?? null, r.value ?? '')) value.append(p.added ? h('ins', {}, p.text) : p.text);
-                value.append(h('div', { class: 'was' }, 'was ', h('del', {}, r.from ?? '')));
-              } else value.append(r.value ?? '');
+              const on = watched.includes(r.key);
+              const name = button(r.name, () => toggleWatch(r.key), { title: on ? `Stop watching ${r.key}` : `Watch ${r.key} across the trace`, 'aria-pressed': String(on) }, 'link key');
               return h(
                 'tr',
-                { class: r.change ? `changed ${r.change}` : '', attrs: { 'data-key': r.key, title: r.key } },
-                h('th', { attrs: { scope: 'row' } }, r.name, r.change ? h('span', { class: 'change-kind' }, ` ${r.change}`) : null),
-                value,
+                { class: [r.change ? `changed ${r.change}` : '', on ? 'watched' : ''].filter(Boolean).join(' '), attrs: { 'data-key': r.key } },
+                h('th', { attrs: { scope: 'row' } }, name, r.change ? h('span', { class: 'change-kind' }, ` ${r.change}`) : null),
+                valueCell(r),
               );
             }),
           ),
@@ -414,6 +468,12 @@ function renderState(): void {
       ),
     ),
   );
+}
+
+/** Steps that change a watched key get a mark on the time axis. */
+function markWatched(): void {
+  if (!model?.trace) return;
+  model.trace.steps.forEach((s, i) => model!.rows[i]?.classList.toggle('touches-watch', !!s.changes?.some((c) => watched.includes(c.key))));
 }
 
 /** Classes that place every step against the selected one (vector clocks). */
@@ -538,6 +598,7 @@ if (saved && typeof saved === 'object') {
   hbEnabled = saved.hb !== false;
   filter = typeof saved.filter === 'string' ? saved.filter : '';
   changedOnly = saved.changedOnly === true;
+  watched = Array.isArray(saved.watched) ? saved.watched.filter((k): k is string => typeof k === 'string') : [];
   // the saved view went through the same guard when it arrived, but state storage is not ours
   if (isSimulationView(saved.view)) show(saved.view, typeof saved.current === 'number' && Number.isInteger(saved.current) && saved.current >= 0 ? saved.current : null);
 }

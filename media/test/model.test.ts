@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check, makeScenario, Trace, TraceStep } from '../../engine/src';
-import { failingIndex, finalMismatch, lanes, order, stateSections, statesOf, stepLabel, tokenDiff } from '../src/model';
+import { failingIndex, finalMismatch, history, lanes, order, stateSections, statesOf, stepLabel, tokenDiff } from '../src/model';
 
 const traceOf = (id: string, cpus = 2): Trace => check(makeScenario(id, { cpus }), { strategy: 'dpor' }).trace!;
 const f1 = traceOf('f1-kasan-nofix');
@@ -136,5 +136,25 @@ describe('happens-before from the vector clocks', () => {
         if (j < i) assert.notEqual(o, 'after', `${i} vs ${j}`);
       }),
     );
+  });
+});
+
+describe('history of a key (watch)', () => {
+  it('follows o0 in f1 from the rcu_free sheaf to the RCU callback to the KASAN quarantine', () => {
+    const h = history(f1, 'o0');
+    assert.deepEqual(
+      h.map((c) => [f1.steps[c.index].function, c.from, c.to]),
+      [
+        ['call_rcu', 'rcu_free:0', 'rcu_cb:0'],
+        ['slab_free_hook', 'rcu_cb:0', 'quarantine:0'],
+      ],
+    );
+    // consistent with the rebuilt states: each change is visible exactly at its step
+    const states = statesOf(f1);
+    for (const c of h) {
+      assert.equal(states[c.index][`o0`], c.from ?? undefined);
+      assert.equal(states[c.index + 1][`o0`], c.to ?? undefined);
+    }
+    assert.deepEqual(history(f1, 'no-such-key'), []);
   });
 });

@@ -275,6 +275,43 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), ['slab#1']);
   });
 
+  it('watching a key follows it across the trace: o0 from the rcu_free sheaf to the quarantine', async () => {
+    const o = await open(f1);
+    const { page } = o;
+    await page.click('#btn-first');
+    await page.click('tr[data-key="o0"] th button');
+    assert.equal(await page.getAttribute('tr[data-key="o0"] th button', 'aria-pressed'), 'true');
+    const steps = f1.trace!.steps;
+    const changing = steps.map((s, i) => (s.changes?.some((c) => c.key === 'o0') ? i : -1)).filter((i) => i >= 0);
+    assert.equal(changing.length, 2);
+    assert.deepEqual(await page.$$eval('.step.touches-watch', (l) => l.map((x) => Number(x.id.slice(5)))), changing);
+    assert.equal(await page.textContent('#watch .watch-value'), 'rcu_free:0');
+    const entries = await page.$$eval('#watch .watch-history li', (l) => l.map((x) => x.textContent));
+    assert.equal(entries.length, 2);
+    assert.match(entries[0] ?? '', /call_rcu: rcu_cb:0$/);
+    assert.match(entries[1] ?? '', /slab_free_hook: quarantine:0$/);
+    await page.click('#watch .watch-history li:nth-child(2) button');
+    assert.equal(await selectedId(page), `step-${changing[1]}`);
+    assert.deepEqual(await lastPost(o), { type: 'step', index: changing[1] });
+    assert.equal(await page.textContent('#watch .watch-value'), 'quarantine:0');
+    // the watch survives a reload; un-watching clears the marks
+    await page.reload();
+    await page.waitForSelector('#watch');
+    await page.click('#watch .watch-item button');
+    assert.equal(await page.locator('#watch').count(), 0);
+    assert.equal(await page.locator('.step.touches-watch').count(), 0);
+  });
+
+  it('a trace without vector clocks shows no happens-before and says so', async () => {
+    const v = clone(f1);
+    for (const s of v.trace!.steps) delete s.clock;
+    const { page } = await open(v);
+    await page.click('#step-5');
+    assert.equal(await page.locator('.step.hb-concurrent').count(), 0);
+    assert.ok(await page.isDisabled('#hb-toggle'));
+    assert.match((await page.textContent('.legend')) ?? '', /no vector clocks/);
+  });
+
   it('a pass shows what was explored, and still its sample trace', async () => {
     const { page } = await open(f2);
     assert.equal(await page.textContent('#verdict .badge'), 'PASS');
