@@ -344,7 +344,7 @@ function details(): HTMLElement {
   return h(
     'aside',
     { class: 'details' },
-    h('section', { id: 'current-step', class: 'current-step', attrs: { 'aria-label': 'Selected step', 'aria-live': 'polite' } }),
+    h('section', { id: 'current-step', class: 'current-step', attrs: { 'aria-label': 'Selected step' } }),
     h(
       'section',
       { class: 'state', attrs: { 'aria-label': 'Allocator state after the selected step' } },

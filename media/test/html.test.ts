@@ -49,6 +49,11 @@ describe('traceHtml', () => {
   it('refuses a cspSource or nonce that could break out of the policy', () => {
     assert.throws(() => traceHtml({ ...opts, cspSource: "x; script-src 'unsafe-inline'" }));
     assert.throws(() => traceHtml({ ...opts, cspSource: '' }));
+    assert.throws(() => traceHtml({ ...opts, cspSource: "https://*.vscode-cdn.net 'unsafe-inline'" }));
+    assert.throws(() => traceHtml({ ...opts, cspSource: 'a"><script>' }));
+    // what VS Code hands out: one host source, sometimes with 'self' or a second source
+    assert.ok(traceHtml({ ...opts, cspSource: 'https://*.vscode-cdn.net' }).includes('style-src https://*.vscode-cdn.net;'));
+    assert.ok(traceHtml({ ...opts, cspSource: "'self' https://*.vscode-cdn.net" }).includes('style-src &#39;self&#39; https://*.vscode-cdn.net;'));
     assert.throws(() => traceHtml({ ...opts, nonce: 'short' }));
     assert.throws(() => traceHtml({ ...opts, nonce: "abcdefghijklmnopq' 'unsafe-inline" }));
   });
