@@ -122,7 +122,9 @@ function isChange(x: unknown): boolean {
 /** The fields the viewer reads of a step; anything else in it is carried but never trusted. */
 export function isTraceStep(x: unknown): x is TraceStep {
   if (!isObj(x)) return false;
-  if (!isIndex(x.step) || !isIndex(x.sub) || !isStr(x.thread) || !isIndex(x.cpu) || !isStr(x.context) || !isStr(x.function) || !isStr(x.event)) return false;
+  if (!isIndex(x.step) || !isIndex(x.sub) || !isStr(x.thread) || !isIndex(x.cpu) || !isStr(x.function) || !isStr(x.event)) return false;
+  // the context names a lane and its CSS class: a word, not free text
+  if (!isStr(x.context) || !/^[a-z][a-z0-9_]{0,31}$/.test(x.context)) return false;
   if (!isStrList(x.stack) || !isStrList(x.warnings)) return false;
   if (x.anchor !== undefined && !(isObj(x.anchor) && isStr(x.anchor.fn) && isIndex(x.anchor.index) && optIndex(x.anchor.line))) return false;
   if (x.violation !== undefined && !(isObj(x.violation) && isStr(x.violation.property) && isStr(x.violation.message))) return false;

@@ -366,7 +366,7 @@ function renderCurrent(): void {
     s.violation ? h('p', { class: 'violation-box', attrs: { role: 'alert' } }, h('strong', {}, s.violation.property), ': ', s.violation.message) : null,
     h('p', { id: 'event', class: 'event-text' }, s.event),
     s.warnings.length ? h('ul', { id: 'warnings', class: 'warnings' }, ...s.warnings.map((w) => h('li', {}, 'WARNING: ', w))) : null,
-    h('p', {}, 'In ', button(s.function, () => revealStep(s), { id: 'reveal-step', title: `Open the source at ${src}` }, 'link'), h('span', { class: 'muted' }, ` called from ${src}`)),
+    h('p', {}, 'In ', button(s.function, () => revealStep(s), { id: 'reveal-step', title: `Open the source at ${src}` }, 'link'), s.anchor ? h('span', { class: 'muted' }, ` called from ${src}`) : null),
     s.stack.length
       ? h(
           'ol',

@@ -98,6 +98,7 @@ describe('guards', () => {
     assert.equal(mutate((t) => ((t.steps[0] as unknown as { changes: unknown }).changes = [{ key: 'o0', from: 1, to: null }])), false);
     assert.equal(mutate((t) => ((t.steps[0] as unknown as { clock: unknown }).clock = { P0: 'one' })), false);
     assert.equal(mutate((t) => ((t as unknown as { version: number }).version = 2)), false);
+    assert.equal(mutate((t) => ((t.steps[0] as unknown as { context: string }).context = 'process selected')), false);
     assert.equal(mutate((t) => ((t.initial as Record<string, unknown>).o0 = 3)), false);
     assert.equal(isSimulationView({ ...clone(view), stats: { ...view.stats, states: -1 } }), false);
     assert.equal(isSimulationView({ ...clone(view), config: { CONFIG_KASAN: 'y' } }), false);

@@ -153,6 +153,8 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.deepEqual(await page.$$eval('#stack li', (l) => l.map((x) => x.textContent)), ['P0', 'kmem_cache_destroy', '__kmem_cache_shutdown', 'free_partial']);
     // the failing step's row is in view, not below the fold
     assert.ok(await page.isVisible(`#step-${fi}`));
+    // (checked before the screenshot, which makes Playwright touch the page's styles)
+    assert.deepEqual(await page.$$eval('[style]', (l) => l.map((x) => x.outerHTML.slice(0, 120))), [], 'no inline style attributes');
     await page.screenshot({ path: path.join(SHOTS, 'webview-fail.png'), fullPage: true });
     assert.deepEqual(await cspViolations(page), []);
     assert.deepEqual(o.dialogs, []);
@@ -217,7 +219,10 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     const k = f1.trace!.steps.findIndex((s) => s.function === 'flush_rcu_sheaf');
     await page.click(`#step-${k}`);
     assert.deepEqual(await lastPost(o), { type: 'reveal', function: 'flush_rcu_sheaf' });
+    assert.equal(await page.textContent('#reveal-step'), 'flush_rcu_sheaf');
+    assert.doesNotMatch((await page.textContent('#current-step')) ?? '', /called from/);
     await page.keyboard.press('Home');
+    assert.match((await page.textContent('#current-step')) ?? '', /In queue_work_on called from flush_rcu_sheaves_on_cache \(statement 1\)/);
     await page.keyboard.press('Enter');
     assert.deepEqual(await lastPost(o), { type: 'reveal', function: s0.anchor!.fn, index: s0.anchor!.index });
     // a stack frame reveals that function
@@ -298,6 +303,7 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await selectedId(page), `step-${changing[1]}`);
     assert.deepEqual(await lastPost(o), { type: 'step', index: changing[1] });
     assert.equal(await page.textContent('#watch .watch-value'), 'quarantine:0');
+    await page.screenshot({ path: path.join(SHOTS, 'webview-watch.png') });
     // the watch survives a reload; un-watching clears the marks
     await page.reload();
     await page.waitForSelector('#watch');
