@@ -509,10 +509,32 @@ function select(i: number, o: { post: boolean; scroll: boolean; focus?: boolean 
   applyOrder();
   renderCurrent();
   renderState();
-  if (o.scroll) row.scrollIntoView({ block: 'nearest' });
+  if (o.scroll) scrollIntoList(row);
   if (o.focus) list?.focus({ preventScroll: true });
   if (o.post) post({ type: 'step', index: current });
   persist();
+}
+
+/**
+ * Scroll only the step list, below its sticky lane header: scrollIntoView would also scroll the
+ * page and push the verdict out of sight, and would hide the row under the header.
+ */
+function scrollIntoList(row: HTMLElement): void {
+  const sc = row.closest('.scroller');
+  if (!(sc instanceof HTMLElement)) return;
+  const head = sc.querySelector('.lane-head');
+  const headH = head instanceof HTMLElement ? head.offsetHeight : 0;
+  const r = row.getBoundingClientRect();
+  const box = sc.getBoundingClientRect();
+  // the part of the list the reviewer can see: below its header, above the window's bottom
+  const top = Math.max(box.top, 0) + headH;
+  const bottom = Math.min(box.bottom, window.innerHeight);
+  if (bottom - top < r.height) {
+    row.scrollIntoView({ block: 'nearest' }); // the list is off screen: the page has to move
+    return;
+  }
+  if (r.top < top) sc.scrollTop -= top - r.top;
+  else if (r.bottom > bottom) sc.scrollTop += r.bottom - bottom;
 }
 
 function step(delta: number, e: Event): void {

@@ -119,11 +119,9 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
       page,
       dialogs,
       posted: () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted),
-      send: async (m) => {
-        await page.evaluate((msg) => window.postMessage(msg, '*'), m);
-        // the message event is dispatched asynchronously; give it a frame
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
-      },
+      // the same event VS Code's postMessage delivers, dispatched synchronously so the page
+      // has handled it when evaluate returns (no timing guesses)
+      send: (m) => page.evaluate((data) => void window.dispatchEvent(new MessageEvent('message', { data })), m),
     };
     if (view) {
       await o.send({ type: 'show', view });
@@ -151,8 +149,15 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.match((await page.textContent('#current-step .violation-box')) ?? '', /objects remaining/);
     assert.match((await page.textContent('#warnings')) ?? '', /Slab cache still has objects/);
     assert.deepEqual(await page.$$eval('#stack li', (l) => l.map((x) => x.textContent)), ['P0', 'kmem_cache_destroy', '__kmem_cache_shutdown', 'free_partial']);
-    // the failing step's row is in view, not below the fold
-    assert.ok(await page.isVisible(`#step-${fi}`));
+    // the failing step's row is scrolled into the list's view, and the verdict stays on screen
+    const inView = await page.evaluate((id) => {
+      const row = document.getElementById(id)!.getBoundingClientRect();
+      const list = document.querySelector('.scroller')!.getBoundingClientRect();
+      const head = document.querySelector('.lane-head')!.getBoundingClientRect();
+      const verdict = document.getElementById('verdict')!.getBoundingClientRect();
+      return { row: row.top >= head.bottom - 1 && row.bottom <= list.bottom + 1 && row.bottom <= innerHeight, verdict: verdict.top >= 0 };
+    }, `step-${fi}`);
+    assert.deepEqual(inView, { row: true, verdict: true });
     // (checked before the screenshot, which makes Playwright touch the page's styles)
     assert.deepEqual(await page.$$eval('[style]', (l) => l.map((x) => x.outerHTML.slice(0, 120))), [], 'no inline style attributes');
     await page.screenshot({ path: path.join(SHOTS, 'webview-fail.png'), fullPage: true });
@@ -187,6 +192,8 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.deepEqual(await lastPost(o), { type: 'step', index: fi });
     await page.keyboard.press('Home');
     assert.equal(await selectedId(page), 'step-0');
+    // the first row is not hidden under the sticky lane header
+    assert.ok(await page.evaluate(() => document.getElementById('step-0')!.getBoundingClientRect().top >= document.querySelector('.lane-head')!.getBoundingClientRect().bottom - 1));
     assert.equal(await page.getAttribute('#steps', 'aria-activedescendant'), 'step-0');
     await page.keyboard.press('k'); // clamps at the first step
     assert.equal(await selectedId(page), 'step-0');
@@ -416,6 +423,29 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     await o.send({ type: 'select', index: 2 });
     assert.equal(await selectedId(page), 'step-2');
     assert.notDeepEqual(await lastPost(o), { type: 'step', index: 2 }, 'a host-driven select is not echoed back');
+  });
+
+  it('takes its colours from the VS Code theme variables (a light theme here)', async () => {
+    const { page } = await open(f1);
+    const colours = () =>
+      page.evaluate(() => {
+        const body = getComputedStyle(document.body);
+        const badge = getComputedStyle(document.querySelector('#verdict .badge')!);
+        const sel = getComputedStyle(document.querySelector('.step.selected')!);
+        return [body.backgroundColor, body.color, badge.color, sel.backgroundColor];
+      });
+    const dark = await colours();
+    // VS Code sets these on <html> when the theme changes
+    await page.evaluate(() => {
+      const r = document.documentElement.style;
+      r.setProperty('--vscode-editor-background', 'rgb(255, 255, 255)');
+      r.setProperty('--vscode-foreground', 'rgb(51, 51, 51)');
+      r.setProperty('--vscode-errorForeground', 'rgb(161, 38, 13)');
+      r.setProperty('--vscode-list-activeSelectionBackground', 'rgb(0, 96, 192)');
+    });
+    assert.deepEqual(await colours(), ['rgb(255, 255, 255)', 'rgb(51, 51, 51)', 'rgb(161, 38, 13)', 'rgb(0, 96, 192)']);
+    assert.notDeepEqual(dark, await colours());
+    await page.screenshot({ path: path.join(SHOTS, 'webview-light.png') });
   });
 
   it('is usable by keyboard alone: Tab reaches the step list and the controls have focus outlines', async () => {
