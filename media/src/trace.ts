@@ -504,8 +504,9 @@ function select(i: number, o: { post: boolean; scroll: boolean; focus?: boolean 
   list?.setAttribute('aria-activedescendant', row.id);
   const pos = document.getElementById('position');
   if (pos) pos.textContent = `step ${stepLabel(model.trace.steps[current])} (${current + 1} of ${n})`;
-  (document.getElementById('btn-back') as HTMLButtonElement | null)?.toggleAttribute('disabled', current === 0);
-  (document.getElementById('btn-forward') as HTMLButtonElement | null)?.toggleAttribute('disabled', current === n - 1);
+  // aria-disabled, not disabled: a disabled button drops the keyboard focus of whoever pressed it
+  document.getElementById('btn-back')?.setAttribute('aria-disabled', String(current === 0));
+  document.getElementById('btn-forward')?.setAttribute('aria-disabled', String(current === n - 1));
   applyOrder();
   renderCurrent();
   renderState();
@@ -535,6 +536,9 @@ function scrollIntoList(row: HTMLElement): void {
   }
   if (r.top < top) sc.scrollTop -= top - r.top;
   else if (r.bottom > bottom) sc.scrollTop += r.bottom - bottom;
+  // the list could not scroll far enough (its end is below the window, in a narrow panel)
+  const now = row.getBoundingClientRect();
+  if (now.bottom > window.innerHeight || now.top < 0) row.scrollIntoView({ block: 'nearest' });
 }
 
 function step(delta: number, e: Event): void {

@@ -165,6 +165,20 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.deepEqual(o.dialogs, []);
   });
 
+  it('in a narrow panel the failing step is still brought into the window', async () => {
+    const o = await open();
+    await o.page.setViewportSize({ width: 700, height: 800 });
+    try {
+      await o.send({ type: 'show', view: f1 });
+      const fi = failingIndex(f1.trace!)!;
+      const r = await o.page.evaluate((id) => document.getElementById(id)!.getBoundingClientRect().toJSON() as DOMRect, `step-${fi}`);
+      assert.ok(r.top >= 0 && r.bottom <= 800 + 1, JSON.stringify(r));
+      await o.page.screenshot({ path: path.join(SHOTS, 'webview-narrow.png') });
+    } finally {
+      await o.page.setViewportSize({ width: 1500, height: 950 });
+    }
+  });
+
   it('one lane per CPU and context, and every step sits in its own lane', async () => {
     const { page } = await open(f1);
     const heads = await page.$$eval('.lane-head .cell.lane', (l) => l.map((x) => x.textContent));
@@ -210,6 +224,12 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     await page.click('#btn-forward');
     assert.equal(await selectedId(page), `step-${fi}`);
     assert.match((await page.textContent('#position')) ?? '', new RegExp(`\\(${fi + 1} of ${n}\\)`));
+    // at the first step Back is marked unavailable but keeps the focus of a keyboard user
+    await page.focus('#btn-back');
+    for (let k = 0; k <= fi; k++) await page.keyboard.press('Enter');
+    assert.equal(await selectedId(page), 'step-0');
+    assert.equal(await page.getAttribute('#btn-back', 'aria-disabled'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'btn-back');
   });
 
   it('clicking a step selects it and posts reveal at its anchor; Enter does too', async () => {
