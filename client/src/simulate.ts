@@ -55,6 +55,7 @@ export class Simulator {
     const title = `Slablens: simulating ${label}`;
     this.status.text = `$(sync~spin) slablens: simulating ${label}`;
     const started = Date.now();
+    this.panel.busy(`Exploring ${label}…`);
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const c = this.client();
       const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
@@ -78,6 +79,7 @@ export class Simulator {
         return undefined;
       },
     );
+    this.panel.busy(null);
     if (result === undefined) {
       this.setStatus(this.last);
       return undefined;
@@ -87,7 +89,8 @@ export class Simulator {
       this.status.tooltip = `Simulation of ${label} cancelled: no verdict (the exploration was stopped on the server).`;
       return undefined;
     }
-    const view = toView(result, label);
+    const notModelled = result.notModelled && Object.fromEntries(Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]));
+    const view = toView(result, label, { notModelled });
     this.show(view);
     return view;
   }
@@ -114,7 +117,7 @@ export class Simulator {
     }
     const icon = view.verdict === 'pass' ? '$(pass)' : view.verdict === 'fail' ? '$(error)' : '$(warning)';
     this.status.text = `${icon} slablens: ${view.verdict.toUpperCase()}${view.property ? ` (${view.property})` : ''}`;
-    this.status.tooltip = `${view.title}: ${view.verdict}${view.message ? ` — ${view.message}` : ''}\n${view.stats.states} states, ${view.stats.executions} interleavings (${view.stats.strategy}). Click to show the trace.`;
+    this.status.tooltip = `${view.title}: ${view.verdict}${view.message ? ` — ${view.message}` : ''}\n${view.stats ? `${view.stats.states} states, ${view.stats.executions} interleavings (${view.stats.strategy})` : 'a replayed trace'}. Click to show the trace.`;
     this.status.backgroundColor = view.verdict === 'fail' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
 }

@@ -33,6 +33,11 @@ export class TracePanel {
     this.post({ type: 'show', view });
   }
 
+  /** Tell an open trace view that an exploration runs (null: it ended); never opens one. */
+  busy(text: string | null): void {
+    if (this.panel && this.ready) void this.panel.webview.postMessage({ type: 'busy', text } satisfies ToWebview);
+  }
+
   private post(msg: ToWebview): void {
     const panel = this.ensurePanel();
     panel.title = `Slablens: ${this.current?.title ?? 'trace'}`;
@@ -74,8 +79,10 @@ export class TracePanel {
     const msg: FromWebview = m;
     switch (msg.type) {
       case 'ready':
+        // also after a reload of the page: it starts empty and asks again
         this.ready = true;
         if (this.pending) void this.panel?.webview.postMessage(this.pending);
+        else if (this.current) void this.panel?.webview.postMessage({ type: 'show', view: this.current } satisfies ToWebview);
         this.pending = undefined;
         return;
       case 'reveal':

@@ -109,7 +109,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   async function simulateExpecting(lens: Locator, expected: RegExp): Promise<string> {
     await page.mouse.move(5, 5);
     await lens.click();
-    const v = webview().locator('[data-testid=verdict]');
+    const v = webview().locator('#verdict');
     try {
       await v.filter({ hasText: expected }).waitFor({ timeout: 90_000 });
     } catch {
@@ -142,8 +142,8 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   it('"Simulate (KASAN)" on the fixture (no rcu_barrier() after flushing sheaves) shows FAIL with lanes per CPU', async () => {
     const verdict = await simulateExpecting(await lensAbove(DEFINITION, 'Simulate (KASAN)'), /FAIL/i);
     assert.match(verdict, /objects remaining/i);
-    const lanes = await webview().locator('[data-testid=lane]').allInnerTexts();
-    assert.ok(lanes.some((l) => /kworker\/0/.test(l)) && lanes.some((l) => /rcu_core\/1|softirq/.test(l)), `lanes: ${lanes.join(' | ')}`);
+    const lanes = await webview().locator('.lane-head .cell.lane').allInnerTexts();
+    assert.ok(lanes.some((l) => /CPU0 kworker/.test(l)) && lanes.some((l) => /CPU1 softirq rcu_core\/1/.test(l)), `lanes: ${lanes.join(' | ')}`);
     assert.match(await page.locator('.statusbar').innerText(), /slablens: FAIL/);
     await shot('3-fail');
   });
