@@ -21,6 +21,7 @@ import {
 const ROOT = path.resolve(__dirname, '../../..');
 const RESULTS = path.join(ROOT, 'test-results');
 const required = process.env.SLABLENS_E2E_REQUIRED === '1';
+const SEED = path.resolve(ROOT, '..', 'shared', 'seed', '000_8cd25ffe23bae77f.txt');
 
 async function prerequisites(): Promise<{ cs: CodeServerInstall; chromiumPath: string } | string> {
   const chromiumPath = findChromium();
@@ -48,6 +49,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   let browser: Browser;
   let page: Page;
   let extensionsDir: string;
+  let workspace: string;
 
   const shot = (name: string) => page.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`) });
   const webview = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -59,7 +61,23 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
     const ws = path.join(tmp, 'kernel');
     fs.cpSync(path.join(ROOT, 'server', 'fixtures', 'kernel'), ws, { recursive: true });
-    const profile = makeProfile(path.join(tmp, 'profile'), { 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true, 'editor.hover.delay': 150 });
+    // the mailing-list thread the project comes from, as a reviewer would save it
+    fs.mkdirSync(path.join(ws, 'patches'));
+    fs.copyFileSync(SEED, path.join(ws, 'patches', 'sheaves-rfc-v2.txt'));
+    workspace = ws;
+    const profile = makeProfile(path.join(tmp, 'profile'), {
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'chat.disableAIFeatures': true,
+      'editor.hover.delay': 150,
+      'slablens.review.identity': 'Ada Reviewer <ada@example.org>',
+      // keep the diff full height: the Comments panel would otherwise open over it
+      'comments.openView': 'never',
+      // typing in the test must give exactly what it types, however slow the machine
+      'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+      'editor.suggestOnTriggerCharacters': false,
+      'editor.autoClosingBrackets': 'never',
+      'editor.acceptSuggestionOnEnter': 'off',
+    });
     extensionsDir = profile.extensionsDir;
     await installExtension(pre.cs, profile, vsix);
     server = await startCodeServer(pre.cs, profile, ws);
@@ -86,7 +104,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   async function gotoSymbol(name: string): Promise<void> {
     await page.keyboard.press('Control+Shift+O');
     await page.keyboard.type(name);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: name }).first().waitFor();
     await page.keyboard.press('Enter');
     await line(name).waitFor();
   }
@@ -121,7 +139,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   it('opens mm/slab_common.c and the server puts CodeLenses on it', async () => {
     await page.keyboard.press('Control+P');
     await page.keyboard.type('slab_common.c');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'slab_common.c' }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: 'slab_common.c' }).first().click();
     await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 60_000 });
     await shot('1-opened');
   });
@@ -148,6 +166,69 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await shot('3-fail');
   });
 
+  async function runCommand(title: string): Promise<void> {
+    await page.keyboard.press('F1');
+    await page.keyboard.type(title);
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: title }).first().click();
+  }
+
+  async function openFile(name: string): Promise<void> {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type(name);
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: name }).first().click();
+  }
+
+  it('a saved list thread opens as a series: patches in a tree, the diff with the list\'s replies as comment threads', { skip: !fs.existsSync(SEED) && 'the seed thread (../shared/seed) is not here' }, async () => {
+    await runCommand('View: Close All Editors'); // room for the diff: the trace view goes too
+    await openFile('sheaves-rfc-v2.txt');
+    await runCommand('Slablens: Open Patch Series');
+    const first = page.locator('.monaco-list-row', { hasText: '01/20' }).first();
+    await first.waitFor({ timeout: 30_000 });
+    const rows = await page.locator('[id="workbench.view.extension.slablens"] .monaco-list-row, .pane-body .monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => /01\/20 .*slab/.test(r)), `tree rows: ${rows.slice(0, 6).join(' | ')}`);
+    await first.click();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('.monaco-list-row', { hasText: 'mm/slab_common.c' }).first().click();
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 20_000 });
+    // Harry Yoo's reply to patch 01 sits on the line it quotes, as a comment thread
+    await page.locator('.review-widget', { hasText: 'Harry Yoo' }).first().waitFor({ timeout: 20_000 });
+    await shot('6-series-thread');
+  });
+
+  it('a review comment on the diff is exported as a reply quoting that hunk line', { skip: !fs.existsSync(SEED) && 'the seed thread (../shared/seed) is not here' }, async () => {
+    const right = page.locator('.monaco-diff-editor .editor.modified');
+    await right.locator('.view-line', { hasText: /^\s*rcu_barrier\(\);\s*$/ }).last().click();
+    await page.keyboard.press('End');
+    await runCommand('Add Comment on Current Selection');
+    await page.locator('.review-widget', { hasText: 'Start discussion' }).locator('.comment-form .monaco-editor').first().click();
+    const text = 'This rcu_barrier() is what kasan_cache_shutdown() needs.';
+    await page.keyboard.type(text);
+    await page.locator('.review-widget .monaco-button', { hasText: 'Add Review Comment' }).first().click();
+    await page.locator('.review-widget', { hasText: text }).first().waitFor({ timeout: 10_000 });
+    await runCommand('Slablens: Export Review Reply');
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: '01/20' }).first().click();
+    const dir = path.join(workspace, '.slablens', 'replies');
+    let reply = '';
+    for (let i = 0; i < 50 && !reply; i++) {
+      await page.waitForTimeout(200);
+      const f = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.eml')) : [];
+      if (f.length) reply = fs.readFileSync(path.join(dir, f[0]), 'utf8');
+    }
+    assert.ok(reply, 'no reply written under .slablens/replies');
+    assert.match(reply, /^From: Ada Reviewer <ada@example\.org>$/m);
+    assert.match(reply, /^Subject: Re: \[.*PATCH.*01\/20\]/m);
+    // a saved web page carries no Message-IDs: no made-up In-Reply-To, and the user is told why
+    assert.doesNotMatch(reply, /^In-Reply-To:/m);
+    const told = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Reply written to' }).first();
+    await told.waitFor({ timeout: 10_000 });
+    assert.match(await told.getAttribute('aria-label') ?? await told.innerText(), /no Message-Id/);
+    assert.match(reply, new RegExp(`^> \\+\\s*rcu_barrier\\(\\);\\n\\n${text.replace(/[()]/g, '\\$&')}$`, 'm'));
+    await shot('7-series-comment');
+    await runCommand('View: Close All Editors');
+    await openFile('slab_common.c');
+    await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 30_000 });
+  });
+
   it('adding the missing rcu_barrier(); in the editor and simulating again gives PASS', async () => {
     await page.locator('.editor-group-container').first().click({ position: { x: 400, y: 10 } });
     await gotoSymbol('kvfree_rcu_barrier_on_cache');
@@ -155,11 +236,11 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await flush.click();
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
-    await page.keyboard.type('rcu_barrier(');
-    await page.keyboard.press('End'); // past the auto-closed paren
-    await page.keyboard.type(';');
-    await page.keyboard.press('Escape');
-    await line('rcu_barrier();').waitFor();
+    await page.keyboard.type('rcu_barrier();');
+    // the new line sits right under the flush (the fixture has another rcu_barrier() elsewhere)
+    const lines = await page.locator('.view-line').evaluateAll((ls) => ls.map((l) => ({ top: l.getBoundingClientRect().top, text: (l.textContent ?? '').replace(/\u00a0/g, ' ').trim() })).sort((a, b) => a.top - b.top).map((l) => l.text));
+    const at = lines.indexOf('flush_rcu_sheaves_on_cache(s);');
+    assert.equal(lines[at + 1], 'rcu_barrier();', `edited: ${lines.slice(at - 2, at + 4).join(' / ')}`);
     await page.waitForTimeout(500); // let didChange reach the server
     await simulateExpecting(await lensAbove(DEFINITION, 'Simulate (KASAN)'), /PASS/i);
     assert.match(await page.locator('.statusbar').innerText(), /slablens: PASS/);

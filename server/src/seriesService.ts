@@ -245,7 +245,8 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
     const target = p.patch === 0 ? o.series.cover : o.series.patches.find((x) => x.number === p.patch);
     if (!target) return new ResponseError(ErrorCodes.InvalidParams, `series ${p.key} has no patch ${p.patch}`);
     const files = 'files' in target ? target.files : [];
-    const r = exportReply({ messageId: target.messageId, subject: target.subject, from: target.from, date: target.date, files }, mine.comments, { from: p.from, trailers: mine.trailers });
+    // the entry carries to/cc/references and whether its id was made up (a page has none)
+    const r = exportReply({ ...target, files }, mine.comments, { from: p.from, trailers: mine.trailers });
     return { ...r, comments: mine.comments.length, trailers: mine.trailers };
   });
 

@@ -59,7 +59,7 @@ describe('patch series requests', { skip: fs.existsSync(SEED) ? false : `SKIPPED
     assert.equal(added.error, undefined);
     assert.equal(added.review.state, 'reviewing');
     await h.conn.sendRequest('slablens/series/review', { key, action: 'setTrailers', patch: 1, trailers: ['Reviewed-by: Ada Reviewer <ada@example.org>'] });
-    const out = (await h.conn.sendRequest('slablens/series/export', { key, patch: 1, from: 'Ada Reviewer <ada@example.org>' })) as { text: string };
+    const out = (await h.conn.sendRequest('slablens/series/export', { key, patch: 1, from: 'Ada Reviewer <ada@example.org>' })) as { text: string; problems: string[] };
     const lines = out.text.split('\n');
     const q = lines.findIndex((l) => /^> \+\s*rcu_barrier\(\);/.test(l));
     assert.ok(q > 0, out.text);
@@ -67,7 +67,9 @@ describe('patch series requests', { skip: fs.existsSync(SEED) ? false : `SKIPPED
     assert.match(out.text, /Reviewed-by: Ada Reviewer <ada@example.org>\s*$/);
     const parsed = await simpleParser(out.text);
     assert.match(parsed.subject ?? '', /^Re: \[PATCH RFC v2 01\/20\]/);
-    assert.ok(parsed.inReplyTo);
+    // the page has no Message-IDs: no made-up In-Reply-To, and the export says why
+    assert.equal(parsed.inReplyTo, undefined);
+    assert.ok(out.problems.some((p: string) => /no Message-Id/.test(p)), out.problems.join("; "));
     const mine = (await h.conn.sendRequest('slablens/series/threads', { key, patch: 1, file: 'mm/slab_common.c' })) as { own: { line: number; text: string }[] };
     assert.deepEqual(mine.own.map((c) => c.line), [line], 'shown back on the line it was written on');
     const outside = (await h.conn.sendRequest('slablens/series/review', { key, action: 'addComment', patch: 1, comment: { file: 'mm/slab_common.c', line: 2, side: 'new', text: 'x' } })) as { error?: string };

@@ -167,11 +167,12 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
       return;
     }
     const target = vscode.Uri.joinPath(folder, '.slablens', 'replies', `${at.s.key}-${pad(at.number, at.s.total)}.eml`);
-    await vscode.workspace.fs.writeFile(target, Buffer.from(r.text.replace(/\n/g, '\r\n')));
+    await vscode.workspace.fs.writeFile(target, Buffer.from(r.text) /* LF, as git send-email and b4 expect on disk */);
     await vscode.window.showTextDocument(target, { preview: false });
     if (at.s.review?.state === 'reviewing') await client().sendRequest('slablens/series/review', { key: at.s.key, action: 'setState', state: 'replied' });
     await refresh(at.s.key);
-    const extra = r.problems.length ? ` Check: ${r.problems.join('; ')}` : '';
+    for (const pr of r.problems) output.warn(`export ${vscode.workspace.asRelativePath(target)}: ${pr}`);
+    const extra = r.problems.length ? ` Check: ${summariseProblems(r.problems)}` : '';
     void vscode.window.showInformationMessage(`Reply written to ${vscode.workspace.asRelativePath(target)} (${r.comments} comments, ${r.trailers.length} trailers); send it with git send-email or your mailer.${extra}`);
   }
 
@@ -243,4 +244,20 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     vscode.commands.registerCommand('slablens.review.createComment', (r: vscode.CommentReply) => comments.create(r)),
     vscode.commands.registerCommand('slablens.review.deleteComment', (c: vscode.Comment) => comments.remove(c)),
   );
+}
+
+/** One line for a notification: a saved page yields one "no address" per recipient; say it once. */
+export function summariseProblems(problems: string[]): string {
+  const names: string[] = [];
+  const rest: string[] = [];
+  for (const p of problems) {
+    const m = /^recipient "(.+)" has no address/.exec(p);
+    if (m) names.push(m[1]);
+    else rest.push(p);
+  }
+  if (names.length) {
+    const who = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    rest.push(`no address for ${who} (a web page shows names only): add them by hand`);
+  }
+  return `${rest.join('; ')} (all in the Slablens output).`;
 }
