@@ -225,13 +225,16 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     assert.match(reply, new RegExp(`^> \\+\\s*rcu_barrier\\(\\);\\n\\n${text.replace(/[()]/g, '\\$&')}$`, 'm'));
     await shot('7-series-comment');
     await runCommand('View: Close All Editors');
-    await openFile('slab_common.c');
-    await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 30_000 });
   });
 
   it('adding the missing rcu_barrier(); in the editor and simulating again gives PASS', async () => {
-    await page.locator('.editor-group-container').first().click({ position: { x: 400, y: 10 } });
-    await gotoSymbol('kvfree_rcu_barrier_on_cache');
+    // through the server's workspace symbols: whatever editor is open, this lands in the file
+    await page.keyboard.press('Control+T');
+    await page.keyboard.type('kvfree_rcu_barrier_on_cache');
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: /^kvfree_rcu_barrier_on_cache/ }).first().waitFor({ timeout: 20_000 });
+    await page.keyboard.press('Enter');
+    await line(DEFINITION).waitFor();
+    await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 30_000 });
     const flush = page.locator('.view-line', { hasText: 'flush_rcu_sheaves_on_cache(s);' }).first();
     await flush.click();
     await page.keyboard.press('End');
@@ -253,6 +256,42 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     const row = out.split('\n').find((l) => l.includes(extensionsDir) && l.includes('dist/server.js'));
     return row ? Number(row.trim().split(/\s+/)[0]) : undefined;
   }
+
+  /** CPU seconds the process has used (all its threads: the exploration runs in a worker). */
+  function cpuSeconds(pid: number): number {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  }
+
+  it('Cancel on the progress notification of a long exploration stops the server\'s work within a second', async () => {
+    // a scenario made long on purpose: 6 CPUs, every state (naive), no state limit to stop it
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    fs.writeFileSync(settings, JSON.stringify({ 'slablens.simulation.cpus': 6, 'slablens.simulation.strategy': 'naive', 'slablens.simulation.maxStates': 100_000_000 }));
+    try {
+      await page.waitForTimeout(1500); // the settings file is picked up by the extension host
+      await runCommand('Slablens: Run Scenario');
+      await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: 'f2-kasan-fix' }).first().click();
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'simulating scenario f2-kasan-fix' }).first();
+      await toast.waitFor({ timeout: 20_000 });
+      const pid = serverPid();
+      assert.ok(pid, 'language server process not found');
+      await page.waitForTimeout(1000);
+      const w0 = cpuSeconds(pid);
+      await page.waitForTimeout(1000);
+      assert.ok(cpuSeconds(pid) - w0 > 0.5, 'the server is not exploring');
+      await shot('6-exploring');
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await page.waitForTimeout(1000);
+      const c0 = cpuSeconds(pid);
+      await page.waitForTimeout(1000);
+      const used = cpuSeconds(pid) - c0;
+      assert.ok(used < 0.25, `the server still used ${used.toFixed(2)} s of CPU in the second after the first second after Cancel`);
+      assert.match(await page.locator('.statusbar').innerText(), /cancelled/);
+    } finally {
+      fs.rmSync(settings);
+    }
+  });
 
   it('a crashed server is restarted, and the user is told once', async () => {
     const pid = serverPid();
