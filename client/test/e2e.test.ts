@@ -58,7 +58,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-e2e-'));
     const vsix = path.join(tmp, 'slablens.vsix');
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-rewrite-relative-links', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
     const ws = path.join(tmp, 'kernel');
     fs.cpSync(path.join(ROOT, 'server', 'fixtures', 'kernel'), ws, { recursive: true });
     // the mailing-list thread the project comes from, as a reviewer would save it
@@ -241,9 +241,17 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await page.keyboard.press('Enter');
     await page.keyboard.type('rcu_barrier();');
     // the new line sits right under the flush (the fixture has another rcu_barrier() elsewhere)
-    const lines = await page.locator('.view-line').evaluateAll((ls) => ls.map((l) => ({ top: l.getBoundingClientRect().top, text: (l.textContent ?? '').replace(/\u00a0/g, ' ').trim() })).sort((a, b) => a.top - b.top).map((l) => l.text));
-    const at = lines.indexOf('flush_rcu_sheaves_on_cache(s);');
-    assert.equal(lines[at + 1], 'rcu_barrier();', `edited: ${lines.slice(at - 2, at + 4).join(' / ')}`);
+    const under = async () => {
+      const lines = await page.locator('.view-line').evaluateAll((ls) => ls.map((l) => ({ top: l.getBoundingClientRect().top, text: (l.textContent ?? '').replace(/\u00a0/g, ' ').trim() })).sort((a, b) => a.top - b.top).map((l) => l.text));
+      const at = lines.indexOf('flush_rcu_sheaves_on_cache(s);');
+      return lines.slice(at - 2, at + 4);
+    };
+    let shown = await under();
+    for (let i = 0; i < 50 && shown[3] !== 'rcu_barrier();'; i++) {
+      await page.waitForTimeout(100); // the editor renders the typed text a little later
+      shown = await under();
+    }
+    assert.equal(shown[3], 'rcu_barrier();', `edited: ${shown.join(' / ')}`);
     await page.waitForTimeout(500); // let didChange reach the server
     await simulateExpecting(await lensAbove(DEFINITION, 'Simulate (KASAN)'), /PASS/i);
     assert.match(await page.locator('.statusbar').innerText(), /slablens: PASS/);
@@ -280,7 +288,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
       const w0 = cpuSeconds(pid);
       await page.waitForTimeout(1000);
       assert.ok(cpuSeconds(pid) - w0 > 0.5, 'the server is not exploring');
-      await shot('6-exploring');
+      await shot('8-exploring');
       await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
       await page.waitForTimeout(1000);
       const c0 = cpuSeconds(pid);
