@@ -87,6 +87,8 @@ export class TracePanel {
         return;
       case 'reveal':
         return revealFunction(msg.function, msg.line);
+      case 'step':
+        return this.markStep(msg.index);
       case 'copyToken':
         await vscode.env.clipboard.writeText(msg.token);
         void vscode.window.showInformationMessage(`Replay token copied. Replay it with: node dist/cli.js replay --token ${msg.token}`);
@@ -97,6 +99,28 @@ export class TracePanel {
         return this.importTrace();
       default:
         return;
+    }
+  }
+
+  /** The selected step's call statement, marked in an editor that shows its file. */
+  private readonly stepMark = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' },
+  });
+
+  private async markStep(index: number): Promise<void> {
+    for (const e of vscode.window.visibleTextEditors) e.setDecorations(this.stepMark, []);
+    const step = this.current?.trace?.steps[index];
+    const line = step?.anchor?.line;
+    if (!step?.anchor || line === undefined) return;
+    const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', step.anchor.fn)) ?? [];
+    const def = symbols.find((x) => x.name === step.anchor!.fn && x.kind === vscode.SymbolKind.Function);
+    if (!def) return;
+    const label = `step ${step.sub ? `${step.step}.${step.sub}` : step.step} · CPU${step.cpu} ${step.context} · ${step.event}`;
+    for (const e of vscode.window.visibleTextEditors) {
+      if (e.document.uri.toString() !== def.location.uri.toString() || line >= e.document.lineCount) continue;
+      e.setDecorations(this.stepMark, [{ range: e.document.lineAt(line).range, renderOptions: { after: { contentText: label.length > 90 ? `${label.slice(0, 89)}…` : label } } }]);
     }
   }
 

@@ -63,7 +63,8 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     fs.cpSync(path.join(ROOT, 'server', 'fixtures', 'kernel'), ws, { recursive: true });
     // the mailing-list thread the project comes from, as a reviewer would save it
     fs.mkdirSync(path.join(ws, 'patches'));
-    fs.copyFileSync(SEED, path.join(ws, 'patches', 'sheaves-rfc-v2.txt'));
+    if (fs.existsSync(SEED)) fs.copyFileSync(SEED, path.join(ws, 'patches', 'sheaves-rfc-v2.txt'));
+    else console.warn(`\n!!!! ${SEED} not found: the series steps of the end-to-end test are SKIPPED !!!!\n`);
     workspace = ws;
     const profile = makeProfile(path.join(tmp, 'profile'), {
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
