@@ -141,8 +141,11 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await page.keyboard.press('Control+P');
     await page.keyboard.type('slab_common.c');
     await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: 'slab_common.c' }).first().click();
-    await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 60_000 });
-    await shot('1-opened');
+    try {
+      await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 60_000 });
+    } finally {
+      await shot('1-opened');
+    }
   });
 
   it('hover on kvfree_rcu_barrier_on_cache shows the path summary from kmem_cache_destroy', async () => {

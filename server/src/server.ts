@@ -35,8 +35,12 @@ function firstFolder(p: InitializeParams): string | undefined {
   return u ? fileURLToPath(u) : undefined;
 }
 
+/** whether the client lets us ask it to re-request CodeLenses (VS Code does) */
+let codeLensRefresh = false;
+
 connection.onInitialize((p: InitializeParams): InitializeResult => {
   annotationRoot = firstFolder(p);
+  codeLensRefresh = p.capabilities.workspace?.codeLens?.refreshSupport === true;
   return initializeResult;
 });
 
@@ -72,12 +76,19 @@ connection.onInitialized(async () => {
     }
   }
   refreshDiagnostics();
+  refreshCodeLenses();
 });
 
 documents.onDidOpen((e) => {
   analyzer.update(e.document.uri, e.document.getText());
   refreshDiagnostics();
+  refreshCodeLenses();
 });
+
+/** The index changed under the editor: lenses asked for before it (a cold start) are stale. */
+function refreshCodeLenses(): void {
+  if (codeLensRefresh) connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
 /** Re-parse incrementally: the changed span between the old and new text becomes one tree edit. */
 documents.onDidChangeContent((e) => {
   const uri = e.document.uri;
@@ -320,7 +331,7 @@ connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDonePro
     }
   }
   refreshDiagnostics();
-  connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  refreshCodeLenses();
   return { ...r, notModelled: notModelledByFunction(extractions) };
 });
 
