@@ -4,35 +4,63 @@
 import type { ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractAll, extractProgram, Extraction, NotModelled } from './extract';
-import { maskAttributes, parseC, pointAt, Tree } from './parse';
-import { CallSite, findFunctions, findStructs, FoundFunction, FunctionInfo, StructInfo } from './symbols';
+import { mask, Masked, parseC, pointAt, remask, SyntaxNode, Tree } from './parse';
+import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructEntry, StructInfo } from './symbols';
 
 export { ENTRY_POINTS } from './callgraph';
 export { extractProgram, knownFunctions } from './extract';
 export type { Extraction, Ignored, NotModelled } from './extract';
 export { isLoopMacro } from './symbols';
-export type { CallSite, FoundFunction, FunctionInfo, Position, Range, StructField, StructInfo } from './symbols';
+export type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructField, StructInfo } from './symbols';
 
 interface FileState {
   text: string;
-  /** what was parsed: `text` with attribute macros blanked out (same offsets) */
-  masked: string;
+  /** what was parsed: `text` with attribute macros blanked out (same offsets), and the scanner's tokens */
+  masked: Masked;
   tree: Tree;
-  functions: FoundFunction[];
-  structs: StructInfo[];
+  functions: FunctionEntry[];
+  structs: StructEntry[];
 }
+
+/** What the last applyEdit re-derived (for tests and the bench). */
+export interface EditStats { reindexed: number; kept: number; region: Span }
 
 export class Analyzer {
   private files = new Map<string, FileState>();
-  private graph: CallGraph | undefined;
+  private ranks = new Map<string, number>();
+  private graph = new CallGraph((uri) => this.ranks.get(uri) ?? Number.MAX_SAFE_INTEGER);
+  lastEdit: EditStats | undefined;
 
   /** Replace a file's text (full re-parse). */
   update(uri: string, text: string): void {
-    const masked = maskAttributes(text);
-    this.index(uri, text, masked, parseC(masked));
+    const masked = mask(text);
+    const tree = parseC(masked.text);
+    let functions: FunctionEntry[] = [];
+    let structs: StructEntry[] = [];
+    try {
+      functions = findFunctions(tree, uri, text).functions;
+      structs = findStructs(tree, uri);
+    } catch {
+      // a tree the walkers cannot handle must never take the server down: keep what parsed
+    }
+    this.replace(uri, { text, masked, tree, functions, structs });
   }
 
-  /** Apply one edit (`text[startIndex, oldEndIndex)` replaced by `newText`), re-parsing incrementally. */
+  private replace(uri: string, next: FileState): void {
+    if (!this.ranks.has(uri)) this.ranks.set(uri, this.ranks.size);
+    const prev = this.files.get(uri);
+    if (prev) for (const f of prev.functions) this.graph.remove(f.info);
+    this.files.set(uri, next);
+    for (const f of next.functions) this.graph.add(f.info);
+  }
+
+  /**
+   * Apply one edit (`text[startIndex, oldEndIndex)` replaced by `newText`): the tree is re-parsed
+   * incrementally, and only the definitions the edit or the re-parse touched are derived again
+   * (those intersecting the tree's changed ranges and the edited span, grown to whole top-level
+   * items); the others keep their results, shifted. The call graph changes by the re-derived
+   * functions' edges only.
+   */
   applyEdit(uri: string, startIndex: number, oldEndIndex: number, newText: string): void {
     const f = this.files.get(uri);
     if (!f) {
@@ -43,33 +71,114 @@ export class Analyzer {
     startIndex = Math.max(0, Math.min(startIndex, old.length));
     oldEndIndex = Math.max(startIndex, Math.min(oldEndIndex, old.length));
     const text = old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
-    const masked = maskAttributes(text);
+    const newEndIndex = startIndex + newText.length;
+    const delta = newEndIndex - oldEndIndex;
+    const masked = remask(f.masked, text, startIndex, oldEndIndex, newEndIndex);
     // The edit as the parser sees it: masking can change next to the edit (typing `__ini` -> `__init`),
-    // so take the smallest range where the old and new masked texts differ.
-    const a = f.masked;
-    let start = 0;
-    const maxPrefix = Math.min(a.length, masked.length);
-    while (start < maxPrefix && a.charCodeAt(start) === masked.charCodeAt(start)) start++;
-    let endOld = a.length;
-    let endNew = masked.length;
-    while (endOld > start && endNew > start && a.charCodeAt(endOld - 1) === masked.charCodeAt(endNew - 1)) {
+    // so take the smallest range where the old and new masked texts differ (they agree outside the window).
+    const a = f.masked.text;
+    const b = masked.text;
+    const w = masked.window ?? { start: 0, oldEnd: a.length, newEnd: b.length };
+    let start = w.start;
+    const maxPrefix = Math.min(w.oldEnd, w.newEnd);
+    while (start < maxPrefix && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+    let endOld = w.oldEnd;
+    let endNew = w.newEnd;
+    while (endOld > start && endNew > start && a.charCodeAt(endOld - 1) === b.charCodeAt(endNew - 1)) {
       endOld--;
       endNew--;
     }
-    f.tree.edit({
-      startIndex: start,
-      oldEndIndex: endOld,
-      newEndIndex: endNew,
-      startPosition: pointAt(a, start),
-      oldEndPosition: pointAt(a, endOld),
-      newEndPosition: pointAt(masked, endNew),
-    });
-    this.index(uri, text, masked, parseC(masked, f.tree));
+    const startPosition = pointAt(a, start);
+    const oldEndPosition = pointAt(a, endOld);
+    f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition, oldEndPosition, newEndPosition: pointAt(b, endNew) });
+    const tree = parseC(b, f.tree);
+    try {
+      this.reindex(uri, f, { text, masked, tree, functions: [], structs: [] }, {
+        start: Math.min(start, startIndex),
+        oldEnd: Math.max(endOld, oldEndIndex),
+        newEnd: Math.max(endNew, newEndIndex),
+      }, f.tree.getChangedRanges(tree));
+    } catch {
+      // never leave a half-updated file behind: fall back to deriving everything
+      this.update(uri, text);
+    }
+  }
+
+  /** Re-derive what an edit touched (see applyEdit); `edit` is the union of the text and parser edits. */
+  private reindex(uri: string, prev: FileState, next: FileState, edit: { start: number; oldEnd: number; newEnd: number }, changed: { startIndex: number; endIndex: number }[]): void {
+    const delta = edit.newEnd - edit.oldEnd;
+    const text = next.text;
+    // New-text span of an old entry; one that overlaps the edit is stretched over it (it is re-derived anyway).
+    const shifted = (sp: Span): Span =>
+      sp.end < edit.start ? sp : sp.start > edit.oldEnd ? { start: sp.start + delta, end: sp.end + delta } : { start: Math.min(sp.start, edit.start), end: Math.max(sp.end + delta, edit.newEnd) };
+    const region: Span = { start: edit.start, end: edit.newEnd };
+    for (const r of changed) {
+      region.start = Math.min(region.start, r.startIndex);
+      region.end = Math.max(region.end, r.endIndex);
+    }
+    // to the end of the line: an entry starting on the edit's last line moves by columns, not just lines
+    const eol = text.indexOf('\n', region.end);
+    region.end = eol < 0 ? text.length : eol;
+    const dirtyF = new Set<FunctionEntry>();
+    const dirtyS = new Set<StructEntry>();
+    let found: FunctionEntry[] = [];
+    for (;;) {
+      // old entries the region touches are dropped; the region grows over them, then over the items re-derived
+      let grew = true;
+      while (grew) {
+        grew = false;
+        for (const list of [prev.functions, prev.structs] as (FunctionEntry | StructEntry)[][]) {
+          for (const e of list) {
+            if ((dirtyF as Set<unknown>).has(e) || (dirtyS as Set<unknown>).has(e)) continue;
+            const sp = shifted(e.span);
+            if (sp.end + 1 < region.start || sp.start > region.end + 1) continue;
+            if ('key' in e) dirtyF.add(e);
+            else dirtyS.add(e);
+            if (sp.start < region.start || sp.end > region.end) {
+              region.start = Math.min(region.start, sp.start);
+              region.end = Math.max(region.end, sp.end);
+              grew = true;
+            }
+          }
+        }
+      }
+      const r = findFunctions(next.tree, uri, text, region);
+      found = r.functions;
+      if (!r.extent || (r.extent.start >= region.start && r.extent.end <= region.end)) break;
+      region.start = Math.min(region.start, r.extent.start);
+      region.end = Math.max(region.end, r.extent.end);
+    }
+    const structs = findStructs(next.tree, uri, { start: pointAt(text, region.start), end: pointAt(text, region.end) });
+    // a struct re-derived over a longer span replaces any old one it overlaps
+    for (const s of prev.structs) if (!dirtyS.has(s) && structs.some((n) => overlapsSpan(n.span, shifted(s.span)))) dirtyS.add(s);
+    const lineDelta = countLines(text, edit.start, edit.newEnd) - countLines(prev.text, edit.start, edit.oldEnd);
+    const keptF = prev.functions.filter((e) => !dirtyF.has(e));
+    const keptS = prev.structs.filter((e) => !dirtyS.has(e));
+    for (const e of keptF) if (e.span.start > edit.oldEnd) shiftFunction(e, delta, lineDelta);
+    for (const e of keptS) if (e.span.start > edit.oldEnd) shiftStruct(e, delta, lineDelta);
+    next.functions = [...keptF, ...found].sort((x, y) => x.key - y.key);
+    next.structs = [...keptS, ...structs].sort((x, y) => x.span.start - y.span.start);
+    for (const e of dirtyF) this.graph.remove(e.info);
+    this.files.set(uri, next);
+    for (const e of found) this.graph.add(e.info);
+    this.lastEdit = { reindexed: found.length, kept: keptF.length, region };
+  }
+
+  /**
+   * Re-derive every definition of a file from its current tree, as update() does after a fresh parse.
+   * After edits into broken C, tree-sitter's incremental parse can recover from errors differently
+   * than a fresh parse of the same text; this is the reference applyEdit's partial work must equal.
+   */
+  rederive(uri: string): void {
+    const f = this.files.get(uri);
+    if (!f) return;
+    this.replace(uri, { ...f, functions: findFunctions(f.tree, uri, f.text).functions, structs: findStructs(f.tree, uri) });
   }
 
   remove(uri: string): void {
+    const f = this.files.get(uri);
+    if (f) for (const x of f.functions) this.graph.remove(x.info);
     this.files.delete(uri);
-    this.graph = undefined;
   }
 
   text(uri: string): string | undefined {
@@ -80,26 +189,13 @@ export class Analyzer {
     return this.files.get(uri)?.tree;
   }
 
-  private index(uri: string, text: string, masked: string, tree: Tree): void {
-    let functions: FoundFunction[] = [];
-    let structs: StructInfo[] = [];
-    try {
-      functions = findFunctions(tree, uri, text);
-      structs = findStructs(tree, uri);
-    } catch {
-      // a tree the walkers cannot handle must never take the server down: keep what parsed
-    }
-    this.files.set(uri, { text, masked, tree, functions, structs });
-    this.graph = undefined;
-  }
-
   /** Every function definition, file by file in insertion order, in source order. */
   functions(): FunctionInfo[] {
     return [...this.files.values()].flatMap((f) => f.functions.map((x) => x.info));
   }
 
   structs(): StructInfo[] {
-    return [...this.files.values()].flatMap((f) => f.structs);
+    return [...this.files.values()].flatMap((f) => f.structs.map((x) => x.info));
   }
 
   struct(name: string): StructInfo | undefined {
@@ -122,38 +218,45 @@ export class Analyzer {
 
   /** The definition of a function (a non-static one first when several files define it). */
   definition(name: string): FunctionInfo | undefined {
-    return this.found(name)?.info;
-  }
-
-  /** The parsed definition (tree nodes included) of a function. */
-  found(name: string): FoundFunction | undefined {
-    let best: FoundFunction | undefined;
+    let best: FunctionInfo | undefined;
     for (const f of this.files.values()) {
       for (const x of f.functions) {
         if (x.info.name !== name) continue;
-        if (!best || (best.info.isStatic && !x.info.isStatic)) best = x;
+        if (!best || (best.isStatic && !x.info.isStatic)) best = x.info;
       }
     }
     return best;
   }
 
-  private cg(): CallGraph {
-    if (!this.graph) this.graph = new CallGraph(this.functions());
-    return this.graph;
+  /** The definition with its body node in the current tree (a non-static one first when several files define it). */
+  found(name: string): FoundFunction | undefined {
+    let best: FunctionEntry | undefined;
+    let bestFile: FileState | undefined;
+    for (const f of this.files.values()) {
+      for (const x of f.functions) {
+        if (x.info.name !== name) continue;
+        if (!best || (best.info.isStatic && !x.info.isStatic)) {
+          best = x;
+          bestFile = f;
+        }
+      }
+    }
+    if (!best || !bestFile) return undefined;
+    return { info: best.info, body: bodyNode(bestFile.tree, best) };
   }
 
   /** Call sites of `name` (calls, and references such as INIT_WORK(&w, name) / call_rcu(&h, name)). */
   callers(name: string): CallSite[] {
-    return this.cg().callers(name);
+    return this.graph.callers(name);
   }
 
   callees(name: string): CallSite[] {
-    return this.cg().callees(name);
+    return this.graph.callees(name);
   }
 
   /** Call chains from an entry point down to `name`, shortest first. */
   pathsToRoot(name: string, roots: string[] = ENTRY_POINTS, maxPaths = 8): string[][] {
-    return this.cg().pathsToRoot(name, roots, maxPaths);
+    return this.graph.pathsToRoot(name, roots, maxPaths);
   }
 
   /** The engine IR of one function, with what could not be modelled. */
@@ -179,4 +282,44 @@ export function extractOrchestration(a: Analyzer): ProgramSet {
 /** Same, with the per-function extraction reports (not modelled, ignored, lines). */
 export function extractOrchestrationReport(a: Analyzer): { programs: ProgramSet; extractions: Record<string, Extraction> } {
   return extractAll((n) => a.found(n));
+}
+
+const overlapsSpan = (a: Span, b: Span): boolean => a.end >= b.start && a.start <= b.end;
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Move positions after an edit: only whole lines move (entries starting on the edit's last line are re-derived). */
+function shiftRange(r: Range, lines: number): void {
+  r.start.line += lines;
+  r.end.line += lines;
+}
+
+function shiftFunction(e: FunctionEntry, delta: number, lines: number): void {
+  e.span = { start: e.span.start + delta, end: e.span.end + delta };
+  e.body = { start: e.body.start + delta, end: e.body.end + delta };
+  e.key += delta;
+  if (!lines) return;
+  shiftRange(e.info.range, lines);
+  shiftRange(e.info.selectionRange, lines);
+  for (const c of e.info.calls) shiftRange(c.range, lines);
+  for (const c of e.info.refs ?? []) shiftRange(c.range, lines);
+}
+
+function shiftStruct(e: StructEntry, delta: number, lines: number): void {
+  e.span = { start: e.span.start + delta, end: e.span.end + delta };
+  if (!lines) return;
+  shiftRange(e.info.range, lines);
+  shiftRange(e.info.selectionRange, lines);
+  for (const f of e.info.fields) shiftRange(f.range, lines);
+}
+
+/** A definition's body node in the current tree, found again by its offsets and type. */
+function bodyNode(tree: Tree, e: FunctionEntry): SyntaxNode {
+  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(e.body.start, e.body.end);
+  while (n && n.type !== e.bodyType && n.startIndex === e.body.start && n.endIndex === e.body.end) n = n.parent;
+  return n && n.type === e.bodyType ? n : tree.rootNode.descendantForIndex(e.body.start, e.body.end);
 }

@@ -59,5 +59,102 @@ const MASK_RE = new RegExp(
 
 /** The text with attribute macros blanked out (same length, same line breaks). */
 export function maskAttributes(text: string): string {
-  return text.replace(MASK_RE, (m, withArgs?: string, bare?: string) => (withArgs || bare ? m.replace(/[^\n]/g, ' ') : m));
+  return mask(text).text;
+}
+
+/**
+ * A masked text and where the mask scanner matched (strings, comments, attributes: flat
+ * [start0, end0, start1, end1, ...], sorted). Outside those spans the scanner was between tokens,
+ * which is what lets an edit be re-masked around itself only.
+ */
+export interface Masked {
+  text: string;
+  spans: number[];
+  /** after remask(): old and new masked texts agree outside [start, oldEnd) / [start, newEnd) */
+  window?: { start: number; oldEnd: number; newEnd: number };
+}
+
+const blank = (m: string): string => m.replace(/[^\n]/g, ' ');
+
+function scan(text: string, spans: number[], pieces: string[]): number {
+  MASK_RE.lastIndex = 0;
+  let pos = 0;
+  for (let m = MASK_RE.exec(text); m; m = MASK_RE.exec(text)) {
+    const end = m.index + m[0].length;
+    pieces.push(text.slice(pos, m.index), m[1] || m[2] ? blank(m[0]) : m[0]);
+    spans.push(m.index, end);
+    pos = end;
+  }
+  return pos;
+}
+
+export function mask(text: string): Masked {
+  const spans: number[] = [];
+  const pieces: string[] = [];
+  const pos = scan(text, spans, pieces);
+  pieces.push(text.slice(pos));
+  return { text: pieces.join(''), spans };
+}
+
+/** Index of the span (by pair) strictly containing `q`, or -1. */
+function spanAround(spans: number[], q: number): number {
+  let lo = 0;
+  let hi = spans.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[2 * mid + 1] <= q) lo = mid + 1;
+    else if (spans[2 * mid] >= q) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * Re-mask after `old`'s text had [start, oldEnd) replaced, giving `text` (new end `newEnd`). Scans
+ * from a few lines before the edit (backed off to the start of any token that crossed there) until
+ * the scanner is between tokens, past the edit, at a place where it was also between tokens in the
+ * old text: from there on the old result holds, shifted. The result equals mask(text) for every
+ * edit except one that completes a token started more than a few lines earlier that did not match
+ * before (an unterminated comment or attribute argument list); the tests compare both.
+ */
+export function remask(old: Masked, text: string, start: number, oldEnd: number, newEnd: number): Masked {
+  const delta = newEnd - oldEnd;
+  // back to the start of the line three lines above the edit
+  let s = start;
+  for (let k = 0; k < 4 && s > 0; k++) s = text.lastIndexOf('\n', s - 1);
+  s = s <= 0 ? 0 : s + 1;
+  const around = spanAround(old.spans, s);
+  if (around >= 0) s = old.spans[2 * around];
+  // old spans entirely before s are unchanged
+  let keep = 0;
+  while (keep < old.spans.length && old.spans[keep + 1] <= s) keep += 2;
+  const spans = old.spans.slice(0, keep);
+  const pieces: string[] = [old.text.slice(0, s)];
+  const want = newEnd + 1;
+  MASK_RE.lastIndex = s;
+  let pos = s;
+  for (;;) {
+    const m = MASK_RE.exec(text);
+    const ms = m ? m.index : text.length;
+    // the gap [pos, ms] is between tokens in the new text: look for a point also between tokens in the old one
+    let p = Math.max(pos, want);
+    while (p <= ms && p - delta <= old.text.length) {
+      const inOld = spanAround(old.spans, p - delta);
+      if (inOld < 0) {
+        pieces.push(text.slice(pos, p), old.text.slice(p - delta));
+        let i = 0;
+        while (i < old.spans.length && old.spans[i] < p - delta) i += 2;
+        for (; i < old.spans.length; i++) spans.push(old.spans[i] + delta);
+        return { text: pieces.join(''), spans, window: { start: s, oldEnd: p - delta, newEnd: p } };
+      }
+      p = old.spans[2 * inOld + 1] + delta;
+    }
+    if (!m) break;
+    const end = ms + m[0].length;
+    pieces.push(text.slice(pos, ms), m[1] || m[2] ? blank(m[0]) : m[0]);
+    spans.push(ms, end);
+    pos = end;
+  }
+  pieces.push(text.slice(pos));
+  return { text: pieces.join(''), spans, window: { start: s, oldEnd: old.text.length, newEnd: text.length } };
 }

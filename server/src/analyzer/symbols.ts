@@ -1,6 +1,7 @@
 // Finding function definitions, their calls and struct definitions in a tree-sitter C tree,
 // tolerating the ways kernel idioms confuse the grammar (attribute macros, loop macros).
 
+import type Parser from 'tree-sitter';
 import type { SyntaxNode, Tree } from './parse';
 
 export interface Position { line: number; character: number }
@@ -90,33 +91,155 @@ function paramNames(fd: SyntaxNode): string[] {
   return out;
 }
 
-export interface FoundFunction { info: FunctionInfo; node: SyntaxNode; body: SyntaxNode }
+/** What extraction needs of a definition: its info and its body node in the current tree. */
+export interface FoundFunction { info: FunctionInfo; body: SyntaxNode }
 
-/** Every top-level function definition (also inside #if blocks and ERROR recovery nodes). */
-export function findFunctions(tree: Tree, uri: string, text: string): FoundFunction[] {
-  const out: FoundFunction[] = [];
-  const seen = new Set<number>();
-  const visitTop = (n: SyntaxNode): void => {
-    for (let i = 0; i < n.namedChildCount; i++) {
-      const c = n.namedChild(i)!;
-      if (c.type === 'function_definition') {
-        const f = fromDefinition(c, uri, text);
-        if (f && !seen.has(f.body.startIndex)) {
-          seen.add(f.body.startIndex);
-          out.push(f);
-        }
-      } else if (c.type.startsWith('preproc_if') || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'preproc_elifdef' || c.type === 'ERROR' || c.type === 'linkage_specification' || c.type === 'declaration_list') {
-        visitTop(c);
-        if (c.type === 'ERROR') fromErrorRun(c, uri, text, out, seen);
-      }
-    }
-  };
-  visitTop(tree.rootNode);
-  out.sort((a, b) => a.node.startIndex - b.node.startIndex);
-  return out;
+/** A half-open span of text offsets (UTF-16 code units, like the text and tree-sitter's indices). */
+export interface Span { start: number; end: number }
+
+/**
+ * A function definition as the index keeps it. No tree nodes: those of an old tree go stale after
+ * an edit, and keeping them alive costs memory. The body is found again by its offsets.
+ */
+export interface FunctionEntry {
+  info: FunctionInfo;
+  /** the text the entry was derived from: leading specifiers included, to the end of the definition */
+  span: Span;
+  /** source order among the entries of a file (the definition node's start, as before) */
+  key: number;
+  body: Span;
+  bodyType: string;
 }
 
-function fromDefinition(def: SyntaxNode, uri: string, text: string): FoundFunction | null {
+export interface StructEntry { info: StructInfo; span: Span }
+
+/**
+ * Node type names by numeric id. `cursor.nodeType` allocates a string on every call; the numeric id
+ * is cheap, and each grammar symbol's name and named-ness never change.
+ */
+class TypeNames {
+  readonly names: string[] = [];
+  readonly named: boolean[] = [];
+  /** the type of the cursor's node; `id` is its nodeTypeId, read once by the caller */
+  of(c: Parser.TreeCursor, id: number): string {
+    let n = this.names[id];
+    if (n === undefined) {
+      n = this.names[id] = c.nodeType;
+      this.named[id] = c.nodeIsNamed;
+    }
+    return n;
+  }
+  name(c: Parser.TreeCursor): string {
+    return this.of(c, c.nodeTypeId);
+  }
+  /** after name() on the same node */
+  isNamed(c: Parser.TreeCursor): boolean {
+    return this.named[c.nodeTypeId];
+  }
+}
+const types = new TypeNames();
+
+const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'linkage_specification', 'declaration_list']);
+
+interface TopCtx { uri: string; text: string; region?: Span; out: FunctionEntry[]; seen: Set<number>; extent: Span | null }
+
+const overlaps = (s: number, e: number, r: Span): boolean => e + 1 >= r.start && s <= r.end + 1;
+
+function grow(ctx: TopCtx, s: number, e: number): void {
+  if (!ctx.extent) ctx.extent = { start: s, end: e };
+  else {
+    if (s < ctx.extent.start) ctx.extent.start = s;
+    if (e > ctx.extent.end) ctx.extent.end = e;
+  }
+}
+
+/**
+ * Every top-level function definition (also inside #if blocks and ERROR recovery nodes). With a
+ * `region`, only the top-level items touching it (and the definition right after one, whose
+ * specifiers may sit in it) are looked at; `extent` is the hull of what was looked at, so the
+ * caller knows which of its old entries these replace.
+ */
+export function findFunctions(tree: Tree, uri: string, text: string, region?: Span): { functions: FunctionEntry[]; extent: Span | null } {
+  const ctx: TopCtx = { uri, text, region, out: [], seen: new Set(), extent: null };
+  // One cursor walk over the top level: cursor moves create no node objects (each node object the
+  // binding hands out is cached with a finalizer, which is what made the indexer slow).
+  const c = tree.walk();
+  visitTop(c, ctx);
+  ctx.out.sort((a, b) => a.key - b.key);
+  return { functions: ctx.out, extent: ctx.extent };
+}
+
+function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
+  if (!c.gotoFirstChild()) return;
+  // the previous named sibling: a declaration without `;` right before a definition holds its specifiers
+  let prevType = '';
+  let prevStart = 0;
+  let prevEnd = 0;
+  let prevHit = false;
+  do {
+    const type = types.name(c);
+    if (!types.isNamed(c)) continue;
+    const s = c.startIndex;
+    const e = c.endIndex;
+    const hit: boolean = !ctx.region || overlaps(s, e, ctx.region) || (prevHit && type === 'function_definition');
+    // every item looked at is re-derived whole (a struct declaration too), so the caller's region must cover it
+    if (hit && !CONTAINERS.has(type)) grow(ctx, s, e);
+    if (hit) {
+      if (type === 'function_definition') {
+        let start = s;
+        if (prevType === 'declaration' && !ctx.text.slice(prevStart, prevEnd).includes(';')) {
+          const prevEndRow = pointRowAt(ctx.text, prevEnd);
+          if (prevEndRow >= c.startPosition.row - 1) start = prevStart;
+        }
+        const f = fromDefinition(c.currentNode, ctx.uri, ctx.text, start);
+        if (f && !ctx.seen.has(f.body.start)) {
+          ctx.seen.add(f.body.start);
+          ctx.out.push(f);
+        }
+        grow(ctx, start, e);
+      } else if (CONTAINERS.has(type)) {
+        visitTop(c, ctx);
+      } else if (type === 'ERROR') {
+        // Recovery nodes are rare and small: the node API is fine there.
+        const err = c.currentNode;
+        visitTopNodes(err, ctx);
+        fromErrorRun(err, ctx.uri, ctx.text, ctx.out, ctx.seen);
+        grow(ctx, s, e);
+      }
+    }
+    prevType = type;
+    prevStart = s;
+    prevEnd = e;
+    prevHit = hit;
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+}
+
+/** Row of an offset, counting back only to the previous line breaks it needs (rows are cheap from nodes, not from offsets). */
+function pointRowAt(text: string, index: number): number {
+  let row = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) row++;
+  return row;
+}
+
+/** The same walk with nodes, inside an ERROR node. */
+function visitTopNodes(n: SyntaxNode, ctx: TopCtx): void {
+  for (let i = 0; i < n.namedChildCount; i++) {
+    const c = n.namedChild(i)!;
+    if (c.type === 'function_definition') {
+      const f = fromDefinition(c, ctx.uri, ctx.text, startWithSpecifiers(c, ctx.text));
+      if (f && !ctx.seen.has(f.body.start)) {
+        ctx.seen.add(f.body.start);
+        ctx.out.push(f);
+      }
+    } else if (CONTAINERS.has(c.type) || c.type === 'ERROR') {
+      visitTopNodes(c, ctx);
+      if (c.type === 'ERROR') fromErrorRun(c, ctx.uri, ctx.text, ctx.out, ctx.seen);
+    }
+  }
+}
+
+function fromDefinition(def: SyntaxNode, uri: string, text: string, start: number): FunctionEntry | null {
   const body = def.childForFieldName('body');
   if (!body) return null;
   const fd = functionDeclarator(def.childForFieldName('declarator'));
@@ -126,7 +249,7 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string): FoundFuncti
     const t = def.childForFieldName('type');
     const d = def.childForFieldName('declarator');
     if (t?.type === 'type_identifier' && d?.type === 'parenthesized_declarator' && !isLoopMacro(t.text)) {
-      return make(t.text, t, def, startWithSpecifiers(def, text), body, null, uri, text);
+      return make(t.text, t, def, start, body, null, uri, text);
     }
     return null;
   }
@@ -134,7 +257,6 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string): FoundFuncti
   if (!nameNode) return null;
   const name = nameNode.text;
   if (isLoopMacro(name)) return null;
-  const start = startWithSpecifiers(def, text);
   return make(name, nameNode, def, start, body, fd, uri, text);
 }
 
@@ -148,11 +270,15 @@ function startWithSpecifiers(def: SyntaxNode, text: string): number {
   return def.startIndex;
 }
 
-function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, parts?: SyntaxNode[]): FoundFunction {
+function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, parts?: SyntaxNode[]): FunctionEntry {
   const sigText = text.slice(startIndex, body.startIndex).replace(/\s+/g, ' ').trim();
-  const startNode = def.tree.rootNode.descendantForIndex(startIndex, startIndex);
-  const range: Range = { start: { line: startNode.startPosition.row, character: startNode.startPosition.column }, end: rangeOf(def).end };
-  if (startIndex === def.startIndex) range.start = rangeOf(def).start;
+  const defStart = def.startIndex;
+  const defRange = rangeOf(def);
+  let range: Range = defRange;
+  if (startIndex !== defStart) {
+    const startNode = def.tree.rootNode.descendantForIndex(startIndex, startIndex);
+    range = { start: { line: startNode.startPosition.row, character: startNode.startPosition.column }, end: defRange.end };
+  }
   const info: FunctionInfo = {
     name,
     uri,
@@ -164,14 +290,15 @@ function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: n
     calls: [],
   };
   const refs: CallSite[] = [];
-  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, refs)) : collectCalls(body, name, uri, refs);
+  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, refs)) : collectCalls(body, name, uri, text, refs);
   info.refs = refs;
-  return { info, node: def, body };
+  return { info, span: { start: Math.min(startIndex, defStart), end: def.endIndex }, key: defStart, body: { start: body.startIndex, end: body.endIndex }, bodyType: body.type };
 }
 
 /** In an ERROR node, look for `name ( params ) { ... }` runs the grammar did not assemble. */
-function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FoundFunction[], seen: Set<number>): void {
+function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FunctionEntry[], seen: Set<number>): void {
   const kids = err.namedChildren;
+  const errSpan = { start: err.startIndex, end: err.endIndex };
   // `f(params) {` cut off before its closing brace: the body's statements are loose in the ERROR
   for (let i = 0; i < kids.length; i++) {
     const k = kids[i];
@@ -189,6 +316,7 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FoundFunc
     f.info.isStatic = /(^|\s)static(\s|$)/.test(f.info.signature);
     const last = parts[parts.length - 1] ?? k;
     f.info.range = { start: { line: nameNode.startPosition.row, character: 0 }, end: rangeOf(last).end };
+    f.span = { ...errSpan };
     out.push(f);
   }
   for (let i = 0; i < kids.length; i++) {
@@ -215,6 +343,7 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FoundFunc
     seen.add(k.startIndex);
     const fake = make(nameNode.text, nameNode, err, lineStart, k, fd, uri, text);
     fake.info.range = { start: { line: nameNode.startPosition.row, character: 0 }, end: rangeOf(k).end };
+    fake.span = { ...errSpan };
     out.push(fake);
   }
 }
@@ -244,79 +373,142 @@ export function loopMacroOf(n: SyntaxNode): { name: string; args: SyntaxNode[]; 
   return null;
 }
 
-/** The loop macro whose block `n` is (nested parse or loose `macro(args)` + block), if any. */
-function loopOfBlock(n: SyntaxNode): string | undefined {
-  const p = n.parent;
-  if (p?.type === 'function_definition') {
-    const t = p.childForFieldName('type');
-    if (t && isLoopMacro(t.text) && p.childForFieldName('body')?.id === n.id) return t.text;
-    return undefined;
-  }
-  const prev = n.previousNamedSibling;
-  if (prev?.type === 'expression_statement') {
-    const c = prev.namedChild(0);
-    const f = c?.type === 'call_expression' ? c.childForFieldName('function') : null;
-    if (f && isLoopMacro(f.text)) return f.text;
-  }
-  return undefined;
+interface CallWalk { text: string; caller: string; uri: string; calls: CallSite[]; groups: CallSite[][] | null }
+
+/**
+ * Every call in a function body, with loop-macro context, in source (pre)order; `refs` gets the
+ * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
+ */
+export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, refs?: CallSite[]): CallSite[] {
+  const w: CallWalk = { text, caller, uri, calls: [], groups: refs ? [] : null };
+  const c = body.walk();
+  if (types.name(c) === 'call_expression') visitCall(c, w, undefined);
+  else walkChildren(c, w, types.name(c), undefined, undefined, null);
+  if (refs && w.groups) for (const g of w.groups) refs.push(...g);
+  return w.calls;
 }
 
-/** Every call in a function body, with loop-macro context. */
-export function collectCalls(body: SyntaxNode, caller: string, uri: string, refs?: CallSite[]): CallSite[] {
-  const out: CallSite[] = [];
-  const calls = body.type === 'call_expression' ? [body, ...body.descendantsOfType('call_expression')] : body.descendantsOfType('call_expression');
-  const loopCache = new Map<number, string | undefined>();
-  const loopAround = (n: SyntaxNode): string | undefined => {
-    for (let x: SyntaxNode | null = n.parent; x && x.id !== body.id; x = x.parent) {
-      if (x.type !== 'compound_statement' && !x.type.endsWith('_statement')) continue;
-      if (loopCache.has(x.id)) {
-        const v = loopCache.get(x.id);
-        if (v) return v;
-        continue;
+const isBlockType = (t: string): boolean => t === 'compound_statement' || t.endsWith('_statement');
+
+/**
+ * Visit the children of the cursor's node (`parentType`), inside the loop macro `loop`. A block is a
+ * loop body when it is the body of a loop macro that the grammar took for a nested definition
+ * (`loopDef`), or when it follows a `for_each_x(...)` expression statement. `group`: for a call,
+ * where the identifiers among its arguments go. Returns the loop macro a call_expression first
+ * child opens (what an expression_statement parent needs to know).
+ */
+function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, loop: string | undefined, loopDef: string | undefined, group: CallSite[] | null): string | undefined {
+  if (!c.gotoFirstChild()) return undefined;
+  let prevLoop: string | undefined;
+  let first: string | undefined;
+  let sawNamed = false;
+  do {
+    const id = c.nodeTypeId;
+    const type = types.of(c, id);
+    // anonymous tokens and named leaves have no children, and literals hold no calls: not entered
+    // (each cursor move is a native call; half the nodes are leaves)
+    if (!types.named[id]) continue;
+    if (LEAVES.has(type)) {
+      if (type === 'identifier' && group && parentType === 'argument_list') {
+        const r: CallSite = { callee: w.text.slice(c.startIndex, c.endIndex), caller: w.caller, uri: w.uri, range: cursorRange(c), viaPointer: true, reference: true };
+        if (loop) r.inLoopMacro = loop;
+        group.push(r);
       }
-      const v = loopOfBlock(x);
-      loopCache.set(x.id, v);
-      if (v) return v;
+      if (!sawNamed) sawNamed = true;
+      prevLoop = undefined;
+      continue;
     }
-    return undefined;
-  };
-  for (const n of calls) {
-    const f = n.childForFieldName('function');
-    if (!f) continue;
-    let callee: string | undefined;
-    let viaPointer = false;
-    if (f.type === 'identifier') callee = f.text;
-    else if (f.type === 'field_expression') {
-      callee = f.childForFieldName('field')?.text;
+    let inner = loop;
+    if (isBlockType(type)) {
+      const l = parentType === 'function_definition' ? (type === 'compound_statement' ? loopDef : undefined) : prevLoop;
+      if (l) inner = l;
+    }
+    let opens: string | undefined;
+    if (type === 'call_expression') opens = visitCall(c, w, loop);
+    else if (type === 'function_definition') {
+      // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
+      const t = c.currentNode.childForFieldName('type');
+      const tt = t ? t.text : '';
+      walkChildren(c, w, type, inner, isLoopMacro(tt) ? tt : undefined, null);
+    } else {
+      const r = walkChildren(c, w, type, inner, undefined, type === 'argument_list' && parentType === 'call_expression' ? group : null);
+      if (type === 'expression_statement') opens = r;
+    }
+    if (!sawNamed) {
+      sawNamed = true;
+      if (type === 'call_expression') first = opens;
+    }
+    prevLoop = type === 'expression_statement' ? opens : undefined;
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+  return parentType === 'expression_statement' ? first : undefined;
+}
+
+/** Named node types with no calls below them. */
+const LEAVES = new Set([
+  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'number_literal', 'comment', 'string_literal',
+  'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
+]);
+
+/** A call at the cursor: record it (unless it is a loop macro or a keyword-like macro), walk into it. Returns the loop macro it is, if one. */
+function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined): string | undefined {
+  let callee: string | undefined;
+  let viaPointer = false;
+  let range: Range | undefined;
+  let loopName: string | undefined;
+  if (c.gotoFirstChild()) {
+    const ft = types.name(c);
+    if (ft === 'identifier') {
+      callee = w.text.slice(c.startIndex, c.endIndex);
+      if (isLoopMacro(callee)) loopName = callee;
+    } else if (ft === 'field_expression') {
       viaPointer = true;
-    } else if (f.type === 'parenthesized_expression' || f.type === 'pointer_expression') {
+      if (c.gotoFirstChild()) {
+        do if (types.name(c) === 'field_identifier') callee = w.text.slice(c.startIndex, c.endIndex);
+        while (c.gotoNextSibling());
+        c.gotoParent();
+      }
+    } else if (ft === 'parenthesized_expression' || ft === 'pointer_expression') {
+      const f = c.currentNode;
       const id = f.descendantsOfType('identifier').pop() ?? f.descendantsOfType('field_identifier').pop();
       callee = id?.text;
       viaPointer = true;
     }
-    if (!callee || NOT_CALLS.has(callee) || isLoopMacro(callee)) continue;
-    const loop = loopAround(n);
-    const cs: CallSite = { callee, caller, uri, range: rangeOf(f), viaPointer };
+    if (callee !== undefined) range = cursorRange(c);
+    c.gotoParent();
+  }
+  let group: CallSite[] | null = null;
+  if (callee && range && !NOT_CALLS.has(callee) && !isLoopMacro(callee)) {
+    const cs: CallSite = { callee, caller: w.caller, uri: w.uri, range, viaPointer };
     if (loop) cs.inLoopMacro = loop;
-    out.push(cs);
-    if (!refs) continue;
-    for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) {
-      if (a.type !== 'identifier') continue;
-      const r: CallSite = { callee: a.text, caller, uri, range: rangeOf(a), viaPointer: true, reference: true };
-      if (loop) r.inLoopMacro = loop;
-      refs.push(r);
+    w.calls.push(cs);
+    if (w.groups) {
+      group = [];
+      w.groups.push(group);
     }
   }
-  return out;
+  walkChildren(c, w, 'call_expression', loop, undefined, group);
+  return loopName;
 }
 
-/** Struct definitions with their fields. */
-export function findStructs(tree: Tree, uri: string): StructInfo[] {
-  const out: StructInfo[] = [];
-  for (const s of tree.rootNode.descendantsOfType('struct_specifier')) {
+function cursorRange(c: Parser.TreeCursor): Range {
+  const s = c.startPosition;
+  const e = c.endPosition;
+  return { start: { line: s.row, character: s.column }, end: { line: e.row, character: e.column } };
+}
+
+/**
+ * Struct definitions with their fields (those whose body touches `region`, when given). Found from
+ * their field lists, which the binding collects natively: few nodes cross into JavaScript.
+ */
+export function findStructs(tree: Tree, uri: string, region?: { start: Parser.Point; end: Parser.Point }): StructEntry[] {
+  const out: StructEntry[] = [];
+  const lists = region ? tree.rootNode.descendantsOfType('field_declaration_list', region.start, region.end) : tree.rootNode.descendantsOfType('field_declaration_list');
+  for (const body of lists) {
+    const s = body.parent;
+    if (!s || s.type !== 'struct_specifier') continue;
     const name = s.childForFieldName('name');
-    const body = s.childForFieldName('body');
-    if (!name || !body) continue;
+    if (!name) continue;
     const fields: StructField[] = [];
     const addFields = (list: SyntaxNode): void => {
       for (const f of list.namedChildren) {
@@ -336,7 +528,7 @@ export function findStructs(tree: Tree, uri: string): StructInfo[] {
       }
     };
     addFields(body);
-    out.push({ name: name.text, uri, range: rangeOf(s), selectionRange: rangeOf(name), fields });
+    out.push({ info: { name: name.text, uri, range: rangeOf(s), selectionRange: rangeOf(name), fields }, span: { start: s.startIndex, end: s.endIndex } });
   }
   return out;
 }
