@@ -18,3 +18,21 @@ await esbuild.build({
   outdir: 'dist',
   external: ['tree-sitter', 'tree-sitter-c'],
 });
+
+// The extension host side (client/): vscode is provided by the host; everything else is bundled.
+await esbuild.build({
+  ...common,
+  entryPoints: { extension: 'client/src/extension.ts' },
+  outdir: 'dist',
+  external: ['vscode'],
+});
+
+// The trace view's script runs in the webview (a browser page with a strict CSP).
+await esbuild.build({
+  ...common,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  entryPoints: { trace: 'media/src/trace.ts' },
+  outdir: 'dist/media',
+});

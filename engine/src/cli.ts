@@ -8,7 +8,7 @@ import { check, CheckResult } from './check';
 import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
 import { listScenarios, makeScenario, scenarioIds, UnknownScenario } from './scenarios';
-import { buildTrace, decodeToken, readTrace, Trace, TraceError } from './trace';
+import { replayTrace, Trace, TraceError } from './trace';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
 
@@ -135,8 +135,7 @@ function cmdReplay(args: string[], io: Io): number {
   let t: Trace;
   if (values.token !== undefined) {
     if (positionals.length) throw new UsageError('replay takes a trace file or --token, not both');
-    const { scenario, schedule } = decodeToken(values.token);
-    t = buildTrace(scenario, schedule, 'pass');
+    t = replayTrace({ token: values.token });
   } else {
     if (positionals.length !== 1) throw new UsageError('replay takes one trace file (or --token <token>)');
     let text: string;
@@ -151,11 +150,9 @@ function cmdReplay(args: string[], io: Io): number {
     } catch {
       throw new TraceError(`${positionals[0]} is not valid JSON (a corrupt or truncated trace file)`);
     }
-    const saved = readTrace(data);
-    t = buildTrace(saved.scenario, saved.schedule, 'pass');
+    t = replayTrace({ trace: data });
   }
-  const verdict = t.property ? 'fail' : 'pass';
-  t.verdict = verdict;
+  const verdict = t.verdict;
   if (values.json) {
     io.out(JSON.stringify({ version: 1, scenario: t.scenario.id, verdict, property: t.property ?? null, message: t.message ?? null, steps: t.schedule.length, token: t.token, trace: t.steps }, null, 1));
   } else {

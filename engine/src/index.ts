@@ -12,7 +12,7 @@ export { listScenarios, makeScenario, scenarioIds, UnknownScenario, MIN_CPUS } f
 export type { ScenarioOptions } from './scenarios';
 export { explore, STRATEGIES, rng } from './explore';
 export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explore';
-export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
+export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, replayTrace, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
 export type { Trace, TraceStep } from './trace';
 export { stateKey, flatView } from './state';
 export { check } from './check';

@@ -129,6 +129,20 @@ export function readTrace(data: unknown): Trace {
   return t as Trace;
 }
 
+/** Re-run a saved trace or a token from its schedule: the verdict is what the replay reaches. */
+export function replayTrace(from: { trace: unknown } | { token: string }): Trace {
+  let t: Trace;
+  if ('token' in from) {
+    const { scenario, schedule } = decodeToken(from.token);
+    t = buildTrace(scenario, schedule, 'pass');
+  } else {
+    const saved = readTrace(from.trace);
+    t = buildTrace(saved.scenario, saved.schedule, 'pass');
+  }
+  t.verdict = t.property ? 'fail' : 'pass';
+  return t;
+}
+
 // Token: <scenario>~<cpus>~<base64url of varint choice indices into the sorted runnable set>.
 
 const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64url');

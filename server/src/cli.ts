@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { cliError, exitFor, Io, main as engineMain, resultJson, UsageError, writeAtomic } from '../../engine/src/cli';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { simulateFromSource } from './simulate';
+import { cmdSeries } from './series/cli';
 
 const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
 
@@ -74,7 +75,9 @@ function cmdCheckKernel(args: string[], io: Io): number {
   return exitFor(r.verdict);
 }
 
-export function main(argv: string[], io: Io = stdio): number {
+export function main(argv: string[], io: Io = stdio): number | Promise<number> {
+  // reading mail is asynchronous (mailparser): `series` returns a promise
+  if (argv[0] === 'series') return cmdSeries(argv.slice(1), io).catch((e) => cliError(e, io));
   try {
     if (argv[0] === 'index') return cmdIndex(argv.slice(1), io);
     if (argv[0] === 'check' && argv.some((a) => a === '--kernel' || a.startsWith('--kernel='))) return cmdCheckKernel(argv.slice(1), io);
@@ -84,4 +87,4 @@ export function main(argv: string[], io: Io = stdio): number {
   return engineMain(argv, io);
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));

@@ -7,14 +7,15 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  CancellationToken, CancellationTokenSource, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
-  CallHierarchyItem, CodeLens, createConnection, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
+  CancellationToken, CancellationTokenSource, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
+  CallHierarchyItem, CodeLens, createConnection, InitializeParams, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { defaultRegistry, ORCHESTRATION, Progress } from '../../engine/src';
+import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, TraceError, UnknownScenario } from '../../engine/src';
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
+import { registerSeries } from './seriesService';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -26,7 +27,20 @@ const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barr
 
 const lastVerdict = new Map<string, string>();
 
-connection.onInitialize((): InitializeResult => ({
+let annotationRoot: string | undefined;
+
+/** The first workspace folder: where .slablens/ (annotations, reviews) lives. Known from initialize on. */
+function firstFolder(p: InitializeParams): string | undefined {
+  const u = p.workspaceFolders?.[0]?.uri ?? p.rootUri;
+  return u ? fileURLToPath(u) : undefined;
+}
+
+connection.onInitialize((p: InitializeParams): InitializeResult => {
+  annotationRoot = firstFolder(p);
+  return initializeResult;
+});
+
+const initializeResult: InitializeResult = ({
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,
     hoverProvider: true,
@@ -38,7 +52,7 @@ connection.onInitialize((): InitializeResult => ({
     callHierarchyProvider: true,
   },
   serverInfo: { name: 'slablens', version: '0.1.0' },
-}));
+});
 
 /** Index the workspace's slab files after initialize has answered (never the whole tree). */
 connection.onInitialized(async () => {
@@ -277,10 +291,13 @@ function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['pr
 
 connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDoneProgressParams, token) => {
   const { programs, extractions } = extractOrchestrationReport(analyzer);
-  const progress = await connection.window.createWorkDoneProgress().catch(() => null);
-  progress?.begin(`Simulating ${p.function ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
+  // A client that shows its own progress (with Cancel) passes a workDoneToken; otherwise the server asks for one.
+  const attached = p.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(p.workDoneToken) : null;
+  const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
+  const progress = attached ?? created;
+  progress?.begin(`Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
   const reporter = progress ?? { report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter;
-  const combined = progress ? mergeTokens(token, progress.token) : token;
+  const combined = created ? mergeTokens(token, created.token) : token;
   let r: SimulateResult | null;
   try {
     r = await runInWorker(programs, p, combined, reporter);
@@ -315,7 +332,6 @@ function mergeTokens(a: CancellationToken, b: CancellationToken): CancellationTo
   return src.token;
 }
 
-let annotationRoot: string | undefined;
 
 /** list / add / remove pinned call paths; each function resolved to where it is now. */
 connection.onRequest('slablens/annotations', (p: { action: 'list' | 'add' | 'remove'; path?: string[]; note?: string; id?: number }) => {
@@ -335,6 +351,22 @@ connection.onRequest('slablens/annotations', (p: { action: 'list' | 'add' | 'rem
 });
 
 connection.onRequest('slablens/pathsToRoot', (p: { function: string }) => analyzer.pathsToRoot(p.function));
+
+/** The engine's built-in scenarios, for "Run Scenario…". */
+connection.onRequest('slablens/scenarios', () => listScenarios().map((s) => ({ id: s.id, title: s.title, fact: s.fact, expect: s.expect, description: s.description })));
+
+/** Re-run an imported trace file or a replay token: what the replay reaches is the verdict. */
+connection.onRequest('slablens/replay', (p: { trace: unknown } | { token: string }) => {
+  try {
+    const t = replayTrace(p);
+    return { scenario: t.scenario.id, title: t.scenario.title, ncpus: t.scenario.ncpus, config: t.scenario.config, verdict: t.verdict, property: t.property, message: t.message, strategy: 'replay', states: t.schedule.length + 1, transitions: t.schedule.length, pruned: 0, executions: 1, outcomes: 1, failing: t.verdict === 'fail' ? 1 : 0, elapsedMs: 0, schedule: t.schedule, violationStep: t.violationStep, trace: t };
+  } catch (e) {
+    if (e instanceof TraceError || e instanceof UnknownScenario) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+    throw e;
+  }
+});
+
+registerSeries(connection, () => annotationRoot);
 
 documents.listen(connection);
 connection.listen();

@@ -7,6 +7,8 @@ export interface SimulateParams {
   /** a function the scenario exercises (the CodeLens's function), or a built-in scenario id */
   function?: string;
   scenario?: string;
+  /** run the built-in scenario `scenario` as the engine ships it, not the IR from the source */
+  builtin?: boolean;
   kasan?: boolean;
   cpus?: number;
   strategy?: Strategy;
@@ -20,6 +22,8 @@ export interface SimulateParams {
  * the source fall back to the built-in IR, and the result says which ones did.
  */
 export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: Partial<ExploreOptions> = {}): CheckResult & { builtinFallback: string[] } {
+  const explore = { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed, ...o };
+  if (p.builtin && p.scenario) return { ...check(makeScenario(p.scenario, { cpus: p.cpus }), explore), builtinFallback: [...ORCHESTRATION] };
   const builtin = builtinPrograms();
   const programs: ProgramSet = {};
   const builtinFallback: string[] = [];
@@ -35,6 +39,6 @@ export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: 
   sc.id = `${p.function ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`;
   sc.title = `kmem_cache_destroy() as written in the source, ${p.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}`;
   sc.expect = undefined;
-  const r = check(sc, { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed, ...o });
+  const r = check(sc, explore);
   return { ...r, builtinFallback };
 }

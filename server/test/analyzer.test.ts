@@ -128,9 +128,10 @@ describe('analyzer: IR extraction', () => {
 
     const text = a.text(COMMON)!;
     const fnStart = text.indexOf('void kvfree_rcu_barrier_on_cache(');
-    const needle = 'flush_rcu_sheaves_on_cache(s);';
-    const at = text.indexOf(needle, fnStart) + needle.length;
-    a.applyEdit(COMMON, at, at, '\n\t\trcu_barrier();');
+    // as patch 01 does it: the if gets braces and rcu_barrier() goes inside
+    const needle = 'if (s->cpu_sheaves)\n\t\tflush_rcu_sheaves_on_cache(s);';
+    const at = text.indexOf(needle, fnStart);
+    a.applyEdit(COMMON, at, at + needle.length, 'if (s->cpu_sheaves) {\n\t\tflush_rcu_sheaves_on_cache(s);\n\t\trcu_barrier();\n\t}');
     assert.match(a.text(COMMON)!, /flush_rcu_sheaves_on_cache\(s\);\n\t\trcu_barrier\(\);/);
 
     const after = extractOrchestration(a);

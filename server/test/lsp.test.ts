@@ -144,4 +144,18 @@ describe('language server over stdio', () => {
     assert.ok(Array.isArray(syms));
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 5 }, contentChanges: [{ text: commonText }] });
   });
+
+  it('slablens/scenarios lists the built-in scenarios; a built-in run and a replay of its trace agree', async () => {
+    const list = (await conn.sendRequest('slablens/scenarios')) as { id: string; expect: string }[];
+    assert.ok(list.some((s) => s.id === 'f1-kasan-nofix' && s.expect === 'fail'));
+    type R = { verdict: string; property?: string; trace: { token: string | null; schedule: string[] } | null };
+    const run = (await conn.sendRequest('slablens/simulate', { scenario: 'f1-kasan-nofix', builtin: true })) as R;
+    assert.equal(run.verdict, 'fail');
+    const again = (await conn.sendRequest('slablens/replay', { trace: run.trace })) as R;
+    assert.equal(again.verdict, 'fail');
+    assert.equal(again.property, run.property);
+    const byToken = (await conn.sendRequest('slablens/replay', { token: run.trace!.token })) as R;
+    assert.deepEqual(byToken.trace!.schedule, run.trace!.schedule);
+    await assert.rejects(conn.sendRequest('slablens/replay', { trace: { format: 'something else' } }), /not a slablens trace/);
+  });
 });

@@ -1,0 +1,101 @@
+// slablens extension host side: a thin client. The language server (dist/server.js) does the
+// analysis and the simulation; this file wires commands, the status bar, the trace view and
+// the annotation hints to it.
+
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import { SimulationView, toView } from '../../media/src/protocol';
+import { annotateCallPath, AnnotationHints } from './annotations';
+import { createClient } from './languageClient';
+import { registerSeries } from './series';
+import { SimulateArgs, Simulator } from './simulate';
+import { TracePanel } from './tracePanel';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Slablens', { log: true });
+  client = createClient(context, output);
+  const current = () => client!;
+  const panel = new TracePanel(context.extensionUri, output, { importTrace: (data) => replay({ trace: data }) });
+  const simulator = new Simulator(current, panel, output);
+  const hints = new AnnotationHints(current);
+
+  /** Re-run a trace file or a token on the server and show what the replay reaches. */
+  async function replay(p: { trace: unknown } | { token: string }): Promise<void> {
+    try {
+      const r = (await current().sendRequest('slablens/replay', p)) as Parameters<typeof toView>[0];
+      simulator.show(toView(r, `replay of ${r.scenario}`));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Slablens could not replay it: ${(e as Error).message}`);
+    }
+  }
+
+  registerSeries(context, current, output);
+
+  const command = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  command('slablens.simulate', async (args?: SimulateArgs) => {
+    if (args?.function) return simulator.simulate(args);
+    const fn = await functionAtCursor();
+    const kasan = vscode.workspace.getConfiguration('slablens.simulation').get<boolean>('kasan', true);
+    return simulator.simulate({ function: fn ?? 'kmem_cache_destroy', kasan });
+  });
+  command('slablens.runScenario', async (id?: string) => {
+    let scenario = id;
+    if (!scenario) {
+      const list = (await current().sendRequest('slablens/scenarios')) as { id: string; title: string; fact: string; expect: string }[];
+      const picked = await vscode.window.showQuickPick(
+        list.map((s) => ({ label: s.id, description: `${s.fact}, expected ${s.expect}`, detail: s.title })),
+        { title: 'Slablens: built-in scenarios (the facts F1–F5 of the simulator)', matchOnDetail: true },
+      );
+      scenario = picked?.label;
+    }
+    if (scenario) return simulator.simulate({ scenario, builtin: true });
+    return undefined;
+  });
+  command('slablens.showLastTrace', () => simulator.showLast());
+  command('slablens.importTrace', () => panel.importTrace());
+  command('slablens.replayToken', async (token?: string) => {
+    const t = token ?? (await vscode.window.showInputBox({ prompt: 'Replay token (from a trace view or `slablens check`)', placeHolder: 'f1-kasan-nofix~2~AAAA…' }));
+    if (t) await replay({ token: t });
+  });
+  command('slablens.annotateCallPath', async (fn?: string) => annotateCallPath(current(), hints, fn ?? (await functionAtCursor())));
+  command('slablens.restartServer', async () => {
+    output.info('restarting the language server on request');
+    await current().restart();
+    hints.refresh();
+  });
+  command('slablens.showOutput', () => output.show());
+
+  const selector: vscode.DocumentSelector = { scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' };
+  context.subscriptions.push(
+    output,
+    simulator,
+    vscode.languages.registerInlayHintsProvider(selector, hints),
+  );
+  // LanguageClient follows slablens.trace.server on its own.
+  await client.start();
+}
+
+export function deactivate(): Thenable<void> | undefined {
+  return client?.stop();
+}
+
+/** The innermost function symbol around the cursor, as the language server reports it. */
+async function functionAtCursor(): Promise<string | undefined> {
+  const ed = vscode.window.activeTextEditor;
+  if (!ed) return undefined;
+  const syms = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', ed.document.uri)) ?? [];
+  const at = ed.selection.active;
+  const walk = (list: vscode.DocumentSymbol[]): string | undefined => {
+    for (const s of list) {
+      if (!s.range.contains(at)) continue;
+      return walk(s.children ?? []) ?? (s.kind === vscode.SymbolKind.Function ? s.name : undefined);
+    }
+    return undefined;
+  };
+  return walk(syms);
+}
+
+export type { SimulationView };

@@ -1,0 +1,246 @@
+// Patch-series review in VS Code: "Open Patch Series…" → tree view, pre/post virtual documents
+// and diffs, the list's replies and the reviewer's comments as threads, quick trailers, viewed
+// marks, apply up to a patch, simulate before/after, and the reply e-mail export.
+
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import { ReviewComments } from './comments';
+import { Images, imageUri, pad, parseImageUri, PatchInfo, SCHEME, SeriesInfo } from './model';
+import { Node, SeriesTree } from './tree';
+
+const MAIL_FILE = /\.(mbox|mbx|eml|txt|patch)$/i;
+const QUICK_TRAILERS = ['Reviewed-by', 'Acked-by', 'Tested-by'];
+
+interface SimulatedPatch {
+  patch: number;
+  title: string;
+  touches: string[];
+  applied: boolean;
+  before?: { kasan: string; nokasan: string };
+  after?: { kasan: string; nokasan: string };
+  skipped?: string;
+}
+
+export function registerSeries(context: vscode.ExtensionContext, client: () => LanguageClient, output: vscode.LogOutputChannel): void {
+  const tree = new SeriesTree();
+  const view = vscode.window.createTreeView('slablens.series', { treeDataProvider: tree, showCollapseAll: true, manageCheckboxStateManually: true });
+  const cache = new Map<string, Promise<Images>>();
+  const reports = new Map<string, string>();
+  const identity = () => vscode.workspace.getConfiguration('slablens.review').get<string>('identity', '').trim();
+
+  const images = (u: vscode.Uri): Promise<Images> => {
+    const at = parseImageUri(u)!;
+    const k = `${at.key}/${at.patch}/${at.file}`;
+    if (!cache.has(k)) cache.set(k, client().sendRequest('slablens/series/images', { key: at.key, patch: at.patch, file: at.file }) as Promise<Images>);
+    return cache.get(k)!;
+  };
+
+  const refresh = async (key: string) => {
+    const s = (await client().sendRequest('slablens/series/describe', { key })) as SeriesInfo;
+    tree.set(s);
+  };
+  const comments = new ReviewComments(client, images, identity, (key) => void refresh(key));
+
+  const provider: vscode.TextDocumentContentProvider = {
+    async provideTextDocumentContent(u) {
+      if (reports.has(u.toString())) return reports.get(u.toString());
+      const at = parseImageUri(u);
+      if (!at) return `slablens: ${u.toString()} is not a patch document`;
+      const img = await images(u);
+      const text = at.side === 'pre' ? img.pre : img.post;
+      if (img.error) void vscode.window.showErrorMessage(`Slablens: patch ${at.patch} (${at.file}): ${img.error.split('\n')[0]}`, 'Show Failing Hunk').then((b) => b && showReport(`/${encodeURIComponent(at.key)}/failure-${at.patch}.txt`, img.error!));
+      return text ?? `/* slablens: no ${at.side}-image of ${at.file} for patch ${at.patch}:\n${(img.error ?? '').replace(/\*\//g, '* /')}\n*/\n`;
+    },
+  };
+
+  async function showReport(path: string, text: string, markdown = false): Promise<void> {
+    const u = vscode.Uri.from({ scheme: SCHEME, path });
+    reports.set(u.toString(), text);
+    if (markdown) await vscode.commands.executeCommand('markdown.showPreview', u);
+    else await vscode.window.showTextDocument(u, { preview: false });
+  }
+
+  async function open(target?: vscode.Uri): Promise<void> {
+    let file = target;
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (!file && active?.scheme === 'file' && MAIL_FILE.test(active.fsPath)) file = active;
+    if (!file) {
+      const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false, title: 'Open a patch series: an mbox, a folder of .eml files, or a saved public-inbox thread', filters: { 'Patch e-mails': ['mbox', 'mbx', 'eml', 'txt', 'patch'], 'All files': ['*'] } });
+      file = picked?.[0];
+    }
+    if (!file) return;
+    const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slablens: reading ${vscode.workspace.asRelativePath(file)}`, cancellable: true }, (_p, token) =>
+      (client().sendRequest('slablens/series/open', { path: file!.fsPath }, token) as Promise<SeriesInfo>).then(
+        (x) => x,
+        (e: Error) => {
+          if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Slablens could not open the series: ${e.message}`);
+          return undefined;
+        },
+      ),
+    );
+    if (!s) return;
+    for (const k of [...cache.keys()]) if (k.startsWith(`${s.key}/`)) cache.delete(k);
+    tree.set(s);
+    await vscode.commands.executeCommand('slablens.series.focus');
+    const warn = [...s.problems, ...(s.reviewError ? [s.reviewError] : [])];
+    if (!s.hasWorkspaceFiles) warn.push('none of the files it touches is in this workspace: diffs show the hunks only against empty files; open the kernel tree the series applies to');
+    if (warn.length) void vscode.window.showWarningMessage(`Slablens: ${s.title}: ${warn.join('; ')}`);
+    output.info(`opened ${s.format} ${file.fsPath}: ${s.patches.length}/${s.total} patches, ${s.messages} messages`);
+  }
+
+  async function openDiff(key: string, patch: number, file: string, hunk?: number): Promise<void> {
+    const s = tree.series.get(key);
+    const p = s?.patches.find((x) => x.number === patch);
+    if (!s || !p) return;
+    const post = imageUri(key, patch, 'post', file);
+    const img = await images(post);
+    const h = hunk !== undefined ? img.hunks.find((x) => x.index === hunk) : img.hunks[0];
+    const line = h ? h.newAt - 1 : 0;
+    await vscode.commands.executeCommand('vscode.diff', imageUri(key, patch, 'pre', file), post, `${file} (${pad(patch, s.total)}/${s.total} ${p.title})`, {
+      preview: false,
+      selection: new vscode.Range(line, 0, line, 0),
+    } satisfies vscode.TextDocumentShowOptions);
+  }
+
+  const patchOf = (n?: Node): { s: SeriesInfo; p?: PatchInfo } | undefined => {
+    if (n && n.kind !== 'series' && n.kind !== 'cover') return { s: n.series, p: n.patch };
+    if (n) return { s: n.series };
+    const first = [...tree.series.values()][0];
+    return first ? { s: first } : undefined;
+  };
+
+  async function pickPatch(n?: Node, prompt = 'Which patch?'): Promise<{ s: SeriesInfo; number: number } | undefined> {
+    const at = patchOf(n);
+    if (!at) {
+      void vscode.window.showInformationMessage('Open a patch series first ("Slablens: Open Patch Series…").');
+      return undefined;
+    }
+    if (at.p) return { s: at.s, number: at.p.number };
+    if (n?.kind === 'cover') return { s: at.s, number: 0 };
+    const items = [
+      ...(at.s.cover ? [{ label: `${pad(0, at.s.total)}/${at.s.total} cover letter`, number: 0 }] : []),
+      ...at.s.patches.map((p) => {
+        const mine = at.s.review?.patches[String(p.number)];
+        return { label: `${pad(p.number, at.s.total)}/${at.s.total} ${p.title}`, description: mine ? `${mine.comments.length} comments${mine.trailers.length ? `, ${mine.trailers.join(', ')}` : ''}` : '', number: p.number };
+      }),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: prompt });
+    return picked ? { s: at.s, number: picked.number } : undefined;
+  }
+
+  async function askIdentity(): Promise<string | undefined> {
+    const id = identity();
+    if (id) return id;
+    const typed = await vscode.window.showInputBox({ title: 'Your identity for trailers and the reply\'s From', prompt: 'Name <address>, as in your Signed-off-by', validateInput: (v) => (/^[^<>]+<[^<>\s]+@[^<>\s]+>$/.test(v.trim()) ? undefined : 'expected: Name <address>') });
+    if (!typed) return undefined;
+    await vscode.workspace.getConfiguration('slablens.review').update('identity', typed.trim(), vscode.ConfigurationTarget.Global);
+    return typed.trim();
+  }
+
+  async function toggleTrailer(n: Node | undefined, kind: string): Promise<void> {
+    const at = await pickPatch(n, `${kind}: for which patch?`);
+    const me = at && (await askIdentity());
+    if (!at || !me) return;
+    const cur = at.s.review?.patches[String(at.number)]?.trailers ?? [];
+    const line = `${kind}: ${me}`;
+    const next = cur.includes(line) ? cur.filter((t) => t !== line) : [...cur, line];
+    const r = (await client().sendRequest('slablens/series/review', { key: at.s.key, action: 'setTrailers', patch: at.number, trailers: next })) as { error?: string };
+    if (r.error) void vscode.window.showErrorMessage(`Slablens: ${r.error}`);
+    await refresh(at.s.key);
+  }
+
+  async function exportReply(n?: Node): Promise<void> {
+    const at = await pickPatch(n, 'Reply to which message?');
+    const me = at && (await askIdentity());
+    if (!at || !me) return;
+    let r: { text: string; problems: string[]; comments: number; trailers: string[] };
+    try {
+      r = (await client().sendRequest('slablens/series/export', { key: at.s.key, patch: at.number, from: me })) as typeof r;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Slablens could not export the reply: ${(e as Error).message}`);
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!folder) {
+      const doc = await vscode.workspace.openTextDocument({ content: r.text, language: 'kernel-patch-mail' });
+      await vscode.window.showTextDocument(doc);
+      return;
+    }
+    const target = vscode.Uri.joinPath(folder, '.slablens', 'replies', `${at.s.key}-${pad(at.number, at.s.total)}.eml`);
+    await vscode.workspace.fs.writeFile(target, Buffer.from(r.text.replace(/\n/g, '\r\n')));
+    await vscode.window.showTextDocument(target, { preview: false });
+    if (at.s.review?.state === 'reviewing') await client().sendRequest('slablens/series/review', { key: at.s.key, action: 'setState', state: 'replied' });
+    await refresh(at.s.key);
+    const extra = r.problems.length ? ` Check: ${r.problems.join('; ')}` : '';
+    void vscode.window.showInformationMessage(`Reply written to ${vscode.workspace.asRelativePath(target)} (${r.comments} comments, ${r.trailers.length} trailers); send it with git send-email or your mailer.${extra}`);
+  }
+
+  async function simulate(n?: Node): Promise<void> {
+    const at = patchOf(n);
+    if (!at) return;
+    const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slablens: simulating ${at.s.title} before/after each patch` }, () =>
+      (client().sendRequest('slablens/series/simulate', { key: at.s.key, upTo: at.p?.number }) as Promise<SimulatedPatch[]>).then(
+        (x) => x,
+        (e: Error) => {
+          void vscode.window.showErrorMessage(`Slablens: ${e.message}`);
+          return undefined;
+        },
+      ),
+    );
+    if (!rows) return;
+    const cell = (v?: { kasan: string; nokasan: string }) => (v ? `KASAN ${v.kasan}, no KASAN ${v.nokasan}` : '');
+    const md = [
+      `# ${at.s.title}: kmem_cache_destroy before/after each patch`,
+      '',
+      'Patches applied in order to the workspace files; the destroy scenario simulated on the tree before and after each patch that touches a modelled function.',
+      '',
+      '| patch | touches | before | after | |',
+      '|---|---|---|---|---|',
+      ...rows.map((r) => `| ${pad(r.patch, at.s.total)} ${r.title.replace(/\|/g, '\\|')} | ${r.touches.join(', ')} | ${cell(r.before)} | ${cell(r.after)} | ${r.skipped ?? (r.before && r.after && r.before.kasan !== r.after.kasan ? `**${r.before.kasan} → ${r.after.kasan}**` : '')} |`),
+    ].join('\n');
+    await showReport(`/${encodeURIComponent(at.s.key)}/simulation.md`, md, true);
+  }
+
+  async function applyUpTo(n?: Node): Promise<void> {
+    const at = await pickPatch(n, 'Apply the series up to which patch?');
+    if (!at) return;
+    const last = new Map<string, number>();
+    for (const p of at.s.patches) if (p.number <= at.number) for (const f of p.files) last.set(f.path, p.number);
+    for (const [file, k] of last) {
+      const u = imageUri(at.s.key, k, 'post', file);
+      const img = await images(u);
+      if (img.error) {
+        void vscode.window.showErrorMessage(`Slablens: the series does not apply up to patch ${at.number}: ${img.error.split('\n')[0]}`);
+        await showReport(`/${encodeURIComponent(at.s.key)}/failure-${k}.txt`, img.error);
+        return;
+      }
+      await vscode.window.showTextDocument(u, { preview: false });
+    }
+  }
+
+  context.subscriptions.push(
+    view,
+    comments,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider),
+    vscode.workspace.onDidOpenTextDocument((d) => {
+      if (d.uri.scheme === SCHEME && parseImageUri(d.uri)) void comments.show(d.uri);
+    }),
+    view.onDidChangeCheckboxState(async (e) => {
+      for (const [n, state] of e.items) {
+        if (n.kind !== 'patch') continue;
+        await client().sendRequest('slablens/series/review', { key: n.series.key, action: 'setViewed', patch: n.patch.number, viewed: state === vscode.TreeItemCheckboxState.Checked });
+        await refresh(n.series.key);
+      }
+    }),
+    vscode.commands.registerCommand('slablens.openSeries', (u?: vscode.Uri) => open(u)),
+    vscode.commands.registerCommand('slablens.series.openDiff', openDiff),
+    vscode.commands.registerCommand('slablens.series.reviewedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[0])),
+    vscode.commands.registerCommand('slablens.series.ackedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[1])),
+    vscode.commands.registerCommand('slablens.series.testedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[2])),
+    vscode.commands.registerCommand('slablens.series.simulate', simulate),
+    vscode.commands.registerCommand('slablens.series.applyUpTo', applyUpTo),
+    vscode.commands.registerCommand('slablens.exportReviewReply', exportReply),
+    vscode.commands.registerCommand('slablens.review.createComment', (r: vscode.CommentReply) => comments.create(r)),
+    vscode.commands.registerCommand('slablens.review.deleteComment', (c: vscode.Comment) => comments.remove(c)),
+  );
+}

@@ -1,0 +1,136 @@
+// Hosts the trace webview (media/): one panel, reused for every result. The page is built by
+// media's traceHtml (strict CSP, nonce); file I/O and editor navigation happen here, on request
+// of the page, because the page itself can touch neither.
+
+import * as vscode from 'vscode';
+import { makeNonce, traceHtml } from '../../media/src/html';
+import { FromWebview, isFromWebview, SimulationView, ToWebview } from '../../media/src/protocol';
+
+export interface TraceActions {
+  /** re-run a trace file the user picked: the server replays it */
+  importTrace(data: unknown): Promise<void>;
+}
+
+export class TracePanel {
+  static readonly viewType = 'slablens.trace';
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private pending: ToWebview | undefined;
+  private current: SimulationView | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly actions: TraceActions,
+  ) {}
+
+  get view(): SimulationView | undefined {
+    return this.current;
+  }
+
+  show(view: SimulationView): void {
+    this.current = view;
+    this.post({ type: 'show', view });
+  }
+
+  private post(msg: ToWebview): void {
+    const panel = this.ensurePanel();
+    panel.title = `Slablens: ${this.current?.title ?? 'trace'}`;
+    panel.reveal(vscode.ViewColumn.Beside, true);
+    if (this.ready) void panel.webview.postMessage(msg);
+    else this.pending = msg;
+  }
+
+  private ensurePanel(): vscode.WebviewPanel {
+    if (this.panel) return this.panel;
+    const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'), vscode.Uri.joinPath(this.extensionUri, 'media')];
+    const panel = vscode.window.createWebviewPanel(TracePanel.viewType, 'Slablens: trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: roots,
+    });
+    const w = panel.webview;
+    w.html = traceHtml({
+      cspSource: w.cspSource,
+      nonce: makeNonce(),
+      scriptUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'media', 'trace.js')).toString(),
+      styleUri: w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'trace.css')).toString(),
+      title: 'Slablens trace',
+    });
+    w.onDidReceiveMessage((m: unknown) => void this.receive(m));
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+    });
+    this.panel = panel;
+    return panel;
+  }
+
+  private async receive(m: unknown): Promise<void> {
+    if (!isFromWebview(m)) {
+      this.output.warn(`trace view sent an unknown message: ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
+    const msg: FromWebview = m;
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.pending) void this.panel?.webview.postMessage(this.pending);
+        this.pending = undefined;
+        return;
+      case 'reveal':
+        return revealFunction(msg.function, msg.line);
+      case 'copyToken':
+        await vscode.env.clipboard.writeText(msg.token);
+        void vscode.window.showInformationMessage(`Replay token copied. Replay it with: node dist/cli.js replay --token ${msg.token}`);
+        return;
+      case 'exportTrace':
+        return this.exportTrace();
+      case 'importTrace':
+        return this.importTrace();
+      default:
+        return;
+    }
+  }
+
+  private async exportTrace(): Promise<void> {
+    const trace = this.current?.trace;
+    if (!trace) {
+      void vscode.window.showInformationMessage('There is no trace to export: this run recorded no schedule.');
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${trace.scenario.id.replace(/[^\w.-]+/g, '_')}.trace.json`;
+    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { 'slablens trace': ['json'] } });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(trace, null, 1)));
+    void vscode.window.showInformationMessage(`Trace written to ${target.fsPath}. Replay it with: node dist/cli.js replay ${target.fsPath}`);
+  }
+
+  async importTrace(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'slablens trace': ['json'] } });
+    if (!picked?.[0]) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(picked[0])).toString('utf8'));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`${picked[0].fsPath} is not a readable JSON trace (${(e as Error).message}); nothing was changed.`);
+      return;
+    }
+    await this.actions.importTrace(data);
+  }
+}
+
+/** Open the definition of a kernel function (found through the language server) at a line. */
+export async function revealFunction(fn: string, line?: number): Promise<void> {
+  const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', fn)) ?? [];
+  const def = symbols.find((s) => s.name === fn && s.kind === vscode.SymbolKind.Function);
+  if (!def) {
+    void vscode.window.showInformationMessage(`${fn} is not defined in the indexed files (it is a model of the simulator, or its file is not open).`);
+    return;
+  }
+  const at = line !== undefined ? new vscode.Position(line, 0) : def.location.range.start;
+  const editor = await vscode.window.showTextDocument(def.location.uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+  editor.selection = new vscode.Selection(at, at);
+  editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}

@@ -1,0 +1,248 @@
+// Applying a series in memory: patches 1..N in order onto the files of a kernel tree (never written
+// back). A patch applies whole or not at all: when one hunk does not fit, the patch is reported
+// with that hunk and the text where it was expected, and nothing of it is kept.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { applyPatch, StructuredPatch } from 'diff';
+import { ORCHESTRATION } from '../../../engine/src';
+import { Analyzer, extractOrchestrationReport } from '../analyzer';
+import { simulateFromSource } from '../simulate';
+import { FileDiff, Hunk, hunkFunctionsFromSource, locateHunk } from './patch';
+import type { PatchEntry, Series } from './thread';
+
+/** Path (relative to the tree root, "mm/slab_common.c") → text. */
+export type Tree = Map<string, string>;
+
+/** Read the files a series touches (and the slab files) from a kernel tree. Missing ones are absent. */
+export function readTree(dir: string, paths: string[]): Tree {
+  const t: Tree = new Map();
+  for (const rel of new Set(paths)) {
+    const f = path.join(dir, rel);
+    try {
+      if (fs.statSync(f).isFile()) t.set(rel, fs.readFileSync(f, 'utf8'));
+    } catch {
+      // not in this tree: reported by applyOne when a patch needs it
+    }
+  }
+  return t;
+}
+
+export interface HunkFailure {
+  file: string;
+  hunk: number;
+  header: string;
+  /** the pre-image lines the hunk expects (context and removed), numbered as in the patch */
+  expected: { line: number; text: string }[];
+  /** what the file has at those lines */
+  found: { line: number; text: string }[];
+  reason: string;
+}
+
+export interface ApplyResult {
+  patch: number;
+  applied: boolean;
+  /** per file: "applied", "applied with fuzz 2", "created", "deleted", "not in the tree" … */
+  files: { path: string; status: string }[];
+  failure?: HunkFailure;
+}
+
+const hunkHeader = (h: Hunk): string => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.heading ? ' ' + h.heading : ''}`;
+
+function structured(f: FileDiff, hunks: Hunk[] = f.hunks): StructuredPatch {
+  return {
+    oldFileName: `a/${f.oldPath ?? f.path}`,
+    newFileName: `b/${f.path}`,
+    oldHeader: undefined,
+    newHeader: undefined,
+    hunks: hunks.map((h) => ({ oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, lines: h.lines.map((l) => l.op + l.text) })),
+  };
+}
+
+const MAX_FUZZ = 3;
+
+function tryApply(text: string, f: FileDiff, hunks?: Hunk[]): { out: string; fuzz: number } | undefined {
+  for (let fuzz = 0; fuzz <= MAX_FUZZ; fuzz++) {
+    let out: string | false = false;
+    try {
+      out = applyPatch(text, structured(f, hunks), { fuzzFactor: fuzz });
+    } catch {
+      out = false;
+    }
+    if (out !== false) return { out, fuzz };
+  }
+  return undefined;
+}
+
+/** The first hunk that does not fit (hunks applied one by one, as patch(1) reports it). */
+function failingHunk(text: string, f: FileDiff): HunkFailure {
+  let cur = text;
+  for (const h of f.hunks) {
+    const r = tryApply(cur, f, [h]);
+    if (r) {
+      cur = r.out;
+      continue;
+    }
+    const lines = cur.split('\n');
+    const expected = h.lines.filter((l) => l.op === ' ' || l.op === '-').map((l) => ({ line: l.oldLine!, text: l.text }));
+    // where it was expected: where its code lines are, else at the header's line number
+    const at = locateHunk(lines, h, 'old', 1);
+    const found = lines.slice(at, at + Math.max(expected.length, 1)).map((t, k) => ({ line: at + k + 1, text: t }));
+    const missing = h.lines.filter((l) => l.op === '-' && !lines.includes(l.text)).map((l) => JSON.stringify(l.text.trim()));
+    return {
+      file: f.path,
+      hunk: h.index,
+      header: hunkHeader(h),
+      expected,
+      found,
+      reason: missing.length ? `lines to remove not in the file: ${missing.join(', ')}` : `context does not match (even with fuzz ${MAX_FUZZ})`,
+    };
+  }
+  return { file: f.path, hunk: -1, header: '', expected: [], found: [], reason: 'the hunks apply one by one but not together' };
+}
+
+/** Apply one patch to a tree: a new tree when every file applies, else the tree unchanged and why. */
+export function applyOne(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): { tree: Tree; result: ApplyResult } {
+  const next: Tree = new Map(tree);
+  const files: ApplyResult['files'] = [];
+  for (const f of p.files) {
+    if (f.status === 'binary') {
+      files.push({ path: f.path, status: 'binary: skipped' });
+      continue;
+    }
+    const src = next.get(f.oldPath ?? f.path);
+    if (f.status === 'added') {
+      if (src !== undefined) return { tree, result: { patch: p.number, applied: false, files, failure: { file: f.path, hunk: 0, header: '', expected: [], found: [], reason: 'creates a file that already exists' } } };
+      const r = tryApply('', f);
+      next.set(f.path, r ? r.out : f.hunks.flatMap((h) => h.lines.filter((l) => l.op === '+').map((l) => l.text)).join('\n') + '\n');
+      files.push({ path: f.path, status: 'created' });
+      continue;
+    }
+    if (src === undefined) {
+      files.push({ path: f.path, status: 'not in the tree: skipped' });
+      continue;
+    }
+    if (f.status === 'deleted') {
+      next.delete(f.path);
+      files.push({ path: f.path, status: 'deleted' });
+      continue;
+    }
+    const r = tryApply(src, f);
+    if (!r) return { tree, result: { patch: p.number, applied: false, files, failure: failingHunk(src, f) } };
+    if (f.oldPath) next.delete(f.oldPath);
+    next.set(f.path, r.out);
+    files.push({ path: f.path, status: r.fuzz ? `applied with fuzz ${r.fuzz}` : 'applied' });
+  }
+  return { tree: next, result: { patch: p.number, applied: true, files } };
+}
+
+/** Apply patches 1..upTo cumulatively; stops at the first that does not apply (later ones build on it). */
+export function applySeries(tree: Tree, series: Pick<Series, 'patches'>, upTo = Infinity): { tree: Tree; results: ApplyResult[] } {
+  const results: ApplyResult[] = [];
+  let cur = tree;
+  for (const p of series.patches) {
+    if (p.number > upTo) break;
+    const r = applyOne(cur, p);
+    results.push(r.result);
+    if (!r.result.applied) break;
+    cur = r.tree;
+  }
+  return { tree: cur, results };
+}
+
+/** Text of a failing hunk for a terminal: header, expected lines, what the file has. */
+export function formatFailure(p: number, f: HunkFailure): string {
+  const out = [`patch ${p} does not apply: ${f.file} hunk #${f.hunk + 1} ${f.header}`, `  ${f.reason}`, '  expected:'];
+  for (const l of f.expected) out.push(`  ${String(l.line).padStart(6)} | ${l.text}`);
+  out.push('  the file has:');
+  for (const l of f.found) out.push(`  ${String(l.line).padStart(6)} | ${l.text}`);
+  return out.join('\n');
+}
+
+/**
+ * Map each hunk to the tree-sitter functions of its pre-image: the tree after patches 1..N-1.
+ * Hunks of files not in the tree (or of patches after one that does not apply) keep the
+ * functions read from the hunk text.
+ */
+export function mapFunctions(series: Pick<Series, 'patches'>, tree: Tree): void {
+  let cur = tree;
+  let ok = true;
+  for (const p of series.patches) {
+    const a = new Analyzer();
+    for (const f of p.files) {
+      const pre = cur.get(f.oldPath ?? f.path);
+      if (!ok || pre === undefined || !/\.[ch]$/.test(f.path)) continue;
+      // a hunk that does not fit this tree would be mapped onto whatever code it lands near
+      const r = tryApply(pre, f);
+      if (!r) continue;
+      a.update(`pre:${f.path}`, pre);
+      a.update(`post:${f.path}`, r.out);
+      for (const h of f.hunks) {
+        h.functions = hunkFunctionsFromSource(h, a, `pre:${f.path}`, `post:${f.path}`);
+        h.functionsFrom = 'tree-sitter';
+      }
+    }
+    p.functions = [...new Set(p.files.flatMap((f) => f.hunks.flatMap((h) => h.functions)))];
+    if (ok) {
+      const r = applyOne(cur, p);
+      ok = r.result.applied;
+      cur = r.tree;
+    }
+  }
+}
+
+export type Verdicts = { kasan: string; nokasan: string };
+
+export interface SimulatedPatch {
+  patch: number;
+  title: string;
+  /** the orchestration functions the patch touches */
+  touches: string[];
+  applied: boolean;
+  /** per file, how it applied ("applied with fuzz 2") */
+  files?: ApplyResult['files'];
+  before?: Verdicts;
+  after?: Verdicts;
+  /** why it was not simulated */
+  skipped?: string;
+  failure?: HunkFailure;
+}
+
+function destroyVerdicts(tree: Tree, o: { cpus?: number; maxStates?: number }): Verdicts {
+  const a = new Analyzer();
+  for (const [p, text] of tree) if (/^mm\/.*\.[ch]$/.test(p)) a.update(p, text);
+  const { programs } = extractOrchestrationReport(a);
+  const run = (kasan: boolean) => simulateFromSource(programs, { function: 'kmem_cache_destroy', kasan, cpus: o.cpus ?? 2, maxStates: o.maxStates }).verdict;
+  return { kasan: run(true), nokasan: run(false) };
+}
+
+/**
+ * Before/after verdicts of the destroy scenario per patch: patches applied cumulatively; for each
+ * one that touches a modelled (orchestration) function, kmem_cache_destroy is simulated with
+ * CONFIG_KASAN=y and =n on the tree before and after it.
+ */
+export function simulateSeries(series: Pick<Series, 'patches'>, tree: Tree, o: { cpus?: number; maxStates?: number; upTo?: number } = {}): SimulatedPatch[] {
+  const out: SimulatedPatch[] = [];
+  let cur = tree;
+  let blocked: number | undefined;
+  const modelled = new Set<string>(ORCHESTRATION);
+  for (const p of series.patches) {
+    if (p.number > (o.upTo ?? Infinity)) break;
+    const touches = p.functions.filter((f) => modelled.has(f));
+    if (blocked !== undefined) {
+      out.push({ patch: p.number, title: p.title, touches, applied: false, skipped: `patch ${blocked} before it does not apply` });
+      continue;
+    }
+    const r = applyOne(cur, p);
+    if (!r.result.applied) {
+      blocked = p.number;
+      out.push({ patch: p.number, title: p.title, touches, applied: false, skipped: 'does not apply', failure: r.result.failure });
+      continue;
+    }
+    const files = r.result.files;
+    if (!touches.length) out.push({ patch: p.number, title: p.title, touches, applied: true, files, skipped: 'touches no modelled function' });
+    else out.push({ patch: p.number, title: p.title, touches, applied: true, files, before: destroyVerdicts(cur, o), after: destroyVerdicts(r.tree, o) });
+    cur = r.tree;
+  }
+  return out;
+}

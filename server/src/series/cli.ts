@@ -1,0 +1,113 @@
+// `slablens series <mbox|folder|page> [--json] [--simulate --kernel <dir>] [--apply N --kernel <dir>]
+//   [--reply-to N --comments <file.json> --from "Name <addr>" [--trailer "Reviewed-by: …"]… [--out <file>]]
+//   [--import <reply.eml>]`
+
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Io, UsageError, writeAtomic } from '../../../engine/src/cli';
+import { exportReply, formatFailure, importComments, openSeries, parseMail, parseSubject, ReviewComment, Series, SeriesInputError, seriesSummary, simulateSeries, treeFor, applySeries } from '.';
+
+function readComments(file: string): ReviewComment[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--comments ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`);
+  }
+  const ok = Array.isArray(data) && data.every((c) => c && typeof c.file === 'string' && Number.isInteger(c.line) && c.line > 0 && (c.side === 'new' || c.side === 'old') && typeof c.text === 'string');
+  if (!ok) throw new UsageError(`--comments ${file}: expected a JSON list of {"file", "line", "side": "new"|"old", "text"}`);
+  return data as ReviewComment[];
+}
+
+/** The reply mail's comments on the patch it answers (by In-Reply-To, else by its subject). */
+async function cmdImport(s: Series, file: string, io: Io): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    throw new UsageError(`--import ${file}: cannot read it`);
+  }
+  const m = await parseMail({ index: 0, offset: 0, bytes, source: file });
+  const subj = parseSubject(m.subject);
+  const p = s.patches.find((x) => !x.syntheticId && (x.messageId === m.inReplyTo || m.references.includes(x.messageId))) ?? s.patches.find((x) => subj.number === x.number && subj.title === x.title);
+  if (!p) throw new UsageError(`--import ${file}: "${m.subject}" answers no patch of this series`);
+  const { comments, quotes } = importComments(m.body, p.files);
+  io.out(JSON.stringify({ version: 1, patch: p.number, from: m.from, comments, quotedDiffLines: quotes.filter((q) => q.file), problems: m.problems }, null, 1));
+  return 0;
+}
+
+export async function cmdSeries(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' }, simulate: { type: 'boolean' }, kernel: { type: 'string' }, apply: { type: 'string' }, cpus: { type: 'string' }, progress: { type: 'boolean' },
+      'reply-to': { type: 'string' }, comments: { type: 'string' }, from: { type: 'string' }, trailer: { type: 'string', multiple: true }, out: { type: 'string' }, import: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('series takes one mbox file, folder of .eml files, or saved public-inbox thread page');
+  if ((values.simulate || values.apply) && !values.kernel) throw new UsageError('--simulate and --apply need --kernel <dir>');
+  if (values.kernel && !fs.existsSync(values.kernel)) throw new UsageError(`--kernel ${values.kernel}: no such directory`);
+  const upTo = values.apply === undefined ? undefined : /^\d+$/.test(values.apply) ? Number(values.apply) : NaN;
+  if (Number.isNaN(upTo)) throw new UsageError(`--apply ${values.apply}: expected a patch number`);
+  let s;
+  try {
+    s = await openSeries(positionals[0], {
+      kernelDir: values.kernel,
+      onProgress: values.progress ? (d, t) => io.err(`read ${(d / 1e6).toFixed(1)} MB${t ? ` of ${(t / 1e6).toFixed(1)} MB` : ''}`) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof SeriesInputError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!s.patches.length) throw new UsageError(`${positionals[0]}: no patches found (${s.messages} message(s); ${s.problems[0]?.text ?? 'no [PATCH …] subjects'})`);
+  if (values.import) return cmdImport(s, values.import, io);
+  if (values['reply-to'] !== undefined) {
+    const p = s.patches.find((x) => String(x.number) === values['reply-to'] || x.number === Number(values['reply-to']));
+    if (!p) throw new UsageError(`--reply-to ${values['reply-to']}: no such patch (have ${s.patches.map((x) => x.number).join(', ')})`);
+    if (!values.from || !/<[^>]+@[^>]+>/.test(values.from)) throw new UsageError('--reply-to needs --from "Name <address>"');
+    const comments = values.comments ? readComments(values.comments) : [];
+    const r = exportReply(p, comments, { from: values.from, trailers: values.trailer });
+    for (const pr of r.problems) io.err(`slablens: ${pr}`);
+    if (values.out) writeAtomic(values.out, r.text);
+    else io.out(r.text.replace(/\n$/, ''));
+    return 0;
+  }
+  const summary = seriesSummary(s);
+  let code = 0;
+  const extra: Record<string, unknown> = {};
+  if (values.simulate) {
+    const sim = simulateSeries(s, treeFor(values.kernel!, s), { cpus: values.cpus ? Number(values.cpus) : 2, upTo });
+    extra.simulate = sim;
+    if (sim.some((x) => x.after && (x.after.kasan === 'fail' || x.after.nokasan === 'fail'))) code = 1;
+    if (sim.some((x) => x.failure)) code = Math.max(code, 1);
+  } else if (upTo !== undefined) {
+    const r = applySeries(treeFor(values.kernel!, s), s, upTo);
+    extra.apply = r.results;
+    if (r.results.some((x) => !x.applied)) code = 1;
+  }
+  if (values.json) {
+    io.out(JSON.stringify({ ...summary, ...extra }, null, 1));
+    return code;
+  }
+  io.out(`${s.cover?.subject ?? s.patches[0].subject}`);
+  io.out(`  v${s.version}${s.rfc ? ' RFC' : ''}, ${s.patches.length} of ${s.total} patches${s.cover ? ' + cover letter' : ''}, ${s.replies.length} replies, ${s.messages} messages (${s.format})${s.changeId ? `, change-id ${s.changeId}` : ''}`);
+  if (s.missing.length) io.out(`  not in the input: ${s.missing.map((n) => `${n}/${s.total}`).join(', ')}`);
+  for (const p of s.patches) {
+    const art = ['Acked-by', 'Reviewed-by', 'Tested-by'].map((k) => p.trailers.filter((t) => t.kind === k).length);
+    io.out(`  ${String(p.number).padStart(2, '0')}/${s.total} ${p.title}`);
+    io.out(`        ${p.files.map((f) => `${f.path} +${f.added} -${f.removed}`).join(', ')}; A:${art[0]} R:${art[1]} T:${art[2]}; ${p.replies.length} repl${p.replies.length === 1 ? 'y' : 'ies'}`);
+    if (p.functions.length) io.out(`        functions: ${p.functions.join(', ')}`);
+  }
+  for (const sim of (extra.simulate as ReturnType<typeof simulateSeries>) ?? []) {
+    const v = (x?: { kasan: string; nokasan: string }) => (x ? `KASAN=y ${x.kasan.toUpperCase()}, KASAN=n ${x.nokasan.toUpperCase()}` : '');
+    if (sim.before) io.out(`  patch ${sim.patch} (${sim.touches.join(', ')}): before ${v(sim.before)}; after ${v(sim.after)}`);
+    else if (sim.failure) io.out(formatFailure(sim.patch, sim.failure));
+  }
+  for (const r of (extra.apply as ReturnType<typeof applySeries>['results']) ?? []) {
+    if (r.failure) io.out(formatFailure(r.patch, r.failure));
+    else io.out(`  patch ${r.patch}: ${r.files.map((f) => `${f.path} ${f.status}`).join(', ')}`);
+  }
+  for (const p of s.problems) io.out(`  problem: ${p.text}`);
+  return code;
+}

@@ -1,0 +1,279 @@
+// The series model: "[PATCH RFC vN M/T]" subjects, the cover letter, the patches in order, and
+// the replies threaded by Message-Id / In-Reply-To / References (subject as a fallback), each
+// reply attached to the patch it answers with its trailers and the diff lines it quotes.
+
+import type { Address, Mail, Problem } from './mbox';
+import { diffStart, diffText, FileDiff, hunkFunctionsFromText, parseDiff, allFunctions } from './patch';
+import { bareSubject } from './publicInbox';
+import { mapQuotes, QuotedLine, importComments, ImportedComment } from './reply';
+import { parseTrailers, Trailer } from './trailers';
+
+export interface SubjectInfo {
+  /** the words inside the brackets: ["PATCH", "RFC", "v3", "01/21"] */
+  prefixes: string[];
+  isPatch: boolean;
+  rfc: boolean;
+  /** 1 when no "vN" is given */
+  version: number;
+  number?: number;
+  total?: number;
+  reply: boolean;
+  /** the subject without "Re:" and the [PATCH …] prefix */
+  title: string;
+}
+
+export function parseSubject(subject: string): SubjectInfo {
+  const reply = /^\s*(re|aw|fwd?)\s*:/i.test(subject);
+  let s = subject.replace(/^\s*((re|aw|fwd?)\s*:\s*)+/i, '');
+  const prefixes: string[] = [];
+  for (let m = /^\s*\[([^\]]*)\]\s*/.exec(s); m; m = /^\s*\[([^\]]*)\]\s*/.exec(s)) {
+    prefixes.push(...m[1].split(/[\s,]+/).filter(Boolean));
+    s = s.slice(m[0].length);
+  }
+  const info: SubjectInfo = { prefixes, isPatch: false, rfc: false, version: 1, reply, title: bareSubject(s) };
+  for (const p of prefixes) {
+    if (/^(PATCH|RFC)$/i.test(p)) info.isPatch = true;
+    if (/^RFC$/i.test(p)) info.rfc = true;
+    const v = /^v(\d+)$/i.exec(p);
+    if (v) info.version = Number(v[1]);
+    const n = /^(\d+)\/(\d+)$/.exec(p);
+    if (n) {
+      info.number = Number(n[1]);
+      info.total = Number(n[2]);
+    }
+  }
+  // "[PATCH v3 01/21]" and "[RFC PATCH 1/3]"; a bare "[PATCH]" is patch 1 of 1
+  if (info.isPatch && info.number === undefined) {
+    info.number = 1;
+    info.total = 1;
+  }
+  return info;
+}
+
+export interface Reply {
+  messageId: string;
+  inReplyTo?: string;
+  from: Address;
+  date?: string;
+  subject: string;
+  /** 0 for the cover letter, N for patch N; undefined when its thread reaches neither */
+  answers?: number;
+  /** replies between it and the patch (1: a direct reply) */
+  depth: number;
+  body: string;
+  trailers: Trailer[];
+  /** the diff lines it quotes, mapped back to the patch (file + old/new line) */
+  quotes: QuotedLine[];
+  /** its own text, each part under the quoted line it answers */
+  comments: ImportedComment[];
+}
+
+export interface PatchEntry {
+  number: number;
+  subject: string;
+  title: string;
+  messageId: string;
+  /** no Message-Id in the input (a public-inbox page): a reply cannot be threaded to it */
+  syntheticId?: boolean;
+  references: string[];
+  from: Address;
+  to: Address[];
+  cc: Address[];
+  date?: string;
+  /** the commit message (above the first "---") */
+  commitMessage: string;
+  /** trailers in the patch itself */
+  ownTrailers: Trailer[];
+  /** own + given in replies to it (and to the cover letter, which b4 applies to every patch) */
+  trailers: Trailer[];
+  files: FileDiff[];
+  functions: string[];
+  /** message ids of the replies in its subtree, in date order */
+  replies: string[];
+  problems: string[];
+  /** the whole mail body, for export and apply */
+  body: string;
+}
+
+export interface CoverLetter {
+  subject: string;
+  title: string;
+  messageId: string;
+  from: Address;
+  date?: string;
+  body: string;
+  baseCommit?: string;
+  replies: string[];
+  trailers: Trailer[];
+}
+
+export interface Series {
+  /** change-id if there is one, else the slug of the cover letter's (or first patch's) title */
+  key: string;
+  changeId?: string;
+  version: number;
+  rfc: boolean;
+  /** the T of M/T */
+  total: number;
+  cover?: CoverLetter;
+  patches: PatchEntry[];
+  /** patch numbers 1..T not in the input */
+  missing: number[];
+  replies: Reply[];
+  messages: number;
+  problems: Problem[];
+}
+
+/** A filesystem-safe series key. */
+export function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'series';
+}
+
+function dedupe(ts: Trailer[]): Trailer[] {
+  const seen = new Set<string>();
+  return ts.filter((t) => {
+    const k = `${t.kind}\0${(t.address ?? t.value).toLowerCase()}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Build the series model of a set of decoded mails (one series; other versions are reported). */
+export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Series {
+  const problems: Problem[] = [...inputProblems, ...mails.flatMap((m) => m.problems)];
+  const byId = new Map<string, Mail>();
+  for (const m of mails) {
+    if (byId.has(m.messageId)) problems.push({ message: m.index, text: `duplicate Message-Id <${m.messageId}>: the later copy is ignored` });
+    else byId.set(m.messageId, m);
+  }
+  const info = new Map(mails.map((m) => [m, parseSubject(m.subject)]));
+  const patchMails = mails.filter((m) => byId.get(m.messageId) === m && info.get(m)!.isPatch && !info.get(m)!.reply);
+  // several versions in one mbox: the one with the most patch mails (the newest on a tie)
+  const versions = new Map<number, number>();
+  for (const m of patchMails) versions.set(info.get(m)!.version, (versions.get(info.get(m)!.version) ?? 0) + 1);
+  const version = [...versions.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 1;
+  for (const [v, n] of versions) if (v !== version) problems.push({ text: `${n} patch mail(s) of v${v} ignored: this model shows v${version}` });
+  const inSeries = patchMails.filter((m) => info.get(m)!.version === version);
+  const byNumber = new Map<number, Mail>();
+  for (const m of inSeries) {
+    const n = info.get(m)!.number!;
+    if (byNumber.has(n)) problems.push({ message: m.index, text: `patch ${n} appears twice ("${m.subject}"): the first is used` });
+    else byNumber.set(n, m);
+  }
+  const total = Math.max(0, ...inSeries.map((m) => info.get(m)!.total ?? 0));
+  const rfc = inSeries.some((m) => info.get(m)!.rfc);
+
+  // threading: In-Reply-To, else the nearest known References entry, else "Re:" + same subject
+  const titleToPatch = new Map<string, Mail>();
+  for (const m of byNumber.values()) titleToPatch.set(info.get(m)!.title, m);
+  const parentOf = (m: Mail): Mail | undefined => {
+    if (m.inReplyTo && byId.has(m.inReplyTo) && m.inReplyTo !== m.messageId) return byId.get(m.inReplyTo);
+    for (let i = m.references.length - 1; i >= 0; i--) {
+      const r = byId.get(m.references[i]);
+      if (r && r !== m) return r;
+    }
+    if (info.get(m)!.reply) return titleToPatch.get(info.get(m)!.title);
+    return undefined;
+  };
+  const patchOf = new Map<Mail, number>();
+  for (const [n, m] of byNumber) patchOf.set(m, n);
+
+  const patches: PatchEntry[] = [...byNumber.entries()]
+    .filter(([n]) => n > 0)
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, m]) => {
+      const s = info.get(m)!;
+      const cut = /^---\s*$/m.exec(m.body);
+      const ds = diffStart(m.body);
+      const commitEnd = cut && (ds < 0 || cut.index < ds) ? cut.index : ds >= 0 ? ds : m.body.length;
+      const pd = diffText(m.body);
+      const parsed = pd ? parseDiff(pd) : { files: [], problems: ['no diff in this patch mail'] };
+      for (const f of parsed.files) for (const h of f.hunks) h.functions = hunkFunctionsFromText(h);
+      const own = parseTrailers(m.body.slice(0, commitEnd)).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
+      return {
+        number: n,
+        subject: m.subject,
+        title: s.title,
+        messageId: m.messageId,
+        syntheticId: m.syntheticId,
+        references: m.references,
+        from: m.from,
+        to: m.to,
+        cc: m.cc,
+        date: m.date,
+        commitMessage: m.body.slice(0, commitEnd).replace(/\s+$/, '\n'),
+        ownTrailers: own,
+        trailers: own,
+        files: parsed.files,
+        functions: allFunctions(parsed.files),
+        replies: [],
+        problems: parsed.problems,
+        body: m.body,
+      };
+    });
+  const entryOf = new Map(patches.map((p) => [p.number, p]));
+  const coverMail = byNumber.get(0);
+  const cover: CoverLetter | undefined = coverMail && {
+    subject: coverMail.subject,
+    title: info.get(coverMail)!.title,
+    messageId: coverMail.messageId,
+    from: coverMail.from,
+    date: coverMail.date,
+    body: coverMail.body,
+    baseCommit: /^base-commit: ([0-9a-f]{7,40})\s*$/m.exec(coverMail.body)?.[1],
+    replies: [],
+    trailers: [],
+  };
+  const changeId = coverMail?.changeId ?? /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ?? inSeries.find((m) => m.changeId)?.changeId;
+
+  const replies: Reply[] = [];
+  const others = mails.filter((m) => byId.get(m.messageId) === m && !patchOf.has(m) && !(info.get(m)!.isPatch && !info.get(m)!.reply));
+  for (const m of others) {
+    let depth = 0;
+    let answers: number | undefined;
+    const seen = new Set<Mail>();
+    const si = info.get(m)!;
+    // a reply to a patch that is not in the input: it still answers that patch number
+    if (m.inReplyTo && !byId.has(m.inReplyTo) && si.isPatch && si.number !== undefined && si.version === version && !byNumber.has(si.number)) {
+      answers = si.number;
+      depth = 1;
+      problems.push({ message: m.index, text: `reply from ${m.from.name || m.from.address} answers patch ${si.number}/${si.total ?? total}, which is not in the input` });
+    }
+    for (let p = answers === undefined ? parentOf(m) : undefined; p && !seen.has(p); p = parentOf(p)) {
+      seen.add(p);
+      depth++;
+      if (patchOf.has(p)) {
+        answers = patchOf.get(p);
+        break;
+      }
+    }
+    const entry = answers ? entryOf.get(answers) : undefined;
+    const trailers = parseTrailers(m.body).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
+    const quotes = entry ? mapQuotes(m.body, entry.files) : [];
+    const comments = entry ? importComments(m.body, entry.files).comments : [];
+    const r: Reply = { messageId: m.messageId, inReplyTo: parentOf(m)?.messageId, from: m.from, date: m.date, subject: m.subject, answers, depth, body: m.body, trailers, quotes, comments };
+    if (answers === undefined) problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series` });
+    replies.push(r);
+  }
+  replies.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''));
+  const coverTrailers: Trailer[] = [];
+  for (const r of replies) {
+    if (r.answers === 0 && cover) {
+      cover.replies.push(r.messageId);
+      coverTrailers.push(...r.trailers);
+    } else if (r.answers !== undefined && entryOf.has(r.answers)) {
+      const e = entryOf.get(r.answers)!;
+      e.replies.push(r.messageId);
+      e.trailers = [...e.trailers, ...r.trailers];
+    }
+  }
+  if (cover) cover.trailers = dedupe(coverTrailers.filter((t) => t.kind === 'Reviewed-by' || t.kind === 'Acked-by' || t.kind === 'Tested-by'));
+  for (const e of patches) e.trailers = dedupe([...e.trailers, ...(cover?.trailers ?? [])]);
+
+  const missing: number[] = [];
+  for (let n = 1; n <= total; n++) if (!entryOf.has(n)) missing.push(n);
+  if (!patches.length) problems.push({ text: 'no patch mails ("[PATCH …]" subjects that are not replies) in the input' });
+  const key = changeId ?? slug(cover?.title ?? patches[0]?.title ?? 'series');
+  return { key, changeId, version, rfc, total, cover, patches, missing, replies, messages: mails.length, problems };
+}

@@ -1,0 +1,259 @@
+// The patch-series requests of the language server (slablens/series/*): the client's tree view,
+// diff documents, comment threads and reply export all go through here, so the series model
+// lives in one place (server/src/series) and the client stays thin.
+
+import * as path from 'node:path';
+import { CancellationToken, Connection, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import {
+  AbortError, applySeries, exportReply, formatFailure, mapFunctions, openSeries, PatchEntry, readTree, ReviewComment, ReviewStore, Series, SeriesInputError,
+  seriesPaths, Side, simulateSeries, Tree,
+} from './series';
+import { locateHunk } from './series/patch';
+
+interface Opened {
+  series: Series & { format: string };
+  input: string;
+  /** the workspace folder whose files are the pre-image of patch 1 */
+  root?: string;
+}
+
+const REVIEW_KINDS = ['Reviewed-by', 'Acked-by', 'Tested-by'];
+
+/** A/R/T counts as b4 shows them: Acked-by, Reviewed-by, Tested-by given for the patch. */
+function art(p: PatchEntry): { a: number; r: number; t: number } {
+  const n = (k: string) => p.trailers.filter((t) => t.kind === k).length;
+  return { a: n('Acked-by'), r: n('Reviewed-by'), t: n('Tested-by') };
+}
+
+/** Where each hunk of a file landed in the pre/post image (patches apply with offset and fuzz). */
+interface Placement {
+  index: number;
+  /** 1-based first line of the hunk in the pre-image and the post-image we show */
+  oldAt: number;
+  newAt: number;
+  oldStart: number;
+  newStart: number;
+  oldLines: number;
+  newLines: number;
+}
+
+function placeHunks(p: PatchEntry, file: string, pre: string, post: string | null): Placement[] {
+  const f = p.files.find((x) => x.path === file);
+  if (!f) return [];
+  const preLines = pre.split('\n');
+  const postLines = post?.split('\n') ?? [];
+  return f.hunks.map((h) => ({
+    index: h.index,
+    oldStart: h.oldStart,
+    newStart: h.newStart,
+    oldLines: h.oldLines,
+    newLines: h.newLines,
+    oldAt: locateHunk(preLines, h, 'old') + 1,
+    newAt: post === null ? h.newStart : locateHunk(postLines, h, 'new') + 1,
+  }));
+}
+
+/** Patch line (as in the mail) ↔ line of the document we show, on one side; undefined outside every hunk. */
+function toDoc(pl: Placement[], side: Side, patchLine: number): number | undefined {
+  for (const h of pl) {
+    const [start, n, at] = side === 'new' ? [h.newStart, h.newLines, h.newAt] : [h.oldStart, h.oldLines, h.oldAt];
+    if (patchLine >= start && patchLine < start + Math.max(n, 1)) return patchLine - start + at;
+  }
+  return undefined;
+}
+function toPatch(pl: Placement[], side: Side, docLine: number): number | undefined {
+  for (const h of pl) {
+    const [start, n, at] = side === 'new' ? [h.newStart, h.newLines, h.newAt] : [h.oldStart, h.oldLines, h.oldAt];
+    if (docLine >= at && docLine < at + Math.max(n, 1)) return docLine - at + start;
+  }
+  return undefined;
+}
+
+export function registerSeries(connection: Connection, workspaceRoot: () => string | undefined): void {
+  const opened = new Map<string, Opened>();
+
+  const get = (key: string): Opened => {
+    const o = opened.get(key);
+    if (!o) throw new ResponseError(ErrorCodes.InvalidParams, `series ${key} is not open (open it again with "Slablens: Open Patch Series…")`);
+    return o;
+  };
+  const tree = (o: Opened): Tree => (o.root ? readTree(o.root, seriesPaths(o.series)) : new Map());
+  const store = (o: Opened): ReviewStore | undefined => (o.root ? new ReviewStore(o.root, o.series.key) : undefined);
+
+  function describe(o: Opened) {
+    const s = o.series;
+    const review = store(o)?.load();
+    return {
+      key: s.key,
+      input: o.input,
+      format: s.format,
+      title: s.cover?.title ?? s.patches[0]?.title ?? path.basename(o.input),
+      version: s.version,
+      rfc: s.rfc,
+      total: s.total,
+      messages: s.messages,
+      missing: s.missing,
+      problems: s.problems.map((p) => p.message),
+      cover: s.cover ? { subject: s.cover.subject, from: s.cover.from, date: s.cover.date, replies: s.cover.replies.length } : undefined,
+      patches: s.patches.map((p) => ({
+        number: p.number,
+        subject: p.subject,
+        title: p.title,
+        from: p.from,
+        date: p.date,
+        art: art(p),
+        trailers: p.trailers.map((t) => `${t.kind}: ${t.value}`),
+        replies: p.replies.length,
+        functions: p.functions,
+        problems: p.problems,
+        files: p.files.map((f) => ({
+          path: f.path,
+          status: f.status,
+          added: f.added,
+          removed: f.removed,
+          hunks: f.hunks.map((h) => ({ index: h.index, header: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@ ${h.heading}`.trim(), newStart: h.newStart, oldStart: h.oldStart, functions: h.functions })),
+        })),
+      })),
+      review: review?.review,
+      reviewError: review?.error,
+      hasWorkspaceFiles: o.root ? seriesPaths(s).some((p) => tree(o).has(p)) : false,
+    };
+  }
+
+  connection.onRequest('slablens/series/open', async (p: { path: string }, token: CancellationToken) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    const root = workspaceRoot();
+    try {
+      const series = await openSeries(p.path, { signal: abort.signal });
+      const o: Opened = { series, input: p.path, root };
+      if (root) mapFunctions(series, tree(o));
+      opened.set(series.key, o);
+      return describe(o);
+    } catch (e) {
+      if (e instanceof AbortError) return new ResponseError(LSPErrorCodes.RequestCancelled, 'opening the series was cancelled');
+      if (e instanceof SeriesInputError) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+      return new ResponseError(ErrorCodes.InternalError, `cannot read ${p.path}: ${(e as Error).message}`);
+    }
+  });
+
+  connection.onRequest('slablens/series/describe', (p: { key: string }) => describe(get(p.key)));
+
+  /**
+   * A file before and after patch N, on the workspace files with patches 1..N-1 applied. Nothing
+   * is applied half-way: a patch that does not apply gives its failing hunk and no post-image.
+   */
+  function images(o: Opened, n: number, file: string): { pre: string | null; post: string | null; error?: string; status?: string; hunks: Placement[] } {
+    const t = tree(o);
+    const before = applySeries(t, o.series, n - 1);
+    const stuck = before.results.find((r) => !r.applied);
+    if (stuck) return { pre: null, post: null, hunks: [], error: `patch ${stuck.patch} before it does not apply:\n${stuck.failure ? formatFailure(stuck.patch, stuck.failure) : ''}` };
+    const pre = before.tree.get(file);
+    if (pre === undefined && t.size === 0) return { pre: null, post: null, hunks: [], error: `${file} is not in the workspace: open the kernel tree the series applies to as a workspace folder` };
+    const patch = o.series.patches.find((x) => x.number === n);
+    if (!patch) return { pre: null, post: null, hunks: [], error: `series ${o.series.key} has no patch ${n}` };
+    const after = applySeries(before.tree, { patches: [patch] });
+    const r = after.results[0];
+    if (r && !r.applied) return { pre: pre ?? '', post: null, hunks: placeHunks(patch, file, pre ?? '', null), error: r.failure ? formatFailure(n, r.failure) : `patch ${n} does not apply` };
+    const post = after.tree.get(file) ?? '';
+    return { pre: pre ?? '', post, status: r?.files.find((f) => f.path === file)?.status, hunks: placeHunks(patch, file, pre ?? '', post) };
+  }
+
+  /**
+   * A file before and after patch N, on the workspace files with patches 1..N-1 applied, and where
+   * each hunk landed. Nothing is applied half-way: a patch that does not apply gives its failing
+   * hunk and no post-image.
+   */
+  connection.onRequest('slablens/series/images', (p: { key: string; patch: number; file: string }) => images(get(p.key), p.patch, p.file));
+
+  /**
+   * The comment threads of patch N on one file, in the lines of the documents `images` gives: the
+   * list's replies (read-only; a reply without line comments sits on the diff lines it quotes)
+   * and the reviewer's own comments.
+   */
+  connection.onRequest('slablens/series/threads', (p: { key: string; patch: number; file: string }) => {
+    const o = get(p.key);
+    const patch = o.series.patches.find((x) => x.number === p.patch);
+    if (!patch) return { list: [], own: [] };
+    const img = images(o, p.patch, p.file);
+    const ids = new Set(patch.replies);
+    const list = [];
+    for (const r of o.series.replies.filter((x) => ids.has(x.messageId))) {
+      const header = { messageId: r.messageId, from: r.from, date: r.date, subject: r.subject, trailers: r.trailers.map((t) => `${t.kind}: ${t.value}`) };
+      const onLines = r.comments.filter((c) => c.file === p.file && c.line !== undefined);
+      for (const c of onLines) {
+        const line = toDoc(img.hunks, c.side ?? 'new', c.line!);
+        if (line !== undefined) list.push({ ...header, side: c.side ?? 'new', line, endLine: line, text: c.text, quoted: c.under ? [c.under] : [] });
+      }
+      if (onLines.length) continue;
+      const quoted = r.quotes.filter((q) => q.depth === 1 && q.file === p.file && q.newLine !== undefined && q.op !== '-');
+      if (!quoted.length) continue;
+      const lines = quoted.map((q) => toDoc(img.hunks, 'new', q.newLine!)).filter((x): x is number => x !== undefined);
+      if (!lines.length) continue;
+      const text = r.comments.map((c) => (c.under ? `> ${c.under}\n\n${c.text}` : c.text)).join('\n\n') || '(quotes these lines without comment)';
+      list.push({ ...header, side: 'new' as Side, line: Math.min(...lines), endLine: Math.max(...lines), text, quoted: quoted.map((q) => q.text) });
+    }
+    const review = store(o)?.load();
+    const own = (review?.review.patches[String(p.patch)]?.comments ?? [])
+      .map((c, index) => ({ index, side: c.side, text: c.text, line: c.file === p.file ? toDoc(img.hunks, c.side, c.line) : undefined }))
+      .filter((c) => c.line !== undefined);
+    return { list, own, error: img.error, reviewError: review?.error };
+  });
+
+  /** The reviewer's own state: comments, viewed, quick trailers, series status. */
+  connection.onRequest(
+    'slablens/series/review',
+    (p: { key: string; action: 'load' | 'addComment' | 'removeComment' | 'setViewed' | 'setTrailers' | 'setState'; patch?: number; comment?: ReviewComment; index?: number; viewed?: boolean; trailers?: string[]; state?: 'new' | 'reviewing' | 'replied' }) => {
+      const o = get(p.key);
+      const s = store(o);
+      if (!s) return { error: 'no workspace folder: reviews are stored in <folder>/.slablens/reviews/' };
+      const n = p.patch ?? 0;
+      switch (p.action) {
+        case 'addComment': {
+          // the client sends the line of the document it shows; the review keeps the patch's own line
+          const c = p.comment!;
+          const img = images(o, n, c.file);
+          const line = toPatch(img.hunks, c.side, c.line);
+          if (line === undefined) return { ...s.load(), error: `line ${c.line} is outside the hunks of patch ${n} in ${c.file}: a review reply can only quote what the patch shows` };
+          return s.addComment(n, { ...c, line });
+        }
+        case 'removeComment':
+          return s.update((r) => {
+            const list = r.patches[String(n)]?.comments;
+            if (!list || p.index === undefined || !list[p.index]) return `no comment ${p.index} on patch ${n}`;
+            list.splice(p.index, 1);
+          });
+        case 'setViewed':
+          return s.setViewed(n, !!p.viewed);
+        case 'setTrailers':
+          return s.setTrailers(n, (p.trailers ?? []).filter((t) => REVIEW_KINDS.some((k) => t.startsWith(`${k}: `))));
+        case 'setState':
+          return s.setState(p.state!);
+        default:
+          return s.load();
+      }
+    },
+  );
+
+  /** An RFC 822 reply to patch N (0: the cover letter) with the reviewer's comments and trailers. */
+  connection.onRequest('slablens/series/export', (p: { key: string; patch: number; from: string }) => {
+    const o = get(p.key);
+    const s = store(o);
+    const review = s?.load();
+    if (review?.error) return new ResponseError(ErrorCodes.InvalidParams, review.error);
+    const mine = review?.review.patches[String(p.patch)] ?? { comments: [], trailers: [] };
+    const target = p.patch === 0 ? o.series.cover : o.series.patches.find((x) => x.number === p.patch);
+    if (!target) return new ResponseError(ErrorCodes.InvalidParams, `series ${p.key} has no patch ${p.patch}`);
+    const files = 'files' in target ? target.files : [];
+    const r = exportReply({ messageId: target.messageId, subject: target.subject, from: target.from, date: target.date, files }, mine.comments, { from: p.from, trailers: mine.trailers });
+    return { ...r, comments: mine.comments.length, trailers: mine.trailers };
+  });
+
+  /** Before/after verdicts of the destroy scenario per patch, on the workspace files. */
+  connection.onRequest('slablens/series/simulate', (p: { key: string; upTo?: number }) => {
+    const o = get(p.key);
+    const t = tree(o);
+    if (!t.size) return new ResponseError(ErrorCodes.InvalidParams, 'the workspace has none of the files this series touches: open the kernel tree it applies to');
+    return simulateSeries(o.series, t, { upTo: p.upTo });
+  });
+}
