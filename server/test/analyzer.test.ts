@@ -68,6 +68,43 @@ describe('analyzer: symbols', () => {
     assert.equal(sh.calls.find((c) => c.callee === 'rcu_barrier')!.inLoopMacro, undefined);
   });
 
+  it('reads loop macros, type arguments and #define lines without syntax errors (no error subtree defeats incremental re-parse)', () => {
+    const src = [
+      '#define __fastpath_inline __always_inline',
+      '#define for_each_object(__p, __s, __addr, __objects) \\',
+      '\tfor (__p = (__addr); __p < (__addr) + (__objects) * (__s)->size; __p += (__s)->size)',
+      'static unsigned long count_partial(struct kmem_cache_node *n, int (*get_count)(struct slab *))',
+      '{',
+      '\tunsigned long x = 0;',
+      '\tstruct slab *slab;',
+      '\tlist_for_each_entry(slab, &n->partial, slab_list)',
+      '\t\tx += get_count(slab);',
+      '\treturn min_t(unsigned long, x, MAX_PARTIAL);',
+      '}',
+      'static void flush_cpu_slab(struct work_struct *w)',
+      '{',
+      '\tstruct slub_flush_work *sfw = container_of(w, struct slub_flush_work, work);',
+      '\tint cpu;',
+      '\tfor_each_online_cpu(cpu) {',
+      '\t\tfor_each_object(p, s, slab_address(slab), slab->objects)',
+      '\t\t\tsetup_object(s, p);',
+      '\t\tflush_slab(sfw->s, cpu);',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const a = new Analyzer();
+    a.update(SLUB, src);
+    assert.equal(a.tree(SLUB)!.rootNode.hasError, false, a.tree(SLUB)!.rootNode.toString());
+    assert.deepEqual(a.functions().map((f) => f.name), ['count_partial', 'flush_cpu_slab']);
+    const loops = (fn: string) => a.definition(fn)!.calls.map((c) => `${c.callee}${c.inLoopMacro ? ' in ' + c.inLoopMacro : ''}`);
+    // an unbraced loop body is the loop's; the loop macro's own arguments are outside it
+    assert.deepEqual(loops('count_partial'), ['get_count in list_for_each_entry', 'min_t']);
+    assert.deepEqual(loops('flush_cpu_slab'), ['container_of', 'slab_address in for_each_online_cpu', 'setup_object in for_each_object', 'flush_slab in for_each_online_cpu']);
+    // a type argument is no function reference
+    assert.ok(!(a.definition('flush_cpu_slab')!.refs ?? []).some((r) => /struct|slub_flush_work/.test(r.callee)));
+  });
+
   it('finds structs and their fields', () => {
     const a = load();
     assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['lock', 'main', 'spare', 'rcu_free']);
@@ -228,6 +265,8 @@ describe('analyzer: incremental re-indexing equals a cold index', () => {
     'queue_work_on(cpu, flushwq, &sfw->work);', 'INIT_WORK(&sfw->work, flush_rcu_sheaf);', 'call_rcu(&h->rcu_head, rcu_free_sheaf_nobarn);',
     'void typed(struct kmem_cache *s)\n{\n\tflush_slab(s, NULL);\n}\n', 'static void half(int x) { if (x) { g(', 'struct typed_s { int a; struct { int b; }; };\n',
     'void __init\nsplit_fn(void)\n{\n\tkvfree_rcu_barrier();\n}\n', 's->ops->fn(s);', '(*cb)(s);',
+    'list_for_each_entry(s, &slab_caches, list)\n\t\tflush_all(s);', 'list_for_each_entry', 'container_of(w, struct slub_flush_work, work)', 'min_t(unsigned int, a, b)',
+    'struct ', '#define __fastpath_inline __always_inline\n', '#define ', '\\\n',
   ];
   const edit = fc.record({
     pos: fc.nat(),

@@ -4,7 +4,7 @@
 import type { ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractAll, extractProgram, Extraction, NotModelled } from './extract';
-import { mask, Masked, parseC, pointAt, remask, SyntaxNode, Tree } from './parse';
+import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
 import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructEntry, StructInfo } from './symbols';
 
 export { ENTRY_POINTS } from './callgraph';
@@ -15,15 +15,18 @@ export type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Position, Ra
 
 interface FileState {
   text: string;
-  /** what was parsed: `text` with attribute macros blanked out (same offsets), and the scanner's tokens */
+  lines: Lines;
+  /** how `text` is masked for the parser (attribute macros blanked out, loop macros made `while`: same offsets) */
   masked: Masked;
   tree: Tree;
   functions: FunctionEntry[];
   structs: StructEntry[];
+  /** top-level items holding a syntax error: tree-sitter parses them again on every edit, and may recover differently */
+  errors: Span[];
 }
 
 /** What the last applyEdit re-derived (for tests and the bench). */
-export interface EditStats { reindexed: number; kept: number; region: Span }
+export interface EditStats { reindexed: number; kept: number; regions: Span[] }
 
 export class Analyzer {
   private files = new Map<string, FileState>();
@@ -34,16 +37,20 @@ export class Analyzer {
   /** Replace a file's text (full re-parse). */
   update(uri: string, text: string): void {
     const masked = mask(text);
-    const tree = parseC(masked.text);
+    const lines = Lines.of(text);
+    const tree = parseMasked(text, masked);
     let functions: FunctionEntry[] = [];
     let structs: StructEntry[] = [];
+    let errors: Span[] = [];
     try {
-      functions = findFunctions(tree, uri, text).functions;
-      structs = findStructs(tree, uri);
+      const r = findFunctions(tree, uri, text, lines);
+      functions = r.functions;
+      errors = r.errors;
+      structs = findStructs(tree, uri, text);
     } catch {
       // a tree the walkers cannot handle must never take the server down: keep what parsed
     }
-    this.replace(uri, { text, masked, tree, functions, structs });
+    this.replace(uri, { text, lines, masked, tree, functions, structs, errors });
   }
 
   private replace(uri: string, next: FileState): void {
@@ -57,9 +64,9 @@ export class Analyzer {
   /**
    * Apply one edit (`text[startIndex, oldEndIndex)` replaced by `newText`): the tree is re-parsed
    * incrementally, and only the definitions the edit or the re-parse touched are derived again
-   * (those intersecting the tree's changed ranges and the edited span, grown to whole top-level
-   * items); the others keep their results, shifted. The call graph changes by the re-derived
-   * functions' edges only.
+   * (those intersecting the tree's changed ranges and the edited span, and those holding a syntax
+   * error, grown to whole top-level items); the others keep their results, shifted. The call graph
+   * changes by the re-derived functions' edges only.
    */
   applyEdit(uri: string, startIndex: number, oldEndIndex: number, newText: string): void {
     const f = this.files.get(uri);
@@ -72,28 +79,25 @@ export class Analyzer {
     oldEndIndex = Math.max(startIndex, Math.min(oldEndIndex, old.length));
     const text = old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
     const newEndIndex = startIndex + newText.length;
-    const delta = newEndIndex - oldEndIndex;
-    const masked = remask(f.masked, text, startIndex, oldEndIndex, newEndIndex);
+    const masked = remask(f.masked, old, text, startIndex, oldEndIndex, newEndIndex);
+    const lines = f.lines.edit(text, startIndex, oldEndIndex, newEndIndex);
     // The edit as the parser sees it: masking can change next to the edit (typing `__ini` -> `__init`),
     // so take the smallest range where the old and new masked texts differ (they agree outside the window).
-    const a = f.masked.text;
-    const b = masked.text;
-    const w = masked.window ?? { start: 0, oldEnd: a.length, newEnd: b.length };
-    let start = w.start;
-    const maxPrefix = Math.min(w.oldEnd, w.newEnd);
-    while (start < maxPrefix && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-    let endOld = w.oldEnd;
-    let endNew = w.newEnd;
-    while (endOld > start && endNew > start && a.charCodeAt(endOld - 1) === b.charCodeAt(endNew - 1)) {
-      endOld--;
-      endNew--;
-    }
-    const startPosition = pointAt(a, start);
-    const oldEndPosition = pointAt(a, endOld);
-    f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition, oldEndPosition, newEndPosition: pointAt(b, endNew) });
-    const tree = parseC(b, f.tree);
+    const w = masked.window ?? { start: 0, oldEnd: old.length, newEnd: text.length };
+    const a = maskedSlice(f.masked, old, w.start, w.oldEnd);
+    const b = maskedSlice(masked, text, w.start, w.newEnd);
+    let head = 0;
+    const maxHead = Math.min(a.length, b.length);
+    while (head < maxHead && a.charCodeAt(head) === b.charCodeAt(head)) head++;
+    let tail = 0;
+    while (tail < maxHead - head && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
+    const start = w.start + head;
+    const endOld = w.oldEnd - tail;
+    const endNew = w.newEnd - tail;
+    f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition: f.lines.point(start), oldEndPosition: f.lines.point(endOld), newEndPosition: lines.point(endNew) });
+    const tree = parseMasked(text, masked, f.tree);
     try {
-      this.reindex(uri, f, { text, masked, tree, functions: [], structs: [] }, {
+      this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: [] }, {
         start: Math.min(start, startIndex),
         oldEnd: Math.max(endOld, oldEndIndex),
         newEnd: Math.max(endNew, newEndIndex),
@@ -111,57 +115,60 @@ export class Analyzer {
     // New-text span of an old entry; one that overlaps the edit is stretched over it (it is re-derived anyway).
     const shifted = (sp: Span): Span =>
       sp.end < edit.start ? sp : sp.start > edit.oldEnd ? { start: sp.start + delta, end: sp.end + delta } : { start: Math.min(sp.start, edit.start), end: Math.max(sp.end + delta, edit.newEnd) };
-    const region: Span = { start: edit.start, end: edit.newEnd };
+    const around: Span = { start: edit.start, end: edit.newEnd };
     for (const r of changed) {
-      region.start = Math.min(region.start, r.startIndex);
-      region.end = Math.max(region.end, r.endIndex);
+      around.start = Math.min(around.start, r.startIndex);
+      around.end = Math.max(around.end, r.endIndex);
     }
     // to the end of the line: an entry starting on the edit's last line moves by columns, not just lines
-    const eol = text.indexOf('\n', region.end);
-    region.end = eol < 0 ? text.length : eol;
+    const eol = text.indexOf('\n', around.end);
+    around.end = eol < 0 ? text.length : eol;
+    // and every item that held a syntax error: tree-sitter re-parses those and may recover
+    // differently without reporting a change
+    let regions = merge([around, ...prev.errors.map(shifted)]);
     const dirtyF = new Set<FunctionEntry>();
     const dirtyS = new Set<StructEntry>();
-    let found: FunctionEntry[] = [];
+    const olds: (FunctionEntry | StructEntry)[] = [...prev.functions, ...prev.structs];
     for (;;) {
-      // old entries the region touches are dropped; the region grows over them, then over the items re-derived
+      // old entries a region touches are dropped; the regions grow over them, then over the items re-derived
       let grew = true;
       while (grew) {
         grew = false;
-        for (const list of [prev.functions, prev.structs] as (FunctionEntry | StructEntry)[][]) {
-          for (const e of list) {
-            if ((dirtyF as Set<unknown>).has(e) || (dirtyS as Set<unknown>).has(e)) continue;
-            const sp = shifted(e.span);
-            if (sp.end + 1 < region.start || sp.start > region.end + 1) continue;
-            if ('key' in e) dirtyF.add(e);
-            else dirtyS.add(e);
-            if (sp.start < region.start || sp.end > region.end) {
-              region.start = Math.min(region.start, sp.start);
-              region.end = Math.max(region.end, sp.end);
-              grew = true;
-            }
-          }
+        const add: Span[] = [];
+        for (const e of olds) {
+          if ((dirtyF as Set<unknown>).has(e) || (dirtyS as Set<unknown>).has(e)) continue;
+          const sp = shifted(e.span);
+          if (!touchesAny(regions, sp)) continue;
+          if ('key' in e) dirtyF.add(e);
+          else dirtyS.add(e);
+          if (!covered(regions, sp)) add.push(sp);
+        }
+        if (add.length) {
+          regions = merge([...regions, ...add]);
+          grew = true;
         }
       }
-      const r = findFunctions(next.tree, uri, text, region);
-      found = r.functions;
-      if (!r.extent || (r.extent.start >= region.start && r.extent.end <= region.end)) break;
-      region.start = Math.min(region.start, r.extent.start);
-      region.end = Math.max(region.end, r.extent.end);
+      const outside = findFunctions(next.tree, uri, text, next.lines, regions, false).items.filter((sp) => !covered(regions, sp));
+      if (!outside.length) break;
+      regions = merge([...regions, ...outside]);
     }
-    const structs = findStructs(next.tree, uri, { start: pointAt(text, region.start), end: pointAt(text, region.end) });
+    const found = findFunctions(next.tree, uri, text, next.lines, regions);
+    const structs = findStructs(next.tree, uri, text, regions);
     // a struct re-derived over a longer span replaces any old one it overlaps
     for (const s of prev.structs) if (!dirtyS.has(s) && structs.some((n) => overlapsSpan(n.span, shifted(s.span)))) dirtyS.add(s);
-    const lineDelta = countLines(text, edit.start, edit.newEnd) - countLines(prev.text, edit.start, edit.oldEnd);
+    const lineDelta = next.lines.row(edit.newEnd) - prev.lines.row(edit.oldEnd);
     const keptF = prev.functions.filter((e) => !dirtyF.has(e));
     const keptS = prev.structs.filter((e) => !dirtyS.has(e));
     for (const e of keptF) if (e.span.start > edit.oldEnd) shiftFunction(e, delta, lineDelta);
     for (const e of keptS) if (e.span.start > edit.oldEnd) shiftStruct(e, delta, lineDelta);
-    next.functions = [...keptF, ...found].sort((x, y) => x.key - y.key);
+    next.functions = [...keptF, ...found.functions].sort((x, y) => x.key - y.key);
     next.structs = [...keptS, ...structs].sort((x, y) => x.span.start - y.span.start);
+    // errors outside the regions stay (shifted); inside them, they are what the walk just found
+    next.errors = [...prev.errors.map(shifted).filter((sp) => !touchesAny(regions, sp)), ...found.errors].sort((x, y) => x.start - y.start);
     for (const e of dirtyF) this.graph.remove(e.info);
     this.files.set(uri, next);
-    for (const e of found) this.graph.add(e.info);
-    this.lastEdit = { reindexed: found.length, kept: keptF.length, region };
+    for (const e of found.functions) this.graph.add(e.info);
+    this.lastEdit = { reindexed: found.functions.length, kept: keptF.length, regions };
   }
 
   /**
@@ -172,7 +179,8 @@ export class Analyzer {
   rederive(uri: string): void {
     const f = this.files.get(uri);
     if (!f) return;
-    this.replace(uri, { ...f, functions: findFunctions(f.tree, uri, f.text).functions, structs: findStructs(f.tree, uri) });
+    const r = findFunctions(f.tree, uri, f.text, f.lines);
+    this.replace(uri, { ...f, functions: r.functions, structs: findStructs(f.tree, uri, f.text), errors: r.errors });
   }
 
   remove(uri: string): void {
@@ -242,7 +250,7 @@ export class Analyzer {
       }
     }
     if (!best || !bestFile) return undefined;
-    return { info: best.info, body: bodyNode(bestFile.tree, best) };
+    return { info: best.info, body: bodyNode(bestFile.tree, best), text: bestFile.text };
   }
 
   /** Call sites of `name` (calls, and references such as INIT_WORK(&w, name) / call_rcu(&h, name)). */
@@ -286,11 +294,39 @@ export function extractOrchestrationReport(a: Analyzer): { programs: ProgramSet;
 
 const overlapsSpan = (a: Span, b: Span): boolean => a.end >= b.start && a.start <= b.end;
 
-function countLines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** Sorted, disjoint spans covering the given ones (touching ones merged). */
+function merge(spans: Span[]): Span[] {
+  const sorted = spans.map((s) => ({ ...s })).sort((a, b) => a.start - b.start);
+  const out: Span[] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s.start <= last.end + 1) last.end = Math.max(last.end, s.end);
+    else out.push(s);
+  }
+  return out;
 }
+
+/** The first of the sorted regions that does not end before `sp` starts (adjacent counts as touching). */
+function firstFrom(regions: Span[], sp: Span): number {
+  let lo = 0;
+  let hi = regions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid].end + 1 < sp.start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const touchesAny = (regions: Span[], sp: Span): boolean => {
+  const i = firstFrom(regions, sp);
+  return i < regions.length && regions[i].start <= sp.end + 1;
+};
+
+const covered = (regions: Span[], sp: Span): boolean => {
+  const i = firstFrom(regions, sp);
+  return i < regions.length && regions[i].start <= sp.start && regions[i].end >= sp.end;
+};
 
 /** Move positions after an edit: only whole lines move (entries starting on the edit's last line are re-derived). */
 function shiftRange(r: Range, lines: number): void {
