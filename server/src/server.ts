@@ -19,8 +19,28 @@ import { registerSeries } from './seriesService';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
 const analyzer = new Analyzer();
+/**
+ * The open documents. Each content change also goes to the analyzer as the edit it is, while the
+ * document still has the text it applies to: no diff of whole texts per keystroke.
+ */
+const documents = new TextDocuments<TextDocument>({
+  create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
+  update: (doc, changes, version) => {
+    for (const c of changes) {
+      if ('range' in c) {
+        const start = doc.offsetAt(c.range.start);
+        const end = doc.offsetAt(c.range.end);
+        doc = TextDocument.update(doc, [c], version);
+        if (analyzer.text(doc.uri) !== undefined) analyzer.applyEdit(doc.uri, start, end, c.text, doc.getText());
+      } else {
+        doc = TextDocument.update(doc, [c], version);
+        if (analyzer.text(doc.uri) !== undefined) analyzer.update(doc.uri, c.text);
+      }
+    }
+    return doc;
+  },
+});
 const registry = defaultRegistry();
 /** Calls that matter on a path: locks, RCU, work, irq state. */
 const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
@@ -78,31 +98,16 @@ documents.onDidOpen((e) => {
   analyzer.update(e.document.uri, e.document.getText());
   refreshDiagnostics();
 });
-/** Re-parse incrementally: the changed span between the old and new text becomes one tree edit. */
-documents.onDidChangeContent((e) => {
-  const uri = e.document.uri;
-  const next = e.document.getText();
-  const prev = analyzer.text(uri);
-  if (prev === undefined) analyzer.update(uri, next);
-  else if (prev !== next) {
-    let start = 0;
-    const max = Math.min(prev.length, next.length);
-    while (start < max && prev.charCodeAt(start) === next.charCodeAt(start)) start++;
-    let tail = 0;
-    while (tail < max - start && prev.charCodeAt(prev.length - 1 - tail) === next.charCodeAt(next.length - 1 - tail)) tail++;
-    analyzer.applyEdit(uri, start, prev.length - tail, next.slice(start, next.length - tail));
-  }
-  refreshDiagnostics();
-});
+/** The analyzer has had the edits (see `documents`); what it derives may have changed. */
+documents.onDidChangeContent(() => refreshDiagnostics());
 
 function isSlab(uri: string): boolean {
-  return SLAB_FILES.some((rel) => uri.endsWith('/' + rel)) || analyzer.functions().some((f) => f.uri === uri);
+  return SLAB_FILES.some((rel) => uri.endsWith('/' + rel)) || analyzer.functionsIn(uri).length > 0;
 }
 
 function wordAt(uri: string, line: number, character: number): string | undefined {
-  const text = analyzer.text(uri);
-  if (!text) return undefined;
-  const l = text.split('\n')[line] ?? '';
+  const l = analyzer.lineText(uri, line);
+  if (l === undefined) return undefined;
   const m = [...l.matchAll(/[A-Za-z_]\w*/g)].find((x) => x.index! <= character && character <= x.index! + x[0].length);
   return m?.[0];
 }
@@ -156,8 +161,7 @@ connection.onHover((p): Hover | null => {
 
 connection.onCodeLens((p): CodeLens[] => {
   const lenses: CodeLens[] = [];
-  for (const f of analyzer.functions()) {
-    if (f.uri !== p.textDocument.uri) continue;
+  for (const f of analyzer.functionsIn(p.textDocument.uri)) {
     if (!(ORCHESTRATION.includes(f.name) || ENTRY_POINTS.includes(f.name) || registry.leaf(f.name))) continue;
     const args = { uri: f.uri, function: f.name };
     lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate', command: 'slablens.simulate', arguments: [{ ...args, kasan: false }] } });
@@ -169,7 +173,7 @@ connection.onCodeLens((p): CodeLens[] => {
 });
 
 connection.onDocumentSymbol((p): DocumentSymbol[] => [
-  ...analyzer.functions().filter((f) => f.uri === p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: f.range, selectionRange: f.selectionRange })),
+  ...analyzer.functionsIn(p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: f.range, selectionRange: f.selectionRange })),
   ...analyzer.structs().filter((s) => s.uri === p.textDocument.uri).map((s) => ({
     name: s.name, kind: SymbolKind.Struct, range: s.range, selectionRange: s.selectionRange,
     children: s.fields.map((x) => ({ name: x.name, detail: x.type, kind: SymbolKind.Field, range: x.range, selectionRange: x.range })),

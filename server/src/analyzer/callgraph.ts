@@ -64,6 +64,11 @@ export class CallGraph {
     return this.defs.has(name);
   }
 
+  /** The definitions of `name`, in file order (files by rank, then lines). */
+  definitions(name: string): readonly FunctionInfo[] {
+    return this.defs.get(name) ?? [];
+  }
+
   /** Call sites of `name`: calls, and references once `name` is a defined function. In file order. */
   callers(name: string): CallSite[] {
     let s = this.sorted.get(name);

@@ -1,9 +1,9 @@
 // The analyzer core of the language server: parsed C files, their functions, structs and calls,
 // the call graph, and the engine IR of the orchestration functions. No LSP here.
 
-import type { ProgramSet } from '../../../engine/src';
+import { ORCHESTRATION, type ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
-import { extractAll, extractProgram, Extraction, NotModelled } from './extract';
+import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
 import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
 import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructEntry, StructInfo } from './symbols';
 
@@ -62,13 +62,14 @@ export class Analyzer {
   }
 
   /**
-   * Apply one edit (`text[startIndex, oldEndIndex)` replaced by `newText`): the tree is re-parsed
+   * Apply one edit (`text[startIndex, oldEndIndex)` replaced by `newText`; `textAfter`: the whole
+   * text after it, if the caller has it): the tree is re-parsed
    * incrementally, and only the definitions the edit or the re-parse touched are derived again
    * (those intersecting the tree's changed ranges and the edited span, and those holding a syntax
    * error, grown to whole top-level items); the others keep their results, shifted. The call graph
    * changes by the re-derived functions' edges only.
    */
-  applyEdit(uri: string, startIndex: number, oldEndIndex: number, newText: string): void {
+  applyEdit(uri: string, startIndex: number, oldEndIndex: number, newText: string, textAfter?: string): void {
     const f = this.files.get(uri);
     if (!f) {
       this.update(uri, newText);
@@ -77,7 +78,9 @@ export class Analyzer {
     const old = f.text;
     startIndex = Math.max(0, Math.min(startIndex, old.length));
     oldEndIndex = Math.max(startIndex, Math.min(oldEndIndex, old.length));
-    const text = old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
+    // the caller's copy of the whole new text, when it has one (an editor's document): one string
+    // of the file's size less to build (V8 copies it on first read)
+    const text = textAfter !== undefined && textAfter.length === old.length - (oldEndIndex - startIndex) + newText.length ? textAfter : old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
     const newEndIndex = startIndex + newText.length;
     const masked = remask(f.masked, old, text, startIndex, oldEndIndex, newEndIndex);
     const lines = f.lines.edit(text, startIndex, oldEndIndex, newEndIndex);
@@ -193,6 +196,20 @@ export class Analyzer {
     return this.files.get(uri)?.text;
   }
 
+  /** One line of a file's text (0-based, without its line break). */
+  lineText(uri: string, line: number): string | undefined {
+    const f = this.files.get(uri);
+    if (!f || line < 0 || line >= f.lines.count) return undefined;
+    const start = f.lines.start(line);
+    const end = line + 1 < f.lines.count ? f.lines.start(line + 1) - 1 : f.text.length;
+    return f.text.slice(start, end);
+  }
+
+  /** The function definitions of one file, in source order. */
+  functionsIn(uri: string): FunctionInfo[] {
+    return this.files.get(uri)?.functions.map((x) => x.info) ?? [];
+  }
+
   tree(uri: string): Tree | undefined {
     return this.files.get(uri)?.tree;
   }
@@ -226,31 +243,17 @@ export class Analyzer {
 
   /** The definition of a function (a non-static one first when several files define it). */
   definition(name: string): FunctionInfo | undefined {
-    let best: FunctionInfo | undefined;
-    for (const f of this.files.values()) {
-      for (const x of f.functions) {
-        if (x.info.name !== name) continue;
-        if (!best || (best.isStatic && !x.info.isStatic)) best = x.info;
-      }
-    }
-    return best;
+    const d = this.graph.definitions(name);
+    return d.find((x) => !x.isStatic) ?? d[0];
   }
 
   /** The definition with its body node in the current tree (a non-static one first when several files define it). */
   found(name: string): FoundFunction | undefined {
-    let best: FunctionEntry | undefined;
-    let bestFile: FileState | undefined;
-    for (const f of this.files.values()) {
-      for (const x of f.functions) {
-        if (x.info.name !== name) continue;
-        if (!best || (best.info.isStatic && !x.info.isStatic)) {
-          best = x;
-          bestFile = f;
-        }
-      }
-    }
-    if (!best || !bestFile) return undefined;
-    return { info: best.info, body: bodyNode(bestFile.tree, best), text: bestFile.text };
+    const info = this.definition(name);
+    const f = info && this.files.get(info.uri);
+    const e = f?.functions.find((x) => x.info === info);
+    if (!f || !e) return undefined;
+    return { info: e.info, body: bodyNode(f.tree, e), text: f.text };
   }
 
   /** Call sites of `name` (calls, and references such as INIT_WORK(&w, name) / call_rcu(&h, name)). */
@@ -267,12 +270,28 @@ export class Analyzer {
     return this.graph.pathsToRoot(name, roots, maxPaths);
   }
 
-  /** The engine IR of one function, with what could not be modelled. */
+  /**
+   * The engine IR of one function, with what could not be modelled. Kept while its definition is
+   * (a re-derived definition is a new object) and starts on the same line (the IR is anchored to lines).
+   */
   extract(name: string): Extraction | undefined {
+    const info = this.definition(name);
+    if (!info) return undefined;
+    const kept = this.extracted.get(info);
+    if (kept && kept.line === info.range.start.line) return kept.x;
     const f = this.found(name);
-    return f ? extractProgram(f) : undefined;
+    if (!f) return undefined;
+    const x = extractProgram(f, known());
+    this.extracted.set(info, { line: info.range.start.line, x });
+    return x;
   }
+
+  private extracted = new WeakMap<FunctionInfo, { line: number; x: Extraction }>();
 }
+
+let knownOnce: Set<string> | undefined;
+/** The functions the engine has models for (the registry does not change while the process runs). */
+const known = (): Set<string> => (knownOnce ??= knownFunctions());
 
 /** The slab files of a kernel tree, relative to its root: what is indexed by default. */
 export const SLAB_FILES = ['mm/slab_common.c', 'mm/slub.c', 'mm/slab.h'];
@@ -284,12 +303,20 @@ export function notModelledByFunction(extractions: Record<string, Extraction>): 
 
 /** The IR of the orchestration functions (engine ORCHESTRATION) found in the analyzer's files. */
 export function extractOrchestration(a: Analyzer): ProgramSet {
-  return extractAll((n) => a.found(n)).programs;
+  return extractOrchestrationReport(a).programs;
 }
 
 /** Same, with the per-function extraction reports (not modelled, ignored, lines). */
 export function extractOrchestrationReport(a: Analyzer): { programs: ProgramSet; extractions: Record<string, Extraction> } {
-  return extractAll((n) => a.found(n));
+  const programs: ProgramSet = {};
+  const extractions: Record<string, Extraction> = {};
+  for (const n of ORCHESTRATION) {
+    const x = a.extract(n);
+    if (!x) continue;
+    extractions[n] = x;
+    programs[n] = x.program;
+  }
+  return { programs, extractions };
 }
 
 const overlapsSpan = (a: Span, b: Span): boolean => a.end >= b.start && a.start <= b.end;

@@ -72,6 +72,15 @@ export class Lines {
     return lo;
   }
 
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** Offset where line `row` starts. */
+  start(row: number): number {
+    return this.starts[row];
+  }
+
   point(index: number): Parser.Point {
     const row = this.row(index);
     return { row, column: index - this.starts[row] };

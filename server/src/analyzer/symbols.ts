@@ -123,12 +123,18 @@ export interface StructEntry { info: StructInfo; span: Span }
 class TypeNames {
   readonly names: string[] = [];
   readonly named: boolean[] = [];
+  /** how the call walk treats the type (KIND_*), and whether it is a statement (a possible loop body) */
+  readonly kind: number[] = [];
+  readonly block: boolean[] = [];
+  private readonly fields: (string | undefined)[] = [];
   /** the type of the cursor's node; `id` is its nodeTypeId, read once by the caller */
   of(c: Parser.TreeCursor, id: number): string {
     let n = this.names[id];
     if (n === undefined) {
       n = this.names[id] = c.nodeType;
-      this.named[id] = c.nodeIsNamed;
+      const named = (this.named[id] = c.nodeIsNamed);
+      this.kind[id] = !named ? KIND_TOKEN : NO_CALLS.has(n) ? KIND_NO_CALLS : MAYBE_NO_CALLS.has(n) ? KIND_MAYBE : LEAVES.has(n) ? KIND_LEAF : KIND_OTHER;
+      this.block[id] = n === 'compound_statement' || n.endsWith('_statement');
     }
     return n;
   }
@@ -139,7 +145,18 @@ class TypeNames {
   isNamed(c: Parser.TreeCursor): boolean {
     return this.named[c.nodeTypeId];
   }
+  /** the field of the cursor's node in its parent (by numeric id: no string made per call) */
+  field(c: Parser.TreeCursor): string | undefined {
+    const id = c.currentFieldId;
+    if (!(id in this.fields)) this.fields[id] = c.currentFieldName;
+    return this.fields[id];
+  }
 }
+const KIND_TOKEN = 0;
+const KIND_NO_CALLS = 1;
+const KIND_MAYBE = 2;
+const KIND_LEAF = 3;
+const KIND_OTHER = 4;
 const types = new TypeNames();
 
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'linkage_specification', 'declaration_list']);
@@ -309,7 +326,7 @@ function gotoChild(c: Parser.TreeCursor, field: string, fallback: (type: string)
   let alt = -1;
   let i = 0;
   do {
-    if (c.currentFieldName === field) return true;
+    if (types.field(c) === field) return true;
     if (alt < 0) {
       const t = types.name(c);
       if (types.isNamed(c) && fallback(t)) alt = i;
@@ -398,7 +415,7 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): Functio
   let typeName: { name: string; range: Range } | undefined;
   let entry: FunctionEntry | null = null;
   do {
-    const field = c.currentFieldName;
+    const field = types.field(c);
     if (field === 'type') {
       if (types.name(c) === 'type_identifier') typeName = { name: ctx.text.slice(c.startIndex, c.endIndex), range: cursorRange(c) };
     } else if (field === 'declarator') {
@@ -629,8 +646,6 @@ function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string
   return w.calls;
 }
 
-const isBlockType = (t: string): boolean => t === 'compound_statement' || t.endsWith('_statement');
-
 /**
  * Visit the children of the cursor's node (`parentType`), inside the loop macro `loop`. A statement
  * is a loop body when it is the body of a loop macro: `bodyLoop` of a while_statement the masking
@@ -647,16 +662,17 @@ function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, loo
   do {
     const id = c.nodeTypeId;
     const type = types.of(c, id);
+    const kind = types.kind[id];
     // anonymous tokens and named leaves have no children, and literals hold no calls: not entered
     // (each cursor move is a native call; half the nodes are leaves)
-    if (!types.named[id]) continue;
+    if (kind === KIND_TOKEN) continue;
     // no call below: not entered (a statement with no `(` in its text holds no call either)
-    if (NO_CALLS.has(type) || (MAYBE_NO_CALLS.has(type) && !hasParen(w.text, c.startIndex, c.endIndex))) {
+    if (kind === KIND_NO_CALLS || (kind === KIND_MAYBE && !hasParen(w.text, c.startIndex, c.endIndex))) {
       if (!sawNamed) sawNamed = true;
       prevLoop = undefined;
       continue;
     }
-    if (LEAVES.has(type)) {
+    if (kind === KIND_LEAF) {
       if (type === 'identifier' && group && parentType === 'argument_list') {
         const r: CallSite = { callee: w.text.slice(c.startIndex, c.endIndex), caller: w.caller, uri: w.uri, range: cursorRange(c), viaPointer: true, reference: true };
         if (loop) r.inLoopMacro = loop;
@@ -667,7 +683,7 @@ function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, loo
       continue;
     }
     let inner = loop;
-    if (isBlockType(type)) {
+    if (types.block[id]) {
       const l = parentType === 'function_definition' ? (type === 'compound_statement' ? bodyLoop : undefined) : parentType === 'while_statement' ? bodyLoop : prevLoop;
       if (l) inner = l;
     }
@@ -825,7 +841,7 @@ function addFieldsAt(c: Parser.TreeCursor, fields: StructField[], textOf: (start
     let declarators = 0;
     let i = 0;
     do {
-      const field = c.currentFieldName;
+      const field = types.field(c);
       if (field === 'type') {
         type = textOf(c.startIndex, c.endIndex);
         typeType = types.name(c);
