@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   CancellationToken, CancellationTokenSource, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
-  CallHierarchyItem, CodeLens, createConnection, InitializeParams, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
+  CallHierarchyItem, CodeAction, CodeActionKind, CodeLens, createConnection, InitializeParams, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -65,6 +65,7 @@ const initializeResult: InitializeResult = ({
     textDocumentSync: TextDocumentSyncKind.Incremental,
     hoverProvider: true,
     codeLensProvider: { resolveProvider: false },
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     documentSymbolProvider: true,
     workspaceSymbolProvider: true,
     definitionProvider: true,
@@ -266,7 +267,23 @@ function refreshDiagnostics(): void {
   for (const [uri, diags] of byUri) if (isSlab(uri)) connection.sendDiagnostics({ uri, diagnostics: [...diags, ...(verdictDiags.get(uri) ?? [])] });
 }
 
+/** The last simulation's failing verdict, on the lines involved (the simulated function, the step that failed). */
 const verdictDiags = new Map<string, Diagnostic[]>();
+/** Diagnostic code of a verdict: what the "Show trace" code action is offered on. */
+const VERDICT = 'verdict';
+
+const isVerdict = (d: Diagnostic): boolean => d.source === 'slablens' && d.code === VERDICT;
+const overlaps = (a: Diagnostic['range'], b: Diagnostic['range']): boolean =>
+  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+
+/** "Show trace" on a verdict's diagnostic: the client's slablens.showLastTrace shows the trace of the last simulation. */
+connection.onCodeAction((p): CodeAction[] => {
+  // the client passes the diagnostics at the range; ours are looked up too, for clients that do not
+  const diags = [...p.context.diagnostics.filter(isVerdict), ...(verdictDiags.get(p.textDocument.uri) ?? []).filter((d) => overlaps(d.range, p.range))];
+  if (!diags.length) return [];
+  if (p.context.only && !p.context.only.some((k) => k === '' || k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.'))) return [];
+  return [{ title: 'Show trace', kind: CodeActionKind.QuickFix, diagnostics: [diags[0]], isPreferred: true, command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: [] } }];
+});
 
 type SimulateResult = ReturnType<typeof simulateFromSource>;
 
@@ -319,7 +336,14 @@ connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDonePro
     for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
       if (!target || line === undefined) continue;
       const list = verdictDiags.get(target.uri) ?? [];
-      list.push({ severity: DiagnosticSeverity.Warning, range: { start: { line, character: 0 }, end: { line, character: 200 } }, message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; simulate to see the trace)`, source: 'slablens' });
+      list.push({
+        severity: DiagnosticSeverity.Warning,
+        range: { start: { line, character: 0 }, end: { line, character: 200 } },
+        message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; quick fix "Show trace" opens it)`,
+        source: 'slablens',
+        code: VERDICT,
+        data: { function: p.function ?? p.scenario, kasan: !!p.kasan },
+      });
       verdictDiags.set(target.uri, list);
     }
   }
