@@ -19,8 +19,15 @@ import { Analyzer } from '../server/src/analyzer';
 const ROOT = path.resolve(__dirname, '../..');
 const FILES = ['mm/slab_common.c', 'mm/slub.c'];
 const COLD_RUNS = 7;
-/** Collect the previous runs' garbage outside the timings (npm run bench:server passes --expose-gc). */
-const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+/**
+ * Collect the previous runs' garbage outside the timings (npm run bench:server passes --expose-gc),
+ * and give V8's background threads the time to finish sweeping, so that their CPU time is not
+ * counted in the next run's.
+ */
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 100));
+}
 const CTAGS_RUNS = 7;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (x: number) => Number(x.toFixed(3));
@@ -71,13 +78,13 @@ function editPoints(a: Analyzer, file: string, text: string, count: number): num
   return out;
 }
 
-function inProcess(files: string[], texts: string[]) {
+async function inProcess(files: string[], texts: string[]) {
   const cold: number[] = [];
   const coldCpu: number[] = [];
   let a = new Analyzer();
   for (let i = 0; i < COLD_RUNS; i++) {
     a = new Analyzer();
-    gc();
+    await settle();
     const c0 = cpuMs();
     const t0 = performance.now();
     files.forEach((f, k) => a.update(f, texts[k]));
@@ -94,7 +101,7 @@ function inProcess(files: string[], texts: string[]) {
   const inc: number[] = [];
   const incCpu: number[] = [];
   const reindexed: number[] = [];
-  gc();
+  await settle();
   for (let round = 0; round < 4; round++) {
     for (const at of points) {
       for (const [s, e, t] of [[at, at, ' '], [at, at + 1, '']] as const) {
@@ -192,7 +199,7 @@ async function bench(label: string, dir: string) {
   const files = FILES.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
   const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
   const ctags = ctagsMs(files);
-  const local = inProcess(files, texts);
+  const local = await inProcess(files, texts);
   const rpc = await overRpc(files, texts, local.analyzer);
   const cold = pct(local.cold, 50);
   const coldCpu = pct(local.coldCpu, 50);

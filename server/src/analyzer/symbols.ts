@@ -407,7 +407,7 @@ const pointOf = (p: Parser.Point): Position => ({ line: p.row, character: p.colu
 function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): FunctionEntry | null {
   const defStart = c.startIndex;
   const defEnd = c.endIndex;
-  const defRange: Range = { start: pointOf(c.startPosition), end: pointOf(c.endPosition) };
+  const defRange: Range = { start: pointOf(ctx.lines.point(defStart)), end: pointOf(ctx.lines.point(defEnd)) };
   if (!c.gotoFirstChild()) return null;
   let name: string | undefined;
   let selectionRange: Range | undefined;
@@ -417,14 +417,14 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): Functio
   do {
     const field = types.field(c);
     if (field === 'type') {
-      if (types.name(c) === 'type_identifier') typeName = { name: ctx.text.slice(c.startIndex, c.endIndex), range: cursorRange(c) };
+      if (types.name(c) === 'type_identifier') typeName = { name: ctx.text.slice(c.startIndex, c.endIndex), range: rangeAt(c, ctx.lines) };
     } else if (field === 'declarator') {
       const fd = downToFunctionDeclarator(c);
       if (fd >= 0) {
         const n = downToDeclaratorName(c);
         if (n >= 0) {
           name = ctx.text.slice(c.startIndex, c.endIndex);
-          selectionRange = cursorRange(c);
+          selectionRange = rangeAt(c, ctx.lines);
           up(c, n);
           params = paramNamesAt(c, ctx.text);
         }
@@ -450,7 +450,7 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): Functio
         calls: [],
       };
       const refs: CallSite[] = [];
-      info.calls = callsAt(c, name, ctx.uri, ctx.text, refs);
+      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, refs);
       info.refs = refs;
       entry = { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: c.endIndex }, bodyType: types.name(c) };
       break;
@@ -511,7 +511,7 @@ function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: n
     calls: [],
   };
   const refs: CallSite[] = [];
-  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, refs)) : collectCalls(body, name, uri, text, refs);
+  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, lines, refs)) : collectCalls(body, name, uri, text, lines, refs);
   info.refs = refs;
   return { info, span: { start: Math.min(startIndex, defStart), end: def.endIndex }, key: defStart, body: { start: body.startIndex, end: body.endIndex }, bodyType: body.type };
 }
@@ -627,19 +627,19 @@ export function loopMacroOf(n: SyntaxNode, text: string): { name: string; args: 
   return null;
 }
 
-interface CallWalk { text: string; caller: string; uri: string; calls: CallSite[]; groups: CallSite[][] | null }
+interface CallWalk { text: string; lines: Lines; caller: string; uri: string; calls: CallSite[]; groups: CallSite[][] | null }
 
 /**
  * Every call in a function body, with loop-macro context, in source (pre)order; `refs` gets the
  * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
  */
-export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, refs?: CallSite[]): CallSite[] {
-  return callsAt(body.walk(), caller, uri, text, refs);
+export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
+  return callsAt(body.walk(), caller, uri, text, lines, refs);
 }
 
 /** The same from the node at the cursor (where the cursor ends too). */
-function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, refs?: CallSite[]): CallSite[] {
-  const w: CallWalk = { text, caller, uri, calls: [], groups: refs ? [] : null };
+function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
+  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null };
   if (types.name(c) === 'call_expression') visitCall(c, w, undefined);
   else walkChildren(c, w, types.name(c), undefined, undefined, null);
   if (refs && w.groups) for (const g of w.groups) refs.push(...g);
@@ -674,7 +674,7 @@ function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, loo
     }
     if (kind === KIND_LEAF) {
       if (type === 'identifier' && group && parentType === 'argument_list') {
-        const r: CallSite = { callee: w.text.slice(c.startIndex, c.endIndex), caller: w.caller, uri: w.uri, range: cursorRange(c), viaPointer: true, reference: true };
+        const r: CallSite = { callee: w.text.slice(c.startIndex, c.endIndex), caller: w.caller, uri: w.uri, range: rangeAt(c, w.lines), viaPointer: true, reference: true };
         if (loop) r.inLoopMacro = loop;
         group.push(r);
       }
@@ -756,7 +756,7 @@ function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined):
       callee = id?.text;
       viaPointer = true;
     }
-    if (callee !== undefined) range = cursorRange(c);
+    if (callee !== undefined) range = rangeAt(c, w.lines);
     c.gotoParent();
   }
   let group: CallSite[] | null = null;
@@ -771,6 +771,13 @@ function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined):
   }
   walkChildren(c, w, 'call_expression', loop, undefined, group);
   return loopName;
+}
+
+/** The range of the cursor's node, rows and columns from the line index (no position objects from the binding). */
+function rangeAt(c: Parser.TreeCursor, lines: Lines): Range {
+  const s = lines.point(c.startIndex);
+  const e = lines.point(c.endIndex);
+  return { start: { line: s.row, character: s.column }, end: { line: e.row, character: e.column } };
 }
 
 function cursorRange(c: Parser.TreeCursor): Range {
