@@ -1,81 +1,256 @@
 // npm run bench:server — the analyzer and the language server on our fixtures and, when
 // SLABLENS_KERNEL points at a kernel tree, on its real mm/slub.c + mm/slab_common.c.
-// Baseline in the same run: ctags on the same files, when installed. Prints a table and JSON.
+//
+// In process: cold parse+index, incremental re-parse + re-index after one-character edits.
+// Over real JSON-RPC (dist/server.js --stdio, as the editor runs it): hover and codeLens round
+// trips, didChange → publishDiagnostics, the server's peak RSS. Baseline in the same run:
+// `ctags --c-kinds=f` on the same files, when installed. Prints a table, the targets, and JSON.
+// Figures only: nothing here asserts a time.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { Analyzer } from '../server/src/analyzer';
 
+const ROOT = path.resolve(__dirname, '../..');
 const FILES = ['mm/slab_common.c', 'mm/slub.c'];
+const COLD_RUNS = 7;
+/**
+ * Collect the previous runs' garbage outside the timings (npm run bench:server passes --expose-gc),
+ * and give V8's background threads the time to finish sweeping, so that their CPU time is not
+ * counted in the next run's.
+ */
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 100));
+}
+const CTAGS_RUNS = 7;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (x: number) => Number(x.toFixed(3));
+const p5095 = (xs: number[]) => ({ p50: ms(pct(xs, 50)), p95: ms(pct(xs, 95)) });
 
-function ctagsMs(files: string[]): number | null {
-  const probe = spawnSync('ctags', ['--version'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
-  const t0 = performance.now();
-  spawnSync('ctags', ['-x', '--c-kinds=f', ...files], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  return performance.now() - t0;
+/** CPU time (user + system) of this process, ms. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** CPU time of this process's waited-for children (Linux: /proc/self/stat cutime + cstime, in clock ticks of 10 ms), or null. */
+function childrenCpuMs(): number | null {
+  try {
+    const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10;
+  } catch {
+    return null;
+  }
 }
 
-function bench(label: string, dir: string) {
-  const files = FILES.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
-  const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
+function ctagsMs(files: string[]): { ms: number; cpuMs: number | null; functions: number } | null {
+  const probe = spawnSync('ctags', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const runs: number[] = [];
+  let out = '';
+  const c0 = childrenCpuMs();
+  for (let i = 0; i < CTAGS_RUNS; i++) {
+    const t0 = performance.now();
+    out = spawnSync('ctags', ['-x', '--c-kinds=f', ...files], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
+    runs.push(performance.now() - t0);
+  }
+  const c1 = childrenCpuMs();
+  return { ms: pct(runs, 50), cpuMs: c0 === null || c1 === null ? null : (c1 - c0) / CTAGS_RUNS, functions: out.split('\n').filter(Boolean).length };
+}
+
+/** Offsets of one-character edits: a line start inside the body of every k-th function of the largest file. */
+function editPoints(a: Analyzer, file: string, text: string, count: number): number[] {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const fns = a.functions().filter((f) => f.uri === file && f.range.end.line - f.range.start.line >= 3);
+  const step = Math.max(1, Math.floor(fns.length / count));
+  const out: number[] = [];
+  for (let k = 0; k < fns.length && out.length < count; k += step) {
+    const f = fns[k];
+    out.push(lineStarts[Math.floor((f.range.start.line + f.range.end.line) / 2)]);
+  }
+  return out;
+}
+
+async function inProcess(files: string[], texts: string[]) {
   const cold: number[] = [];
+  const coldCpu: number[] = [];
   let a = new Analyzer();
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < COLD_RUNS; i++) {
     a = new Analyzer();
+    await settle();
+    const c0 = cpuMs();
     const t0 = performance.now();
     files.forEach((f, k) => a.update(f, texts[k]));
     a.functions();
     cold.push(performance.now() - t0);
+    coldCpu.push(cpuMs() - c0);
   }
-  // one-character edits in the middle of the largest file, typed and undone
+  // one-character edits inside functions spread over the largest file, each typed and undone: a
+  // first round right after the index is built (the JIT has not seen applyEdit yet), then three
+  // more over the same places (a server that has been edited for a while)
   const big = texts.reduce((m, t, k) => (t.length > texts[m].length ? k : m), 0);
-  const at = texts[big].indexOf('\n', Math.floor(texts[big].length / 2)) + 1;
+  const points = editPoints(a, files[big], texts[big], 25);
+  const fresh: number[] = [];
   const inc: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const t0 = performance.now();
-    a.applyEdit(files[big], at, at, ' ');
-    a.applyEdit(files[big], at, at + 1, '');
-    inc.push((performance.now() - t0) / 2);
+  const incCpu: number[] = [];
+  const reindexed: number[] = [];
+  await settle();
+  for (let round = 0; round < 4; round++) {
+    for (const at of points) {
+      for (const [s, e, t] of [[at, at, ' '], [at, at + 1, '']] as const) {
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        a.applyEdit(files[big], s, e, t);
+        const dt = performance.now() - t0;
+        if (round === 0) fresh.push(dt);
+        else {
+          inc.push(dt);
+          incCpu.push(cpuMs() - c0);
+          reindexed.push(a.lastEdit?.reindexed ?? -1);
+        }
+      }
+    }
   }
-  // hover's work: definition, paths from the entry points, callees
-  const names = a.functions().map((f) => f.name);
+  return { analyzer: a, cold, coldCpu, fresh, inc, incCpu, reindexed, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+/** Hover, codeLens and didChange round trips against dist/server.js over stdio, on a copy of the files. */
+async function overRpc(files: string[], texts: string[], a: Analyzer) {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-bench-'));
+  const uris = files.map((f, k) => {
+    const dest = path.join(ws, FILES.find((rel) => f.endsWith(rel))!);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, texts[k]);
+    return pathToFileURL(dest).toString();
+  });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  let onDiagnostics: ((uri: string) => void) | undefined;
+  conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string }) => onDiagnostics?.(p.uri));
+  conn.onNotification('window/showMessage', () => undefined);
+  conn.onNotification('window/logMessage', () => undefined);
+  conn.onRequest('workspace/workspaceFolders', () => [{ uri: pathToFileURL(ws).toString(), name: 'kernel' }]);
+  conn.onRequest('workspace/codeLens/refresh', () => null);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  conn.listen();
+  const wsUri = pathToFileURL(ws).toString();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: wsUri, capabilities: { workspace: { workspaceFolders: true } }, workspaceFolders: [{ uri: wsUri, name: 'kernel' }] });
+  await conn.sendNotification('initialized', {});
+  for (let k = 0; k < files.length; k++) {
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uris[k], languageId: 'c', version: 1, text: texts[k] } });
+  }
+  const rtt = async (method: string, params: unknown): Promise<number> => {
+    const t0 = performance.now();
+    await conn.sendRequest(method, params);
+    return performance.now() - t0;
+  };
+  // hover on the name of every function (up to 400), twice: the first pass warms up, the second counts
+  const targets = a.functions().slice(0, 400).map((f) => ({ uri: uris[files.indexOf(f.uri)], position: { line: f.selectionRange.start.line, character: f.selectionRange.start.character + 1 } }));
   const hover: number[] = [];
-  for (const n of names.slice(0, 300)) {
-    const t0 = performance.now();
-    a.definition(n);
-    a.pathsToRoot(n);
-    a.callees(n);
-    hover.push(performance.now() - t0);
+  for (let pass = 0; pass < 2; pass++) {
+    for (const t of targets) {
+      const dt = await rtt('textDocument/hover', { textDocument: { uri: t.uri }, position: t.position });
+      if (pass) hover.push(dt);
+    }
   }
+  const lens: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const dt = await rtt('textDocument/codeLens', { textDocument: { uri: uris[i % uris.length] } });
+    if (i >= 10) lens.push(dt);
+  }
+  // didChange (one character, typed and undone) until the server has published the diagnostics again
+  const big = texts.reduce((m, t, k) => (t.length > texts[m].length ? k : m), 0);
+  const points = editPoints(a, files[big], texts[big], 25);
+  const lineOf = (off: number) => texts[big].slice(0, off).split('\n').length - 1;
+  const change: number[] = [];
+  let version = 1;
+  for (let i = 0; i < points.length; i++) {
+    const line = lineOf(points[i]);
+    for (const c of [
+      { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' },
+      { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' },
+    ]) {
+      const published = new Promise<void>((resolve) => (onDiagnostics = (u) => u === uris[big] && resolve()));
+      const t0 = performance.now();
+      await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uris[big], version: ++version }, contentChanges: [c] });
+      await published;
+      if (i >= 3) change.push(performance.now() - t0);
+    }
+  }
+  onDiagnostics = undefined;
+  const status = fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+  await conn.sendRequest('shutdown');
+  await conn.sendNotification('exit');
+  conn.dispose();
+  proc.kill();
+  fs.rmSync(ws, { recursive: true, force: true });
+  return { hover, lens, change, serverPeakRssMB: hwm ? Math.round(Number(hwm[1]) / 1024) : null };
+}
+
+async function bench(label: string, dir: string) {
+  const files = FILES.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
+  const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
   const ctags = ctagsMs(files);
+  const local = await inProcess(files, texts);
+  const rpc = await overRpc(files, texts, local.analyzer);
+  const cold = pct(local.cold, 50);
+  const coldCpu = pct(local.coldCpu, 50);
+  const ctagsCpu = ctags?.cpuMs ?? null;
   const row = {
     label,
     files: files.length,
     chars: texts.reduce((s, t) => s + t.length, 0),
-    functions: names.length,
-    coldIndexMs: ms(pct(cold, 50)),
-    incrementalMs: { p50: ms(pct(inc, 50)), p95: ms(pct(inc, 95)) },
-    hoverMs: { p50: ms(pct(hover, 50)), p95: ms(pct(hover, 95)) },
-    ctagsMs: ctags === null ? null : ms(ctags),
-    coldVsCtags: ctags === null ? null : Number((pct(cold, 50) / ctags).toFixed(2)),
-    rssMB: Math.round(process.memoryUsage().rss / 1e6),
+    functions: local.analyzer.functions().length,
+    ctagsFunctions: ctags?.functions ?? null,
+    coldIndexMs: ms(cold),
+    ctagsMs: ctags === null ? null : ms(ctags.ms),
+    coldVsCtags: ctags === null ? null : Number((cold / ctags.ms).toFixed(2)),
+    // the same in CPU time (user + system): steadier than wall time on a machine shared with other work
+    coldIndexCpuMs: ms(coldCpu),
+    ctagsCpuMs: ctagsCpu === null ? null : ms(ctagsCpu),
+    coldVsCtagsCpu: ctagsCpu ? Number((coldCpu / ctagsCpu).toFixed(2)) : null,
+    incrementalMs: p5095(local.inc),
+    incrementalFirstRoundMs: p5095(local.fresh),
+    incrementalCpuMs: p5095(local.incCpu),
+    reindexedPerEdit: { p50: pct(local.reindexed, 50), max: Math.max(...local.reindexed) },
+    hoverRpcMs: p5095(rpc.hover),
+    codeLensRpcMs: p5095(rpc.lens),
+    didChangeToDiagnosticsMs: p5095(rpc.change),
+    serverPeakRssMB: rpc.serverPeakRssMB,
+    benchPeakRssMB: local.maxRssMB,
   };
   console.log(
-    `${label.padEnd(10)} ${String(row.functions).padStart(5)} fns  cold ${row.coldIndexMs} ms  incremental p50 ${row.incrementalMs.p50} / p95 ${row.incrementalMs.p95} ms  hover p50 ${row.hoverMs.p50} / p95 ${row.hoverMs.p95} ms  ` +
-      (ctags === null ? 'ctags: not installed (apt-get install universal-ctags for the baseline)' : `ctags ${row.ctagsMs} ms → cold/ctags ${row.coldVsCtags}×`) +
-      `  rss ${row.rssMB} MB`,
+    `${label}: ${row.functions} functions (ctags ${row.ctagsFunctions ?? '-'}), ${row.chars} chars\n` +
+      `  cold parse+index ${row.coldIndexMs} ms  ` +
+      (ctags === null
+        ? '(ctags not installed: apt-get install universal-ctags for the baseline)'
+        : `ctags ${row.ctagsMs} ms → ${row.coldVsCtags}× ctags` + (row.coldVsCtagsCpu === null ? '' : `  (CPU time: ${row.coldIndexCpuMs} vs ${row.ctagsCpuMs} ms → ${row.coldVsCtagsCpu}×)`)) +
+      `\n  incremental (one character) p50 ${row.incrementalMs.p50} / p95 ${row.incrementalMs.p95} ms (CPU p50 ${row.incrementalCpuMs.p50} / p95 ${row.incrementalCpuMs.p95}), functions re-derived p50 ${row.reindexedPerEdit.p50} max ${row.reindexedPerEdit.max}` +
+      `\n    (the first ${local.fresh.length} edits after the index is built, JIT not warm yet: p50 ${row.incrementalFirstRoundMs.p50} / p95 ${row.incrementalFirstRoundMs.p95} ms)` +
+      `\n  over JSON-RPC: hover p50 ${row.hoverRpcMs.p50} / p95 ${row.hoverRpcMs.p95} ms, codeLens p50 ${row.codeLensRpcMs.p50} / p95 ${row.codeLensRpcMs.p95} ms, didChange→diagnostics p50 ${row.didChangeToDiagnosticsMs.p50} / p95 ${row.didChangeToDiagnosticsMs.p95} ms` +
+      `\n  peak RSS: server ${row.serverPeakRssMB} MB, bench process ${row.benchPeakRssMB} MB`,
   );
   return row;
 }
 
-const rows = [bench('fixtures', path.resolve(__dirname, '../../server/fixtures/kernel'))];
-const real = process.env.SLABLENS_KERNEL;
-if (real && FILES.some((f) => fs.existsSync(path.join(real, f)))) rows.push(bench('kernel', real));
-else console.log('real kernel files: skipped (set SLABLENS_KERNEL to a tree with mm/slub.c and mm/slab_common.c)');
-console.log('targets: hover p95 ≤ 5 ms, incremental ≤ 10 ms, cold index ≤ 3× ctags');
-for (const r of rows) console.log(JSON.stringify(r));
+async function main() {
+  const rows = [await bench('fixtures', path.join(ROOT, 'server/fixtures/kernel'))];
+  const real = process.env.SLABLENS_KERNEL;
+  if (real && FILES.some((f) => fs.existsSync(path.join(real, f)))) rows.push(await bench('kernel', real));
+  else console.log('real kernel files: skipped (set SLABLENS_KERNEL to a tree with mm/slub.c and mm/slab_common.c)');
+  console.log('targets: hover p95 ≤ 5 ms, incremental ≤ 10 ms, cold index ≤ 3× ctags');
+  for (const r of rows) console.log(JSON.stringify(r));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   CancellationToken, CancellationTokenSource, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressParams, WorkDoneProgressReporter,
-  CallHierarchyItem, CodeLens, createConnection, InitializeParams, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
+  CallHierarchyItem, CodeAction, CodeActionKind, CodeLens, createConnection, MessageType, ShowMessageNotification, InitializeParams, Diagnostic, DiagnosticSeverity, DocumentSymbol, Hover, InitializeResult, Location, MarkupKind,
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -16,11 +16,32 @@ import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, T
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
 import { registerSeries } from './seriesService';
+import { findFiles, formatBytes, IndexSettings, MAX_FILES, readSettings } from './workspaceFiles';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
 const analyzer = new Analyzer();
+/**
+ * The open documents. Each content change also goes to the analyzer as the edit it is, while the
+ * document still has the text it applies to: no diff of whole texts per keystroke.
+ */
+const documents = new TextDocuments<TextDocument>({
+  create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
+  update: (doc, changes, version) => {
+    for (const c of changes) {
+      if ('range' in c) {
+        const start = doc.offsetAt(c.range.start);
+        const end = doc.offsetAt(c.range.end);
+        doc = TextDocument.update(doc, [c], version);
+        if (analyzer.text(doc.uri) !== undefined) analyzer.applyEdit(doc.uri, start, end, c.text, doc.getText());
+      } else {
+        doc = TextDocument.update(doc, [c], version);
+        if (analyzer.text(doc.uri) !== undefined) analyzer.update(doc.uri, c.text);
+      }
+    }
+    return doc;
+  },
+});
 const registry = defaultRegistry();
 /** Calls that matter on a path: locks, RCU, work, irq state. */
 const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
@@ -37,10 +58,13 @@ function firstFolder(p: InitializeParams): string | undefined {
 
 /** whether the client lets us ask it to re-request CodeLenses (VS Code does) */
 let codeLensRefresh = false;
+/** `slablens.files` and `slablens.maxFileBytes`: from initializationOptions, then from configuration changes. */
+let settings: IndexSettings = readSettings(undefined);
 
 connection.onInitialize((p: InitializeParams): InitializeResult => {
   annotationRoot = firstFolder(p);
   codeLensRefresh = p.capabilities.workspace?.codeLens?.refreshSupport === true;
+  settings = readSettings(p.initializationOptions);
   return initializeResult;
 });
 
@@ -49,6 +73,7 @@ const initializeResult: InitializeResult = ({
     textDocumentSync: TextDocumentSyncKind.Incremental,
     hoverProvider: true,
     codeLensProvider: { resolveProvider: false },
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     documentSymbolProvider: true,
     workspaceSymbolProvider: true,
     definitionProvider: true,
@@ -58,28 +83,114 @@ const initializeResult: InitializeResult = ({
   serverInfo: { name: 'slablens', version: '0.1.0' },
 });
 
-/** Index the workspace's slab files after initialize has answered (never the whole tree). */
-connection.onInitialized(async () => {
-  const folders = (await connection.workspace.getWorkspaceFolders().then((f) => f ?? [], () => [])) ?? [];
-  for (const f of folders) {
-    const root = fileURLToPath(f.uri);
+/** What slablens.files matched at the last indexing (indexed from disk while not open in the editor), by uri. */
+let wantedOnDisk = new Set<string>();
+/** Files the user has been told are over slablens.maxFileBytes (told once each). */
+const toldTooLarge = new Set<string>();
+let toldCapped = false;
+/** Each indexing pass has a number; a newer one (settings changed meanwhile) makes an older one stop. */
+let indexPass = 0;
+
+/** The workspace folders at the last indexing. */
+let roots: string[] = [];
+
+/** A path as the user knows it: relative to its workspace folder. */
+function shown(file: string): string {
+  const root = roots.find((r) => file.startsWith(r + path.sep));
+  return root ? path.relative(root, file).split(path.sep).join('/') : file;
+}
+
+/** A warning the user sees (window/showMessage: a notification, nothing to answer). */
+function warn(message: string): void {
+  void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
+}
+
+/** Tell about files left out for their size: in the log each time, in a message once per file. */
+function tellTooLarge(files: { file: string; bytes: number }[]): void {
+  const fresh: string[] = [];
+  for (const { file, bytes } of new Map(files.map((f) => [f.file, f])).values()) {
+    const what = `${shown(file)} (${formatBytes(bytes)})`;
+    connection.console.warn(`slablens: not indexing ${what}: larger than slablens.maxFileBytes (${formatBytes(settings.maxFileBytes)})`);
+    if (!toldTooLarge.has(file)) {
+      toldTooLarge.add(file);
+      fresh.push(what);
+    }
+  }
+  if (!fresh.length) return;
+  const list = fresh.length > 3 ? `${fresh.slice(0, 3).join(', ')} and ${fresh.length - 3} more` : fresh.join(', ');
+  warn(`Slablens does not index ${list}: larger than slablens.maxFileBytes (${formatBytes(settings.maxFileBytes)}).`);
+}
+
+/**
+ * Index the files slablens.files matches in each workspace folder (never the whole tree unless
+ * asked, never more than MAX_FILES, none over slablens.maxFileBytes); files no longer matched are
+ * dropped. Open documents are the editor's: indexed from their text, not from disk.
+ */
+async function indexWorkspace(): Promise<void> {
+  const pass = ++indexPass;
+  const folders = await connection.workspace.getWorkspaceFolders().then((f) => f ?? [], () => null);
+  roots = folders?.length ? folders.map((f) => fileURLToPath(f.uri)) : annotationRoot ? [annotationRoot] : [];
+  const wanted = new Set<string>();
+  const tooLarge: { file: string; bytes: number }[] = [];
+  let capped = false;
+  for (const root of roots) {
     annotationRoot ??= root;
-    for (const rel of SLAB_FILES) {
-      const file = path.join(root, rel);
+    const found = await findFiles(root, settings.files, settings.maxFileBytes, MAX_FILES - wanted.size);
+    if (pass !== indexPass) return;
+    tooLarge.push(...found.tooLarge);
+    capped ||= found.capped;
+    for (const file of found.files) {
       const uri = pathToFileURL(file).toString();
-      if (documents.get(uri) || !fs.existsSync(file)) continue;
+      wanted.add(uri);
+      if (documents.get(uri) || analyzer.text(uri) !== undefined) continue;
       try {
-        analyzer.update(uri, fs.readFileSync(file, 'utf8'));
+        analyzer.update(uri, await fs.promises.readFile(file, 'utf8'));
       } catch (e) {
         connection.console.error(`slablens: cannot index ${file}: ${(e as Error).message}`);
       }
+      if (pass !== indexPass) return;
     }
+  }
+  for (const uri of wantedOnDisk) if (!wanted.has(uri) && !documents.get(uri)) analyzer.remove(uri);
+  wantedOnDisk = wanted;
+  // open documents are held to the size limit too
+  for (const doc of documents.all()) {
+    const bytes = Buffer.byteLength(doc.getText());
+    if (bytes > settings.maxFileBytes) {
+      if (analyzer.text(doc.uri) !== undefined) analyzer.remove(doc.uri);
+      tooLarge.push({ file: fileURLToPath(doc.uri), bytes });
+    } else if (analyzer.text(doc.uri) === undefined) analyzer.update(doc.uri, doc.getText());
+  }
+  tellTooLarge(tooLarge);
+  if (capped) {
+    connection.console.warn(`slablens: slablens.files matches more than ${MAX_FILES} files; only the first ${MAX_FILES} are indexed`);
+    if (!toldCapped) warn(`Slablens indexes the first ${MAX_FILES} files slablens.files matches, not all of them.`);
+    toldCapped = true;
   }
   refreshDiagnostics();
   refreshCodeLenses();
+}
+
+/** Index after initialize has answered (bash-language-server's users saw the cost of indexing first). */
+connection.onInitialized(() => void indexWorkspace());
+
+/** The client sends the `slablens` section (synchronize.configurationSection); others are asked for it. */
+connection.onDidChangeConfiguration(async (p) => {
+  let raw = (p.settings as { slablens?: unknown } | null)?.slablens;
+  if (raw === undefined) raw = await connection.workspace.getConfiguration('slablens').then((c) => c as unknown, () => undefined);
+  if (raw === undefined || raw === null) return;
+  const next = readSettings(raw);
+  if (next.maxFileBytes === settings.maxFileBytes && next.files.join('\n') === settings.files.join('\n')) return;
+  settings = next;
+  await indexWorkspace();
 });
 
 documents.onDidOpen((e) => {
+  const bytes = Buffer.byteLength(e.document.getText());
+  if (bytes > settings.maxFileBytes) {
+    tellTooLarge([{ file: fileURLToPath(e.document.uri), bytes }]);
+    return;
+  }
   analyzer.update(e.document.uri, e.document.getText());
   refreshDiagnostics();
   refreshCodeLenses();
@@ -89,31 +200,37 @@ documents.onDidOpen((e) => {
 function refreshCodeLenses(): void {
   if (codeLensRefresh) connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
 }
-/** Re-parse incrementally: the changed span between the old and new text becomes one tree edit. */
-documents.onDidChangeContent((e) => {
+/** The analyzer has had the edits (see `documents`); what it derives may have changed. */
+documents.onDidChangeContent(() => refreshDiagnostics());
+/** A closed document is what is on disk again (if slablens.files wants it), or nothing. */
+documents.onDidClose((e) => {
   const uri = e.document.uri;
-  const next = e.document.getText();
-  const prev = analyzer.text(uri);
-  if (prev === undefined) analyzer.update(uri, next);
-  else if (prev !== next) {
-    let start = 0;
-    const max = Math.min(prev.length, next.length);
-    while (start < max && prev.charCodeAt(start) === next.charCodeAt(start)) start++;
-    let tail = 0;
-    while (tail < max - start && prev.charCodeAt(prev.length - 1 - tail) === next.charCodeAt(next.length - 1 - tail)) tail++;
-    analyzer.applyEdit(uri, start, prev.length - tail, next.slice(start, next.length - tail));
+  if (!wantedOnDisk.has(uri)) {
+    analyzer.remove(uri);
+    refreshDiagnostics();
+    return;
   }
-  refreshDiagnostics();
+  fs.promises.readFile(fileURLToPath(uri), 'utf8').then(
+    (text) => {
+      if (documents.get(uri)) return;
+      if (Buffer.byteLength(text) > settings.maxFileBytes) analyzer.remove(uri);
+      else analyzer.update(uri, text);
+      refreshDiagnostics();
+    },
+    () => {
+      analyzer.remove(uri);
+      refreshDiagnostics();
+    },
+  );
 });
 
 function isSlab(uri: string): boolean {
-  return SLAB_FILES.some((rel) => uri.endsWith('/' + rel)) || analyzer.functions().some((f) => f.uri === uri);
+  return SLAB_FILES.some((rel) => uri.endsWith('/' + rel)) || analyzer.functionsIn(uri).length > 0;
 }
 
 function wordAt(uri: string, line: number, character: number): string | undefined {
-  const text = analyzer.text(uri);
-  if (!text) return undefined;
-  const l = text.split('\n')[line] ?? '';
+  const l = analyzer.lineText(uri, line);
+  if (l === undefined) return undefined;
   const m = [...l.matchAll(/[A-Za-z_]\w*/g)].find((x) => x.index! <= character && character <= x.index! + x[0].length);
   return m?.[0];
 }
@@ -167,8 +284,7 @@ connection.onHover((p): Hover | null => {
 
 connection.onCodeLens((p): CodeLens[] => {
   const lenses: CodeLens[] = [];
-  for (const f of analyzer.functions()) {
-    if (f.uri !== p.textDocument.uri) continue;
+  for (const f of analyzer.functionsIn(p.textDocument.uri)) {
     if (!(ORCHESTRATION.includes(f.name) || ENTRY_POINTS.includes(f.name) || registry.leaf(f.name))) continue;
     const args = { uri: f.uri, function: f.name };
     lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate', command: 'slablens.simulate', arguments: [{ ...args, kasan: false }] } });
@@ -180,7 +296,7 @@ connection.onCodeLens((p): CodeLens[] => {
 });
 
 connection.onDocumentSymbol((p): DocumentSymbol[] => [
-  ...analyzer.functions().filter((f) => f.uri === p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: f.range, selectionRange: f.selectionRange })),
+  ...analyzer.functionsIn(p.textDocument.uri).map((f) => ({ name: f.name, detail: f.signature, kind: SymbolKind.Function, range: f.range, selectionRange: f.selectionRange })),
   ...analyzer.structs().filter((s) => s.uri === p.textDocument.uri).map((s) => ({
     name: s.name, kind: SymbolKind.Struct, range: s.range, selectionRange: s.selectionRange,
     children: s.fields.map((x) => ({ name: x.name, detail: x.type, kind: SymbolKind.Field, range: x.range, selectionRange: x.range })),
@@ -233,6 +349,9 @@ connection.languages.callHierarchy.onOutgoingCalls((p) =>
 );
 
 /** Not-modelled calls in the orchestration functions, as information on their lines. */
+/** The files diagnostics were last published for. */
+let published = new Set<string>();
+
 function refreshDiagnostics(): void {
   let report: ReturnType<typeof extractOrchestrationReport>;
   try {
@@ -271,9 +390,28 @@ function refreshDiagnostics(): void {
     });
   }
   for (const [uri, diags] of byUri) if (isSlab(uri)) connection.sendDiagnostics({ uri, diagnostics: [...diags, ...(verdictDiags.get(uri) ?? [])] });
+  // a file no longer indexed (slablens.files or maxFileBytes changed, closed) keeps no diagnostics
+  for (const uri of published) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+  published = new Set([...byUri.keys()].filter(isSlab));
 }
 
+/** The last simulation's failing verdict, on the lines involved (the simulated function, the step that failed). */
 const verdictDiags = new Map<string, Diagnostic[]>();
+/** Diagnostic code of a verdict: what the "Show trace" code action is offered on. */
+const VERDICT = 'verdict';
+
+const isVerdict = (d: Diagnostic): boolean => d.source === 'slablens' && d.code === VERDICT;
+const overlaps = (a: Diagnostic['range'], b: Diagnostic['range']): boolean =>
+  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+
+/** "Show trace" on a verdict's diagnostic: the client's slablens.showLastTrace shows the trace of the last simulation. */
+connection.onCodeAction((p): CodeAction[] => {
+  // the client passes the diagnostics at the range; ours are looked up too, for clients that do not
+  const diags = [...p.context.diagnostics.filter(isVerdict), ...(verdictDiags.get(p.textDocument.uri) ?? []).filter((d) => overlaps(d.range, p.range))];
+  if (!diags.length) return [];
+  if (p.context.only && !p.context.only.some((k) => k === '' || k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.'))) return [];
+  return [{ title: 'Show trace', kind: CodeActionKind.QuickFix, diagnostics: [diags[0]], isPreferred: true, command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: [] } }];
+});
 
 type SimulateResult = ReturnType<typeof simulateFromSource>;
 
@@ -326,7 +464,14 @@ connection.onRequest('slablens/simulate', async (p: SimulateParams & WorkDonePro
     for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
       if (!target || line === undefined) continue;
       const list = verdictDiags.get(target.uri) ?? [];
-      list.push({ severity: DiagnosticSeverity.Warning, range: { start: { line, character: 0 }, end: { line, character: 200 } }, message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; simulate to see the trace)`, source: 'slablens' });
+      list.push({
+        severity: DiagnosticSeverity.Warning,
+        range: { start: { line, character: 0 }, end: { line, character: 200 } },
+        message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; quick fix "Show trace" opens it)`,
+        source: 'slablens',
+        code: VERDICT,
+        data: { function: p.function ?? p.scenario, kasan: !!p.kasan },
+      });
       verdictDiags.set(target.uri, list);
     }
   }

@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { builtinPrograms, check, makeScenario, stripAnchors } from '../../engine/src';
 import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../src/analyzer';
 
@@ -65,6 +66,43 @@ describe('analyzer: symbols', () => {
     const sh = a.definition('__kmem_cache_shutdown')!;
     assert.equal(sh.calls.find((c) => c.callee === 'free_partial')!.inLoopMacro, 'for_each_kmem_cache_node');
     assert.equal(sh.calls.find((c) => c.callee === 'rcu_barrier')!.inLoopMacro, undefined);
+  });
+
+  it('reads loop macros, type arguments and #define lines without syntax errors (no error subtree defeats incremental re-parse)', () => {
+    const src = [
+      '#define __fastpath_inline __always_inline',
+      '#define for_each_object(__p, __s, __addr, __objects) \\',
+      '\tfor (__p = (__addr); __p < (__addr) + (__objects) * (__s)->size; __p += (__s)->size)',
+      'static unsigned long count_partial(struct kmem_cache_node *n, int (*get_count)(struct slab *))',
+      '{',
+      '\tunsigned long x = 0;',
+      '\tstruct slab *slab;',
+      '\tlist_for_each_entry(slab, &n->partial, slab_list)',
+      '\t\tx += get_count(slab);',
+      '\treturn min_t(unsigned long, x, MAX_PARTIAL);',
+      '}',
+      'static void flush_cpu_slab(struct work_struct *w)',
+      '{',
+      '\tstruct slub_flush_work *sfw = container_of(w, struct slub_flush_work, work);',
+      '\tint cpu;',
+      '\tfor_each_online_cpu(cpu) {',
+      '\t\tfor_each_object(p, s, slab_address(slab), slab->objects)',
+      '\t\t\tsetup_object(s, p);',
+      '\t\tflush_slab(sfw->s, cpu);',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const a = new Analyzer();
+    a.update(SLUB, src);
+    assert.equal(a.tree(SLUB)!.rootNode.hasError, false, a.tree(SLUB)!.rootNode.toString());
+    assert.deepEqual(a.functions().map((f) => f.name), ['count_partial', 'flush_cpu_slab']);
+    const loops = (fn: string) => a.definition(fn)!.calls.map((c) => `${c.callee}${c.inLoopMacro ? ' in ' + c.inLoopMacro : ''}`);
+    // an unbraced loop body is the loop's; the loop macro's own arguments are outside it
+    assert.deepEqual(loops('count_partial'), ['get_count in list_for_each_entry', 'min_t']);
+    assert.deepEqual(loops('flush_cpu_slab'), ['container_of', 'slab_address in for_each_online_cpu', 'setup_object in for_each_object', 'flush_slab in for_each_online_cpu']);
+    // a type argument is no function reference
+    assert.ok(!(a.definition('flush_cpu_slab')!.refs ?? []).some((r) => /struct|slub_flush_work/.test(r.callee)));
   });
 
   it('finds structs and their fields', () => {
@@ -215,5 +253,82 @@ describe('analyzer: half-typed C', () => {
     assert.doesNotThrow(() => a.update(SLUB, ''));
     a.remove(SLUB);
     assert.ok(!a.functions().some((f) => f.uri === SLUB));
+  });
+});
+
+describe('analyzer: incremental re-indexing equals a cold index', () => {
+  // What a reviewer types, half-typed C included: braces, comments and strings opened and closed,
+  // attribute macros, loop macros, definitions and structs appearing and disappearing.
+  const SNIPPETS = [
+    '{', '}', '(', ')', ';', '\n', ' ', '/*', '*/', '"', "'", '//', '#ifdef CONFIG_KASAN\n', '#endif\n', 'static ', '__always_inline ', '__init', '__ini',
+    '__printf(2, 3) ', '__must_check ', 'rcu_barrier();', '\n\t\trcu_barrier();', 'for_each_online_cpu(cpu) {', 'for_each_online_cpu(cpu)\n\t\tflush_work(&sfw->work);',
+    'queue_work_on(cpu, flushwq, &sfw->work);', 'INIT_WORK(&sfw->work, flush_rcu_sheaf);', 'call_rcu(&h->rcu_head, rcu_free_sheaf_nobarn);',
+    'void typed(struct kmem_cache *s)\n{\n\tflush_slab(s, NULL);\n}\n', 'static void half(int x) { if (x) { g(', 'struct typed_s { int a; struct { int b; }; };\n',
+    'void __init\nsplit_fn(void)\n{\n\tkvfree_rcu_barrier();\n}\n', 's->ops->fn(s);', '(*cb)(s);',
+    'list_for_each_entry(s, &slab_caches, list)\n\t\tflush_all(s);', 'list_for_each_entry', 'container_of(w, struct slub_flush_work, work)', 'min_t(unsigned int, a, b)',
+    'struct ', '#define __fastpath_inline __always_inline\n', '#define ', '\\\n',
+  ];
+  const edit = fc.record({
+    pos: fc.nat(),
+    del: fc.oneof(fc.constant(0), fc.nat({ max: 3 }), fc.nat({ max: 400 })),
+    ins: fc.oneof(fc.constantFrom(...SNIPPETS), fc.string({ maxLength: 4 }), fc.constant('')),
+  });
+
+  /** Everything the server reads from the analyzer, for one file's edits. */
+  function snapshot(a: Analyzer) {
+    const fns = a.functions();
+    const names = [...new Set(fns.flatMap((f) => [f.name, ...f.calls.map((c) => c.callee), ...(f.refs ?? []).map((r) => r.callee)]))].sort();
+    return {
+      functions: fns,
+      structs: a.structs(),
+      callers: names.map((n) => [n, a.callers(n)]),
+      callees: names.map((n) => [n, a.callees(n)]),
+      paths: ['free_partial', 'flush_rcu_sheaf', 'rcu_barrier', 'kvfree_rcu_barrier_on_cache'].map((n) => a.pathsToRoot(n)),
+      trees: [COMMON, SLUB].map((u) => a.tree(u)!.rootNode.toString()),
+      extraction: extractOrchestrationReport(a),
+    };
+  }
+
+  it('after random edits (half-typed C included), results equal a cold index of the same text', () => {
+    let sameTree = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(COMMON, SLUB), fc.array(edit, { minLength: 1, maxLength: 6 }), (uri, edits) => {
+        const a = load();
+        for (const e of edits) {
+          const t = a.text(uri)!;
+          const p = e.pos % (t.length + 1);
+          a.applyEdit(uri, p, Math.min(t.length, p + e.del), e.ins);
+        }
+        runs++;
+        const incremental = snapshot(a);
+        const cold = new Analyzer();
+        cold.update(COMMON, a.text(COMMON)!);
+        cold.update(SLUB, a.text(SLUB)!);
+        // tree-sitter may recover from a syntax error differently when it re-parses incrementally
+        // than on a fresh parse; where the trees agree, so must everything derived from them
+        if (cold.tree(uri)!.rootNode.toString() === a.tree(uri)!.rootNode.toString()) {
+          sameTree++;
+          assert.deepEqual(incremental, snapshot(cold));
+        }
+        // and always: re-deriving only what the edits touched equals re-deriving the whole tree
+        a.rederive(uri);
+        assert.deepEqual(incremental, snapshot(a));
+      }),
+      { numRuns: Number(process.env.SLABLENS_FC_RUNS ?? 150) },
+    );
+    // the comparison with a fresh parse must not be vacuous
+    assert.ok(sameTree > runs / 2, `${sameTree} of ${runs} runs had the same tree`);
+  });
+
+  it('a one-character edit inside a function re-derives only that function', () => {
+    const a = load();
+    const text = a.text(SLUB)!;
+    const at = text.indexOf('flush_all_cpus_locked(s);');
+    a.applyEdit(SLUB, at, at, ' ');
+    assert.equal(a.lastEdit!.reindexed, 1);
+    assert.equal(a.lastEdit!.kept, a.functions().filter((f) => f.uri === SLUB).length - 1);
+    // and the functions after it moved by nothing but offsets: same lines
+    assert.equal(a.definition('free_partial')!.range.start.line, text.slice(0, text.indexOf('static void free_partial(')).split('\n').length - 1);
   });
 });

@@ -96,6 +96,38 @@ describe('language server over stdio', () => {
     assert.equal((await simulate()).verdict, 'fail');
   });
 
+  it('typing rcu_barrier(); as an editor sends it (ranged changes, an auto-closed paren) flips the verdict; deleting the line flips it back', async () => {
+    const simulate = async () =>
+      ((await conn.sendRequest('slablens/simulate', { function: 'kvfree_rcu_barrier_on_cache', kasan: true })) as { verdict: string }).verdict;
+    const at = lineOf(commonText, 'flush_rcu_sheaves_on_cache(s);');
+    let character = commonText.split('\n')[at].length;
+    let line = at;
+    let version = 10;
+    const type = async (text: string, replace = 0) => {
+      const range = { start: { line, character }, end: { line, character: character + replace } };
+      await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: ++version }, contentChanges: [{ range, text }] });
+      const parts = text.split('\n');
+      if (parts.length > 1) {
+        line += parts.length - 1;
+        character = parts[parts.length - 1].length;
+      } else character += text.length;
+    };
+    await type('\n\t');
+    for (const ch of 'rcu_barrier') await type(ch);
+    await type('()'); // the editor closes the paren
+    await type(';');
+    assert.equal(await simulate(), 'pass');
+    // select the new line and delete it (one ranged change over a line break)
+    await conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri: uri(COMMON), version: ++version },
+      contentChanges: [{ range: { start: { line: at, character: commonText.split('\n')[at].length }, end: { line: at + 1, character: '\trcu_barrier();'.length } }, text: '' }],
+    });
+    assert.equal(await simulate(), 'fail');
+    const syms = (await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(COMMON) } })) as { name: string; range: { start: { line: number } } }[];
+    const kcd = syms.find((s) => s.name === 'kmem_cache_destroy')!;
+    assert.equal(kcd.range.start.line, lineOf(commonText, 'void kmem_cache_destroy('));
+  });
+
   it('a modelled function whose body drops a call its model assumes gets a "model drift" warning', async () => {
     const slubText = fs.readFileSync(SLUB, 'utf8');
     const edited = slubText.replace(/\n[^\n]*call_rcu\(&rcu_free->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');

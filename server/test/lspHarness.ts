@@ -16,18 +16,24 @@ export interface Harness {
   proc: ChildProcess;
   diagnostics: Map<string, { message: string }[]>;
   messages: { type: number; message: string }[];
+  /** window/logMessage */
+  logs: { type: number; message: string }[];
   stop(): void;
 }
 
-export async function startServer(initializationOptions?: unknown): Promise<Harness> {
+/** `prepare` may add to the workspace (a copy of the fixture tree) before the server starts. */
+export async function startServer(initializationOptions?: unknown, prepare?: (ws: string) => void): Promise<Harness> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-ws-'));
   fs.cpSync(path.join(ROOT, 'server/fixtures/kernel'), ws, { recursive: true });
+  prepare?.(ws);
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   const diagnostics = new Map<string, { message: string }[]>();
   const messages: { type: number; message: string }[] = [];
+  const logs: { type: number; message: string }[] = [];
   conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: { message: string }[] }) => diagnostics.set(p.uri, p.diagnostics));
   conn.onNotification('window/showMessage', (p: { type: number; message: string }) => messages.push(p));
+  conn.onNotification('window/logMessage', (p: { type: number; message: string }) => logs.push(p));
   conn.onRequest('workspace/workspaceFolders', () => [{ uri: uri(ws), name: 'kernel' }]);
   conn.onRequest('workspace/codeLens/refresh', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
@@ -40,6 +46,7 @@ export async function startServer(initializationOptions?: unknown): Promise<Harn
     proc,
     diagnostics,
     messages,
+    logs,
     stop() {
       conn.dispose();
       proc.kill();

@@ -48,6 +48,8 @@ interface Ctx {
   /** work pointer variable -> function given to INIT_WORK */
   workFn: Map<string, string>;
   loopVars: string[];
+  /** the file's real text (loop macro names are masked in the tree) */
+  text: string;
   notModelled: NotModelled[];
   ignored: Ignored[];
 }
@@ -60,7 +62,7 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workFn: new Map(), loopVars: [], notModelled: [], ignored: [] };
+  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workFn: new Map(), loopVars: [], text: f.text, notModelled: [], ignored: [] };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
@@ -97,7 +99,7 @@ function block(n: SyntaxNode | null, ctx: Ctx): Stmt[] {
 }
 
 function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
-  const lm = loopMacroOf(n);
+  const lm = loopMacroOf(n, ctx.text);
   if (lm) {
     if (lm.body) consumed.add(lm.body.id);
     return loop(n, lm.name, lm.args, lm.body, ctx);

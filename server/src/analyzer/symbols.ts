@@ -1,7 +1,8 @@
 // Finding function definitions, their calls and struct definitions in a tree-sitter C tree,
 // tolerating the ways kernel idioms confuse the grammar (attribute macros, loop macros).
 
-import type { SyntaxNode, Tree } from './parse';
+import type Parser from 'tree-sitter';
+import type { Lines, SyntaxNode, Tree } from './parse';
 
 export interface Position { line: number; character: number }
 /** 0-based lines and columns. */
@@ -43,6 +44,9 @@ export interface StructInfo { name: string; uri: string; range: Range; selection
 export function isLoopMacro(name: string): boolean {
   return /^(for_each_|list_for_each|hlist_for_each|hlist_nulls_for_each|llist_for_each|rbtree_postorder_for_each|xa_for_each|radix_tree_for_each)/.test(name);
 }
+
+/** `DEFINE_RATELIMIT_STATE(rs, ...)`, `DEFINE_WAIT(w)`: a variable defined, not a call. */
+const isDefinitionMacro = (name: string): boolean => name.startsWith('DEFINE_');
 
 /** Function-like macros/keywords that are not calls worth recording. */
 const NOT_CALLS = new Set(['sizeof', '__alignof__', 'typeof', '__typeof__', 'offsetof', 'defined', 'if', 'while', 'for', 'switch', 'return']);
@@ -90,33 +94,373 @@ function paramNames(fd: SyntaxNode): string[] {
   return out;
 }
 
-export interface FoundFunction { info: FunctionInfo; node: SyntaxNode; body: SyntaxNode }
+/** What extraction needs of a definition: its info, its body node in the current tree, and the file's real text (the tree was parsed from a masked copy). */
+export interface FoundFunction { info: FunctionInfo; body: SyntaxNode; text: string }
 
-/** Every top-level function definition (also inside #if blocks and ERROR recovery nodes). */
-export function findFunctions(tree: Tree, uri: string, text: string): FoundFunction[] {
-  const out: FoundFunction[] = [];
-  const seen = new Set<number>();
-  const visitTop = (n: SyntaxNode): void => {
-    for (let i = 0; i < n.namedChildCount; i++) {
-      const c = n.namedChild(i)!;
-      if (c.type === 'function_definition') {
-        const f = fromDefinition(c, uri, text);
-        if (f && !seen.has(f.body.startIndex)) {
-          seen.add(f.body.startIndex);
-          out.push(f);
+/** A half-open span of text offsets (UTF-16 code units, like the text and tree-sitter's indices). */
+export interface Span { start: number; end: number }
+
+/**
+ * A function definition as the index keeps it. No tree nodes: those of an old tree go stale after
+ * an edit, and keeping them alive costs memory. The body is found again by its offsets.
+ */
+export interface FunctionEntry {
+  info: FunctionInfo;
+  /** the text the entry was derived from: leading specifiers included, to the end of the definition */
+  span: Span;
+  /** source order among the entries of a file (the definition node's start, as before) */
+  key: number;
+  body: Span;
+  bodyType: string;
+}
+
+export interface StructEntry { info: StructInfo; span: Span }
+
+/**
+ * Node type names by numeric id. `cursor.nodeType` allocates a string on every call; the numeric id
+ * is cheap, and each grammar symbol's name and named-ness never change.
+ */
+class TypeNames {
+  readonly names: string[] = [];
+  readonly named: boolean[] = [];
+  /** how the call walk treats the type (KIND_*), and whether it is a statement (a possible loop body) */
+  readonly kind: number[] = [];
+  readonly block: boolean[] = [];
+  private readonly fields: (string | undefined)[] = [];
+  /** the type of the cursor's node; `id` is its nodeTypeId, read once by the caller */
+  of(c: Parser.TreeCursor, id: number): string {
+    let n = this.names[id];
+    if (n === undefined) {
+      n = this.names[id] = c.nodeType;
+      const named = (this.named[id] = c.nodeIsNamed);
+      this.kind[id] = !named ? KIND_TOKEN : NO_CALLS.has(n) ? KIND_NO_CALLS : MAYBE_NO_CALLS.has(n) ? KIND_MAYBE : LEAVES.has(n) ? KIND_LEAF : KIND_OTHER;
+      this.block[id] = n === 'compound_statement' || n.endsWith('_statement');
+    }
+    return n;
+  }
+  name(c: Parser.TreeCursor): string {
+    return this.of(c, c.nodeTypeId);
+  }
+  /** after name() on the same node */
+  isNamed(c: Parser.TreeCursor): boolean {
+    return this.named[c.nodeTypeId];
+  }
+  /** the field of the cursor's node in its parent (by numeric id: no string made per call) */
+  field(c: Parser.TreeCursor): string | undefined {
+    const id = c.currentFieldId;
+    if (!(id in this.fields)) this.fields[id] = c.currentFieldName;
+    return this.fields[id];
+  }
+}
+const KIND_TOKEN = 0;
+const KIND_NO_CALLS = 1;
+const KIND_MAYBE = 2;
+const KIND_LEAF = 3;
+const KIND_OTHER = 4;
+const types = new TypeNames();
+
+const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'linkage_specification', 'declaration_list']);
+
+interface TopCtx {
+  uri: string;
+  text: string;
+  lines: Lines;
+  /** sorted, disjoint; none: everything */
+  regions?: Span[];
+  out: FunctionEntry[];
+  seen: Set<number>;
+  /** every item looked at (re-derived whole, so the caller's regions must cover them) */
+  items: Span[];
+  /** the items looked at that hold a syntax error */
+  errors: Span[];
+  /** false: only find the items (no definitions derived, no errors) */
+  derive: boolean;
+}
+
+/** Whether [s, e) touches one of the sorted regions (adjacent counts). */
+function touches(regions: Span[], s: number, e: number): boolean {
+  let lo = 0;
+  let hi = regions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid].end + 1 < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < regions.length && regions[lo].start <= e + 1;
+}
+
+/** Items that cannot hold a syntax error the grammar recovered from (no need to ask). */
+const NO_ERRORS = new Set(['comment', 'preproc_include', 'preproc_def', 'preproc_function_def', 'preproc_call']);
+
+/**
+ * Every top-level function definition (also inside #if blocks and ERROR recovery nodes). With
+ * `regions`, only the top-level items touching one of them (and the definition right after a
+ * declaration without `;` among them, which holds its specifiers) are looked at. `items`: the spans looked at, so the caller knows
+ * which of its old entries these replace; `errors`: those of them holding a syntax error. With
+ * `derive` false, only the items are found (what they span decides what is derived).
+ */
+export function findFunctions(tree: Tree, uri: string, text: string, lines: Lines, regions?: Span[], derive = true): { functions: FunctionEntry[]; items: Span[]; errors: Span[] } {
+  const ctx: TopCtx = { uri, text, lines, regions, out: [], seen: new Set(), items: [], errors: [], derive };
+  // One cursor walk over the top level: cursor moves create no node objects (each node object the
+  // binding hands out is cached with a finalizer, which is what made the indexer slow).
+  const c = tree.walk();
+  visitTop(c, ctx);
+  ctx.out.sort((a, b) => a.key - b.key);
+  return { functions: ctx.out, items: ctx.items, errors: ctx.errors };
+}
+
+/** The first of the sorted regions starting after `e` (those before it are behind the walk). */
+function nextRegion(regions: Span[], e: number): number {
+  let lo = 0;
+  let hi = regions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid].start <= e + 1) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * From a node, down to its child that ends after `goal` (or false: none does), backed up to the
+ * named sibling before it: a definition's specifiers may sit in that one.
+ */
+function seekChild(c: Parser.TreeCursor, goal: number): boolean {
+  // the binding returns the child's index, or null when there is none (its typings say boolean)
+  if ((c.gotoFirstChildForIndex(Math.max(0, goal)) as unknown as number | null) === null) return false;
+  while (c.gotoPreviousSibling()) {
+    types.name(c);
+    if (types.isNamed(c)) break;
+  }
+  return true;
+}
+
+function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
+  const rs = ctx.regions;
+  // with regions, the walk jumps from one to the next (gotoFirstChildForIndex) instead of stepping over every item
+  let goal = rs ? rs[0].start - 2 : -1;
+  if (!(rs ? seekChild(c, goal) : c.gotoFirstChild())) return;
+  // the previous named sibling: a declaration without `;` right before a definition holds its specifiers
+  let prevSpecifiers = false;
+  let prevStart = 0;
+  let prevEnd = 0;
+  let prevHit = false;
+  for (;;) {
+    const type = types.name(c);
+    if (types.isNamed(c)) {
+      const s = c.startIndex;
+      const e = c.endIndex;
+      const hit: boolean = !rs || touches(rs, s, e) || (prevHit && prevSpecifiers && type === 'function_definition');
+      if (hit && !ctx.derive && !CONTAINERS.has(type)) {
+        ctx.items.push({ start: type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1 ? prevStart : s, end: e });
+      } else if (hit) {
+        if (type === 'function_definition') {
+          let start = s;
+          if (prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1) start = prevStart;
+          const f = definitionAt(c, ctx, start);
+          if (f && !ctx.seen.has(f.body.start)) {
+            ctx.seen.add(f.body.start);
+            ctx.out.push(f);
+          }
+          ctx.items.push({ start, end: e });
+          if (c.currentNode.hasError) ctx.errors.push({ start, end: e });
+        } else if (CONTAINERS.has(type)) {
+          visitTop(c, ctx);
+        } else if (type === 'ERROR') {
+          // Recovery nodes are rare and small: the node API is fine there.
+          const err = c.currentNode;
+          visitTopNodes(err, ctx);
+          fromErrorRun(err, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen);
+          ctx.items.push({ start: s, end: e });
+          ctx.errors.push({ start: s, end: e });
+        } else {
+          ctx.items.push({ start: s, end: e });
+          if (!NO_ERRORS.has(type) && c.currentNode.hasError) ctx.errors.push({ start: s, end: e });
         }
-      } else if (c.type.startsWith('preproc_if') || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'preproc_elifdef' || c.type === 'ERROR' || c.type === 'linkage_specification' || c.type === 'declaration_list') {
-        visitTop(c);
-        if (c.type === 'ERROR') fromErrorRun(c, uri, text, out, seen);
+      }
+      prevSpecifiers = type === 'declaration' && !ctx.text.slice(s, e).includes(';');
+      prevStart = s;
+      prevEnd = e;
+      prevHit = hit;
+      if (rs && !hit) {
+        const next = nextRegion(rs, e);
+        if (next === rs.length) break; // no region further on at this level
+        if (rs[next].start - 2 > goal) {
+          goal = rs[next].start - 2;
+          c.gotoParent();
+          if (!seekChild(c, goal)) return;
+          prevSpecifiers = false;
+          prevHit = false;
+          continue;
+        }
       }
     }
-  };
-  visitTop(tree.rootNode);
-  out.sort((a, b) => a.node.startIndex - b.node.startIndex);
+    if (!c.gotoNextSibling()) break;
+  }
+  c.gotoParent();
+}
+
+/** The same walk with nodes, inside an ERROR node. */
+function visitTopNodes(n: SyntaxNode, ctx: TopCtx): void {
+  for (let i = 0; i < n.namedChildCount; i++) {
+    const c = n.namedChild(i)!;
+    if (c.type === 'function_definition') {
+      const f = fromDefinition(c, ctx.uri, ctx.text, ctx.lines, startWithSpecifiers(c, ctx.text));
+      if (f && !ctx.seen.has(f.body.start)) {
+        ctx.seen.add(f.body.start);
+        ctx.out.push(f);
+      }
+    } else if (CONTAINERS.has(c.type) || c.type === 'ERROR') {
+      visitTopNodes(c, ctx);
+      if (c.type === 'ERROR') fromErrorRun(c, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen);
+    }
+  }
+}
+
+/**
+ * Down from the cursor's node to its child in `field`, or else to its first named child `fallback`
+ * accepts. False (cursor unmoved) when there is neither.
+ */
+function gotoChild(c: Parser.TreeCursor, field: string, fallback: (type: string) => boolean): boolean {
+  if (!c.gotoFirstChild()) return false;
+  let alt = -1;
+  let i = 0;
+  do {
+    if (types.field(c) === field) return true;
+    if (alt < 0) {
+      const t = types.name(c);
+      if (types.isNamed(c) && fallback(t)) alt = i;
+    }
+    i++;
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+  if (alt < 0) return false;
+  c.gotoFirstChild();
+  while (alt-- > 0) c.gotoNextSibling();
+  return true;
+}
+
+const endsWithDeclarator = (t: string): boolean => t.endsWith('declarator');
+const identifierOrDeclarator = (t: string): boolean => t === 'identifier' || t.endsWith('declarator');
+const isIdentifier = (t: string): boolean => t === 'identifier';
+const WRAPPERS = new Set(['pointer_declarator', 'attributed_declarator', 'parenthesized_declarator']);
+
+/** Up `levels` levels. */
+function up(c: Parser.TreeCursor, levels: number): void {
+  while (levels-- > 0) c.gotoParent();
+}
+
+/** Walk declarator wrappers down to the function_declarator (as functionDeclarator()); how many levels down, or -1 (cursor unmoved). */
+function downToFunctionDeclarator(c: Parser.TreeCursor): number {
+  let depth = 0;
+  for (;;) {
+    const t = types.name(c);
+    if (t === 'function_declarator') return depth;
+    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', endsWithDeclarator)) break;
+    depth++;
+  }
+  up(c, depth);
+  return -1;
+}
+
+/** From a function_declarator down to the identifier it declares (as declaratorName()); levels down, or -1 (cursor unmoved). */
+function downToDeclaratorName(c: Parser.TreeCursor): number {
+  if (!gotoChild(c, 'declarator', () => false)) return -1;
+  let depth = 1;
+  for (;;) {
+    const t = types.name(c);
+    if (t === 'identifier') return depth;
+    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', identifierOrDeclarator)) break;
+    depth++;
+  }
+  up(c, depth);
+  return -1;
+}
+
+/** The parameter names of the function_declarator at the cursor (as paramNames()). */
+function paramNamesAt(c: Parser.TreeCursor, text: string): string[] {
+  const out: string[] = [];
+  if (!gotoChild(c, 'parameters', () => false)) return out;
+  if (c.gotoFirstChild()) {
+    do {
+      if (types.name(c) !== 'parameter_declaration') continue;
+      let depth = 0;
+      if (gotoChild(c, 'declarator', () => false)) {
+        depth = 1;
+        while (types.name(c) !== 'identifier' && gotoChild(c, 'declarator', isIdentifier)) depth++;
+        if (types.name(c) === 'identifier') out.push(text.slice(c.startIndex, c.endIndex));
+      }
+      up(c, depth);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+  c.gotoParent();
   return out;
 }
 
-function fromDefinition(def: SyntaxNode, uri: string, text: string): FoundFunction | null {
+const pointOf = (p: Parser.Point): Position => ({ line: p.row, character: p.column });
+
+/**
+ * The function a function_definition at the cursor defines (as fromDefinition() does from a node,
+ * with the cursor only: no node objects). The cursor ends where it started.
+ */
+function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): FunctionEntry | null {
+  const defStart = c.startIndex;
+  const defEnd = c.endIndex;
+  const defRange: Range = { start: pointOf(ctx.lines.point(defStart)), end: pointOf(ctx.lines.point(defEnd)) };
+  if (!c.gotoFirstChild()) return null;
+  let name: string | undefined;
+  let selectionRange: Range | undefined;
+  let params: string[] = [];
+  let typeName: { name: string; range: Range } | undefined;
+  let entry: FunctionEntry | null = null;
+  do {
+    const field = types.field(c);
+    if (field === 'type') {
+      if (types.name(c) === 'type_identifier') typeName = { name: ctx.text.slice(c.startIndex, c.endIndex), range: rangeAt(c, ctx.lines) };
+    } else if (field === 'declarator') {
+      const fd = downToFunctionDeclarator(c);
+      if (fd >= 0) {
+        const n = downToDeclaratorName(c);
+        if (n >= 0) {
+          name = ctx.text.slice(c.startIndex, c.endIndex);
+          selectionRange = rangeAt(c, ctx.lines);
+          up(c, n);
+          params = paramNamesAt(c, ctx.text);
+        }
+        up(c, fd);
+      } else if (typeName && types.name(c) === 'parenthesized_declarator' && !isLoopMacro(typeName.name)) {
+        // `void __init\nf(void) { }`: the grammar takes `f` for a type and `(void)` for a
+        // parenthesized declarator (the specifiers end up in a preceding declaration).
+        name = typeName.name;
+        selectionRange = typeName.range;
+      }
+    } else if (field === 'body') {
+      if (!name || isLoopMacro(name) || !selectionRange) break;
+      const bodyStart = c.startIndex;
+      const signature = ctx.text.slice(start, bodyStart).replace(/\s+/g, ' ').trim();
+      const info: FunctionInfo = {
+        name,
+        uri: ctx.uri,
+        range: start === defStart ? defRange : { start: pointOf(ctx.lines.point(start)), end: defRange.end },
+        selectionRange,
+        signature,
+        isStatic: /(^|\s)static(\s|$)/.test(signature),
+        params,
+        calls: [],
+      };
+      const refs: CallSite[] = [];
+      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, refs);
+      info.refs = refs;
+      entry = { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: c.endIndex }, bodyType: types.name(c) };
+      break;
+    }
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+  return entry;
+}
+
+function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines, start: number): FunctionEntry | null {
   const body = def.childForFieldName('body');
   if (!body) return null;
   const fd = functionDeclarator(def.childForFieldName('declarator'));
@@ -126,7 +470,7 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string): FoundFuncti
     const t = def.childForFieldName('type');
     const d = def.childForFieldName('declarator');
     if (t?.type === 'type_identifier' && d?.type === 'parenthesized_declarator' && !isLoopMacro(t.text)) {
-      return make(t.text, t, def, startWithSpecifiers(def, text), body, null, uri, text);
+      return make(t.text, t, def, start, body, null, uri, text, lines);
     }
     return null;
   }
@@ -134,8 +478,7 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string): FoundFuncti
   if (!nameNode) return null;
   const name = nameNode.text;
   if (isLoopMacro(name)) return null;
-  const start = startWithSpecifiers(def, text);
-  return make(name, nameNode, def, start, body, fd, uri, text);
+  return make(name, nameNode, def, start, body, fd, uri, text, lines);
 }
 
 /** A definition whose leading specifiers tree-sitter split off into a preceding sibling
@@ -148,11 +491,15 @@ function startWithSpecifiers(def: SyntaxNode, text: string): number {
   return def.startIndex;
 }
 
-function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, parts?: SyntaxNode[]): FoundFunction {
+function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, lines: Lines, parts?: SyntaxNode[]): FunctionEntry {
   const sigText = text.slice(startIndex, body.startIndex).replace(/\s+/g, ' ').trim();
-  const startNode = def.tree.rootNode.descendantForIndex(startIndex, startIndex);
-  const range: Range = { start: { line: startNode.startPosition.row, character: startNode.startPosition.column }, end: rangeOf(def).end };
-  if (startIndex === def.startIndex) range.start = rangeOf(def).start;
+  const defStart = def.startIndex;
+  const defRange = rangeOf(def);
+  let range: Range = defRange;
+  if (startIndex !== defStart) {
+    const p = lines.point(startIndex);
+    range = { start: { line: p.row, character: p.column }, end: defRange.end };
+  }
   const info: FunctionInfo = {
     name,
     uri,
@@ -164,14 +511,15 @@ function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: n
     calls: [],
   };
   const refs: CallSite[] = [];
-  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, refs)) : collectCalls(body, name, uri, refs);
+  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, lines, refs)) : collectCalls(body, name, uri, text, lines, refs);
   info.refs = refs;
-  return { info, node: def, body };
+  return { info, span: { start: Math.min(startIndex, defStart), end: def.endIndex }, key: defStart, body: { start: body.startIndex, end: body.endIndex }, bodyType: body.type };
 }
 
 /** In an ERROR node, look for `name ( params ) { ... }` runs the grammar did not assemble. */
-function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FoundFunction[], seen: Set<number>): void {
+function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, out: FunctionEntry[], seen: Set<number>): void {
   const kids = err.namedChildren;
+  const errSpan = { start: err.startIndex, end: err.endIndex };
   // `f(params) {` cut off before its closing brace: the body's statements are loose in the ERROR
   for (let i = 0; i < kids.length; i++) {
     const k = kids[i];
@@ -184,11 +532,12 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FoundFunc
     const parts = kids.slice(i + 1, j);
     seen.add(k.startIndex);
     const lineStart = text.lastIndexOf('\n', nameNode.startIndex - 1) + 1;
-    const f = make(nameNode.text, nameNode, err, lineStart, err, k, uri, text, parts);
+    const f = make(nameNode.text, nameNode, err, lineStart, err, k, uri, text, lines, parts);
     f.info.signature = text.slice(i > 0 && kids[i - 1].type !== 'function_declarator' ? firstSpecifier(kids, i) : k.startIndex, k.endIndex).replace(/\s+/g, ' ').trim();
     f.info.isStatic = /(^|\s)static(\s|$)/.test(f.info.signature);
     const last = parts[parts.length - 1] ?? k;
     f.info.range = { start: { line: nameNode.startPosition.row, character: 0 }, end: rangeOf(last).end };
+    f.span = { ...errSpan };
     out.push(f);
   }
   for (let i = 0; i < kids.length; i++) {
@@ -213,14 +562,48 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, out: FoundFunc
     const lead = text.slice(lineStart, nameNode.startIndex);
     if (!/^[\w\s*]*$/.test(lead)) continue;
     seen.add(k.startIndex);
-    const fake = make(nameNode.text, nameNode, err, lineStart, k, fd, uri, text);
+    const fake = make(nameNode.text, nameNode, err, lineStart, k, fd, uri, text, lines);
     fake.info.range = { start: { line: nameNode.startPosition.row, character: 0 }, end: rangeOf(k).end };
+    fake.span = { ...errSpan };
     out.push(fake);
   }
 }
 
-/** The loop macro a statement node opens, if it is one: `for_each_x(a) { }` in either parse. */
-export function loopMacroOf(n: SyntaxNode): { name: string; args: SyntaxNode[]; body: SyntaxNode | null } | null {
+/** The loop macro whose name starts at `index` of the real text (a while_statement the masking made), if one. */
+export function loopMacroAt(text: string, index: number): string | undefined {
+  WORD.lastIndex = index;
+  const m = WORD.exec(text);
+  return m && isLoopMacro(m[0]) ? m[0] : undefined;
+}
+const WORD = /[A-Za-z_]\w*/y;
+
+/** Identifiers and expressions separated by commas, left to right. */
+function commaList(n: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  while (n.type === 'comma_expression') {
+    const l = n.childForFieldName('left');
+    const r = n.childForFieldName('right');
+    if (l) out.push(l);
+    if (!r) return out;
+    n = r;
+  }
+  out.push(n);
+  return out;
+}
+
+/**
+ * The loop macro a statement node opens, if it is one: `for_each_x(a) { }` as the while_statement
+ * the masking makes of it (its name read from `text`, the real text), or, where it was not masked,
+ * in either parse the grammar gives it.
+ */
+export function loopMacroOf(n: SyntaxNode, text: string): { name: string; args: SyntaxNode[]; body: SyntaxNode | null } | null {
+  if (n.type === 'while_statement') {
+    const name = loopMacroAt(text, n.startIndex);
+    if (!name) return null;
+    const cond = n.childForFieldName('condition');
+    const inner = cond?.type === 'parenthesized_expression' ? cond.namedChildren.find((c) => c.type !== 'comment') : undefined;
+    return { name, args: inner ? commaList(inner) : [], body: n.childForFieldName('body') };
+  }
   if (n.type === 'function_definition') {
     const t = n.childForFieldName('type');
     if (t && isLoopMacro(t.text)) {
@@ -244,101 +627,256 @@ export function loopMacroOf(n: SyntaxNode): { name: string; args: SyntaxNode[]; 
   return null;
 }
 
-/** The loop macro whose block `n` is (nested parse or loose `macro(args)` + block), if any. */
-function loopOfBlock(n: SyntaxNode): string | undefined {
-  const p = n.parent;
-  if (p?.type === 'function_definition') {
-    const t = p.childForFieldName('type');
-    if (t && isLoopMacro(t.text) && p.childForFieldName('body')?.id === n.id) return t.text;
-    return undefined;
-  }
-  const prev = n.previousNamedSibling;
-  if (prev?.type === 'expression_statement') {
-    const c = prev.namedChild(0);
-    const f = c?.type === 'call_expression' ? c.childForFieldName('function') : null;
-    if (f && isLoopMacro(f.text)) return f.text;
-  }
-  return undefined;
+interface CallWalk { text: string; lines: Lines; caller: string; uri: string; calls: CallSite[]; groups: CallSite[][] | null }
+
+/**
+ * Every call in a function body, with loop-macro context, in source (pre)order; `refs` gets the
+ * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
+ */
+export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
+  return callsAt(body.walk(), caller, uri, text, lines, refs);
 }
 
-/** Every call in a function body, with loop-macro context. */
-export function collectCalls(body: SyntaxNode, caller: string, uri: string, refs?: CallSite[]): CallSite[] {
-  const out: CallSite[] = [];
-  const calls = body.type === 'call_expression' ? [body, ...body.descendantsOfType('call_expression')] : body.descendantsOfType('call_expression');
-  const loopCache = new Map<number, string | undefined>();
-  const loopAround = (n: SyntaxNode): string | undefined => {
-    for (let x: SyntaxNode | null = n.parent; x && x.id !== body.id; x = x.parent) {
-      if (x.type !== 'compound_statement' && !x.type.endsWith('_statement')) continue;
-      if (loopCache.has(x.id)) {
-        const v = loopCache.get(x.id);
-        if (v) return v;
-        continue;
-      }
-      const v = loopOfBlock(x);
-      loopCache.set(x.id, v);
-      if (v) return v;
+/** The same from the node at the cursor (where the cursor ends too). */
+function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
+  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null };
+  if (types.name(c) === 'call_expression') visitCall(c, w, undefined);
+  else walkChildren(c, w, types.name(c), undefined, undefined, null);
+  if (refs && w.groups) for (const g of w.groups) refs.push(...g);
+  return w.calls;
+}
+
+/**
+ * Visit the children of the cursor's node (`parentType`), inside the loop macro `loop`. A statement
+ * is a loop body when it is the body of a loop macro: `bodyLoop` of a while_statement the masking
+ * made of `for_each_x(...)` or of a nested definition the grammar took one for, or the macro of the
+ * `for_each_x(...)` expression statement before it (when a loop macro was not masked). `group`: for a
+ * call, where the identifiers among its arguments go. Returns the loop macro a call_expression
+ * first child opens (what an expression_statement parent needs to know).
+ */
+function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null): string | undefined {
+  if (!c.gotoFirstChild()) return undefined;
+  let prevLoop: string | undefined;
+  let first: string | undefined;
+  let sawNamed = false;
+  do {
+    const id = c.nodeTypeId;
+    const type = types.of(c, id);
+    const kind = types.kind[id];
+    // anonymous tokens and named leaves have no children, and literals hold no calls: not entered
+    // (each cursor move is a native call; half the nodes are leaves)
+    if (kind === KIND_TOKEN) continue;
+    // no call below: not entered (a statement with no `(` in its text holds no call either)
+    if (kind === KIND_NO_CALLS || (kind === KIND_MAYBE && !hasParen(w.text, c.startIndex, c.endIndex))) {
+      if (!sawNamed) sawNamed = true;
+      prevLoop = undefined;
+      continue;
     }
-    return undefined;
-  };
-  for (const n of calls) {
-    const f = n.childForFieldName('function');
-    if (!f) continue;
-    let callee: string | undefined;
-    let viaPointer = false;
-    if (f.type === 'identifier') callee = f.text;
-    else if (f.type === 'field_expression') {
-      callee = f.childForFieldName('field')?.text;
+    if (kind === KIND_LEAF) {
+      if (type === 'identifier' && group && parentType === 'argument_list') {
+        const r: CallSite = { callee: w.text.slice(c.startIndex, c.endIndex), caller: w.caller, uri: w.uri, range: rangeAt(c, w.lines), viaPointer: true, reference: true };
+        if (loop) r.inLoopMacro = loop;
+        group.push(r);
+      }
+      if (!sawNamed) sawNamed = true;
+      prevLoop = undefined;
+      continue;
+    }
+    let inner = loop;
+    if (types.block[id]) {
+      const l = parentType === 'function_definition' ? (type === 'compound_statement' ? bodyLoop : undefined) : parentType === 'while_statement' ? bodyLoop : prevLoop;
+      if (l) inner = l;
+    }
+    let opens: string | undefined;
+    if (type === 'call_expression') opens = visitCall(c, w, loop);
+    else if (type === 'while_statement') walkChildren(c, w, type, inner, loopMacroAt(w.text, c.startIndex), null);
+    else if (type === 'function_definition') {
+      // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
+      const t = c.currentNode.childForFieldName('type');
+      const tt = t ? t.text : '';
+      walkChildren(c, w, type, inner, isLoopMacro(tt) ? tt : undefined, null);
+    } else {
+      const r = walkChildren(c, w, type, inner, undefined, type === 'argument_list' && parentType === 'call_expression' ? group : null);
+      if (type === 'expression_statement') opens = r;
+    }
+    if (!sawNamed) {
+      sawNamed = true;
+      if (type === 'call_expression') first = opens;
+    }
+    prevLoop = type === 'expression_statement' ? opens : undefined;
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+  return parentType === 'expression_statement' ? first : undefined;
+}
+
+/** Named node types that hold no calls (types, declarators, jumps), with or without children. */
+const NO_CALLS = new Set([
+  'struct_specifier', 'union_specifier', 'enum_specifier', 'pointer_declarator', 'storage_class_specifier', 'type_qualifier', 'type_descriptor',
+  'parameter_list', 'goto_statement', 'break_statement', 'continue_statement', 'field_declaration_list',
+]);
+/** Statements and expressions often without a call: looked into only when their text has a `(` (every call has one, a masked loop macro too). */
+const MAYBE_NO_CALLS = new Set([
+  'declaration', 'expression_statement', 'return_statement', 'binary_expression', 'pointer_expression', 'field_expression', 'unary_expression',
+  'comma_expression', 'subscript_expression', 'compound_statement', 'else_clause', 'case_statement', 'labeled_statement', 'assignment_expression',
+  'conditional_expression', 'update_expression', 'init_declarator', 'initializer_list',
+]);
+
+function hasParen(text: string, start: number, end: number): boolean {
+  const i = text.indexOf('(', start);
+  return i !== -1 && i < end;
+}
+
+/** Named node types with no calls below them. */
+const LEAVES = new Set([
+  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'number_literal', 'comment', 'string_literal',
+  'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
+]);
+
+/** A call at the cursor: record it (unless it is a loop macro or a keyword-like macro), walk into it. Returns the loop macro it is, if one. */
+function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined): string | undefined {
+  let callee: string | undefined;
+  let viaPointer = false;
+  let range: Range | undefined;
+  let loopName: string | undefined;
+  if (c.gotoFirstChild()) {
+    const ft = types.name(c);
+    if (ft === 'identifier') {
+      callee = w.text.slice(c.startIndex, c.endIndex);
+      if (isLoopMacro(callee)) loopName = callee;
+    } else if (ft === 'field_expression') {
       viaPointer = true;
-    } else if (f.type === 'parenthesized_expression' || f.type === 'pointer_expression') {
+      if (c.gotoFirstChild()) {
+        do if (types.name(c) === 'field_identifier') callee = w.text.slice(c.startIndex, c.endIndex);
+        while (c.gotoNextSibling());
+        c.gotoParent();
+      }
+    } else if (ft === 'parenthesized_expression' || ft === 'pointer_expression') {
+      const f = c.currentNode;
       const id = f.descendantsOfType('identifier').pop() ?? f.descendantsOfType('field_identifier').pop();
       callee = id?.text;
       viaPointer = true;
     }
-    if (!callee || NOT_CALLS.has(callee) || isLoopMacro(callee)) continue;
-    const loop = loopAround(n);
-    const cs: CallSite = { callee, caller, uri, range: rangeOf(f), viaPointer };
+    if (callee !== undefined) range = rangeAt(c, w.lines);
+    c.gotoParent();
+  }
+  let group: CallSite[] | null = null;
+  if (callee && range && !NOT_CALLS.has(callee) && !isLoopMacro(callee) && !isDefinitionMacro(callee)) {
+    const cs: CallSite = { callee, caller: w.caller, uri: w.uri, range, viaPointer };
     if (loop) cs.inLoopMacro = loop;
-    out.push(cs);
-    if (!refs) continue;
-    for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) {
-      if (a.type !== 'identifier') continue;
-      const r: CallSite = { callee: a.text, caller, uri, range: rangeOf(a), viaPointer: true, reference: true };
-      if (loop) r.inLoopMacro = loop;
-      refs.push(r);
+    w.calls.push(cs);
+    if (w.groups) {
+      group = [];
+      w.groups.push(group);
     }
   }
+  walkChildren(c, w, 'call_expression', loop, undefined, group);
+  return loopName;
+}
+
+/** The range of the cursor's node, rows and columns from the line index (no position objects from the binding). */
+function rangeAt(c: Parser.TreeCursor, lines: Lines): Range {
+  const s = lines.point(c.startIndex);
+  const e = lines.point(c.endIndex);
+  return { start: { line: s.row, character: s.column }, end: { line: e.row, character: e.column } };
+}
+
+function cursorRange(c: Parser.TreeCursor): Range {
+  const s = c.startPosition;
+  const e = c.endPosition;
+  return { start: { line: s.row, character: s.column }, end: { line: e.row, character: e.column } };
+}
+
+/**
+ * Struct definitions with their fields (in the top-level items touching one of `regions`, when
+ * given). Only the items whose text may define a struct are searched, natively, for field lists.
+ */
+export function findStructs(tree: Tree, uri: string, text: string, regions?: Span[]): StructEntry[] {
+  const out: StructEntry[] = [];
+  const seen = new Set<number>();
+  const textOf = maskedText(tree);
+  const c = tree.walk();
+  const visit = (): void => {
+    if (!c.gotoFirstChild()) return;
+    do {
+      const type = types.name(c);
+      if (!types.isNamed(c)) continue;
+      const s = c.startIndex;
+      const e = c.endIndex;
+      if (regions && !touches(regions, s, e)) continue;
+      if (CONTAINERS.has(type)) visit();
+      else if (STRUCT_BODY.test(text.slice(s, e))) {
+        for (const body of c.currentNode.descendantsOfType('field_declaration_list')) {
+          const st = body.parent;
+          if (!st || st.type !== 'struct_specifier' || seen.has(st.startIndex)) continue;
+          seen.add(st.startIndex);
+          const name = st.childForFieldName('name');
+          if (!name) continue;
+          const fields: StructField[] = [];
+          addFieldsAt(body.walk(), fields, textOf);
+          out.push({ info: { name: name.text, uri, range: rangeOf(st), selectionRange: rangeOf(name), fields }, span: { start: st.startIndex, end: st.endIndex } });
+        }
+      }
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  };
+  visit();
   return out;
 }
 
-/** Struct definitions with their fields. */
-export function findStructs(tree: Tree, uri: string): StructInfo[] {
-  const out: StructInfo[] = [];
-  for (const s of tree.rootNode.descendantsOfType('struct_specifier')) {
-    const name = s.childForFieldName('name');
-    const body = s.childForFieldName('body');
-    if (!name || !body) continue;
-    const fields: StructField[] = [];
-    const addFields = (list: SyntaxNode): void => {
-      for (const f of list.namedChildren) {
-        if (f.type !== 'field_declaration') continue;
-        const type = f.childForFieldName('type');
-        const decls = f.childrenForFieldName('declarator');
-        if (decls.length === 0 && type && (type.type === 'union_specifier' || type.type === 'struct_specifier') && !type.childForFieldName('name')) {
-          const inner = type.childForFieldName('body');
-          if (inner) addFields(inner); // anonymous union/struct: its fields belong to the parent
-          continue;
-        }
-        for (const d of decls) {
-          let id: SyntaxNode | null = d;
-          while (id && id.type !== 'field_identifier') id = id.childForFieldName('declarator') ?? id.namedChildren.find((c) => c.type === 'field_identifier') ?? null;
-          if (id) fields.push({ name: id.text, type: (type?.text ?? '') + (d.type === 'pointer_declarator' ? ' *' : ''), range: rangeOf(id) });
-        }
+/** `struct name {` (attributes, with their parentheses, allowed before the brace): text that may define a struct. */
+const STRUCT_BODY = /\bstruct\b(?:[^;{}=()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*\{/;
+
+/** The masked text of a span, as node.text reads it (the tree's own reader). */
+function maskedText(tree: Tree): (start: number, end: number) => string {
+  const t = tree as unknown as { getText(n: { startIndex: number; endIndex: number }): string };
+  return (start, end) => t.getText({ startIndex: start, endIndex: end });
+}
+
+/**
+ * The fields of the field_declaration_list at the cursor (where the cursor ends too): each
+ * declarator's field_identifier, with the declaration's type (` *` added for a pointer). An
+ * anonymous union or struct without declarators gives its own fields.
+ */
+function addFieldsAt(c: Parser.TreeCursor, fields: StructField[], textOf: (start: number, end: number) => string): void {
+  if (!c.gotoFirstChild()) return;
+  do {
+    if (types.name(c) !== 'field_declaration') continue;
+    if (!c.gotoFirstChild()) continue;
+    let type = '';
+    let typeIndex = -1;
+    let typeType = '';
+    let declarators = 0;
+    let i = 0;
+    do {
+      const field = types.field(c);
+      if (field === 'type') {
+        type = textOf(c.startIndex, c.endIndex);
+        typeType = types.name(c);
+        typeIndex = i;
+      } else if (field === 'declarator') {
+        declarators++;
+        const pointer = types.name(c) === 'pointer_declarator';
+        let depth = 0;
+        while (types.name(c) !== 'field_identifier' && gotoChild(c, 'declarator', (t) => t === 'field_identifier')) depth++;
+        if (types.name(c) === 'field_identifier') fields.push({ name: textOf(c.startIndex, c.endIndex), type: type + (pointer ? ' *' : ''), range: cursorRange(c) });
+        up(c, depth);
       }
-    };
-    addFields(body);
-    out.push({ name: name.text, uri, range: rangeOf(s), selectionRange: rangeOf(name), fields });
-  }
-  return out;
+      i++;
+    } while (c.gotoNextSibling());
+    if (declarators === 0 && (typeType === 'union_specifier' || typeType === 'struct_specifier')) {
+      // anonymous union/struct: its fields belong to the parent
+      c.gotoParent();
+      c.gotoFirstChild();
+      for (let k = 0; k < typeIndex; k++) c.gotoNextSibling();
+      if (gotoChild(c, 'name', () => false)) c.gotoParent();
+      else if (gotoChild(c, 'body', () => false)) {
+        addFieldsAt(c, fields, textOf);
+        c.gotoParent();
+      }
+    }
+    c.gotoParent();
+  } while (c.gotoNextSibling());
+  c.gotoParent();
 }
 
 /** Start offset of the specifiers in an ERROR run just before kids[i] (same or previous line). */
