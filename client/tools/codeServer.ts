@@ -54,14 +54,24 @@ async function npmInstall(dir: string, spec: string, env: NodeJS.ProcessEnv, log
   fs.writeFileSync(doneMarker(dir), new Date().toISOString());
 }
 
+/**
+ * The environment without what an outer `npm test`/`npm start` put there: its npm_* variables are
+ * config for the inner npm too, and code-server's postinstall reads the Node version from
+ * npm_config_user_agent — inherited, it says Node 20 and the install is refused.
+ */
+function withoutOuterNpm(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
+}
+
 /** Install Node 24 and code-server (≈3 min the first time), or return what is there. */
 export async function ensureCodeServer(log: (s: string) => void = console.log): Promise<CodeServerInstall> {
   const found = findCodeServer();
   if (found) return found;
-  await npmInstall(node24Dir(), NODE24_PACKAGE, process.env, log);
+  const base = withoutOuterNpm(process.env);
+  await npmInstall(node24Dir(), NODE24_PACKAGE, base, log);
   const nodeDir = path.dirname(path.dirname(node24Bin()));
   // npm runs code-server's install scripts (when it runs them at all) with Node 24 and its headers.
-  const env = { ...process.env, PATH: `${path.dirname(node24Bin())}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir };
+  const env = { ...base, PATH: `${path.dirname(node24Bin())}${path.delimiter}${base.PATH ?? ''}`, npm_config_nodedir: nodeDir };
   await npmInstall(codeServerDir(), `code-server@${CODE_SERVER_VERSION}`, env, log);
   return { node: node24Bin(), entry: entryOf() };
 }
