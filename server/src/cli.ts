@@ -4,12 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cliError, exitFor, Io, main as engineMain, resultJson, UsageError, writeAtomic } from '../../engine/src/cli';
+import { cliError, exitFor, Io, main as engineMain, quietOnClosedPipe, resultJson, stdio, UsageError, writeAtomic } from '../../engine/src/cli';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { simulateFromSource } from './simulate';
 import { cmdSeries } from './series/cli';
-
-const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
 function load(dir: string): { analyzer: Analyzer; files: string[] } {
@@ -87,4 +85,7 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
   return engineMain(argv, io);
 }
 
-if (require.main === module) void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));
+if (require.main === module) {
+  quietOnClosedPipe();
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));
+}

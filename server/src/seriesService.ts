@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import { CancellationToken, Connection, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
-  AbortError, applySeries, exportReply, formatFailure, mapFunctions, openSeries, PatchEntry, readTree, ReviewComment, ReviewStore, Series, SeriesInputError,
-  seriesPaths, Side, simulateSeries, Tree,
+  AbortError, applySeries, CarriedPatch, carryReview, exportReply, formatFailure, mapFunctions, openSeries, PatchEntry, quotedLine, rangeDiff, rangeDiffText, readTree,
+  ReviewComment, ReviewStore, sameSeries, Series, SeriesInputError, seriesPaths, Side, simulateSeries, Tree,
 } from './series';
 import { locateHunk } from './series/patch';
 
@@ -78,13 +78,32 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
     return o;
   };
   const tree = (o: Opened): Tree => (o.root ? readTree(o.root, seriesPaths(o.series)) : new Map());
-  const store = (o: Opened): ReviewStore | undefined => (o.root ? new ReviewStore(o.root, o.series.key) : undefined);
+  const store = (o: Opened): ReviewStore | undefined => (o.root ? new ReviewStore(o.root, o.series.base, o.series.version) : undefined);
+  /** The open revision `version` of the same series, if there is one. */
+  const openRevision = (o: Opened, version: number): Series | undefined =>
+    [...opened.values()].map((x) => x.series).find((x) => x.base === o.series.base && x.version === version);
+
+  /**
+   * The reviewer's comments on the newest earlier revision that has any (its review file in this
+   * workspace), carried to this one: open at their new lines, or addressed.
+   */
+  function carried(o: Opened): { version: number; patches: CarriedPatch[] } | undefined {
+    for (const st of store(o)?.earlier() ?? []) {
+      const r = st.load();
+      if (r.error || !Object.values(r.review.patches).some((p) => p.comments.length)) continue;
+      return { version: st.seriesVersion, patches: carryReview({ ...r.review, seriesVersion: st.seriesVersion }, o.series, openRevision(o, st.seriesVersion)) };
+    }
+    return undefined;
+  }
 
   function describe(o: Opened) {
     const s = o.series;
     const review = store(o)?.load();
+    const earlier = carried(o);
+    const count = (ps: CarriedPatch[], addressed: boolean) => ps.reduce((n, p) => n + p.comments.filter((c) => c.addressed === addressed).length, 0);
     return {
       key: s.key,
+      base: s.base,
       input: o.input,
       format: s.format,
       title: s.cover?.title ?? s.patches[0]?.title ?? path.basename(o.input),
@@ -106,6 +125,10 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
         replies: p.replies.length,
         functions: p.functions,
         problems: p.problems,
+        carried: earlier && (() => {
+          const mine = earlier.patches.filter((x) => x.to === p.number);
+          return mine.length ? { version: earlier.version, open: count(mine, false), addressed: count(mine, true) } : undefined;
+        })(),
         files: p.files.map((f) => ({
           path: f.path,
           status: f.status,
@@ -116,6 +139,13 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
       })),
       review: review?.review,
       reviewError: review?.error,
+      // comments of an earlier revision: how many are still open here, addressed, or on a patch this revision dropped
+      earlier: earlier && {
+        version: earlier.version,
+        open: count(earlier.patches.filter((x) => x.to !== undefined), false),
+        addressed: count(earlier.patches, true),
+        unpaired: earlier.patches.filter((x) => x.to === undefined).reduce((n, x) => n + x.comments.length, 0),
+      },
       hasWorkspaceFiles: o.root ? seriesPaths(s).some((p) => tree(o).has(p)) : false,
     };
   }
@@ -197,7 +227,13 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
     const own = (review?.review.patches[String(p.patch)]?.comments ?? [])
       .map((c, index) => ({ index, side: c.side, text: c.text, line: c.file === p.file ? toDoc(img.hunks, c.side, c.line) : undefined }))
       .filter((c) => c.line !== undefined);
-    return { list, own, error: img.error, reviewError: review?.error };
+    // the reviewer's comments on the earlier revision still open on this patch, at their new lines
+    const earlier = carried(o);
+    const fromEarlier = (earlier?.patches ?? [])
+      .filter((x) => x.to === p.patch)
+      .flatMap((x) => x.comments.filter((c) => !c.addressed && c.file === p.file).map((c) => ({ version: x.from.version, patch: x.from.patch, side: c.side, text: c.text, why: c.why, line: toDoc(img.hunks, c.side, c.line) })))
+      .filter((c) => c.line !== undefined);
+    return { list, own, carried: fromEarlier, error: img.error, reviewError: review?.error };
   });
 
   /** The reviewer's own state: comments, viewed, quick trailers, series status. */
@@ -215,7 +251,10 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
           const img = images(o, n, c.file);
           const line = toPatch(img.hunks, c.side, c.line);
           if (line === undefined) return { ...s.load(), error: `line ${c.line} is outside the hunks of patch ${n} in ${c.file}: a review reply can only quote what the patch shows` };
-          return s.addComment(n, { ...c, line });
+          // the quoted diff line and the patch title: what finds the comment again in the next revision
+          const patch = o.series.patches.find((x) => x.number === n);
+          const quote = patch && quotedLine(patch.files, { ...c, line });
+          return s.addComment(n, { ...c, line, ...(quote ? { quote } : {}) }, patch?.title);
         }
         case 'removeComment':
           return s.update((r) => {
@@ -248,6 +287,27 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
     // the entry carries to/cc/references and whether its id was made up (a page has none)
     const r = exportReply({ ...target, files }, mine.comments, { from: p.from, trailers: mine.trailers });
     return { ...r, comments: mine.comments.length, trailers: mine.trailers };
+  });
+
+  /**
+   * This revision against an earlier one that is open too (`git range-diff`, `b4 diff`): patches
+   * paired by title, changed or not, dropped and added; and the comments of the earlier
+   * revision's review carried here, open or addressed.
+   */
+  connection.onRequest('slablens/series/compare', (p: { key: string; olderKey: string }) => {
+    const o = get(p.key);
+    const old = get(p.olderKey);
+    if (!sameSeries(old.series, o.series)) return new ResponseError(ErrorCodes.InvalidParams, `"${old.series.cover?.title ?? old.series.key}" and "${o.series.cover?.title ?? o.series.key}" are not revisions of one series (neither change-id nor title match)`);
+    if (old.series.version >= o.series.version) return new ResponseError(ErrorCodes.InvalidParams, `v${old.series.version} is not earlier than v${o.series.version}`);
+    const review = store(old)?.load();
+    const comments = review && !review.error ? carryReview({ ...review.review, seriesVersion: old.series.version }, o.series, old.series) : [];
+    return { ...rangeDiff(old.series, o.series), comments, reviewError: review?.error };
+  });
+
+  /** Patch N as a range-diff compares it (title, commit message, diff without line numbers). */
+  connection.onRequest('slablens/series/rangeText', (p: { key: string; patch: number }) => {
+    const patch = get(p.key).series.patches.find((x) => x.number === p.patch);
+    return patch ? { text: rangeDiffText(patch) } : new ResponseError(ErrorCodes.InvalidParams, `series ${p.key} has no patch ${p.patch}`);
   });
 
   /** Before/after verdicts of the destroy scenario per patch, on the workspace files. */

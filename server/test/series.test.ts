@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  applyOne, buildSeries, carryForward, exportReply, importComments, mapFunctions, openSeries, pairPatches, parseMail, readMails, readPublicInbox,
+  applyOne, buildSeries, carryForward, carryReview, exportReply, importComments, mapFunctions, openSeries, pairPatches, parseMail, quotedLine, rangeDiff, rangeDiffText, readMails, readPublicInbox,
   readTree, sameSeries, Series, simulateSeries, splitMbox, splitMboxFile, treeFor, ReviewComment, parseTrailers,
 } from '../src/series';
 
@@ -307,6 +307,36 @@ describe('series: our own fixture series (folder of .eml, mboxrd)', () => {
     ];
     const k2 = carryForward(c2, v1.patches[1], v2.patches[1]);
     assert.deepEqual(k2.map((k) => [k.addressed, k.line]), [[true, 303], [false, 302]]);
+  });
+
+  it('range-diff v1 → v2: an unchanged patch reads unchanged, the changed one counts its lines', async () => {
+    const v1 = await openSeries(path.join(FX, 'v1'));
+    const v2 = await openSeries(path.join(FX, 'v2.mbox'));
+    assert.notEqual(v1.key, v2.key, 'each revision has its own key');
+    assert.equal(v1.base, v2.base);
+    const r = rangeDiff(v1, v2);
+    assert.deepEqual(r.older, { key: v1.key, version: 1 });
+    assert.deepEqual(r.pairs.map((x) => [x.old, x.new, x.changed]), [[1, 1, false], [2, 2, true]]);
+    assert.ok(r.pairs[1].added > 0 && r.pairs[1].removed > 0);
+    assert.deepEqual([r.dropped, r.added, r.olderMissing], [[], [], []]);
+    // line numbers alone do not make a change: the same patch with its hunks moved
+    const moved = { ...v1.patches[0], files: v1.patches[0].files.map((f) => ({ ...f, hunks: f.hunks.map((h) => ({ ...h, oldStart: h.oldStart + 40, newStart: h.newStart + 40 })) })) };
+    assert.equal(rangeDiffText(moved), rangeDiffText(v1.patches[0]));
+    assert.match(rangeDiffText(v2.patches[1]), /^mm\/slub: take the barn lock in barn_shrink\(\)\n/);
+  });
+
+  it('a review file alone carries its comments to the next revision (quote and title kept in it)', async () => {
+    const v1 = await openSeries(path.join(FX, 'v1'));
+    const v2 = await openSeries(path.join(FX, 'v2.mbox'));
+    const on = (line: number, text: string): ReviewComment => {
+      const c: ReviewComment = { file: 'mm/slub.c', line, side: 'new', text };
+      return { ...c, quote: quotedLine(v1.patches[1].files, c) };
+    };
+    const earlier = { seriesVersion: 1, patches: { 2: { title: v1.patches[1].title, viewed: true, trailers: [], comments: [on(303, 'spin_lock_irq() is enough'), on(304, 'counters reset here')] }, 7: { title: 'a patch v2 dropped', viewed: false, trailers: [], comments: [on(1, 'x')] } } };
+    const carried = carryReview(earlier, v2);
+    assert.deepEqual(carried.map((x) => [x.from.patch, x.to]), [[2, 2], [7, undefined]]);
+    assert.deepEqual(carried[0].comments.map((k) => [k.addressed, k.line]), [[true, 303], [false, 302]], 'the same as with the v1 series at hand');
+    assert.match(carried[1].comments[0].why, /not in this revision/);
   });
 });
 

@@ -1,7 +1,7 @@
 // `slablens series` on the command line, the review state file, and fuzzing of the readers.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -100,6 +100,39 @@ describe('slablens series (CLI)', () => {
     assert.match(bad.err, /--reply-to 9: no such patch \(have 1, 2\)/);
   });
 
+  it('--compare: v2 against v1 patch by patch, like git range-diff; --json', () => {
+    const r = run('series', path.join(FX, 'v2.mbox'), '--compare', path.join(FX, 'v1'));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^mm\/slub: barn cleanups: v1 → v2\n  1\/2 → 1\/2 unchanged  mm\/slub: drop the rcu_barrier\(\) from __kmem_cache_shutdown\(\)\n  2\/2 → 2\/2 changed \(\+\d+ -\d+\)  mm\/slub: take the barn lock/);
+    const j = JSON.parse(run('series', path.join(FX, 'v2.mbox'), '--compare', path.join(FX, 'v1'), '--json').out);
+    assert.deepEqual(j.pairs.map((p: { changed: boolean }) => p.changed), [false, true]);
+    const wrong = run('series', path.join(FX, 'v1'), '--compare', path.join(FX, 'v2.mbox'));
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.err, /v2 is not earlier than v1/);
+  });
+
+  it('--compare on the list: the seed thread (v2, patch 01 only) against the v3 mbox', { ...shared(SEED), ...shared(V3) }, () => {
+    const r = run('series', V3, '--compare', SEED, '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.pairs.map((p: { old: number; new: number }) => [p.old, p.new]), [[1, 1]]);
+    assert.equal(j.pairs[0].title, 'mm/slab: add rcu_barrier() to kvfree_rcu_barrier_on_cache()');
+    assert.ok(j.pairs[0].changed, 'v3 tells the KASAN story in the commit message');
+    assert.equal(j.olderMissing.length, 19);
+    assert.match(run('series', V3, '--compare', SEED).out, /new or not in the v2 input → 02\/21 {2}slab: add SLAB_CONSISTENCY_CHECKS/);
+  });
+
+  it('a reader that goes away (| head) ends the command quietly', async () => {
+    // the read end is closed before the CLI writes a byte: every write of it meets EPIPE
+    const child = spawn(process.execPath, [CLI, 'series', path.join(FX, 'v2.mbox'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(err, '');
+    assert.equal(code, 0);
+  });
+
   it('bad input: exit 2 with one clear line', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-cli-'));
     const empty = path.join(tmp, 'empty.mbox');
@@ -114,6 +147,8 @@ describe('slablens series (CLI)', () => {
       [['series', path.join(FX, 'v2.mbox'), '--simulate'], /--simulate and --apply need --kernel <dir>/],
       [['series'], /series takes one mbox file/],
       [['series', path.join(FX, 'v2.mbox'), '--apply', 'x', '--kernel', KERNEL], /--apply x: expected a patch number/],
+      [['series', path.join(FX, 'v2.mbox'), '--compare', empty], /empty file/],
+      [['series', path.join(FX, 'v2.mbox'), '--compare', path.join(FX, '..', 'kernel')], /no \.eml, \.patch or \.mbx files/],
     ];
     for (const [args, msg] of cases) {
       const r = run(...args);
@@ -125,11 +160,11 @@ describe('slablens series (CLI)', () => {
   });
 });
 
-describe('review state (.slablens/reviews/<key>.json)', () => {
+describe('review state (.slablens/reviews/<change-id>-v<N>.json)', () => {
   it('new → reviewing → replied, viewed flags, quick trailers, comments; written atomically', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-review-'));
-    const st = new ReviewStore(root, '20260301-barn-cleanup-0123456789ab');
-    assert.equal(st.file, path.join(root, '.slablens', 'reviews', '20260301-barn-cleanup-0123456789ab.json'));
+    const st = new ReviewStore(root, '20260301-barn-cleanup-0123456789ab', 3);
+    assert.equal(st.file, path.join(root, '.slablens', 'reviews', '20260301-barn-cleanup-0123456789ab-v3.json'));
     assert.equal(st.load().review.state, 'new');
     assert.match(st.setState('replied').error!, /a review goes new → reviewing, not → replied/);
     assert.equal(fs.existsSync(st.file), false, 'a refused change writes nothing');
@@ -138,7 +173,7 @@ describe('review state (.slablens/reviews/<key>.json)', () => {
     st.setTrailers(2, ['Acked-by: Me <me@example.org>']);
     st.addComment(2, { file: 'mm/slub.c', line: 303, side: 'new', text: 'spin_lock_irq()' });
     assert.equal(st.setState('replied').review.state, 'replied');
-    const again = new ReviewStore(root, '20260301-barn-cleanup-0123456789ab').load();
+    const again = new ReviewStore(root, '20260301-barn-cleanup-0123456789ab', 3).load();
     assert.equal(again.error, undefined);
     assert.deepEqual(again.review.patches, {
       1: { viewed: true, trailers: [], comments: [] },
@@ -150,9 +185,20 @@ describe('review state (.slablens/reviews/<key>.json)', () => {
     assert.deepEqual(fs.readdirSync(path.dirname(st.file)), [path.basename(st.file)], 'no temporary files left');
   });
 
+  it('one file per revision; a later revision finds the earlier ones that have a review, newest first', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-review-'));
+    const base = 'a-title-slug-that-is-as-long-as-a-slug-may-be-eighty-characters-and-then-some-more';
+    for (const v of [1, 2]) new ReviewStore(root, base, v).setViewed(1, true);
+    new ReviewStore(root, 'another-series', 1).setViewed(1, true);
+    const v3 = new ReviewStore(root, base, 3);
+    assert.deepEqual(v3.earlier().map((x) => x.seriesVersion), [2, 1]);
+    assert.equal(new Set([1, 2, 3].map((v) => new ReviewStore(root, base, v).file)).size, 3, 'a long slug keeps the revision in the file name');
+    assert.deepEqual(new ReviewStore(root, base, 1).earlier(), []);
+  });
+
   it('a corrupt file is reported, kept byte for byte, and never overwritten', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-review-'));
-    const st = new ReviewStore(root, 'k');
+    const st = new ReviewStore(root, 'k', 1);
     fs.mkdirSync(path.dirname(st.file), { recursive: true });
     for (const bad of ['{"version": 1, "key": "k", "state": "new", "patc', '{"version": 2, "key": "k", "state": "new", "patches": {}}', '[]']) {
       fs.writeFileSync(st.file, bad);

@@ -1,11 +1,14 @@
 // `slablens series <mbox|folder|page> [--json] [--simulate --kernel <dir>] [--apply N --kernel <dir>]
 //   [--reply-to N --comments <file.json> --from "Name <addr>" [--trailer "Reviewed-by: …"]… [--out <file>]]
-//   [--import <reply.eml>]`
+//   [--import <reply.eml>] [--compare <earlier revision>]`
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Io, UsageError, writeAtomic } from '../../../engine/src/cli';
-import { exportReply, formatFailure, importComments, openSeries, parseMail, parseSubject, ReviewComment, Series, SeriesInputError, seriesSummary, simulateSeries, treeFor, applySeries } from '.';
+import {
+  applySeries, exportReply, formatFailure, importComments, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, sameSeries, Series, SeriesInputError, seriesSummary,
+  simulateSeries, treeFor,
+} from '.';
 
 function readComments(file: string): ReviewComment[] {
   let data: unknown;
@@ -36,6 +39,40 @@ async function cmdImport(s: Series, file: string, io: Io): Promise<number> {
   return 0;
 }
 
+/** A series with at least one patch, or a usage error that says why not. */
+async function readSeries(input: string, o: OpenOptions): Promise<Series & { format: string }> {
+  let s;
+  try {
+    s = await openSeries(input, o);
+  } catch (e) {
+    if (e instanceof SeriesInputError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!s.patches.length) throw new UsageError(`${input}: no patches found (${s.messages} message(s); ${s.problems[0]?.text ?? 'no [PATCH …] subjects'})`);
+  return s;
+}
+
+/** `--compare`: this revision against an earlier one, patch by patch, as `git range-diff` pairs them. */
+function cmdCompare(older: Series, newer: Series, json: boolean, io: Io): number {
+  const name = (x: Series) => x.cover?.title ?? x.patches[0].title;
+  if (!sameSeries(older, newer)) throw new UsageError(`--compare: "${name(older)}" and "${name(newer)}" are not revisions of one series (neither change-id nor title match)`);
+  if (older.version >= newer.version) throw new UsageError(`--compare: v${older.version} is not earlier than v${newer.version} (give the earlier revision to --compare)`);
+  const r = rangeDiff(older, newer);
+  if (json) {
+    io.out(JSON.stringify({ version: 1, ...r }, null, 1));
+    return 0;
+  }
+  const n = (k: number, total: number) => String(k).padStart(String(total).length, '0');
+  io.out(`${name(newer)}: v${older.version} → v${newer.version}`);
+  for (const p of r.pairs) io.out(`  ${n(p.old, older.total)}/${older.total} → ${n(p.new, newer.total)}/${newer.total} ${p.changed ? `changed (+${p.added} -${p.removed})` : 'unchanged'}  ${p.title}`);
+  for (const p of r.dropped) io.out(`  ${n(p.number, older.total)}/${older.total} → dropped or renamed  ${p.title}`);
+  // a patch the old input does not hold may be in the old revision all the same
+  const fresh = r.olderMissing.length ? `new or not in the v${older.version} input` : 'new';
+  for (const p of r.added) io.out(`  ${fresh} → ${n(p.number, newer.total)}/${newer.total}  ${p.title}`);
+  if (r.olderMissing.length) io.out(`  (the v${older.version} input holds ${older.patches.length} of its ${older.total} patches)`);
+  return 0;
+}
+
 export async function cmdSeries(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -43,6 +80,7 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     options: {
       json: { type: 'boolean' }, simulate: { type: 'boolean' }, kernel: { type: 'string' }, apply: { type: 'string' }, cpus: { type: 'string' }, progress: { type: 'boolean' },
       'reply-to': { type: 'string' }, comments: { type: 'string' }, from: { type: 'string' }, trailer: { type: 'string', multiple: true }, out: { type: 'string' }, import: { type: 'string' },
+      compare: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('series takes one mbox file, folder of .eml files, or saved public-inbox thread page');
@@ -50,18 +88,14 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
   if (values.kernel && !fs.existsSync(values.kernel)) throw new UsageError(`--kernel ${values.kernel}: no such directory`);
   const upTo = values.apply === undefined ? undefined : /^\d+$/.test(values.apply) ? Number(values.apply) : NaN;
   if (Number.isNaN(upTo)) throw new UsageError(`--apply ${values.apply}: expected a patch number`);
-  let s;
-  try {
-    s = await openSeries(positionals[0], {
+  const open = (input: string) =>
+    readSeries(input, {
       kernelDir: values.kernel,
       onProgress: values.progress ? (d, t) => io.err(`read ${(d / 1e6).toFixed(1)} MB${t ? ` of ${(t / 1e6).toFixed(1)} MB` : ''}`) : undefined,
     });
-  } catch (e) {
-    if (e instanceof SeriesInputError) throw new UsageError(e.message);
-    throw e;
-  }
-  if (!s.patches.length) throw new UsageError(`${positionals[0]}: no patches found (${s.messages} message(s); ${s.problems[0]?.text ?? 'no [PATCH …] subjects'})`);
+  const s = await open(positionals[0]);
   if (values.import) return cmdImport(s, values.import, io);
+  if (values.compare) return cmdCompare(await open(values.compare), s, !!values.json, io);
   if (values['reply-to'] !== undefined) {
     const p = s.patches.find((x) => String(x.number) === values['reply-to'] || x.number === Number(values['reply-to']));
     if (!p) throw new UsageError(`--reply-to ${values['reply-to']}: no such patch (have ${s.patches.map((x) => x.number).join(', ')})`);

@@ -11,7 +11,7 @@ import { mapFunctions, readTree, Tree } from './apply';
 export { AbortError, parseMail, splitMbox, splitMboxFile, mailFilesIn } from './mbox';
 export type { Address, Mail, Problem, RawMessage, SplitOptions } from './mbox';
 export { isPublicInboxText, readPublicInbox, bareSubject } from './publicInbox';
-export { buildSeries, parseSubject, slug } from './thread';
+export { buildSeries, parseSubject, revisionKey, slug } from './thread';
 export type { CoverLetter, PatchEntry, Reply, Series, SubjectInfo } from './thread';
 export { parseTrailerLine, parseTrailers, formatTrailer, REVIEW_TRAILERS, TRAILER_KINDS } from './trailers';
 export type { Trailer, TrailerKind } from './trailers';
@@ -23,8 +23,8 @@ export { exportReply, importComments, mapQuotes, unquote } from './reply';
 export type { ExportedReply, ExportOptions, ImportedComment, QuotedLine, ReplyTarget, ReviewComment, Side } from './reply';
 export { ReviewStore } from './review';
 export type { PatchReview, ReviewFile, ReviewState } from './review';
-export { carryForward, pairPatches, sameSeries } from './compare';
-export type { CarriedComment, Pairing } from './compare';
+export { carryForward, carryReview, pairPatches, quotedLine, rangeDiff, rangeDiffText, sameSeries } from './compare';
+export type { CarriedComment, CarriedPatch, Pairing, RangeDiff, RangeDiffPair } from './compare';
 
 export interface OpenOptions {
   onProgress?: (done: number, total: number | undefined) => void;
@@ -118,6 +118,7 @@ export function seriesSummary(s: Series & { format?: string }) {
     version: 1,
     format: s.format,
     key: s.key,
+    base: s.base,
     changeId: s.changeId ?? null,
     seriesVersion: s.version,
     rfc: s.rfc,

@@ -16,6 +16,8 @@ export interface ReviewComment {
   line: number;
   side: Side;
   text: string;
+  /** the diff line it is on, as the patch shows it ("+\trcu_barrier();"): finds it again in a later revision */
+  quote?: string;
 }
 
 /** A quoted line of a reply, mapped to the patch line it quotes when it is one. */

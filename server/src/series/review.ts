@@ -1,12 +1,14 @@
-// A reviewer's own state for one series, in <workspace>/.slablens/reviews/<series-key>.json: keyed
-// by change-id like b4's review tracking so it survives revisions; written atomically; a corrupt
-// file is reported and left as it is, never overwritten.
+// A reviewer's own state for one revision of a series, in
+// <workspace>/.slablens/reviews/<change-id>-v<N>.json: keyed by change-id like b4's review
+// tracking, one file per revision, so the comments written on v2 are found again when v3 is opened
+// (and carried to it, see compare.ts); written atomically; a corrupt file is reported and left as
+// it is, never overwritten.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomic } from '../../../engine/src/cli';
 import type { ReviewComment } from './reply';
-import { slug } from './thread';
+import { revisionKey, slug } from './thread';
 
 export type ReviewState = 'new' | 'reviewing' | 'replied';
 
@@ -14,6 +16,8 @@ export type ReviewState = 'new' | 'reviewing' | 'replied';
 const NEXT: Record<ReviewState, ReviewState[]> = { new: ['reviewing'], reviewing: ['replied'], replied: ['reviewing'] };
 
 export interface PatchReview {
+  /** the patch's title when it was reviewed: pairs it with the same patch in a later revision */
+  title?: string;
   viewed: boolean;
   /** trailers to send for this patch ("Reviewed-by: …") */
   trailers: string[];
@@ -29,15 +33,36 @@ export interface ReviewFile {
   patches: Record<string, PatchReview>;
 }
 
+const reviewsDir = (root: string) => path.join(root, '.slablens', 'reviews');
+const fileName = (base: string, version: number) => `${slug(base)}-v${version}.json`;
+
 export class ReviewStore {
   readonly file: string;
-  constructor(root: string, readonly key: string) {
-    this.file = path.join(root, '.slablens', 'reviews', `${slug(key)}.json`);
+  readonly key: string;
+  constructor(private readonly root: string, readonly base: string, readonly seriesVersion: number) {
+    this.key = revisionKey(base, seriesVersion);
+    this.file = path.join(reviewsDir(root), fileName(base, seriesVersion));
+  }
+
+  /** The stores of the earlier revisions of this series that have a review file here, newest first. */
+  earlier(): ReviewStore[] {
+    const re = new RegExp(`^${slug(this.base)}-v(\\d+)\\.json$`); // a slug is [a-z0-9-]: nothing to escape
+    let names: string[];
+    try {
+      names = fs.readdirSync(reviewsDir(this.root));
+    } catch {
+      return [];
+    }
+    return names
+      .map((n) => Number(re.exec(n)?.[1] ?? NaN))
+      .filter((v) => Number.isInteger(v) && v < this.seriesVersion)
+      .sort((a, b) => b - a)
+      .map((v) => new ReviewStore(this.root, this.base, v));
   }
 
   /** The review, or why it cannot be read (the file is then left untouched). */
   load(): { review: ReviewFile; error?: string } {
-    const empty: ReviewFile = { version: 1, key: this.key, state: 'new', patches: {} };
+    const empty: ReviewFile = { version: 1, key: this.key, seriesVersion: this.seriesVersion, state: 'new', patches: {} };
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
@@ -96,9 +121,11 @@ export class ReviewStore {
   }
 
   /** Add a comment: a series still "new" becomes "reviewing", a "replied" one too. */
-  addComment(n: number, c: ReviewComment): { review: ReviewFile; error?: string } {
+  addComment(n: number, c: ReviewComment, title?: string): { review: ReviewFile; error?: string } {
     return this.update((r) => {
-      this.patch(r, n).comments.push({ ...c });
+      const p = this.patch(r, n);
+      if (title) p.title = title;
+      p.comments.push({ ...c });
       if (r.state !== 'reviewing') r.state = 'reviewing';
     });
   }

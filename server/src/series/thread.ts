@@ -108,8 +108,10 @@ export interface CoverLetter {
 }
 
 export interface Series {
-  /** change-id if there is one, else the slug of the cover letter's (or first patch's) title */
+  /** one revision of the series: `<base>-v<version>`, so that v2 and v3 can be open side by side */
   key: string;
+  /** the series across its revisions: change-id if there is one, else the slug of the cover letter's (or first patch's) title */
+  base: string;
   changeId?: string;
   version: number;
   rfc: boolean;
@@ -123,6 +125,9 @@ export interface Series {
   messages: number;
   problems: Problem[];
 }
+
+/** The key of one revision of a series (file names, virtual documents, the open series). */
+export const revisionKey = (base: string, version: number): string => `${base}-v${version}`;
 
 /** A filesystem-safe series key. */
 export function slug(s: string): string {
@@ -274,6 +279,6 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
   const missing: number[] = [];
   for (let n = 1; n <= total; n++) if (!entryOf.has(n)) missing.push(n);
   if (!patches.length) problems.push({ text: 'no patch mails ("[PATCH …]" subjects that are not replies) in the input' });
-  const key = changeId ?? slug(cover?.title ?? patches[0]?.title ?? 'series');
-  return { key, changeId, version, rfc, total, cover, patches, missing, replies, messages: mails.length, problems };
+  const base = changeId ?? slug(cover?.title ?? patches[0]?.title ?? 'series');
+  return { key: revisionKey(base, version), base, changeId, version, rfc, total, cover, patches, missing, replies, messages: mails.length, problems };
 }
