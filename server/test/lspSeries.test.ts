@@ -101,3 +101,51 @@ describe('patch series requests', { skip: fs.existsSync(SEED) ? false : `SKIPPED
     await assert.rejects(h.conn.sendRequest('slablens/series/images', { key: 'not-open', patch: 1, file: 'mm/slab_common.c' }), /not open/);
   });
 });
+
+describe('revisions of a series side by side (our fixture series v1 and v2)', () => {
+  const FX = path.join(ROOT, 'server/fixtures/series');
+  let h: Harness;
+  type Described = { key: string; version: number; earlier?: { version: number; open: number; addressed: number; unpaired: number }; patches: { number: number; carried?: { version: number; open: number; addressed: number } }[] };
+  type Images = { post: string; error?: string };
+  const docLine = (text: string, line: string) => text.split('\n').indexOf(line) + 1;
+  before(async () => {
+    h = await startServer();
+  });
+  after(() => h?.stop());
+
+  it('v1 and v2 are open at once; my v1 comments come to v2, open at their new line or addressed', async () => {
+    const v1 = (await h.conn.sendRequest('slablens/series/open', { path: path.join(FX, 'v1') })) as Described;
+    const img1 = (await h.conn.sendRequest('slablens/series/images', { key: v1.key, patch: 2, file: 'mm/slub.c' })) as Images;
+    assert.equal(img1.error, undefined);
+    for (const [line, text] of [['\tspin_lock_irqsave(&barn->lock, flags);', 'irqs are off here: spin_lock_irq() is enough'], ['\tbarn->nr_full = 0;', 'counters reset under the lock']]) {
+      const r = (await h.conn.sendRequest('slablens/series/review', { key: v1.key, action: 'addComment', patch: 2, comment: { file: 'mm/slub.c', line: docLine(img1.post, line), side: 'new', text } })) as { error?: string };
+      assert.equal(r.error, undefined);
+    }
+    const stored = JSON.parse(fs.readFileSync(path.join(h.ws, '.slablens', 'reviews', '20260301-barn-cleanup-0123456789ab-v1.json'), 'utf8'));
+    assert.deepEqual(stored.patches['2'].comments.map((c: { quote: string }) => c.quote), ['+\tspin_lock_irqsave(&barn->lock, flags);', ' \tbarn->nr_full = 0;']);
+    assert.equal(stored.patches['2'].title, 'mm/slub: take the barn lock in barn_shrink()');
+
+    const v2 = (await h.conn.sendRequest('slablens/series/open', { path: path.join(FX, 'v2.mbox') })) as Described;
+    assert.notEqual(v2.key, v1.key);
+    assert.deepEqual(v2.earlier, { version: 1, open: 1, addressed: 1, unpaired: 0 });
+    assert.deepEqual(v2.patches.find((p) => p.number === 2)?.carried, { version: 1, open: 1, addressed: 1 });
+    // v1 is still open beside it
+    assert.equal(((await h.conn.sendRequest('slablens/series/describe', { key: v1.key })) as Described).version, 1);
+
+    const img2 = (await h.conn.sendRequest('slablens/series/images', { key: v2.key, patch: 2, file: 'mm/slub.c' })) as Images;
+    const t = (await h.conn.sendRequest('slablens/series/threads', { key: v2.key, patch: 2, file: 'mm/slub.c' })) as { carried: { version: number; line: number; text: string }[]; own: unknown[] };
+    assert.deepEqual(t.carried.map((c) => [c.version, c.line, c.text]), [[1, docLine(img2.post, '\tbarn->nr_full = 0;'), 'counters reset under the lock']]);
+    assert.deepEqual(t.own, [], 'carried comments are not v2 comments: they are not exported again');
+  });
+
+  it('compare: v2 against v1 as a range-diff, with the v1 comments carried', async () => {
+    const keys = ['v1', 'v2'].map((v) => `20260301-barn-cleanup-0123456789ab-${v}`);
+    type Compared = { pairs: { old: number; new: number; changed: boolean }[]; comments: { to?: number; comments: { addressed: boolean }[] }[] };
+    const r = (await h.conn.sendRequest('slablens/series/compare', { key: keys[1], olderKey: keys[0] })) as Compared;
+    assert.deepEqual(r.pairs.map((p) => [p.old, p.new, p.changed]), [[1, 1, false], [2, 2, true]]);
+    assert.deepEqual(r.comments.map((c) => [c.to, c.comments.map((k) => k.addressed)]), [[2, [true, false]]]);
+    await assert.rejects(h.conn.sendRequest('slablens/series/compare', { key: keys[0], olderKey: keys[1] }), /v2 is not earlier than v1/);
+    const text = (await h.conn.sendRequest('slablens/series/rangeText', { key: keys[1], patch: 2 })) as { text: string };
+    assert.match(text.text, /^mm\/slub: take the barn lock in barn_shrink\(\)\n[^]*\n\+\tspin_lock_irq\(&barn->lock\);\n/);
+  });
+});

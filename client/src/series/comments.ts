@@ -11,7 +11,7 @@ class ReplyComment implements vscode.Comment {
   constructor(
     public body: string | vscode.MarkdownString,
     public author: vscode.CommentAuthorInformation,
-    public contextValue: 'list' | 'own',
+    public contextValue: 'list' | 'own' | 'carried',
     public label?: string,
     public timestamp?: Date,
     /** index in the review file's comment list (own comments) */
@@ -76,6 +76,15 @@ export class ReviewComments {
       th.label = 'Your review comment';
       th.canReply = false;
       th.contextValue = 'own';
+      made.push(th);
+    }
+    // my comments on the earlier revision whose lines are still here: a reminder, not part of this reply
+    for (const c of (t.carried ?? []).filter((x) => x.side === side)) {
+      const th = this.controller.createCommentThread(uri, new vscode.Range(c.line - 1, 0, c.line - 1, 0), [new ReplyComment(c.text, { name: this.identity() || 'you' }, 'carried', `v${c.version}, patch ${c.patch}`)]);
+      th.label = `Your v${c.version} comment: the line is unchanged in this revision`;
+      th.canReply = false;
+      th.contextValue = 'carried';
+      th.collapsibleState = vscode.CommentThreadCollapsibleState.Collapsed;
       made.push(th);
     }
     this.threads.set(uri.toString(), made);

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { ReviewComments } from './comments';
-import { Images, imageUri, pad, parseImageUri, PatchInfo, SCHEME, SeriesInfo } from './model';
+import { Comparison, Images, imageUri, pad, parseImageUri, parseRangeUri, PatchInfo, rangeUri, SCHEME, SeriesInfo } from './model';
 import { Node, SeriesTree } from './tree';
 
 const MAIL_FILE = /\.(mbox|mbx|eml|txt|patch)$/i;
@@ -44,6 +44,8 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
   const provider: vscode.TextDocumentContentProvider = {
     async provideTextDocumentContent(u) {
       if (reports.has(u.toString())) return reports.get(u.toString());
+      const range = parseRangeUri(u);
+      if (range) return ((await client().sendRequest('slablens/series/rangeText', range)) as { text: string }).text;
       const at = parseImageUri(u);
       if (!at) return `slablens: ${u.toString()} is not a patch document`;
       const img = await images(u);
@@ -88,14 +90,16 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     output.info(`opened ${s.format} ${file.fsPath}: ${s.patches.length}/${s.total} patches, ${s.messages} messages`);
   }
 
-  async function openDiff(key: string, patch: number, file: string, hunk?: number): Promise<void> {
+  /** The diff of a file of a patch, at a hunk, or at a line of the patch's post-image (`newLine`, as in the mail). */
+  async function openDiff(key: string, patch: number, file: string, hunk?: number, newLine?: number): Promise<void> {
     const s = tree.series.get(key);
     const p = s?.patches.find((x) => x.number === patch);
     if (!s || !p) return;
     const post = imageUri(key, patch, 'post', file);
     const img = await images(post);
     const h = hunk !== undefined ? img.hunks.find((x) => x.index === hunk) : img.hunks[0];
-    const line = h ? h.newAt - 1 : 0;
+    const holding = newLine === undefined ? undefined : img.hunks.find((x) => x.newStart <= newLine && newLine < x.newStart + Math.max(x.newLines, 1));
+    const line = holding ? holding.newAt - 1 + newLine! - holding.newStart : h ? h.newAt - 1 : 0;
     await vscode.commands.executeCommand('vscode.diff', imageUri(key, patch, 'pre', file), post, `${file} (${pad(patch, s.total)}/${s.total} ${p.title})`, {
       preview: false,
       selection: new vscode.Range(line, 0, line, 0),
@@ -103,7 +107,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
   }
 
   const patchOf = (n?: Node): { s: SeriesInfo; p?: PatchInfo } | undefined => {
-    if (n && n.kind !== 'series' && n.kind !== 'cover') return { s: n.series, p: n.patch };
+    if (n && 'patch' in n) return { s: n.series, p: n.patch };
     if (n) return { s: n.series };
     const first = [...tree.series.values()][0];
     return first ? { s: first } : undefined;
@@ -202,6 +206,52 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     await showReport(`/${encodeURIComponent(at.s.key)}/simulation.md`, md, true);
   }
 
+  /** Compare a revision with an earlier one (open already, or opened now): the range-diff in the tree. */
+  async function compare(n?: Node): Promise<void> {
+    const all = [...tree.series.values()];
+    let s = n?.series;
+    if (!s && all.length > 1) s = (await vscode.window.showQuickPick(all.map((x) => ({ label: `v${x.version} ${x.title}`, description: x.input, x })), { title: 'Compare which revision with an earlier one?' }))?.x;
+    s ??= all[0];
+    if (!s) {
+      void vscode.window.showInformationMessage('Open a patch series first ("Slablens: Open Patch Series…").');
+      return;
+    }
+    const newer = s;
+    const earlier = all.filter((x) => x.base === newer.base && x.version < newer.version).sort((a, b) => b.version - a.version);
+    const other = { label: '$(folder-opened) Open an earlier revision…', detail: 'an mbox, a folder of .eml files, or a saved thread page', x: undefined as SeriesInfo | undefined };
+    const picked = await vscode.window.showQuickPick([...earlier.map((x) => ({ label: `v${x.version}`, description: x.title, detail: x.input, x })), other], { title: `Compare v${newer.version} with…` });
+    if (!picked) return;
+    let older = picked.x;
+    if (!older) {
+      const file = (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, title: `An earlier revision of ${newer.title}` }))?.[0];
+      if (!file) return;
+      try {
+        older = (await client().sendRequest('slablens/series/open', { path: file.fsPath })) as SeriesInfo;
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Slablens could not open the series: ${(e as Error).message}`);
+        return;
+      }
+      tree.set(older);
+    }
+    let c: Comparison;
+    try {
+      c = (await client().sendRequest('slablens/series/compare', { key: newer.key, olderKey: older.key })) as Comparison;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Slablens: ${(e as Error).message}`);
+      return;
+    }
+    tree.setComparison(c);
+    if (c.reviewError) void vscode.window.showWarningMessage(`Slablens: the v${c.older.version} review: ${c.reviewError}`);
+    await view.reveal({ kind: 'compare', series: newer, comparison: c }, { expand: true, focus: true });
+  }
+
+  async function openRangeDiff(olderKey: string, oldPatch: number, key: string, patch: number): Promise<void> {
+    const [o, s] = [tree.series.get(olderKey), tree.series.get(key)];
+    if (!o || !s) return;
+    const title = s.patches.find((p) => p.number === patch)?.title ?? '';
+    await vscode.commands.executeCommand('vscode.diff', rangeUri(olderKey, oldPatch), rangeUri(key, patch), `range-diff v${o.version} ${pad(oldPatch, o.total)} ↔ v${s.version} ${pad(patch, s.total)} ${title}`, { preview: true } satisfies vscode.TextDocumentShowOptions);
+  }
+
   async function applyUpTo(n?: Node): Promise<void> {
     const at = await pickPatch(n, 'Apply the series up to which patch?');
     if (!at) return;
@@ -240,6 +290,8 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     vscode.commands.registerCommand('slablens.series.testedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[2])),
     vscode.commands.registerCommand('slablens.series.simulate', simulate),
     vscode.commands.registerCommand('slablens.series.applyUpTo', applyUpTo),
+    vscode.commands.registerCommand('slablens.series.compare', compare),
+    vscode.commands.registerCommand('slablens.series.openRangeDiff', openRangeDiff),
     vscode.commands.registerCommand('slablens.exportReviewReply', exportReply),
     vscode.commands.registerCommand('slablens.review.createComment', (r: vscode.CommentReply) => comments.create(r)),
     vscode.commands.registerCommand('slablens.review.deleteComment', (c: vscode.Comment) => comments.remove(c)),

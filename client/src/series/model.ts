@@ -37,6 +37,8 @@ export interface PatchInfo {
   replies: number;
   functions: string[];
   problems: string[];
+  /** the reviewer's comments on an earlier revision that came to this patch */
+  carried?: { version: number; open: number; addressed: number };
   files: FileInfo[];
 }
 
@@ -53,7 +55,10 @@ export interface ReviewFile {
 }
 
 export interface SeriesInfo {
+  /** this revision */
   key: string;
+  /** the series across its revisions (change-id, else the title's slug) */
+  base: string;
   input: string;
   format: string;
   title: string;
@@ -67,13 +72,18 @@ export interface SeriesInfo {
   patches: PatchInfo[];
   review?: ReviewFile;
   reviewError?: string;
+  /** the review of an earlier revision in this workspace: its comments open here, addressed, or on dropped patches */
+  earlier?: { version: number; open: number; addressed: number; unpaired: number };
   hasWorkspaceFiles: boolean;
 }
 
 export interface Placement {
   index: number;
+  /** where the hunk landed in the documents we show (1-based), and where the mail says it starts */
   oldAt: number;
   newAt: number;
+  oldStart: number;
+  newStart: number;
   oldLines: number;
   newLines: number;
 }
@@ -102,6 +112,8 @@ export interface ListThread {
 export interface Threads {
   list: ListThread[];
   own: { index: number; side: 'new' | 'old'; text: string; line: number }[];
+  /** the reviewer's comments on an earlier revision still open on this patch */
+  carried: { version: number; patch: number; side: 'new' | 'old'; text: string; line: number; why: string }[];
   error?: string;
   reviewError?: string;
 }
@@ -115,6 +127,38 @@ export function imageUri(key: string, patch: number, side: Side, file: string): 
 export function parseImageUri(u: vscode.Uri): { key: string; patch: number; side: Side; file: string } | undefined {
   const m = /^\/([^/]+)\/(\d+)\/(pre|post)\/(.+)$/.exec(u.path);
   return m ? { key: decodeURIComponent(m[1]), patch: Number(m[2]), side: m[3] as Side, file: m[4] } : undefined;
+}
+
+export interface CarriedComment {
+  file: string;
+  line: number;
+  side: 'new' | 'old';
+  text: string;
+  addressed: boolean;
+  was: { line: number; side: 'new' | 'old' };
+  why: string;
+}
+
+/** slablens/series/compare: this revision against an earlier one, as a range-diff. */
+export interface Comparison {
+  older: { key: string; version: number };
+  newer: { key: string; version: number };
+  pairs: { old: number; new: number; title: string; changed: boolean; added: number; removed: number }[];
+  dropped: { number: number; title: string }[];
+  added: { number: number; title: string }[];
+  olderMissing: number[];
+  comments: { from: { version: number; patch: number; title?: string }; to?: number; comments: CarriedComment[] }[];
+  reviewError?: string;
+}
+
+/** A patch as a range-diff compares it (title, message, diff without line numbers): a .diff so it is coloured as one. */
+export function rangeUri(key: string, patch: number): vscode.Uri {
+  return vscode.Uri.from({ scheme: SCHEME, path: `/${encodeURIComponent(key)}/${patch}/range-diff.diff` });
+}
+
+export function parseRangeUri(u: vscode.Uri): { key: string; patch: number } | undefined {
+  const m = /^\/([^/]+)\/(\d+)\/range-diff\.diff$/.exec(u.path);
+  return m ? { key: decodeURIComponent(m[1]), patch: Number(m[2]) } : undefined;
 }
 
 export const pad = (n: number, total: number) => String(n).padStart(String(Math.max(total, 9)).length, '0');

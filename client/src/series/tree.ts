@@ -1,15 +1,24 @@
 // The "Patch Series" tree: series → patches (trailers counted A·R·T, viewed as a checkbox) →
-// files → hunks with the functions they touch. Clicking a file or hunk opens its diff.
+// files → hunks with the functions they touch. Clicking a file or hunk opens its diff. After
+// "Compare with Earlier Revision…", the series also shows the range-diff against that revision:
+// patch pairs (changed or not; click: the diff of the two patches) with the reviewer's earlier
+// comments under them, open or addressed.
 
 import * as vscode from 'vscode';
-import { FileInfo, HunkInfo, pad, PatchInfo, SeriesInfo } from './model';
+import { CarriedComment, Comparison, FileInfo, HunkInfo, pad, PatchInfo, SeriesInfo } from './model';
+
+type Pair = Comparison['pairs'][number];
 
 export type Node =
   | { kind: 'series'; series: SeriesInfo }
   | { kind: 'cover'; series: SeriesInfo }
   | { kind: 'patch'; series: SeriesInfo; patch: PatchInfo }
   | { kind: 'file'; series: SeriesInfo; patch: PatchInfo; file: FileInfo }
-  | { kind: 'hunk'; series: SeriesInfo; patch: PatchInfo; file: FileInfo; hunk: HunkInfo };
+  | { kind: 'hunk'; series: SeriesInfo; patch: PatchInfo; file: FileInfo; hunk: HunkInfo }
+  | { kind: 'compare'; series: SeriesInfo; comparison: Comparison }
+  | { kind: 'pair'; series: SeriesInfo; comparison: Comparison; pair: Pair }
+  | { kind: 'unpaired'; series: SeriesInfo; comparison: Comparison; side: 'dropped' | 'added'; number: number; title: string }
+  | { kind: 'carried'; series: SeriesInfo; comparison: Comparison; to?: number; comment: CarriedComment };
 
 /** Opens the pre/post diff of a file of a patch, at a hunk when given (slablens.series.openDiff). */
 export const diffCommand = (s: SeriesInfo, p: PatchInfo, f: FileInfo, hunk?: number): vscode.Command => ({
@@ -18,21 +27,58 @@ export const diffCommand = (s: SeriesInfo, p: PatchInfo, f: FileInfo, hunk?: num
   arguments: [s.key, p.number, f.path, hunk],
 });
 
+/** Opens the two patches of a range-diff pair side by side (slablens.series.openRangeDiff). */
+const rangeDiffCommand = (c: Comparison, p: Pair): vscode.Command => ({
+  command: 'slablens.series.openRangeDiff',
+  title: 'Open Range-Diff',
+  arguments: [c.older.key, p.old, c.newer.key, p.new],
+});
+
 export class SeriesTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   readonly series = new Map<string, SeriesInfo>();
+  /** by the newer revision's key: its comparison with an earlier one */
+  readonly comparisons = new Map<string, Comparison>();
 
   set(s: SeriesInfo): void {
     this.series.set(s.key, s);
     this.changed.fire(undefined);
   }
 
+  setComparison(c: Comparison): void {
+    this.comparisons.set(c.newer.key, c);
+    this.changed.fire(undefined);
+  }
+
+  getParent(n: Node): Node | undefined {
+    // enough for reveal() of a comparison, the only node revealed
+    return n.kind === 'compare' ? { kind: 'series', series: n.series } : undefined;
+  }
+
   getChildren(n?: Node): Node[] {
     if (!n) return [...this.series.values()].map((series) => ({ kind: 'series', series }));
     switch (n.kind) {
-      case 'series':
-        return [...(n.series.cover ? [{ kind: 'cover' as const, series: n.series }] : []), ...n.series.patches.map((patch) => ({ kind: 'patch' as const, series: n.series, patch }))];
+      case 'series': {
+        const comparison = this.comparisons.get(n.series.key);
+        return [
+          ...(comparison ? [{ kind: 'compare' as const, series: n.series, comparison }] : []),
+          ...(n.series.cover ? [{ kind: 'cover' as const, series: n.series }] : []),
+          ...n.series.patches.map((patch) => ({ kind: 'patch' as const, series: n.series, patch })),
+        ];
+      }
+      case 'compare': {
+        const { series, comparison: c } = n;
+        const lost = c.comments.filter((x) => x.to === undefined).flatMap((x) => x.comments.map((comment) => ({ kind: 'carried' as const, series, comparison: c, comment })));
+        return [
+          ...c.pairs.map((pair) => ({ kind: 'pair' as const, series, comparison: c, pair })),
+          ...c.dropped.map((p) => ({ kind: 'unpaired' as const, series, comparison: c, side: 'dropped' as const, number: p.number, title: p.title })),
+          ...c.added.map((p) => ({ kind: 'unpaired' as const, series, comparison: c, side: 'added' as const, number: p.number, title: p.title })),
+          ...lost,
+        ];
+      }
+      case 'pair':
+        return n.comparison.comments.filter((x) => x.to === n.pair.new).flatMap((x) => x.comments.map((comment) => ({ kind: 'carried' as const, series: n.series, comparison: n.comparison, to: x.to, comment })));
       case 'patch':
         return n.patch.files.map((file) => ({ kind: 'file', series: n.series, patch: n.patch, file }));
       case 'file':
@@ -73,7 +119,8 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
         const mine = s.review?.patches[String(p.number)];
         const item = new vscode.TreeItem(`${pad(p.number, s.total)}/${s.total} ${p.title}`, C.Collapsed);
         const myTrailers = mine?.trailers.length ? ` · mine: ${mine.trailers.map((t) => t.split(':')[0]).join(', ')}` : '';
-        item.description = `A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}`;
+        const carried = p.carried ? ` · v${p.carried.version}: ${p.carried.open} open, ${p.carried.addressed} addressed` : '';
+        item.description = `A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}${carried}`;
         item.tooltip = new vscode.MarkdownString([`**${p.subject}**`, `${p.from.name} ${p.date ?? ''}`, `functions: ${p.functions.map((f) => `\`${f}\``).join(', ') || 'none'}`, ...p.trailers, ...p.problems.map((x) => `⚠ ${x}`)].join('\n\n'));
         item.checkboxState = mine?.viewed ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
         item.iconPath = new vscode.ThemeIcon(p.problems.length ? 'warning' : 'git-commit');
@@ -88,6 +135,62 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
         item.resourceUri = vscode.Uri.file(f.path);
         item.command = diffCommand(n.series, n.patch, f);
         item.contextValue = 'file';
+        return item;
+      }
+      case 'compare': {
+        const c = n.comparison;
+        const item = new vscode.TreeItem(`Changes since v${c.older.version}`, C.Expanded);
+        const changed = c.pairs.filter((p) => p.changed).length;
+        const all = c.comments.flatMap((x) => x.comments);
+        const open = all.filter((k) => !k.addressed).length;
+        item.description = [
+          `${changed} changed · ${c.pairs.length - changed} unchanged`,
+          c.dropped.length ? `${c.dropped.length} dropped` : '',
+          c.added.length ? `${c.added.length} ${c.olderMissing.length ? 'unpaired' : 'new'}` : '',
+          all.length ? `my v${c.older.version} comments: ${open} open, ${all.length - open} addressed` : '',
+        ].filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString(
+          [
+            `**v${c.older.version} → v${c.newer.version}**, patches paired by title as \`git range-diff\` does; a patch is unchanged when its message and diff are (line numbers aside).`,
+            c.olderMissing.length ? `The v${c.older.version} input holds only some of its patches (missing: ${c.olderMissing.join(', ')}): a v${c.newer.version} patch with no pair may be in v${c.older.version} all the same.` : '',
+            c.reviewError ? `⚠ ${c.reviewError}` : '',
+          ].filter(Boolean).join('\n\n'),
+        );
+        item.iconPath = new vscode.ThemeIcon('git-compare');
+        item.contextValue = 'compare';
+        item.id = `${n.series.key}/compare`;
+        return item;
+      }
+      case 'pair': {
+        const { comparison: c, pair: p } = n;
+        const older = this.series.get(c.older.key);
+        const item = new vscode.TreeItem(`${pad(p.old, older?.total ?? 0)} → ${pad(p.new, n.series.total)} ${p.title}`, c.comments.some((x) => x.to === p.new) ? C.Expanded : C.None);
+        item.description = p.changed ? `changed +${p.added} −${p.removed}` : 'unchanged';
+        item.tooltip = `v${c.older.version} patch ${p.old} against v${c.newer.version} patch ${p.new}: click for the two patches side by side`;
+        item.iconPath = new vscode.ThemeIcon(p.changed ? 'diff-modified' : 'pass');
+        item.command = rangeDiffCommand(c, p);
+        item.contextValue = 'pair';
+        return item;
+      }
+      case 'unpaired': {
+        const total = n.side === 'dropped' ? (this.series.get(n.comparison.older.key)?.total ?? 0) : n.series.total;
+        const item = new vscode.TreeItem(`${pad(n.number, total)} ${n.title}`, C.None);
+        const maybe = n.comparison.olderMissing.length ? ` or not in the v${n.comparison.older.version} input` : '';
+        item.description = n.side === 'dropped' ? `v${n.comparison.older.version} only: dropped or renamed` : `new in v${n.comparison.newer.version}${maybe}`;
+        item.iconPath = new vscode.ThemeIcon(n.side === 'dropped' ? 'diff-removed' : 'diff-added');
+        item.contextValue = 'unpaired';
+        return item;
+      }
+      case 'carried': {
+        const k = n.comment;
+        const item = new vscode.TreeItem(k.text.split('\n')[0], C.None);
+        item.description = k.addressed ? `addressed (${k.file}:${k.was.line} changed)` : n.to === undefined ? 'on a patch this revision does not have' : `open at ${k.file}:${k.line}`;
+        item.tooltip = `${k.text}\n\n${k.why}`;
+        item.iconPath = new vscode.ThemeIcon(k.addressed ? 'check' : 'comment-unresolved');
+        const patch = n.to !== undefined ? n.series.patches.find((p) => p.number === n.to) : undefined;
+        const file = patch?.files.find((f) => f.path === k.file);
+        if (patch && file && !k.addressed) item.command = { ...diffCommand(n.series, patch, file), arguments: [n.series.key, patch.number, file.path, undefined, k.line] };
+        item.contextValue = 'carried';
         return item;
       }
       case 'hunk': {
