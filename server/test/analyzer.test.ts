@@ -152,6 +152,35 @@ describe('analyzer: IR extraction', () => {
     assert.deepEqual(x.lines, [4, 5, 9]);
   });
 
+  it('the newer kernel\'s idioms: WARN under !slab_in_kunit_test(), if (n->barn), defer_free_barrier()', () => {
+    const a = new Analyzer();
+    a.update(COMMON, [
+      'void kmem_cache_destroy(struct kmem_cache *s)',
+      '{',
+      '\tint err;',
+      '\tkvfree_rcu_barrier_on_cache(s);',
+      '\t/* kfree_nolock() may have deferred frees of this cache */',
+      '\tdefer_free_barrier();',
+      '\tkasan_cache_shutdown(s);',
+      '\terr = __kmem_cache_shutdown(s);',
+      '\tif (!slab_in_kunit_test())',
+      '\t\tWARN(err, "%s %s: Slab cache still has objects when called from %pS",',
+      '\t\t     __func__, s->name, (void *)_RET_IP_);',
+      '}',
+      '',
+    ].join('\n'));
+    a.update(SLUB, 'int __kmem_cache_shutdown(struct kmem_cache *s)\n{\n\tint node;\n\tstruct kmem_cache_node *n;\n\n\tfor_each_kmem_cache_node(s, node, n) {\n\t\tif (n->barn)\n\t\t\tbarn_shrink(s, n->barn);\n\t\tfree_partial(s, n);\n\t}\n\treturn 0;\n}\n');
+    const destroy = a.extract('kmem_cache_destroy')!;
+    assert.deepEqual(destroy.notModelled, []);
+    assert.ok(destroy.ignored.some((i) => i.call === 'defer_free_barrier'));
+    const warn = stripAnchors({ f: destroy.program }).f.at(-1);
+    assert.deepEqual(warn, { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'slab_in_kunit_test' } }, then: [{ op: 'warn', cond: { kind: 'local', name: 'err' }, message: 'kmem_cache_destroy %s: Slab cache still has objects when called from <caller>' }] });
+    const shutdown = a.extract('__kmem_cache_shutdown')!;
+    assert.deepEqual(shutdown.notModelled, []);
+    const loop = stripAnchors({ f: shutdown.program }).f[0] as { op: string; body: unknown[] };
+    assert.deepEqual(loop.body[0], { op: 'if', cond: { kind: 'call', fn: 'cache_has_sheaves' }, then: [{ op: 'call', fn: 'barn_shrink', args: ['s'] }] });
+  });
+
   it('reports calls it has no model for', () => {
     const a = load();
     const x = a.extract('kvfree_call_rcu')!;

@@ -74,6 +74,13 @@ export const cache_has_sheaves: PredModel = {
   eval: (s, env) => !env.config.CONFIG_SLUB_TINY && s.cache.sheaf_capacity > 0,
 };
 
+/** `if (!slab_in_kunit_test()) WARN(...)`: the scenarios are a boot, not the slub KUnit tests (which expect the errors). */
+export const slab_in_kunit_test: PredModel = {
+  name: 'slab_in_kunit_test',
+  summary: 'false: not a KUnit test run (CONFIG_SLUB_KUNIT_TEST), so the WARN is not silenced',
+  eval: () => false,
+};
+
 /** n->nr_partial || node_nr_slabs(n): only free_partial() in the same thread discards slabs. */
 export const node_has_slabs: PredModel = {
   name: 'node_nr_slabs',

@@ -20,11 +20,21 @@ export interface Extraction {
   lines: number[];
 }
 
-/** Calls with no effect on what the engine models: dropped, but listed in `ignored`. */
-const IRRELEVANT = /^(mutex_(un)?lock|mutex_lock_nested|cpus_read_(un)?lock|lockdep_assert\w*|might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|slab_in_kunit_test|kfree_const|INIT_WORK)$/;
+/**
+ * Calls with no effect on what the engine models: dropped, but listed in `ignored`.
+ * defer_free_barrier() waits for the frees kmalloc_nolock()/kfree_nolock() deferred: the engine
+ * has no such frees, so there is nothing for it to wait for.
+ */
+const IRRELEVANT = /^(mutex_(un)?lock|mutex_lock_nested|cpus_read_(un)?lock|lockdep_assert\w*|might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|kfree_const|INIT_WORK|defer_free_barrier)$/;
 
 /** Struct fields tested together with a modelled predicate that already covers them. */
 const SUBSUMED: Record<string, string> = { nr_partial: 'node_nr_slabs' };
+
+/**
+ * Fields of the node in `for_each_kmem_cache_node(s, node, n)` that stand for a cache predicate:
+ * a node has a barn exactly when the cache has percpu sheaves (they are set up together).
+ */
+const NODE_FIELDS: Record<string, Pred> = { barn: { kind: 'call', fn: 'cache_has_sheaves' } };
 
 /** Names the engine has a model (or a program) for. */
 export function knownFunctions(): Set<string> {
@@ -33,7 +43,7 @@ export function knownFunctions(): Set<string> {
   const candidates = ['rcu_barrier', 'call_rcu', 'rcu_read_lock', 'rcu_read_unlock', 'kasan_cache_shutdown', '__kmem_cache_shutdown', 'flush_all_cpus_locked',
     'free_partial', 'barn_shrink', '__kvfree_rcu_barrier', 'cache_has_sheaves', 'node_nr_slabs', 'flush_rcu_sheaf', 'flush_cpu_slab', 'flush_slab',
     'do_slab_free', 'deactivate_slab', 'pcs_flush_all', 'sheaf_flush_unused', '__kfree_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'kmem_cache_free',
-    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work'];
+    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work', 'slab_in_kunit_test'];
   for (const c of candidates) if (reg.leaf(c) || reg.pred(c)) known.add(c);
   return known;
 }
@@ -48,6 +58,8 @@ interface Ctx {
   /** work pointer variable -> function given to INIT_WORK */
   workFn: Map<string, string>;
   loopVars: string[];
+  /** the node pointers of for_each_kmem_cache_node loops (`n`) */
+  nodeVars: Set<string>;
   /** the file's real text (loop macro names are masked in the tree) */
   text: string;
   notModelled: NotModelled[];
@@ -62,7 +74,7 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workFn: new Map(), loopVars: [], text: f.text, notModelled: [], ignored: [] };
+  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
@@ -190,6 +202,7 @@ function loop(n: SyntaxNode, name: string, args: SyntaxNode[], body: SyntaxNode 
   } else if (name === 'for_each_kmem_cache_node' && args[1]) {
     over = 'node';
     v = args[1].text;
+    if (args[2]?.type === 'identifier') ctx.nodeVars.add(args[2].text);
   }
   if (!over || !v) {
     ctx.notModelled.push({ call: name, line: line(n), reason: `no model for ${name}` });
@@ -297,7 +310,7 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
       return [];
     }
     const msgNode = name.startsWith('WARN_ON') ? undefined : args[1];
-    const message = msgNode ? stringValue(msgNode) : '';
+    const message = msgNode ? formatMessage(stringValue(msgNode), args.slice(2), ctx) : '';
     return [at({ op: 'warn', cond, message }, c, ctx.fn)];
   }
   if (IRRELEVANT.test(name)) {
@@ -317,6 +330,24 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
   if (isLoopMacro(name)) return [];
   ctx.notModelled.push({ call: name, line: line(c), reason: `no model for ${name}` });
   return [];
+}
+
+/**
+ * A WARN's format with the arguments known here filled in: `__func__` is the function, the cache's
+ * `s->name` stays `%s` (the engine puts the simulated cache's name there), `%pS` of `_RET_IP_` is
+ * the caller; any other conversion is kept as it is.
+ */
+function formatMessage(fmt: string, args: SyntaxNode[], ctx: Ctx): string {
+  let i = 0;
+  return fmt.replace(/%%|%[-+ #0]*\d*(?:\.\d+)?(?:p[sSfFB]?|[hljzt]*[diouxXcs])/g, (conv) => {
+    if (conv === '%%') return conv;
+    const a = args[i++]?.text.replace(/\s+/g, '');
+    if (a === undefined) return conv;
+    if (conv === '%s' && a === '__func__') return ctx.fn;
+    if (conv === '%s' && [...ctx.cacheVars].some((v) => a === `${v}->name`)) return '%s';
+    if (/^%p[sS]$/.test(conv) && /^(\(void\*\))?_RET_IP_$/.test(a)) return '<caller>';
+    return conv;
+  });
 }
 
 function stringValue(n: SyntaxNode): string {
@@ -345,6 +376,7 @@ function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
       const obj = n.childForFieldName('argument');
       const field = n.childForFieldName('field');
       if (obj && field && ctx.cacheVars.has(obj.text)) return { kind: 'cache', field: field.text };
+      if (obj && field && ctx.nodeVars.has(obj.text) && NODE_FIELDS[field.text]) return NODE_FIELDS[field.text];
       return undefined;
     }
     case 'unary_expression': {
