@@ -17,3 +17,4 @@ export type { Trace, TraceStep } from './trace';
 export { stateKey, flatView } from './state';
 export { check } from './check';
 export type { CheckResult } from './check';
+export { functionsReached, scenariosReaching } from './reach';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  buildTrace, builtinPrograms, check, decodeToken, explore, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, stateKey,
+  buildTrace, builtinPrograms, check, decodeToken, explore, functionsReached, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, scenariosReaching, stateKey,
 } from '../src';
 import type { ProgramSet, Scenario } from '../src';
 
@@ -172,5 +172,17 @@ describe('sampling strategies, bounds, tokens', () => {
     const r = check(makeScenario('f5-cpu-slab-flush', { cpus: 4 }), { strategy: 'dpor', shouldStop: () => ++polls > 2 });
     assert.equal(r.verdict, 'incomplete');
     assert.equal(r.reason, 'cancelled');
+  });
+});
+
+describe('functions a scenario reaches', () => {
+  it('come from its executions: callbacks and work included, a barrier the variant lacks not', () => {
+    const f1 = functionsReached(makeScenario('f1-kasan-nofix'));
+    for (const fn of ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache', 'flush_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'slab_free_hook', 'kasan_cache_shutdown', 'free_partial', 'rcu_barrier']) {
+      assert.ok(f1.has(fn), fn);
+    }
+    assert.ok(!functionsReached(makeScenario('f4-nofix-no-shutdown-barrier')).has('rcu_barrier'), 'F4 without either barrier calls no rcu_barrier()');
+    assert.ok(!functionsReached(makeScenario('f5-cpu-slab-flush')).has('kmem_cache_destroy'));
+    assert.deepEqual(scenariosReaching().get('kasan_cache_shutdown'), listScenarios().filter((s) => /^f[1-4]-/.test(s.id)).map((s) => s.id));
   });
 });

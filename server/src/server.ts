@@ -12,7 +12,7 @@ import {
   ProposedFeatures, SymbolInformation, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, TraceError, UnknownScenario } from '../../engine/src';
+import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, scenariosReaching, TraceError, UnknownScenario } from '../../engine/src';
 import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
 import { registerSeries } from './seriesService';
@@ -172,7 +172,14 @@ async function indexWorkspace(): Promise<void> {
 }
 
 /** Index after initialize has answered (bash-language-server's users saw the cost of indexing first). */
-connection.onInitialized(() => void indexWorkspace());
+connection.onInitialized(() => void indexWorkspace().then(() => setTimeout(() => reaching(), 0)));
+
+/**
+ * Kernel function → the built-in scenarios that run through it (≈0.1 s, a few seeded executions
+ * of each): worked out once, in idle time after the first index, not inside a hover.
+ */
+let reach: Map<string, string[]> | undefined;
+const reaching = (): Map<string, string[]> => (reach ??= scenariosReaching());
 
 /** The client sends the `slablens` section (synchronize.configurationSection); others are asked for it. */
 connection.onDidChangeConfiguration(async (p) => {
@@ -266,6 +273,11 @@ function hoverText(name: string): string {
   if (calls.length) parts.push('**Calls**: ' + calls.map(withEffects).join(', '));
   const m = modelledAs(name);
   parts.push(m ? `**Modelled as**: ${m}` : '_Not modelled by the simulator._');
+  const scenarios = reaching().get(name);
+  if (scenarios) {
+    const facts = new Map(listScenarios().map((x) => [x.id, x]));
+    parts.push(`**Scenarios that reach it** (Slablens: Run Scenario…): ${scenarios.map((id) => `\`${id}\` (${facts.get(id)?.fact}, expect ${facts.get(id)?.expect})`).join(', ')}`);
+  }
   const v = lastVerdict.get(name);
   if (v) parts.push(`**Last simulation**: ${v}`);
   return parts.join('\n\n');

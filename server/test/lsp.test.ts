@@ -59,6 +59,11 @@ describe('language server over stdio', () => {
     const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: uri(COMMON) }, position: { line, character } })) as { contents: { value: string } };
     assert.match(h.contents.value, /kmem_cache_destroy/);
     assert.match(h.contents.value, /flush_rcu_sheaves_on_cache/);
+    // the facts' scenarios that run through it, and none that does not (F5 never destroys the cache)
+    const reach = /\*\*Scenarios that reach it\*\*[^\n]*/.exec(h.contents.value)?.[0] ?? '';
+    assert.match(reach, /`f1-kasan-nofix` \(F1, expect fail\)/);
+    assert.match(reach, /`f2-kasan-fix` \(F2, expect pass\)/);
+    assert.doesNotMatch(reach, /f5-/);
   });
 
   it('codeLens offers Simulate on its line', async () => {
