@@ -126,6 +126,8 @@ class TypeNames {
   /** how the call walk treats the type (KIND_*), and whether it is a statement (a possible loop body) */
   readonly kind: number[] = [];
   readonly block: boolean[] = [];
+  /** an anonymous `(` token */
+  readonly openParen: boolean[] = [];
   private readonly fields: (string | undefined)[] = [];
   /** the type of the cursor's node; `id` is its nodeTypeId, read once by the caller */
   of(c: Parser.TreeCursor, id: number): string {
@@ -135,6 +137,7 @@ class TypeNames {
       const named = (this.named[id] = c.nodeIsNamed);
       this.kind[id] = !named ? KIND_TOKEN : NO_CALLS.has(n) ? KIND_NO_CALLS : MAYBE_NO_CALLS.has(n) ? KIND_MAYBE : LEAVES.has(n) ? KIND_LEAF : KIND_OTHER;
       this.block[id] = n === 'compound_statement' || n.endsWith('_statement');
+      this.openParen[id] = !named && n === '(';
     }
     return n;
   }
@@ -257,13 +260,14 @@ function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
         if (type === 'function_definition') {
           let start = s;
           if (prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1) start = prevStart;
-          const f = definitionAt(c, ctx, start);
+          const hasError = c.currentNode.hasError;
+          const f = definitionAt(c, ctx, start, s, e, hasError);
           if (f && !ctx.seen.has(f.body.start)) {
             ctx.seen.add(f.body.start);
             ctx.out.push(f);
           }
           ctx.items.push({ start, end: e });
-          if (c.currentNode.hasError) ctx.errors.push({ start, end: e });
+          if (hasError) ctx.errors.push({ start, end: e });
         } else if (CONTAINERS.has(type)) {
           visitTop(c, ctx);
         } else if (type === 'ERROR') {
@@ -319,25 +323,24 @@ function visitTopNodes(n: SyntaxNode, ctx: TopCtx): void {
 
 /**
  * Down from the cursor's node to its child in `field`, or else to its first named child `fallback`
- * accepts. False (cursor unmoved) when there is neither.
+ * accepts. False (cursor unmoved) when there is neither. The fields searched here occur once per
+ * node: `fromEnd` looks from the last child back (one native call per child passed either way;
+ * a declarator is the last child of most wrappers). Types are read only when no child is in
+ * the field.
  */
-function gotoChild(c: Parser.TreeCursor, field: string, fallback: (type: string) => boolean): boolean {
-  if (!c.gotoFirstChild()) return false;
-  let alt = -1;
-  let i = 0;
+function gotoChild(c: Parser.TreeCursor, field: string, fallback?: (type: string) => boolean, fromEnd = false): boolean {
+  if (!(fromEnd ? c.gotoLastChild() : c.gotoFirstChild())) return false;
+  do if (types.field(c) === field) return true;
+  while (fromEnd ? c.gotoPreviousSibling() : c.gotoNextSibling());
+  c.gotoParent();
+  if (!fallback) return false;
+  c.gotoFirstChild();
   do {
-    if (types.field(c) === field) return true;
-    if (alt < 0) {
-      const t = types.name(c);
-      if (types.isNamed(c) && fallback(t)) alt = i;
-    }
-    i++;
+    const t = types.name(c);
+    if (types.isNamed(c) && fallback(t)) return true;
   } while (c.gotoNextSibling());
   c.gotoParent();
-  if (alt < 0) return false;
-  c.gotoFirstChild();
-  while (alt-- > 0) c.gotoNextSibling();
-  return true;
+  return false;
 }
 
 const endsWithDeclarator = (t: string): boolean => t.endsWith('declarator');
@@ -356,7 +359,7 @@ function downToFunctionDeclarator(c: Parser.TreeCursor): number {
   for (;;) {
     const t = types.name(c);
     if (t === 'function_declarator') return depth;
-    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', endsWithDeclarator)) break;
+    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', endsWithDeclarator, t === 'pointer_declarator')) break;
     depth++;
   }
   up(c, depth);
@@ -365,12 +368,12 @@ function downToFunctionDeclarator(c: Parser.TreeCursor): number {
 
 /** From a function_declarator down to the identifier it declares (as declaratorName()); levels down, or -1 (cursor unmoved). */
 function downToDeclaratorName(c: Parser.TreeCursor): number {
-  if (!gotoChild(c, 'declarator', () => false)) return -1;
+  if (!gotoChild(c, 'declarator')) return -1;
   let depth = 1;
   for (;;) {
     const t = types.name(c);
     if (t === 'identifier') return depth;
-    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', identifierOrDeclarator)) break;
+    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', identifierOrDeclarator, t === 'pointer_declarator')) break;
     depth++;
   }
   up(c, depth);
@@ -378,17 +381,20 @@ function downToDeclaratorName(c: Parser.TreeCursor): number {
 }
 
 /** The parameter names of the function_declarator at the cursor (as paramNames()). */
-function paramNamesAt(c: Parser.TreeCursor, text: string): string[] {
+function paramNamesAt(c: Parser.TreeCursor, text: string, exact: boolean): string[] {
   const out: string[] = [];
-  if (!gotoChild(c, 'parameters', () => false)) return out;
+  if (!gotoChild(c, 'parameters', undefined, true)) return out;
   if (c.gotoFirstChild()) {
     do {
       if (types.name(c) !== 'parameter_declaration') continue;
       let depth = 0;
-      if (gotoChild(c, 'declarator', () => false)) {
+      if (gotoChild(c, 'declarator', undefined, true)) {
         depth = 1;
-        while (types.name(c) !== 'identifier' && gotoChild(c, 'declarator', isIdentifier)) depth++;
-        if (types.name(c) === 'identifier') out.push(text.slice(c.startIndex, c.endIndex));
+        while (types.name(c) !== 'identifier' && gotoChild(c, 'declarator', isIdentifier, true)) depth++;
+        if (types.name(c) === 'identifier') {
+          const s = c.startIndex;
+          out.push(text.slice(s, exact ? c.endIndex : wordEnd(text, s)));
+        }
       }
       up(c, depth);
     } while (c.gotoNextSibling());
@@ -404,9 +410,7 @@ const pointOf = (p: Parser.Point): Position => ({ line: p.row, character: p.colu
  * The function a function_definition at the cursor defines (as fromDefinition() does from a node,
  * with the cursor only: no node objects). The cursor ends where it started.
  */
-function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): FunctionEntry | null {
-  const defStart = c.startIndex;
-  const defEnd = c.endIndex;
+function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
   const defRange: Range = { start: pointOf(ctx.lines.point(defStart)), end: pointOf(ctx.lines.point(defEnd)) };
   if (!c.gotoFirstChild()) return null;
   let name: string | undefined;
@@ -426,7 +430,7 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): Functio
           name = ctx.text.slice(c.startIndex, c.endIndex);
           selectionRange = rangeAt(c, ctx.lines);
           up(c, n);
-          params = paramNamesAt(c, ctx.text);
+          params = paramNamesAt(c, ctx.text, hasError);
         }
         up(c, fd);
       } else if (typeName && types.name(c) === 'parenthesized_declarator' && !isLoopMacro(typeName.name)) {
@@ -450,9 +454,10 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number): Functio
         calls: [],
       };
       const refs: CallSite[] = [];
-      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, refs);
+      const bodyEnd = c.endIndex;
+      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, bodyStart, bodyEnd, hasError, refs);
       info.refs = refs;
-      entry = { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: c.endIndex }, bodyType: types.name(c) };
+      entry = { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: bodyEnd }, bodyType: types.name(c) };
       break;
     }
   } while (c.gotoNextSibling());
@@ -627,85 +632,161 @@ export function loopMacroOf(n: SyntaxNode, text: string): { name: string; args: 
   return null;
 }
 
-interface CallWalk { text: string; lines: Lines; caller: string; uri: string; calls: CallSite[]; groups: CallSite[][] | null }
+interface CallWalk {
+  text: string;
+  lines: Lines;
+  caller: string;
+  uri: string;
+  calls: CallSite[];
+  groups: CallSite[][] | null;
+  /**
+   * Where the next node visited starts at the earliest: every node before it has been passed.
+   * Moves forward only. The walk asks the text between `pos` and a node's end whether a `(` is
+   * there (every call has one): a span that may be wider than the node's, which only means
+   * looking into a node that holds no call.
+   */
+  pos: number;
+  /** the first `(` at or after `paren` (Infinity: none), so that the text is searched once */
+  paren: number;
+  /**
+   * The definition holds a syntax error: a MISSING (zero-width) identifier may be anywhere, so an
+   * identifier's end is read from the tree. Otherwise it is where the word starting there ends
+   * in the text (one native call less per identifier).
+   */
+  exact: boolean;
+}
+
+/** The first `(` at or after w.pos (Infinity: none). */
+function nextParen(w: CallWalk): number {
+  if (w.paren < w.pos) {
+    const i = w.text.indexOf('(', w.pos);
+    w.paren = i < 0 ? Infinity : i;
+  }
+  return w.paren;
+}
 
 /**
  * Every call in a function body, with loop-macro context, in source (pre)order; `refs` gets the
  * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
  */
 export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
-  return callsAt(body.walk(), caller, uri, text, lines, refs);
+  return callsAt(body.walk(), caller, uri, text, lines, body.startIndex, body.endIndex, body.hasError, refs);
 }
 
-/** The same from the node at the cursor (where the cursor ends too). */
-function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
-  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null };
+/** The same from the node at the cursor (where the cursor ends too), [start, end); `hasError`: whether it holds a syntax error. */
+function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, start: number, end: number, hasError: boolean, refs?: CallSite[]): CallSite[] {
+  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null, pos: start, paren: -1, exact: hasError };
   if (types.name(c) === 'call_expression') visitCall(c, w, undefined);
-  else walkChildren(c, w, types.name(c), undefined, undefined, null);
+  else walkChildren(c, w, types.name(c), end, undefined, undefined, null);
   if (refs && w.groups) for (const g of w.groups) refs.push(...g);
   return w.calls;
 }
 
 /**
- * Visit the children of the cursor's node (`parentType`), inside the loop macro `loop`. A statement
- * is a loop body when it is the body of a loop macro: `bodyLoop` of a while_statement the masking
- * made of `for_each_x(...)` or of a nested definition the grammar took one for, or the macro of the
- * `for_each_x(...)` expression statement before it (when a loop macro was not masked). `group`: for a
- * call, where the identifiers among its arguments go. Returns the loop macro a call_expression
- * first child opens (what an expression_statement parent needs to know).
+ * Visit the children of the cursor's node (`parentType`, ending at `end`; -1: not known), inside
+ * the loop macro `loop`: see walkSiblings. Children before the first `(` and after the last one
+ * hold no call: with the end known and no arguments to collect, the walk starts at the child
+ * holding the first `(` and stops after the last (each child passed costs native calls). Returns
+ * the loop macro a call_expression first child opens (what an expression_statement parent needs
+ * to know).
  */
-function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null): string | undefined {
-  if (!c.gotoFirstChild()) return undefined;
+function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, end: number, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null): string | undefined {
+  const skip = end >= 0 && group === null;
+  let skipped = false;
+  if (skip) {
+    const p = nextParen(w);
+    if (p >= end) return undefined;
+    if (parentType === 'expression_statement') {
+      // which child comes first matters there (a loop macro opens only as the first)
+      if (!c.gotoFirstChild()) return undefined;
+    } else {
+      // the binding returns the child's index, or null when there is none (its typings say boolean)
+      const i = c.gotoFirstChildForIndex(p) as unknown as number | null;
+      if (i === null) return undefined;
+      skipped = i > 0;
+    }
+  } else if (!c.gotoFirstChild()) return undefined;
+  const opens = walkSiblings(c, w, c.nodeTypeId, parentType, skip ? end : -1, loop, bodyLoop, group, skipped);
+  c.gotoParent();
+  return opens;
+}
+
+/**
+ * Visit the cursor's node (its type id `id`, read by the caller) and its siblings after it, the
+ * children of a `parentType` node, inside the loop macro `loop`; `exitAt`: where the parent ends,
+ * to stop after the last `(` (-1: visit every child). `skipped`: named children before the
+ * cursor's node were passed over. A statement is a loop body when it is the body of a loop macro:
+ * `bodyLoop` of a while_statement the masking made of `for_each_x(...)` or of a nested definition
+ * the grammar took one for, or the macro of the `for_each_x(...)` expression statement right
+ * before it (when a loop macro was not masked). `group`: for a call, where the identifiers among
+ * its arguments go. Returns the loop macro a call_expression first child opens, for an
+ * expression_statement parent.
+ */
+function walkSiblings(
+  c: Parser.TreeCursor, w: CallWalk, id: number, parentType: string, exitAt: number, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null, skipped: boolean,
+): string | undefined {
   let prevLoop: string | undefined;
   let first: string | undefined;
-  let sawNamed = false;
-  do {
-    const id = c.nodeTypeId;
+  let sawNamed = skipped;
+  for (;; id = c.nodeTypeId) {
     const type = types.of(c, id);
     const kind = types.kind[id];
+    let end = -1;
     // anonymous tokens and named leaves have no children, and literals hold no calls: not entered
-    // (each cursor move is a native call; half the nodes are leaves)
-    if (kind === KIND_TOKEN) continue;
-    // no call below: not entered (a statement with no `(` in its text holds no call either)
-    if (kind === KIND_NO_CALLS || (kind === KIND_MAYBE && !hasParen(w.text, c.startIndex, c.endIndex))) {
-      if (!sawNamed) sawNamed = true;
+    if (kind === KIND_TOKEN) {
+      // the next sibling starts after this `(`, so after the first `(` from pos on
+      if (types.openParen[id] && nextParen(w) !== Infinity) w.pos = w.paren + 1;
+    } else if (kind === KIND_NO_CALLS) {
+      sawNamed = true;
       prevLoop = undefined;
-      continue;
-    }
-    if (kind === KIND_LEAF) {
-      if (type === 'identifier' && group && parentType === 'argument_list') {
-        const r: CallSite = { callee: w.text.slice(c.startIndex, c.endIndex), caller: w.caller, uri: w.uri, range: rangeAt(c, w.lines), viaPointer: true, reference: true };
+    } else if (kind === KIND_LEAF) {
+      if (group && parentType === 'argument_list' && type === 'identifier') {
+        const s = c.startIndex;
+        const e = w.exact ? c.endIndex : wordEnd(w.text, s);
+        const r: CallSite = { callee: w.text.slice(s, e), caller: w.caller, uri: w.uri, range: wordRange(w.lines, s, e), viaPointer: true, reference: true };
         if (loop) r.inLoopMacro = loop;
         group.push(r);
+        w.pos = e;
       }
-      if (!sawNamed) sawNamed = true;
-      prevLoop = undefined;
-      continue;
-    }
-    let inner = loop;
-    if (types.block[id]) {
-      const l = parentType === 'function_definition' ? (type === 'compound_statement' ? bodyLoop : undefined) : parentType === 'while_statement' ? bodyLoop : prevLoop;
-      if (l) inner = l;
-    }
-    let opens: string | undefined;
-    if (type === 'call_expression') opens = visitCall(c, w, loop);
-    else if (type === 'while_statement') walkChildren(c, w, type, inner, loopMacroAt(w.text, c.startIndex), null);
-    else if (type === 'function_definition') {
-      // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
-      const t = c.currentNode.childForFieldName('type');
-      const tt = t ? t.text : '';
-      walkChildren(c, w, type, inner, isLoopMacro(tt) ? tt : undefined, null);
-    } else {
-      const r = walkChildren(c, w, type, inner, undefined, type === 'argument_list' && parentType === 'call_expression' ? group : null);
-      if (type === 'expression_statement') opens = r;
-    }
-    if (!sawNamed) {
       sawNamed = true;
-      if (type === 'call_expression') first = opens;
+      prevLoop = undefined;
+    } else if (kind === KIND_MAYBE && nextParen(w) >= (end = c.endIndex)) {
+      // no `(` in its text: no call below
+      w.pos = end;
+      sawNamed = true;
+      prevLoop = undefined;
+    } else {
+      let inner = loop;
+      if (types.block[id]) {
+        const l = parentType === 'function_definition' ? (type === 'compound_statement' ? bodyLoop : undefined) : parentType === 'while_statement' ? bodyLoop : prevLoop;
+        if (l) inner = l;
+      }
+      let opens: string | undefined;
+      if (type === 'call_expression') opens = visitCall(c, w, loop);
+      else if (type === 'while_statement') walkChildren(c, w, type, c.endIndex, inner, loopMacroAt(w.text, c.startIndex), null);
+      else if (type === 'function_definition') {
+        // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
+        const t = c.currentNode.childForFieldName('type');
+        const tt = t ? t.text : '';
+        walkChildren(c, w, type, -1, inner, isLoopMacro(tt) ? tt : undefined, null);
+      } else {
+        const args = type === 'argument_list' && parentType === 'call_expression' ? group : null;
+        // (the end of an argument list is not needed when its identifiers are collected)
+        if (end < 0 && !(type === 'argument_list' && args)) end = c.endIndex;
+        const r = walkChildren(c, w, type, end, inner, undefined, args);
+        if (type === 'expression_statement') opens = r;
+      }
+      if (end > w.pos) w.pos = end;
+      if (!sawNamed) {
+        sawNamed = true;
+        if (type === 'call_expression') first = opens;
+      }
+      prevLoop = type === 'expression_statement' ? opens : undefined;
     }
-    prevLoop = type === 'expression_statement' ? opens : undefined;
-  } while (c.gotoNextSibling());
-  c.gotoParent();
+    // no `(` left before the parent's end: no call in the siblings left
+    if (exitAt >= 0 && nextParen(w) >= exitAt) break;
+    if (!c.gotoNextSibling()) break;
+  }
   return parentType === 'expression_statement' ? first : undefined;
 }
 
@@ -721,43 +802,75 @@ const MAYBE_NO_CALLS = new Set([
   'conditional_expression', 'update_expression', 'init_declarator', 'initializer_list',
 ]);
 
-function hasParen(text: string, start: number, end: number): boolean {
-  const i = text.indexOf('(', start);
-  return i !== -1 && i < end;
-}
-
 /** Named node types with no calls below them. */
 const LEAVES = new Set([
   'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'number_literal', 'comment', 'string_literal',
   'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
 ]);
 
-/** A call at the cursor: record it (unless it is a loop macro or a keyword-like macro), walk into it. Returns the loop macro it is, if one. */
+/** The C grammar's identifier (tree-sitter-c's own pattern), at a given offset. */
+const IDENTIFIER = /(?:\p{XID_Start}|\$|_|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})(?:\p{XID_Continue}|\$|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*/uy;
+
+/** Where the identifier starting at `start` ends (no further than `start` when there is none). */
+function wordEnd(text: string, start: number): number {
+  IDENTIFIER.lastIndex = start;
+  return IDENTIFIER.test(text) ? IDENTIFIER.lastIndex : start;
+}
+
+/** The range of [start, end) on one line (an identifier). */
+function wordRange(lines: Lines, start: number, end: number): Range {
+  const p = lines.point(start);
+  return { start: { line: p.row, character: p.column }, end: { line: p.row, character: p.column + end - start } };
+}
+
+/**
+ * A call at the cursor: record it (unless it is a loop macro or a keyword-like macro), walk into
+ * it. Returns the loop macro it is, if one.
+ */
 function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined): string | undefined {
+  if (!c.gotoFirstChild()) return undefined;
+  // the function: a name, a field (s->ops->fn(...)) or a pointer ((*fn)(...))
+  const fid = c.nodeTypeId;
+  const ft = types.of(c, fid);
   let callee: string | undefined;
   let viaPointer = false;
   let range: Range | undefined;
   let loopName: string | undefined;
-  if (c.gotoFirstChild()) {
-    const ft = types.name(c);
-    if (ft === 'identifier') {
-      callee = w.text.slice(c.startIndex, c.endIndex);
-      if (isLoopMacro(callee)) loopName = callee;
-    } else if (ft === 'field_expression') {
-      viaPointer = true;
-      if (c.gotoFirstChild()) {
+  if (ft === 'identifier') {
+    const s = c.startIndex;
+    const e = w.exact ? c.endIndex : wordEnd(w.text, s);
+    callee = w.text.slice(s, e);
+    range = wordRange(w.lines, s, e);
+    w.pos = e;
+    if (isLoopMacro(callee)) loopName = callee;
+  } else if (ft === 'field_expression') {
+    viaPointer = true;
+    const s = c.startIndex;
+    // the field is the last child (a node never ends with an extra such as a comment)
+    if (c.gotoLastChild()) {
+      if (types.name(c) === 'field_identifier') {
+        const fs = c.startIndex;
+        const fe = w.exact ? c.endIndex : wordEnd(w.text, fs);
+        callee = w.text.slice(fs, fe);
+        const e = w.exact ? undefined : fe;
+        c.gotoParent();
+        range = e === undefined ? rangeAt(c, w.lines) : { start: pointOf(w.lines.point(s)), end: pointOf(w.lines.point(e)) };
+      } else {
+        // not the usual shape (error recovery): the last field name among the children
+        c.gotoParent();
+        c.gotoFirstChild();
         do if (types.name(c) === 'field_identifier') callee = w.text.slice(c.startIndex, c.endIndex);
         while (c.gotoNextSibling());
         c.gotoParent();
+        range = rangeAt(c, w.lines);
       }
-    } else if (ft === 'parenthesized_expression' || ft === 'pointer_expression') {
-      const f = c.currentNode;
-      const id = f.descendantsOfType('identifier').pop() ?? f.descendantsOfType('field_identifier').pop();
-      callee = id?.text;
-      viaPointer = true;
     }
+  } else if (ft === 'parenthesized_expression' || ft === 'pointer_expression') {
+    const f = c.currentNode;
+    const id = f.descendantsOfType('identifier').pop() ?? f.descendantsOfType('field_identifier').pop();
+    callee = id?.text;
+    viaPointer = true;
     if (callee !== undefined) range = rangeAt(c, w.lines);
-    c.gotoParent();
   }
   let group: CallSite[] | null = null;
   if (callee && range && !NOT_CALLS.has(callee) && !isLoopMacro(callee) && !isDefinitionMacro(callee)) {
@@ -769,7 +882,9 @@ function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined):
       w.groups.push(group);
     }
   }
-  walkChildren(c, w, 'call_expression', loop, undefined, group);
+  // on from the function (a call may be inside it: f(x)->g(y)) to the arguments
+  walkSiblings(c, w, fid, 'call_expression', -1, loop, undefined, group, false);
+  c.gotoParent();
   return loopName;
 }
 
@@ -868,8 +983,8 @@ function addFieldsAt(c: Parser.TreeCursor, fields: StructField[], textOf: (start
       c.gotoParent();
       c.gotoFirstChild();
       for (let k = 0; k < typeIndex; k++) c.gotoNextSibling();
-      if (gotoChild(c, 'name', () => false)) c.gotoParent();
-      else if (gotoChild(c, 'body', () => false)) {
+      if (gotoChild(c, 'name')) c.gotoParent();
+      else if (gotoChild(c, 'body')) {
         addFieldsAt(c, fields, textOf);
         c.gotoParent();
       }
