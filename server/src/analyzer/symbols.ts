@@ -174,10 +174,12 @@ interface TopCtx {
   seen: Set<number>;
   /** every item looked at (re-derived whole, so the caller's regions must cover them) */
   items: Span[];
-  /** the items looked at that hold a syntax error */
-  errors: Span[];
-  /** false: only find the items (no definitions derived, no errors) */
+  /** the items looked at that hold a syntax error, when asked for */
+  errors: Span[] | undefined;
+  /** false: only find the items (no definitions derived) */
   derive: boolean;
+  /** without `errors`: whether the tree holds a syntax error anywhere (then every definition may) */
+  treeHasError: boolean;
 }
 
 /** Whether [s, e) touches one of the sorted regions (adjacent counts). */
@@ -195,15 +197,29 @@ function touches(regions: Span[], s: number, e: number): boolean {
 /** Items that cannot hold a syntax error the grammar recovered from (no need to ask). */
 const NO_ERRORS = new Set(['comment', 'preproc_include', 'preproc_def', 'preproc_function_def', 'preproc_call']);
 
+/** What findFunctions looks at and finds. */
+export interface FindOptions {
+  /** only the top-level items touching one of these (sorted, disjoint) */
+  regions?: Span[];
+  /** false: only find the items (what they span decides what is derived) */
+  derive?: boolean;
+  /** false: do not ask which items hold a syntax error (a node object per item) */
+  errors?: boolean;
+}
+
 /**
  * Every top-level function definition (also inside #if blocks and ERROR recovery nodes). With
  * `regions`, only the top-level items touching one of them (and the definition right after a
- * declaration without `;` among them, which holds its specifiers) are looked at. `items`: the spans looked at, so the caller knows
- * which of its old entries these replace; `errors`: those of them holding a syntax error. With
- * `derive` false, only the items are found (what they span decides what is derived).
+ * declaration without `;` among them, which holds its specifiers) are looked at. `items`: the spans
+ * looked at, so the caller knows which of its old entries these replace; `errors`: those of them
+ * holding a syntax error (unless not asked for).
  */
-export function findFunctions(tree: Tree, uri: string, text: string, lines: Lines, regions?: Span[], derive = true): { functions: FunctionEntry[]; items: Span[]; errors: Span[] } {
-  const ctx: TopCtx = { uri, text, lines, regions, out: [], seen: new Set(), items: [], errors: [], derive };
+export function findFunctions(tree: Tree, uri: string, text: string, lines: Lines, opts: FindOptions = {}): { functions: FunctionEntry[]; items: Span[]; errors: Span[] | undefined } {
+  const wantErrors = opts.errors ?? true;
+  const ctx: TopCtx = {
+    uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true,
+    treeHasError: !wantErrors && tree.rootNode.hasError,
+  };
   // One cursor walk over the top level: cursor moves create no node objects (each node object the
   // binding hands out is cached with a finalizer, which is what made the indexer slow).
   const c = tree.walk();
@@ -254,32 +270,24 @@ function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
       const s = c.startIndex;
       const e = c.endIndex;
       const hit: boolean = !rs || touches(rs, s, e) || (prevHit && prevSpecifiers && type === 'function_definition');
-      if (hit && !ctx.derive && !CONTAINERS.has(type)) {
-        ctx.items.push({ start: type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1 ? prevStart : s, end: e });
-      } else if (hit) {
-        if (type === 'function_definition') {
-          let start = s;
-          if (prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1) start = prevStart;
-          const hasError = c.currentNode.hasError;
-          const f = definitionAt(c, ctx, start, s, e, hasError);
+      if (hit && CONTAINERS.has(type)) visitTop(c, ctx);
+      else if (hit) {
+        // a definition's span takes in the specifiers the grammar left in the declaration before it
+        const start = type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1 ? prevStart : s;
+        ctx.items.push({ start, end: e });
+        const hasError = type === 'ERROR' || (ctx.errors !== undefined && !NO_ERRORS.has(type) && c.currentNode.hasError);
+        if (hasError) ctx.errors?.push({ start, end: e });
+        if (ctx.derive && type === 'function_definition') {
+          const f = definitionAt(c, ctx, start, s, e, ctx.errors ? hasError : ctx.treeHasError);
           if (f && !ctx.seen.has(f.body.start)) {
             ctx.seen.add(f.body.start);
             ctx.out.push(f);
           }
-          ctx.items.push({ start, end: e });
-          if (hasError) ctx.errors.push({ start, end: e });
-        } else if (CONTAINERS.has(type)) {
-          visitTop(c, ctx);
-        } else if (type === 'ERROR') {
+        } else if (ctx.derive && type === 'ERROR') {
           // Recovery nodes are rare and small: the node API is fine there.
           const err = c.currentNode;
           visitTopNodes(err, ctx);
           fromErrorRun(err, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen);
-          ctx.items.push({ start: s, end: e });
-          ctx.errors.push({ start: s, end: e });
-        } else {
-          ctx.items.push({ start: s, end: e });
-          if (!NO_ERRORS.has(type) && c.currentNode.hasError) ctx.errors.push({ start: s, end: e });
         }
       }
       prevSpecifiers = type === 'declaration' && !ctx.text.slice(s, e).includes(';');
