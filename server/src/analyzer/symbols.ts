@@ -927,7 +927,7 @@ export function findStructs(tree: Tree, uri: string, text: string, regions?: Spa
       const e = c.endIndex;
       if (regions && !touches(regions, s, e)) continue;
       if (CONTAINERS.has(type)) visit();
-      else if (STRUCT_BODY.test(text.slice(s, e))) {
+      else if (mayDefineStruct(c, type, text, s, e)) {
         for (const body of c.currentNode.descendantsOfType('field_declaration_list')) {
           const st = body.parent;
           if (!st || st.type !== 'struct_specifier' || seen.has(st.startIndex)) continue;
@@ -947,7 +947,26 @@ export function findStructs(tree: Tree, uri: string, text: string, regions?: Spa
 }
 
 /** `struct name {` (attributes, with their parentheses, allowed before the brace): text that may define a struct. */
-const STRUCT_BODY = /\bstruct\b(?:[^;{}=()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*\{/;
+const STRUCT_BODY = /\bstruct\b(?:[^;{}=()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*\{/g;
+
+/**
+ * Whether the item at the cursor ([s, e), of `type`) may define a struct: its text has `struct
+ * name {`, other than `struct slab *new_slab(...) {` where the brace opens a definition's body
+ * (searching a whole function for field lists is what made this slow).
+ */
+function mayDefineStruct(c: Parser.TreeCursor, type: string, text: string, s: number, e: number): boolean {
+  const item = text.slice(s, e);
+  STRUCT_BODY.lastIndex = 0;
+  const m = STRUCT_BODY.exec(item);
+  if (!m) return false;
+  if (type !== 'function_definition') return true;
+  // the body is the definition's last child
+  if (!c.gotoLastChild()) return true;
+  const body = c.startIndex - s;
+  c.gotoParent();
+  if (m.index + m[0].length - 1 !== body) return true;
+  return STRUCT_BODY.exec(item) !== null;
+}
 
 /** The masked text of a span, as node.text reads it (the tree's own reader). */
 function maskedText(tree: Tree): (start: number, end: number) => string {
