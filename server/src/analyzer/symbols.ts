@@ -178,8 +178,6 @@ interface TopCtx {
   errors: Span[] | undefined;
   /** false: only find the items (no definitions derived) */
   derive: boolean;
-  /** without `errors`: whether the tree holds a syntax error anywhere (then every definition may) */
-  treeHasError: boolean;
 }
 
 /** Whether [s, e) touches one of the sorted regions (adjacent counts). */
@@ -218,7 +216,6 @@ export function findFunctions(tree: Tree, uri: string, text: string, lines: Line
   const wantErrors = opts.errors ?? true;
   const ctx: TopCtx = {
     uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true,
-    treeHasError: !wantErrors && tree.rootNode.hasError,
   };
   // One cursor walk over the top level: cursor moves create no node objects (each node object the
   // binding hands out is cached with a finalizer, which is what made the indexer slow).
@@ -275,10 +272,11 @@ function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
         // a definition's span takes in the specifiers the grammar left in the declaration before it
         const start = type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1 ? prevStart : s;
         ctx.items.push({ start, end: e });
-        const hasError = type === 'ERROR' || (ctx.errors !== undefined && !NO_ERRORS.has(type) && c.currentNode.hasError);
+        // (a definition is asked anyway: its walk takes shortcuts where it holds no syntax error)
+        const hasError = type === 'ERROR' || ((ctx.errors !== undefined || (ctx.derive && type === 'function_definition')) && !NO_ERRORS.has(type) && c.currentNode.hasError);
         if (hasError) ctx.errors?.push({ start, end: e });
         if (ctx.derive && type === 'function_definition') {
-          const f = definitionAt(c, ctx, start, s, e, ctx.errors ? hasError : ctx.treeHasError);
+          const f = definitionAt(c, ctx, start, s, e, hasError);
           if (f && !ctx.seen.has(f.body.start)) {
             ctx.seen.add(f.body.start);
             ctx.out.push(f);
@@ -396,15 +394,24 @@ function paramNamesAt(c: Parser.TreeCursor, text: string, exact: boolean): strin
     do {
       if (types.name(c) !== 'parameter_declaration') continue;
       let depth = 0;
+      // through pointer declarators only (`struct slab **slabs`), a `)` after the name closes the list
+      let pointers = true;
+      let last = false;
       if (gotoChild(c, 'declarator', undefined, true)) {
         depth = 1;
-        while (types.name(c) !== 'identifier' && gotoChild(c, 'declarator', isIdentifier, true)) depth++;
+        for (let t = types.name(c); t !== 'identifier' && gotoChild(c, 'declarator', isIdentifier, true); t = types.name(c)) {
+          if (t !== 'pointer_declarator') pointers = false;
+          depth++;
+        }
         if (types.name(c) === 'identifier') {
           const s = c.startIndex;
-          out.push(text.slice(s, exact ? c.endIndex : wordEnd(text, s)));
+          const e = exact ? c.endIndex : wordEnd(text, s);
+          out.push(text.slice(s, e));
+          last = pointers && !exact && closesNext(text, e);
         }
       }
       up(c, depth);
+      if (last) break;
     } while (c.gotoNextSibling());
     c.gotoParent();
   }
@@ -429,14 +436,20 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart
   do {
     const field = types.field(c);
     if (field === 'type') {
-      if (types.name(c) === 'type_identifier') typeName = { name: ctx.text.slice(c.startIndex, c.endIndex), range: rangeAt(c, ctx.lines) };
+      if (types.name(c) === 'type_identifier') {
+        const ts = c.startIndex;
+        const te = hasError ? c.endIndex : wordEnd(ctx.text, ts);
+        typeName = { name: ctx.text.slice(ts, te), range: wordRange(ctx.lines, ts, te) };
+      }
     } else if (field === 'declarator') {
       const fd = downToFunctionDeclarator(c);
       if (fd >= 0) {
         const n = downToDeclaratorName(c);
         if (n >= 0) {
-          name = ctx.text.slice(c.startIndex, c.endIndex);
-          selectionRange = rangeAt(c, ctx.lines);
+          const ns = c.startIndex;
+          const ne = hasError ? c.endIndex : wordEnd(ctx.text, ns);
+          name = ctx.text.slice(ns, ne);
+          selectionRange = wordRange(ctx.lines, ns, ne);
           up(c, n);
           params = paramNamesAt(c, ctx.text, hasError);
         }
@@ -755,6 +768,8 @@ function walkSiblings(
         if (loop) r.inLoopMacro = loop;
         group.push(r);
         w.pos = e;
+        // `, s)`: the closing parenthesis is the only child left (with no syntax error around)
+        if (!w.exact && closesNext(w.text, e)) break;
       }
       sawNamed = true;
       prevLoop = undefined;
@@ -793,6 +808,8 @@ function walkSiblings(
     }
     // no `(` left before the parent's end: no call in the siblings left
     if (exitAt >= 0 && nextParen(w) >= exitAt) break;
+    // the arguments are a call's last child
+    if (type === 'argument_list' && parentType === 'call_expression') break;
     if (!c.gotoNextSibling()) break;
   }
   return parentType === 'expression_statement' ? first : undefined;
@@ -815,6 +832,16 @@ const LEAVES = new Set([
   'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'number_literal', 'comment', 'string_literal',
   'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
 ]);
+
+/** Whether the first character from `i` on that is not a space is `)`. */
+function closesNext(text: string, i: number): boolean {
+  for (; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 41) return true; // )
+    if (ch !== 32 && ch !== 9 && ch !== 10 && ch !== 13) return false;
+  }
+  return false;
+}
 
 /** The C grammar's identifier (tree-sitter-c's own pattern), at a given offset. */
 const IDENTIFIER = /(?:\p{XID_Start}|\$|_|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})(?:\p{XID_Continue}|\$|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*/uy;
