@@ -1,7 +1,12 @@
 // npm run bench:server — the analyzer and the language server on our fixtures and, when
 // SLABLENS_KERNEL points at a kernel tree, on its real mm/slub.c + mm/slab_common.c.
 //
-// In process: cold parse+index, incremental re-parse + re-index after one-character edits.
+// In process: cold parse+index, incremental re-parse + re-index after one-character edits. The
+// cold index runs as the server runs it: with its index helper thread (started beforehand, as the
+// server starts it at startup), a large file is split, each thread parsing and indexing one part;
+// the index (symbols, definitions, callers/callees, hover paths) is then complete, and the whole
+// file's tree, which edits and IR extraction work on, is parsed when first needed. That last step
+// is timed on its own ("whole-file trees"), and the one-thread cold index is timed too.
 // Over real JSON-RPC (dist/server.js --stdio, as the editor runs it): hover and codeLens round
 // trips, didChange → publishDiagnostics, the server's peak RSS. Baseline in the same run:
 // `ctags --c-kinds=f` on the same files, when installed. Prints a table, the targets, and JSON.
@@ -14,7 +19,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { Analyzer } from '../server/src/analyzer';
+import { Analyzer, IndexWorker } from '../server/src/analyzer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FILES = ['mm/slab_common.c', 'mm/slub.c'];
@@ -79,19 +84,43 @@ function editPoints(a: Analyzer, file: string, text: string, count: number): num
 }
 
 async function inProcess(files: string[], texts: string[]) {
+  const worker = new IndexWorker();
+  await worker.ready;
   const cold: number[] = [];
   const coldCpu: number[] = [];
-  let a = new Analyzer();
+  const trees: number[] = [];
+  const oneThread: number[] = [];
+  let splitFiles = 0;
+  let a = new Analyzer({ worker });
   for (let i = 0; i < COLD_RUNS; i++) {
-    a = new Analyzer();
+    // one thread, for comparison (not kept)
+    const single = new Analyzer();
     await settle();
+    let t0 = performance.now();
+    files.forEach((f, k) => single.update(f, texts[k]));
+    single.functions();
+    oneThread.push(performance.now() - t0);
+    a = new Analyzer({ worker });
+    await settle();
+    // CPU time of the process: both threads
     const c0 = cpuMs();
-    const t0 = performance.now();
-    files.forEach((f, k) => a.update(f, texts[k]));
+    t0 = performance.now();
+    let split = 0;
+    for (let k = 0; k < files.length; k++) {
+      a.update(files[k], texts[k]);
+      if (a.lastUpdate?.split !== undefined) split++;
+    }
     a.functions();
     cold.push(performance.now() - t0);
     coldCpu.push(cpuMs() - c0);
+    splitFiles = split;
+    // what the first edit or IR extraction would do first
+    await settle();
+    t0 = performance.now();
+    for (const f of files) a.tree(f);
+    trees.push(performance.now() - t0);
   }
+  worker.dispose();
   // one-character edits inside functions spread over the largest file, each typed and undone: a
   // first round right after the index is built (the JIT has not seen applyEdit yet), then three
   // more over the same places (a server that has been edited for a while)
@@ -118,7 +147,7 @@ async function inProcess(files: string[], texts: string[]) {
       }
     }
   }
-  return { analyzer: a, cold, coldCpu, fresh, inc, incCpu, reindexed, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return { analyzer: a, cold, coldCpu, trees, oneThread, splitFiles, fresh, inc, incCpu, reindexed, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
 /** Hover, codeLens and didChange round trips against dist/server.js over stdio, on a copy of the files. */
@@ -211,6 +240,9 @@ async function bench(label: string, dir: string) {
     functions: local.analyzer.functions().length,
     ctagsFunctions: ctags?.functions ?? null,
     coldIndexMs: ms(cold),
+    filesSplit: local.splitFiles,
+    wholeTreesMs: ms(pct(local.trees, 50)),
+    coldIndexOneThreadMs: ms(pct(local.oneThread, 50)),
     ctagsMs: ctags === null ? null : ms(ctags.ms),
     coldVsCtags: ctags === null ? null : Number((cold / ctags.ms).toFixed(2)),
     // the same in CPU time (user + system): steadier than wall time on a machine shared with other work
@@ -229,10 +261,11 @@ async function bench(label: string, dir: string) {
   };
   console.log(
     `${label}: ${row.functions} functions (ctags ${row.ctagsFunctions ?? '-'}), ${row.chars} chars\n` +
-      `  cold parse+index ${row.coldIndexMs} ms  ` +
+      `  cold parse+index ${row.coldIndexMs} ms (${row.filesSplit} of ${row.files} files split with the index helper thread)  ` +
       (ctags === null
         ? '(ctags not installed: apt-get install universal-ctags for the baseline)'
         : `ctags ${row.ctagsMs} ms → ${row.coldVsCtags}× ctags` + (row.coldVsCtagsCpu === null ? '' : `  (CPU time: ${row.coldIndexCpuMs} vs ${row.ctagsCpuMs} ms → ${row.coldVsCtagsCpu}×)`)) +
+      `\n    then the whole-file trees (parsed on first use: the first edit, IR extraction) ${row.wholeTreesMs} ms; cold parse+index on one thread ${row.coldIndexOneThreadMs} ms` +
       `\n  incremental (one character) p50 ${row.incrementalMs.p50} / p95 ${row.incrementalMs.p95} ms (CPU p50 ${row.incrementalCpuMs.p50} / p95 ${row.incrementalCpuMs.p95}), functions re-derived p50 ${row.reindexedPerEdit.p50} max ${row.reindexedPerEdit.max}` +
       `\n    (the first ${local.fresh.length} edits after the index is built, JIT not warm yet: p50 ${row.incrementalFirstRoundMs.p50} / p95 ${row.incrementalFirstRoundMs.p95} ms)` +
       `\n  over JSON-RPC: hover p50 ${row.hoverRpcMs.p50} / p95 ${row.hoverRpcMs.p95} ms, codeLens p50 ${row.codeLensRpcMs.p50} / p95 ${row.codeLensRpcMs.p95} ms, didChange→diagnostics p50 ${row.didChangeToDiagnosticsMs.p50} / p95 ${row.didChangeToDiagnosticsMs.p95} ms` +
