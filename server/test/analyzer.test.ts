@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { builtinPrograms, check, makeScenario, stripAnchors } from '../../engine/src';
 import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../src/analyzer';
+import { argumentsAt, grammarWords } from '../src/analyzer/symbols';
 
 // out/server/test -> server/fixtures (sources are not copied by tsc)
 const FIXTURES = join(__dirname, '..', '..', '..', 'server', 'fixtures', 'kernel', 'mm');
@@ -109,6 +110,45 @@ describe('analyzer: symbols', () => {
     const a = load();
     assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['lock', 'main', 'spare', 'rcu_free']);
     assert.deepEqual(a.struct('slab_sheaf')!.fields.map((f) => f.name), ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'objects']);
+  });
+});
+
+describe('analyzer: argument lists read from the text', () => {
+  it('the identifier-shaped words of the grammar are all known (an argument that is one is asked of the tree)', () => {
+    // tree-sitter-c's grammar: every identifier-shaped string in its rules is a keyword or primitive type
+    const grammar = JSON.parse(readFileSync(require.resolve('tree-sitter-c/src/grammar.json'), 'utf8')) as { rules: unknown };
+    const words = new Set<string>();
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') {
+        const o = x as { type?: string; value?: unknown };
+        if (o.type === 'STRING' && typeof o.value === 'string' && /^[A-Za-z_]\w*$/.test(o.value)) words.add(o.value);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(grammar.rules);
+    assert.deepEqual([...words].sort(), [...grammarWords()].sort());
+  });
+
+  it('splits arguments at top-level commas, past literals, comments and nested brackets', () => {
+    const kinds = (src: string) => {
+      const r = argumentsAt(src, src.indexOf('('));
+      if (!r) return r;
+      const out: string[] = [];
+      for (let k = 0; k < r.args.length; k += 2) out.push(`${['word', 'skip', 'visit'][r.args[k + 1]]}@${r.args[k]}`);
+      return { args: out, rest: src.slice(r.close) };
+    };
+    assert.deepEqual(kinds('f(a, s->b, g(x), "(,)", \',\', a[i, j], NULL, /* c */ d, e /* , */);x'), {
+      args: ['word@2', 'skip@5', 'visit@11', 'skip@17', 'skip@24', 'skip@29', 'visit@38', 'word@52', 'visit@55'],
+      rest: ';x',
+    });
+    assert.deepEqual(kinds('f()'), { args: [], rest: '' });
+    assert.deepEqual(kinds('f(a \\\n , b)'), { args: ['word@2', 'word@9'], rest: '' });
+    // not plainly an argument list: the tree is walked instead
+    for (const src of ['f(a,\n#ifdef X\n b\n#endif\n)', 'f(a, "x', 'f(a, /* x', 'f(a, b', 'f(a, , b)', 'f(a ]', 'f(\u00e9)']) {
+      const r = kinds(src);
+      assert.ok(r === undefined || r.args.every((a) => !a.startsWith('word')), src);
+    }
   });
 });
 

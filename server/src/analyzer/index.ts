@@ -80,7 +80,7 @@ export class Analyzer {
         // (the rest of the text is masked when the whole tree is parsed)
         const masked = mask(text, 0, job.split);
         const prefix = parseMasked(text, masked, undefined, { start: 0, end: job.split, startPosition: { row: 0, column: 0 }, endPosition: lines.point(job.split) });
-        const functions = findFunctions(prefix, uri, text, lines, { errors: false }).functions;
+        const functions = findFunctions(prefix, uri, text, lines, { errors: false, masked }).functions;
         const structs = findStructs(prefix, uri, text);
         const before = topLevel(prefix, 'last');
         // the first part goes into the call graph while the helper works
@@ -106,7 +106,7 @@ export class Analyzer {
     let functions: FunctionEntry[] = [];
     let structs: StructEntry[] = [];
     try {
-      functions = findFunctions(tree, uri, text, lines, { errors: false }).functions;
+      functions = findFunctions(tree, uri, text, lines, { errors: false, masked }).functions;
       structs = findStructs(tree, uri, text);
     } catch {
       // a tree the walkers cannot handle must never take the server down: keep what parsed
@@ -132,7 +132,7 @@ export class Analyzer {
     f.tree = tree;
     f.parts = undefined;
     if (!topLevelIs(tree, top)) {
-      const r = findFunctions(tree, uri, f.text, f.lines);
+      const r = findFunctions(tree, uri, f.text, f.lines, { masked: f.masked });
       this.replace(uri, { ...f, functions: r.functions, structs: findStructs(tree, uri, f.text), errors: r.errors });
     }
     return this.files.get(uri) as FileState & { tree: Tree };
@@ -244,7 +244,7 @@ export class Analyzer {
       if (!outside.length) break;
       regions = merge([...regions, ...outside]);
     }
-    const found = findFunctions(next.tree, uri, text, next.lines, { regions });
+    const found = findFunctions(next.tree, uri, text, next.lines, { regions, masked: next.masked });
     const structs = findStructs(next.tree, uri, text, regions);
     // a struct re-derived over a longer span replaces any old one it overlaps
     for (const s of prev.structs) if (!dirtyS.has(s) && structs.some((n) => overlapsSpan(n.span, shifted(s.span)))) dirtyS.add(s);
@@ -271,7 +271,7 @@ export class Analyzer {
   rederive(uri: string): void {
     const f = this.withTree(uri);
     if (!f) return;
-    const r = findFunctions(f.tree, uri, f.text, f.lines);
+    const r = findFunctions(f.tree, uri, f.text, f.lines, { masked: f.masked });
     this.replace(uri, { ...f, functions: r.functions, structs: findStructs(f.tree, uri, f.text), errors: r.errors });
   }
 

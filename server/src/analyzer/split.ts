@@ -80,7 +80,7 @@ export function indexSuffix(uri: string, text: string, start: number): EncodedIn
   const masked = mask(text, start);
   const lines = Lines.of(text);
   const tree = parseMasked(text, masked, undefined, { start, end: text.length, startPosition: lines.point(start), endPosition: lines.point(text.length) });
-  const functions = findFunctions(tree, uri, text, lines, { errors: false }).functions;
+  const functions = findFunctions(tree, uri, text, lines, { errors: false, masked }).functions;
   const structs = findStructs(tree, uri, text);
   const { top, clean } = topLevel(tree, 'first');
   return encodeIndex(functions, structs, top, clean);

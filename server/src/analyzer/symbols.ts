@@ -2,7 +2,7 @@
 // tolerating the ways kernel idioms confuse the grammar (attribute macros, loop macros).
 
 import type Parser from 'tree-sitter';
-import type { Lines, SyntaxNode, Tree } from './parse';
+import type { Lines, Masked, SyntaxNode, Tree } from './parse';
 
 export interface Position { line: number; character: number }
 /** 0-based lines and columns. */
@@ -178,6 +178,7 @@ interface TopCtx {
   errors: Span[] | undefined;
   /** false: only find the items (no definitions derived) */
   derive: boolean;
+  masked: Masked | undefined;
 }
 
 /** Whether [s, e) touches one of the sorted regions (adjacent counts). */
@@ -203,6 +204,8 @@ export interface FindOptions {
   derive?: boolean;
   /** false: do not ask which items hold a syntax error (a node object per item) */
   errors?: boolean;
+  /** how the tree's text was masked: where it was not changed, argument lists are read from the text (fewer native calls) */
+  masked?: Masked;
 }
 
 /**
@@ -215,7 +218,7 @@ export interface FindOptions {
 export function findFunctions(tree: Tree, uri: string, text: string, lines: Lines, opts: FindOptions = {}): { functions: FunctionEntry[]; items: Span[]; errors: Span[] | undefined } {
   const wantErrors = opts.errors ?? true;
   const ctx: TopCtx = {
-    uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true,
+    uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true, masked: opts.masked,
   };
   // One cursor walk over the top level: cursor moves create no node objects (each node object the
   // binding hands out is cached with a finalizer, which is what made the indexer slow).
@@ -476,7 +479,7 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart
       };
       const refs: CallSite[] = [];
       const bodyEnd = c.endIndex;
-      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, bodyStart, bodyEnd, hasError, refs);
+      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, bodyStart, bodyEnd, hasError, ctx.masked, refs);
       info.refs = refs;
       entry = { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: bodyEnd }, bodyType: types.name(c) };
       break;
@@ -675,6 +678,8 @@ interface CallWalk {
    * in the text (one native call less per identifier).
    */
   exact: boolean;
+  /** how the text was masked for the parser (argument lists are read from the text where it was not changed) */
+  masked: Masked | undefined;
 }
 
 /** The first `(` at or after w.pos (Infinity: none). */
@@ -691,12 +696,15 @@ function nextParen(w: CallWalk): number {
  * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
  */
 export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
-  return callsAt(body.walk(), caller, uri, text, lines, body.startIndex, body.endIndex, body.hasError, refs);
+  return callsAt(body.walk(), caller, uri, text, lines, body.startIndex, body.endIndex, body.hasError, undefined, refs);
 }
 
-/** The same from the node at the cursor (where the cursor ends too), [start, end); `hasError`: whether it holds a syntax error. */
-function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, start: number, end: number, hasError: boolean, refs?: CallSite[]): CallSite[] {
-  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null, pos: start, paren: -1, exact: hasError };
+/**
+ * The same from the node at the cursor (where the cursor ends too), [start, end); `hasError`:
+ * whether it holds a syntax error; `masked`: how the parser's text was masked, if known.
+ */
+function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, start: number, end: number, hasError: boolean, masked: Masked | undefined, refs?: CallSite[]): CallSite[] {
+  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null, pos: start, paren: -1, exact: hasError, masked };
   if (types.name(c) === 'call_expression') visitCall(c, w, undefined);
   else walkChildren(c, w, types.name(c), end, undefined, undefined, null);
   if (refs && w.groups) for (const g of w.groups) refs.push(...g);
@@ -740,11 +748,12 @@ function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, end
  * `bodyLoop` of a while_statement the masking made of `for_each_x(...)` or of a nested definition
  * the grammar took one for, or the macro of the `for_each_x(...)` expression statement right
  * before it (when a loop macro was not masked). `group`: for a call, where the identifiers among
- * its arguments go. Returns the loop macro a call_expression first child opens, for an
- * expression_statement parent.
+ * its arguments go. `one`: the cursor's node only. Returns the loop macro a call_expression
+ * first child opens, for an expression_statement parent.
  */
 function walkSiblings(
   c: Parser.TreeCursor, w: CallWalk, id: number, parentType: string, exitAt: number, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null, skipped: boolean,
+  one = false,
 ): string | undefined {
   let prevLoop: string | undefined;
   let first: string | undefined;
@@ -794,10 +803,14 @@ function walkSiblings(
         walkChildren(c, w, type, -1, inner, isLoopMacro(tt) ? tt : undefined, null);
       } else {
         const args = type === 'argument_list' && parentType === 'call_expression' ? group : null;
-        // (the end of an argument list is not needed when its identifiers are collected)
-        if (end < 0 && !(type === 'argument_list' && args)) end = c.endIndex;
-        const r = walkChildren(c, w, type, end, inner, undefined, args);
-        if (type === 'expression_statement') opens = r;
+        if (args && !w.exact && walkArguments(c, w, loop, args)) {
+          // read from the text, the tree visited where it had to be
+        } else {
+          // (the end of an argument list is not needed when its identifiers are collected)
+          if (end < 0 && !(type === 'argument_list' && args)) end = c.endIndex;
+          const r = walkChildren(c, w, type, end, inner, undefined, args);
+          if (type === 'expression_statement') opens = r;
+        }
       }
       if (end > w.pos) w.pos = end;
       if (!sawNamed) {
@@ -806,6 +819,7 @@ function walkSiblings(
       }
       prevLoop = type === 'expression_statement' ? opens : undefined;
     }
+    if (one) break;
     // no `(` left before the parent's end: no call in the siblings left
     if (exitAt >= 0 && nextParen(w) >= exitAt) break;
     // the arguments are a call's last child
@@ -832,6 +846,173 @@ const LEAVES = new Set([
   'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'number_literal', 'comment', 'string_literal',
   'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
 ]);
+
+/**
+ * The identifier-shaped words of the C grammar (tree-sitter-c 0.23: its keywords and primitive
+ * types; a test checks this against the grammar). An argument that is one of these is no
+ * identifier node, or not surely one.
+ */
+const GRAMMAR_WORDS = new Set([
+  'FALSE', 'NULL', 'TRUE', '_Alignas', '_Alignof', '_Atomic', '_Generic', '_Nonnull', '_Noreturn', '__alignof', '__alignof__', '__asm', '__asm__', '__attribute',
+  '__attribute__', '__based', '__cdecl', '__clrcall', '__declspec', '__except', '__extension__', '__fastcall', '__finally', '__forceinline', '__inline', '__inline__',
+  '__leave', '__restrict', '__restrict__', '__sptr', '__stdcall', '__thiscall', '__thread', '__try', '__unaligned', '__uptr', '__vectorcall', '__volatile__', '_alignof',
+  '_unaligned', 'alignas', 'alignof', 'asm', 'auto', 'bool', 'break', 'case', 'char', 'char16_t', 'char32_t', 'char64_t', 'char8_t', 'charptr_t', 'const', 'constexpr',
+  'continue', 'default', 'defined', 'do', 'double', 'else', 'enum', 'extern', 'false', 'float', 'for', 'goto', 'if', 'inline', 'int', 'int16_t', 'int32_t', 'int64_t',
+  'int8_t', 'intptr_t', 'long', 'max_align_t', 'noreturn', 'nullptr', 'nullptr_t', 'offsetof', 'ptrdiff_t', 'register', 'restrict', 'return', 'short', 'signed',
+  'size_t', 'sizeof', 'ssize_t', 'static', 'struct', 'switch', 'thread_local', 'true', 'typedef', 'uint16_t', 'uint32_t', 'uint64_t', 'uint8_t', 'uintptr_t', 'union',
+  'unsigned', 'void', 'volatile', 'while',
+]);
+export const grammarWords = (): ReadonlySet<string> => GRAMMAR_WORDS;
+
+/** An argument read from the text: an identifier (a function reference, perhaps), one that holds no call and no identifier, or one the tree must be asked about. */
+const ARG_WORD = 0;
+const ARG_SKIP = 1;
+const ARG_VISIT = 2;
+const ASCII_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * The arguments of the argument list whose `(` is at `open`, read from the text: each one's start
+ * and kind (ARG_*), flat, and where the list ends (after its `)`). Undefined when the text is not
+ * plainly an argument list (a preprocessor line in it, an unterminated literal or comment, no
+ * closing parenthesis). Within a definition free of syntax errors, and where the masking changed
+ * nothing, the argument list's children are these arguments, separated by commas.
+ */
+export function argumentsAt(text: string, open: number): { args: number[]; close: number } | undefined {
+  const args: number[] = [];
+  const n = text.length;
+  let depth = 0;
+  let start = -1;
+  let end = -1;
+  let visit = false;
+  const push = (): void => {
+    if (start < 0) return;
+    let kind = ARG_SKIP;
+    if (visit) kind = ARG_VISIT;
+    else {
+      const word = text.slice(start, end);
+      if (ASCII_IDENTIFIER.test(word)) kind = GRAMMAR_WORDS.has(word) ? ARG_VISIT : ARG_WORD;
+    }
+    args.push(start, kind);
+    start = -1;
+    visit = false;
+  };
+  for (let i = open + 1; i < n; i++) {
+    const at = i;
+    const ch = text.charCodeAt(i);
+    // where the character (or literal) read ends
+    let to = i + 1;
+    switch (ch) {
+      case 32: case 9: case 10: case 13: case 12: case 11: // white space
+        continue;
+      case 92: { // a backslash: a line continuation is white space, anything else is not read here
+        if (text.charCodeAt(i + 1) === 10) { i++; continue; }
+        if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) { i += 2; continue; }
+        visit = true;
+        break;
+      }
+      case 47: { // /
+        const next = text.charCodeAt(i + 1);
+        if (next === 42 || next === 47) {
+          const close = next === 42 ? text.indexOf('*/', i + 2) : text.indexOf('\n', i + 2);
+          if (close < 0) return undefined;
+          // a comment inside an argument: the tree is asked
+          if (start >= 0) visit = true;
+          i = next === 42 ? close + 1 : close - 1;
+          continue;
+        }
+        break;
+      }
+      case 34: case 39: { // a string or character literal
+        let j = i + 1;
+        for (; j < n; j++) {
+          const d = text.charCodeAt(j);
+          if (d === ch) break;
+          if (d === 92) j++;
+          else if (d === 10) return undefined;
+        }
+        if (j >= n) return undefined;
+        to = j + 1;
+        i = j;
+        break;
+      }
+      case 35: { // a # first on its line is a preprocessor line
+        let j = i - 1;
+        while (j >= 0 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j--;
+        if (j < 0 || text.charCodeAt(j) === 10) return undefined;
+        break;
+      }
+      case 40: case 91: case 123: // ( [ {
+        depth++;
+        if (ch === 40) visit = true;
+        break;
+      case 41: case 93: case 125: // ) ] }
+        if (depth === 0) {
+          if (ch !== 41) return undefined;
+          if (start < 0 && args.length) return undefined;
+          push();
+          return { args, close: i + 1 };
+        }
+        depth--;
+        break;
+      case 44: // ,
+        if (depth === 0) {
+          if (start < 0) return undefined;
+          push();
+          continue;
+        }
+        break;
+      default:
+        if (ch >= 128) visit = true;
+    }
+    if (start < 0) start = at;
+    end = to;
+  }
+  return undefined;
+}
+
+/** Whether the masking changed anything in [from, to) of the text. */
+function maskChanged(m: Masked, from: number, to: number): boolean {
+  let lo = 0;
+  let hi = m.at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (m.at[mid] + m.repl[mid].length <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m.at.length && m.at[lo] < to;
+}
+
+/**
+ * The arguments of a recorded call, at the cursor (an argument_list; where the cursor ends too),
+ * read from the text: an identifier is a reference in `group` without a native call, only the
+ * arguments that may hold a call (or that the text alone does not settle) are visited in the
+ * tree. False (nothing done) where the text cannot be read so (see argumentsAt).
+ */
+function walkArguments(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined, group: CallSite[]): boolean {
+  if (!w.masked) return false;
+  const open = c.startIndex;
+  if (w.text.charCodeAt(open) !== 40) return false;
+  const list = argumentsAt(w.text, open);
+  if (!list || maskChanged(w.masked, open, list.close)) return false;
+  const a = list.args;
+  for (let k = 0; k < a.length; k += 2) {
+    const start = a[k];
+    if (a[k + 1] === ARG_WORD) {
+      const end = wordEnd(w.text, start);
+      const r: CallSite = { callee: w.text.slice(start, end), caller: w.caller, uri: w.uri, range: wordRange(w.lines, start, end), viaPointer: true, reference: true };
+      if (loop) r.inLoopMacro = loop;
+      group.push(r);
+    } else if (a[k + 1] === ARG_VISIT) {
+      // the argument's node starts at its first character
+      if ((c.gotoFirstChildForIndex(start) as unknown as number | null) === null) continue;
+      w.pos = start;
+      walkSiblings(c, w, c.nodeTypeId, 'argument_list', -1, loop, undefined, group, true, true);
+      c.gotoParent();
+    }
+  }
+  w.pos = list.close;
+  return true;
+}
 
 /** Whether the first character from `i` on that is not a space is `)`. */
 function closesNext(text: string, i: number): boolean {
