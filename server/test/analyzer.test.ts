@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { builtinPrograms, check, makeScenario, stripAnchors } from '../../engine/src';
 import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../src/analyzer';
-import { argumentsAt, grammarWords } from '../src/analyzer/symbols';
+import { Lines, mask, parseMasked } from '../src/analyzer/parse';
+import { argumentsAt, findFunctions, grammarWords } from '../src/analyzer/symbols';
 
 // out/server/test -> server/fixtures (sources are not copied by tsc)
 const FIXTURES = join(__dirname, '..', '..', '..', 'server', 'fixtures', 'kernel', 'mm');
@@ -128,6 +129,31 @@ describe('analyzer: argument lists read from the text', () => {
     };
     walk(grammar.rules);
     assert.deepEqual([...words].sort(), [...grammarWords()].sort());
+  });
+
+  it('what is read from the text (arguments, parameter names) is what the tree gives', () => {
+    const params = [
+      'unsigned long flags', 'unsigned x', 'long long y', 'struct a b', 'const c d', 'enum e', 'unsigned', 'short int s', 'signed char c2', 'long double ld', 'foo_t',
+      'gfp_t gfp', 'void *const cp', 'const char *fmt, ...', 'struct s s', 'enum e *p', 'register int r', 'void', '', 'unsigned long', 'const char', 'struct foo *',
+      'char **argv', 'const void *restrict src', 'u8 *const *pp', 'int const x', 'int a[3]', 'int (*fn)(int)', 'struct kmem_cache *s /* cache */', 'int __maybe_unused x',
+    ];
+    const args = [
+      'a, s->b, g(x), "(,)", \',\', a[i + j], NULL, /* c */ d, e /* , */', 'true, false, TRUE, x', 'int, size_t, u32', 'h(k(l), m), n', '({ int z = q(r); z; }), t',
+      '&w->work, flush_rcu_sheaf', 'cpu, flushwq, &sfw->work', 'x __maybe_unused, y', 'a \\\n, b', 'sizeof(struct x), y', '(void *)p, q',
+    ];
+    const src = [
+      ...params.map((p, i) => `static int p${i}(${p})\n{\n\treturn 0;\n}\n`),
+      ...args.map((a, i) => `void a${i}(void)\n{\n\tcall${i}(${a});\n\tlist_for_each_entry(x, &l, list)\n\t\tthen${i}(${a});\n}\n`),
+      read('slab_common.c'),
+      read('slub.c'),
+    ].join('\n');
+    const m = mask(src);
+    const tree = parseMasked(src, m);
+    const lines = Lines.of(src);
+    const fromText = findFunctions(tree, SLUB, src, lines, { errors: false, masked: m }).functions.map((f) => f.info);
+    const fromTree = findFunctions(tree, SLUB, src, lines, { errors: false }).functions.map((f) => f.info);
+    assert.equal(fromText.length, params.length + args.length + EXPECTED_FUNCTIONS.length);
+    assert.deepEqual(fromText, fromTree);
   });
 
   it('splits arguments at top-level commas, past literals, comments and nested brackets', () => {

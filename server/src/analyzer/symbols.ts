@@ -454,7 +454,9 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart
           name = ctx.text.slice(ns, ne);
           selectionRange = wordRange(ctx.lines, ns, ne);
           up(c, n);
-          params = paramNamesAt(c, ctx.text, hasError);
+          // the name right under the function declarator: its parameter list follows it in the text
+          const fromText = !hasError && n === 1 && ctx.masked ? paramNamesFrom(ctx.text, ctx.masked, ne) : undefined;
+          params = fromText ?? paramNamesAt(c, ctx.text, hasError);
         }
         up(c, fd);
       } else if (typeName && types.name(c) === 'parenthesized_declarator' && !isLoopMacro(typeName.name)) {
@@ -968,6 +970,52 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
     end = to;
   }
   return undefined;
+}
+
+/** A parameter of plain words and stars (`const struct kmem_cache *s`, `unsigned long flags`, `void`). */
+const PLAIN_PARAMETER = /^[A-Za-z_\s*][\w\s*]*$/;
+const TAG_KEYWORD = new Set(['struct', 'union', 'enum']);
+
+/**
+ * The parameter names of the parameter list that starts at the first `(` from `from` on (after a
+ * definition's name), read from the text where the parse settles them plainly: each parameter
+ * plain words and stars, its name the last word unless that is a grammar word, a tag
+ * (`struct foo`), or the only word (`foo_t`); `...` has none. Undefined where the text does not
+ * settle it (arrays, function pointers, comments, attributes the masking changed, anything else):
+ * the tree is read then. Within a definition free of syntax errors only.
+ */
+function paramNamesFrom(text: string, m: Masked, from: number): string[] | undefined {
+  let open = from;
+  while (open < text.length && /\s/.test(text[open])) open++;
+  if (text.charCodeAt(open) !== 40) return undefined;
+  const close = text.indexOf(')', open);
+  if (close < 0 || maskChanged(m, open, close + 1)) return undefined;
+  const inner = text.slice(open + 1, close);
+  if (/[()[\]{}/#"'\\]/.test(inner)) return undefined;
+  const names: string[] = [];
+  if (!inner.trim()) return names;
+  for (const raw of inner.split(',')) {
+    const param = raw.trim();
+    if (param === '...') continue;
+    if (!PLAIN_PARAMETER.test(param)) return undefined;
+    const tokens = param.match(/\*|[A-Za-z_]\w*/g) ?? [];
+    if (tokens.length === 0) return undefined;
+    const last = tokens[tokens.length - 1];
+    if (tokens.length === 1) {
+      // a type alone (`void`, `foo_t`, `unsigned`)
+      if (last === '*') return undefined;
+      continue;
+    }
+    const before = tokens[tokens.length - 2];
+    if (last === '*' || GRAMMAR_WORDS.has(last)) {
+      // `char *`, `unsigned long`: no name, or not surely none
+      if (last === '*' || tokens.every((t) => t === '*' || GRAMMAR_WORDS.has(t))) continue;
+      return undefined;
+    }
+    if (TAG_KEYWORD.has(before)) continue;
+    names.push(last);
+  }
+  return names;
 }
 
 /** Whether the masking changed anything in [from, to) of the text. */
