@@ -805,9 +805,9 @@ function walkSiblings(
         walkChildren(c, w, type, -1, inner, isLoopMacro(tt) ? tt : undefined, null);
       } else {
         const args = type === 'argument_list' && parentType === 'call_expression' ? group : null;
-        if (args && !w.exact && walkArguments(c, w, loop, args)) {
-          // read from the text, the tree visited where it had to be
-        } else {
+        const list = args && !w.exact ? readArguments(w, c.startIndex) : undefined;
+        if (list) walkArguments(c, w, loop, args!, list, false);
+        else {
           // (the end of an argument list is not needed when its identifiers are collected)
           if (end < 0 && !(type === 'argument_list' && args)) end = c.endIndex;
           const r = walkChildren(c, w, type, end, inner, undefined, args);
@@ -1030,19 +1030,25 @@ function maskChanged(m: Masked, from: number, to: number): boolean {
   return lo < m.at.length && m.at[lo] < to;
 }
 
-/**
- * The arguments of a recorded call, at the cursor (an argument_list; where the cursor ends too),
- * read from the text: an identifier is a reference in `group` without a native call, only the
- * arguments that may hold a call (or that the text alone does not settle) are visited in the
- * tree. False (nothing done) where the text cannot be read so (see argumentsAt).
- */
-function walkArguments(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined, group: CallSite[]): boolean {
-  if (!w.masked) return false;
-  const open = c.startIndex;
-  if (w.text.charCodeAt(open) !== 40) return false;
+/** The argument list of a call, read from the text: see argumentsAt. */
+type ArgumentList = NonNullable<ReturnType<typeof argumentsAt>>;
+
+/** The argument list whose `(` is at `open`, if the text can be read so and the masking changed nothing in it. */
+function readArguments(w: CallWalk, open: number): ArgumentList | undefined {
+  if (!w.masked || w.text.charCodeAt(open) !== 40) return undefined;
   const list = argumentsAt(w.text, open);
-  if (!list || maskChanged(w.masked, open, list.close)) return false;
+  return list && !maskChanged(w.masked, open, list.close) ? list : undefined;
+}
+
+/**
+ * The arguments `list` of a recorded call: an identifier is a reference in `group` without a
+ * native call; only the arguments that may hold a call (or that the text alone does not settle)
+ * are visited in the tree. The cursor is at the argument_list, or (`beforeList`) at the sibling
+ * before it, the function; it ends at one of the two (the caller goes up from either).
+ */
+function walkArguments(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined, group: CallSite[], list: ArgumentList, beforeList: boolean): void {
   const a = list.args;
+  let moved = false;
   for (let k = 0; k < a.length; k += 2) {
     const start = a[k];
     if (a[k + 1] === ARG_WORD) {
@@ -1051,6 +1057,11 @@ function walkArguments(c: Parser.TreeCursor, w: CallWalk, loop: string | undefin
       if (loop) r.inLoopMacro = loop;
       group.push(r);
     } else if (a[k + 1] === ARG_VISIT) {
+      if (beforeList && !moved) {
+        // (with no syntax error around, the arguments are the function's next sibling)
+        if (!c.gotoNextSibling()) break;
+        moved = true;
+      }
       // the argument's node starts at its first character
       if ((c.gotoFirstChildForIndex(start) as unknown as number | null) === null) continue;
       w.pos = start;
@@ -1059,7 +1070,15 @@ function walkArguments(c: Parser.TreeCursor, w: CallWalk, loop: string | undefin
     }
   }
   w.pos = list.close;
-  return true;
+}
+
+/** The first offset from `i` on that is not a space (not past the end). */
+function skipSpaces(text: string, i: number): number {
+  for (; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch !== 32 && ch !== 9 && ch !== 10 && ch !== 13) return i;
+  }
+  return i;
 }
 
 /** Whether the first character from `i` on that is not a space is `)`. */
@@ -1146,8 +1165,12 @@ function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined):
       w.groups.push(group);
     }
   }
+  // A name, then the arguments: read from the text right after it where the definition holds no
+  // syntax error (the argument list is the name's next sibling then).
+  const list = group && ft === 'identifier' && !w.exact ? readArguments(w, skipSpaces(w.text, w.pos)) : undefined;
+  if (list) walkArguments(c, w, loop, group!, list, true);
   // on from the function (a call may be inside it: f(x)->g(y)) to the arguments
-  walkSiblings(c, w, fid, 'call_expression', -1, loop, undefined, group, false);
+  else walkSiblings(c, w, fid, 'call_expression', -1, loop, undefined, group, false);
   c.gotoParent();
   return loopName;
 }
