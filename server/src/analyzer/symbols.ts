@@ -424,16 +424,54 @@ function paramNamesAt(c: Parser.TreeCursor, text: string, exact: boolean): strin
 
 const pointOf = (p: Parser.Point): Position => ({ line: p.row, character: p.column });
 
+/** A definition's name, where it is, and its parameter names. */
+interface Named { name: string; selectionRange: Range; params: string[] }
+
+/**
+ * From a function_declarator at the cursor, its name and parameter names (undefined when it
+ * declares no plain name); the cursor ends where it started.
+ */
+function declaratorNameAt(c: Parser.TreeCursor, ctx: TopCtx, hasError: boolean): Named | undefined {
+  const n = downToDeclaratorName(c);
+  if (n < 0) return undefined;
+  const ns = c.startIndex;
+  const ne = hasError ? c.endIndex : wordEnd(ctx.text, ns);
+  up(c, n);
+  // the name right under the function declarator: its parameter list follows it in the text
+  const fromText = !hasError && n === 1 && ctx.masked ? paramNamesFrom(ctx.text, ctx.masked, ne) : undefined;
+  return { name: ctx.text.slice(ns, ne), selectionRange: wordRange(ctx.lines, ns, ne), params: fromText ?? paramNamesAt(c, ctx.text, hasError) };
+}
+
 /**
  * The function a function_definition at the cursor defines (as fromDefinition() does from a node,
- * with the cursor only: no node objects). The cursor ends where it started.
+ * with the cursor only: no node objects). The cursor ends where it started. The body is the last
+ * child and the declarator the one before it: read from the end, the specifiers are not visited,
+ * unless the declarator is no function declarator (then the name may be the type: see
+ * definitionFromStart).
  */
 function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
-  const defRange: Range = { start: pointOf(ctx.lines.point(defStart)), end: pointOf(ctx.lines.point(defEnd)) };
+  if (!c.gotoLastChild()) return null;
+  if (types.field(c) === 'body' && c.gotoPreviousSibling()) {
+    if (types.field(c) === 'declarator') {
+      const fd = downToFunctionDeclarator(c);
+      if (fd >= 0) {
+        const named = declaratorNameAt(c, ctx, hasError);
+        up(c, fd);
+        c.gotoNextSibling();
+        const entry = named ? bodyEntry(c, ctx, named, start, defStart, defEnd, hasError) : null;
+        c.gotoParent();
+        return entry;
+      }
+    }
+  }
+  c.gotoParent();
+  return definitionFromStart(c, ctx, start, defStart, defEnd, hasError);
+}
+
+/** The same, child by child from the first: the type is read too, which may be the name. */
+function definitionFromStart(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
   if (!c.gotoFirstChild()) return null;
-  let name: string | undefined;
-  let selectionRange: Range | undefined;
-  let params: string[] = [];
+  let named: Named | undefined;
   let typeName: { name: string; range: Range } | undefined;
   let entry: FunctionEntry | null = null;
   do {
@@ -447,48 +485,35 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart
     } else if (field === 'declarator') {
       const fd = downToFunctionDeclarator(c);
       if (fd >= 0) {
-        const n = downToDeclaratorName(c);
-        if (n >= 0) {
-          const ns = c.startIndex;
-          const ne = hasError ? c.endIndex : wordEnd(ctx.text, ns);
-          name = ctx.text.slice(ns, ne);
-          selectionRange = wordRange(ctx.lines, ns, ne);
-          up(c, n);
-          // the name right under the function declarator: its parameter list follows it in the text
-          const fromText = !hasError && n === 1 && ctx.masked ? paramNamesFrom(ctx.text, ctx.masked, ne) : undefined;
-          params = fromText ?? paramNamesAt(c, ctx.text, hasError);
-        }
+        named = declaratorNameAt(c, ctx, hasError);
         up(c, fd);
       } else if (typeName && types.name(c) === 'parenthesized_declarator' && !isLoopMacro(typeName.name)) {
         // `void __init\nf(void) { }`: the grammar takes `f` for a type and `(void)` for a
         // parenthesized declarator (the specifiers end up in a preceding declaration).
-        name = typeName.name;
-        selectionRange = typeName.range;
+        named = { name: typeName.name, selectionRange: typeName.range, params: [] };
       }
     } else if (field === 'body') {
-      if (!name || isLoopMacro(name) || !selectionRange) break;
-      const bodyStart = c.startIndex;
-      const signature = ctx.text.slice(start, bodyStart).replace(/\s+/g, ' ').trim();
-      const info: FunctionInfo = {
-        name,
-        uri: ctx.uri,
-        range: start === defStart ? defRange : { start: pointOf(ctx.lines.point(start)), end: defRange.end },
-        selectionRange,
-        signature,
-        isStatic: /(^|\s)static(\s|$)/.test(signature),
-        params,
-        calls: [],
-      };
-      const refs: CallSite[] = [];
-      const bodyEnd = c.endIndex;
-      info.calls = callsAt(c, name, ctx.uri, ctx.text, ctx.lines, bodyStart, bodyEnd, hasError, ctx.masked, refs);
-      info.refs = refs;
-      entry = { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: bodyEnd }, bodyType: types.name(c) };
+      if (named) entry = bodyEntry(c, ctx, named, start, defStart, defEnd, hasError);
       break;
     }
   } while (c.gotoNextSibling());
   c.gotoParent();
   return entry;
+}
+
+/** The entry of a definition named `named`, its body at the cursor (the definition's last child: it ends with it). */
+function bodyEntry(c: Parser.TreeCursor, ctx: TopCtx, named: Named, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
+  const { name, selectionRange, params } = named;
+  if (isLoopMacro(name)) return null;
+  const bodyStart = c.startIndex;
+  const bodyType = types.name(c);
+  const signature = ctx.text.slice(start, bodyStart).replace(/\s+/g, ' ').trim();
+  const defRange: Range = { start: pointOf(ctx.lines.point(start)), end: pointOf(ctx.lines.point(defEnd)) };
+  const info: FunctionInfo = { name, uri: ctx.uri, range: defRange, selectionRange, signature, isStatic: /(^|\s)static(\s|$)/.test(signature), params, calls: [] };
+  const refs: CallSite[] = [];
+  info.calls = callsAt(c, bodyType, name, ctx.uri, ctx.text, ctx.lines, bodyStart, defEnd, hasError, ctx.masked, refs);
+  info.refs = refs;
+  return { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: defEnd }, bodyType };
 }
 
 function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines, start: number): FunctionEntry | null {
@@ -698,17 +723,17 @@ function nextParen(w: CallWalk): number {
  * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
  */
 export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
-  return callsAt(body.walk(), caller, uri, text, lines, body.startIndex, body.endIndex, body.hasError, undefined, refs);
+  return callsAt(body.walk(), body.type, caller, uri, text, lines, body.startIndex, body.endIndex, body.hasError, undefined, refs);
 }
 
 /**
- * The same from the node at the cursor (where the cursor ends too), [start, end); `hasError`:
- * whether it holds a syntax error; `masked`: how the parser's text was masked, if known.
+ * The same from the node at the cursor (of `type`; where the cursor ends too), [start, end);
+ * `hasError`: whether it holds a syntax error; `masked`: how the parser's text was masked, if known.
  */
-function callsAt(c: Parser.TreeCursor, caller: string, uri: string, text: string, lines: Lines, start: number, end: number, hasError: boolean, masked: Masked | undefined, refs?: CallSite[]): CallSite[] {
+function callsAt(c: Parser.TreeCursor, type: string, caller: string, uri: string, text: string, lines: Lines, start: number, end: number, hasError: boolean, masked: Masked | undefined, refs?: CallSite[]): CallSite[] {
   const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null, pos: start, paren: -1, exact: hasError, masked };
-  if (types.name(c) === 'call_expression') visitCall(c, w, undefined);
-  else walkChildren(c, w, types.name(c), end, undefined, undefined, null);
+  if (type === 'call_expression') visitCall(c, w, undefined);
+  else walkChildren(c, w, type, end, undefined, undefined, null);
   if (refs && w.groups) for (const g of w.groups) refs.push(...g);
   return w.calls;
 }
