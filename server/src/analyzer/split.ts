@@ -8,8 +8,20 @@
 import { Lines, mask, parseMasked, Tree } from './parse';
 import { CallSite, findFunctions, findStructs, FunctionEntry, Range, StructEntry, StructField } from './symbols';
 
-/** Preprocessor conditionals at line starts: a split must not fall inside one. */
-const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b/gm;
+/** A preprocessor conditional's directive after its `#`: a split must not fall inside one. */
+const CONDITIONAL = /[ \t]*(if|ifdef|ifndef|endif)\b/y;
+
+/** +1 for an #if/#ifdef/#ifndef whose `#` is at `at`, -1 for an #endif, 0 for anything else (the `#` must be first on its line). */
+function conditionalAt(text: string, at: number): number {
+  for (let j = at - 1; j >= 0; j--) {
+    const ch = text.charCodeAt(j);
+    if (ch === 10) break;
+    if (ch !== 32 && ch !== 9) return 0;
+  }
+  CONDITIONAL.lastIndex = at + 1;
+  const m = CONDITIONAL.exec(text);
+  return m ? (m[1] === 'endif' ? -1 : 1) : 0;
+}
 
 /**
  * Where to split `text` near `goal`: the start of the line after a line that is only `}` (the end
@@ -22,12 +34,11 @@ const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b/gm;
 export function splitPoint(text: string, goal: number): number | undefined {
   let depth = 0;
   let before: number | undefined;
-  CONDITIONAL.lastIndex = 0;
-  let cond = CONDITIONAL.exec(text);
+  let hash = text.indexOf('#');
   for (let at = text.indexOf('\n}\n'); at >= 0; at = text.indexOf('\n}\n', at + 1)) {
     const split = at + 3;
     if (split >= text.length) break;
-    for (; cond && cond.index < split; cond = CONDITIONAL.exec(text)) depth += cond[1] === 'endif' ? -1 : 1;
+    for (; hash >= 0 && hash < split; hash = text.indexOf('#', hash + 1)) depth += conditionalAt(text, hash);
     if (depth !== 0) continue;
     if (split >= goal) return before !== undefined && goal - before < split - goal ? before : split;
     before = split;
