@@ -20,7 +20,7 @@ export interface SuffixJob {
 export interface IndexWorkerOptions {
   /** files shorter than this are indexed on the calling thread alone (a hand-over costs about a millisecond) */
   minChars?: number;
-  /** the share of a file the helper takes */
+  /** the share of a file the helper takes (a little under half: it also masks its part, encodes its entries, and starts later) */
   share?: number;
 }
 
@@ -42,7 +42,7 @@ export class IndexWorker {
 
   constructor(opts: IndexWorkerOptions = {}) {
     this.minChars = opts.minChars ?? 32 * 1024;
-    this.share = opts.share ?? 0.5;
+    this.share = opts.share ?? 0.45;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(path.join(__dirname, 'indexWorkerThread.js'), { workerData: { port: port2, signal: this.signal }, transferList: [port2] });
