@@ -139,7 +139,7 @@ describe('analyzer: argument lists read from the text', () => {
     ];
     const args = [
       'a, s->b, g(x), "(,)", \',\', a[i + j], NULL, /* c */ d, e /* , */', 'true, false, TRUE, x', 'int, size_t, u32', 'h(k(l), m), n', '({ int z = q(r); z; }), t',
-      '&w->work, flush_rcu_sheaf', 'cpu, flushwq, &sfw->work', 'x __maybe_unused, y', 'a \\\n, b', 'sizeof(struct x), y', '(void *)p, q',
+      '&w->work, flush_rcu_sheaf', 'cpu, flushwq, &sfw->work', 'x __maybe_unused, y', 'a \\\n, b', 'sizeof(struct x), y', '(void *)p, q', 'sizeof x, y',
     ];
     const src = [
       ...params.map((p, i) => `static int p${i}(${p})\n{\n\treturn 0;\n}\n`),
@@ -169,6 +169,8 @@ describe('analyzer: argument lists read from the text', () => {
       rest: ';x',
     });
     assert.deepEqual(kinds('f()'), { args: [], rest: '' });
+    // two words side by side are not settled by the text
+    assert.deepEqual(kinds('f(sizeof x, y)'), { args: ['visit@2', 'word@12'], rest: '' });
     assert.deepEqual(kinds('f(a \\\n , b)'), { args: ['word@2', 'word@9'], rest: '' });
     // not plainly an argument list: the tree is walked instead
     for (const src of ['f(a,\n#ifdef X\n b\n#endif\n)', 'f(a, "x', 'f(a, /* x', 'f(a, b', 'f(a, , b)', 'f(a ]', 'f(\u00e9)']) {

@@ -697,7 +697,7 @@ interface CallWalk {
    * looking into a node that holds no call.
    */
   pos: number;
-  /** the first `(` at or after `paren` (Infinity: none), so that the text is searched once */
+  /** the first `(` at or after `pos` when last searched (Infinity: none): searched again only once `pos` has passed it */
   paren: number;
   /**
    * The definition holds a syntax error: a MISSING (zero-width) identifier may be anywhere, so an
@@ -896,6 +896,7 @@ const ARG_WORD = 0;
 const ARG_SKIP = 1;
 const ARG_VISIT = 2;
 const ASCII_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const WORDS_SIDE_BY_SIDE = /[\w$]\s+[A-Za-z_$]/;
 
 /**
  * The arguments of the argument list whose `(` is at `open`, read from the text: each one's start
@@ -918,6 +919,8 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
     else {
       const word = text.slice(start, end);
       if (ASCII_IDENTIFIER.test(word)) kind = GRAMMAR_WORDS.has(word) ? ARG_VISIT : ARG_WORD;
+      // two words side by side (`sizeof x`, a macro's argument): not settled by the text
+      else if (WORDS_SIDE_BY_SIDE.test(word)) kind = ARG_VISIT;
     }
     args.push(start, kind);
     start = -1;
@@ -1010,8 +1013,7 @@ const TAG_KEYWORD = new Set(['struct', 'union', 'enum']);
  * the tree is read then. Within a definition free of syntax errors only.
  */
 function paramNamesFrom(text: string, m: Masked, from: number): string[] | undefined {
-  let open = from;
-  while (open < text.length && /\s/.test(text[open])) open++;
+  const open = skipSpaces(text, from);
   if (text.charCodeAt(open) !== 40) return undefined;
   const close = text.indexOf(')', open);
   if (close < 0 || maskChanged(m, open, close + 1)) return undefined;
