@@ -2,11 +2,12 @@
 // SLABLENS_KERNEL points at a kernel tree, on its real mm/slub.c + mm/slab_common.c.
 //
 // In process: cold parse+index, incremental re-parse + re-index after one-character edits. The
-// cold index runs as the server runs it: with its index helper thread (started beforehand, as the
-// server starts it at startup), a large file is split, each thread parsing and indexing one part;
-// the index (symbols, definitions, callers/callees, hover paths) is then complete, and the whole
-// file's tree, which edits and IR extraction work on, is parsed when first needed. That last step
-// is timed on its own ("whole-file trees"), and the one-thread cold index is timed too.
+// cold index runs as the server runs it: with its index helper thread (started beforehand and
+// warmed up, as the server starts it at startup), a large file is split, each thread parsing and
+// indexing one part; the index (symbols, definitions, callers/callees, hover paths) is then
+// complete, and the whole file's tree, which edits and IR extraction work on, is parsed when first
+// needed. That last step is timed on its own ("whole-file trees"), and the one-thread cold index
+// is timed too (CPU time counts both threads).
 // Over real JSON-RPC (dist/server.js --stdio, as the editor runs it): hover and codeLens round
 // trips, didChange → publishDiagnostics, the server's peak RSS. Baseline in the same run:
 // `ctags --c-kinds=f` on the same files, when installed. Prints a table, the targets, and JSON.
