@@ -31,7 +31,7 @@ port.on('message', (req: IndexRequest | 'close') => {
  */
 function warmUpText(): string {
   let text = 'int x;\n}\n';
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 40; i++) {
     text +=
       `/* item ${i}: a struct, and functions using it */\n` +
       `struct s${i} {\n\tstruct list_head list;\n\tint (*fn)(struct s${i} *, int);\n\tunion {\n\t\tunsigned long n;\n\t\tvoid *p;\n\t};\n\tspinlock_t lock;\n};\n\n` +
@@ -48,6 +48,6 @@ function warmUpText(): string {
 }
 
 const warmUp = warmUpText();
-for (let i = 0; i < 8; i++) indexSuffix('file:///warm-up.c', warmUp, 9);
+for (let i = 0; i < 6; i++) indexSuffix('file:///warm-up.c', warmUp, 9);
 Atomics.store(signal, 1, 1);
 parentPort?.postMessage('ready');
