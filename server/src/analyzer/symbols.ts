@@ -179,6 +179,8 @@ interface TopCtx {
   /** false: only find the items (no definitions derived) */
   derive: boolean;
   masked: Masked | undefined;
+  /** false: no item needs to be asked whether it holds a syntax error */
+  treeHasError: boolean;
 }
 
 /** Whether [s, e) touches one of the sorted regions (adjacent counts). */
@@ -219,6 +221,7 @@ export function findFunctions(tree: Tree, uri: string, text: string, lines: Line
   const wantErrors = opts.errors ?? true;
   const ctx: TopCtx = {
     uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true, masked: opts.masked,
+    treeHasError: tree.rootNode.hasError,
   };
   // One cursor walk over the top level: cursor moves create no node objects (each node object the
   // binding hands out is cached with a finalizer, which is what made the indexer slow).
@@ -276,7 +279,7 @@ function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
         const start = type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1 ? prevStart : s;
         ctx.items.push({ start, end: e });
         // (a definition is asked anyway: its walk takes shortcuts where it holds no syntax error)
-        const hasError = type === 'ERROR' || ((ctx.errors !== undefined || (ctx.derive && type === 'function_definition')) && !NO_ERRORS.has(type) && c.currentNode.hasError);
+        const hasError = type === 'ERROR' || (ctx.treeHasError && (ctx.errors !== undefined || (ctx.derive && type === 'function_definition')) && !NO_ERRORS.has(type) && c.currentNode.hasError);
         if (hasError) ctx.errors?.push({ start, end: e });
         if (ctx.derive && type === 'function_definition') {
           const f = definitionAt(c, ctx, start, s, e, hasError);
