@@ -1,13 +1,7 @@
 // npm run bench:server — the analyzer and the language server on our fixtures and, when
 // SLABLENS_KERNEL points at a kernel tree, on its real mm/slub.c + mm/slab_common.c.
 //
-// In process: cold parse+index, incremental re-parse + re-index after one-character edits. The
-// cold index runs as the server runs it: with its index helper thread (started beforehand and
-// warmed up, as the server starts it at startup), a large file is split, each thread parsing and
-// indexing one part; the index (symbols, definitions, callers/callees, hover paths) is then
-// complete, and the whole file's tree, which edits and IR extraction work on, is parsed when first
-// needed. That last step is timed on its own ("whole-file trees"), and the one-thread cold index
-// is timed too (CPU time counts both threads).
+// In process: cold parse+index, incremental re-parse + re-index after one-character edits.
 // Over real JSON-RPC (dist/server.js --stdio, as the editor runs it): hover and codeLens round
 // trips, didChange → publishDiagnostics, the server's peak RSS. Baseline in the same run:
 // `ctags --c-kinds=f` on the same files, when installed, run by turns with the cold index (one
@@ -22,7 +16,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { Analyzer, IndexWorker } from '../server/src/analyzer';
+import { Analyzer } from '../server/src/analyzer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FILES = ['mm/slab_common.c', 'mm/slub.c'];
@@ -81,55 +75,31 @@ function editPoints(a: Analyzer, file: string, text: string, count: number): num
 }
 
 /**
- * The cold index (with the helper thread, and on one thread) and ctags, run by turns, so that all
- * three see the same machine (it may be shared with other work), then the incremental edits.
+ * The cold index and ctags, run by turns (one ctags run before each cold run), so that both see
+ * the same machine (it may be shared with other work), then the incremental edits.
  */
 async function inProcess(files: string[], texts: string[], ctags: boolean) {
-  const worker = new IndexWorker();
-  await worker.ready;
   const ctagsRuns: number[] = [];
   let ctagsFunctions = 0;
   const ctagsCpu0 = childrenCpuMs();
   const cold: number[] = [];
   const coldCpu: number[] = [];
-  const trees: number[] = [];
-  const oneThread: number[] = [];
-  let splitFiles = 0;
-  let a = new Analyzer({ worker });
+  let a = new Analyzer();
   for (let i = 0; i < COLD_RUNS; i++) {
     if (ctags) {
       const r = ctagsOnce(files);
       ctagsRuns.push(r.ms);
       ctagsFunctions = r.functions;
     }
-    // one thread, for comparison (not kept)
-    const single = new Analyzer();
+    a = new Analyzer();
     await settle();
-    let t0 = performance.now();
-    files.forEach((f, k) => single.update(f, texts[k]));
-    single.functions();
-    oneThread.push(performance.now() - t0);
-    a = new Analyzer({ worker });
-    await settle();
-    // CPU time of the process: both threads
     const c0 = cpuMs();
-    t0 = performance.now();
-    let split = 0;
-    for (let k = 0; k < files.length; k++) {
-      a.update(files[k], texts[k]);
-      if (a.lastUpdate?.split !== undefined) split++;
-    }
+    const t0 = performance.now();
+    files.forEach((f, k) => a.update(f, texts[k]));
     a.functions();
     cold.push(performance.now() - t0);
     coldCpu.push(cpuMs() - c0);
-    splitFiles = split;
-    // what the first edit or IR extraction would do first
-    await settle();
-    t0 = performance.now();
-    for (const f of files) a.tree(f);
-    trees.push(performance.now() - t0);
   }
-  worker.dispose();
   const ctagsCpu1 = childrenCpuMs();
   const ctagsResult = ctagsRuns.length
     ? { ms: pct(ctagsRuns, 50), cpuMs: ctagsCpu0 === null || ctagsCpu1 === null ? null : (ctagsCpu1 - ctagsCpu0) / ctagsRuns.length, functions: ctagsFunctions }
@@ -160,7 +130,7 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
       }
     }
   }
-  return { analyzer: a, ctags: ctagsResult, cold, coldCpu, trees, oneThread, splitFiles, fresh, inc, incCpu, reindexed, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return { analyzer: a, ctags: ctagsResult, cold, coldCpu, fresh, inc, incCpu, reindexed, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
 /** Hover, codeLens and didChange round trips against dist/server.js over stdio, on a copy of the files. */
@@ -253,9 +223,6 @@ async function bench(label: string, dir: string) {
     functions: local.analyzer.functions().length,
     ctagsFunctions: ctags?.functions ?? null,
     coldIndexMs: ms(cold),
-    filesSplit: local.splitFiles,
-    wholeTreesMs: ms(pct(local.trees, 50)),
-    coldIndexOneThreadMs: ms(pct(local.oneThread, 50)),
     ctagsMs: ctags === null ? null : ms(ctags.ms),
     coldVsCtags: ctags === null ? null : Number((cold / ctags.ms).toFixed(2)),
     // the same in CPU time (user + system): steadier than wall time on a machine shared with other work
@@ -274,11 +241,10 @@ async function bench(label: string, dir: string) {
   };
   console.log(
     `${label}: ${row.functions} functions (ctags ${row.ctagsFunctions ?? '-'}), ${row.chars} chars\n` +
-      `  cold parse+index ${row.coldIndexMs} ms (${row.filesSplit} of ${row.files} files split with the index helper thread)  ` +
+      `  cold parse+index ${row.coldIndexMs} ms  ` +
       (ctags === null
         ? '(ctags not installed: apt-get install universal-ctags for the baseline)'
         : `ctags ${row.ctagsMs} ms → ${row.coldVsCtags}× ctags` + (row.coldVsCtagsCpu === null ? '' : `  (CPU time: ${row.coldIndexCpuMs} vs ${row.ctagsCpuMs} ms → ${row.coldVsCtagsCpu}×)`)) +
-      `\n    then the whole-file trees (parsed on first use: the first edit, IR extraction) ${row.wholeTreesMs} ms; cold parse+index on one thread ${row.coldIndexOneThreadMs} ms` +
       `\n  incremental (one character) p50 ${row.incrementalMs.p50} / p95 ${row.incrementalMs.p95} ms (CPU p50 ${row.incrementalCpuMs.p50} / p95 ${row.incrementalCpuMs.p95}), functions re-derived p50 ${row.reindexedPerEdit.p50} max ${row.reindexedPerEdit.max}` +
       `\n    (the first ${local.fresh.length} edits after the index is built, JIT not warm yet: p50 ${row.incrementalFirstRoundMs.p50} / p95 ${row.incrementalFirstRoundMs.p95} ms)` +
       `\n  over JSON-RPC: hover p50 ${row.hoverRpcMs.p50} / p95 ${row.hoverRpcMs.p95} ms, codeLens p50 ${row.codeLensRpcMs.p50} / p95 ${row.codeLensRpcMs.p95} ms, didChange→diagnostics p50 ${row.didChangeToDiagnosticsMs.p50} / p95 ${row.didChangeToDiagnosticsMs.p95} ms` +

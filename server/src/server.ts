@@ -13,15 +13,14 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultRegistry, listScenarios, ORCHESTRATION, Progress, replayTrace, TraceError, UnknownScenario } from '../../engine/src';
-import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, IndexWorker, notModelledByFunction, SLAB_FILES } from './analyzer';
+import { Analyzer, CallSite, ENTRY_POINTS, extractOrchestrationReport, FunctionInfo, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { AnnotationStore } from './annotations';
 import { registerSeries } from './seriesService';
 import { findFiles, formatBytes, IndexSettings, MAX_FILES, readSettings } from './workspaceFiles';
 import { SimulateParams, simulateFromSource } from './simulate';
 
 const connection = createConnection(ProposedFeatures.all);
-// the index helper thread starts now, so that it is ready when the workspace's files come
-const analyzer = new Analyzer({ worker: new IndexWorker() });
+const analyzer = new Analyzer();
 /**
  * The open documents. Each content change also goes to the analyzer as the edit it is, while the
  * document still has the text it applies to: no diff of whole texts per keystroke.

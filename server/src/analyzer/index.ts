@@ -4,15 +4,11 @@
 import { ORCHESTRATION, type ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
-import type { IndexWorker } from './indexWorker';
 import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
-import { topLevel, topLevelIs } from './split';
 import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructEntry, StructInfo } from './symbols';
 
 export { ENTRY_POINTS } from './callgraph';
 export { extractProgram, knownFunctions } from './extract';
-export { IndexWorker } from './indexWorker';
-export type { IndexWorkerOptions } from './indexWorker';
 export type { Extraction, Ignored, NotModelled } from './extract';
 export { isLoopMacro } from './symbols';
 export type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructField, StructInfo } from './symbols';
@@ -20,12 +16,9 @@ export type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Position, Ra
 interface FileState {
   text: string;
   lines: Lines;
-  /** how `text` is masked for the parser (attribute macros blanked out, loop macros made `while`: same offsets); until the whole tree is parsed, the first part only */
+  /** how `text` is masked for the parser (attribute macros blanked out, loop macros made `while`: same offsets) */
   masked: Masked;
-  /** the whole file's tree; after a cold index on two threads, built on first use (see withTree) */
-  tree: Tree | undefined;
-  /** after a cold index on two threads, until the whole tree is built: what it is built from */
-  parts?: Parts;
+  tree: Tree;
   functions: FunctionEntry[];
   structs: StructEntry[];
   /**
@@ -36,72 +29,19 @@ interface FileState {
   errors: Span[] | undefined;
 }
 
-/**
- * A file indexed on two threads: this thread's tree of the text before `split` (parsed as if the
- * text ended there; the whole tree is parsed from it, reusing its nodes), and the top-level nodes
- * the two parts had ([start, end, type id] each), which the whole tree must have too.
- */
-interface Parts { prefix: Tree; split: number; top: number[] }
-
 /** What the last applyEdit re-derived (for tests and the bench). */
 export interface EditStats { reindexed: number; kept: number; regions: Span[] }
-
-/** How the last update() indexed its file (for tests and the bench): `split`, where the helper thread's part began, if it had one. */
-export interface UpdateStats { split?: number }
-
-export interface AnalyzerOptions {
-  /** a helper thread that indexes the second part of a large file while update() does the first */
-  worker?: IndexWorker;
-}
 
 export class Analyzer {
   private files = new Map<string, FileState>();
   private ranks = new Map<string, number>();
   private graph = new CallGraph((uri) => this.ranks.get(uri) ?? Number.MAX_SAFE_INTEGER);
-  private readonly worker: IndexWorker | undefined;
   lastEdit: EditStats | undefined;
-  lastUpdate: UpdateStats | undefined;
 
-  constructor(opts: AnalyzerOptions = {}) {
-    this.worker = opts.worker;
-  }
-
-  /**
-   * Replace a file's text (full re-parse). With a helper thread, a large file is split at a
-   * top-level boundary: the helper indexes the part after it, this thread the part before, each
-   * from its own parse of its part. The index is then complete; the whole file's tree (what edits
-   * and IR extraction work on) is parsed when first needed, from this thread's part.
-   */
+  /** Replace a file's text (full re-parse). */
   update(uri: string, text: string): void {
-    const job = this.worker?.start(uri, text);
-    const lines = Lines.of(text);
-    if (job) {
-      try {
-        // (the rest of the text is masked when the whole tree is parsed)
-        const masked = mask(text, 0, job.split);
-        const prefix = parseMasked(text, masked, undefined, { start: 0, end: job.split, startPosition: { row: 0, column: 0 }, endPosition: lines.point(job.split) });
-        const functions = findFunctions(prefix, uri, text, lines, { errors: false, masked }).functions;
-        const structs = findStructs(prefix, uri, text);
-        const before = topLevel(prefix, 'last');
-        // the first part goes into the call graph while the helper works
-        this.replace(uri, { text, lines, masked, tree: prefix, functions, structs, errors: undefined });
-        const after = job.result();
-        // parts whose items at the split hold no syntax error are what the whole file gives there
-        if (after && before.clean && after.clean) {
-          const f = this.files.get(uri)!;
-          f.tree = undefined;
-          f.parts = { prefix, split: job.split, top: [...before.top, ...after.top] };
-          f.functions = [...functions, ...after.functions];
-          f.structs = [...structs, ...after.structs];
-          for (const e of after.functions) this.graph.add(e.info);
-          this.lastUpdate = { split: job.split };
-          return;
-        }
-      } catch {
-        // on to indexing all of it here
-      }
-    }
     const masked = mask(text);
+    const lines = Lines.of(text);
     const tree = parseMasked(text, masked);
     let functions: FunctionEntry[] = [];
     let structs: StructEntry[] = [];
@@ -112,30 +52,6 @@ export class Analyzer {
       // a tree the walkers cannot handle must never take the server down: keep what parsed
     }
     this.replace(uri, { text, lines, masked, tree, functions, structs, errors: undefined });
-    this.lastUpdate = {};
-  }
-
-  /**
-   * A file's state with its whole tree. After an index on two threads the tree is parsed now, from
-   * this thread's tree of the first part (edited to take the rest), whose nodes are reused; if its
-   * top-level nodes are not those the two parts had, the file's entries are derived from it again.
-   */
-  private withTree(uri: string): (FileState & { tree: Tree }) | undefined {
-    const f = this.files.get(uri);
-    if (!f || f.tree) return f as (FileState & { tree: Tree }) | undefined;
-    const { prefix, split, top } = f.parts!;
-    const end = f.text.length;
-    prefix.edit({ startIndex: split, oldEndIndex: split, newEndIndex: end, startPosition: f.lines.point(split), oldEndPosition: f.lines.point(split), newEndPosition: f.lines.point(end) });
-    // the first part was masked alone: the whole text now
-    f.masked = mask(f.text);
-    const tree = parseMasked(f.text, f.masked, prefix);
-    f.tree = tree;
-    f.parts = undefined;
-    if (!topLevelIs(tree, top)) {
-      const r = findFunctions(tree, uri, f.text, f.lines, { masked: f.masked });
-      this.replace(uri, { ...f, functions: r.functions, structs: findStructs(tree, uri, f.text), errors: r.errors });
-    }
-    return this.files.get(uri) as FileState & { tree: Tree };
   }
 
   private replace(uri: string, next: FileState): void {
@@ -155,7 +71,7 @@ export class Analyzer {
    * changes by the re-derived functions' edges only.
    */
   applyEdit(uri: string, startIndex: number, oldEndIndex: number, newText: string, textAfter?: string): void {
-    const f = this.withTree(uri);
+    const f = this.files.get(uri);
     if (!f) {
       this.update(uri, newText);
       return;
@@ -163,11 +79,10 @@ export class Analyzer {
     const old = f.text;
     startIndex = Math.max(0, Math.min(startIndex, old.length));
     oldEndIndex = Math.max(startIndex, Math.min(oldEndIndex, old.length));
-    const oldTree = f.tree;
-    // the items holding errors in the tree as it is, before it is edited
-    f.errors ??= errorItems(oldTree, f, uri);
     // the caller's copy of the whole new text, when it has one (an editor's document): one string
     // of the file's size less to build (V8 copies it on first read)
+    // the items holding errors in the tree as it is, before it is edited
+    f.errors ??= errorItems(f, uri);
     const text = textAfter !== undefined && textAfter.length === old.length - (oldEndIndex - startIndex) + newText.length ? textAfter : old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
     const newEndIndex = startIndex + newText.length;
     const masked = remask(f.masked, old, text, startIndex, oldEndIndex, newEndIndex);
@@ -185,14 +100,14 @@ export class Analyzer {
     const start = w.start + head;
     const endOld = w.oldEnd - tail;
     const endNew = w.newEnd - tail;
-    oldTree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition: f.lines.point(start), oldEndPosition: f.lines.point(endOld), newEndPosition: lines.point(endNew) });
-    const tree = parseMasked(text, masked, oldTree);
+    f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition: f.lines.point(start), oldEndPosition: f.lines.point(endOld), newEndPosition: lines.point(endNew) });
+    const tree = parseMasked(text, masked, f.tree);
     try {
       this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: undefined }, {
         start: Math.min(start, startIndex),
         oldEnd: Math.max(endOld, oldEndIndex),
         newEnd: Math.max(endNew, newEndIndex),
-      }, oldTree.getChangedRanges(tree));
+      }, f.tree.getChangedRanges(tree));
     } catch {
       // never leave a half-updated file behind: fall back to deriving everything
       this.update(uri, text);
@@ -200,7 +115,7 @@ export class Analyzer {
   }
 
   /** Re-derive what an edit touched (see applyEdit); `edit` is the union of the text and parser edits. */
-  private reindex(uri: string, prev: FileState, next: FileState & { tree: Tree }, edit: { start: number; oldEnd: number; newEnd: number }, changed: { startIndex: number; endIndex: number }[]): void {
+  private reindex(uri: string, prev: FileState, next: FileState, edit: { start: number; oldEnd: number; newEnd: number }, changed: { startIndex: number; endIndex: number }[]): void {
     const delta = edit.newEnd - edit.oldEnd;
     const text = next.text;
     // New-text span of an old entry; one that overlaps the edit is stretched over it (it is re-derived anyway).
@@ -269,7 +184,7 @@ export class Analyzer {
    * than a fresh parse of the same text; this is the reference applyEdit's partial work must equal.
    */
   rederive(uri: string): void {
-    const f = this.withTree(uri);
+    const f = this.files.get(uri);
     if (!f) return;
     const r = findFunctions(f.tree, uri, f.text, f.lines, { masked: f.masked });
     this.replace(uri, { ...f, functions: r.functions, structs: findStructs(f.tree, uri, f.text), errors: r.errors });
@@ -300,7 +215,7 @@ export class Analyzer {
   }
 
   tree(uri: string): Tree | undefined {
-    return this.withTree(uri)?.tree;
+    return this.files.get(uri)?.tree;
   }
 
   /** Every function definition, file by file in insertion order, in source order. */
@@ -338,12 +253,8 @@ export class Analyzer {
 
   /** The definition with its body node in the current tree (a non-static one first when several files define it). */
   found(name: string): FoundFunction | undefined {
-    const first = this.definition(name);
-    if (!first) return undefined;
-    // (building a file's whole tree may derive its entries again)
-    this.withTree(first.uri);
     const info = this.definition(name);
-    const f = info && this.withTree(info.uri);
+    const f = info && this.files.get(info.uri);
     const e = f?.functions.find((x) => x.info === info);
     if (!f || !e) return undefined;
     return { info: e.info, body: bodyNode(f.tree, e), text: f.text };
@@ -474,9 +385,9 @@ function shiftStruct(e: StructEntry, delta: number, lines: number): void {
 }
 
 /** The top-level items of a file's tree holding a syntax error. */
-function errorItems(tree: Tree, f: FileState, uri: string): Span[] {
+function errorItems(f: FileState, uri: string): Span[] {
   try {
-    return findFunctions(tree, uri, f.text, f.lines, { derive: false }).errors ?? [];
+    return findFunctions(f.tree, uri, f.text, f.lines, { derive: false }).errors ?? [];
   } catch {
     return [];
   }

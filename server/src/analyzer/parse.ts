@@ -25,19 +25,13 @@ export function parseC(text: string, oldTree?: Tree): Tree {
 /** How much text the parser is handed per read. */
 const CHUNK = 16 * 1024;
 
-/** A part of a text to parse alone: [start, end), with the position of `start` (offsets and positions stay the text's). */
-export interface TextPart { start: number; end: number; startPosition: Parser.Point; endPosition: Parser.Point }
-
 /**
  * Parse `text` as masked by `m`, reusing `oldTree` (already `edit()`ed) when given. Never throws on
  * bad C. The parser reads the masked text chunk by chunk, and node.text reads it span by span: the
  * masked text of a whole file is never built (a 300 KB string costs a millisecond per edit).
- * `part`: parse only that part, as if the text were nothing else.
  */
-export function parseMasked(text: string, m: Masked, oldTree?: Tree, part?: TextPart): Tree {
-  const end = part ? part.end : text.length;
-  const includedRanges = part && part.start > 0 ? [{ startIndex: part.start, endIndex: part.end, startPosition: part.startPosition, endPosition: part.endPosition }] : undefined;
-  const tree = getParser().parse((i: number) => maskedSlice(m, text, i, Math.min(i + CHUNK, end)), oldTree, { bufferSize: CHUNK, includedRanges });
+export function parseMasked(text: string, m: Masked, oldTree?: Tree): Tree {
+  const tree = getParser().parse((i: number) => maskedSlice(m, text, i, i + CHUNK), oldTree, { bufferSize: CHUNK });
   // With a function input the binding reads node.text through that function a chunk at a time
   // (tree.getText, set by Parser.parse); read the node's own span instead.
   (tree as unknown as { getText: (n: SyntaxNode) => string }).getText = (n: SyntaxNode) => maskedSlice(m, text, n.startIndex, n.endIndex);
@@ -274,19 +268,14 @@ function record(m: RegExpExecArray, spans: number[], at: number[], repl: string[
   }
 }
 
-/**
- * How `text` is masked (see Masked); with `from` and `to`, only that part (between tokens, outside
- * comments: when only that part is parsed), the file's own attribute macros still read from all
- * of it.
- */
-export function mask(text: string, from = 0, to = text.length): Masked {
+export function mask(text: string): Masked {
   const spans: number[] = [];
   const at: number[] = [];
   const repl: string[] = [];
   const extra = localAttributes(text);
   const re = scanner(extra);
-  re.lastIndex = from;
-  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) record(m, spans, at, repl);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) record(m, spans, at, repl);
   return { spans, at, repl, extra };
 }
 
