@@ -7,6 +7,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { builtinPrograms, check, makeScenario, stripAnchors } from '../../engine/src';
 import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../src/analyzer';
+import { Lines, mask, parseMasked } from '../src/analyzer/parse';
+import { argumentsAt, findFunctions, grammarWords } from '../src/analyzer/symbols';
 
 // out/server/test -> server/fixtures (sources are not copied by tsc)
 const FIXTURES = join(__dirname, '..', '..', '..', 'server', 'fixtures', 'kernel', 'mm');
@@ -109,6 +111,72 @@ describe('analyzer: symbols', () => {
     const a = load();
     assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['lock', 'main', 'spare', 'rcu_free']);
     assert.deepEqual(a.struct('slab_sheaf')!.fields.map((f) => f.name), ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'objects']);
+  });
+});
+
+describe('analyzer: argument lists read from the text', () => {
+  it('the identifier-shaped words of the grammar are all known (an argument that is one is asked of the tree)', () => {
+    // tree-sitter-c's grammar: every identifier-shaped string in its rules is a keyword or primitive type
+    const grammar = JSON.parse(readFileSync(require.resolve('tree-sitter-c/src/grammar.json'), 'utf8')) as { rules: unknown };
+    const words = new Set<string>();
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') {
+        const o = x as { type?: string; value?: unknown };
+        if (o.type === 'STRING' && typeof o.value === 'string' && /^[A-Za-z_]\w*$/.test(o.value)) words.add(o.value);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(grammar.rules);
+    assert.deepEqual([...words].sort(), [...grammarWords()].sort());
+  });
+
+  it('what is read from the text (arguments, parameter names) is what the tree gives', () => {
+    const params = [
+      'unsigned long flags', 'unsigned x', 'long long y', 'struct a b', 'const c d', 'enum e', 'unsigned', 'short int s', 'signed char c2', 'long double ld', 'foo_t',
+      'gfp_t gfp', 'void *const cp', 'const char *fmt, ...', 'struct s s', 'enum e *p', 'register int r', 'void', '', 'unsigned long', 'const char', 'struct foo *',
+      'char **argv', 'const void *restrict src', 'u8 *const *pp', 'int const x', 'int a[3]', 'int (*fn)(int)', 'struct kmem_cache *s /* cache */', 'int __maybe_unused x',
+    ];
+    const args = [
+      'a, s->b, g(x), "(,)", \',\', a[i + j], NULL, /* c */ d, e /* , */', 'true, false, TRUE, x', 'int, size_t, u32', 'h(k(l), m), n', '({ int z = q(r); z; }), t',
+      '&w->work, flush_rcu_sheaf', 'cpu, flushwq, &sfw->work', 'x __maybe_unused, y', 'a \\\n, b', 'sizeof(struct x), y', '(void *)p, q', 'sizeof x, y',
+    ];
+    const src = [
+      ...params.map((p, i) => `static int p${i}(${p})\n{\n\treturn 0;\n}\n`),
+      ...args.map((a, i) => `void a${i}(void)\n{\n\tcall${i}(${a});\n\tlist_for_each_entry(x, &l, list)\n\t\tthen${i}(${a});\n}\n`),
+      read('slab_common.c'),
+      read('slub.c'),
+    ].join('\n');
+    const m = mask(src);
+    const tree = parseMasked(src, m);
+    const lines = Lines.of(src);
+    const fromText = findFunctions(tree, SLUB, src, lines, { errors: false, masked: m }).functions.map((f) => f.info);
+    const fromTree = findFunctions(tree, SLUB, src, lines, { errors: false }).functions.map((f) => f.info);
+    assert.equal(fromText.length, params.length + args.length + EXPECTED_FUNCTIONS.length);
+    assert.deepEqual(fromText, fromTree);
+  });
+
+  it('splits arguments at top-level commas, past literals, comments and nested brackets', () => {
+    const kinds = (src: string) => {
+      const r = argumentsAt(src, src.indexOf('('));
+      if (!r) return r;
+      const out: string[] = [];
+      for (let k = 0; k < r.args.length; k += 2) out.push(`${['word', 'skip', 'visit'][r.args[k + 1]]}@${r.args[k]}`);
+      return { args: out, rest: src.slice(r.close) };
+    };
+    assert.deepEqual(kinds('f(a, s->b, g(x), "(,)", \',\', a[i, j], NULL, /* c */ d, e /* , */);x'), {
+      args: ['word@2', 'skip@5', 'visit@11', 'skip@17', 'skip@24', 'skip@29', 'visit@38', 'word@52', 'visit@55'],
+      rest: ';x',
+    });
+    assert.deepEqual(kinds('f()'), { args: [], rest: '' });
+    // two words side by side are not settled by the text
+    assert.deepEqual(kinds('f(sizeof x, y)'), { args: ['visit@2', 'word@12'], rest: '' });
+    assert.deepEqual(kinds('f(a \\\n , b)'), { args: ['word@2', 'word@9'], rest: '' });
+    // not plainly an argument list: the tree is walked instead
+    for (const src of ['f(a,\n#ifdef X\n b\n#endif\n)', 'f(a, "x', 'f(a, /* x', 'f(a, b', 'f(a, , b)', 'f(a ]', 'f(\u00e9)']) {
+      const r = kinds(src);
+      assert.ok(r === undefined || r.args.every((a) => !a.startsWith('word')), src);
+    }
   });
 });
 

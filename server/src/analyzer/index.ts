@@ -21,8 +21,12 @@ interface FileState {
   tree: Tree;
   functions: FunctionEntry[];
   structs: StructEntry[];
-  /** top-level items holding a syntax error: tree-sitter parses them again on every edit, and may recover differently */
-  errors: Span[];
+  /**
+   * Top-level items holding a syntax error: tree-sitter parses them again on every edit, and may
+   * recover differently. Found on the first edit (see errorItems): asking an item costs a node
+   * object, and a cold index does not need them.
+   */
+  errors: Span[] | undefined;
 }
 
 /** What the last applyEdit re-derived (for tests and the bench). */
@@ -41,16 +45,13 @@ export class Analyzer {
     const tree = parseMasked(text, masked);
     let functions: FunctionEntry[] = [];
     let structs: StructEntry[] = [];
-    let errors: Span[] = [];
     try {
-      const r = findFunctions(tree, uri, text, lines);
-      functions = r.functions;
-      errors = r.errors;
+      functions = findFunctions(tree, uri, text, lines, { errors: false, masked }).functions;
       structs = findStructs(tree, uri, text);
     } catch {
       // a tree the walkers cannot handle must never take the server down: keep what parsed
     }
-    this.replace(uri, { text, lines, masked, tree, functions, structs, errors });
+    this.replace(uri, { text, lines, masked, tree, functions, structs, errors: undefined });
   }
 
   private replace(uri: string, next: FileState): void {
@@ -80,6 +81,8 @@ export class Analyzer {
     oldEndIndex = Math.max(startIndex, Math.min(oldEndIndex, old.length));
     // the caller's copy of the whole new text, when it has one (an editor's document): one string
     // of the file's size less to build (V8 copies it on first read)
+    // the items holding errors in the tree as it is, before it is edited
+    f.errors ??= errorItems(f, uri);
     const text = textAfter !== undefined && textAfter.length === old.length - (oldEndIndex - startIndex) + newText.length ? textAfter : old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
     const newEndIndex = startIndex + newText.length;
     const masked = remask(f.masked, old, text, startIndex, oldEndIndex, newEndIndex);
@@ -100,7 +103,7 @@ export class Analyzer {
     f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition: f.lines.point(start), oldEndPosition: f.lines.point(endOld), newEndPosition: lines.point(endNew) });
     const tree = parseMasked(text, masked, f.tree);
     try {
-      this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: [] }, {
+      this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: undefined }, {
         start: Math.min(start, startIndex),
         oldEnd: Math.max(endOld, oldEndIndex),
         newEnd: Math.max(endNew, newEndIndex),
@@ -128,7 +131,8 @@ export class Analyzer {
     around.end = eol < 0 ? text.length : eol;
     // and every item that held a syntax error: tree-sitter re-parses those and may recover
     // differently without reporting a change
-    let regions = merge([around, ...prev.errors.map(shifted)]);
+    const prevErrors = prev.errors ?? [];
+    let regions = merge([around, ...prevErrors.map(shifted)]);
     const dirtyF = new Set<FunctionEntry>();
     const dirtyS = new Set<StructEntry>();
     const olds: (FunctionEntry | StructEntry)[] = [...prev.functions, ...prev.structs];
@@ -151,11 +155,11 @@ export class Analyzer {
           grew = true;
         }
       }
-      const outside = findFunctions(next.tree, uri, text, next.lines, regions, false).items.filter((sp) => !covered(regions, sp));
+      const outside = findFunctions(next.tree, uri, text, next.lines, { regions, derive: false, errors: false }).items.filter((sp) => !covered(regions, sp));
       if (!outside.length) break;
       regions = merge([...regions, ...outside]);
     }
-    const found = findFunctions(next.tree, uri, text, next.lines, regions);
+    const found = findFunctions(next.tree, uri, text, next.lines, { regions, masked: next.masked });
     const structs = findStructs(next.tree, uri, text, regions);
     // a struct re-derived over a longer span replaces any old one it overlaps
     for (const s of prev.structs) if (!dirtyS.has(s) && structs.some((n) => overlapsSpan(n.span, shifted(s.span)))) dirtyS.add(s);
@@ -167,7 +171,7 @@ export class Analyzer {
     next.functions = [...keptF, ...found.functions].sort((x, y) => x.key - y.key);
     next.structs = [...keptS, ...structs].sort((x, y) => x.span.start - y.span.start);
     // errors outside the regions stay (shifted); inside them, they are what the walk just found
-    next.errors = [...prev.errors.map(shifted).filter((sp) => !touchesAny(regions, sp)), ...found.errors].sort((x, y) => x.start - y.start);
+    next.errors = [...prevErrors.map(shifted).filter((sp) => !touchesAny(regions, sp)), ...(found.errors ?? [])].sort((x, y) => x.start - y.start);
     for (const e of dirtyF) this.graph.remove(e.info);
     this.files.set(uri, next);
     for (const e of found.functions) this.graph.add(e.info);
@@ -182,7 +186,7 @@ export class Analyzer {
   rederive(uri: string): void {
     const f = this.files.get(uri);
     if (!f) return;
-    const r = findFunctions(f.tree, uri, f.text, f.lines);
+    const r = findFunctions(f.tree, uri, f.text, f.lines, { masked: f.masked });
     this.replace(uri, { ...f, functions: r.functions, structs: findStructs(f.tree, uri, f.text), errors: r.errors });
   }
 
@@ -378,6 +382,15 @@ function shiftStruct(e: StructEntry, delta: number, lines: number): void {
   shiftRange(e.info.range, lines);
   shiftRange(e.info.selectionRange, lines);
   for (const f of e.info.fields) shiftRange(f.range, lines);
+}
+
+/** The top-level items of a file's tree holding a syntax error. */
+function errorItems(f: FileState, uri: string): Span[] {
+  try {
+    return findFunctions(f.tree, uri, f.text, f.lines, { derive: false }).errors ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** A definition's body node in the current tree, found again by its offsets and type. */
