@@ -230,11 +230,8 @@ export interface Masked {
 
 const blank = (m: string): string => m.replace(/[^\n]/g, ' ');
 
-/** The masked text of [from, to). */
-export function maskedSlice(m: Masked, text: string, from: number, to: number): string {
-  to = Math.min(to, text.length);
-  if (from >= to) return '';
-  // the first replacement ending after `from`
+/** The index of the first replacement that ends after `from` (m.at.length if none does). */
+export function firstReplacementAfter(m: Masked, from: number): number {
   let lo = 0;
   let hi = m.at.length;
   while (lo < hi) {
@@ -242,6 +239,14 @@ export function maskedSlice(m: Masked, text: string, from: number, to: number): 
     if (m.at[mid] + m.repl[mid].length <= from) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+/** The masked text of [from, to). */
+export function maskedSlice(m: Masked, text: string, from: number, to: number): string {
+  to = Math.min(to, text.length);
+  if (from >= to) return '';
+  const lo = firstReplacementAfter(m, from);
   if (lo === m.at.length || m.at[lo] >= to) return text.slice(from, to);
   let out = '';
   let pos = from;

@@ -2,6 +2,7 @@
 // tolerating the ways kernel idioms confuse the grammar (attribute macros, loop macros).
 
 import type Parser from 'tree-sitter';
+import { firstReplacementAfter } from './parse';
 import type { Lines, Masked, SyntaxNode, Tree } from './parse';
 
 export interface Position { line: number; character: number }
@@ -1050,14 +1051,8 @@ function paramNamesFrom(text: string, m: Masked, from: number): string[] | undef
 
 /** Whether the masking changed anything in [from, to) of the text. */
 function maskChanged(m: Masked, from: number, to: number): boolean {
-  let lo = 0;
-  let hi = m.at.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (m.at[mid] + m.repl[mid].length <= from) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < m.at.length && m.at[lo] < to;
+  const i = firstReplacementAfter(m, from);
+  return i < m.at.length && m.at[i] < to;
 }
 
 /** The argument list of a call, read from the text: see argumentsAt. */
