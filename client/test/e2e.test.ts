@@ -50,6 +50,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   let browser: Browser;
   let page: Page;
   let extensionsDir: string;
+  let userDataDir: string;
   let workspace: string;
 
   const shot = (name: string) => page.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`) });
@@ -83,6 +84,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
       'editor.acceptSuggestionOnEnter': 'off',
     });
     extensionsDir = profile.extensionsDir;
+    userDataDir = profile.userDataDir;
     await installExtension(pre.cs, profile, vsix);
     server = await startCodeServer(pre.cs, profile, ws);
     browser = await chromium.launch({ executablePath: pre.chromiumPath, args: CHROMIUM_ARGS });
@@ -96,6 +98,9 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await browser?.close().catch(() => undefined);
     if (server) {
       fs.writeFileSync(path.join(RESULTS, 'e2e-code-server.log'), server.log());
+      // VS Code's own logs, the "Slablens" output channel (the language server's log) among them
+      const logs = path.join(userDataDir, 'logs');
+      if (fs.existsSync(logs)) fs.cpSync(logs, path.join(RESULTS, 'e2e-vscode-logs'), { recursive: true });
       await server.stop();
     }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
