@@ -52,7 +52,8 @@ export class Simulator {
       maxStates: cfg.get<number>('maxStates', 1_000_000),
     };
     const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? ' (KASAN)' : ''}`;
-    const title = `Slablens: simulating ${label}`;
+    // what is being explored, in front: a long run says why it is long
+    const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}`;
     this.status.text = `$(sync~spin) slablens: simulating ${label}`;
     const started = Date.now();
     this.panel.busy(`Exploring ${label}…`);

@@ -118,18 +118,27 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await line(name).waitFor();
   }
 
-  /** The CodeLens link with this title right above the line showing `text`. */
+  /**
+   * The CodeLens link with this title right above the line showing `text`. The hover is closed
+   * first (it covers the lens line), and the lenses are looked for again while VS Code renders
+   * them anew (after a refresh there is a moment with none in the page).
+   */
   async function lensAbove(text: string | RegExp, title: string): Promise<Locator> {
-    const target = (await line(text).boundingBox())!;
-    let best: Locator | undefined;
-    let bestDy = Infinity;
-    for (const l of await page.locator('.codelens-decoration a', { hasText: title }).all()) {
-      const b = await l.boundingBox();
-      const dy = b ? target.y - b.y : -1;
-      if (b && dy > 0 && dy < bestDy) [best, bestDy] = [l, dy];
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const target = await line(text).boundingBox();
+      let best: Locator | undefined;
+      let bestDy = Infinity;
+      for (const l of target ? await page.locator('.codelens-decoration a', { hasText: title }).all() : []) {
+        const b = await l.boundingBox();
+        const dy = b ? target!.y - b.y : -1;
+        if (b && dy > 0 && dy < bestDy) [best, bestDy] = [l, dy];
+      }
+      if (best) return best;
+      await page.waitForTimeout(250);
     }
-    assert.ok(best, `no "${title}" CodeLens above "${text}"`);
-    return best;
+    assert.fail(`no "${title}" CodeLens above "${text}" within 10 s`);
   }
 
   /** Click a Simulate lens and wait until the trace view shows the expected verdict. */
@@ -322,11 +331,17 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     fs.mkdirSync(path.dirname(settings), { recursive: true });
     fs.writeFileSync(settings, JSON.stringify({ 'slablens.simulation.cpus': 6, 'slablens.simulation.strategy': 'naive', 'slablens.simulation.maxStates': 100_000_000 }));
     try {
-      await page.waitForTimeout(1500); // the settings file is picked up by the extension host
-      await runCommand('Slablens: Run Scenario');
-      await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: 'f2-kasan-fix' }).first().click();
-      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'simulating scenario f2-kasan-fix' }).first();
-      await toast.waitFor({ timeout: 20_000 });
+      // the extension host reads the settings file when its watcher tells it: until then a run
+      // uses the defaults (2 CPUs, dpor) and is over at once; the progress title says which it got
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'simulating scenario f2-kasan-fix — 6 CPUs, naive' }).first();
+      for (let attempt = 0; attempt < 20; attempt++) {
+        await page.waitForTimeout(500);
+        await runCommand('Slablens: Run Scenario');
+        await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: 'f2-kasan-fix' }).first().click();
+        if (await toast.waitFor({ timeout: 3_000 }).then(() => true, () => false)) break;
+        await runCommand('View: Close All Editors'); // the quick run's trace view
+      }
+      await toast.waitFor({ timeout: 1_000 });
       const pid = serverPid();
       assert.ok(pid, 'language server process not found');
       await page.waitForTimeout(1000);

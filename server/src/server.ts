@@ -128,6 +128,7 @@ function tellTooLarge(files: { file: string; bytes: number }[]): void {
  */
 async function indexWorkspace(): Promise<void> {
   const pass = ++indexPass;
+  const started = Date.now();
   const folders = await connection.workspace.getWorkspaceFolders().then((f) => f ?? [], () => null);
   roots = folders?.length ? folders.map((f) => fileURLToPath(f.uri)) : annotationRoot ? [annotationRoot] : [];
   const wanted = new Set<string>();
@@ -167,6 +168,7 @@ async function indexWorkspace(): Promise<void> {
     if (!toldCapped) warn(`Slablens indexes the first ${MAX_FILES} files slablens.files matches, not all of them.`);
     toldCapped = true;
   }
+  connection.console.info(`slablens: indexed ${wanted.size} file(s) of ${roots.length} folder(s), ${analyzer.functions().length} functions, in ${Date.now() - started} ms`);
   refreshDiagnostics();
   refreshCodeLenses();
 }
@@ -205,7 +207,8 @@ documents.onDidOpen((e) => {
 
 /** The index changed under the editor: lenses asked for before it (a cold start) are stale. */
 function refreshCodeLenses(): void {
-  if (codeLensRefresh) connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  if (!codeLensRefresh) return;
+  connection.sendRequest('workspace/codeLens/refresh').catch((e: Error) => connection.console.warn(`slablens: the client refused to refresh CodeLenses: ${e.message}`));
 }
 /** The analyzer has had the edits (see `documents`); what it derives may have changed. */
 documents.onDidChangeContent(() => refreshDiagnostics());
