@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CancellationToken, Connection, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
   AbortError, applySeries, CarriedPatch, carryReview, exportReply, formatFailure, mapFunctions, openSeries, PatchEntry, quotedLine, rangeDiff, rangeDiffText, readTree,
-  ReviewComment, ReviewStore, sameSeries, Series, SeriesInputError, seriesPaths, Side, simulateSeries, Tree,
+  notAnEarlierRevision, ReviewComment, ReviewStore, Series, SeriesInputError, seriesPaths, Side, simulateSeries, Tree,
 } from './series';
 import { locateHunk } from './series/patch';
 
@@ -297,8 +297,8 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
   connection.onRequest('slablens/series/compare', (p: { key: string; olderKey: string }) => {
     const o = get(p.key);
     const old = get(p.olderKey);
-    if (!sameSeries(old.series, o.series)) return new ResponseError(ErrorCodes.InvalidParams, `"${old.series.cover?.title ?? old.series.key}" and "${o.series.cover?.title ?? o.series.key}" are not revisions of one series (neither change-id nor title match)`);
-    if (old.series.version >= o.series.version) return new ResponseError(ErrorCodes.InvalidParams, `v${old.series.version} is not earlier than v${o.series.version}`);
+    const why = notAnEarlierRevision(old.series, o.series);
+    if (why) return new ResponseError(ErrorCodes.InvalidParams, why.message);
     const review = store(old)?.load();
     const comments = review && !review.error ? carryReview({ ...review.review, seriesVersion: old.series.version }, o.series, old.series) : [];
     return { ...rangeDiff(old.series, o.series), comments, reviewError: review?.error };

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Io, UsageError, writeAtomic } from '../../../engine/src/cli';
 import {
-  applySeries, exportReply, formatFailure, importComments, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, sameSeries, Series, SeriesInputError, seriesSummary,
+  applySeries, exportReply, formatFailure, importComments, notAnEarlierRevision, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, Series, SeriesInputError, seriesSummary,
   simulateSeries, treeFor,
 } from '.';
 
@@ -54,16 +54,15 @@ async function readSeries(input: string, o: OpenOptions): Promise<Series & { for
 
 /** `--compare`: this revision against an earlier one, patch by patch, as `git range-diff` pairs them. */
 function cmdCompare(older: Series, newer: Series, json: boolean, io: Io): number {
-  const name = (x: Series) => x.cover?.title ?? x.patches[0].title;
-  if (!sameSeries(older, newer)) throw new UsageError(`--compare: "${name(older)}" and "${name(newer)}" are not revisions of one series (neither change-id nor title match)`);
-  if (older.version >= newer.version) throw new UsageError(`--compare: v${older.version} is not earlier than v${newer.version} (give the earlier revision to --compare)`);
+  const why = notAnEarlierRevision(older, newer);
+  if (why) throw new UsageError(`--compare: ${why.message}${why.kind === 'not earlier' ? ' (give the earlier revision to --compare)' : ''}`);
   const r = rangeDiff(older, newer);
   if (json) {
     io.out(JSON.stringify({ version: 1, ...r }, null, 1));
     return 0;
   }
   const n = (k: number, total: number) => String(k).padStart(String(total).length, '0');
-  io.out(`${name(newer)}: v${older.version} → v${newer.version}`);
+  io.out(`${newer.cover?.title ?? newer.patches[0].title}: v${older.version} → v${newer.version}`);
   for (const p of r.pairs) io.out(`  ${n(p.old, older.total)}/${older.total} → ${n(p.new, newer.total)}/${newer.total} ${p.changed ? `changed (+${p.added} -${p.removed})` : 'unchanged'}  ${p.title}`);
   for (const p of r.dropped) io.out(`  ${n(p.number, older.total)}/${older.total} → dropped or renamed  ${p.title}`);
   // a patch the old input does not hold may be in the old revision all the same

@@ -19,6 +19,14 @@ export function sameSeries(a: Pick<Series, 'changeId' | 'cover' | 'patches'>, b:
   return !!ta && !!tb && norm(ta) === norm(tb);
 }
 
+/** Why `older` cannot be compared with `newer` as an earlier revision of it, or undefined when it can. */
+export function notAnEarlierRevision(older: Series, newer: Series): { kind: 'other series' | 'not earlier'; message: string } | undefined {
+  const name = (x: Series) => x.cover?.title ?? x.patches[0]?.title ?? x.key;
+  if (!sameSeries(older, newer)) return { kind: 'other series', message: `"${name(older)}" and "${name(newer)}" are not revisions of one series (neither change-id nor title match)` };
+  if (older.version >= newer.version) return { kind: 'not earlier', message: `v${older.version} is not earlier than v${newer.version}` };
+  return undefined;
+}
+
 export interface Pairing {
   pairs: { old: number; new: number; title: string }[];
   /** patches of the old revision not in the new one (dropped or renamed) */

@@ -23,7 +23,7 @@ export { exportReply, importComments, mapQuotes, unquote } from './reply';
 export type { ExportedReply, ExportOptions, ImportedComment, QuotedLine, ReplyTarget, ReviewComment, Side } from './reply';
 export { ReviewStore } from './review';
 export type { PatchReview, ReviewFile, ReviewState } from './review';
-export { carryForward, carryReview, pairPatches, quotedLine, rangeDiff, rangeDiffText, sameSeries } from './compare';
+export { carryForward, carryReview, notAnEarlierRevision, pairPatches, quotedLine, rangeDiff, rangeDiffText, sameSeries } from './compare';
 export type { CarriedComment, CarriedPatch, Pairing, RangeDiff, RangeDiffPair } from './compare';
 
 export interface OpenOptions {
