@@ -182,6 +182,8 @@ connection.onInitialized(() => void indexWorkspace().then(() => setTimeout(() =>
  */
 let reach: Map<string, string[]> | undefined;
 const reaching = (): Map<string, string[]> => (reach ??= scenariosReaching());
+/** The built-in scenarios by id (fixed: read once, not per hover). */
+const SCENARIOS = new Map(listScenarios().map((x) => [x.id, x]));
 
 /** The client sends the `slablens` section (synchronize.configurationSection); others are asked for it. */
 connection.onDidChangeConfiguration(async (p) => {
@@ -278,8 +280,7 @@ function hoverText(name: string): string {
   parts.push(m ? `**Modelled as**: ${m}` : '_Not modelled by the simulator._');
   const scenarios = reaching().get(name);
   if (scenarios) {
-    const facts = new Map(listScenarios().map((x) => [x.id, x]));
-    parts.push(`**Scenarios that reach it** (Slablens: Run Scenario…): ${scenarios.map((id) => `\`${id}\` (${facts.get(id)?.fact}, expect ${facts.get(id)?.expect})`).join(', ')}`);
+    parts.push(`**Scenarios that reach it** (Slablens: Run Scenario…): ${scenarios.map((id) => `\`${id}\` (${SCENARIOS.get(id)?.fact}, expect ${SCENARIOS.get(id)?.expect})`).join(', ')}`);
   }
   const v = lastVerdict.get(name);
   if (v) parts.push(`**Last simulation**: ${v}`);
