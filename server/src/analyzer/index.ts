@@ -79,10 +79,10 @@ export class Analyzer {
     const old = f.text;
     startIndex = Math.max(0, Math.min(startIndex, old.length));
     oldEndIndex = Math.max(startIndex, Math.min(oldEndIndex, old.length));
-    // the caller's copy of the whole new text, when it has one (an editor's document): one string
-    // of the file's size less to build (V8 copies it on first read)
     // the items holding errors in the tree as it is, before it is edited
     f.errors ??= errorItems(f, uri);
+    // the caller's copy of the whole new text, when it has one (an editor's document): one string
+    // of the file's size less to build (V8 copies it on first read)
     const text = textAfter !== undefined && textAfter.length === old.length - (oldEndIndex - startIndex) + newText.length ? textAfter : old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
     const newEndIndex = startIndex + newText.length;
     const masked = remask(f.masked, old, text, startIndex, oldEndIndex, newEndIndex);
