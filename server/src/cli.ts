@@ -11,7 +11,8 @@ import { cmdSeries } from './series/cli';
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
 function load(dir: string): { analyzer: Analyzer; files: string[] } {
-  const analyzer = new Analyzer();
+  // a one-shot command: the index is the full trees' at once (no skeleton first, see analyzer/skeleton.ts)
+  const analyzer = new Analyzer({ lazyBodies: false });
   const files: string[] = [];
   for (const rel of SLAB_FILES) {
     const f = path.join(dir, rel);

@@ -171,6 +171,29 @@ async function indexWorkspace(): Promise<void> {
   connection.console.info(`slablens: indexed ${wanted.size} file(s) of ${roots.length} folder(s), ${analyzer.functions().length} functions, in ${Date.now() - started} ms`);
   refreshDiagnostics();
   refreshCodeLenses();
+  completeTreesSoon();
+}
+
+/**
+ * A cold index parses the files' skeletons (analyzer/skeleton.ts); their full trees, which edits
+ * need, are parsed right after, one file per turn of the event loop so that requests are answered
+ * in between. Where the full tree shows the skeleton's index was not the whole story (syntax
+ * errors in a body), the index is replaced, and what depends on it is refreshed.
+ */
+let completing: NodeJS.Timeout | undefined;
+function completeTreesSoon(): void {
+  if (completing || analyzer.treesComplete) return;
+  completing = setTimeout(() => {
+    completing = undefined;
+    const started = Date.now();
+    const changed = analyzer.completeTrees(1);
+    connection.console.log(`slablens: full tree parsed in ${Date.now() - started} ms${changed.length ? `; the index of ${changed.join(', ')} changed with it` : ''}`);
+    if (changed.length) {
+      refreshDiagnostics();
+      refreshCodeLenses();
+    }
+    completeTreesSoon();
+  }, 0);
 }
 
 /** Index after initialize has answered (bash-language-server's users saw the cost of indexing first). */
@@ -205,6 +228,7 @@ documents.onDidOpen((e) => {
   analyzer.update(e.document.uri, e.document.getText());
   refreshDiagnostics();
   refreshCodeLenses();
+  completeTreesSoon();
 });
 
 /** The index changed under the editor: lenses asked for before it (a cold start) are stale. */
@@ -228,6 +252,7 @@ documents.onDidClose((e) => {
       if (Buffer.byteLength(text) > settings.maxFileBytes) analyzer.remove(uri);
       else analyzer.update(uri, text);
       refreshDiagnostics();
+      completeTreesSoon();
     },
     () => {
       analyzer.remove(uri);

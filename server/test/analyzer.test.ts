@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { builtinPrograms, check, makeScenario, stripAnchors } from '../../engine/src';
 import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../src/analyzer';
 import { Lines, mask, parseMasked } from '../src/analyzer/parse';
+import { callsFromText } from '../src/analyzer/calltext';
+import { functionInteriors } from '../src/analyzer/skeleton';
 import { argumentsAt, findFunctions, grammarWords } from '../src/analyzer/symbols';
 
 // out/server/test -> server/fixtures (sources are not copied by tsc)
@@ -177,6 +179,169 @@ describe('analyzer: argument lists read from the text', () => {
       const r = kinds(src);
       assert.ok(r === undefined || r.args.every((a) => !a.startsWith('word')), src);
     }
+  });
+});
+
+/** The definitions of `src` as the tree gives them, and as the index reads them (calls from the text where it settles them). */
+function bothWays(src: string) {
+  const m = mask(src);
+  const tree = parseMasked(src, m);
+  const lines = Lines.of(src);
+  const fromText = findFunctions(tree, SLUB, src, lines, { errors: false, masked: m }).functions;
+  const fromTree = findFunctions(tree, SLUB, src, lines, { errors: false }).functions;
+  /** whether the text alone settled each body */
+  const settled = fromText.map((f) => callsFromText(src, m, lines, f.body.start, f.body.end, f.info.name, SLUB) !== undefined);
+  return { fromText: fromText.map((f) => f.info), fromTree: fromTree.map((f) => f.info), settled, hasError: tree.rootNode.hasError };
+}
+
+describe('analyzer: calls read from the text', () => {
+  // bodies the text settles by itself: each is read without the tree, and must give what the tree does
+  const PLAIN = [
+    'f(a, b);\n\tg(h(c), &d->e, NULL, true, "x(y)", \'(\', 0x1fUL, -1);',
+    's->ops->free(s, p);\n\tx.y.z(q);\n\t*p->fn(r) = 1;\n\treturn k(s) + (void *)m(t);',
+    '(void)f(x);\n\ty = sizeof(g(z)) + sizeof(struct kmem_cache) + sizeof x;\n\tif (a(b)) c(); else if (d) e(f); else g(h);',
+    'for_each_online_cpu(cpu) {\n\t\tqueue_work_on(cpu, wq, &w->work);\n\t}\n\tflush(cpu);',
+    'for_each_online_cpu(cpu)\n\t\tflush_work(&sfw->work);\n\tafter(cpu);',
+    'for_each_node(n)\n\t\tif (x(n)) y(n); else z(n);\n\tafter(n);',
+    'list_for_each_entry(s, &slab_caches, list)\n\t\tfor_each_cpu(cpu, m)\n\t\t\tinner(s, cpu);\n\touter(s);',
+    'for_each_kmem_cache_node(s, node, n) {\n\t\tdo { a(n); } while (b(n));\n\t\tswitch (c(n)) { case 1: d(); break; default: e(); }\n\t}',
+    'for_each_cpu(cpu, mask(x))\n\t\twhile (more(cpu))\n\t\t\tstep(cpu);',
+    'x = ({ int z = q(r); z; });\n\tout:\n\tdone(x);\n\tgoto out;',
+    'struct slab *slab = container_of(w, struct slab, rcu_head);\n\tu32 v = min_t(unsigned int, a(b), c);\n\tu = max_t(u32, d, e);',
+    '#ifdef CONFIG_SLUB_DEBUG\n\tdebug(s);\n#else\n\tnodebug(s);\n#endif\n\tboth(s);',
+    'DEFINE_WAIT(wait);\n\tLIST_HEAD(discard);\n\tstruct x y = { .a = f(b), .c = { g(d) } };\n\tint arr[N] = { [0] = h(i) };',
+    'a[f(i)] = g(j);\n\tp = x ? y(1) : z(2);\n\tq = (struct s){ .a = k(l) };\n\t/* c(d) */ e(/* (f) */ g, h /* , */);',
+    'WARN(err, "%s %s: Slab cache still has objects when called from %pS",\n\t     __func__, s->name, (void *)_RET_IP_);',
+  ];
+  // bodies the text does not settle: the tree is walked instead (the result is the same either way)
+  const UNSETTLED = [
+    '(*fn)(x);',
+    'ops[i](x);',
+    'guard(mutex)(&slab_mutex);\n\tf(x);',
+    'scoped_guard(spinlock, &l) {\n\t\tf(x);\n\t}',
+    'int local(void);\n\tlocal();',
+    'void (*cb)(void *) = f;\n\tcb(x);',
+    'typeof(f(x)) y = g(z);',
+    '#if IS_ENABLED(CONFIG_X)\n\tf();\n#endif',
+    'x = y(a) \\\n\t+ 1;',
+    'for_each_cpu(cpu, m)\n#ifdef X\n\t\tf(cpu);\n#else\n\t\tg(cpu);\n#endif',
+  ];
+
+  it('reads what the tree walk reads, and settles plain bodies itself', () => {
+    const src = [...PLAIN, ...UNSETTLED].map((b, i) => `static void t${i}(struct kmem_cache *s)\n{\n\t${b}\n}\n`).join('\n');
+    const r = bothWays(src);
+    assert.equal(r.fromText.length, PLAIN.length + UNSETTLED.length);
+    assert.deepEqual(r.fromText, r.fromTree);
+    assert.deepEqual(r.settled, [...PLAIN.map(() => true), ...UNSETTLED.map(() => false)]);
+    // the loop context and pointer calls come out right, not only alike
+    const calls = (i: number) => r.fromText[i].calls.map((c) => `${c.callee}${c.inLoopMacro ? '@' + c.inLoopMacro : ''}${c.viaPointer ? '*' : ''}`);
+    assert.deepEqual(calls(6), ['inner@for_each_cpu', 'outer']);
+    assert.deepEqual(calls(5), ['x@for_each_node', 'y@for_each_node', 'z@for_each_node', 'after']);
+    assert.deepEqual(calls(1).slice(0, 3), ['free*', 'z*', 'fn*']);
+    assert.deepEqual(r.fromText[0].refs!.map((x) => x.callee), ['a', 'b', 'c']);
+  });
+
+  it('on generated bodies, the text and the tree agree wherever the tree holds no syntax error', () => {
+    const name = fc.constantFrom('f', 'g', 'kfree', 'call_rcu', 'rcu_barrier', 'queue_work_on', 'x', 'NULL', 'sizeof', 'DEFINE_WAIT', 'min_t');
+    const { stmt } = fc.letrec((tie) => ({
+      expr: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom('a', 'b', '0', '"s(t)"', "'('", 'NULL', 's->c', '&w->work'),
+        fc.tuple(name, fc.array(tie('expr'), { maxLength: 3 })).map(([n, a]) => `${n}(${(a as string[]).join(', ')})`),
+        fc.tuple(fc.constantFrom('s->ops->', 'p.', 'q->r.'), name, fc.array(tie('expr'), { maxLength: 2 })).map(([p, n, a]) => `${p}${n}(${(a as string[]).join(', ')})`),
+        fc.tuple(tie('expr'), fc.constantFrom(' + ', ' ? 1 : ', ', ', ' = ')).map(([e, op]) => `${e}${op}c`),
+        tie('expr').map((e) => `(${e})`),
+        tie('expr').map((e) => `(void *)${e}`),
+      ),
+      stmt: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        tie('expr').map((e) => `${e};`),
+        fc.tuple(tie('expr'), tie('stmt')).map(([e, s]) => `if (${e}) ${s}`),
+        fc.tuple(tie('expr'), tie('stmt'), tie('stmt')).map(([e, s, t]) => `if (${e}) ${s} else ${t}`),
+        fc.tuple(fc.constantFrom('for_each_online_cpu(cpu)', 'list_for_each_entry(s, &l, list)', 'for_each_cpu(c, m(x))', 'while (w(x))'), tie('stmt')).map(([l, s]) => `${l}\n\t${s}`),
+        fc.array(tie('stmt'), { maxLength: 3 }).map((ss) => `{\n\t${(ss as string[]).join('\n\t')}\n\t}`),
+        tie('expr').map((e) => `return ${e};`),
+        tie('stmt').map((st) => `#ifdef CONFIG_X\n\t${st}\n#endif`),
+        fc.constantFrom('out:', 'goto out;', '/* f(x) */', 'int y = z(1);', 'break;'),
+      ),
+    }));
+    let settled = 0;
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.array(stmt, { minLength: 1, maxLength: 6 }), (body) => {
+        const src = `void gen(struct kmem_cache *s)\n{\n\t${(body as string[]).join('\n\t')}\n}\n`;
+        const r = bothWays(src);
+        if (r.hasError) return;
+        compared++;
+        if (r.settled.every(Boolean)) settled++;
+        assert.deepEqual(r.fromText, r.fromTree);
+      }),
+      { numRuns: Number(process.env.SLABLENS_FC_RUNS ?? 300) },
+    );
+    // not vacuous: most generated bodies parse, and the text settles most of those
+    assert.ok(compared > 100 && settled > compared / 2, `${compared} compared, ${settled} settled by the text`);
+  });
+});
+
+describe('analyzer: the skeleton cold index (function interiors parsed later)', () => {
+  const eager = (files: [string, string][]) => {
+    const a = new Analyzer({ lazyBodies: false });
+    for (const [u, t] of files) a.update(u, t);
+    return a;
+  };
+
+  it('equals the index of the full trees, and leaves the full parse for later', () => {
+    const files: [string, string][] = [[COMMON, read('slab_common.c')], [SLUB, read('slub.c')]];
+    const a = load();
+    assert.equal(a.treesComplete, false, 'the fixtures are indexed from their skeletons');
+    const b = eager(files);
+    assert.deepEqual(a.functions(), b.functions());
+    assert.deepEqual(a.structs(), b.structs());
+    assert.deepEqual(a.callers('flush_rcu_sheaves_on_cache'), b.callers('flush_rcu_sheaves_on_cache'));
+    // extraction reads the definition parsed alone, and gives what the full tree does
+    assert.deepEqual(extractOrchestrationReport(a), extractOrchestrationReport(b));
+    assert.equal(a.treesComplete, false);
+    assert.deepEqual(a.completeTrees(), [], 'nothing changes with the full trees');
+    assert.equal(a.treesComplete, true);
+    assert.equal(a.tree(SLUB)!.rootNode.toString(), b.tree(SLUB)!.rootNode.toString());
+  });
+
+  it('finds the function bodies by their braces, and gives up where the braces do not plainly nest', () => {
+    const src = 'struct a { int x; };\nstatic int f(int x)\n{\n\treturn g(x);\n}\n#define M { {\nint t[] = { 1 };\nvoid h(void) __acquires(l)\n{\n\t/* } */ s("}"); c(\'}\');\n}\n';
+    const m = mask(src);
+    assert.deepEqual(functionInteriors(src, m)!.map((b) => src.slice(b.start, b.end).trim()), ['return g(x);', 's("}"); c(\'}\');'].map((x) => x.replace(/^/, '').trim()).map((x, i) => (i ? '/* } */ ' + x : x)));
+    for (const bad of ['void f(void)\n{\n#ifdef X\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t}\n}\n', 'void f(void)\n{\n', 'void f(void) { "x }\n']) {
+      assert.equal(functionInteriors(bad, mask(bad)), undefined, bad);
+    }
+  });
+
+  it('where the skeleton is not the whole story, the full trees correct it (a local struct) or the full parse is used at once', () => {
+    const local = 'void f(void)\n{\n\tstruct local_s { int a; } v;\n\tg(&v);\n}\n';
+    const a = new Analyzer();
+    a.update(SLUB, local);
+    assert.equal(a.treesComplete, false);
+    assert.deepEqual(a.structs(), []);
+    assert.deepEqual(a.completeTrees(), [SLUB]);
+    assert.deepEqual(a.structs().map((x) => x.name), ['local_s']);
+    assert.deepEqual(a.functions(), eager([[SLUB, local]]).functions());
+    // a `{ }` after a `)` that is no function body (a compound literal): the whole file is parsed at once
+    const literal = 'static struct s v = (struct s){ .a = 1 };\nvoid f(void)\n{\n\tg(x);\n}\n';
+    const b = new Analyzer();
+    b.update(SLUB, literal);
+    assert.equal(b.treesComplete, true);
+    assert.deepEqual(b.functions(), eager([[SLUB, literal]]).functions());
+  });
+
+  it('an edit to a file indexed from its skeleton parses the full tree first, and gives what an edit of the full one does', () => {
+    const a = load();
+    const b = eager([[COMMON, read('slab_common.c')], [SLUB, read('slub.c')]]);
+    for (const x of [a, b]) {
+      const t = x.text(COMMON)!;
+      const at = t.indexOf('rcu_barrier();');
+      x.applyEdit(COMMON, at, at + 'rcu_barrier();'.length, '');
+    }
+    assert.deepEqual(a.functions(), b.functions());
+    assert.equal(a.tree(COMMON)!.rootNode.toString(), b.tree(COMMON)!.rootNode.toString());
   });
 });
 

@@ -2,7 +2,7 @@
 // Kernel source never enters the repository, so without the variable this is skipped, loudly.
 // What it checks is issue 4's acceptance on real files: every function definition ctags finds is
 // found (none invented), and the KASAN destroy verdict follows the one rcu_barrier() line in
-// kvfree_rcu_barrier_on_cache().
+// kvfree_rcu_barrier_on_cache(); and that the skeleton cold index equals the full trees' there.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { Analyzer } from '../src/analyzer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -33,6 +34,20 @@ describe('a real kernel tree (SLABLENS_KERNEL)', { skip: present ? false : 'SLAB
     const theirs = new Set(ctags.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]));
     assert.deepEqual([...theirs].filter((n) => !ours.has(n)), [], 'ctags finds, we do not');
     assert.deepEqual([...ours].filter((n) => !theirs.has(n)), [], 'we find, ctags does not');
+  });
+
+  it('the cold index from the skeletons (function interiors parsed later) equals the full trees\' index', () => {
+    const lazy = new Analyzer();
+    const full = new Analyzer({ lazyBodies: false });
+    for (const f of FILES) {
+      const text = fs.readFileSync(path.join(KERNEL!, f), 'utf8');
+      lazy.update(f, text);
+      full.update(f, text);
+    }
+    assert.equal(lazy.treesComplete, false, 'the real files are indexed from their skeletons');
+    assert.deepEqual(lazy.functions(), full.functions());
+    assert.deepEqual(lazy.structs(), full.structs());
+    assert.deepEqual(lazy.completeTrees(), []);
   });
 
   it('check --kernel: KASAN destroy passes with the rcu_barrier() in kvfree_rcu_barrier_on_cache(), fails "objects remaining" without it', () => {

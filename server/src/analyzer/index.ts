@@ -1,11 +1,13 @@
 // The analyzer core of the language server: parsed C files, their functions, structs and calls,
 // the call graph, and the engine IR of the orchestration functions. No LSP here.
 
+import { isDeepStrictEqual } from 'node:util';
 import { ORCHESTRATION, type ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
 import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
-import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructEntry, StructInfo } from './symbols';
+import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
+import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Skeleton, Span, StructEntry, StructInfo } from './symbols';
 
 export { ENTRY_POINTS } from './callgraph';
 export { extractProgram, knownFunctions } from './extract';
@@ -27,31 +29,75 @@ interface FileState {
    * object, and a cold index does not need them.
    */
   errors: Span[] | undefined;
+  /** false: `tree` is a skeleton, parsed with the function interiors left out (see skeleton.ts) */
+  full: boolean;
 }
 
 /** What the last applyEdit re-derived (for tests and the bench). */
 export interface EditStats { reindexed: number; kept: number; regions: Span[] }
 
+export interface AnalyzerOptions {
+  /**
+   * A cold index parses the function interiors only when something needs them (an edit, a tree,
+   * completeTrees): default true. False: every update() parses the whole file.
+   */
+  lazyBodies?: boolean;
+}
+
 export class Analyzer {
   private files = new Map<string, FileState>();
+  private readonly lazyBodies: boolean;
   private ranks = new Map<string, number>();
   private graph = new CallGraph((uri) => this.ranks.get(uri) ?? Number.MAX_SAFE_INTEGER);
   lastEdit: EditStats | undefined;
 
-  /** Replace a file's text (full re-parse). */
+  constructor(opts: AnalyzerOptions = {}) {
+    this.lazyBodies = opts.lazyBodies ?? true;
+  }
+
+  /** Replace a file's text (a parse from scratch: of its skeleton first, when it has one). */
   update(uri: string, text: string): void {
     const masked = mask(text);
     const lines = Lines.of(text);
-    const tree = parseMasked(text, masked);
-    let functions: FunctionEntry[] = [];
-    let structs: StructEntry[] = [];
-    try {
-      functions = findFunctions(tree, uri, text, lines, { errors: false, masked }).functions;
-      structs = findStructs(tree, uri, text);
-    } catch {
-      // a tree the walkers cannot handle must never take the server down: keep what parsed
+    this.replace(uri, (this.lazyBodies ? skeletonState(uri, text, lines, masked) : undefined) ?? fullState(uri, text, lines, masked));
+  }
+
+  /**
+   * The file with its full tree: parsed now if it has only its skeleton. The index derived from the
+   * full tree replaces the skeleton's where they differ (syntax errors in bodies, which the
+   * skeleton does not see, or a local struct).
+   */
+  private fullFile(uri: string): FileState | undefined {
+    const f = this.files.get(uri);
+    if (!f || f.full) return f;
+    const next = fullState(uri, f.text, f.lines, f.masked);
+    if (isDeepStrictEqual(f.functions, next.functions) && isDeepStrictEqual(f.structs, next.structs)) {
+      // the same index: keep its entries (extractions are cached on them)
+      f.tree = next.tree;
+      f.full = true;
+      return f;
     }
-    this.replace(uri, { text, lines, masked, tree, functions, structs, errors: undefined });
+    this.replace(uri, next);
+    return next;
+  }
+
+  /**
+   * Parse the full tree of the files (at most `max` of them) that have only their skeleton; the
+   * files whose index changed.
+   */
+  completeTrees(max = Infinity): string[] {
+    const changed: string[] = [];
+    for (const [uri, f] of this.files) {
+      if (f.full) continue;
+      if (max-- <= 0) break;
+      if (this.fullFile(uri) !== f) changed.push(uri);
+    }
+    return changed;
+  }
+
+  /** Whether every file has its full tree (nothing left for completeTrees). */
+  get treesComplete(): boolean {
+    return [...this.files.values()].every((f) => f.full);
   }
 
   private replace(uri: string, next: FileState): void {
@@ -71,7 +117,7 @@ export class Analyzer {
    * changes by the re-derived functions' edges only.
    */
   applyEdit(uri: string, startIndex: number, oldEndIndex: number, newText: string, textAfter?: string): void {
-    const f = this.files.get(uri);
+    const f = this.fullFile(uri);
     if (!f) {
       this.update(uri, newText);
       return;
@@ -103,7 +149,7 @@ export class Analyzer {
     f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition: f.lines.point(start), oldEndPosition: f.lines.point(endOld), newEndPosition: lines.point(endNew) });
     const tree = parseMasked(text, masked, f.tree);
     try {
-      this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: undefined }, {
+      this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: undefined, full: true }, {
         start: Math.min(start, startIndex),
         oldEnd: Math.max(endOld, oldEndIndex),
         newEnd: Math.max(endNew, newEndIndex),
@@ -184,7 +230,7 @@ export class Analyzer {
    * than a fresh parse of the same text; this is the reference applyEdit's partial work must equal.
    */
   rederive(uri: string): void {
-    const f = this.files.get(uri);
+    const f = this.fullFile(uri);
     if (!f) return;
     const r = findFunctions(f.tree, uri, f.text, f.lines, { masked: f.masked });
     this.replace(uri, { ...f, functions: r.functions, structs: findStructs(f.tree, uri, f.text), errors: r.errors });
@@ -215,7 +261,7 @@ export class Analyzer {
   }
 
   tree(uri: string): Tree | undefined {
-    return this.files.get(uri)?.tree;
+    return this.fullFile(uri)?.tree;
   }
 
   /** Every function definition, file by file in insertion order, in source order. */
@@ -257,7 +303,8 @@ export class Analyzer {
     const f = info && this.files.get(info.uri);
     const e = f?.functions.find((x) => x.info === info);
     if (!f || !e) return undefined;
-    return { info: e.info, body: bodyNode(f.tree, e), text: f.text };
+    // with a skeleton, the definition parsed alone (its interior is not in the skeleton)
+    return { info: e.info, body: bodyNode(f.full ? f.tree : parseSpan(f.text, f.masked, f.lines, e.span.start, e.span.end), e), text: f.text };
   }
 
   /** Call sites of `name` (calls, and references such as INIT_WORK(&w, name) / call_rcu(&h, name)). */
@@ -291,6 +338,38 @@ export class Analyzer {
   }
 
   private extracted = new WeakMap<FunctionInfo, { line: number; x: Extraction }>();
+}
+
+/** A file parsed whole, its index derived from the tree. */
+function fullState(uri: string, text: string, lines: Lines, masked: Masked): FileState {
+  const tree = parseMasked(text, masked);
+  let functions: FunctionEntry[] = [];
+  let structs: StructEntry[] = [];
+  try {
+    functions = findFunctions(tree, uri, text, lines, { errors: false, masked }).functions;
+    structs = findStructs(tree, uri, text);
+  } catch {
+    // a tree the walkers cannot handle must never take the server down: keep what parsed
+  }
+  return { text, lines, masked, tree, functions, structs, errors: undefined, full: true };
+}
+
+/**
+ * A file parsed with its function interiors left out (skeleton.ts), or undefined where that does
+ * not hold: braces not plainly nested, or an interior left out that turns out to be no body.
+ */
+function skeletonState(uri: string, text: string, lines: Lines, masked: Masked): FileState | undefined {
+  const interiors = functionInteriors(text, masked);
+  if (!interiors?.length) return undefined;
+  const tree = parseSkeleton(text, masked, lines, interiors);
+  const skeleton: Skeleton = { text, masked, lines, uri, interiors: new Map(interiors.map((b) => [b.start, b.end])), matched: 0 };
+  try {
+    const functions = findFunctions(tree, uri, text, lines, { errors: false, masked, skeleton }).functions;
+    return { text, lines, masked, tree, functions, structs: findStructs(tree, uri, text), errors: undefined, full: false };
+  } catch {
+    // NotSkeleton, or a tree the walkers cannot handle: the full parse decides
+    return undefined;
+  }
 }
 
 let knownOnce: Set<string> | undefined;

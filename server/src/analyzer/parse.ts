@@ -26,12 +26,13 @@ export function parseC(text: string, oldTree?: Tree): Tree {
 const CHUNK = 16 * 1024;
 
 /**
- * Parse `text` as masked by `m`, reusing `oldTree` (already `edit()`ed) when given. Never throws on
- * bad C. The parser reads the masked text chunk by chunk, and node.text reads it span by span: the
- * masked text of a whole file is never built (a 300 KB string costs a millisecond per edit).
+ * Parse `text` as masked by `m`, reusing `oldTree` (already `edit()`ed) when given, only the
+ * `includedRanges` when given (see skeleton.ts). Never throws on bad C. The parser reads the
+ * masked text chunk by chunk, and node.text reads it span by span: the masked text of a whole
+ * file is never built (a 300 KB string costs a millisecond per edit).
  */
-export function parseMasked(text: string, m: Masked, oldTree?: Tree): Tree {
-  const tree = getParser().parse((i: number) => maskedSlice(m, text, i, i + CHUNK), oldTree, { bufferSize: CHUNK });
+export function parseMasked(text: string, m: Masked, oldTree?: Tree, includedRanges?: Parser.Range[]): Tree {
+  const tree = getParser().parse((i: number) => maskedSlice(m, text, i, i + CHUNK), oldTree, { bufferSize: CHUNK, includedRanges });
   // With a function input the binding reads node.text through that function a chunk at a time
   // (tree.getText, set by Parser.parse); read the node's own span instead.
   (tree as unknown as { getText: (n: SyntaxNode) => string }).getText = (n: SyntaxNode) => maskedSlice(m, text, n.startIndex, n.endIndex);

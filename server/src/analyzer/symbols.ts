@@ -2,8 +2,13 @@
 // tolerating the ways kernel idioms confuse the grammar (attribute macros, loop macros).
 
 import type Parser from 'tree-sitter';
+import { callsFromText } from './calltext';
+import { parseSpan } from './skeleton';
 import { firstReplacementAfter } from './parse';
+import { GRAMMAR_WORDS, isDefinitionMacro, isLoopMacro, loopMacroAt, NOT_CALLS } from './words';
 import type { Lines, Masked, SyntaxNode, Tree } from './parse';
+
+export { grammarWords, isLoopMacro, loopMacroAt } from './words';
 
 export interface Position { line: number; character: number }
 /** 0-based lines and columns. */
@@ -41,16 +46,6 @@ export interface FunctionInfo {
 export interface StructField { name: string; type: string; range: Range }
 export interface StructInfo { name: string; uri: string; range: Range; selectionRange: Range; fields: StructField[] }
 
-/** Iteration macros: look like calls followed by a block; never functions. */
-export function isLoopMacro(name: string): boolean {
-  return /^(for_each_|list_for_each|hlist_for_each|hlist_nulls_for_each|llist_for_each|rbtree_postorder_for_each|xa_for_each|radix_tree_for_each)/.test(name);
-}
-
-/** `DEFINE_RATELIMIT_STATE(rs, ...)`, `DEFINE_WAIT(w)`: a variable defined, not a call. */
-const isDefinitionMacro = (name: string): boolean => name.startsWith('DEFINE_');
-
-/** Function-like macros/keywords that are not calls worth recording. */
-const NOT_CALLS = new Set(['sizeof', '__alignof__', 'typeof', '__typeof__', 'offsetof', 'defined', 'if', 'while', 'for', 'switch', 'return']);
 
 export function rangeOf(n: SyntaxNode): Range {
   return {
@@ -182,7 +177,34 @@ interface TopCtx {
   masked: Masked | undefined;
   /** false: no item needs to be asked whether it holds a syntax error */
   treeHasError: boolean;
+  /** the tree was parsed with these function interiors left out (see skeleton.ts) */
+  skeleton: Skeleton | undefined;
 }
+
+/**
+ * A tree parsed with function interiors left out: a body that is one is read from the text, or
+ * from a parse of its definition alone. `interiors`: start -> end of each interior left out;
+ * `matched`: how many of them turned out to be a definition's body.
+ */
+export interface Skeleton { text: string; masked: Masked; lines: Lines; uri: string; interiors: Map<number, number>; matched: number }
+
+/** The calls of a body the skeleton left out, or undefined when the body is no interior of it (it was parsed). */
+function skeletonCalls(sk: Skeleton | undefined, name: string, from: number, bodyStart: number, bodyEnd: number, hasError: boolean): { calls: CallSite[]; refs: CallSite[] } | undefined {
+  if (!sk || sk.interiors.get(bodyStart + 1) !== bodyEnd - 1) return undefined;
+  sk.matched++;
+  const fromText = hasError ? undefined : callsFromText(sk.text, sk.masked, sk.lines, bodyStart, bodyEnd, name, sk.uri);
+  if (fromText) return fromText;
+  // not settled by the text: the definition parsed alone
+  const tree = parseSpan(sk.text, sk.masked, sk.lines, from, bodyEnd);
+  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(bodyStart, bodyEnd);
+  while (n && !(n.type === 'compound_statement' && n.startIndex === bodyStart && n.endIndex === bodyEnd)) n = n.parent;
+  if (!n) throw new NotSkeleton(`${name}: its body does not parse alone`);
+  const refs: CallSite[] = [];
+  return { calls: collectCalls(n, name, sk.uri, sk.text, sk.lines, refs), refs };
+}
+
+/** A skeleton tree that cannot be indexed as the full one would be: the caller parses in full. */
+export class NotSkeleton extends Error {}
 
 /** Whether [s, e) touches one of the sorted regions (adjacent counts). */
 function touches(regions: Span[], s: number, e: number): boolean {
@@ -209,6 +231,8 @@ export interface FindOptions {
   errors?: boolean;
   /** how the tree's text was masked: where it was not changed, argument lists are read from the text (fewer native calls) */
   masked?: Masked;
+  /** the tree is a skeleton (see Skeleton); every interior must turn out to be a body, or NotSkeleton is thrown */
+  skeleton?: Skeleton;
 }
 
 /**
@@ -222,12 +246,13 @@ export function findFunctions(tree: Tree, uri: string, text: string, lines: Line
   const wantErrors = opts.errors ?? true;
   const ctx: TopCtx = {
     uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true, masked: opts.masked,
-    treeHasError: tree.rootNode.hasError,
+    treeHasError: tree.rootNode.hasError, skeleton: opts.skeleton,
   };
   // One cursor walk over the top level: cursor moves create no node objects (each node object the
   // binding hands out is cached with a finalizer, which is what made the indexer slow).
   const c = tree.walk();
   visitTop(c, ctx);
+  if (opts.skeleton && opts.skeleton.matched !== opts.skeleton.interiors.size) throw new NotSkeleton(`${opts.skeleton.interiors.size - opts.skeleton.matched} interiors left out are no function body`);
   ctx.out.sort((a, b) => a.key - b.key);
   return { functions: ctx.out, items: ctx.items, errors: ctx.errors };
 }
@@ -292,7 +317,7 @@ function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
           // Recovery nodes are rare and small: the node API is fine there.
           const err = c.currentNode;
           visitTopNodes(err, ctx);
-          fromErrorRun(err, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen);
+          fromErrorRun(err, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen, ctx.skeleton);
         }
       }
       prevSpecifiers = type === 'declaration' && !ctx.text.slice(s, e).includes(';');
@@ -322,14 +347,14 @@ function visitTopNodes(n: SyntaxNode, ctx: TopCtx): void {
   for (let i = 0; i < n.namedChildCount; i++) {
     const c = n.namedChild(i)!;
     if (c.type === 'function_definition') {
-      const f = fromDefinition(c, ctx.uri, ctx.text, ctx.lines, startWithSpecifiers(c, ctx.text));
+      const f = fromDefinition(c, ctx.uri, ctx.text, ctx.lines, startWithSpecifiers(c, ctx.text), ctx.skeleton);
       if (f && !ctx.seen.has(f.body.start)) {
         ctx.seen.add(f.body.start);
         ctx.out.push(f);
       }
     } else if (CONTAINERS.has(c.type) || c.type === 'ERROR') {
       visitTopNodes(c, ctx);
-      if (c.type === 'ERROR') fromErrorRun(c, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen);
+      if (c.type === 'ERROR') fromErrorRun(c, ctx.uri, ctx.text, ctx.lines, ctx.out, ctx.seen, ctx.skeleton);
     }
   }
 }
@@ -514,13 +539,22 @@ function bodyEntry(c: Parser.TreeCursor, ctx: TopCtx, named: Named, start: numbe
   const signature = ctx.text.slice(start, bodyStart).replace(/\s+/g, ' ').trim();
   const defRange: Range = { start: pointOf(ctx.lines.point(start)), end: pointOf(ctx.lines.point(defEnd)) };
   const info: FunctionInfo = { name, uri: ctx.uri, range: defRange, selectionRange, signature, isStatic: /(^|\s)static(\s|$)/.test(signature), params, calls: [] };
-  const refs: CallSite[] = [];
-  info.calls = callsAt(c, bodyType, name, ctx.uri, ctx.text, ctx.lines, bodyStart, defEnd, hasError, ctx.masked, refs);
-  info.refs = refs;
+  // read from the text where it settles them (no native calls), else from the tree
+  const fromText =
+    skeletonCalls(ctx.skeleton, name, defStart, bodyStart, defEnd, hasError) ??
+    (!hasError && ctx.masked && bodyType === 'compound_statement' ? callsFromText(ctx.text, ctx.masked, ctx.lines, bodyStart, defEnd, name, ctx.uri) : undefined);
+  if (fromText) {
+    info.calls = fromText.calls;
+    info.refs = fromText.refs;
+  } else {
+    const refs: CallSite[] = [];
+    info.calls = callsAt(c, bodyType, name, ctx.uri, ctx.text, ctx.lines, bodyStart, defEnd, hasError, ctx.masked, refs);
+    info.refs = refs;
+  }
   return { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: defEnd }, bodyType };
 }
 
-function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines, start: number): FunctionEntry | null {
+function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines, start: number, sk?: Skeleton): FunctionEntry | null {
   const body = def.childForFieldName('body');
   if (!body) return null;
   const fd = functionDeclarator(def.childForFieldName('declarator'));
@@ -530,7 +564,7 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines
     const t = def.childForFieldName('type');
     const d = def.childForFieldName('declarator');
     if (t?.type === 'type_identifier' && d?.type === 'parenthesized_declarator' && !isLoopMacro(t.text)) {
-      return make(t.text, t, def, start, body, null, uri, text, lines);
+      return make(t.text, t, def, start, body, null, uri, text, lines, undefined, sk);
     }
     return null;
   }
@@ -538,7 +572,7 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines
   if (!nameNode) return null;
   const name = nameNode.text;
   if (isLoopMacro(name)) return null;
-  return make(name, nameNode, def, start, body, fd, uri, text, lines);
+  return make(name, nameNode, def, start, body, fd, uri, text, lines, undefined, sk);
 }
 
 /** A definition whose leading specifiers tree-sitter split off into a preceding sibling
@@ -551,7 +585,7 @@ function startWithSpecifiers(def: SyntaxNode, text: string): number {
   return def.startIndex;
 }
 
-function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, lines: Lines, parts?: SyntaxNode[]): FunctionEntry {
+function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, lines: Lines, parts?: SyntaxNode[], sk?: Skeleton): FunctionEntry {
   const sigText = text.slice(startIndex, body.startIndex).replace(/\s+/g, ' ').trim();
   const defStart = def.startIndex;
   const defRange = rangeOf(def);
@@ -570,14 +604,20 @@ function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: n
     params: fd ? paramNames(fd) : [],
     calls: [],
   };
-  const refs: CallSite[] = [];
-  info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, lines, refs)) : collectCalls(body, name, uri, text, lines, refs);
-  info.refs = refs;
+  const left = parts ? undefined : skeletonCalls(sk, name, defStart, body.startIndex, body.endIndex, true);
+  if (left) {
+    info.calls = left.calls;
+    info.refs = left.refs;
+  } else {
+    const refs: CallSite[] = [];
+    info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, lines, refs)) : collectCalls(body, name, uri, text, lines, refs);
+    info.refs = refs;
+  }
   return { info, span: { start: Math.min(startIndex, defStart), end: def.endIndex }, key: defStart, body: { start: body.startIndex, end: body.endIndex }, bodyType: body.type };
 }
 
 /** In an ERROR node, look for `name ( params ) { ... }` runs the grammar did not assemble. */
-function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, out: FunctionEntry[], seen: Set<number>): void {
+function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, out: FunctionEntry[], seen: Set<number>, sk?: Skeleton): void {
   const kids = err.namedChildren;
   const errSpan = { start: err.startIndex, end: err.endIndex };
   // `f(params) {` cut off before its closing brace: the body's statements are loose in the ERROR
@@ -592,7 +632,7 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, 
     const parts = kids.slice(i + 1, j);
     seen.add(k.startIndex);
     const lineStart = text.lastIndexOf('\n', nameNode.startIndex - 1) + 1;
-    const f = make(nameNode.text, nameNode, err, lineStart, err, k, uri, text, lines, parts);
+    const f = make(nameNode.text, nameNode, err, lineStart, err, k, uri, text, lines, parts, sk);
     f.info.signature = text.slice(i > 0 && kids[i - 1].type !== 'function_declarator' ? firstSpecifier(kids, i) : k.startIndex, k.endIndex).replace(/\s+/g, ' ').trim();
     f.info.isStatic = /(^|\s)static(\s|$)/.test(f.info.signature);
     const last = parts[parts.length - 1] ?? k;
@@ -622,20 +662,13 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, 
     const lead = text.slice(lineStart, nameNode.startIndex);
     if (!/^[\w\s*]*$/.test(lead)) continue;
     seen.add(k.startIndex);
-    const fake = make(nameNode.text, nameNode, err, lineStart, k, fd, uri, text, lines);
+    const fake = make(nameNode.text, nameNode, err, lineStart, k, fd, uri, text, lines, undefined, sk);
     fake.info.range = { start: { line: nameNode.startPosition.row, character: 0 }, end: rangeOf(k).end };
     fake.span = { ...errSpan };
     out.push(fake);
   }
 }
 
-/** The loop macro whose name starts at `index` of the real text (a while_statement the masking made), if one. */
-export function loopMacroAt(text: string, index: number): string | undefined {
-  WORD.lastIndex = index;
-  const m = WORD.exec(text);
-  return m && isLoopMacro(m[0]) ? m[0] : undefined;
-}
-const WORD = /[A-Za-z_]\w*/y;
 
 /** Identifiers and expressions separated by commas, left to right. */
 function commaList(n: SyntaxNode): SyntaxNode[] {
@@ -878,22 +911,6 @@ const LEAVES = new Set([
   'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
 ]);
 
-/**
- * The identifier-shaped words of the C grammar (tree-sitter-c 0.23: its keywords and primitive
- * types; a test checks this against the grammar). An argument that is one of these is no
- * identifier node, or not surely one.
- */
-const GRAMMAR_WORDS = new Set([
-  'FALSE', 'NULL', 'TRUE', '_Alignas', '_Alignof', '_Atomic', '_Generic', '_Nonnull', '_Noreturn', '__alignof', '__alignof__', '__asm', '__asm__', '__attribute',
-  '__attribute__', '__based', '__cdecl', '__clrcall', '__declspec', '__except', '__extension__', '__fastcall', '__finally', '__forceinline', '__inline', '__inline__',
-  '__leave', '__restrict', '__restrict__', '__sptr', '__stdcall', '__thiscall', '__thread', '__try', '__unaligned', '__uptr', '__vectorcall', '__volatile__', '_alignof',
-  '_unaligned', 'alignas', 'alignof', 'asm', 'auto', 'bool', 'break', 'case', 'char', 'char16_t', 'char32_t', 'char64_t', 'char8_t', 'charptr_t', 'const', 'constexpr',
-  'continue', 'default', 'defined', 'do', 'double', 'else', 'enum', 'extern', 'false', 'float', 'for', 'goto', 'if', 'inline', 'int', 'int16_t', 'int32_t', 'int64_t',
-  'int8_t', 'intptr_t', 'long', 'max_align_t', 'noreturn', 'nullptr', 'nullptr_t', 'offsetof', 'ptrdiff_t', 'register', 'restrict', 'return', 'short', 'signed',
-  'size_t', 'sizeof', 'ssize_t', 'static', 'struct', 'switch', 'thread_local', 'true', 'typedef', 'uint16_t', 'uint32_t', 'uint64_t', 'uint8_t', 'uintptr_t', 'union',
-  'unsigned', 'void', 'volatile', 'while',
-]);
-export const grammarWords = (): ReadonlySet<string> => GRAMMAR_WORDS;
 
 /** An argument read from the text: an identifier (a function reference, perhaps), one that holds no call and no identifier, or one the tree must be asked about. */
 const ARG_WORD = 0;

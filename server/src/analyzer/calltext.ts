@@ -1,0 +1,386 @@
+// The calls of a function body read from its (masked) text, without the tree: what the cursor walk
+// of symbols.ts finds, at a fraction of its cost (each cursor step is a native call). Only for a
+// definition free of syntax errors, and only where the text settles every call plainly; anything
+// else (a call through an expression, a local function pointer declaration, a macro taking a
+// block, a preprocessor line the grammar reads as code) gives up, and the tree is walked instead.
+// A test holds the two to the same result on the fixtures, on generated bodies and on the real
+// kernel files.
+
+import type { Lines, Masked } from './parse';
+import { maskedSlice } from './parse';
+import type { CallSite, Range } from './symbols';
+import { GRAMMAR_WORDS, isDefinitionMacro, isLoopMacro, loopMacroAt, NOT_CALLS } from './words';
+
+const T_IDENT = 1;
+const T_LITERAL = 2; // string, character or number
+const T_PUNCT = 3;
+const T_ARROW = 4;
+const T_DIRECTIVE = 5; // a preprocessor line the grammar takes as a conditional: #ifdef, #else, #endif...
+
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const DOT = 46;
+const SEMICOLON = 59;
+const COLON = 58;
+const COMMA = 44;
+
+/** Tokens of one body; grown as needed and reused (a body at a time). */
+let kind = new Uint8Array(1024);
+let tokStart = new Int32Array(1024);
+let tokEnd = new Int32Array(1024);
+/** the punctuation character; for a bracket, its match's token index in `match` */
+let code = new Uint16Array(1024);
+let match = new Int32Array(1024);
+const openStack: number[] = [];
+
+function grow(n: number): void {
+  if (n <= kind.length) return;
+  const size = Math.max(n, kind.length * 2);
+  const k = new Uint8Array(size);
+  k.set(kind);
+  kind = k;
+  const s = new Int32Array(size);
+  s.set(tokStart);
+  tokStart = s;
+  const e = new Int32Array(size);
+  e.set(tokEnd);
+  tokEnd = e;
+  const c = new Uint16Array(size);
+  c.set(code);
+  code = c;
+  const m = new Int32Array(size);
+  m.set(match);
+  match = m;
+}
+
+const isIdentStart = (ch: number): boolean => (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || ch === 95 || ch === 36;
+const isIdentPart = (ch: number): boolean => isIdentStart(ch) || (ch >= 48 && ch <= 57);
+const isDigit = (ch: number): boolean => ch >= 48 && ch <= 57;
+
+/** Directives the grammar reads inside a body as conditional blocks around statements. */
+const CONDITIONALS = new Set(['ifdef', 'ifndef', 'else', 'endif', 'if', 'elif', 'elifdef', 'elifndef']);
+
+/**
+ * Split `s` into tokens (comments and white space dropped); -1 where the text is not plain enough:
+ * a backslash outside a literal, a non-ASCII character, an unterminated literal, a preprocessor
+ * line other than a conditional (or one with a call in it: `#if IS_ENABLED(X)`), unbalanced brackets.
+ */
+function lex(s: string): number {
+  grow(s.length + 1);
+  openStack.length = 0;
+  let n = 0;
+  let lineStart = true;
+  const len = s.length;
+  for (let i = 0; i < len; ) {
+    const ch = s.charCodeAt(i);
+    if (ch === 10) {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (ch === 32 || ch === 9 || ch === 13 || ch === 12 || ch === 11) {
+      i++;
+      continue;
+    }
+    if (ch === 35 && lineStart) {
+      let eol = s.indexOf('\n', i);
+      if (eol < 0) eol = len;
+      const line = s.slice(i + 1, eol);
+      const name = /^\s*(\w*)/.exec(line)![1];
+      if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('('))) return -1;
+      const open = line.lastIndexOf('/*');
+      if (open >= 0 && line.indexOf('*/', open) < 0) return -1;
+      kind[n] = T_DIRECTIVE;
+      tokStart[n] = i;
+      tokEnd[n++] = eol;
+      i = eol;
+      continue;
+    }
+    lineStart = false;
+    if (ch === 47) {
+      const next = s.charCodeAt(i + 1);
+      if (next === 42) {
+        const close = s.indexOf('*/', i + 2);
+        if (close < 0) return -1;
+        i = close + 2;
+        continue;
+      }
+      if (next === 47) {
+        let eol = s.indexOf('\n', i);
+        if (eol < 0) eol = len;
+        if (s.charCodeAt(eol - 1) === 92 || s.charCodeAt(eol - 2) === 92) return -1; // continued onto the next line
+        i = eol;
+        continue;
+      }
+    }
+    const start = i;
+    if (ch === 34 || ch === 39) {
+      let j = i + 1;
+      for (; j < len; j++) {
+        const d = s.charCodeAt(j);
+        if (d === ch) break;
+        if (d === 92) j++;
+        else if (d === 10) return -1;
+      }
+      if (j >= len) return -1;
+      kind[n] = T_LITERAL;
+      i = j + 1;
+    } else if (isIdentStart(ch)) {
+      let j = i + 1;
+      while (j < len && isIdentPart(s.charCodeAt(j))) j++;
+      kind[n] = T_IDENT;
+      i = j;
+    } else if (isDigit(ch) || (ch === DOT && isDigit(s.charCodeAt(i + 1)))) {
+      let j = i + 1;
+      for (; j < len; j++) {
+        const d = s.charCodeAt(j);
+        if (isIdentPart(d) || d === DOT) continue;
+        const prev = s.charCodeAt(j - 1) | 32;
+        if ((d === 43 || d === 45) && (prev === 101 || prev === 112)) continue; // 1e-5, 0x1p+3
+        break;
+      }
+      kind[n] = T_LITERAL;
+      i = j;
+    } else if (ch === 45 && s.charCodeAt(i + 1) === 62) {
+      kind[n] = T_ARROW;
+      i += 2;
+    } else if (ch === 92 || ch >= 128) {
+      return -1;
+    } else {
+      kind[n] = T_PUNCT;
+      code[n] = ch;
+      if (ch === DOT && s.charCodeAt(i + 1) === DOT && s.charCodeAt(i + 2) === DOT) {
+        code[n] = 0; // `...` (a case range): no member access
+        i += 3;
+      } else i++;
+      if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) openStack.push(n);
+      else if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
+        const o = openStack.pop();
+        if (o === undefined || code[o] !== (ch === CLOSE_PAREN ? OPEN_PAREN : ch === CLOSE_BRACKET ? OPEN_BRACKET : OPEN_BRACE)) return -1;
+        match[o] = n;
+        match[n] = o;
+      }
+    }
+    tokStart[n] = start;
+    tokEnd[n++] = i;
+  }
+  return openStack.length ? -1 : n;
+}
+
+const isPunct = (i: number, ch: number): boolean => kind[i] === T_PUNCT && code[i] === ch;
+
+/**
+ * Where the statement starting at token `k` ends (the token after it), as the grammar reads it;
+ * -1 where the text does not settle it (a directive, a label, a statement cut short).
+ */
+function statementEnd(s: string, k: number, n: number): number {
+  if (k >= n) return -1;
+  if (kind[k] === T_PUNCT) {
+    if (code[k] === OPEN_BRACE) return match[k] + 1;
+    if (code[k] === SEMICOLON) return k + 1;
+  }
+  if (kind[k] === T_DIRECTIVE) return -1;
+  if (kind[k] === T_IDENT) {
+    const w = s.slice(tokStart[k], tokEnd[k]);
+    if (w === 'if' || w === 'for' || w === 'while' || w === 'switch') {
+      if (!isPunct(k + 1, OPEN_PAREN)) return -1;
+      const e = statementEnd(s, match[k + 1] + 1, n);
+      if (w !== 'if' || e < 0 || e >= n || kind[e] !== T_IDENT || s.slice(tokStart[e], tokEnd[e]) !== 'else') return e;
+      return statementEnd(s, e + 1, n);
+    }
+    if (w === 'do') {
+      const e = statementEnd(s, k + 1, n);
+      if (e < 0 || e + 2 >= n || kind[e] !== T_IDENT || s.slice(tokStart[e], tokEnd[e]) !== 'while' || !isPunct(e + 1, OPEN_PAREN)) return -1;
+      const close = match[e + 1];
+      return isPunct(close + 1, SEMICOLON) ? close + 2 : -1;
+    }
+    if (w === 'else' || w === 'case' || w === 'default' || isPunct(k + 1, COLON)) return -1;
+  }
+  // an expression or declaration: to its `;`, over brackets
+  for (let j = k; j < n; j++) {
+    const t = kind[j];
+    if (t === T_DIRECTIVE) return -1;
+    if (t !== T_PUNCT) continue;
+    const ch = code[j];
+    if (ch === SEMICOLON) return j + 1;
+    if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) j = match[j];
+    else if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) return -1;
+  }
+  return -1;
+}
+
+/** Words a cast's type can start with (a parenthesized expression cannot). */
+const TYPE_WORDS = new Set([
+  'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'struct', 'union', 'enum', 'const', 'volatile', 'bool', '_Bool',
+  'size_t', 'ssize_t', 'ptrdiff_t', 'intptr_t', 'uintptr_t', 'int8_t', 'int16_t', 'int32_t', 'int64_t', 'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t',
+]);
+
+/** Whether the `(` at token `open` is a statement's condition (`if (...)`) or a cast to a type the grammar knows (`(void *)`). */
+function conditionOrCast(s: string, open: number): boolean {
+  const before = open - 1;
+  if (before >= 0 && kind[before] === T_IDENT) {
+    const w = s.slice(tokStart[before], tokEnd[before]);
+    if (w === 'if' || w === 'while' || w === 'for' || w === 'switch') return true;
+  }
+  return kind[open + 1] === T_IDENT && TYPE_WORDS.has(s.slice(tokStart[open + 1], tokEnd[open + 1]));
+}
+
+/** Words before a `(` that open no call: statements and operators the grammar knows. */
+const PAREN_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'case', 'else', 'do', '__alignof__', '__alignof', '_Alignof', 'alignof', '_alignof', 'defined']);
+/** Words whose parentheses hold a type, or may: a call in them is not surely one to the grammar. */
+const TYPE_PARENS = new Set(['typeof', '__typeof__', '__typeof', 'offsetof', '__builtin_offsetof', '__builtin_types_compatible_p', 'va_arg', '__builtin_va_arg']);
+/** Words that may come right before a call's name. */
+const BEFORE_CALL = new Set(['return', 'case', 'else', 'do', 'sizeof']);
+/** Words an argument can be that are no identifier to the grammar (and no function reference). */
+const NOT_IDENTIFIERS = new Set(['NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALSE']);
+
+/**
+ * The calls in the body [start, end) of `caller` (its `{` to its `}`), read from the text as the
+ * parser saw it (masked by `m`), and the identifiers passed as their arguments: what collectCalls
+ * gives for a definition free of syntax errors, or undefined where the text does not settle it.
+ */
+export function callsFromText(text: string, m: Masked, lines: Lines, start: number, end: number, caller: string, uri: string): { calls: CallSite[]; refs: CallSite[] } | undefined {
+  const s = maskedSlice(m, text, start, end);
+  const n = lex(s);
+  if (n < 0) return undefined;
+  // the loop macros' bodies: [first token, token after) and the macro, in source order
+  const loopFrom: number[] = [];
+  const loopTo: number[] = [];
+  const loopName: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== T_IDENT || tokEnd[i] - tokStart[i] !== 5 || s.slice(tokStart[i], tokEnd[i]) !== 'while' || !isPunct(i + 1, OPEN_PAREN)) continue;
+    const name = loopMacroAt(text, start + tokStart[i]);
+    if (!name) continue;
+    const bodyStart = match[i + 1] + 1;
+    const bodyEnd = statementEnd(s, bodyStart, n);
+    if (bodyEnd < 0) return undefined;
+    loopFrom.push(bodyStart);
+    loopTo.push(bodyEnd);
+    loopName.push(name);
+  }
+  const calls: CallSite[] = [];
+  const groups: CallSite[][] = [];
+  // the loop macros around the token: a stack of indices into loop*
+  const loops: number[] = [];
+  let nextLoop = 0;
+  // per open bracket: the argument group of the call it is the list of (null: none), and the
+  // current argument's token count and first token
+  const groupOf: (CallSite[] | null)[] = [];
+  const argCount: number[] = [];
+  const argFirst: number[] = [];
+  const inLoop: (string | undefined)[] = [];
+  // open parentheses that may hold a type (typeof(...)): no call may be read inside
+  let typeParens = 0;
+  const typeParenAt: number[] = [];
+  const point = (at: number): { line: number; character: number } => {
+    const p = lines.point(start + at);
+    return { line: p.row, character: p.column };
+  };
+  const closeArgument = (depth: number): boolean => {
+    const group = groupOf[depth];
+    if (group && argCount[depth] === 1 && kind[argFirst[depth]] === T_IDENT) {
+      const a = argFirst[depth];
+      const word = s.slice(tokStart[a], tokEnd[a]);
+      if (!NOT_IDENTIFIERS.has(word)) {
+        if (GRAMMAR_WORDS.has(word)) return false;
+        const p = point(tokStart[a]);
+        const r: CallSite = { callee: word, caller, uri, range: { start: p, end: { line: p.line, character: p.character + word.length } }, viaPointer: true, reference: true };
+        const loop = inLoop[depth];
+        if (loop) r.inLoopMacro = loop;
+        group.push(r);
+      }
+    }
+    argCount[depth] = 0;
+    return true;
+  };
+  for (let i = 0; i < n; i++) {
+    while (loops.length && i >= loopTo[loops[loops.length - 1]]) loops.pop();
+    while (nextLoop < loopFrom.length && loopFrom[nextLoop] <= i) loops.push(nextLoop++);
+    const t = kind[i];
+    const depth = groupOf.length - 1;
+    if (t === T_DIRECTIVE) continue;
+    if (t === T_PUNCT) {
+      const ch = code[i];
+      if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
+        if (argCount[depth] > 0 && !closeArgument(depth)) return undefined;
+        groupOf.pop();
+        argCount.pop();
+        argFirst.pop();
+        inLoop.pop();
+        if (typeParenAt.length && typeParenAt[typeParenAt.length - 1] === match[i]) {
+          typeParenAt.pop();
+          typeParens--;
+        }
+        continue;
+      }
+      if (ch === COMMA && depth >= 0 && groupOf[depth]) {
+        if (!closeArgument(depth)) return undefined;
+        continue;
+      }
+    }
+    if (depth >= 0 && argCount[depth]++ === 0) argFirst[depth] = i;
+    if (t === T_PUNCT) {
+      const ch = code[i];
+      if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) {
+        // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
+        if (ch === OPEN_PAREN && i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))) return undefined;
+        groupOf.push(null);
+        argCount.push(0);
+        argFirst.push(-1);
+        inLoop.push(undefined);
+      }
+      continue;
+    }
+    if (t !== T_IDENT || !isPunct(i + 1, OPEN_PAREN)) continue;
+    // a name and a `(`
+    const word = s.slice(tokStart[i], tokEnd[i]);
+    if (PAREN_KEYWORDS.has(word)) continue;
+    if (TYPE_PARENS.has(word)) {
+      typeParens++;
+      typeParenAt.push(i + 1);
+      continue;
+    }
+    if (GRAMMAR_WORDS.has(word) || typeParens > 0) return undefined;
+    const close = match[i + 1];
+    // `scoped_guard(x) { }`: a macro taking a block; `guard(x)(y)`: a call of what a call gives
+    if (close + 1 < n && (isPunct(close + 1, OPEN_BRACE) || isPunct(close + 1, OPEN_PAREN))) return undefined;
+    let from = i;
+    let viaPointer = false;
+    const before = i - 1;
+    if (before >= 0 && (kind[before] === T_ARROW || isPunct(before, DOT))) {
+      // s->ops->fn(...): the chain of plain names down to its base
+      viaPointer = true;
+      from = before - 1;
+      if (from < 0 || kind[from] !== T_IDENT) return undefined;
+      while (from >= 2 && (kind[from - 1] === T_ARROW || isPunct(from - 1, DOT)) && kind[from - 2] === T_IDENT) from -= 2;
+      const b = from - 1;
+      if (b >= 0 && (kind[b] === T_ARROW || isPunct(b, DOT) || isPunct(b, CLOSE_PAREN) || isPunct(b, CLOSE_BRACKET))) return undefined;
+    } else if (before >= 0 && kind[before] === T_IDENT && !BEFORE_CALL.has(s.slice(tokStart[before], tokEnd[before]))) {
+      // `struct foo (*fn)...`, `int f(void);`: a declaration, not surely a call
+      return undefined;
+    }
+    if (NOT_CALLS.has(word) || isLoopMacro(word) || isDefinitionMacro(word)) continue;
+    const loop = loops.length ? loopName[loops[loops.length - 1]] : undefined;
+    const p = point(tokStart[from]);
+    const range: Range = viaPointer ? { start: p, end: point(tokEnd[i]) } : { start: p, end: { line: p.line, character: p.character + word.length } };
+    const cs: CallSite = { callee: word, caller, uri, range, viaPointer };
+    if (loop) cs.inLoopMacro = loop;
+    calls.push(cs);
+    const group: CallSite[] = [];
+    groups.push(group);
+    // its argument list, next (part of the argument the call is in, if one)
+    if (depth >= 0) argCount[depth]++;
+    i++;
+    groupOf.push(group);
+    argCount.push(0);
+    argFirst.push(-1);
+    inLoop.push(loop);
+  }
+  const refs: CallSite[] = [];
+  for (const g of groups) for (const r of g) refs.push(r);
+  return { calls, refs };
+}
