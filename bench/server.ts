@@ -29,7 +29,7 @@ const COLD_RUNS = 11;
  */
 async function settle(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((r) => setTimeout(r, Number(process.env.SETTLE_MS ?? 20)));
+  await new Promise((r) => setTimeout(r, 20));
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (x: number) => Number(x.toFixed(3));

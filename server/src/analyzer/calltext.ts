@@ -7,7 +7,7 @@
 // kernel files.
 
 import type { Lines, Masked } from './parse';
-import { maskedSlice } from './parse';
+import { firstReplacementAfter, literalEnd, maskedSlice } from './parse';
 import type { CallSite, Range } from './symbols';
 import { GRAMMAR_WORDS, isDefinitionMacro, isLoopMacro, loopMacroAt, NOT_CALLS } from './words';
 
@@ -28,33 +28,35 @@ const SEMICOLON = 59;
 const COLON = 58;
 const COMMA = 44;
 
-/** Tokens of one body; grown as needed and reused (a body at a time). */
+/** Tokens of one body, in buffers grown as needed and reused (a body at a time). */
 let kind = new Uint8Array(1024);
 let tokStart = new Int32Array(1024);
 let tokEnd = new Int32Array(1024);
-/** the punctuation character; for a bracket, its match's token index in `match` */
+/** the punctuation character */
 let code = new Uint16Array(1024);
+/** for a bracket, its match's token index */
 let match = new Int32Array(1024);
 const openStack: number[] = [];
+/** Per open bracket of the body being read (see callsFromText), reused. */
+let argCount = new Int32Array(256);
+let argFirst = new Int32Array(256);
+const groupAt: (CallSite[] | null)[] = [];
+const loopAt: (string | undefined)[] = [];
+
+/** `a` with room for `n` (its contents kept), or `a` itself when it has the room. */
+function room<T extends Uint8Array | Uint16Array | Int32Array>(a: T, n: number): T {
+  if (n <= a.length) return a;
+  const b = new (a.constructor as new (size: number) => T)(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
 
 function grow(n: number): void {
-  if (n <= kind.length) return;
-  const size = Math.max(n, kind.length * 2);
-  const k = new Uint8Array(size);
-  k.set(kind);
-  kind = k;
-  const s = new Int32Array(size);
-  s.set(tokStart);
-  tokStart = s;
-  const e = new Int32Array(size);
-  e.set(tokEnd);
-  tokEnd = e;
-  const c = new Uint16Array(size);
-  c.set(code);
-  code = c;
-  const m = new Int32Array(size);
-  m.set(match);
-  match = m;
+  kind = room(kind, n);
+  tokStart = room(tokStart, n);
+  tokEnd = room(tokEnd, n);
+  code = room(code, n);
+  match = room(match, n);
 }
 
 const isIdentStart = (ch: number): boolean => (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || ch === 95 || ch === 36;
@@ -69,13 +71,12 @@ const CONDITIONALS = new Set(['ifdef', 'ifndef', 'else', 'endif', 'if', 'elif', 
  * a backslash outside a literal, a non-ASCII character, an unterminated literal, a preprocessor
  * line other than a conditional (or one with a call in it: `#if IS_ENABLED(X)`), unbalanced brackets.
  */
-function lex(s: string): number {
-  grow(s.length + 1);
+function lex(s: string, from: number, len: number): number {
+  grow(len - from + 1);
   openStack.length = 0;
   let n = 0;
   let lineStart = true;
-  const len = s.length;
-  for (let i = 0; i < len; ) {
+  for (let i = from; i < len; ) {
     const ch = s.charCodeAt(i);
     if (ch === 10) {
       lineStart = true;
@@ -88,7 +89,7 @@ function lex(s: string): number {
     }
     if (ch === 35 && lineStart) {
       let eol = s.indexOf('\n', i);
-      if (eol < 0) eol = len;
+      if (eol < 0 || eol > len) eol = len;
       const line = s.slice(i + 1, eol);
       const name = /^\s*(\w*)/.exec(line)![1];
       if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('('))) return -1;
@@ -105,13 +106,13 @@ function lex(s: string): number {
       const next = s.charCodeAt(i + 1);
       if (next === 42) {
         const close = s.indexOf('*/', i + 2);
-        if (close < 0) return -1;
+        if (close < 0 || close + 2 > len) return -1;
         i = close + 2;
         continue;
       }
       if (next === 47) {
         let eol = s.indexOf('\n', i);
-        if (eol < 0) eol = len;
+        if (eol < 0 || eol > len) eol = len;
         if (s.charCodeAt(eol - 1) === 92 || s.charCodeAt(eol - 2) === 92) return -1; // continued onto the next line
         i = eol;
         continue;
@@ -119,14 +120,8 @@ function lex(s: string): number {
     }
     const start = i;
     if (ch === 34 || ch === 39) {
-      let j = i + 1;
-      for (; j < len; j++) {
-        const d = s.charCodeAt(j);
-        if (d === ch) break;
-        if (d === 92) j++;
-        else if (d === 10) return -1;
-      }
-      if (j >= len) return -1;
+      const j = literalEnd(s, i);
+      if (j < 0 || j >= len) return -1;
       kind[n] = T_LITERAL;
       i = j + 1;
     } else if (isIdentStart(ch)) {
@@ -244,8 +239,13 @@ const NOT_IDENTIFIERS = new Set(['NULL', 'nullptr', 'true', 'false', 'TRUE', 'FA
  * gives for a definition free of syntax errors, or undefined where the text does not settle it.
  */
 export function callsFromText(text: string, m: Masked, lines: Lines, start: number, end: number, caller: string, uri: string): { calls: CallSite[]; refs: CallSite[] } | undefined {
-  const s = maskedSlice(m, text, start, end);
-  const n = lex(s);
+  // the text itself where the masking changed nothing in the body (token offsets are the text's
+  // then), else the body masked (offsets from its start)
+  const r = firstReplacementAfter(m, start);
+  const plain = r === m.at.length || m.at[r] >= end;
+  const s = plain ? text : maskedSlice(m, text, start, end);
+  const base = plain ? 0 : start;
+  const n = plain ? lex(text, start, end) : lex(s, 0, s.length);
   if (n < 0) return undefined;
   // the loop macros' bodies: [first token, token after) and the macro, in source order
   const loopFrom: number[] = [];
@@ -253,7 +253,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
   const loopName: string[] = [];
   for (let i = 0; i < n; i++) {
     if (kind[i] !== T_IDENT || tokEnd[i] - tokStart[i] !== 5 || s.slice(tokStart[i], tokEnd[i]) !== 'while' || !isPunct(i + 1, OPEN_PAREN)) continue;
-    const name = loopMacroAt(text, start + tokStart[i]);
+    const name = loopMacroAt(text, base + tokStart[i]);
     if (!name) continue;
     const bodyStart = match[i + 1] + 1;
     const bodyEnd = statementEnd(s, bodyStart, n);
@@ -267,21 +267,23 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
   // the loop macros around the token: a stack of indices into loop*
   const loops: number[] = [];
   let nextLoop = 0;
-  // per open bracket: the argument group of the call it is the list of (null: none), and the
-  // current argument's token count and first token
-  const groupOf: (CallSite[] | null)[] = [];
-  const argCount: number[] = [];
-  const argFirst: number[] = [];
-  const inLoop: (string | undefined)[] = [];
+  // the open brackets, innermost at `depth`: each one's argument group if it is a recorded call's
+  // argument list (else null), its current argument's token count and first token, its loop macro
+  let depth = -1;
+  if (argCount.length < n + 1) {
+    argCount = room(argCount, n + 1);
+    argFirst = room(argFirst, n + 1);
+  }
   // open parentheses that may hold a type (typeof(...)): no call may be read inside
   let typeParens = 0;
   const typeParenAt: number[] = [];
   const point = (at: number): { line: number; character: number } => {
-    const p = lines.point(start + at);
+    const p = lines.point(base + at);
     return { line: p.row, character: p.column };
   };
-  const closeArgument = (depth: number): boolean => {
-    const group = groupOf[depth];
+  /** The argument of the bracket at `depth` ends: an identifier alone is a reference. False: not settled. */
+  const closeArgument = (): boolean => {
+    const group = groupAt[depth];
     if (group && argCount[depth] === 1 && kind[argFirst[depth]] === T_IDENT) {
       const a = argFirst[depth];
       const word = s.slice(tokStart[a], tokEnd[a]);
@@ -289,7 +291,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
         if (GRAMMAR_WORDS.has(word)) return false;
         const p = point(tokStart[a]);
         const r: CallSite = { callee: word, caller, uri, range: { start: p, end: { line: p.line, character: p.character + word.length } }, viaPointer: true, reference: true };
-        const loop = inLoop[depth];
+        const loop = loopAt[depth];
         if (loop) r.inLoopMacro = loop;
         group.push(r);
       }
@@ -297,28 +299,30 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     argCount[depth] = 0;
     return true;
   };
+  const open = (group: CallSite[] | null, loop: string | undefined): void => {
+    depth++;
+    groupAt[depth] = group;
+    loopAt[depth] = loop;
+    argCount[depth] = 0;
+  };
   for (let i = 0; i < n; i++) {
     while (loops.length && i >= loopTo[loops[loops.length - 1]]) loops.pop();
     while (nextLoop < loopFrom.length && loopFrom[nextLoop] <= i) loops.push(nextLoop++);
     const t = kind[i];
-    const depth = groupOf.length - 1;
     if (t === T_DIRECTIVE) continue;
     if (t === T_PUNCT) {
       const ch = code[i];
       if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
-        if (argCount[depth] > 0 && !closeArgument(depth)) return undefined;
-        groupOf.pop();
-        argCount.pop();
-        argFirst.pop();
-        inLoop.pop();
+        if (argCount[depth] > 0 && !closeArgument()) return undefined;
+        depth--;
         if (typeParenAt.length && typeParenAt[typeParenAt.length - 1] === match[i]) {
           typeParenAt.pop();
           typeParens--;
         }
         continue;
       }
-      if (ch === COMMA && depth >= 0 && groupOf[depth]) {
-        if (!closeArgument(depth)) return undefined;
+      if (ch === COMMA && depth >= 0 && groupAt[depth]) {
+        if (!closeArgument()) return undefined;
         continue;
       }
     }
@@ -328,10 +332,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
       if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) {
         // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
         if (ch === OPEN_PAREN && i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))) return undefined;
-        groupOf.push(null);
-        argCount.push(0);
-        argFirst.push(-1);
-        inLoop.push(undefined);
+        open(null, undefined);
       }
       continue;
     }
@@ -375,10 +376,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     // its argument list, next (part of the argument the call is in, if one)
     if (depth >= 0) argCount[depth]++;
     i++;
-    groupOf.push(group);
-    argCount.push(0);
-    argFirst.push(-1);
-    inLoop.push(loop);
+    open(group, loop);
   }
   const refs: CallSite[] = [];
   for (const g of groups) for (const r of g) refs.push(r);

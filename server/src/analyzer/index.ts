@@ -359,13 +359,13 @@ function fullState(uri: string, text: string, lines: Lines, masked: Masked): Fil
  * not hold: braces not plainly nested, or an interior left out that turns out to be no body.
  */
 function skeletonState(uri: string, text: string, lines: Lines, masked: Masked): FileState | undefined {
-  const interiors = functionInteriors(text, masked);
+  const interiors = functionInteriors(text);
   if (!interiors?.length) return undefined;
   const tree = parseSkeleton(text, masked, lines, interiors);
   const skeleton: Skeleton = { text, masked, lines, uri, interiors: new Map(interiors.map((b) => [b.start, b.end])), matched: 0 };
   try {
     const functions = findFunctions(tree, uri, text, lines, { errors: false, masked, skeleton }).functions;
-    return { text, lines, masked, tree, functions, structs: findStructs(tree, uri, text), errors: undefined, full: false };
+    return { text, lines, masked, tree, functions, structs: findStructs(tree, uri, text, undefined, true), errors: undefined, full: false };
   } catch {
     // NotSkeleton, or a tree the walkers cannot handle: the full parse decides
     return undefined;

@@ -39,6 +39,21 @@ export function parseMasked(text: string, m: Masked, oldTree?: Tree, includedRan
   return tree;
 }
 
+/**
+ * Where the string or character literal whose quote is at `i` ends (the index of its closing
+ * quote), or -1 when a line ends first (or the text does). Escapes are skipped.
+ */
+export function literalEnd(text: string, i: number): number {
+  const q = text.charCodeAt(i);
+  for (let j = i + 1; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === q) return j;
+    if (d === 92) j++;
+    else if (d === 10) return -1;
+  }
+  return -1;
+}
+
 /** Row/column (columns in UTF-16 code units, like the text) of an offset in `text`. Linear: see Lines for the indexed version. */
 export function pointAt(text: string, index: number): Parser.Point {
   let row = 0;

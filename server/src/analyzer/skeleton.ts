@@ -7,7 +7,7 @@
 // definition is parsed alone.
 
 import type { Lines, Masked, Tree } from './parse';
-import { maskedSlice, parseMasked } from './parse';
+import { literalEnd, parseMasked } from './parse';
 
 /** A half-open span of the text. */
 export interface Interior { start: number; end: number }
@@ -16,14 +16,14 @@ const isSpace = (ch: number): boolean => ch === 32 || ch === 9 || ch === 10 || c
 
 /**
  * The insides (between the braces) of every top-level `{ }` that follows a `)`: the function
- * bodies, as the parser will see them (the text masked by `m`). Undefined where the braces are
- * not plainly nested: unbalanced, or a conditional (#if ... #else ... #endif) whose branches do
- * not each balance their braces, or an unterminated literal or comment. Braces in #define lines
- * are the macro's, not the file's. A `{ }` that follows a `)` and is no function body (a compound
- * literal in an initializer) is found too: the caller checks each one against the parse.
+ * bodies. Undefined where the braces are not plainly nested: unbalanced, or a conditional (#if ...
+ * #else ... #endif) whose branches do not each balance their braces, or an unterminated literal or
+ * comment. Braces in #define lines are the macro's, not the file's. A `{ }` that follows a `)` and
+ * is no function body (a compound literal in an initializer) is found too: the caller checks each
+ * one against the parse. The text as it is, not as masked for the parser: the masking changes no
+ * brace, quote or comment, and only blanks out `)`s of attributes that come after one.
  */
-export function functionInteriors(text: string, m: Masked): Interior[] | undefined {
-  const s = maskedSlice(m, text, 0, text.length);
+export function functionInteriors(s: string): Interior[] | undefined {
   const n = s.length;
   const out: Interior[] = [];
   // brace depth at each open conditional, which each of its branches must end at
@@ -88,14 +88,8 @@ export function functionInteriors(text: string, m: Masked): Interior[] | undefin
     }
     lineStart = false;
     if (ch === 34 || ch === 39) {
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = s.charCodeAt(j);
-        if (d === ch) break;
-        if (d === 92) j++;
-        else if (d === 10) return undefined;
-      }
-      if (j >= n) return undefined;
+      const j = literalEnd(s, i);
+      if (j < 0) return undefined;
       i = j;
       if (depth === 0) last = ch;
       continue;

@@ -4,7 +4,7 @@
 import type Parser from 'tree-sitter';
 import { callsFromText } from './calltext';
 import { parseSpan } from './skeleton';
-import { firstReplacementAfter } from './parse';
+import { firstReplacementAfter, literalEnd } from './parse';
 import { GRAMMAR_WORDS, isDefinitionMacro, isLoopMacro, loopMacroAt, NOT_CALLS } from './words';
 import type { Lines, Masked, SyntaxNode, Tree } from './parse';
 
@@ -974,14 +974,8 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
         break;
       }
       case 34: case 39: { // a string or character literal
-        let j = i + 1;
-        for (; j < n; j++) {
-          const d = text.charCodeAt(j);
-          if (d === ch) break;
-          if (d === 92) j++;
-          else if (d === 10) return undefined;
-        }
-        if (j >= n) return undefined;
+        const j = literalEnd(text, i);
+        if (j < 0) return undefined;
         to = j + 1;
         i = j;
         break;
@@ -1232,9 +1226,10 @@ function cursorRange(c: Parser.TreeCursor): Range {
 
 /**
  * Struct definitions with their fields (in the top-level items touching one of `regions`, when
- * given). Only the items whose text may define a struct are searched, natively, for field lists.
+ * given; `skeleton`: the tree is one, see Skeleton). Only the items whose text may define a
+ * struct are searched, natively, for field lists.
  */
-export function findStructs(tree: Tree, uri: string, text: string, regions?: Span[]): StructEntry[] {
+export function findStructs(tree: Tree, uri: string, text: string, regions?: Span[], skeleton = false): StructEntry[] {
   const out: StructEntry[] = [];
   const seen = new Set<number>();
   const textOf = maskedText(tree);
@@ -1248,7 +1243,8 @@ export function findStructs(tree: Tree, uri: string, text: string, regions?: Spa
       const e = c.endIndex;
       if (regions && !touches(regions, s, e)) continue;
       if (CONTAINERS.has(type)) visit();
-      else if (mayDefineStruct(c, type, text, s, e)) {
+      // (a skeleton has no function interiors, where a local struct would be: completeTrees finds those)
+      else if (!(skeleton && type === 'function_definition') && mayDefineStruct(c, type, text, s, e)) {
         for (const body of c.currentNode.descendantsOfType('field_declaration_list')) {
           const st = body.parent;
           if (!st || st.type !== 'struct_specifier' || seen.has(st.startIndex)) continue;
