@@ -234,6 +234,36 @@ const BEFORE_CALL = new Set(['return', 'case', 'else', 'do', 'sizeof']);
 const NOT_IDENTIFIERS = new Set(['NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALSE']);
 
 /**
+ * The body callsFromText is reading, for the helpers below: module-level functions, not closures
+ * made per body (V8 drops the optimized code of closures no live function holds at each GC).
+ */
+const body = { s: '', base: 0, lines: undefined as unknown as Lines, caller: '', uri: '' };
+
+function pointAt(at: number): { line: number; character: number } {
+  const p = body.lines.point(body.base + at);
+  return { line: p.row, character: p.column };
+}
+
+/** The argument of the bracket at `depth` ends: an identifier alone is a reference. False: not settled. */
+function closeArgumentAt(depth: number): boolean {
+  const group = groupAt[depth];
+  if (group && argCount[depth] === 1 && kind[argFirst[depth]] === T_IDENT) {
+    const a = argFirst[depth];
+    const word = body.s.slice(tokStart[a], tokEnd[a]);
+    if (!NOT_IDENTIFIERS.has(word)) {
+      if (GRAMMAR_WORDS.has(word)) return false;
+      const p = pointAt(tokStart[a]);
+      const r: CallSite = { callee: word, caller: body.caller, uri: body.uri, range: { start: p, end: { line: p.line, character: p.character + word.length } }, viaPointer: true, reference: true };
+      const loop = loopAt[depth];
+      if (loop) r.inLoopMacro = loop;
+      group.push(r);
+    }
+  }
+  argCount[depth] = 0;
+  return true;
+}
+
+/**
  * The calls in the body [start, end) of `caller` (its `{` to its `}`), read from the text as the
  * parser saw it (masked by `m`), and the identifiers passed as their arguments: what collectCalls
  * gives for a definition free of syntax errors, or undefined where the text does not settle it.
@@ -277,34 +307,11 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
   // open parentheses that may hold a type (typeof(...)): no call may be read inside
   let typeParens = 0;
   const typeParenAt: number[] = [];
-  const point = (at: number): { line: number; character: number } => {
-    const p = lines.point(base + at);
-    return { line: p.row, character: p.column };
-  };
-  /** The argument of the bracket at `depth` ends: an identifier alone is a reference. False: not settled. */
-  const closeArgument = (): boolean => {
-    const group = groupAt[depth];
-    if (group && argCount[depth] === 1 && kind[argFirst[depth]] === T_IDENT) {
-      const a = argFirst[depth];
-      const word = s.slice(tokStart[a], tokEnd[a]);
-      if (!NOT_IDENTIFIERS.has(word)) {
-        if (GRAMMAR_WORDS.has(word)) return false;
-        const p = point(tokStart[a]);
-        const r: CallSite = { callee: word, caller, uri, range: { start: p, end: { line: p.line, character: p.character + word.length } }, viaPointer: true, reference: true };
-        const loop = loopAt[depth];
-        if (loop) r.inLoopMacro = loop;
-        group.push(r);
-      }
-    }
-    argCount[depth] = 0;
-    return true;
-  };
-  const open = (group: CallSite[] | null, loop: string | undefined): void => {
-    depth++;
-    groupAt[depth] = group;
-    loopAt[depth] = loop;
-    argCount[depth] = 0;
-  };
+  body.s = s;
+  body.base = base;
+  body.lines = lines;
+  body.caller = caller;
+  body.uri = uri;
   for (let i = 0; i < n; i++) {
     while (loops.length && i >= loopTo[loops[loops.length - 1]]) loops.pop();
     while (nextLoop < loopFrom.length && loopFrom[nextLoop] <= i) loops.push(nextLoop++);
@@ -313,7 +320,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     if (t === T_PUNCT) {
       const ch = code[i];
       if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
-        if (argCount[depth] > 0 && !closeArgument()) return undefined;
+        if (argCount[depth] > 0 && !closeArgumentAt(depth)) return undefined;
         depth--;
         if (typeParenAt.length && typeParenAt[typeParenAt.length - 1] === match[i]) {
           typeParenAt.pop();
@@ -322,7 +329,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
         continue;
       }
       if (ch === COMMA && depth >= 0 && groupAt[depth]) {
-        if (!closeArgument()) return undefined;
+        if (!closeArgumentAt(depth)) return undefined;
         continue;
       }
     }
@@ -332,7 +339,10 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
       if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) {
         // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
         if (ch === OPEN_PAREN && i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))) return undefined;
-        open(null, undefined);
+        depth++;
+        groupAt[depth] = null;
+        loopAt[depth] = undefined;
+        argCount[depth] = 0;
       }
       continue;
     }
@@ -366,8 +376,8 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     }
     if (NOT_CALLS.has(word) || isLoopMacro(word) || isDefinitionMacro(word)) continue;
     const loop = loops.length ? loopName[loops[loops.length - 1]] : undefined;
-    const p = point(tokStart[from]);
-    const range: Range = viaPointer ? { start: p, end: point(tokEnd[i]) } : { start: p, end: { line: p.line, character: p.character + word.length } };
+    const p = pointAt(tokStart[from]);
+    const range: Range = viaPointer ? { start: p, end: pointAt(tokEnd[i]) } : { start: p, end: { line: p.line, character: p.character + word.length } };
     const cs: CallSite = { callee: word, caller, uri, range, viaPointer };
     if (loop) cs.inLoopMacro = loop;
     calls.push(cs);
@@ -376,7 +386,10 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     // its argument list, next (part of the argument the call is in, if one)
     if (depth >= 0) argCount[depth]++;
     i++;
-    open(group, loop);
+    depth++;
+    groupAt[depth] = group;
+    loopAt[depth] = loop;
+    argCount[depth] = 0;
   }
   const refs: CallSite[] = [];
   for (const g of groups) for (const r of g) refs.push(r);
