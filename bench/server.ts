@@ -108,9 +108,9 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
   const first = (await index(a)).ms;
   for (let i = 0; i < COLD_RUNS; i++) {
     // Each tool runs twice in a row and the second run counts: each measured run follows one of
-    // its own, not one of the other tool's (a ctags run just before takes ~12 ms off our next run
-    // here, the caches it leaves behind; our runs do the same to ctags). By turns, so that both
-    // see the same machine.
+    // its own, not one of the other tool's (a ctags run just before adds ~12 ms to our next run
+    // here, with the caches it leaves behind; our runs do the same to ctags). By turns, so that
+    // both see the same machine.
     if (ctags) {
       for (let k = 0; k < 2; k++) {
         await settle();

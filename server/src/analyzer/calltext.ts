@@ -2,7 +2,8 @@
 // of symbols.ts finds, at a fraction of its cost (each cursor step is a native call). Only for a
 // definition free of syntax errors, and only where the text settles every call plainly; anything
 // else (a call through an expression, a local function pointer declaration, a macro taking a
-// block, a preprocessor line the grammar reads as code) gives up, and the tree is walked instead.
+// block, a preprocessor line the grammar reads as code) gives up, and the tree is walked instead
+// (in a skeleton, that of the definition parsed alone).
 // A test holds the two to the same result on the fixtures, on generated bodies and on the real
 // kernel files.
 
@@ -67,16 +68,16 @@ const isDigit = (ch: number): boolean => ch >= 48 && ch <= 57;
 const CONDITIONALS = new Set(['ifdef', 'ifndef', 'else', 'endif', 'if', 'elif', 'elifdef', 'elifndef']);
 
 /**
- * Split `s` into tokens (comments and white space dropped); -1 where the text is not plain enough:
+ * Split s[from, end) into tokens (comments and white space dropped): how many; -1 where the text is not plain enough:
  * a backslash outside a literal, a non-ASCII character, an unterminated literal, a preprocessor
  * line other than a conditional (or one with a call in it: `#if IS_ENABLED(X)`), unbalanced brackets.
  */
-function lex(s: string, from: number, len: number): number {
-  grow(len - from + 1);
+function lex(s: string, from: number, end: number): number {
+  grow(end - from + 1);
   openStack.length = 0;
   let n = 0;
   let lineStart = true;
-  for (let i = from; i < len; ) {
+  for (let i = from; i < end; ) {
     const ch = s.charCodeAt(i);
     if (ch === 10) {
       lineStart = true;
@@ -89,7 +90,7 @@ function lex(s: string, from: number, len: number): number {
     }
     if (ch === 35 && lineStart) {
       let eol = s.indexOf('\n', i);
-      if (eol < 0 || eol > len) eol = len;
+      if (eol < 0 || eol > end) eol = end;
       const line = s.slice(i + 1, eol);
       const name = /^\s*(\w*)/.exec(line)![1];
       if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('('))) return -1;
@@ -106,13 +107,13 @@ function lex(s: string, from: number, len: number): number {
       const next = s.charCodeAt(i + 1);
       if (next === 42) {
         const close = s.indexOf('*/', i + 2);
-        if (close < 0 || close + 2 > len) return -1;
+        if (close < 0 || close + 2 > end) return -1;
         i = close + 2;
         continue;
       }
       if (next === 47) {
         let eol = s.indexOf('\n', i);
-        if (eol < 0 || eol > len) eol = len;
+        if (eol < 0 || eol > end) eol = end;
         if (s.charCodeAt(eol - 1) === 92 || s.charCodeAt(eol - 2) === 92) return -1; // continued onto the next line
         i = eol;
         continue;
@@ -121,17 +122,17 @@ function lex(s: string, from: number, len: number): number {
     const start = i;
     if (ch === 34 || ch === 39) {
       const j = literalEnd(s, i);
-      if (j < 0 || j >= len) return -1;
+      if (j < 0 || j >= end) return -1;
       kind[n] = T_LITERAL;
       i = j + 1;
     } else if (isIdentStart(ch)) {
       let j = i + 1;
-      while (j < len && isIdentPart(s.charCodeAt(j))) j++;
+      while (j < end && isIdentPart(s.charCodeAt(j))) j++;
       kind[n] = T_IDENT;
       i = j;
     } else if (isDigit(ch) || (ch === DOT && isDigit(s.charCodeAt(i + 1)))) {
       let j = i + 1;
-      for (; j < len; j++) {
+      for (; j < end; j++) {
         const d = s.charCodeAt(j);
         if (isIdentPart(d) || d === DOT) continue;
         const prev = s.charCodeAt(j - 1) | 32;

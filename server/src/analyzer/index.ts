@@ -7,7 +7,7 @@ import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
 import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
 import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
-import { CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Skeleton, Span, StructEntry, StructInfo } from './symbols';
+import { bodyNodeAt, CallSite, findFunctions, findStructs, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Skeleton, Span, StructEntry, StructInfo } from './symbols';
 
 export { ENTRY_POINTS } from './callgraph';
 export { extractProgram, knownFunctions } from './extract';
@@ -472,9 +472,7 @@ function errorItems(f: FileState, uri: string): Span[] {
   }
 }
 
-/** A definition's body node in the current tree, found again by its offsets and type. */
+/** A definition's body node in the current tree (else the smallest node spanning its offsets). */
 function bodyNode(tree: Tree, e: FunctionEntry): SyntaxNode {
-  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(e.body.start, e.body.end);
-  while (n && n.type !== e.bodyType && n.startIndex === e.body.start && n.endIndex === e.body.end) n = n.parent;
-  return n && n.type === e.bodyType ? n : tree.rootNode.descendantForIndex(e.body.start, e.body.end);
+  return bodyNodeAt(tree, e.body, e.bodyType) ?? tree.rootNode.descendantForIndex(e.body.start, e.body.end);
 }

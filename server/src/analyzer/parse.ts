@@ -134,7 +134,7 @@ const ATTR_CALLS = ['__printf', '__scanf', '__acquires', '__releases', '__must_h
 // are not C: the grammar recovers from each with an error (a missing `;`), and a subtree holding
 // an error is never reused by an incremental parse. Their name is written as `while` (padded with
 // spaces), which makes each one a while_statement; the name is read back from the real text.
-// Same prefixes as isLoopMacro() in symbols.ts.
+// Same prefixes as isLoopMacro() in words.ts.
 const LOOP_MACRO = '\\b(?:for_each_|list_for_each|hlist_for_each|hlist_nulls_for_each|llist_for_each|rbtree_postorder_for_each|xa_for_each|radix_tree_for_each)\\w*\\s*\\(';
 // Macros that take a type as an argument (container_of(w, struct slub_flush_work, work),
 // min_t(unsigned int, a, b)): a type is no expression, and the grammar recovers with an error. The

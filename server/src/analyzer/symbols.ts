@@ -46,7 +46,6 @@ export interface FunctionInfo {
 export interface StructField { name: string; type: string; range: Range }
 export interface StructInfo { name: string; uri: string; range: Range; selectionRange: Range; fields: StructField[] }
 
-
 export function rangeOf(n: SyntaxNode): Range {
   return {
     start: { line: n.startPosition.row, character: n.startPosition.column },
@@ -195,12 +194,20 @@ function skeletonCalls(sk: Skeleton | undefined, name: string, from: number, bod
   const fromText = hasError ? undefined : callsFromText(sk.text, sk.masked, sk.lines, bodyStart, bodyEnd, name, sk.uri);
   if (fromText) return fromText;
   // not settled by the text: the definition parsed alone
-  const tree = parseSpan(sk.text, sk.masked, sk.lines, from, bodyEnd);
-  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(bodyStart, bodyEnd);
-  while (n && !(n.type === 'compound_statement' && n.startIndex === bodyStart && n.endIndex === bodyEnd)) n = n.parent;
-  if (!n) throw new NotSkeleton(`${name}: its body does not parse alone`);
+  const n = bodyNodeAt(parseSpan(sk.text, sk.masked, sk.lines, from, bodyEnd), { start: bodyStart, end: bodyEnd }, 'compound_statement');
+  if (!n || n.startIndex !== bodyStart || n.endIndex !== bodyEnd) throw new NotSkeleton(`${name}: its body does not parse alone`);
   const refs: CallSite[] = [];
   return { calls: collectCalls(n, name, sk.uri, sk.text, sk.lines, refs), refs };
+}
+
+/**
+ * A body found again in `tree` by its offsets: the smallest node spanning them, or the node of
+ * `type` above it with the same span; undefined unless that is of `type`.
+ */
+export function bodyNodeAt(tree: Tree, body: Span, type: string): SyntaxNode | undefined {
+  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(body.start, body.end);
+  while (n && n.type !== type && n.startIndex === body.start && n.endIndex === body.end) n = n.parent;
+  return n && n.type === type ? n : undefined;
 }
 
 /** A skeleton tree that cannot be indexed as the full one would be: the caller parses in full. */
@@ -668,7 +675,6 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, 
     out.push(fake);
   }
 }
-
 
 /** Identifiers and expressions separated by commas, left to right. */
 function commaList(n: SyntaxNode): SyntaxNode[] {
