@@ -217,18 +217,41 @@ const TYPE_WORDS = new Set([
 
 /** Whether the `(` at token `open` is a statement's condition (`if (...)`) or a cast to a type the grammar knows (`(void *)`). */
 function conditionOrCast(s: string, open: number): boolean {
+  return isCondition(s, open) || (kind[open + 1] === T_IDENT && TYPE_WORDS.has(s.slice(tokStart[open + 1], tokEnd[open + 1])));
+}
+
+/** Whether the `(` at token `open` is a statement's condition: `if (...)`, `while (...)` (a loop macro's too). */
+function isCondition(s: string, open: number): boolean {
   const before = open - 1;
-  if (before >= 0 && kind[before] === T_IDENT) {
-    const w = s.slice(tokStart[before], tokEnd[before]);
-    if (w === 'if' || w === 'while' || w === 'for' || w === 'switch') return true;
-  }
-  return kind[open + 1] === T_IDENT && TYPE_WORDS.has(s.slice(tokStart[open + 1], tokEnd[open + 1]));
+  if (before < 0 || kind[before] !== T_IDENT) return false;
+  const w = s.slice(tokStart[before], tokEnd[before]);
+  return w === 'if' || w === 'while' || w === 'for' || w === 'switch';
+}
+
+/** Tokens that can start the operand of a cast (`(t) -x`, `(t) *p`, `(t) f(y)`). */
+const CAST_OPERAND = new Set([43, 45, 42, 38, 33, 126, OPEN_PAREN]); // + - * & ! ~ (
+
+/**
+ * Whether the `(` at token `open` holds a call alone and is followed by what could be a cast's
+ * operand: `(f()) + c` is a cast to the function type `f()` to the grammar, not a call.
+ */
+function mayBeCastToCallType(s: string, open: number, n: number): boolean {
+  const close = match[open];
+  if (close + 1 >= n || isCondition(s, open) || kind[open + 1] !== T_IDENT || !isPunct(open + 2, OPEN_PAREN) || match[open + 2] + 1 !== close) return false;
+  const t = kind[close + 1];
+  return t === T_IDENT || t === T_LITERAL || (t === T_PUNCT && CAST_OPERAND.has(code[close + 1]));
 }
 
 /** Words before a `(` that open no call: statements and operators the grammar knows. */
-const PAREN_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'case', 'else', 'do', '__alignof__', '__alignof', '_Alignof', 'alignof', '_alignof', 'defined']);
-/** Words whose parentheses hold a type, or may: a call in them is not surely one to the grammar. */
-const TYPE_PARENS = new Set(['typeof', '__typeof__', '__typeof', 'offsetof', '__builtin_offsetof', '__builtin_types_compatible_p', 'va_arg', '__builtin_va_arg']);
+const PAREN_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'case', 'else', 'do', 'defined']);
+/**
+ * Words whose parentheses hold a type, or may: a call in them is not surely one to the grammar
+ * (`sizeof(f())` is the size of a function type to tree-sitter, `sizeof(g(z))` a call).
+ */
+const TYPE_PARENS = new Set([
+  'sizeof', '__alignof__', '__alignof', '_Alignof', 'alignof', '_alignof', 'typeof', '__typeof__', '__typeof', 'offsetof', '__builtin_offsetof',
+  '__builtin_types_compatible_p', 'va_arg', '__builtin_va_arg',
+]);
 /** Words that may come right before a call's name. */
 const BEFORE_CALL = new Set(['return', 'case', 'else', 'do', 'sizeof']);
 /** Words an argument can be that are no identifier to the grammar (and no function reference). */
@@ -340,6 +363,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
       if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) {
         // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
         if (ch === OPEN_PAREN && i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))) return undefined;
+        if (ch === OPEN_PAREN && mayBeCastToCallType(s, i, n)) return undefined;
         depth++;
         groupAt[depth] = null;
         loopAt[depth] = undefined;
