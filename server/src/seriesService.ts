@@ -91,7 +91,7 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
     for (const st of store(o)?.earlier() ?? []) {
       const r = st.load();
       if (r.error || !Object.values(r.review.patches).some((p) => p.comments.length)) continue;
-      return { version: st.seriesVersion, patches: carryReview({ ...r.review, seriesVersion: st.seriesVersion }, o.series, openRevision(o, st.seriesVersion)) };
+      return { version: st.seriesVersion, patches: carryReview(r.review.patches, st.seriesVersion, o.series, openRevision(o, st.seriesVersion)) };
     }
     return undefined;
   }
@@ -300,7 +300,7 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
     const why = notAnEarlierRevision(old.series, o.series);
     if (why) return new ResponseError(ErrorCodes.InvalidParams, why.message);
     const review = store(old)?.load();
-    const comments = review && !review.error ? carryReview({ ...review.review, seriesVersion: old.series.version }, o.series, old.series) : [];
+    const comments = review && !review.error ? carryReview(review.review.patches, old.series.version, o.series, old.series) : [];
     return { ...rangeDiff(old.series, o.series), comments, reviewError: review?.error };
   });
 

@@ -332,8 +332,8 @@ describe('series: our own fixture series (folder of .eml, mboxrd)', () => {
       const c: ReviewComment = { file: 'mm/slub.c', line, side: 'new', text };
       return { ...c, quote: quotedLine(v1.patches[1].files, c) };
     };
-    const earlier = { seriesVersion: 1, patches: { 2: { title: v1.patches[1].title, viewed: true, trailers: [], comments: [on(303, 'spin_lock_irq() is enough'), on(304, 'counters reset here')] }, 7: { title: 'a patch v2 dropped', viewed: false, trailers: [], comments: [on(1, 'x')] } } };
-    const carried = carryReview(earlier, v2);
+    const earlier = { patches: { 2: { title: v1.patches[1].title, viewed: true, trailers: [], comments: [on(303, 'spin_lock_irq() is enough'), on(304, 'counters reset here')] }, 7: { title: 'a patch v2 dropped', viewed: false, trailers: [], comments: [on(1, 'x')] } } };
+    const carried = carryReview(earlier.patches, 1, v2);
     assert.deepEqual(carried.map((x) => [x.from.patch, x.to]), [[2, 2], [7, undefined]]);
     assert.deepEqual(carried[0].comments.map((k) => [k.addressed, k.line]), [[true, 303], [false, 302]], 'the same as with the v1 series at hand');
     assert.match(carried[1].comments[0].why, /not in this revision/);

@@ -164,17 +164,17 @@ export interface CarriedPatch {
 }
 
 /**
- * The comments of an earlier revision's review, carried to `newer`: each reviewed patch paired by
- * the title kept in the review file (or by the earlier series, when it is open), each comment at
- * its line in the new patch, open or addressed.
+ * The comments of the review of revision `version` (its patches), carried to `newer`: each
+ * reviewed patch paired by the title kept in the review file (or by the earlier series, when it is
+ * open), each comment at its line in the new patch, open or addressed.
  */
-export function carryReview(earlier: Pick<ReviewFile, 'patches'> & { seriesVersion: number }, newer: Pick<Series, 'patches'>, older?: Pick<Series, 'patches'>): CarriedPatch[] {
+export function carryReview(reviewed: ReviewFile['patches'], version: number, newer: Pick<Series, 'patches'>, older?: Pick<Series, 'patches'>): CarriedPatch[] {
   const out: CarriedPatch[] = [];
-  for (const [n, pr] of Object.entries(earlier.patches)) {
+  for (const [n, pr] of Object.entries(reviewed)) {
     if (!pr.comments.length) continue;
     const was = older?.patches.find((p) => p.number === Number(n));
     const title = pr.title ?? was?.title;
-    const from = { version: earlier.seriesVersion, patch: Number(n), title };
+    const from = { version, patch: Number(n), title };
     const to = title ? newer.patches.find((p) => norm(p.title) === norm(title)) : undefined;
     if (!to) {
       const why = title ? `patch "${title}" is not in this revision (dropped or renamed)` : 'the review file does not say which patch this was';
