@@ -12,10 +12,13 @@ export type Pred =
   | { kind: 'cache'; field: string }
   /** s->flags & SLAB_X */
   | { kind: 'flag'; name: string }
-  /** a predicate function with a model, e.g. cache_has_sheaves(s) */
-  | { kind: 'call'; fn: string }
-  /** a local set by an earlier call's result (err = __kmem_cache_shutdown(s)) */
-  | { kind: 'local'; name: string }
+  /** a predicate function with a model, e.g. cache_has_sheaves(s), has_pcs_used(cpu, s); `args` are variables */
+  | { kind: 'call'; fn: string; args?: string[] }
+  /**
+   * a local set by an earlier call's result (err = __kmem_cache_shutdown(s)), or a field of a
+   * per-CPU struct the function set (sfw->skip, `index` the CPU variable)
+   */
+  | { kind: 'local'; name: string; index?: string }
   | { kind: 'not'; arg: Pred }
   | { kind: 'and'; args: Pred[] }
   | { kind: 'or'; args: Pred[] };
@@ -47,7 +50,12 @@ export type Stmt =
   /** WARN(cond, message): taints the run and records the warning */
   | (StmtBase & { op: 'warn'; cond: Pred; message: string })
   /** s->refcount-- (the merge count; destroy proceeds when it reaches zero) */
-  | (StmtBase & { op: 'dec'; field: string });
+  | (StmtBase & { op: 'dec'; field: string })
+  /** continue / break of the innermost for_each */
+  | (StmtBase & { op: 'continue' })
+  | (StmtBase & { op: 'break' })
+  /** `sfw->skip = true` with sfw = &per_cpu(slub_flush, cpu): a function-local, per CPU when `index` is given */
+  | (StmtBase & { op: 'set'; name: string; index?: string; value: Pred });
 
 export type Program = Stmt[];
 
@@ -110,8 +118,8 @@ export function showPred(p: Pred): string {
     case 'config': return `IS_ENABLED(${p.name})`;
     case 'cache': return `s->${p.field}`;
     case 'flag': return `s->flags & ${p.name}`;
-    case 'call': return `${p.fn}(s)`;
-    case 'local': return p.name;
+    case 'call': return `${p.fn}(${(p.args ?? ['s']).join(', ')})`;
+    case 'local': return p.index ? `${p.name}[${p.index}]` : p.name;
     case 'not': return `!${showPred(p.arg)}`;
     case 'and': return p.args.map(showPred).join(' && ');
     case 'or': return p.args.map(showPred).join(' || ');

@@ -218,9 +218,9 @@ export class Machine {
       case 'call': {
         const m = this.registry.pred(p.fn);
         if (!m) throw new ModelError(`not modelled: predicate ${p.fn}()`);
-        return m.eval(s, this.env);
+        return m.eval(s, this.env, (p.args ?? []).map((a) => this.lookup(t, a)));
       }
-      case 'local': return !!this.lookup(t, p.name);
+      case 'local': return !!this.lookup(t, p.index ? `${p.name}#${this.lookup(t, p.index)}` : p.name);
       case 'not': return !this.evalPred(s, t, p.arg);
       case 'and': return p.args.every((a) => this.evalPred(s, t, a));
       case 'or': return p.args.some((a) => this.evalPred(s, t, a));
@@ -236,6 +236,19 @@ export class Machine {
         return;
       }
     }
+  }
+
+  /** continue: drop the loop body's frames (the loop frame goes on to the next CPU); break: the loop's too. */
+  private leaveLoop(t: Task, how: 'continue' | 'break'): void {
+    for (let i = t.frames.length - 1; i >= 0; i--) {
+      const f = t.frames[i];
+      if (f.k === 'loop') {
+        t.frames.length = how === 'continue' ? i + 1 : i;
+        return;
+      }
+      if (f.k === 'body' && f.locals) break;
+    }
+    throw new ModelError(`${how} outside a for_each loop in ${t.id}`);
   }
 
   private deliver(t: Task, assign: string | undefined, v: Value): void {
@@ -322,6 +335,13 @@ export class Machine {
           c[st.field]--;
           break;
         }
+        case 'continue':
+        case 'break':
+          this.leaveLoop(t, st.op);
+          break;
+        case 'set':
+          this.deliver(t, st.index ? `${st.name}#${this.lookup(t, st.index)}` : st.name, this.evalPred(s, t, st.value));
+          break;
       }
     }
   }

@@ -64,11 +64,15 @@ export interface LeafModel {
   phases: Phase[];
 }
 
-/** Predicate functions that guards may call (cache_has_sheaves(s)). Constant over a run. */
+/**
+ * Predicate functions that guards may call (cache_has_sheaves(s), has_pcs_used(cpu, s)), with the
+ * values of the C arguments in order. Evaluated as part of the thread's control flow, not as a
+ * step of its own: a predicate that reads per-CPU state says in its summary what that assumes.
+ */
 export interface PredModel {
   name: string;
   summary: string;
-  eval(s: State, env: Env): boolean;
+  eval(s: State, env: Env, args: Value[]): boolean;
 }
 
 export class Registry {

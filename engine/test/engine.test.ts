@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  buildTrace, builtinPrograms, check, decodeToken, explore, functionsReached, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, scenariosReaching, stateKey,
+  anchorPrograms, buildTrace, builtinPrograms, check, decodeToken, explore, functionsReached, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, scenariosReaching, stateKey,
 } from '../src';
-import type { ProgramSet, Scenario } from '../src';
+import type { Program, ProgramSet, Scenario } from '../src';
 
 describe('facts F1–F5 (dpor)', () => {
   for (const s of listScenarios()) {
@@ -77,7 +77,33 @@ const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive') => explore(machin
 
 describe('dpor is sound against the exact search', () => {
   for (const id of scenarioIds()) {
-    it(`${id}: dpor reaches exactly naive's final states`, () => {
+    it('continue under has_pcs_used(cpu, s), and sfw->skip remembered per CPU, run as the C does', () => {
+    // flush_all_cpus_locked() as newer trees write it: CPUs whose percpu sheaves hold nothing are skipped
+    const skipping: Program = [
+      { op: 'for_each', over: 'cpu', var: 'cpu', body: [
+        { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } }, then: [{ op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } }, { op: 'continue' }] },
+        { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: false } },
+        { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' },
+      ] },
+      { op: 'for_each', over: 'cpu', var: 'cpu', body: [
+        { op: 'if', cond: { kind: 'local', name: 'slub_flush.skip', index: 'cpu' }, then: [{ op: 'continue' }] },
+        { op: 'flush_work', cpu: 'cpu', work: 'slub_flush' },
+      ] },
+    ];
+    for (const [id, patch01, verdict] of [['f1-kasan-nofix', false, 'fail'], ['f2-kasan-fix', true, 'pass']] as const) {
+      const programs = { ...builtinPrograms({ patch01 }), flush_all_cpus_locked: skipping };
+      const r = check(makeScenario(id, { programs: anchorPrograms(programs) }), { strategy: 'dpor' });
+      assert.equal(r.verdict, verdict, id);
+      // the sheaves are empty by then (flush_rcu_sheaves_on_cache took rcu_free): no flush work is queued
+      assert.ok(!r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'), `${id}: a CPU with empty sheaves was flushed`);
+    }
+    const broken: Program = [{ op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'break' }, { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' }] }];
+    const r = check(makeScenario('f2-kasan-fix', { programs: anchorPrograms({ ...builtinPrograms({ patch01: true }), flush_all_cpus_locked: broken }) }), { strategy: 'dpor' });
+    assert.equal(r.verdict, 'pass');
+    assert.ok(!r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'), 'break leaves the loop');
+  });
+
+  it(`${id}: dpor reaches exactly naive's final states`, () => {
       const sc = makeScenario(id);
       const a = terminalSet(sc, 'dpor');
       const b = terminalSet(sc, 'naive');

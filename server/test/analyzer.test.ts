@@ -422,6 +422,58 @@ describe('analyzer: IR extraction', () => {
     assert.deepEqual(loop.body[0], { op: 'if', cond: { kind: 'call', fn: 'cache_has_sheaves' }, then: [{ op: 'call', fn: 'barn_shrink', args: ['s'] }] });
   });
 
+  it('continue and break under a modelled guard are control flow; sfw->skip is remembered per CPU', () => {
+    const a = new Analyzer();
+    a.update(SLUB, [
+      'static void flush_all_cpus_locked(struct kmem_cache *s)',
+      '{',
+      '\tstruct slub_flush_work *sfw;',
+      '\tunsigned int cpu;',
+      '',
+      '\tmutex_lock(&flush_lock);',
+      '\tfor_each_online_cpu(cpu) {',
+      '\t\tsfw = &per_cpu(slub_flush, cpu);',
+      '\t\tif (!has_pcs_used(cpu, s)) {',
+      '\t\t\tsfw->skip = true;',
+      '\t\t\tcontinue;',
+      '\t\t}',
+      '\t\tINIT_WORK(&sfw->work, flush_cpu_sheaves);',
+      '\t\tsfw->skip = false;',
+      '\t\tsfw->s = s;',
+      '\t\tqueue_work_on(cpu, flushwq, &sfw->work);',
+      '\t}',
+      '\tfor_each_online_cpu(cpu) {',
+      '\t\tsfw = &per_cpu(slub_flush, cpu);',
+      '\t\tif (sfw->skip)',
+      '\t\t\tcontinue;',
+      '\t\tflush_work(&sfw->work);',
+      '\t\tif (cache_has_sheaves(s))',
+      '\t\t\tbreak;',
+      '\t}',
+      '\tmutex_unlock(&flush_lock);',
+      '}',
+      '',
+    ].join('\n'));
+    const x = a.extract('flush_all_cpus_locked')!;
+    assert.deepEqual(x.notModelled, []);
+    const [first, second] = stripAnchors({ f: x.program }).f as { op: string; body: unknown[] }[];
+    const skip = { kind: 'local', name: 'slub_flush.skip', index: 'cpu' };
+    assert.deepEqual(first.body, [
+      { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } }, then: [{ op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } }, { op: 'continue' }] },
+      { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: false } },
+      { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_sheaves' },
+    ]);
+    assert.deepEqual(second.body, [
+      { op: 'if', cond: skip, then: [{ op: 'continue' }] },
+      { op: 'flush_work', cpu: 'cpu', work: 'slub_flush' },
+      { op: 'if', cond: { kind: 'call', fn: 'cache_has_sheaves' }, then: [{ op: 'break' }] },
+    ]);
+    // outside a modelled loop the keyword is not a call: the report names the loop it belongs to
+    a.update(SLUB, 'static void flush_all_cpus_locked(struct kmem_cache *s)\n{\n\twhile (s) {\n\t\tcontinue;\n\t}\n}\n');
+    const y = a.extract('flush_all_cpus_locked')!;
+    assert.ok(y.notModelled.every((n) => !/^(continue|break)$/.test(n.call)), JSON.stringify(y.notModelled));
+  });
+
   it('reports calls it has no model for', () => {
     const a = load();
     const x = a.extract('kvfree_call_rcu')!;

@@ -2,7 +2,7 @@
 // objects in them: kfree_rcu() fills pcs->rcu_free, flush_rcu_sheaf() hands it to call_rcu(),
 // the callback runs the free hook (KASAN may quarantine) and flushes the rest to slabs.
 
-import type { LeafModel } from '../model';
+import type { LeafModel, PredModel } from '../model';
 import type { State } from '../state';
 import { callRcu, list, slabKeys } from './common';
 
@@ -186,4 +186,21 @@ export const flush_cpu_sheaves: LeafModel = {
       },
     },
   ],
+};
+
+/**
+ * has_pcs_used(cpu, s): the CPU's percpu sheaves hold something (a spare or rcu_free sheaf, or
+ * objects in main). Read when flush_all_cpus_locked()'s loop reaches the CPU, in one go with the
+ * step before it: exact while nothing frees into the cache during kmem_cache_destroy() (a
+ * caller bug the kernel does not guard against either), which holds for every scenario here.
+ */
+export const has_pcs_used: PredModel = {
+  name: 'has_pcs_used',
+  summary: 'the CPU\'s percpu sheaves hold a spare or rcu_free sheaf, or objects in main (read as the loop reaches the CPU; exact while nothing frees into the cache during destroy)',
+  eval: (s, _env, args) => {
+    if (!s.cache.cpu_sheaves) return false;
+    const pcs = s.pcs[Number(args[0])];
+    if (!pcs) return false;
+    return pcs.spare !== null || pcs.rcu_free !== null || sheafObjs(s, pcs.main).length > 0;
+  },
 };

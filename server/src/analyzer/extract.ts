@@ -43,7 +43,7 @@ export function knownFunctions(): Set<string> {
   const candidates = ['rcu_barrier', 'call_rcu', 'rcu_read_lock', 'rcu_read_unlock', 'kasan_cache_shutdown', '__kmem_cache_shutdown', 'flush_all_cpus_locked',
     'free_partial', 'barn_shrink', '__kvfree_rcu_barrier', 'cache_has_sheaves', 'node_nr_slabs', 'flush_rcu_sheaf', 'flush_cpu_slab', 'flush_slab',
     'do_slab_free', 'deactivate_slab', 'pcs_flush_all', 'sheaf_flush_unused', '__kfree_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'kmem_cache_free',
-    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work', 'slab_in_kunit_test'];
+    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work', 'slab_in_kunit_test', 'has_pcs_used'];
   for (const c of candidates) if (reg.leaf(c) || reg.pred(c)) known.add(c);
   return known;
 }
@@ -55,6 +55,8 @@ interface Ctx {
   locals: Set<string>;
   /** work pointer variable -> per-cpu work name (sfw = &per_cpu(slub_flush, cpu)) */
   workOf: Map<string, string>;
+  /** work pointer variable -> the CPU variable of its per_cpu() (`cpu`) */
+  workCpu: Map<string, string>;
   /** work pointer variable -> function given to INIT_WORK */
   workFn: Map<string, string>;
   loopVars: string[];
@@ -74,7 +76,7 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
+  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
@@ -185,9 +187,20 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
     case 'ERROR':
       ctx.notModelled.push({ call: n.text.slice(0, 40), line: line(n), reason: 'syntax error' });
       return [];
+    case 'break_statement':
+    case 'continue_statement': {
+      const op = n.type === 'break_statement' ? 'break' : 'continue';
+      // inside for_each_online_cpu/for_each_kmem_cache_node: control flow of the modelled loop
+      if (ctx.loopVars.length) return [at({ op }, n, ctx.fn)];
+      ctx.notModelled.push({ call: `${op} statement`, line: line(n), reason: `${op} of a loop or switch the simulator does not model` });
+      return [];
+    }
     default:
-      if (/^(break|continue|goto)_statement$/.test(n.type) || /^(for|while|do|switch)_statement$/.test(n.type)) {
-        ctx.notModelled.push({ call: n.type.replace('_statement', ''), line: line(n), reason: `no model for ${n.type.replace('_statement', '')}` });
+      if (n.type === 'goto_statement') {
+        ctx.notModelled.push({ call: n.text.replace(/\s+/g, ' '), line: line(n), reason: 'a goto: the simulator follows structured control flow only' });
+      } else if (/^(for|while|do|switch)_statement$/.test(n.type)) {
+        const what = n.type.replace('_statement', '');
+        ctx.notModelled.push({ call: `${what} statement`, line: line(n), reason: `a ${what} loop or switch the simulator does not model (only for_each_online_cpu and for_each_kmem_cache_node)` });
       }
       return [];
   }
@@ -229,10 +242,20 @@ function expr(e: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
       if (left.type === 'identifier' && right.type === 'pointer_expression') {
         const pc = right.childForFieldName('argument');
         if (pc?.type === 'call_expression' && /^per_cpu(_ptr)?$/.test(pc.childForFieldName('function')?.text ?? '')) {
-          const a = pc.childForFieldName('arguments')?.namedChildren[0];
+          const [a, cpu] = pc.childForFieldName('arguments')?.namedChildren ?? [];
           if (a) ctx.workOf.set(left.text, a.text.replace(/^&/, ''));
+          if (cpu?.type === 'identifier') ctx.workCpu.set(left.text, cpu.text);
           ctx.ignored.push({ call: pc.childForFieldName('function')!.text, line: line(pc) });
           return [];
+        }
+      }
+      const field = perCpuField(left, ctx);
+      if (field) {
+        // sfw->skip = true: remembered per CPU for a later loop's `if (sfw->skip) continue;`
+        const value = pred(right, ctx);
+        if (value) {
+          ctx.locals.add(field.name);
+          return [at({ op: 'set', ...field, value }, e, ctx.fn)];
         }
       }
       return expr(right, ctx, left.type === 'identifier' ? left.text : undefined);
@@ -377,6 +400,8 @@ function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
       const field = n.childForFieldName('field');
       if (obj && field && ctx.cacheVars.has(obj.text)) return { kind: 'cache', field: field.text };
       if (obj && field && ctx.nodeVars.has(obj.text) && NODE_FIELDS[field.text]) return NODE_FIELDS[field.text];
+      const pf = perCpuField(n, ctx);
+      if (pf && ctx.locals.has(pf.name)) return { kind: 'local', ...pf };
       return undefined;
     }
     case 'unary_expression': {
@@ -413,12 +438,28 @@ function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
       const args = argList(n);
       if ((fname === 'unlikely' || fname === 'likely') && args[0]) return pred(args[0], ctx);
       if (fname === 'IS_ENABLED' && args[0]) return { kind: 'config', name: args[0].text };
-      if (ctx.known.has(fname)) return { kind: 'call', fn: fname };
+      if (ctx.known.has(fname)) {
+        // has_pcs_used(cpu, s): the CPU of the loop and the cache go to the model
+        const vars = args.map((a) => (a.type === 'identifier' && (ctx.cacheVars.has(a.text) || ctx.loopVars.includes(a.text)) ? a.text : undefined));
+        if (vars.length && vars.every((v) => v !== undefined) && !vars.every((v) => ctx.cacheVars.has(v!))) return { kind: 'call', fn: fname, args: vars as string[] };
+        return { kind: 'call', fn: fname };
+      }
       return undefined;
     }
     default:
       return undefined;
   }
+}
+
+/** `sfw->skip` with sfw = &per_cpu(slub_flush, cpu): the local `slub_flush.skip`, per `cpu`. */
+function perCpuField(n: SyntaxNode, ctx: Ctx): { name: string; index: string } | undefined {
+  if (n.type !== 'field_expression') return undefined;
+  const obj = n.childForFieldName('argument')?.text ?? '';
+  const field = n.childForFieldName('field')?.text;
+  const work = ctx.workOf.get(obj);
+  const cpu = ctx.workCpu.get(obj);
+  if (!work || !cpu || !field || !ctx.loopVars.includes(cpu)) return undefined;
+  return { name: `${work}.${field}`, index: cpu };
 }
 
 /** A condition made only of `!s` (cache argument NULL) and kasan_check_byte(s) tests. */
