@@ -67,6 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     hints.refresh();
   });
   command('slablens.showOutput', () => output.show());
+  command('slablens.focusTrace', () => panel.focus());
 
   const selector: vscode.DocumentSelector = { scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' };
   context.subscriptions.push(

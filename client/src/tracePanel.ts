@@ -66,7 +66,9 @@ export class TracePanel {
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.ready = false;
+      void vscode.commands.executeCommand('setContext', 'slablens.traceOpen', false);
     });
+    void vscode.commands.executeCommand('setContext', 'slablens.traceOpen', true);
     this.panel = panel;
     return panel;
   }
@@ -86,7 +88,7 @@ export class TracePanel {
         this.pending = undefined;
         return;
       case 'reveal':
-        return revealFunction(msg.function, msg.line);
+        return revealFunction(msg.function, msg.line, msg.focus === true);
       case 'step':
         return this.markStep(msg.index);
       case 'copyToken':
@@ -109,6 +111,17 @@ export class TracePanel {
     after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' },
   });
 
+  /** The keyboard back in the step list (after Enter took it to the editor). */
+  focus(): void {
+    if (!this.panel) {
+      void vscode.window.showInformationMessage('No trace view is open: run a simulation first.');
+      return;
+    }
+    this.panel.reveal(undefined, false);
+    if (this.ready) void this.panel.webview.postMessage({ type: 'focus' } satisfies ToWebview);
+  }
+
+  /** The selected step: its source shown beside the trace (the trace keeps the keyboard), its line marked. */
   private async markStep(index: number): Promise<void> {
     for (const e of vscode.window.visibleTextEditors) e.setDecorations(this.stepMark, []);
     const step = this.current?.trace?.steps[index];
@@ -117,6 +130,7 @@ export class TracePanel {
     const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', step.anchor.fn)) ?? [];
     const def = symbols.find((x) => x.name === step.anchor!.fn && x.kind === vscode.SymbolKind.Function);
     if (!def) return;
+    await revealFunction(step.anchor.fn, line, false, def);
     const label = `step ${step.sub ? `${step.step}.${step.sub}` : step.step} · CPU${step.cpu} ${step.context} · ${step.event}`;
     for (const e of vscode.window.visibleTextEditors) {
       if (e.document.uri.toString() !== def.location.uri.toString() || line >= e.document.lineCount) continue;
@@ -152,16 +166,23 @@ export class TracePanel {
   }
 }
 
-/** Open the definition of a kernel function (found through the language server) at a line. */
-export async function revealFunction(fn: string, line?: number): Promise<void> {
-  const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', fn)) ?? [];
-  const def = symbols.find((s) => s.name === fn && s.kind === vscode.SymbolKind.Function);
+/**
+ * Show the definition of a kernel function (found through the language server) at a line, in the
+ * first column. `focus` false keeps the keyboard where it is (the trace): an Enter meant for the
+ * trace must never land in the kernel source.
+ */
+export async function revealFunction(fn: string, line?: number, focus = false, found?: vscode.SymbolInformation): Promise<void> {
+  let def = found;
+  if (!def) {
+    const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', fn)) ?? [];
+    def = symbols.find((s) => s.name === fn && s.kind === vscode.SymbolKind.Function);
+  }
   if (!def) {
     void vscode.window.showInformationMessage(`${fn} is not defined in the indexed files (it is a model of the simulator, or its file is not open).`);
     return;
   }
   const at = line !== undefined ? new vscode.Position(line, 0) : def.location.range.start;
-  const editor = await vscode.window.showTextDocument(def.location.uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+  const editor = await vscode.window.showTextDocument(def.location.uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: !focus, preview: true });
   editor.selection = new vscode.Selection(at, at);
   editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }

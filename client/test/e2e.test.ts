@@ -28,7 +28,7 @@ async function prerequisites(): Promise<{ cs: CodeServerInstall; chromiumPath: s
   const chromiumPath = findChromium();
   let cs = findCodeServer();
   if (!cs && (required || process.env.SLABLENS_E2E_INSTALL === '1')) cs = await ensureCodeServer((s) => console.log(`e2e: ${s}`));
-  if (!chromiumPath) return 'chromium not found (apt-get install -y chromium; or set CHROMIUM_PATH)';
+  if (!chromiumPath) return 'chromium not found (apt-get install -y chromium; or set SLABLENS_CHROMIUM)';
   if (!cs) return 'code-server not installed (run `npm start` once, or SLABLENS_E2E_INSTALL=1 npm test, or .ci/run)';
   return { cs, chromiumPath };
 }

@@ -101,7 +101,8 @@ export function makeProfile(root: string, settings: Record<string, unknown> = {}
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'workbench.tips.enabled': false, ...settings }, null, 1),
+    // autosave off: a reviewer's experiment in the buffer must not reach the kernel tree on disk
+    JSON.stringify({ 'files.autoSave': 'off', 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'workbench.tips.enabled': false, ...settings }, null, 1),
   );
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
@@ -153,8 +154,9 @@ export async function startCodeServer(cs: CodeServerInstall, p: Profile, folder:
   };
 }
 
+/** SLABLENS_CHROMIUM (the one variable for the browser, as in media/test), else the usual places. */
 export function findChromium(): string | null {
-  for (const c of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+  for (const c of [process.env.SLABLENS_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
     if (c && fs.existsSync(c)) return c;
   }
   return null;

@@ -47,12 +47,17 @@ export type ToWebview =
   /** an exploration is running; null clears it */
   | { type: 'busy'; text: string | null }
   /** the host moves the selection (e.g. a "next step" command); index into trace.steps */
-  | { type: 'select'; index: number };
+  | { type: 'select'; index: number }
+  /** the keyboard comes back to the step list (Slablens: Focus Trace View) */
+  | { type: 'focus' };
 
 export type FromWebview =
   | { type: 'ready' }
-  /** open the source: `function` holds the call statement `index` (IR preorder) at 0-based `line` */
-  | { type: 'reveal'; function: string; line?: number; index?: number }
+  /**
+   * show the source: `function` holds the call statement `index` (IR preorder) at 0-based `line`;
+   * `focus` moves the keyboard into the editor (Enter), otherwise the trace keeps it (a click)
+   */
+  | { type: 'reveal'; function: string; line?: number; index?: number; focus?: boolean }
   /** the selected step changed (index into trace.steps), for editor decorations */
   | { type: 'step'; index: number }
   | { type: 'copyToken'; token: string }
@@ -169,6 +174,8 @@ export function isToWebview(x: unknown): x is ToWebview {
       return isNullableStr(x.text);
     case 'select':
       return isIndex(x.index);
+    case 'focus':
+      return true;
     default:
       return false;
   }
@@ -184,7 +191,7 @@ export function isFromWebview(x: unknown): x is FromWebview {
       return true;
     case 'reveal':
       // a C identifier: the host looks it up, it never becomes a path
-      return isStr(x.function) && /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(x.function) && optIndex(x.line) && optIndex(x.index);
+      return isStr(x.function) && /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(x.function) && optIndex(x.line) && optIndex(x.index) && (x.focus === undefined || isBool(x.focus));
     case 'step':
       return isIndex(x.index);
     case 'copyToken':

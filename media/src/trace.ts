@@ -198,7 +198,8 @@ function keysHelp(): HTMLElement {
     h('kbd', {}, '←'), '/', h('kbd', {}, 'k'), ' previous · ',
     h('kbd', {}, 'Home'), '/', h('kbd', {}, 'End'), ' first/last · ',
     h('kbd', {}, 'f'), ' failing step · ',
-    h('kbd', {}, 'Enter'), ' open the source of the step',
+    h('kbd', {}, 'Space'), ' show the source beside · ',
+    h('kbd', {}, 'Enter'), ' open the source in the editor (', h('kbd', {}, 'Ctrl+K T'), ' comes back here)',
   );
 }
 
@@ -280,6 +281,8 @@ function timeline(m: Model, hasClocks: boolean): HTMLElement {
         h(
           'div',
           { class: `cell lane lane-${l.context} occupied`, attrs: { title: s.event } },
+          // shown only when a narrow panel folds the lanes into one column
+          h('span', { class: 'lane-tag', attrs: { 'aria-hidden': 'true' } }, l.label),
           h('span', { class: 'fn' }, s.function),
           l.label.endsWith(s.thread) ? null : h('span', { class: 'thread' }, ` ${s.thread}`),
           s.violation ? h('span', { class: 'mark violation-mark' }, ` ✖ ${s.violation.property}`) : s.warnings.length ? h('span', { class: 'mark warning-mark' }, ' ⚠ WARN') : null,
@@ -300,10 +303,10 @@ function timeline(m: Model, hasClocks: boolean): HTMLElement {
       },
       ...cells,
     );
+    // a click selects (the host shows the source beside, the keys stay here); Enter opens it
     row.addEventListener('click', () => {
       select(i, { post: true, scroll: false });
       list.focus({ preventScroll: true });
-      revealStep(s);
     });
     return row;
   });
@@ -313,7 +316,7 @@ function timeline(m: Model, hasClocks: boolean): HTMLElement {
     else if (e.key === 'ArrowUp') step(-1, e);
     else if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
-      revealStep(m.trace!.steps[current]);
+      revealStep(m.trace!.steps[current], e.key === 'Enter');
     }
   });
   const legend = h(
@@ -525,20 +528,29 @@ function scrollIntoList(row: HTMLElement): void {
   if (!(sc instanceof HTMLElement)) return;
   const head = sc.querySelector('.lane-head');
   const headH = head instanceof HTMLElement ? head.offsetHeight : 0;
+  // the verdict is pinned on top of the window: rows under it are not in view
+  const pinned = Math.max(0, document.getElementById('verdict')?.getBoundingClientRect().bottom ?? 0);
   const r = row.getBoundingClientRect();
   const box = sc.getBoundingClientRect();
-  // the part of the list the reviewer can see: below its header, above the window's bottom
-  const top = Math.max(box.top, 0) + headH;
+  // the part of the list the reviewer can see: below its header and the verdict, above the window's bottom
+  const top = Math.max(box.top, pinned) + (box.top < pinned ? 0 : headH);
   const bottom = Math.min(box.bottom, window.innerHeight);
   if (bottom - top < r.height) {
-    row.scrollIntoView({ block: 'nearest' }); // the list is off screen: the page has to move
+    pageTo(row, pinned);
     return;
   }
   if (r.top < top) sc.scrollTop -= top - r.top;
   else if (r.bottom > bottom) sc.scrollTop += r.bottom - bottom;
   // the list could not scroll far enough (its end is below the window, in a narrow panel)
   const now = row.getBoundingClientRect();
-  if (now.bottom > window.innerHeight || now.top < 0) row.scrollIntoView({ block: 'nearest' });
+  if (now.bottom > window.innerHeight || now.top < pinned) pageTo(row, pinned);
+}
+
+/** Scroll the page so that the row is in the window, below the pinned verdict. */
+function pageTo(row: HTMLElement, pinned: number): void {
+  row.scrollIntoView({ block: 'nearest' });
+  const r = row.getBoundingClientRect();
+  if (r.top < pinned) window.scrollBy(0, r.top - pinned);
 }
 
 function step(delta: number, e: Event): void {
@@ -546,12 +558,13 @@ function step(delta: number, e: Event): void {
   select(current + delta, { post: true, scroll: true });
 }
 
-function revealStep(s: TraceStep): void {
+/** Show the step's source; `focus`: the editor takes the keyboard (Enter), else the trace keeps it. */
+function revealStep(s: TraceStep, focus = false): void {
   if (s.anchor) {
-    const m: FromWebview = { type: 'reveal', function: s.anchor.fn, index: s.anchor.index };
+    const m: FromWebview = { type: 'reveal', function: s.anchor.fn, index: s.anchor.index, focus };
     if (s.anchor.line !== undefined) m.line = s.anchor.line;
     post(m);
-  } else post({ type: 'reveal', function: s.function });
+  } else post({ type: 'reveal', function: s.function, focus });
 }
 
 // ---- input --------------------------------------------------------------------------------
@@ -608,6 +621,9 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
       return;
     case 'select':
       select(m.index, { post: false, scroll: true });
+      return;
+    case 'focus':
+      document.getElementById('steps')?.focus({ preventScroll: true });
       return;
   }
 });

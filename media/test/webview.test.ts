@@ -165,14 +165,18 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.deepEqual(o.dialogs, []);
   });
 
-  it('in a narrow panel the failing step is still brought into the window', async () => {
+  it('in a 500 px panel every lane is in view, the failing step is brought into the window, the verdict stays on top', async () => {
     const o = await open();
-    await o.page.setViewportSize({ width: 700, height: 800 });
+    await o.page.setViewportSize({ width: 500, height: 800 });
     try {
       await o.send({ type: 'show', view: f1 });
       const fi = failingIndex(f1.trace!)!;
       const r = await o.page.evaluate((id) => document.getElementById(id)!.getBoundingClientRect().toJSON() as DOMRect, `step-${fi}`);
       assert.ok(r.top >= 0 && r.bottom <= 800 + 1, JSON.stringify(r));
+      const heads = await o.page.$$eval('.lane-head .cell', (l) => l.map((x) => x.getBoundingClientRect().toJSON() as DOMRect));
+      assert.ok(heads.length >= 3 && heads.every((b) => b.left >= 0 && b.right <= 500 + 1 && b.width > 40), JSON.stringify(heads));
+      const v = await o.page.evaluate(() => document.getElementById('verdict')!.getBoundingClientRect().toJSON() as DOMRect);
+      assert.ok(v.top >= 0 && v.top < 20 && v.height > 10 && r.top >= v.bottom - 1, `verdict at ${JSON.stringify(v)}`);
       await o.page.screenshot({ path: path.join(SHOTS, 'webview-narrow.png') });
     } finally {
       await o.page.setViewportSize({ width: 1500, height: 950 });
@@ -232,26 +236,29 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'btn-back');
   });
 
-  it('clicking a step selects it and posts reveal at its anchor; Enter does too', async () => {
+  it('clicking a step selects it (the host shows its source, the keys stay here); Enter asks for the source with the keyboard', async () => {
     const o = await open(f1);
     const { page } = o;
     const s0 = f1.trace!.steps[0];
     assert.ok(s0.anchor);
     await page.click('#step-0');
-    const posts = await o.posted();
-    assert.deepEqual(posts.at(-2), { type: 'step', index: 0 });
-    assert.deepEqual(posts.at(-1), { type: 'reveal', function: s0.anchor!.fn, index: s0.anchor!.index });
+    assert.deepEqual(await lastPost(o), { type: 'step', index: 0 });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'steps', 'the step list keeps the keyboard');
     assert.equal(s0.anchor!.fn, 'flush_rcu_sheaves_on_cache');
-    // a kworker step has no call statement: reveal its function
+    // a kworker step has no call statement: its function is what is revealed
     const k = f1.trace!.steps.findIndex((s) => s.function === 'flush_rcu_sheaf');
     await page.click(`#step-${k}`);
-    assert.deepEqual(await lastPost(o), { type: 'reveal', function: 'flush_rcu_sheaf' });
+    await page.keyboard.press(' ');
+    assert.deepEqual(await lastPost(o), { type: 'reveal', function: 'flush_rcu_sheaf', focus: false });
     assert.equal(await page.textContent('#reveal-step'), 'flush_rcu_sheaf');
     assert.doesNotMatch((await page.textContent('#current-step')) ?? '', /called from/);
     await page.keyboard.press('Home');
     assert.match((await page.textContent('#current-step')) ?? '', /In queue_work_on called from flush_rcu_sheaves_on_cache \(statement 1\)/);
     await page.keyboard.press('Enter');
-    assert.deepEqual(await lastPost(o), { type: 'reveal', function: s0.anchor!.fn, index: s0.anchor!.index });
+    assert.deepEqual(await lastPost(o), { type: 'reveal', function: s0.anchor!.fn, index: s0.anchor!.index, focus: true });
+    // the host gives the keyboard back (Slablens: Focus Trace View)
+    await o.send({ type: 'focus' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'steps');
     // a stack frame reveals that function
     await page.click('#stack li:nth-child(2) button');
     assert.deepEqual(await lastPost(o), { type: 'reveal', function: 'kmem_cache_destroy' });
