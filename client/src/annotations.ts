@@ -4,23 +4,7 @@
 
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-
-interface Located {
-  function: string;
-  uri?: string;
-  line?: number;
-  missing?: boolean;
-}
-interface Annotation {
-  id: number;
-  path: string[];
-  note: string;
-  locations: Located[];
-}
-interface ListResult {
-  annotations: Annotation[];
-  error?: string;
-}
+import { Annotations, AnnotationsResult, PathsToRoot } from '../../protocol/src';
 
 export class AnnotationHints implements vscode.InlayHintsProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -33,8 +17,8 @@ export class AnnotationHints implements vscode.InlayHintsProvider {
     this.changed.fire();
   }
 
-  async list(): Promise<ListResult> {
-    const r = (await this.client().sendRequest('slablens/annotations', { action: 'list' })) as ListResult;
+  async list(): Promise<AnnotationsResult> {
+    const r = await this.client().sendRequest(Annotations, { action: 'list' });
     // A corrupt annotations file is kept by the server; say so once, not on every repaint.
     if (r.error && r.error !== this.reported) {
       this.reported = r.error;
@@ -65,7 +49,7 @@ export class AnnotationHints implements vscode.InlayHintsProvider {
 export async function annotateCallPath(client: LanguageClient, hints: AnnotationHints, fn: string | undefined): Promise<void> {
   const name = fn ?? (await vscode.window.showInputBox({ prompt: 'Function to annotate (its call paths from the entry points are offered)', placeHolder: 'kvfree_rcu_barrier_on_cache' }));
   if (!name) return;
-  const paths = (await client.sendRequest('slablens/pathsToRoot', { function: name })) as string[][];
+  const paths = await client.sendRequest(PathsToRoot, { function: name });
   const choices = paths.length ? paths : [[name]];
   const picked = await vscode.window.showQuickPick(
     choices.map((p) => ({ label: p.join(' → '), path: p })),
@@ -74,7 +58,7 @@ export async function annotateCallPath(client: LanguageClient, hints: Annotation
   if (!picked) return;
   const note = await vscode.window.showInputBox({ title: picked.label, prompt: 'Note for this call path', placeHolder: 'e.g. no rcu_barrier() between flush_rcu_sheaves_on_cache and kasan_cache_shutdown' });
   if (note === undefined) return;
-  const r = (await client.sendRequest('slablens/annotations', { action: 'add', path: picked.path, note })) as ListResult;
+  const r = await client.sendRequest(Annotations, { action: 'add', path: picked.path, note });
   if (r.error) {
     void vscode.window.showErrorMessage(`Slablens could not save the annotation: ${r.error}`);
     return;

@@ -6,8 +6,10 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
 import { annotateCallPath, AnnotationHints } from './annotations';
+import { Replay, ReplayParams, Scenarios } from '../../protocol/src';
 import { createClient } from './languageClient';
 import { registerSeries } from './series';
+import { setting } from './settings';
 import { SimulateArgs, Simulator } from './simulate';
 import { TracePanel } from './tracePanel';
 
@@ -22,9 +24,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const hints = new AnnotationHints(current);
 
   /** Re-run a trace file or a token on the server and show what the replay reaches. */
-  async function replay(p: { trace: unknown } | { token: string }): Promise<void> {
+  async function replay(p: ReplayParams): Promise<void> {
     try {
-      const r = (await current().sendRequest('slablens/replay', p)) as Parameters<typeof toView>[0];
+      const r = await current().sendRequest(Replay, p);
       simulator.show(toView(r, `replay of ${r.scenario}`));
     } catch (e) {
       void vscode.window.showErrorMessage(`Slablens could not replay it: ${(e as Error).message}`);
@@ -38,13 +40,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command('slablens.simulate', async (args?: SimulateArgs) => {
     if (args?.function) return simulator.simulate(args);
     const fn = await functionAtCursor();
-    const kasan = vscode.workspace.getConfiguration('slablens.simulation').get<boolean>('kasan', true);
+    const kasan = setting('slablens.simulation.kasan');
     return simulator.simulate({ function: fn ?? 'kmem_cache_destroy', kasan });
   });
   command('slablens.runScenario', async (id?: string) => {
     let scenario = id;
     if (!scenario) {
-      const list = (await current().sendRequest('slablens/scenarios')) as { id: string; title: string; fact: string; expect: string }[];
+      const list = await current().sendRequest(Scenarios);
       const picked = await vscode.window.showQuickPick(
         list.map((s) => ({ label: s.id, description: `${s.fact}, expected ${s.expect}`, detail: s.title })),
         { title: 'Slablens: built-in scenarios (the facts F1–F5 of the simulator)', matchOnDetail: true },

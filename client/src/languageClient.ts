@@ -5,12 +5,7 @@ import * as vscode from 'vscode';
 import {
   CloseAction, CloseHandlerResult, ErrorAction, ErrorHandlerResult, LanguageClient, LanguageClientOptions, Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
-
-/** What the server reads from initializationOptions (and again on didChangeConfiguration). */
-export function serverSettings(): { files: string[]; maxFileBytes: number } {
-  const c = vscode.workspace.getConfiguration('slablens');
-  return { files: c.get<string[]>('files', ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h']), maxFileBytes: c.get<number>('maxFileBytes', 4 * 1024 * 1024) };
-}
+import { serverSettings } from './settings';
 
 /** At most this many restarts in RESTART_WINDOW_MS; beyond that the server stays down and we say why. */
 const MAX_RESTARTS = 4;

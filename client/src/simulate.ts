@@ -3,20 +3,13 @@
 
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress } from 'vscode-languageclient/node';
-import type { CheckResult } from '../../engine/src';
 import { SimulationView, toView } from '../../media/src/protocol';
+import { Simulate, SimulateParams } from '../../protocol/src';
+import { setting } from './settings';
 import { TracePanel } from './tracePanel';
 
-/** What slablens/simulate takes (server/src/simulate.ts SimulateParams). */
-export interface SimulateArgs {
-  uri?: string;
-  function?: string;
-  scenario?: string;
-  builtin?: boolean;
-  kasan?: boolean;
-}
-
-type ServerResult = CheckResult & { builtinFallback?: string[]; notModelled?: Record<string, { call: string; reason: string }[]> };
+/** What a command passes to simulate (the CodeLens's arguments, or a scenario); the settings add the rest. */
+export type SimulateArgs = Pick<SimulateParams, 'uri' | 'function' | 'scenario' | 'builtin' | 'kasan'>;
 
 export class Simulator {
   private readonly status: vscode.StatusBarItem;
@@ -44,12 +37,11 @@ export class Simulator {
       void vscode.window.showWarningMessage('Slablens runs simulations only in a trusted workspace (the scenario comes from the files here).');
       return undefined;
     }
-    const cfg = vscode.workspace.getConfiguration('slablens.simulation');
-    const params = {
+    const params: SimulateParams = {
       ...args,
-      cpus: cfg.get<number>('cpus', 2),
-      strategy: cfg.get<string>('strategy', 'dpor'),
-      maxStates: cfg.get<number>('maxStates', 1_000_000),
+      cpus: setting('slablens.simulation.cpus'),
+      strategy: setting('slablens.simulation.strategy'),
+      maxStates: setting('slablens.simulation.maxStates'),
     };
     const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? ' (KASAN)' : ''}`;
     // what is being explored, in front: a long run says why it is long
@@ -65,7 +57,7 @@ export class Simulator {
         if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
       });
       try {
-        return (await c.sendRequest('slablens/simulate', { ...params, workDoneToken }, token)) as ServerResult;
+        return await c.sendRequest(Simulate, { ...params, workDoneToken }, token);
       } catch (e) {
         if (token.isCancellationRequested) return null;
         throw e;
@@ -90,7 +82,7 @@ export class Simulator {
       this.status.tooltip = `Simulation of ${label} cancelled: no verdict (the exploration was stopped on the server).`;
       return undefined;
     }
-    const notModelled = result.notModelled && Object.fromEntries(Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]));
+    const notModelled = Object.fromEntries(Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]));
     const view = toView(result, label, { notModelled });
     this.show(view);
     return view;

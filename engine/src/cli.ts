@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Io, stdio, UsageError, writeAtomic } from '../../io/src';
 import { check, CheckResult } from './check';
 import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
@@ -11,8 +12,6 @@ import { listScenarios, makeScenario, scenarioIds, UnknownScenario } from './sce
 import { replayTrace, Trace, TraceError } from './trace';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
-
-export class UsageError extends Error {}
 
 const USAGE = `usage:
   slablens list [--json]
@@ -22,41 +21,10 @@ const USAGE = `usage:
   slablens replay --token <token> [--json]
   slablens demo [--cpus N] [--trace-dir DIR]`;
 
-export interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-export const stdio: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
-
-/** A reader that goes away (`slablens series … | head`) ends the command quietly, as it does any Unix filter. */
-export function quietOnClosedPipe(): void {
-  for (const s of [process.stdout, process.stderr]) {
-    s.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
-      process.exit(process.exitCode ?? 0);
-    });
-  }
-}
-
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
   return Number(v);
-}
-
-/** Write a file whole or not at all: a temporary file renamed over the target. */
-export function writeAtomic(file: string, text: string): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 export function exitFor(verdict: string): number {

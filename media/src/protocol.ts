@@ -70,7 +70,10 @@ export interface ToViewExtras {
 }
 
 /** The view of an engine check result (or the server's simulate result, which adds builtinFallback). */
-export function toView(result: CheckResult & { builtinFallback?: string[] }, title: string, extras: ToViewExtras = {}): SimulationView {
+/** A check's result as the server sends it: a replay's strategy is 'replay'. */
+export type ViewableResult = Omit<CheckResult, 'strategy'> & { strategy: string; builtinFallback?: string[] };
+
+export function toView(result: ViewableResult, title: string, extras: ToViewExtras = {}): SimulationView {
   const view: SimulationView = {
     title,
     verdict: result.verdict,

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeAtomic } from '../../engine/src/cli';
+import { writeAtomic } from '../../io/src';
 
 export interface Annotation {
   id: number;

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cliError, exitFor, Io, main as engineMain, quietOnClosedPipe, resultJson, stdio, UsageError, writeAtomic } from '../../engine/src/cli';
+import { cliError, exitFor, main as engineMain, resultJson } from '../../engine/src/cli';
+import { Io, quietOnClosedPipe, stdio, UsageError, writeAtomic } from '../../io/src';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { simulateFromSource } from './simulate';
 import { cmdSeries } from './series/cli';

@@ -1,20 +1,10 @@
 // Simulation that follows the code: the orchestration IR comes from the C text the reviewer has
 // open (extracted by the analyzer), the leaves from the engine's registry.
 
-import { check, CheckResult, ExploreOptions, makeScenario, ORCHESTRATION, ProgramSet, Strategy, builtinPrograms } from '../../engine/src';
+import { check, CheckResult, ExploreOptions, makeScenario, ORCHESTRATION, ProgramSet, builtinPrograms } from '../../engine/src';
+import type { SimulateParams } from '../../protocol/src';
 
-export interface SimulateParams {
-  /** a function the scenario exercises (the CodeLens's function), or a built-in scenario id */
-  function?: string;
-  scenario?: string;
-  /** run the built-in scenario `scenario` as the engine ships it, not the IR from the source */
-  builtin?: boolean;
-  kasan?: boolean;
-  cpus?: number;
-  strategy?: Strategy;
-  maxStates?: number;
-  seed?: number;
-}
+export type { SimulateParams };
 
 /**
  * The destroy scenario with the programs from the source: KASAN picks the F1 setup (objects in

@@ -6,27 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export interface IndexSettings {
-  /** glob patterns, relative to each workspace folder */
-  files: string[];
-  /** files larger than this (bytes) are not indexed */
-  maxFileBytes: number;
-}
-
-export const DEFAULT_SETTINGS: Readonly<IndexSettings> = { files: ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h'], maxFileBytes: 4 * 1024 * 1024 };
-
 /** At most this many files are indexed per workspace, whatever the globs match. */
 export const MAX_FILES = 200;
-
-/** Settings from what a client sent (initializationOptions, or the `slablens` section of a configuration change); what is missing or malformed keeps `base`. */
-export function readSettings(raw: unknown, base: Readonly<IndexSettings> = DEFAULT_SETTINGS): IndexSettings {
-  const out: IndexSettings = { files: [...base.files], maxFileBytes: base.maxFileBytes };
-  if (!raw || typeof raw !== 'object') return out;
-  const r = raw as { files?: unknown; maxFileBytes?: unknown };
-  if (Array.isArray(r.files) && r.files.every((f) => typeof f === 'string')) out.files = (r.files as string[]).map((f) => f.trim()).filter(Boolean);
-  if (typeof r.maxFileBytes === 'number' && Number.isFinite(r.maxFileBytes) && r.maxFileBytes > 0) out.maxFileBytes = r.maxFileBytes;
-  return out;
-}
 
 const WILD = /[*?[{]/;
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, findFiles, formatBytes, globToRegExp, readSettings } from '../src/workspaceFiles';
+import { findFiles, formatBytes, globToRegExp } from '../src/workspaceFiles';
 
 describe('workspace files', () => {
   let root: string;
@@ -50,11 +50,8 @@ describe('workspace files', () => {
     assert.equal(capped.capped, true);
   });
 
-  it('settings: what a client sends, malformed parts keeping the defaults', () => {
-    assert.deepEqual(readSettings(undefined), DEFAULT_SETTINGS);
-    assert.deepEqual(readSettings({ files: ['mm/*.c'], maxFileBytes: 2048 }), { files: ['mm/*.c'], maxFileBytes: 2048 });
-    assert.deepEqual(readSettings({ files: 'mm/*.c', maxFileBytes: 'big' }), DEFAULT_SETTINGS);
-    assert.deepEqual(readSettings({ maxFileBytes: -1 }), DEFAULT_SETTINGS);
+  // reading the settings a client sends: protocol/test/settings.test.ts
+  it('sizes as the messages say them', () => {
     assert.equal(formatBytes(5.25 * 1024 * 1024), '5.3 MiB');
     assert.equal(formatBytes(64 * 1024), '64 KiB');
   });

@@ -4,7 +4,8 @@
 
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { Images, parseImageUri, SCHEME, Threads } from './model';
+import { hunkSpan, SeriesReview, SeriesThreads } from '../../../protocol/src';
+import { Images, parseImageUri, SCHEME } from './model';
 
 class ReplyComment implements vscode.Comment {
   mode = vscode.CommentMode.Preview;
@@ -38,8 +39,8 @@ export class ReviewComments {
         if (doc.uri.scheme !== SCHEME || !at) return [];
         const img = await this.images(doc.uri);
         return img.hunks.map((h) => {
-          const [start, n] = at.side === 'post' ? [h.newAt, h.newLines] : [h.oldAt, h.oldLines];
-          return new vscode.Range(start - 1, 0, Math.max(start - 1, start + n - 2), 0);
+          const { first, last } = hunkSpan(h, at.side === 'post' ? 'new' : 'old');
+          return new vscode.Range(first - 1, 0, last - 1, 0);
         });
       },
     };
@@ -54,7 +55,7 @@ export class ReviewComments {
     const at = parseImageUri(uri);
     if (!at) return;
     for (const t of this.threads.get(uri.toString()) ?? []) t.dispose();
-    const t = (await this.client().sendRequest('slablens/series/threads', { key: at.key, patch: at.patch, file: at.file })) as Threads;
+    const t = await this.client().sendRequest(SeriesThreads, { key: at.key, patch: at.patch, file: at.file });
     if (t.reviewError) void vscode.window.showWarningMessage(`Slablens review: ${t.reviewError}`);
     const side = at.side === 'post' ? 'new' : 'old';
     const made: vscode.CommentThread[] = [];
@@ -94,12 +95,12 @@ export class ReviewComments {
   async create(reply: vscode.CommentReply): Promise<void> {
     const at = parseImageUri(reply.thread.uri);
     if (!at || !reply.text.trim()) return;
-    const r = (await this.client().sendRequest('slablens/series/review', {
+    const r = await this.client().sendRequest(SeriesReview, {
       key: at.key,
       action: 'addComment',
       patch: at.patch,
       comment: { file: at.file, line: reply.thread.range.end.line + 1, side: at.side === 'post' ? 'new' : 'old', text: reply.text.trim() },
-    })) as { error?: string };
+    });
     if (r.error) {
       void vscode.window.showErrorMessage(`Slablens: the comment was not saved: ${r.error}`);
       return;
@@ -114,7 +115,7 @@ export class ReviewComments {
     const at = th && parseImageUri(th.uri);
     const index = (c as ReplyComment | undefined)?.index;
     if (!th || !at || index === undefined) return;
-    const r = (await this.client().sendRequest('slablens/series/review', { key: at.key, action: 'removeComment', patch: at.patch, index })) as { error?: string };
+    const r = await this.client().sendRequest(SeriesReview, { key: at.key, action: 'removeComment', patch: at.patch, index });
     if (r.error) void vscode.window.showErrorMessage(`Slablens: ${r.error}`);
     await this.show(th.uri);
     this.onChanged(at.key);

@@ -5,38 +5,30 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { ReviewComments } from './comments';
+import { ExportResult, SeriesCompare, SeriesDescribe, SeriesExport, SeriesImages, SeriesOpen, SeriesRangeText, SeriesReview, SeriesSimulate, toDoc } from '../../../protocol/src';
+import { setting } from '../settings';
 import { Comparison, Images, imageUri, pad, parseImageUri, parseRangeUri, PatchInfo, rangeUri, SCHEME, SeriesInfo } from './model';
 import { Node, SeriesTree } from './tree';
 
 const MAIL_FILE = /\.(mbox|mbx|eml|txt|patch)$/i;
 const QUICK_TRAILERS = ['Reviewed-by', 'Acked-by', 'Tested-by'];
 
-interface SimulatedPatch {
-  patch: number;
-  title: string;
-  touches: string[];
-  applied: boolean;
-  before?: { kasan: string; nokasan: string };
-  after?: { kasan: string; nokasan: string };
-  skipped?: string;
-}
-
 export function registerSeries(context: vscode.ExtensionContext, client: () => LanguageClient, output: vscode.LogOutputChannel): void {
   const tree = new SeriesTree();
   const view = vscode.window.createTreeView('slablens.series', { treeDataProvider: tree, showCollapseAll: true, manageCheckboxStateManually: true });
   const cache = new Map<string, Promise<Images>>();
   const reports = new Map<string, string>();
-  const identity = () => vscode.workspace.getConfiguration('slablens.review').get<string>('identity', '').trim();
+  const identity = () => setting('slablens.review.identity').trim();
 
   const images = (u: vscode.Uri): Promise<Images> => {
     const at = parseImageUri(u)!;
     const k = `${at.key}/${at.patch}/${at.file}`;
-    if (!cache.has(k)) cache.set(k, client().sendRequest('slablens/series/images', { key: at.key, patch: at.patch, file: at.file }) as Promise<Images>);
+    if (!cache.has(k)) cache.set(k, client().sendRequest(SeriesImages, { key: at.key, patch: at.patch, file: at.file }));
     return cache.get(k)!;
   };
 
   const refresh = async (key: string) => {
-    const s = (await client().sendRequest('slablens/series/describe', { key })) as SeriesInfo;
+    const s = await client().sendRequest(SeriesDescribe, { key });
     tree.set(s);
   };
   const comments = new ReviewComments(client, images, identity, (key) => void refresh(key));
@@ -45,7 +37,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     async provideTextDocumentContent(u) {
       if (reports.has(u.toString())) return reports.get(u.toString());
       const range = parseRangeUri(u);
-      if (range) return ((await client().sendRequest('slablens/series/rangeText', range)) as { text: string }).text;
+      if (range) return (await client().sendRequest(SeriesRangeText, range)).text;
       const at = parseImageUri(u);
       if (!at) return `slablens: ${u.toString()} is not a patch document`;
       const img = await images(u);
@@ -72,7 +64,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     }
     if (!file) return;
     const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slablens: reading ${vscode.workspace.asRelativePath(file)}`, cancellable: true }, (_p, token) =>
-      (client().sendRequest('slablens/series/open', { path: file!.fsPath }, token) as Promise<SeriesInfo>).then(
+      client().sendRequest(SeriesOpen, { path: file!.fsPath }, token).then(
         (x) => x,
         (e: Error) => {
           if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Slablens could not open the series: ${e.message}`);
@@ -98,8 +90,8 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     const post = imageUri(key, patch, 'post', file);
     const img = await images(post);
     const h = hunk !== undefined ? img.hunks.find((x) => x.index === hunk) : img.hunks[0];
-    const holding = newLine === undefined ? undefined : img.hunks.find((x) => x.newStart <= newLine && newLine < x.newStart + Math.max(x.newLines, 1));
-    const line = holding ? holding.newAt - 1 + newLine! - holding.newStart : h ? h.newAt - 1 : 0;
+    const at = newLine === undefined ? undefined : toDoc(img.hunks, 'new', newLine);
+    const line = at !== undefined ? at - 1 : h ? h.newAt - 1 : 0;
     await vscode.commands.executeCommand('vscode.diff', imageUri(key, patch, 'pre', file), post, `${file} (${pad(patch, s.total)}/${s.total} ${p.title})`, {
       preview: false,
       selection: new vscode.Range(line, 0, line, 0),
@@ -148,7 +140,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     const cur = at.s.review?.patches[String(at.number)]?.trailers ?? [];
     const line = `${kind}: ${me}`;
     const next = cur.includes(line) ? cur.filter((t) => t !== line) : [...cur, line];
-    const r = (await client().sendRequest('slablens/series/review', { key: at.s.key, action: 'setTrailers', patch: at.number, trailers: next })) as { error?: string };
+    const r = await client().sendRequest(SeriesReview, { key: at.s.key, action: 'setTrailers', patch: at.number, trailers: next });
     if (r.error) void vscode.window.showErrorMessage(`Slablens: ${r.error}`);
     await refresh(at.s.key);
   }
@@ -157,9 +149,9 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     const at = await pickPatch(n, 'Reply to which message?');
     const me = at && (await askIdentity());
     if (!at || !me) return;
-    let r: { text: string; problems: string[]; comments: number; trailers: string[] };
+    let r: ExportResult;
     try {
-      r = (await client().sendRequest('slablens/series/export', { key: at.s.key, patch: at.number, from: me })) as typeof r;
+      r = await client().sendRequest(SeriesExport, { key: at.s.key, patch: at.number, from: me });
     } catch (e) {
       void vscode.window.showErrorMessage(`Slablens could not export the reply: ${(e as Error).message}`);
       return;
@@ -173,7 +165,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     const target = vscode.Uri.joinPath(folder, '.slablens', 'replies', `${at.s.key}-${pad(at.number, at.s.total)}.eml`);
     await vscode.workspace.fs.writeFile(target, Buffer.from(r.text) /* LF, as git send-email and b4 expect on disk */);
     await vscode.window.showTextDocument(target, { preview: false });
-    if (at.s.review?.state === 'reviewing') await client().sendRequest('slablens/series/review', { key: at.s.key, action: 'setState', state: 'replied' });
+    if (at.s.review?.state === 'reviewing') await client().sendRequest(SeriesReview, { key: at.s.key, action: 'setState', state: 'replied' });
     await refresh(at.s.key);
     for (const pr of r.problems) output.warn(`export ${vscode.workspace.asRelativePath(target)}: ${pr}`);
     const extra = r.problems.length ? ` Check: ${summariseProblems(r.problems)}` : '';
@@ -184,7 +176,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     const at = patchOf(n);
     if (!at) return;
     const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slablens: simulating ${at.s.title} before/after each patch` }, () =>
-      (client().sendRequest('slablens/series/simulate', { key: at.s.key, upTo: at.p?.number }) as Promise<SimulatedPatch[]>).then(
+      client().sendRequest(SeriesSimulate, { key: at.s.key, upTo: at.p?.number }).then(
         (x) => x,
         (e: Error) => {
           void vscode.window.showErrorMessage(`Slablens: ${e.message}`);
@@ -226,7 +218,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
       const file = (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, title: `An earlier revision of ${newer.title}` }))?.[0];
       if (!file) return;
       try {
-        older = (await client().sendRequest('slablens/series/open', { path: file.fsPath })) as SeriesInfo;
+        older = await client().sendRequest(SeriesOpen, { path: file.fsPath });
       } catch (e) {
         void vscode.window.showErrorMessage(`Slablens could not open the series: ${(e as Error).message}`);
         return;
@@ -235,7 +227,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     }
     let c: Comparison;
     try {
-      c = (await client().sendRequest('slablens/series/compare', { key: newer.key, olderKey: older.key })) as Comparison;
+      c = await client().sendRequest(SeriesCompare, { key: newer.key, olderKey: older.key });
     } catch (e) {
       void vscode.window.showErrorMessage(`Slablens: ${(e as Error).message}`);
       return;
@@ -279,7 +271,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     view.onDidChangeCheckboxState(async (e) => {
       for (const [n, state] of e.items) {
         if (n.kind !== 'patch') continue;
-        await client().sendRequest('slablens/series/review', { key: n.series.key, action: 'setViewed', patch: n.patch.number, viewed: state === vscode.TreeItemCheckboxState.Checked });
+        await client().sendRequest(SeriesReview, { key: n.series.key, action: 'setViewed', patch: n.patch.number, viewed: state === vscode.TreeItemCheckboxState.Checked });
         await refresh(n.series.key);
       }
     }),

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyPatch, StructuredPatch } from 'diff';
 import { ORCHESTRATION } from '../../../engine/src';
+import type { SimulatedPatch as WireSimulatedPatch, Verdicts } from '../../../protocol/src';
 import { Analyzer, extractOrchestrationReport } from '../analyzer';
 import { simulateFromSource } from '../simulate';
 import { FileDiff, Hunk, hunkFunctionsFromSource, locateHunk } from './patch';
@@ -191,20 +192,12 @@ export function mapFunctions(series: Pick<Series, 'patches'>, tree: Tree): void 
   }
 }
 
-export type Verdicts = { kasan: string; nokasan: string };
+export type { Verdicts };
 
-export interface SimulatedPatch {
-  patch: number;
-  title: string;
-  /** the orchestration functions the patch touches */
-  touches: string[];
-  applied: boolean;
+/** A row of slablens/series/simulate (protocol/src/wire.ts), with how each file applied. */
+export interface SimulatedPatch extends WireSimulatedPatch {
   /** per file, how it applied ("applied with fuzz 2") */
   files?: ApplyResult['files'];
-  before?: Verdicts;
-  after?: Verdicts;
-  /** why it was not simulated */
-  skipped?: string;
   failure?: HunkFailure;
 }
 

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Io, UsageError, writeAtomic } from '../../../engine/src/cli';
+import { Io, UsageError, writeAtomic } from '../../../io/src';
 import {
   applySeries, exportReply, formatFailure, importComments, notAnEarlierRevision, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, Series, SeriesInputError, seriesSummary,
   simulateSeries, treeFor,

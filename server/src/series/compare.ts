@@ -6,6 +6,7 @@
 
 import { diffLines } from 'diff';
 import type { DiffLine, FileDiff } from './patch';
+import type { CarriedComment, CarriedPatch } from '../../../protocol/src';
 import type { ReviewComment } from './reply';
 import type { ReviewFile } from './review';
 import type { PatchEntry, Series } from './thread';
@@ -113,13 +114,7 @@ export function rangeDiff(older: Series, newer: Series): RangeDiff {
   };
 }
 
-export interface CarriedComment extends ReviewComment {
-  /** the line it was written on no longer appears as it was in the new revision */
-  addressed: boolean;
-  /** where it was in the old revision */
-  was: { line: number; side: ReviewComment['side'] };
-  why: string;
-}
+export type { CarriedComment, CarriedPatch };
 
 function lineOf(files: FileDiff[], c: ReviewComment): DiffLine | undefined {
   const f = files.find((x) => x.path === c.file);
@@ -155,13 +150,6 @@ export function carryForward(comments: ReviewComment[], older: Pick<PatchEntry, 
   });
 }
 
-export interface CarriedPatch {
-  /** the patch the comments were written on, in the earlier revision */
-  from: { version: number; patch: number; title?: string };
-  /** its pair in this revision; none when it was dropped or renamed */
-  to?: number;
-  comments: CarriedComment[];
-}
 
 /**
  * The comments of the review of revision `version` (its patches), carried to `newer`: each

@@ -4,21 +4,13 @@
 // a mail; import reads any such reply back into comments on patch lines (a comment belongs to the
 // nearest quoted line above it, as b4 maps them).
 
+import type { ReviewComment, Side } from '../../../protocol/src';
 import type { Address } from './mbox';
 import type { DiffLine, FileDiff, Hunk } from './patch';
 import { parseTrailerLine } from './trailers';
 
-export type Side = 'new' | 'old';
-
-export interface ReviewComment {
-  file: string;
-  /** 1-based line on `side` (new: the post-image, old: the pre-image, for removed lines) */
-  line: number;
-  side: Side;
-  text: string;
-  /** the diff line it is on, as the patch shows it ("+\trcu_barrier();"): finds it again in a later revision */
-  quote?: string;
-}
+/** A comment on a patch line; its wire and file format is the protocol's. */
+export type { ReviewComment, Side };
 
 /** A quoted line of a reply, mapped to the patch line it quotes when it is one. */
 export interface QuotedLine {

@@ -6,32 +6,15 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeAtomic } from '../../../engine/src/cli';
+import { writeAtomic } from '../../../io/src';
+import type { PatchReview, ReviewFile, ReviewState } from '../../../protocol/src';
 import type { ReviewComment } from './reply';
 import { revisionKey, slug } from './thread';
 
-export type ReviewState = 'new' | 'reviewing' | 'replied';
+export type { PatchReview, ReviewFile, ReviewState };
 
 /** new → reviewing → replied; a new revision (or more comments) sends a replied series back to reviewing. */
 const NEXT: Record<ReviewState, ReviewState[]> = { new: ['reviewing'], reviewing: ['replied'], replied: ['reviewing'] };
-
-export interface PatchReview {
-  /** the patch's title when it was reviewed: pairs it with the same patch in a later revision */
-  title?: string;
-  viewed: boolean;
-  /** trailers to send for this patch ("Reviewed-by: …") */
-  trailers: string[];
-  comments: ReviewComment[];
-}
-
-export interface ReviewFile {
-  version: 1;
-  key: string;
-  state: ReviewState;
-  /** the series version the comments were written on */
-  seriesVersion?: number;
-  patches: Record<string, PatchReview>;
-}
 
 const reviewsDir = (root: string) => path.join(root, '.slablens', 'reviews');
 const fileName = (base: string, version: number) => `${slug(base)}-v${version}.json`;

@@ -1,0 +1,92 @@
+// Three kinds of diagnostics on the slab files: not-modelled calls in the orchestration functions
+// (information), model drift (a leaf model assumes calls its C body no longer makes), and the last
+// simulation's failing verdict, with its "Show trace" quick fix.
+
+import { CodeAction, CodeActionKind, CodeActionParams, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
+import { extractOrchestrationReport, SLAB_FILES } from '../analyzer';
+import { ServerContext } from '../context';
+
+/** Diagnostic code of a verdict: what the "Show trace" code action is offered on. */
+export const VERDICT = 'verdict';
+
+function isSlab(ctx: ServerContext, uri: string): boolean {
+  return SLAB_FILES.some((rel) => uri.endsWith('/' + rel)) || ctx.analyzer.functionsIn(uri).length > 0;
+}
+
+/** Not-modelled calls in the orchestration functions, as information on their lines. */
+function notModelledDiagnostics(ctx: ServerContext, report: ReturnType<typeof extractOrchestrationReport>, byUri: Map<string, Diagnostic[]>): void {
+  for (const [fn, ex] of Object.entries(report.extractions)) {
+    const d = ctx.analyzer.definition(fn);
+    if (!d) continue;
+    for (const nm of ex.notModelled) {
+      byUri.get(d.uri)?.push({
+        severity: DiagnosticSeverity.Information,
+        range: { start: { line: nm.line, character: 0 }, end: { line: nm.line, character: 200 } },
+        message: `not modelled: ${nm.call} (${nm.reason})`,
+        source: 'slablens',
+      });
+    }
+  }
+}
+
+/** Model drift: a leaf model assumes calls its C body no longer makes. */
+function driftDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>): void {
+  for (const name of ctx.registry.leafNames()) {
+    const d = ctx.analyzer.definition(name);
+    const m = ctx.registry.leaf(name)!;
+    if (!d || !m.assumes.calls.length) continue;
+    const calls = new Set(ctx.analyzer.callees(name).map((c) => c.callee));
+    const missing = m.assumes.calls.filter((c) => !calls.has(c));
+    if (!missing.length) continue;
+    byUri.get(d.uri)?.push({
+      severity: DiagnosticSeverity.Warning,
+      range: d.selectionRange,
+      message: `model drift: the model of ${name} assumes it calls ${missing.join(', ')}, which this body does not (modelled as: ${m.summary})`,
+      source: 'slablens',
+    });
+  }
+}
+
+/** What the diagnostics of each indexed file are now (the verdict's included); no publishing. */
+export function computeDiagnostics(ctx: ServerContext): Map<string, Diagnostic[]> | undefined {
+  let report: ReturnType<typeof extractOrchestrationReport>;
+  try {
+    report = extractOrchestrationReport(ctx.analyzer);
+  } catch (e) {
+    ctx.connection.console.error(`extract: ${(e as Error).message}`);
+    return undefined;
+  }
+  const byUri = new Map<string, Diagnostic[]>();
+  for (const uri of new Set(ctx.analyzer.functions().map((f) => f.uri))) byUri.set(uri, []);
+  notModelledDiagnostics(ctx, report, byUri);
+  driftDiagnostics(ctx, byUri);
+  for (const [uri, diags] of byUri) diags.push(...(ctx.verdictDiags.get(uri) ?? []));
+  return byUri;
+}
+
+/** Publish the diagnostics of the slab files; a file no longer indexed keeps none. */
+export function refreshDiagnostics(ctx: ServerContext): void {
+  const byUri = computeDiagnostics(ctx);
+  if (!byUri) return;
+  for (const [uri, diagnostics] of byUri) if (isSlab(ctx, uri)) ctx.connection.sendDiagnostics({ uri, diagnostics });
+  // a file no longer indexed (slablens.files or maxFileBytes changed, closed) keeps no diagnostics
+  for (const uri of ctx.publishedDiagnostics) if (!byUri.has(uri)) ctx.connection.sendDiagnostics({ uri, diagnostics: [] });
+  ctx.publishedDiagnostics = new Set([...byUri.keys()].filter((uri) => isSlab(ctx, uri)));
+}
+
+const isVerdict = (d: Diagnostic): boolean => d.source === 'slablens' && d.code === VERDICT;
+const overlaps = (a: Diagnostic['range'], b: Diagnostic['range']): boolean =>
+  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+
+/** "Show trace" on a verdict's diagnostic: the client's slablens.showLastTrace shows the trace of the last simulation. */
+export function codeActions(ctx: ServerContext, p: CodeActionParams): CodeAction[] {
+  // the client passes the diagnostics at the range; ours are looked up too, for clients that do not
+  const diags = [...p.context.diagnostics.filter(isVerdict), ...(ctx.verdictDiags.get(p.textDocument.uri) ?? []).filter((d) => overlaps(d.range, p.range))];
+  if (!diags.length) return [];
+  if (p.context.only && !p.context.only.some((k) => k === '' || k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.'))) return [];
+  return [{ title: 'Show trace', kind: CodeActionKind.QuickFix, diagnostics: [diags[0]], isPreferred: true, command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: [] } }];
+}
+
+export function registerDiagnostics(ctx: ServerContext): void {
+  ctx.connection.onCodeAction((p) => codeActions(ctx, p));
+}

@@ -1,0 +1,77 @@
+// Hover on a function: its signature, the paths that reach it from the entry points (each step
+// with its effects: locks, RCU, work, irq state), what it calls, how the simulator models it,
+// the built-in scenarios that run through it, and the last simulation's verdict.
+
+import { Hover, HoverParams, MarkupKind } from 'vscode-languageserver/node';
+import { listScenarios, ORCHESTRATION, scenariosReaching } from '../../../engine/src';
+import { ENTRY_POINTS } from '../analyzer';
+import { ServerContext } from '../context';
+
+/** Calls that matter on a path: locks, RCU, work, irq state. */
+const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
+
+/**
+ * Kernel function → the built-in scenarios that run through it (≈0.1 s, a few seeded executions
+ * of each): worked out once, in idle time after the first index (warmScenarioReach), not inside a hover.
+ */
+let reach: Map<string, string[]> | undefined;
+export const warmScenarioReach = (): Map<string, string[]> => (reach ??= scenariosReaching());
+/** The built-in scenarios by id (fixed: read once, not per hover). */
+const SCENARIOS = new Map(listScenarios().map((x) => [x.id, x]));
+
+function modelledAs(ctx: ServerContext, name: string): string | undefined {
+  if (ORCHESTRATION.includes(name)) return 'orchestration: its model is the IR extracted from this body (calls in order, guards, per-CPU loops, work queue/flush)';
+  return ctx.registry.leaf(name)?.summary ?? ctx.registry.pred(name)?.summary;
+}
+
+function effectsOf(ctx: ServerContext, name: string): string[] {
+  return [...new Set(ctx.analyzer.callees(name).map((c) => c.callee).filter((c) => EFFECTS.test(c)))];
+}
+
+/** `fn` (its effects), for hover lines. */
+function withEffects(ctx: ServerContext, fn: string): string {
+  const eff = effectsOf(ctx, fn);
+  return eff.length ? `\`${fn}\` (${eff.join(', ')})` : `\`${fn}\``;
+}
+
+/** The hover's Markdown for a function the index defines. */
+export function hoverText(ctx: ServerContext, name: string): string {
+  const { analyzer } = ctx;
+  const def = analyzer.definition(name);
+  const parts: string[] = [];
+  if (def) parts.push('```c\n' + def.signature + '\n```');
+  const paths = analyzer.pathsToRoot(name);
+  if (paths.length) {
+    parts.push('**Reached from**\n\n' + paths.map((p) => '- ' + p.map((fn) => withEffects(ctx, fn)).join(' → ')).join('\n'));
+  } else if (ENTRY_POINTS.includes(name)) parts.push('**Entry point**');
+  else parts.push('_Not reached from the entry points in the indexed files._');
+  const own = effectsOf(ctx, name);
+  if (own.length) parts.push(`**Effects**: ${own.join(', ')}`);
+  // What it goes on to do: the indexed functions it calls, each with its own effects.
+  const calls = [...new Set(analyzer.callees(name).map((c) => c.callee))].filter((c) => analyzer.definition(c));
+  if (calls.length) parts.push('**Calls**: ' + calls.map((fn) => withEffects(ctx, fn)).join(', '));
+  const m = modelledAs(ctx, name);
+  parts.push(m ? `**Modelled as**: ${m}` : '_Not modelled by the simulator._');
+  const scenarios = warmScenarioReach().get(name);
+  if (scenarios) {
+    parts.push(`**Scenarios that reach it** (Slablens: Run Scenario…): ${scenarios.map((id) => `\`${id}\` (${SCENARIOS.get(id)?.fact}, expect ${SCENARIOS.get(id)?.expect})`).join(', ')}`);
+  }
+  const v = ctx.lastVerdict.get(name);
+  if (v) parts.push(`**Last simulation**: ${v}`);
+  return parts.join('\n\n');
+}
+
+export function hover(ctx: ServerContext, p: HoverParams): Hover | null {
+  try {
+    const name = ctx.wordAt(p.textDocument.uri, p.position.line, p.position.character);
+    if (!name || !ctx.analyzer.definition(name)) return null;
+    return { contents: { kind: MarkupKind.Markdown, value: hoverText(ctx, name) } };
+  } catch (e) {
+    ctx.connection.console.error(`hover: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+export function registerHover(ctx: ServerContext): void {
+  ctx.connection.onHover((p) => hover(ctx, p));
+}

@@ -1,0 +1,119 @@
+// slablens/simulate (explore in a worker thread, progress and Cancel to the client, the verdict
+// left on the lines involved), and the built-in scenarios and trace replay beside it.
+
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancellationToken, CancellationTokenSource, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { listScenarios, Progress, replayTrace, TraceError, UnknownScenario } from '../../../engine/src';
+import { Replay, ReplayParams, ReplayResult, Scenarios, ScenarioInfo, Simulate, SimulateParams, SimulateResult } from '../../../protocol/src';
+import { extractOrchestrationReport, notModelledByFunction } from '../analyzer';
+import { ServerContext } from '../context';
+import { simulateFromSource } from '../simulate';
+import { refreshDiagnostics, VERDICT } from './diagnostics';
+import { refreshCodeLenses } from './lenses';
+
+type WorkerResult = ReturnType<typeof simulateFromSource>;
+
+/** Explore in a worker thread; progress goes to the client, a cancel terminates the worker at once. */
+function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['programs'], p: SimulateParams, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<WorkerResult | null> {
+  return new Promise((resolve, reject) => {
+    // dist/simulateWorker.js, beside the bundled server
+    const worker = new Worker(path.join(__dirname, 'simulateWorker.js'), { workerData: { programs, params: p } });
+    const sub = token.onCancellationRequested(() => {
+      void worker.terminate();
+      resolve(null);
+    });
+    worker.on('message', (m: { kind: 'progress'; progress: Progress } | { kind: 'result'; result: WorkerResult }) => {
+      if (m.kind === 'progress') progress.report(`${m.progress.states} states, ${m.progress.executions} interleavings`);
+      else {
+        sub.dispose();
+        resolve(m.result);
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (e) => {
+      sub.dispose();
+      reject(e);
+    });
+  });
+}
+
+/** Cancelled when either the request or the progress notification's Cancel button is. */
+function mergeTokens(a: CancellationToken, b: CancellationToken): CancellationToken {
+  const src = new CancellationTokenSource();
+  a.onCancellationRequested(() => src.cancel());
+  b.onCancellationRequested(() => src.cancel());
+  return src.token;
+}
+
+/** A failing verdict goes on the simulated function's line and on the line of the step that failed. */
+function leaveVerdict(ctx: ServerContext, p: SimulateParams, r: WorkerResult): void {
+  const verdict = `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states`;
+  if (p.function) ctx.lastVerdict.set(p.function, verdict);
+  ctx.verdictDiags.clear();
+  if (r.verdict !== 'fail' || !r.trace) return;
+  const bad = r.trace.steps.find((s) => s.violation);
+  const fn = p.function ? ctx.analyzer.definition(p.function) : undefined;
+  const at = bad?.anchor?.line !== undefined ? ctx.analyzer.definition(bad.anchor.fn) : undefined;
+  for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
+    if (!target || line === undefined) continue;
+    const list = ctx.verdictDiags.get(target.uri) ?? [];
+    list.push({
+      severity: DiagnosticSeverity.Warning,
+      range: { start: { line, character: 0 }, end: { line, character: 200 } },
+      message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; quick fix "Show trace" opens it)`,
+      source: 'slablens',
+      code: VERDICT,
+      data: { function: p.function ?? p.scenario, kasan: !!p.kasan },
+    });
+    ctx.verdictDiags.set(target.uri, list);
+  }
+}
+
+export async function simulate(ctx: ServerContext, p: SimulateParams, token: CancellationToken): Promise<SimulateResult | ResponseError> {
+  const { connection } = ctx;
+  const { programs, extractions } = extractOrchestrationReport(ctx.analyzer);
+  // A client that shows its own progress (with Cancel) passes a workDoneToken; otherwise the server asks for one.
+  const attached = p.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(p.workDoneToken) : null;
+  const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
+  const progress = attached ?? created;
+  progress?.begin(`Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
+  const reporter = progress ?? ({ report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter);
+  const combined = created ? mergeTokens(token, created.token) : token;
+  let r: WorkerResult | null;
+  try {
+    r = await runInWorker(programs, p, combined, reporter);
+  } finally {
+    progress?.done();
+  }
+  if (!r) return new ResponseError(LSPErrorCodes.RequestCancelled, 'simulation cancelled');
+  leaveVerdict(ctx, p, r);
+  refreshDiagnostics(ctx);
+  refreshCodeLenses(ctx);
+  return { ...r, notModelled: notModelledByFunction(extractions) };
+}
+
+/** The engine's built-in scenarios, for "Run Scenario…". */
+export function scenarios(): ScenarioInfo[] {
+  return listScenarios().map((s) => ({ id: s.id, title: s.title, fact: s.fact, expect: s.expect, description: s.description }));
+}
+
+/** Re-run an imported trace file or a replay token: what the replay reaches is the verdict. */
+export function replay(p: ReplayParams): ReplayResult | ResponseError {
+  try {
+    const t = replayTrace(p);
+    return {
+      scenario: t.scenario.id, title: t.scenario.title, ncpus: t.scenario.ncpus, config: t.scenario.config, verdict: t.verdict, property: t.property, message: t.message, strategy: 'replay',
+      states: t.schedule.length + 1, transitions: t.schedule.length, pruned: 0, executions: 1, outcomes: 1, failing: t.verdict === 'fail' ? 1 : 0, elapsedMs: 0, schedule: t.schedule, violationStep: t.violationStep, trace: t,
+    };
+  } catch (e) {
+    if (e instanceof TraceError || e instanceof UnknownScenario) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+    throw e;
+  }
+}
+
+export function registerSimulate(ctx: ServerContext): void {
+  ctx.connection.onRequest(Simulate, (p, token) => simulate(ctx, p, token));
+  ctx.connection.onRequest(Scenarios, () => scenarios());
+  ctx.connection.onRequest(Replay, (p) => replay(p));
+}
