@@ -10,7 +10,9 @@ import { Analyzer, extractOrchestration, extractOrchestrationReport } from '../s
 import { Lines, mask, parseMasked } from '../src/analyzer/parse';
 import { callsFromText } from '../src/analyzer/calltext';
 import { functionInteriors } from '../src/analyzer/skeleton';
-import { argumentsAt, findFunctions, grammarWords } from '../src/analyzer/symbols';
+import { argumentsAt } from '../src/analyzer/calls';
+import { findFunctions } from '../src/analyzer/definitions';
+import { grammarWords } from '../src/analyzer/words';
 
 // out/server/test -> server/fixtures (sources are not copied by tsc)
 const FIXTURES = join(__dirname, '..', '..', '..', 'server', 'fixtures', 'kernel', 'mm');

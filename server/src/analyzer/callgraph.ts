@@ -1,7 +1,7 @@
 // Callers, callees and call paths up to entry points, over the functions of all open files.
 // Updated function by function: an edit removes the edited definitions' edges and adds the new ones.
 
-import type { CallSite, FunctionInfo } from './symbols';
+import type { CallSite, FunctionInfo } from './types';
 
 /** Where reviewers start reading: the API entry points of the slab allocator lifecycle. */
 export const ENTRY_POINTS = ['kmem_cache_destroy', 'kmem_cache_create', 'kmem_cache_shrink', 'kvfree_call_rcu', 'kfree_rcu_sheaf', 'kmem_cache_free', 'kfree', 'kvfree_rcu_barrier'];

@@ -1,5 +1,5 @@
 // The calls of a function body read from its (masked) text, without the tree: what the cursor walk
-// of symbols.ts finds, at a fraction of its cost (each cursor step is a native call). Only for a
+// of calls.ts finds, at a fraction of its cost (each cursor step is a native call). Only for a
 // definition free of syntax errors, and only where the text settles every call plainly; anything
 // else (a call through an expression, a local function pointer declaration, a macro taking a
 // block, a preprocessor line the grammar reads as code) gives up, and the tree is walked instead
@@ -9,7 +9,7 @@
 
 import type { Lines, Masked } from './parse';
 import { firstReplacementAfter, literalEnd, maskedSlice } from './parse';
-import type { CallSite, Range } from './symbols';
+import type { CallSite, Range } from './types';
 import { GRAMMAR_WORDS, isDefinitionMacro, isLoopMacro, loopMacroAt, NOT_CALLS } from './words';
 
 const T_IDENT = 1;

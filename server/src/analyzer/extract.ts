@@ -6,7 +6,9 @@
 
 import { anchorPrograms, defaultRegistry, ORCHESTRATION, Pred, Program, ProgramSet, Stmt } from '../../../engine/src';
 import type { SyntaxNode } from './parse';
-import { FoundFunction, isLoopMacro, loopMacroOf } from './symbols';
+import { loopMacroOf } from './calls';
+import type { FoundFunction } from './types';
+import { isLoopMacro } from './words';
 
 export interface NotModelled { call: string; line: number; reason: string }
 export interface Ignored { call: string; line: number }

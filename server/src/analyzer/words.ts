@@ -1,6 +1,6 @@
 // The words of C and of kernel idioms that the index treats specially: grammar keywords, loop
 // macros, definition macros, function-like keywords that are no calls. Shared by the tree walk
-// (symbols.ts) and the text scanner of calls (calltext.ts).
+// (calls.ts) and the text scanner of calls (calltext.ts).
 
 /** Iteration macros: look like calls followed by a block; never functions. */
 export function isLoopMacro(name: string): boolean {
