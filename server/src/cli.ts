@@ -9,6 +9,7 @@ import { Io, quietOnClosedPipe, stdio, UsageError, writeAtomic } from '../../io/
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { simulateFromSource } from './simulate';
 import { cmdSeries } from './series/cli';
+import { cmdLint } from './lint';
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
 function load(dir: string): { analyzer: Analyzer; files: string[] } {
@@ -80,6 +81,7 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
   if (argv[0] === 'series') return cmdSeries(argv.slice(1), io).catch((e) => cliError(e, io));
   try {
     if (argv[0] === 'index') return cmdIndex(argv.slice(1), io);
+    if (argv[0] === 'lint') return cmdLint(argv.slice(1), io);
     if (argv[0] === 'check' && argv.some((a) => a === '--kernel' || a.startsWith('--kernel='))) return cmdCheckKernel(argv.slice(1), io);
   } catch (e) {
     return cliError(e, io);
