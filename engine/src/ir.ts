@@ -49,6 +49,12 @@ export type Stmt =
   | (StmtBase & { op: 'return'; value?: Pred })
   /** WARN(cond, message): taints the run and records the warning */
   | (StmtBase & { op: 'warn'; cond: Pred; message: string })
+  /**
+   * A lock primitive (models/locks.ts): mutex_lock(&slab_mutex), spin_lock_irqsave(&n->list_lock, flags),
+   * cpus_read_lock(), lockdep_assert_held(&m), lockdep_assert_cpus_held(). `lock`: the C lock expression
+   * (absent for the cpu_hotplug_lock ones); `assign` keeps a trylock's result.
+   */
+  | (StmtBase & { op: 'lock'; fn: string; lock?: string; assign?: string })
   /** s->refcount-- (the merge count; destroy proceeds when it reaches zero) */
   | (StmtBase & { op: 'dec'; field: string })
   /** continue / break of the innermost for_each */

@@ -5,6 +5,7 @@ import { Pred, ProgramSet, Stmt } from './ir';
 import { Env, Footprint, PeekCtx, Registry, StepCtx } from './model';
 import { applySetup, Scenario } from './scenario';
 import { cloneState, diffViews, flatView, Frame, State, Task, Value } from './state';
+import { lockdepReport } from './models/locks';
 
 export class ModelError extends Error {}
 
@@ -321,6 +322,9 @@ export class Machine {
         case 'queue_work_on':
           t.frames.push({ k: 'leaf', fn: 'queue_work_on', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work, fn: st.fn }, data: {}, anchor: st.anchor });
           break;
+        case 'lock':
+          t.frames.push({ k: 'leaf', fn: st.fn, phase: 0, args: st.lock !== undefined ? { lock: st.lock } : {}, data: {}, anchor: st.anchor, assign: st.assign });
+          break;
         case 'flush_work':
           t.frames.push({ k: 'leaf', fn: 'flush_work', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work }, data: {}, anchor: st.anchor });
           break;
@@ -358,7 +362,8 @@ export class Machine {
     if (s.violation) return;
     const stuck = this.stuck(s);
     if (stuck.length) {
-      s.violation = { property: 'deadlock', message: `no task can run; blocked: ${stuck.join(', ')}`, step: s.steps, task: stuck[0] };
+      const cycle = lockdepReport(s, stuck);
+      s.violation = { property: 'deadlock', message: `no task can run; blocked: ${stuck.join(', ')}${cycle ? `\n${cycle}` : ''}`, step: s.steps, task: stuck[0] };
       return;
     }
     // Dropped by flush_slab, or pushed on a c->freelist whose c->slab is no longer its slab.

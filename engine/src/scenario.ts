@@ -65,6 +65,8 @@ export function applySetup(sc: Scenario): State {
     rcu: { cbs: [], nextCb: 0, queued: Array(n).fill(0), completed: Array(n).fill(0), readers: {} },
     quarantine: Array.from({ length: n }, () => []),
     works: [],
+    locks: {},
+    online: Array(n).fill(true),
     tasks: [],
     warnings: [],
     violation: null,

@@ -71,6 +71,21 @@ export interface CpuState {
   preemptOwner: string | null;
 }
 
+/** A lock instance (one per C lock expression; cpu_hotplug_lock is a percpu rw-semaphore). */
+export interface LockState {
+  /** the task holding it exclusively (a mutex/spinlock owner, the hotplug writer) */
+  owner: string | null;
+  /** tasks holding it for read (cpu_hotplug_lock) */
+  readers: string[];
+  /** a writer that announced itself and waits for the readers: new readers block */
+  writerWaiting?: string;
+  /** where the owner (or the waiting writer) took it: fn:line */
+  at?: string;
+  readersAt?: Record<string, string>;
+  /** taken with an _irq/_irqsave form: irqs are off on the owner's CPU until it is released */
+  irq?: boolean;
+}
+
 export interface WorkItem {
   key: string;
   cpu: number;
@@ -127,6 +142,10 @@ export interface State {
   };
   quarantine: number[][];
   works: WorkItem[];
+  /** lock instances by C expression (`&slab_mutex`), and cpu_hotplug_lock */
+  locks: Record<string, LockState>;
+  /** cpu_online_mask: false while a CPU is offline (CPU hotplug) */
+  online: boolean[];
   tasks: Task[];
   warnings: string[];
   violation: Violation | null;
@@ -143,6 +162,16 @@ const cloneFrame = (f: Frame): Frame => {
   }
   return { ...f, data };
 };
+
+function cloneLocks(locks: Record<string, LockState>): Record<string, LockState> {
+  const out: Record<string, LockState> = {};
+  for (const k in locks) {
+    const l = locks[k];
+    out[k] = { ...l, readers: l.readers.slice() };
+    if (l.readersAt) out[k].readersAt = { ...l.readersAt };
+  }
+  return out;
+}
 
 /** Structure-aware deep copy (programs are shared, never copied). */
 export function cloneState(s: State): State {
@@ -166,6 +195,8 @@ export function cloneState(s: State): State {
     },
     quarantine: s.quarantine.map((q) => q.slice()),
     works: s.works.map((w) => ({ ...w })),
+    locks: cloneLocks(s.locks),
+    online: s.online.slice(),
     tasks: s.tasks.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
     warnings: s.warnings.slice(),
     violation: s.violation,
@@ -194,6 +225,9 @@ export function stateKey(s: State): string {
     s.rcu,
     s.quarantine,
     s.works,
+    // who holds what (not where it was taken: the same lock state reached two ways is one state)
+    Object.entries(s.locks).filter(([, l]) => l.owner !== null || l.readers.length || l.writerWaiting).map(([k, l]) => [k, l.owner, l.readers, l.writerWaiting ?? null]),
+    s.online,
     tasks,
     s.violation ? s.violation.property : null,
   ]);
@@ -229,6 +263,13 @@ export function flatView(s: State): Record<string, string> {
   s.rcu.cbs.forEach((cb) => (v[`rcu.cb#${cb.id}`] = `${cb.fn}(sheaf#${cb.sheaf}) on cpu${cb.cpu}`));
   if (s.barn.full.length || s.barn.empty.length) v['barn'] = `full=${s.barn.full.length} empty=${s.barn.empty.length}`;
   s.works.forEach((w) => (v[`work.${w.key}`] = w.pending ? `pending ${w.fn}` : `idle ${w.fn}`));
+  for (const [k, l] of Object.entries(s.locks)) {
+    const who = [l.owner ? `held by ${l.owner}` : '', l.readers.length ? `read by ${l.readers.join(', ')}` : '', l.writerWaiting ? `writer ${l.writerWaiting} waiting` : ''].filter(Boolean).join('; ');
+    if (who) v[`lock.${k}`] = who;
+  }
+  s.online.forEach((on, c) => {
+    if (!on) v[`cpu${c}.online`] = 'offline';
+  });
   return v;
 }
 
