@@ -7,6 +7,7 @@ export { Machine, ModelError } from './machine';
 export type { StepInfo } from './machine';
 export type { Scenario, SetupOp, ThreadSpec } from './scenario';
 export { defaultRegistry } from './models';
+export { LOCK_PRIMITIVES, HOTPLUG_PRIMITIVES, CPU_HOTPLUG_LOCK } from './models/locks';
 export { builtinPrograms, ORCHESTRATION } from './programs';
 export { listScenarios, makeScenario, scenarioIds, UnknownScenario, MIN_CPUS } from './scenarios';
 export type { ScenarioOptions } from './scenarios';

@@ -5,6 +5,7 @@
 import { anchorPrograms, Pred, Program, ProgramSet, Stmt } from './ir';
 
 const call = (fn: string, ...args: string[]): Stmt => ({ op: 'call', fn, args });
+const lock = (fn: string, l?: string): Stmt => (l === undefined ? { op: 'lock', fn } : { op: 'lock', fn, lock: l });
 const cache = (field: string): Pred => ({ kind: 'cache', field });
 
 /** kvfree_rcu_barrier_on_cache() before patch 01: no rcu_barrier() after the flush. */
@@ -27,16 +28,22 @@ const BASE: ProgramSet = {
       cond: { kind: 'and', args: [{ kind: 'config', name: 'CONFIG_SLUB_RCU_DEBUG' }, { kind: 'flag', name: 'SLAB_TYPESAFE_BY_RCU' }] },
       then: [call('rcu_barrier')],
     },
+    lock('cpus_read_lock'),
+    lock('mutex_lock', '&slab_mutex'),
     { op: 'dec', field: 'refcount' },
-    { op: 'if', cond: cache('refcount'), then: [{ op: 'return' }] },
+    { op: 'if', cond: cache('refcount'), then: [lock('mutex_unlock', '&slab_mutex'), lock('cpus_read_unlock'), { op: 'return' }] },
     call('kasan_cache_shutdown', 's'),
     { op: 'call', fn: '__kmem_cache_shutdown', args: ['s'], assign: 'err' },
     { op: 'warn', cond: { kind: 'local', name: 'err' }, message: 'kmem_cache_destroy %s: Slab cache still has objects when called from kmem_cache_destroy' },
+    lock('mutex_unlock', '&slab_mutex'),
+    lock('cpus_read_unlock'),
   ],
   kvfree_rcu_barrier_on_cache: kvfree_rcu_barrier_on_cache_nofix,
   flush_rcu_sheaves_on_cache: [
+    lock('mutex_lock', '&flush_lock'),
     { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_rcu_sheaf' }] },
     { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'flush_work', cpu: 'cpu', work: 'slub_flush' }] },
+    lock('mutex_unlock', '&flush_lock'),
   ],
   __kmem_cache_shutdown: [
     call('flush_all_cpus_locked', 's'),
@@ -54,8 +61,11 @@ const BASE: ProgramSet = {
     { op: 'return', value: { kind: 'const', value: false } },
   ],
   flush_all_cpus_locked: [
+    lock('lockdep_assert_cpus_held'),
+    lock('mutex_lock', '&flush_lock'),
     { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' }] },
     { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'flush_work', cpu: 'cpu', work: 'slub_flush' }] },
+    lock('mutex_unlock', '&flush_lock'),
   ],
 };
 

@@ -69,7 +69,8 @@ function cpuSlabScenario(irqsave: boolean, tid: boolean) {
     ] as SetupOp[],
     threads: [
       thread('P0', 0, [{ op: 'call', fn: 'do_slab_free', args: ['s', '0'] }]),
-      thread('P1', 1, [{ op: 'call', fn: 'flush_all_cpus_locked', args: ['s'] }, { op: 'call', fn: 'rcu_barrier' }]),
+      // flush_all(): cpus_read_lock() around flush_all_cpus_locked(), as its lockdep_assert_cpus_held() asks
+      thread('P1', 1, [{ op: 'lock', fn: 'cpus_read_lock' }, { op: 'call', fn: 'flush_all_cpus_locked', args: ['s'] }, { op: 'lock', fn: 'cpus_read_unlock' }, { op: 'call', fn: 'rcu_barrier' }]),
     ],
     programs: o.programs ?? builtinPrograms(),
     checkLeak: true,

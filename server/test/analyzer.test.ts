@@ -379,7 +379,9 @@ describe('analyzer: IR extraction', () => {
     assert.deepEqual(stripAnchors(extractOrchestration(a)), stripAnchors(builtinPrograms()));
     const r = extractOrchestrationReport(a);
     for (const [fn, x] of Object.entries(r.extractions)) assert.deepEqual(x.notModelled, [], fn);
-    assert.ok(r.extractions.kmem_cache_destroy.ignored.some((i) => i.call === 'mutex_lock'));
+    // locks are IR now: state in the engine, not ignored
+    assert.ok(!r.extractions.kmem_cache_destroy.ignored.some((i) => /lock/.test(i.call)));
+    assert.ok(r.programs.kmem_cache_destroy.some((st) => st.op === 'lock' && st.fn === 'mutex_lock' && st.lock === '&slab_mutex'));
     // anchors keep the source line
     const kcd = r.programs.kmem_cache_destroy;
     assert.match(a.text(COMMON)!.split('\n')[kcd[0].anchor!.line!], /kvfree_rcu_barrier_on_cache\(s\)/);
@@ -458,7 +460,8 @@ describe('analyzer: IR extraction', () => {
     ].join('\n'));
     const x = a.extract('flush_all_cpus_locked')!;
     assert.deepEqual(x.notModelled, []);
-    const [first, second] = stripAnchors({ f: x.program }).f as { op: string; body: unknown[] }[];
+    const [lock, first, second, unlock] = stripAnchors({ f: x.program }).f as { op: string; body: unknown[] }[];
+    assert.deepEqual([lock, unlock], [{ op: 'lock', fn: 'mutex_lock', lock: '&flush_lock' }, { op: 'lock', fn: 'mutex_unlock', lock: '&flush_lock' }]);
     const skip = { kind: 'local', name: 'slub_flush.skip', index: 'cpu' };
     assert.deepEqual(first.body, [
       { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } }, then: [{ op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } }, { op: 'continue' }] },

@@ -254,6 +254,11 @@ export const LOCK_MODELS: LeafModel[] = [
   assertHeld('lockdep_assert_held', false), assertHeld('lockdep_assert_held_once', false), assertHeld('lockdep_assert_cpus_held', true),
 ];
 
+/** The C names of the lock primitives above (extraction turns calls of these into `lock` statements). */
+export const LOCK_PRIMITIVES: ReadonlySet<string> = new Set(LOCK_MODELS.map((m) => m.name));
+/** The ones that act on cpu_hotplug_lock and take no lock argument. */
+export const HOTPLUG_PRIMITIVES: ReadonlySet<string> = new Set(['cpus_read_lock', 'cpus_read_unlock', 'cpus_write_lock', 'cpus_write_unlock', 'lockdep_assert_cpus_held']);
+
 const ACQUIRE = new Set([...Object.keys(EXCLUSIVE), 'cpus_read_lock', 'cpus_write_lock']);
 
 /** The lock a task waits for at its next step, and how (undefined: it does not wait for a lock). */

@@ -4,7 +4,10 @@
 // Everything else is either known to be irrelevant (locks, accessors, sysfs/debugfs teardown:
 // the `ignored` list) or reported in `notModelled`.
 
-import { anchorPrograms, defaultRegistry, ORCHESTRATION, Pred, Program, ProgramSet, Stmt } from '../../../engine/src';
+import { anchorPrograms, defaultRegistry, HOTPLUG_PRIMITIVES, LOCK_PRIMITIVES, ORCHESTRATION, Pred, Program, ProgramSet, Stmt } from '../../../engine/src';
+
+/** Named like a lock operation (or a lockdep assertion) but with no model: reported, never dropped. */
+const LOCKISH = /^(?:\w+_)?(?:(?:try)?lock|unlock)(?:_\w+)?$|^(?:down|up)_(?:read|write)\w*$|^lockdep_assert\w*$/;
 import type { SyntaxNode } from './parse';
 import { loopMacroOf } from './calls';
 import type { FoundFunction } from './types';
@@ -27,7 +30,7 @@ export interface Extraction {
  * defer_free_barrier() waits for the frees kmalloc_nolock()/kfree_nolock() deferred: the engine
  * has no such frees, so there is nothing for it to wait for.
  */
-const IRRELEVANT = /^(mutex_(un)?lock|mutex_lock_nested|cpus_read_(un)?lock|lockdep_assert\w*|might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|kfree_const|INIT_WORK|defer_free_barrier)$/;
+const IRRELEVANT = /^(might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|kfree_const|INIT_WORK|defer_free_barrier)$/;
 
 /** Struct fields tested together with a modelled predicate that already covers them. */
 const SUBSUMED: Record<string, string> = { nr_partial: 'node_nr_slabs' };
@@ -338,8 +341,26 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     const message = msgNode ? formatMessage(stringValue(msgNode), args.slice(2), ctx) : '';
     return [at({ op: 'warn', cond, message }, c, ctx.fn)];
   }
+  if (LOCK_PRIMITIVES.has(name)) {
+    // locks are state in the engine (models/locks.ts): one instance per C lock expression
+    if (HOTPLUG_PRIMITIVES.has(name)) return [at({ op: 'lock', fn: name }, c, ctx.fn)];
+    if (!args[0]) {
+      ctx.notModelled.push({ call: name, line: line(c), reason: `${name} without a lock argument` });
+      return [];
+    }
+    const s: Stmt = { op: 'lock', fn: name, lock: args[0].text.replace(/\s+/g, '') };
+    if (assign) {
+      s.assign = assign;
+      ctx.locals.add(assign);
+    }
+    return [at(s, c, ctx.fn)];
+  }
   if (IRRELEVANT.test(name)) {
     ctx.ignored.push({ call: name, line: line(c) });
+    return [];
+  }
+  if (LOCKISH.test(name) && !/^(rcu_read_(un)?lock|\w*_lock_init|local_irq_\w+)$/.test(name) && !ctx.known.has(name)) {
+    ctx.notModelled.push({ call: name, line: line(c), reason: `lock primitive ${name} is not modelled` });
     return [];
   }
   if (ctx.known.has(name)) {
