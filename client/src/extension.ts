@@ -7,6 +7,7 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
 import { annotateCallPath, AnnotationHints } from './annotations';
 import { Replay, ReplayParams, Scenarios } from '../../protocol/src';
+import { Experiments } from './experiment';
 import { createClient } from './languageClient';
 import { registerSeries } from './series';
 import { setting } from './settings';
@@ -56,7 +57,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (scenario) return simulator.simulate({ scenario, builtin: true });
     return undefined;
   });
-  command('slablens.showLastTrace', () => simulator.showLast());
+  command('slablens.showLastTrace', (slot?: string) => simulator.showLast(slot));
+  const experiments = new Experiments(simulator);
+  context.subscriptions.push(experiments);
+  command('slablens.simulateWithout', (a?: { uri: string; line: number; function?: string }) => {
+    const ed = vscode.window.activeTextEditor;
+    const args = a ?? (ed ? { uri: ed.document.uri.toString(), line: ed.selection.active.line } : undefined);
+    return args ? experiments.simulateWithout(args) : undefined;
+  });
+  command('slablens.experiment', (fn?: string) => experiments.open(fn));
+  command('slablens.simulateExperiment', (uri?: vscode.Uri, kasan?: boolean) => experiments.simulate(uri, kasan));
+  command('slablens.showExperimentDiff', (uri?: vscode.Uri) => experiments.diff(uri));
+  command('slablens.showCoverage', () => simulator.coverage.show());
+  command('slablens.hideCoverage', () => simulator.coverage.hide());
   command('slablens.importTrace', () => panel.importTrace());
   command('slablens.replayToken', async (token?: string) => {
     const t = token ?? (await vscode.window.showInputBox({ prompt: 'Replay token (from a trace view or `slablens check`)', placeHolder: 'f1-kasan-nofix~2~AAAA…' }));

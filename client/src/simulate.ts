@@ -1,19 +1,30 @@
 // Running the simulator from the editor: the server explores (in a worker thread), the client
 // shows progress with a Cancel button, then the verdict in the status bar and the trace view.
 
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
 import { Simulate, SimulateParams } from '../../protocol/src';
+import { Coverage } from './coverage';
 import { setting } from './settings';
 import { TracePanel } from './tracePanel';
 
-/** What a command passes to simulate (the CodeLens's arguments, or a scenario); the settings add the rest. */
-export type SimulateArgs = Pick<SimulateParams, 'uri' | 'function' | 'scenario' | 'builtin' | 'kasan'>;
+/** What a command passes to simulate (the CodeLens's arguments, a scenario, an experiment); the settings add the rest. */
+export type SimulateArgs = Pick<SimulateParams, 'uri' | 'function' | 'scenario' | 'builtin' | 'kasan' | 'experiment'>;
+
+/** Which verdict a run is: the files with or without KASAN, an experiment, a built-in scenario. */
+type Slot = 'KASAN' | 'no KASAN' | 'experiment' | 'scenario';
+const SLOTS: Slot[] = ['KASAN', 'no KASAN', 'experiment', 'scenario'];
 
 export class Simulator {
   private readonly status: vscode.StatusBarItem;
   private last: SimulationView | undefined;
+  /** the last result of each kind: neither configuration hides the other */
+  private readonly slots = new Map<Slot, SimulationView>();
+  readonly coverage = new Coverage();
+  /** click-to-verdict of the last run, ms (logged; the e2e reads it from the log) */
+  lastMs = 0;
 
   constructor(
     private readonly client: () => LanguageClient,
@@ -30,6 +41,7 @@ export class Simulator {
 
   dispose(): void {
     this.status.dispose();
+    this.coverage.dispose();
   }
 
   async simulate(args: SimulateArgs): Promise<SimulationView | undefined> {
@@ -43,7 +55,10 @@ export class Simulator {
       strategy: setting('slablens.simulation.strategy'),
       maxStates: setting('slablens.simulation.maxStates'),
     };
-    const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? ' (KASAN)' : ''}`;
+    // an experiment only reads the kernel file and its buffer: checked, and said in the result
+    const watched = args.experiment ? (args.experiment.without?.uri ?? args.uri) : undefined;
+    const before = watched ? await fingerprint(watched) : undefined;
+    const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? ' (KASAN)' : ''}${args.experiment ? ' — experiment' : ''}`;
     // what is being explored, in front: a long run says why it is long
     const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}`;
     this.status.text = `$(sync~spin) slablens: simulating ${label}`;
@@ -83,14 +98,27 @@ export class Simulator {
       return undefined;
     }
     const notModelled = Object.fromEntries(Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]));
-    const view = toView(result, label, { notModelled });
-    this.show(view);
+    let experiment = result.experiment;
+    if (experiment && watched && before) {
+      const after = await fingerprint(watched);
+      const same = after.buffer === before.buffer && after.disk === before.disk;
+      experiment += same
+        ? `; ${vscode.workspace.asRelativePath(vscode.Uri.parse(watched))} unchanged on disk (sha256 ${before.disk.slice(0, 12)}) and in the editor (sha256 ${before.buffer.slice(0, 12)})`
+        : `; WARNING: ${watched} changed during the run (disk ${before.disk.slice(0, 12)} → ${after.disk.slice(0, 12)}, buffer ${before.buffer.slice(0, 12)} → ${after.buffer.slice(0, 12)})`;
+    }
+    const view = toView(result, label, { notModelled, experiment });
+    const slot: Slot = args.builtin ? 'scenario' : args.experiment ? 'experiment' : args.kasan ? 'KASAN' : 'no KASAN';
+    this.show(view, slot);
+    if (result.statements) this.coverage.set({ covered: result.covered, statements: result.statements, title: view.title });
+    this.lastMs = Date.now() - started;
+    this.output.info(`${label}: ${view.verdict.toUpperCase()} — click to verdict ${this.lastMs} ms (exploration ${result.elapsedMs} ms, ${result.states} states)`);
     return view;
   }
 
   /** A result that did not come from slablens/simulate (a replayed trace) goes the same way. */
-  show(view: SimulationView): void {
+  show(view: SimulationView, slot: Slot = 'scenario'): void {
     this.last = view;
+    this.slots.set(slot, view);
     this.setStatus(view);
     this.panel.show(view);
     if (view.builtinFallback?.length && view.builtinFallback.length < 5) {
@@ -98,19 +126,38 @@ export class Simulator {
     }
   }
 
-  showLast(): void {
-    if (this.last) this.panel.show(this.last);
+  /** The last trace, or the last of one configuration ("KASAN", "no KASAN") when a lens asks for it. */
+  showLast(slot?: string): void {
+    const v = (slot && this.slots.get(slot as Slot)) || this.last;
+    if (v) this.panel.show(v);
     else void vscode.window.showInformationMessage('No simulation yet: click "Simulate" above a function in mm/slab_common.c or mm/slub.c, or run "Slablens: Run Scenario…".');
   }
 
+  /** Every kind of verdict there is, side by side: "KASAN FAIL · no KASAN PASS · experiment FAIL". */
   private setStatus(view: SimulationView | undefined): void {
-    if (!view) {
+    if (!view || !this.slots.size) {
       this.status.text = '$(beaker) slablens';
       return;
     }
-    const icon = view.verdict === 'pass' ? '$(pass)' : view.verdict === 'fail' ? '$(error)' : '$(warning)';
-    this.status.text = `${icon} slablens: ${view.verdict.toUpperCase()}${view.property ? ` (${view.property})` : ''}`;
-    this.status.tooltip = `${view.title}: ${view.verdict}${view.message ? ` — ${view.message}` : ''}\n${view.stats ? `${view.stats.states} states, ${view.stats.executions} interleavings (${view.stats.strategy})` : 'a replayed trace'}. Click to show the trace.`;
-    this.status.backgroundColor = view.verdict === 'fail' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    const icon = (v: SimulationView) => (v.verdict === 'pass' ? '$(pass)' : v.verdict === 'fail' ? '$(error)' : '$(warning)');
+    const parts = SLOTS.filter((k) => this.slots.has(k)).map((k) => `${icon(this.slots.get(k)!)} ${k} ${this.slots.get(k)!.verdict.toUpperCase()}`);
+    this.status.text = `slablens: ${parts.join(' · ')}`;
+    this.status.tooltip = SLOTS.filter((k) => this.slots.has(k))
+      .map((k) => {
+        const v = this.slots.get(k)!;
+        const how = v.stats ? `${v.stats.states} states, ${v.stats.executions} interleavings (${v.stats.strategy})` : 'a replayed trace';
+        return `${k}: ${v.title}: ${v.verdict}${v.property ? ` (${v.property})` : ''}${v.experiment ? ` — EXPERIMENT, not the file: ${v.experiment}` : ''} — ${how}`;
+      })
+      .join('\n') + '\nClick to show the last trace.';
+    this.status.backgroundColor = [...this.slots].some(([k, v]) => k !== 'experiment' && v.verdict === 'fail') ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
+}
+
+/** sha256 of a file's bytes on disk and of its editor buffer (the disk's when it is not open). */
+async function fingerprint(uri: string): Promise<{ disk: string; buffer: string }> {
+  const u = vscode.Uri.parse(uri);
+  const hash = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+  const disk = await vscode.workspace.fs.readFile(u).then(hash, () => 'unreadable');
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === u.toString());
+  return { disk, buffer: doc ? hash(doc.getText()) : disk };
 }

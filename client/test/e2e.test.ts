@@ -18,6 +18,12 @@ import {
   CHROMIUM_ARGS, CodeServerInstall, ensureCodeServer, findChromium, findCodeServer, installExtension, makeProfile, RunningCodeServer, startCodeServer,
 } from '../tools/codeServer';
 
+// page-side code in evaluate() callbacks: the client project has no DOM library
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+declare function getComputedStyle(e: unknown): { opacity: string };
+
 const ROOT = path.resolve(__dirname, '../../..');
 const RESULTS = path.join(ROOT, 'test-results');
 const required = process.env.SLABLENS_E2E_REQUIRED === '1';
@@ -209,8 +215,64 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     assert.match(verdict, /objects remaining/i);
     const lanes = await webview().locator('.lane-head .cell.lane').allInnerTexts();
     assert.ok(lanes.some((l) => /CPU0 kworker/.test(l)) && lanes.some((l) => /CPU1 softirq rcu_core\/1/.test(l)), `lanes: ${lanes.join(' | ')}`);
-    assert.match(await page.locator('.statusbar').innerText(), /slablens: FAIL/);
+    assert.match(await page.locator('.statusbar').innerText(), /KASAN FAIL/);
     await shot('3-fail');
+  });
+
+  it('at the default split width every lane and the verdict headline are in view', async () => {
+    const w = webview();
+    const seen = await w.locator('body').evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const heads = [...document.querySelectorAll('.lane-head .cell.lane')].map((e) => ({ text: (e as { innerText: string }).innerText, r: e.getBoundingClientRect() }));
+      const v = document.getElementById('verdict')!.getBoundingClientRect();
+      return { width, heads: heads.map((h) => ({ text: h.text, left: h.r.left, right: h.r.right, top: h.r.top, bottom: h.r.bottom })), verdict: { top: v.top, bottom: v.bottom, height: window.innerHeight } };
+    });
+    console.log(`e2e: the trace view is ${seen.width} px wide; lanes: ${seen.heads.map((h) => h.text.replace(/\s+/g, ' ')).join(' | ')}`);
+    assert.ok(seen.heads.length >= 4, JSON.stringify(seen.heads));
+    for (const h of seen.heads) assert.ok(h.left >= 0 && h.right <= seen.width + 1 && h.top >= 0 && h.bottom <= seen.verdict.height, `lane "${h.text}" is cut off: ${JSON.stringify(h)} in ${seen.width} px`);
+    assert.ok(seen.verdict.top >= 0 && seen.verdict.top < 30, `verdict headline at ${JSON.stringify(seen.verdict)}`);
+    await shot('3b-split-width');
+  });
+
+  it('coverage: after the run the statement no execution reached is greyed in the editor', async () => {
+    // kmem_cache_destroy's rcu_barrier() under CONFIG_SLUB_RCU_DEBUG (off in this scenario)
+    const opacity = async () =>
+      page.locator('.editor-group-container .view-lines').first().evaluate((root) => {
+        const lines = [...root.querySelectorAll('.view-line')].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+        const i = lines.findIndex((l) => (l.textContent ?? '').includes('SLAB_TYPESAFE_BY_RCU)) {'));
+        if (i < 0) return 'not in view';
+        const spans = [...lines[i + 1].querySelectorAll('span span')].map((x) => Number(getComputedStyle(x).opacity));
+        return Math.min(...spans);
+      });
+    let o: number | string = 'not in view';
+    for (let i = 0; i < 40 && !(typeof o === 'number' && o < 1); i++) {
+      await page.waitForTimeout(250);
+      o = await opacity();
+    }
+    assert.ok(typeof o === 'number' && o < 1, `the unreached rcu_barrier() line is not greyed (opacity ${o})`);
+    await shot('3c-coverage');
+  });
+
+  it('stepping through the trace with the keyboard keeps the keys in the trace and never changes the document', async () => {
+    const disk = fs.readFileSync(path.join(workspace, 'mm', 'slab_common.c'));
+    const w = webview();
+    await w.locator('#step-0').click();
+    const inTrace = () => page.evaluate(() => document.activeElement?.tagName === 'IFRAME');
+    for (const key of ['ArrowDown', 'ArrowDown', 'j', 'k', 'ArrowRight', 'End', 'Home', ' ', 'f', 'ArrowUp']) {
+      await page.keyboard.press(key);
+      assert.ok(await inTrace(), `the keyboard left the trace after ${key}`);
+    }
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('.tab.dirty', { hasText: 'slab_common.c' }).count(), 0, 'slab_common.c was changed by the keys');
+    assert.ok(fs.readFileSync(path.join(workspace, 'mm', 'slab_common.c')).equals(disk), 'slab_common.c changed on disk');
+    // Enter opens the source with the keyboard; Ctrl+K T comes back to the trace
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA', undefined, { timeout: 10_000 });
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('t');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'IFRAME', undefined, { timeout: 10_000 });
+    assert.equal(await w.locator('body').evaluate(() => document.activeElement?.id), 'steps');
+    assert.equal(await page.locator('.tab.dirty', { hasText: 'slab_common.c' }).count(), 0);
   });
 
   async function runCommand(title: string): Promise<void> {
@@ -327,8 +389,91 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     assert.equal(shown[3], 'rcu_barrier();', `edited: ${shown.join(' / ')}`);
     await page.waitForTimeout(500); // let didChange reach the server
     await simulateExpecting(await lensAbove(DEFINITION, 'Simulate (KASAN)'), /PASS/i);
-    assert.match(await page.locator('.statusbar').innerText(), /slablens: PASS/);
+    assert.match(await page.locator('.statusbar').innerText(), /KASAN PASS/);
+    assert.match(await webview().locator('#covers').innerText(), /P0 on CPU0: kmem_cache_destroy\(s\)/);
     await shot('4-pass');
+  });
+
+  /** The text of the editor's lines in view, top to bottom. */
+  const viewLines = (scope = page.locator('.editor-group-container').first()) =>
+    scope.locator('.view-line').evaluateAll((ls) => ls.map((l) => ({ top: l.getBoundingClientRect().top, text: (l.textContent ?? '').replace(/\u00a0/g, ' ') })).sort((a, b) => a.top - b.top).map((l) => l.text));
+
+  it('"Simulate without this statement" on the rcu_barrier(); gives FAIL, and the file and the buffer stay as they were', async () => {
+    const file = path.join(workspace, 'mm', 'slab_common.c');
+    const disk = fs.readFileSync(file);
+    const shown = await viewLines();
+    const at = shown.findIndex((l) => l.trim() === 'flush_rcu_sheaves_on_cache(s);');
+    assert.equal(shown[at + 1]?.trim(), 'rcu_barrier();', shown.slice(at - 2, at + 3).join(' / '));
+    assert.ok(await page.locator('.codelens-decoration a', { hasText: 'Simulate without this statement' }).count(), 'no "Simulate without this statement" lens');
+    // the cursor on the rcu_barrier(); line, then the command (the lens and the code action run the same)
+    const lines = page.locator('.editor-group-container').first().locator('.view-line');
+    const boxes = await lines.evaluateAll((ls) => ls.map((l) => ({ t: (l.textContent ?? '').replace(/\u00a0/g, ' ').trim(), top: l.getBoundingClientRect().top })).sort((a, b) => a.top - b.top));
+    const target = boxes[boxes.findIndex((b) => b.t === 'flush_rcu_sheaves_on_cache(s);') + 1];
+    const box = (await page.locator('.editor-group-container').first().locator('.view-lines').boundingBox())!;
+    await page.mouse.click(box.x + 200, target.top + 5);
+    await page.keyboard.press('End');
+    await page.mouse.move(5, 5);
+    await runCommand('Slablens: Simulate without This Statement');
+    const v = webview().locator('#verdict');
+    await v.filter({ hasText: /FAIL/ }).filter({ hasText: /EXPERIMENT/ }).waitFor({ timeout: 60_000 });
+    assert.match(await v.innerText(), /objects remaining/i);
+    const exp = await webview().locator('#experiment').innerText();
+    assert.match(exp, /without `rcu_barrier\(\);`/);
+    assert.match(exp, /unchanged on disk .* and in the editor/);
+    assert.match(await page.locator('.statusbar').innerText(), /experiment FAIL/);
+    assert.match(await page.locator('.statusbar').innerText(), /KASAN PASS/, 'the file\'s own KASAN verdict stays PASS');
+    assert.ok(fs.readFileSync(file).equals(disk), 'slab_common.c changed on disk');
+    assert.deepEqual(await viewLines(), shown, 'the buffer changed');
+    await shot('10-without-statement');
+  });
+
+  it('an edit in an experiment copy of the function gives the same FAIL; the diff shows the change', async () => {
+    const file = path.join(workspace, 'mm', 'slab_common.c');
+    const disk = fs.readFileSync(file);
+    await runCommand('Slablens: Experiment on This Function');
+    const copy = page.locator('.editor-group-container.active');
+    await page.locator('.tab.active', { hasText: /Untitled/ }).waitFor({ timeout: 20_000 });
+    await copy.locator('.view-line', { hasText: /^\s*rcu_barrier\(\);\s*$/ }).first().click();
+    await page.keyboard.press('Control+Shift+K'); // delete the line
+    for (let i = 0; i < 40 && (await copy.locator('.view-line', { hasText: /^\s*rcu_barrier\(\);\s*$/ }).count()); i++) await page.waitForTimeout(100);
+    const lens = copy.locator('.codelens-decoration a', { hasText: 'Simulate experiment (KASAN)' }).first();
+    await lens.waitFor({ timeout: 20_000 });
+    await simulateExpecting(lens, /FAIL/i);
+    assert.match(await webview().locator('#verdict').innerText(), /EXPERIMENT/);
+    assert.match(await webview().locator('#experiment').innerText(), /experiment copy of kvfree_rcu_barrier_on_cache/);
+    assert.ok(fs.readFileSync(file).equals(disk), 'slab_common.c changed on disk');
+    await shot('11-experiment-copy');
+    await runCommand('Slablens: Show Experiment Diff');
+    await page.locator('.tab', { hasText: 'file ↔ experiment' }).first().waitFor({ timeout: 20_000 });
+    await page.locator('.monaco-diff-editor .editor.original .view-line', { hasText: 'rcu_barrier();' }).first().waitFor({ timeout: 10_000 });
+    await shot('12-experiment-diff');
+    await runCommand('View: Close All Editors');
+    // the untitled copy asks whether to save it: no
+    const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don't Save/ }).first();
+    if (await dontSave.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await dontSave.click();
+    const dontSave2 = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don't Save/ }).first();
+    if (await dontSave2.waitFor({ timeout: 3_000 }).then(() => true, () => false)) await dontSave2.click();
+  });
+
+  it('click to verdict of a warm Simulate on the fixture workspace (measured, printed)', async () => {
+    await page.keyboard.press('Control+T');
+    await page.keyboard.type('kvfree_rcu_barrier_on_cache');
+    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: /^kvfree_rcu_barrier_on_cache/ }).first().waitFor({ timeout: 20_000 });
+    await page.keyboard.press('Enter');
+    await line(DEFINITION).waitFor();
+    const times: number[] = [];
+    for (let run = 0; run < 4; run++) {
+      const lens = await lensAbove(DEFINITION, 'Simulate (KASAN)');
+      await page.mouse.move(5, 5);
+      // the verdict element is replaced by each result: mark the old one
+      await webview().locator('#verdict').evaluate((e) => e.setAttribute('data-old', '1')).catch(() => undefined);
+      const t0 = Date.now();
+      await lens.click();
+      await webview().locator('#verdict:not([data-old])').waitFor({ timeout: 60_000 });
+      times.push(Date.now() - t0);
+    }
+    const warm = times.slice(1).sort((a, b) => a - b);
+    console.log(`e2e: click to verdict, Simulate (KASAN) on the fixture: ${times.join(', ')} ms (first, then warm); warm median ${warm[1]} ms`);
   });
 
   /** pid of the slablens language server started by this code-server's extension host. */

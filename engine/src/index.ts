@@ -16,6 +16,6 @@ export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explor
 export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, replayTrace, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
 export type { Trace, TraceStep } from './trace';
 export { stateKey, flatView } from './state';
-export { check } from './check';
+export { check, scenarioLine } from './check';
 export type { CheckResult } from './check';
 export { functionsReached, scenariosReaching } from './reach';

@@ -29,6 +29,8 @@ type LeafFrame = Extract<Frame, { k: 'leaf' }>;
 
 export class Machine {
   readonly env: Env;
+  /** the statements control flow has reached, over every state explored (for "Show Coverage") */
+  readonly executed = new Set<NonNullable<Stmt['anchor']>>();
   constructor(
     readonly scenario: Scenario,
     readonly programs: ProgramSet,
@@ -302,6 +304,7 @@ export class Machine {
         continue;
       }
       const st = f.body[f.pc++];
+      if (st.anchor) this.executed.add(st.anchor);
       switch (st.op) {
         case 'call': {
           // Leaves name their parameters; the IR passes C argument expressions by position.

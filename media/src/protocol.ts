@@ -39,6 +39,10 @@ export interface SimulationView {
   /** orchestration functions missing from the source, run from the built-in IR instead */
   builtinFallback?: string[];
   config?: Record<string, boolean>;
+  /** the scenario's threads and setup in one line: what the verdict is about */
+  covers?: string;
+  /** a what-if run (a statement left out, a scratch copy): never the verdict of the file */
+  experiment?: string;
 }
 
 export type ToWebview =
@@ -67,11 +71,12 @@ export type FromWebview =
 export interface ToViewExtras {
   notModelled?: Record<string, string[]>;
   builtinFallback?: string[];
+  experiment?: string;
 }
 
 /** The view of an engine check result (or the server's simulate result, which adds builtinFallback). */
 /** A check's result as the server sends it: a replay's strategy is 'replay'. */
-export type ViewableResult = Omit<CheckResult, 'strategy'> & { strategy: string; builtinFallback?: string[] };
+export type ViewableResult = Omit<CheckResult, 'strategy' | 'covered' | 'covers'> & { strategy: string; builtinFallback?: string[]; covers?: string };
 
 export function toView(result: ViewableResult, title: string, extras: ToViewExtras = {}): SimulationView {
   const view: SimulationView = {
@@ -97,6 +102,8 @@ export function toView(result: ViewableResult, title: string, extras: ToViewExtr
   const fallback = extras.builtinFallback ?? result.builtinFallback;
   if (fallback?.length) view.builtinFallback = [...fallback];
   if (extras.notModelled && Object.values(extras.notModelled).some((l) => l.length)) view.notModelled = extras.notModelled;
+  if (result.covers !== undefined) view.covers = result.covers;
+  if (extras.experiment !== undefined) view.experiment = extras.experiment;
   return view;
 }
 
@@ -162,6 +169,7 @@ export function isSimulationView(x: unknown): x is SimulationView {
   if (x.notModelled !== undefined && !isRecordOf(x.notModelled, isStrList)) return false;
   if (x.builtinFallback !== undefined && !isStrList(x.builtinFallback)) return false;
   if (x.config !== undefined && !isRecordOf(x.config, isBool)) return false;
+  if (!optStr(x.covers) || !optStr(x.experiment)) return false;
   return true;
 }
 

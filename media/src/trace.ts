@@ -109,11 +109,16 @@ function verdictHeader(v: SimulationView): HTMLElement {
           ? passLine(v.stats.strategy)
           : 'No property violated in this trace.'
         : `Not a pass: the exploration stopped before it covered every interleaving${v.reason ? ' (' + v.reason + ')' : ''}.`;
+  const one = v.stats && v.stats.executions === 1 && v.verdict !== 'fail';
   return h(
     'header',
     { id: 'verdict', class: `verdict verdict-${v.verdict}`, attrs: { role: 'status', 'aria-live': 'polite' } },
-    h('h1', {}, h('span', { class: 'badge' }, word), ' ', h('span', { id: 'title' }, v.title)),
+    h('h1', {}, h('span', { class: 'badge' }, word), ' ', v.experiment ? h('span', { id: 'experiment-badge', class: 'experiment-badge' }, 'EXPERIMENT') : null, v.experiment ? ' ' : null, h('span', { id: 'title' }, v.title)),
+    v.experiment ? h('p', { id: 'experiment', class: 'experiment' }, `What-if run, not the file: ${v.experiment}.`) : null,
     h('p', { id: 'property', class: 'property' }, what),
+    v.covers ? h('p', { id: 'covers', class: 'covers' }, `Covered: ${v.covers}.`) : null,
+    // a pass over one interleaving proves little: nothing in the scenario ran concurrently with what matters
+    one ? h('p', { id: 'thin', class: 'warn' }, 'Only one interleaving was explored: no two threads of this scenario touch the same state in an order that matters (for example, no free runs concurrently with the destroy). The pass says nothing about such races.') : null,
   );
 }
 

@@ -23,6 +23,15 @@ export interface SimulateParams {
   seed?: number;
   /** the client's progress token: progress and Cancel go through it */
   workDoneToken?: string | number;
+  /** a what-if run that never touches the tree (server/src/experiment.ts) */
+  experiment?: ExperimentParams;
+}
+
+export interface ExperimentParams {
+  /** leave out the statement that starts on this 0-based line of this file (an orchestration function's) */
+  without?: { uri: string; line: number };
+  /** C text whose orchestration functions replace the indexed ones (`uri` names the copy, for coverage) */
+  copy?: { uri: string; text: string };
 }
 
 export interface NotModelledCall {
@@ -32,13 +41,20 @@ export interface NotModelledCall {
 }
 
 /** A check of the source's IR: which orchestration functions fell back to the built-in IR, and what was not modelled. */
-export type SimulateResult = CheckResult & { builtinFallback: string[]; notModelled: Record<string, NotModelledCall[]> };
+export type SimulateResult = CheckResult & {
+  builtinFallback: string[];
+  notModelled: Record<string, NotModelledCall[]>;
+  /** per function, the file its lines are in and the lines of its modelled statements (for "Show Coverage") */
+  statements: Record<string, { uri: string; lines: number[] }>;
+  /** what the what-if run changed, in one line; absent for a run on the files */
+  experiment?: string;
+};
 
 /** slablens/replay: a trace file's content, or a replay token. */
 export type ReplayParams = { trace: unknown } | { token: string };
 
 /** What a replay reaches, in the shape of a check's result (one execution, the trace's own schedule). */
-export type ReplayResult = Omit<CheckResult, 'strategy' | 'trace'> & { strategy: 'replay'; trace: Trace };
+export type ReplayResult = Omit<CheckResult, 'strategy' | 'trace' | 'covered' | 'covers'> & { strategy: 'replay'; trace: Trace };
 
 /** slablens/scenarios: the engine's built-in scenarios, for "Run Scenario…". */
 export interface ScenarioInfo {

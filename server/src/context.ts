@@ -2,11 +2,12 @@
 // analyzer and the open documents, the settings, and what the last simulation left behind.
 
 import * as path from 'node:path';
-import { Connection, Diagnostic, MessageType, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
+import { Connection, MessageType, ShowMessageNotification, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultRegistry } from '../../engine/src';
 import { IndexSettings, readIndexSettings } from '../../protocol/src';
 import { Analyzer } from './analyzer';
+import { VerdictBook } from './verdicts';
 
 /** What workspace indexing keeps between passes (features/workspace.ts). */
 export interface IndexState {
@@ -38,10 +39,8 @@ export class ServerContext {
   readonly index: IndexState = { wantedOnDisk: new Set(), toldTooLarge: new Set(), toldCapped: false, pass: 0, completing: undefined };
   /** whether the client lets us ask it to re-request CodeLenses (VS Code does) */
   codeLensRefresh = false;
-  /** The last simulation's verdict of each function simulated (hover, lens). */
-  readonly lastVerdict = new Map<string, string>();
-  /** The last simulation's failing verdict, on the lines involved (the simulated function, the step that failed). */
-  readonly verdictDiags = new Map<string, Diagnostic[]>();
+  /** The last verdicts per function and configuration (KASAN / no KASAN), experiments apart (hover, lens, diagnostics). */
+  readonly verdicts = new VerdictBook();
   /** The files diagnostics were last published for. */
   publishedDiagnostics = new Set<string>();
 

@@ -8,7 +8,7 @@ import { CodeActionKind, createConnection, InitializeParams, InitializeResult, P
 import { readIndexSettings } from '../../protocol/src';
 import { ServerContext } from './context';
 import { registerAnnotations } from './features/annotations';
-import { registerDiagnostics } from './features/diagnostics';
+import { EXPERIMENT_KIND, registerDiagnostics } from './features/diagnostics';
 import { registerHover, warmScenarioReach } from './features/hover';
 import { registerLenses } from './features/lenses';
 import { registerNavigation } from './features/navigation';
@@ -21,7 +21,7 @@ const initializeResult: InitializeResult = {
     textDocumentSync: TextDocumentSyncKind.Incremental,
     hoverProvider: true,
     codeLensProvider: { resolveProvider: false },
-    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, EXPERIMENT_KIND] },
     documentSymbolProvider: true,
     workspaceSymbolProvider: true,
     definitionProvider: true,

@@ -133,6 +133,64 @@ describe('language server over stdio', () => {
     assert.equal(kcd.range.start.line, lineOf(commonText, 'void kmem_cache_destroy('));
   });
 
+  it('what-if runs leave the buffer alone: without a statement, a scratch copy; verdicts labelled, kept per configuration', async () => {
+    type R = { verdict: string; property?: string; experiment?: string; covered: { fn: string; line?: number }[]; covers: string; statements: Record<string, { uri: string; lines: number[] }> };
+    const at = lineOf(commonText, 'flush_rcu_sheaves_on_cache(s);');
+    const lines = commonText.split('\n');
+    const indent = /^\s*/.exec(lines[at])![0];
+    const patched = [...lines.slice(0, at + 1), `${indent}rcu_barrier();`, ...lines.slice(at + 1)].join('\n');
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 40 }, contentChanges: [{ text: patched }] });
+    const sim = async (p: object) => (await conn.sendRequest('slablens/simulate', { function: 'kvfree_rcu_barrier_on_cache', ...p })) as R;
+    const pass = await sim({ kasan: true });
+    assert.equal(pass.verdict, 'pass');
+    assert.equal(pass.experiment, undefined);
+    assert.match(pass.covers, /P0 on CPU0: kmem_cache_destroy\(s\)/);
+    // coverage: the rcu_barrier() under CONFIG_SLUB_RCU_DEBUG in kmem_cache_destroy is never reached
+    const kcdLines = pass.statements.kmem_cache_destroy.lines;
+    const debugBarrier = lineOf(patched, 'SLAB_TYPESAFE_BY_RCU)) {') + 1;
+    assert.ok(kcdLines.includes(debugBarrier), `${debugBarrier} in ${kcdLines}`);
+    assert.ok(!pass.covered.some((c) => c.fn === 'kmem_cache_destroy' && c.line === debugBarrier));
+    assert.ok(pass.covered.some((c) => c.fn === 'kvfree_rcu_barrier_on_cache' && c.line === at + 1));
+    // the lens and the code action on the new rcu_barrier();
+    const lenses = (await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uri(COMMON) } })) as { range: { start: { line: number } }; command: { title: string; arguments: unknown[] } }[];
+    const lens = lenses.find((l) => l.range.start.line === at + 1 && /without this statement/.test(l.command.title));
+    assert.ok(lens, 'a "Simulate without this statement" lens on rcu_barrier();');
+    const actions = (await conn.sendRequest('textDocument/codeAction', { textDocument: { uri: uri(COMMON) }, range: { start: { line: at + 1, character: 2 }, end: { line: at + 1, character: 2 } }, context: { diagnostics: [] } })) as { title: string }[];
+    assert.ok(actions.some((a) => a.title === 'Simulate without this statement'), JSON.stringify(actions));
+    // without it: FAIL, labelled; the server's buffer is what the editor sent, unchanged
+    const without = await sim({ kasan: true, experiment: { without: { uri: uri(COMMON), line: at + 1 } } });
+    assert.equal(without.verdict, 'fail');
+    assert.equal(without.property, 'objects remaining');
+    assert.match(without.experiment ?? '', /without `rcu_barrier\(\);` \(line \d+, kvfree_rcu_barrier_on_cache\)/);
+    assert.equal(await sim({ kasan: true }).then((r) => r.verdict), 'pass', 'the buffer still has its rcu_barrier()');
+    assert.equal(fs.readFileSync(COMMON, 'utf8'), commonText, 'the file on disk is untouched');
+    // the same function as a scratch copy, without the barrier
+    const fnText = patched.slice(patched.indexOf('void kvfree_rcu_barrier_on_cache('), patched.indexOf('EXPORT_SYMBOL_GPL(kvfree_rcu_barrier_on_cache)'));
+    const copy = await sim({ kasan: true, experiment: { copy: { uri: 'untitled:Untitled-1', text: fnText.replace(/\n\s*rcu_barrier\(\);/, '') } } });
+    assert.equal(copy.verdict, 'fail');
+    assert.match(copy.experiment ?? '', /experiment copy of kvfree_rcu_barrier_on_cache/);
+    assert.equal(copy.statements.kvfree_rcu_barrier_on_cache.uri, 'untitled:Untitled-1');
+    const bad = (await conn.sendRequest('slablens/simulate', { function: 'x', experiment: { without: { uri: uri(COMMON), line: 0 } } }).catch((e: Error) => e)) as Error;
+    assert.match(bad.message, /not inside a function the simulator follows/);
+    // per configuration: a failing KASAN run's diagnostic survives a passing run without KASAN
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(COMMON), version: 41 }, contentChanges: [{ text: commonText }] });
+    assert.equal((await sim({ kasan: true })).verdict, 'fail');
+    assert.equal((await sim({ kasan: false })).verdict, 'pass');
+    await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(COMMON) } });
+    assert.ok((diagnostics.get(uri(COMMON)) ?? []).some((d) => /slablens \(KASAN\): .*[Oo]bjects remaining/.test(d.message)), 'the KASAN verdict is still on the file');
+    const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: uri(COMMON) }, position: { line: lineOf(commonText, 'void kvfree_rcu_barrier_on_cache('), character: 8 } })) as { contents: { value: string } };
+    assert.match(h.contents.value, /- KASAN: FAIL/);
+    assert.match(h.contents.value, /- no KASAN: PASS/);
+    assert.match(h.contents.value, /KASAN, \*\*experiment\*\* \(not the file\): FAIL/);
+  });
+
+  it('hover shows each effect with the condition it runs under', async () => {
+    const slubText = fs.readFileSync(SLUB, 'utf8');
+    const line = lineOf(slubText, 'int __kmem_cache_shutdown(');
+    const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: uri(SLUB) }, position: { line, character: slubText.split('\n')[line].indexOf('__kmem_cache_shutdown') + 2 } })) as { contents: { value: string } };
+    assert.match(h.contents.value, /\*\*Effects\*\*: [^\n]*`rcu_barrier` if `s->sheaf_capacity`/);
+  });
+
   it('a modelled function whose body drops a call its model assumes gets a "model drift" warning', async () => {
     const slubText = fs.readFileSync(SLUB, 'utf8');
     const edited = slubText.replace(/\n[^\n]*call_rcu\(&rcu_free->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');

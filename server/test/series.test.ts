@@ -2,13 +2,14 @@
 // path, never copied), and our own hand-written series in server/fixtures/series.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  applyOne, buildSeries, carryForward, carryReview, exportReply, importComments, mapFunctions, openSeries, pairPatches, parseMail, quotedLine, rangeDiff, rangeDiffText, readMails, readPublicInbox,
+  applyOne, buildSeries, carryForward, checkSeries, compareBase, seriesBase, carryReview, exportReply, importComments, mapFunctions, openSeries, pairPatches, parseMail, quotedLine, rangeDiff, rangeDiffText, readMails, readPublicInbox,
   readTree, sameSeries, Series, simulateSeries, splitMbox, splitMboxFile, treeFor, ReviewComment, parseTrailers,
 } from '../src/series';
 
@@ -568,5 +569,50 @@ describe('series: subjects, trailers, function names from hunk text', () => {
     const s = buildSeries([m]);
     assert.deepEqual(s.patches[0].files.map((f) => [f.path, f.added, f.removed]), [['mm/slub.c', 1, 1]]);
     assert.deepEqual(m.attachments.map((a) => a.inlined), [true]);
+  });
+});
+
+describe('series on any base: applies / already applied / does not apply, and the base-commit', { ...shared(SEED) }, () => {
+  it('the v2 thread on our fixture tree with patch 01 already in it: "already applied" for 01', async () => {
+    const s = await openSeries(SEED, { kernelDir: KERNEL });
+    const base = treeFor(KERNEL, s);
+    assert.deepEqual(checkSeries(base, s).map((c) => c.state), ['applies']);
+    const withPatch01 = applyOne(base, s.patches[0]).tree;
+    const [c] = checkSeries(withPatch01, s);
+    assert.equal(c.state, 'already applied');
+    assert.match(c.message, /^patch 01 is already applied: the tree has its changes \(it applies in reverse\)$/);
+  });
+
+  it('a tree at another base: one clear message per patch, a failing hunk with its file and the nearest context', { ...shared(V3) }, async () => {
+    const s = await openSeries(V3, { kernelDir: KERNEL });
+    const checks = checkSeries(treeFor(KERNEL, s), s);
+    assert.equal(checks.length, s.patches.length);
+    for (const [i, c] of checks.entries()) {
+      assert.match(c.message, new RegExp(`^patch ${String(s.patches[i].number).padStart(2, '0')} (applies|is already applied|does not apply|has no diff)`), c.message);
+      if (c.state === 'does not apply') {
+        assert.ok(c.failure && c.message.includes(c.failure.file), c.message);
+        assert.match(c.message, /hunk #\d+ @@ .* of mm\/\S+: .*(nearest matching context is at line \d+ \(\d+ of \d+ lines match\)|none of its context lines is in the file)/);
+      }
+    }
+    assert.ok(checks.some((c) => c.state === 'does not apply'), 'our small fixture is not the v3 base');
+    console.log(checks.map((c) => c.message).slice(0, 4).join('\n'));
+  });
+
+  it('base-commit: against the workspace\'s git HEAD; a folder that is no git tree says so', async () => {
+    const s = await openSeries(SEED, { kernelDir: KERNEL });
+    assert.equal(seriesBase(s).baseCommit, 'aff9fb2fffa1175bd5ae3b4630f3d4ae53af450b');
+    const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-base-'));
+    try {
+      assert.equal(compareBase(plain, s).relation, 'not-git');
+      execFileSync('git', ['init', '-q', plain]);
+      fs.writeFileSync(path.join(plain, 'README'), 'x\n');
+      execFileSync('git', ['-C', plain, '-c', 'user.name=t', '-c', 'user.email=t@example.org', 'add', '.']);
+      execFileSync('git', ['-C', plain, '-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qm', 'x']);
+      const b = compareBase(plain, s);
+      assert.equal(b.relation, 'unknown');
+      assert.match(b.message, /written against aff9fb2fffa1, a commit this tree does not have \(HEAD is [0-9a-f]{12}\): your tree is at another base/);
+    } finally {
+      fs.rmSync(plain, { recursive: true, force: true });
+    }
   });
 });

@@ -43,7 +43,8 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
       const img = await images(u);
       const text = at.side === 'pre' ? img.pre : img.post;
       if (img.error) void vscode.window.showErrorMessage(`Slablens: patch ${at.patch} (${at.file}): ${img.error.split('\n')[0]}`, 'Show Failing Hunk').then((b) => b && showReport(`/${encodeURIComponent(at.key)}/failure-${at.patch}.txt`, img.error!));
-      return text ?? `/* slablens: no ${at.side}-image of ${at.file} for patch ${at.patch}:\n${(img.error ?? '').replace(/\*\//g, '* /')}\n*/\n`;
+      // never an error as the file's contents: the message says it, the failure report shows it
+      return text ?? '';
     },
   };
 
@@ -89,6 +90,12 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     if (!s || !p) return;
     const post = imageUri(key, patch, 'post', file);
     const img = await images(post);
+    if (img.error && (img.pre === null || img.post === null)) {
+      // no diff to show: the failure, as a report of its own (plain text, not this file's contents)
+      void vscode.window.showErrorMessage(`Slablens: ${file} of patch ${patch} cannot be shown: ${img.error.split('\n')[0]}`);
+      await showReport(`/${encodeURIComponent(key)}/failure-${patch}.txt`, img.error);
+      return;
+    }
     const h = hunk !== undefined ? img.hunks.find((x) => x.index === hunk) : img.hunks[0];
     const at = newLine === undefined ? undefined : toDoc(img.hunks, 'new', newLine);
     const line = at !== undefined ? at - 1 : h ? h.newAt - 1 : 0;

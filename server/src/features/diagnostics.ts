@@ -3,8 +3,13 @@
 // simulation's failing verdict, with its "Show trace" quick fix.
 
 import { CodeAction, CodeActionKind, CodeActionParams, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
+import { ORCHESTRATION } from '../../../engine/src';
 import { extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { ServerContext } from '../context';
+import { statementOn } from '../experiment';
+
+/** What-if runs offered on a statement: under Refactor, never a fix of the file. */
+export const EXPERIMENT_KIND = 'refactor.experiment.slablens';
 
 /** Diagnostic code of a verdict: what the "Show trace" code action is offered on. */
 export const VERDICT = 'verdict';
@@ -60,7 +65,7 @@ export function computeDiagnostics(ctx: ServerContext): Map<string, Diagnostic[]
   for (const uri of new Set(ctx.analyzer.functions().map((f) => f.uri))) byUri.set(uri, []);
   notModelledDiagnostics(ctx, report, byUri);
   driftDiagnostics(ctx, byUri);
-  for (const [uri, diags] of byUri) diags.push(...(ctx.verdictDiags.get(uri) ?? []));
+  for (const [uri, diags] of byUri) diags.push(...ctx.verdicts.diagnostics(uri));
   return byUri;
 }
 
@@ -81,10 +86,21 @@ const overlaps = (a: Diagnostic['range'], b: Diagnostic['range']): boolean =>
 /** "Show trace" on a verdict's diagnostic: the client's slablens.showLastTrace shows the trace of the last simulation. */
 export function codeActions(ctx: ServerContext, p: CodeActionParams): CodeAction[] {
   // the client passes the diagnostics at the range; ours are looked up too, for clients that do not
-  const diags = [...p.context.diagnostics.filter(isVerdict), ...(ctx.verdictDiags.get(p.textDocument.uri) ?? []).filter((d) => overlaps(d.range, p.range))];
-  if (!diags.length) return [];
-  if (p.context.only && !p.context.only.some((k) => k === '' || k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.'))) return [];
-  return [{ title: 'Show trace', kind: CodeActionKind.QuickFix, diagnostics: [diags[0]], isPreferred: true, command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: [] } }];
+  const actions: CodeAction[] = [];
+  const wants = (kind: string) => !p.context.only || p.context.only.some((k) => k === '' || k === kind || kind.startsWith(k + '.'));
+  const diags = [...p.context.diagnostics.filter(isVerdict), ...ctx.verdicts.diagnostics(p.textDocument.uri).filter((d) => overlaps(d.range, p.range))];
+  if (diags.length && wants(CodeActionKind.QuickFix)) {
+    const config = (diags[0].data as { config?: string } | undefined)?.config;
+    actions.push({ title: 'Show trace', kind: CodeActionKind.QuickFix, diagnostics: [diags[0]], isPreferred: true, command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: config ? [config] : [] } });
+  }
+  // "Simulate without this statement" on a statement of a function the simulator follows
+  const line = p.range.start.line;
+  const fn = ctx.analyzer.functionsIn(p.textDocument.uri).find((f) => f.range.start.line < line && line <= f.range.end.line && ORCHESTRATION.includes(f.name));
+  const found = fn && ctx.analyzer.found(fn.name);
+  if (fn && found && statementOn(found.body, line) && wants(EXPERIMENT_KIND)) {
+    actions.push({ title: 'Simulate without this statement', kind: EXPERIMENT_KIND, command: { title: 'Simulate without this statement', command: 'slablens.simulateWithout', arguments: [{ uri: p.textDocument.uri, line, function: fn.name }] } });
+  }
+  return actions;
 }
 
 export function registerDiagnostics(ctx: ServerContext): void {

@@ -6,6 +6,7 @@ import { Hover, HoverParams, MarkupKind } from 'vscode-languageserver/node';
 import { listScenarios, ORCHESTRATION, scenariosReaching } from '../../../engine/src';
 import { ENTRY_POINTS } from '../analyzer';
 import { ServerContext } from '../context';
+import { describeGuarded, guardedCalls } from '../guards';
 
 /** Calls that matter on a path: locks, RCU, work, irq state. */
 const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
@@ -45,7 +46,8 @@ export function hoverText(ctx: ServerContext, name: string): string {
     parts.push('**Reached from**\n\n' + paths.map((p) => '- ' + p.map((fn) => withEffects(ctx, fn)).join(' → ')).join('\n'));
   } else if (ENTRY_POINTS.includes(name)) parts.push('**Entry point**');
   else parts.push('_Not reached from the entry points in the indexed files._');
-  const own = effectsOf(ctx, name);
+  // each effect with the conditions it runs under: `rcu_barrier` if `cache_has_sheaves(s)`
+  const own = describeGuarded(guardedCalls(analyzer, name, EFFECTS));
   if (own.length) parts.push(`**Effects**: ${own.join(', ')}`);
   // What it goes on to do: the indexed functions it calls, each with its own effects.
   const calls = [...new Set(analyzer.callees(name).map((c) => c.callee))].filter((c) => analyzer.definition(c));
@@ -56,8 +58,8 @@ export function hoverText(ctx: ServerContext, name: string): string {
   if (scenarios) {
     parts.push(`**Scenarios that reach it** (Slablens: Run Scenario…): ${scenarios.map((id) => `\`${id}\` (${SCENARIOS.get(id)?.fact}, expect ${SCENARIOS.get(id)?.expect})`).join(', ')}`);
   }
-  const v = ctx.lastVerdict.get(name);
-  if (v) parts.push(`**Last simulation**: ${v}`);
+  const v = ctx.verdicts.lines(name);
+  if (v.length) parts.push(`**Last simulation**:\n\n${v.map((l) => `- ${l}`).join('\n')}`);
   return parts.join('\n\n');
 }
 

@@ -5,6 +5,7 @@ import { CodeLens, CodeLensParams, CodeLensRefreshRequest } from 'vscode-languag
 import { ORCHESTRATION } from '../../../engine/src';
 import { ENTRY_POINTS } from '../analyzer';
 import { ServerContext } from '../context';
+import { statementLines } from '../experiment';
 
 export function codeLenses(ctx: ServerContext, p: CodeLensParams): CodeLens[] {
   const lenses: CodeLens[] = [];
@@ -13,8 +14,13 @@ export function codeLenses(ctx: ServerContext, p: CodeLensParams): CodeLens[] {
     const args = { uri: f.uri, function: f.name };
     lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate', command: 'slablens.simulate', arguments: [{ ...args, kasan: false }] } });
     lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate (KASAN)', command: 'slablens.simulate', arguments: [{ ...args, kasan: true }] } });
-    const v = ctx.lastVerdict.get(f.name);
-    if (v) lenses.push({ range: f.selectionRange, command: { title: `last: ${v}`, command: 'slablens.showLastTrace', arguments: [] } });
+    // each configuration's last verdict: neither hides the other
+    for (const [config, v] of ctx.verdicts.of(f.name)) lenses.push({ range: f.selectionRange, command: { title: `${config}: ${v}`, command: 'slablens.showLastTrace', arguments: [config] } });
+  }
+  // what-if on each modelled statement: the buffer minus that statement, the file untouched
+  for (const st of statementLines(ctx.analyzer, p.textDocument.uri)) {
+    const range = { start: { line: st.line, character: 0 }, end: { line: st.line, character: 0 } };
+    lenses.push({ range, command: { title: '⚗ Simulate without this statement', command: 'slablens.simulateWithout', arguments: [{ uri: p.textDocument.uri, line: st.line, function: st.fn }] } });
   }
   return lenses;
 }

@@ -3,12 +3,14 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CancellationToken, CancellationTokenSource, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { CancellationToken, CancellationTokenSource, Diagnostic, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import { listScenarios, Progress, replayTrace, TraceError, UnknownScenario } from '../../../engine/src';
 import { Replay, ReplayParams, ReplayResult, Scenarios, ScenarioInfo, Simulate, SimulateParams, SimulateResult } from '../../../protocol/src';
 import { extractOrchestrationReport, notModelledByFunction } from '../analyzer';
 import { ServerContext } from '../context';
+import { ExperimentError, ExperimentPrograms, experimentPrograms } from '../experiment';
 import { simulateFromSource } from '../simulate';
+import { configOf } from '../verdicts';
 import { refreshDiagnostics, VERDICT } from './diagnostics';
 import { refreshCodeLenses } from './lenses';
 
@@ -46,38 +48,52 @@ function mergeTokens(a: CancellationToken, b: CancellationToken): CancellationTo
   return src.token;
 }
 
-/** A failing verdict goes on the simulated function's line and on the line of the step that failed. */
+/**
+ * A run on the files: its verdict for this configuration (KASAN or not, the other one kept), and a
+ * failing one on the simulated function's line and on the line of the step that failed.
+ */
 function leaveVerdict(ctx: ServerContext, p: SimulateParams, r: WorkerResult): void {
   const verdict = `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states`;
-  if (p.function) ctx.lastVerdict.set(p.function, verdict);
-  ctx.verdictDiags.clear();
-  if (r.verdict !== 'fail' || !r.trace) return;
-  const bad = r.trace.steps.find((s) => s.violation);
+  const config = configOf(!!p.kasan);
+  const diags: { uri: string; diagnostic: Diagnostic }[] = [];
+  const bad = r.trace?.steps.find((s) => s.violation);
   const fn = p.function ? ctx.analyzer.definition(p.function) : undefined;
   const at = bad?.anchor?.line !== undefined ? ctx.analyzer.definition(bad.anchor.fn) : undefined;
-  for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
-    if (!target || line === undefined) continue;
-    const list = ctx.verdictDiags.get(target.uri) ?? [];
-    list.push({
-      severity: DiagnosticSeverity.Warning,
-      range: { start: { line, character: 0 }, end: { line, character: 200 } },
-      message: `slablens: ${r.message ?? r.property} (${p.kasan ? 'KASAN' : 'no KASAN'}; quick fix "Show trace" opens it)`,
-      source: 'slablens',
-      code: VERDICT,
-      data: { function: p.function ?? p.scenario, kasan: !!p.kasan },
-    });
-    ctx.verdictDiags.set(target.uri, list);
+  if (r.verdict === 'fail') {
+    for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
+      if (!target || line === undefined) continue;
+      diags.push({
+        uri: target.uri,
+        diagnostic: {
+          severity: DiagnosticSeverity.Warning,
+          range: { start: { line, character: 0 }, end: { line, character: 200 } },
+          message: `slablens (${config}): ${r.message ?? r.property} (quick fix "Show trace" opens it)`,
+          source: 'slablens',
+          code: VERDICT,
+          data: { function: p.function ?? p.scenario, kasan: !!p.kasan, config },
+        },
+      });
+    }
   }
+  ctx.verdicts.set(p.function, config, verdict, diags);
 }
 
 export async function simulate(ctx: ServerContext, p: SimulateParams, token: CancellationToken): Promise<SimulateResult | ResponseError> {
   const { connection } = ctx;
-  const { programs, extractions } = extractOrchestrationReport(ctx.analyzer);
+  const base = extractOrchestrationReport(ctx.analyzer);
+  let exp: ExperimentPrograms | undefined;
+  try {
+    exp = p.experiment ? experimentPrograms(ctx.analyzer, p.experiment, base) : undefined;
+  } catch (e) {
+    if (e instanceof ExperimentError) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+    throw e;
+  }
+  const { programs, extractions } = exp ?? base;
   // A client that shows its own progress (with Cancel) passes a workDoneToken; otherwise the server asks for one.
   const attached = p.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(p.workDoneToken) : null;
   const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
   const progress = attached ?? created;
-  progress?.begin(`Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`, undefined, undefined, true);
+  progress?.begin(`Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}${exp ? ' — experiment' : ''}`, undefined, undefined, true);
   const reporter = progress ?? ({ report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter);
   const combined = created ? mergeTokens(token, created.token) : token;
   let r: WorkerResult | null;
@@ -87,10 +103,21 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
     progress?.done();
   }
   if (!r) return new ResponseError(LSPErrorCodes.RequestCancelled, 'simulation cancelled');
-  leaveVerdict(ctx, p, r);
+  // the statements each function has, by file: what "Show Coverage" greys when no run reached them
+  const statements: SimulateResult['statements'] = {};
+  for (const [fn, x] of Object.entries(extractions)) {
+    const uri = exp?.changed[fn] ?? ctx.analyzer.definition(fn)?.uri;
+    if (uri) statements[fn] = { uri, lines: [...new Set(x.lines.filter((l) => l >= 0))] };
+  }
+  // an experiment is not the file: its verdict is labelled, and no diagnostic claims it of the file
+  if (exp) {
+    if (p.function) ctx.verdicts.setExperiment(p.function, configOf(!!p.kasan), `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states — ${exp.label}`);
+  } else if (!p.builtin) leaveVerdict(ctx, p, r);
   refreshDiagnostics(ctx);
   refreshCodeLenses(ctx);
-  return { ...r, notModelled: notModelledByFunction(extractions) };
+  const out: SimulateResult = { ...r, notModelled: notModelledByFunction(extractions), statements };
+  if (exp) out.experiment = exp.label;
+  return out;
 }
 
 /** The engine's built-in scenarios, for "Run Scenario…". */

@@ -18,6 +18,8 @@ export type { Trailer, TrailerKind } from './trailers';
 export { diffText, parseDiff, definedFunction, hunkFunctionsFromText } from './patch';
 export type { DiffLine, FileDiff, Hunk, ParsedDiff } from './patch';
 export { applyOne, applySeries, formatFailure, mapFunctions, readTree, simulateSeries } from './apply';
+export { checkSeries, compareBase, nearestContext, seriesBase } from './base';
+export type { BaseCheck, PatchCheck, PatchState } from './base';
 export type { ApplyResult, HunkFailure, SimulatedPatch, Tree, Verdicts } from './apply';
 export { exportReply, importComments, mapQuotes, unquote } from './reply';
 export type { ExportedReply, ExportOptions, ImportedComment, QuotedLine, ReplyTarget, ReviewComment, Side } from './reply';
