@@ -5,7 +5,7 @@
 // The slablens server sends no custom notifications (only LSP's own: showMessage, codeLens/refresh).
 
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { Images, SimulateParams, SimulateResult, ReplayParams, ReplayResult, ScenarioInfo, AnnotationsParams, AnnotationsResult, SeriesInfo, Threads, ReviewParams, ReviewResult, ExportResult, Comparison, SimulatedPatch } from './wire';
+import type { SeriesCheckResult, Images, SimulateParams, SimulateResult, ReplayParams, ReplayResult, ScenarioInfo, AnnotationsParams, AnnotationsResult, SeriesInfo, Threads, ReviewParams, ReviewResult, ExportResult, Comparison, SimulatedPatch } from './wire';
 
 /** Explore the destroy scenario with the IR of the source (or a built-in scenario), in a worker; progress and Cancel on workDoneToken. */
 export const Simulate = new RequestType<SimulateParams, SimulateResult, void>('slablens/simulate');
@@ -33,5 +33,7 @@ export const SeriesExport = new RequestType<{ key: string; patch: number; from: 
 export const SeriesCompare = new RequestType<{ key: string; olderKey: string }, Comparison, void>('slablens/series/compare');
 /** Patch N as a range-diff compares it. */
 export const SeriesRangeText = new RequestType<{ key: string; patch: number }, { text: string }, void>('slablens/series/rangeText');
+/** The series on the workspace as it is: base-commit: against git HEAD; per patch applies / already applied / does not apply (with hunk, file, nearest context). */
+export const SeriesCheck = new RequestType<{ key: string }, SeriesCheckResult, void>('slablens/series/check');
 /** Before/after verdicts of the destroy scenario per patch, on the workspace files. */
 export const SeriesSimulate = new RequestType<{ key: string; upTo?: number }, SimulatedPatch[], void>('slablens/series/simulate');

@@ -267,6 +267,12 @@ export interface Comparison {
 
 export type Verdicts = { kasan: string; nokasan: string };
 
+/** slablens/series/check: the series' base against the workspace, and one answer per patch. */
+export interface SeriesCheckResult {
+  base: { baseCommit?: string; prerequisites: string[]; head?: string; relation: 'same' | 'contains' | 'other' | 'unknown' | 'none' | 'not-git'; message: string };
+  patches: { patch: number; title: string; state: 'applies' | 'already applied' | 'does not apply' | 'not checked'; message: string }[];
+}
+
 /** slablens/series/simulate: one row per patch up to `upTo`. */
 export interface SimulatedPatch {
   patch: number;

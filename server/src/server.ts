@@ -13,7 +13,7 @@ import { registerHover, warmScenarioReach } from './features/hover';
 import { registerLenses } from './features/lenses';
 import { registerNavigation } from './features/navigation';
 import { registerSeries } from './features/series';
-import { registerSimulate } from './features/simulate';
+import { registerSimulate, warmWorker } from './features/simulate';
 import { indexWorkspace, registerWorkspace } from './features/workspace';
 
 const initializeResult: InitializeResult = {
@@ -48,7 +48,14 @@ export function register(ctx: ServerContext): void {
   });
   // Index after initialize has answered (bash-language-server's users saw the cost of indexing
   // first); then, in idle time, which built-in scenarios reach which function (for hovers).
-  connection.onInitialized(() => void indexWorkspace(ctx).then(() => setTimeout(() => warmScenarioReach(), 0)));
+  connection.onInitialized(() =>
+    void indexWorkspace(ctx).then(() =>
+      setTimeout(() => {
+        warmScenarioReach();
+        warmWorker(); // the first Simulate then finds the engine loaded in a worker
+      }, 0),
+    ),
+  );
   registerWorkspace(ctx);
   registerHover(ctx);
   registerLenses(ctx);

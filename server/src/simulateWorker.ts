@@ -1,12 +1,14 @@
-// Runs an exploration off the server's request thread, so hover and edits stay responsive;
-// the server terminates it to cancel.
+// Runs explorations off the server's request thread, so hover and edits stay responsive. One
+// worker is kept warm between runs (its engine code loaded and compiled: a run on the fixtures is
+// then a fraction of a fresh worker's); the server terminates it to cancel and starts another.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ProgramSet } from '../../engine/src';
 import { SimulateParams, simulateFromSource } from './simulate';
 
-const { programs, params } = workerData as { programs: ProgramSet; params: SimulateParams };
-const result = simulateFromSource(programs, params, {
-  onProgress: (p) => parentPort!.postMessage({ kind: 'progress', progress: p }),
+parentPort!.on('message', (m: { id: number; programs: ProgramSet; params: SimulateParams }) => {
+  const result = simulateFromSource(m.programs, m.params, {
+    onProgress: (p) => parentPort!.postMessage({ kind: 'progress', id: m.id, progress: p }),
+  });
+  parentPort!.postMessage({ kind: 'result', id: m.id, result });
 });
-parentPort!.postMessage({ kind: 'result', result });

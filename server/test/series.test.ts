@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  applyOne, buildSeries, carryForward, checkSeries, compareBase, seriesBase, carryReview, exportReply, importComments, mapFunctions, openSeries, pairPatches, parseMail, quotedLine, rangeDiff, rangeDiffText, readMails, readPublicInbox,
+  applyOne, buildSeries, carryForward, checkSeries, compareBase, seriesBase, seriesTitle, carryReview, exportReply, importComments, mapFunctions, openSeries, pairPatches, parseMail, quotedLine, rangeDiff, rangeDiffText, readMails, readPublicInbox,
   readTree, sameSeries, Series, simulateSeries, splitMbox, splitMboxFile, treeFor, ReviewComment, parseTrailers,
 } from '../src/series';
 
@@ -614,5 +614,15 @@ describe('series on any base: applies / already applied / does not apply, and th
     } finally {
       fs.rmSync(plain, { recursive: true, force: true });
     }
+  });
+});
+
+describe('series: a mailbox without a cover letter', () => {
+  it('is named by what its patches share, its version and count, not by its first patch', () => {
+    const p = (title: string) => ({ title });
+    assert.equal(seriesTitle(undefined, [p('mm/slab: drop the barrier'), p('mm/slab: take the barn lock'), p('mm/slab: rename a helper')], 2, 3), 'mm/slab: … (v2, 3 patches)');
+    assert.equal(seriesTitle(undefined, [p('mm/slab: x'), p('mm/slub: y')], 1, 4), 'mm/sl … (v1, 2 of 4 patches)');
+    assert.equal(seriesTitle(undefined, [p('fix a'), p('add b')], 3, 2), 'fix a and 1 more (v3, 2 patches)');
+    assert.equal(seriesTitle({ title: 'slab: sheaves' }, [p('x')], 2, 20), 'slab: sheaves');
   });
 });

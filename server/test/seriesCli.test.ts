@@ -144,7 +144,7 @@ describe('slablens series (CLI)', () => {
       [['series', empty], /empty file/],
       [['series', tmp], /no \.eml, \.patch or \.mbx files in this folder/],
       [['series', prose], /no patches found \(1 message/],
-      [['series', path.join(FX, 'v2.mbox'), '--simulate'], /--simulate and --apply need --kernel <dir>/],
+      [['series', path.join(FX, 'v2.mbox'), '--simulate'], /--simulate, --apply and --check need --kernel <dir>/],
       [['series'], /series takes one mbox file/],
       [['series', path.join(FX, 'v2.mbox'), '--apply', 'x', '--kernel', KERNEL], /--apply x: expected a patch number/],
       [['series', path.join(FX, 'v2.mbox'), '--compare', empty], /empty file/],

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { ReviewComments } from './comments';
-import { ExportResult, SeriesCompare, SeriesDescribe, SeriesExport, SeriesImages, SeriesOpen, SeriesRangeText, SeriesReview, SeriesSimulate, toDoc } from '../../../protocol/src';
+import { ExportResult, SeriesCheck, SeriesCheckResult, SeriesCompare, SeriesDescribe, SeriesExport, SeriesImages, SeriesOpen, SeriesRangeText, SeriesReview, SeriesSimulate, toDoc } from '../../../protocol/src';
 import { setting } from '../settings';
 import { Comparison, Images, imageUri, pad, parseImageUri, parseRangeUri, PatchInfo, rangeUri, SCHEME, SeriesInfo } from './model';
 import { Node, SeriesTree } from './tree';
@@ -268,9 +268,30 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     }
   }
 
+  /** The series against the workspace as it is: its base, and one answer per patch, as a report. */
+  async function check(n?: Node): Promise<void> {
+    const at = patchOf(n);
+    if (!at) {
+      void vscode.window.showInformationMessage('Open a patch series first.');
+      return;
+    }
+    let r: SeriesCheckResult;
+    try {
+      r = await client().sendRequest(SeriesCheck, { key: at.s.key });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Slablens could not check the series: ${(e as Error).message}`);
+      return;
+    }
+    const count = (st: string) => r.patches.filter((p) => p.state === st).length;
+    const text = [`${at.s.title} (v${at.s.version}) on this tree`, '', r.base.message, '', ...r.patches.map((p) => p.message), ''].join('\n');
+    await showReport(`/${encodeURIComponent(at.s.key)}/check.txt`, text);
+    void vscode.window.showInformationMessage(`Slablens: ${count('applies')} apply, ${count('already applied')} already applied, ${count('does not apply')} do not apply. ${r.base.message.split('. ')[0]}.`);
+  }
+
   context.subscriptions.push(
     view,
     comments,
+    vscode.commands.registerCommand('slablens.series.check', check),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider),
     vscode.workspace.onDidOpenTextDocument((d) => {
       if (d.uri.scheme === SCHEME && parseImageUri(d.uri)) void comments.show(d.uri);

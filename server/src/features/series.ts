@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { CancellationToken, Connection, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
   Comparison, ExportResult, Images, ListThread, Placement, ReviewParams, ReviewResult, SeriesCompare, SeriesDescribe, SeriesExport, SeriesImages, SeriesInfo, SeriesOpen, SeriesRangeText,
-  SeriesReview, SeriesSimulate, SeriesThreads, SimulatedPatch, Threads, toDoc, toPatch,
+  SeriesCheck, SeriesCheckResult, SeriesReview, SeriesSimulate, SeriesThreads, SimulatedPatch, Threads, toDoc, toPatch,
 } from '../../../protocol/src';
 import {
   AbortError, applySeries, CarriedPatch, carryReview, exportReply, formatFailure, mapFunctions, openSeries, PatchEntry, quotedLine, rangeDiff, rangeDiffText, readTree,
-  notAnEarlierRevision, ReviewStore, Series, SeriesInputError, seriesPaths, simulateSeries, Tree,
+  checkSeries, compareBase, notAnEarlierRevision, ReviewStore, Series, SeriesInputError, seriesPaths, simulateSeries, Tree,
 } from '../series';
 import { locateHunk } from '../series/patch';
 
@@ -125,7 +125,7 @@ export function describe(session: SeriesSession, o: Opened): SeriesInfo {
     base: s.base,
     input: o.input,
     format: s.format,
-    title: s.cover?.title ?? s.patches[0]?.title ?? path.basename(o.input),
+    title: s.title || path.basename(o.input),
     version: s.version,
     rfc: s.rfc,
     total: s.total,
@@ -306,6 +306,16 @@ function simulate(session: SeriesSession, p: { key: string; upTo?: number }): Si
   return simulateSeries(o.series, t, { upTo: p.upTo });
 }
 
+/** The series on the workspace as it is, each patch answered on its own (series/base.ts). */
+function check(session: SeriesSession, p: { key: string }): SeriesCheckResult | ResponseError {
+  const o = session.get(p.key);
+  if (!o.root) return new ResponseError(ErrorCodes.InvalidParams, 'no workspace folder: open the kernel tree the series should apply to');
+  const t = tree(o);
+  if (!t.size) return new ResponseError(ErrorCodes.InvalidParams, 'the workspace has none of the files this series touches: open the kernel tree it applies to');
+  const base = compareBase(o.root, o.series);
+  return { base, patches: checkSeries(t, o.series).map(({ patch, title, state, message }) => ({ patch, title, state, message })) };
+}
+
 /** The slablens/series/* requests, one handler each, over the series open in this session. */
 export function registerSeries(connection: Connection, workspaceRoot: () => string | undefined): SeriesSession {
   const session = new SeriesSession(workspaceRoot);
@@ -318,5 +328,6 @@ export function registerSeries(connection: Connection, workspaceRoot: () => stri
   connection.onRequest(SeriesCompare, (p) => compare(session, p));
   connection.onRequest(SeriesRangeText, (p) => rangeText(session, p));
   connection.onRequest(SeriesSimulate, (p) => simulate(session, p));
+  connection.onRequest(SeriesCheck, (p) => check(session, p));
   return session;
 }

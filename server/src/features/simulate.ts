@@ -16,27 +16,63 @@ import { refreshCodeLenses } from './lenses';
 
 type WorkerResult = ReturnType<typeof simulateFromSource>;
 
-/** Explore in a worker thread; progress goes to the client, a cancel terminates the worker at once. */
+/** The warm worker (dist/simulateWorker.js, beside the bundled server) and whether a run has it. */
+let warm: { worker: Worker; busy: boolean } | undefined;
+let runs = 0;
+
+function startWorker(): { worker: Worker; busy: boolean } {
+  const w = { worker: new Worker(path.join(__dirname, 'simulateWorker.js')), busy: false };
+  w.worker.on('error', () => {
+    if (warm === w) warm = undefined;
+  });
+  w.worker.unref();
+  return w;
+}
+
+/** Start the warm worker ahead of the first run (called in idle time after indexing). */
+export function warmWorker(): void {
+  warm ??= startWorker();
+}
+
+/**
+ * Explore in the warm worker (a second run at the same time gets a worker of its own); progress
+ * goes to the client, a cancel terminates the worker at once and the next run starts another.
+ */
 function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['programs'], p: SimulateParams, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<WorkerResult | null> {
+  const own = warm && !warm.busy ? warm : startWorker();
+  if (!warm) warm = own;
+  own.busy = true;
+  const id = ++runs;
   return new Promise((resolve, reject) => {
-    // dist/simulateWorker.js, beside the bundled server
-    const worker = new Worker(path.join(__dirname, 'simulateWorker.js'), { workerData: { programs, params: p } });
+    const done = () => {
+      sub.dispose();
+      own.worker.off('message', onMessage);
+      own.worker.off('error', onError);
+      own.busy = false;
+      if (own !== warm) void own.worker.terminate();
+    };
     const sub = token.onCancellationRequested(() => {
-      void worker.terminate();
+      done();
+      if (warm === own) warm = undefined;
+      void own.worker.terminate();
       resolve(null);
     });
-    worker.on('message', (m: { kind: 'progress'; progress: Progress } | { kind: 'result'; result: WorkerResult }) => {
+    const onMessage = (m: { kind: 'progress'; id: number; progress: Progress } | { kind: 'result'; id: number; result: WorkerResult }) => {
+      if (m.id !== id) return;
       if (m.kind === 'progress') progress.report(`${m.progress.states} states, ${m.progress.executions} interleavings`);
       else {
-        sub.dispose();
+        done();
         resolve(m.result);
-        void worker.terminate();
       }
-    });
-    worker.on('error', (e) => {
-      sub.dispose();
+    };
+    const onError = (e: Error) => {
+      done();
+      if (warm === own) warm = undefined;
       reject(e);
-    });
+    };
+    own.worker.on('message', onMessage);
+    own.worker.on('error', onError);
+    own.worker.postMessage({ id, programs, params: p });
   });
 }
 

@@ -1,4 +1,4 @@
-// `slablens series <mbox|folder|page> [--json] [--simulate --kernel <dir>] [--apply N --kernel <dir>]
+// `slablens series <mbox|folder|page> [--json] [--simulate --kernel <dir>] [--apply N --kernel <dir>] [--check --kernel <dir>]
 //   [--reply-to N --comments <file.json> --from "Name <addr>" [--trailer "Reviewed-by: …"]… [--out <file>]]
 //   [--import <reply.eml>] [--compare <earlier revision>]`
 
@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Io, UsageError, writeAtomic } from '../../../io/src';
 import {
-  applySeries, exportReply, formatFailure, importComments, notAnEarlierRevision, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, Series, SeriesInputError, seriesSummary,
+  applySeries, BaseCheck, checkSeries, compareBase, PatchCheck, exportReply, formatFailure, importComments, notAnEarlierRevision, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, Series, SeriesInputError, seriesSummary,
   simulateSeries, treeFor,
 } from '.';
 
@@ -80,10 +80,11 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
       json: { type: 'boolean' }, simulate: { type: 'boolean' }, kernel: { type: 'string' }, apply: { type: 'string' }, cpus: { type: 'string' }, progress: { type: 'boolean' },
       'reply-to': { type: 'string' }, comments: { type: 'string' }, from: { type: 'string' }, trailer: { type: 'string', multiple: true }, out: { type: 'string' }, import: { type: 'string' },
       compare: { type: 'string' },
+      check: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('series takes one mbox file, folder of .eml files, or saved public-inbox thread page');
-  if ((values.simulate || values.apply) && !values.kernel) throw new UsageError('--simulate and --apply need --kernel <dir>');
+  if ((values.simulate || values.apply || values.check) && !values.kernel) throw new UsageError('--simulate, --apply and --check need --kernel <dir>');
   if (values.kernel && !fs.existsSync(values.kernel)) throw new UsageError(`--kernel ${values.kernel}: no such directory`);
   const upTo = values.apply === undefined ? undefined : /^\d+$/.test(values.apply) ? Number(values.apply) : NaN;
   if (Number.isNaN(upTo)) throw new UsageError(`--apply ${values.apply}: expected a patch number`);
@@ -114,6 +115,11 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     extra.simulate = sim;
     if (sim.some((x) => x.after && (x.after.kasan === 'fail' || x.after.nokasan === 'fail'))) code = 1;
     if (sim.some((x) => x.failure)) code = Math.max(code, 1);
+  } else if (values.check) {
+    // the series on any base: its base-commit: against the tree's HEAD, then one answer per patch
+    extra.base = compareBase(values.kernel!, s);
+    extra.check = checkSeries(treeFor(values.kernel!, s), s);
+    if ((extra.check as PatchCheck[]).some((c) => c.state === 'does not apply')) code = 1;
   } else if (upTo !== undefined) {
     const r = applySeries(treeFor(values.kernel!, s), s, upTo);
     extra.apply = r.results;
@@ -123,7 +129,7 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     io.out(JSON.stringify({ ...summary, ...extra }, null, 1));
     return code;
   }
-  io.out(`${s.cover?.subject ?? s.patches[0].subject}`);
+  io.out(s.cover?.subject ?? s.title);
   io.out(`  v${s.version}${s.rfc ? ' RFC' : ''}, ${s.patches.length} of ${s.total} patches${s.cover ? ' + cover letter' : ''}, ${s.replies.length} replies, ${s.messages} messages (${s.format})${s.changeId ? `, change-id ${s.changeId}` : ''}`);
   if (s.missing.length) io.out(`  not in the input: ${s.missing.map((n) => `${n}/${s.total}`).join(', ')}`);
   for (const p of s.patches) {
@@ -141,6 +147,8 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     if (r.failure) io.out(formatFailure(r.patch, r.failure));
     else io.out(`  patch ${r.patch}: ${r.files.map((f) => `${f.path} ${f.status}`).join(', ')}`);
   }
+  if (extra.base) io.out(`  base: ${(extra.base as BaseCheck).message}`);
+  for (const c of (extra.check as PatchCheck[]) ?? []) io.out(`  ${c.message}`);
   for (const p of s.problems) io.out(`  problem: ${p.text}`);
   return code;
 }

@@ -11,7 +11,7 @@ import { mapFunctions, readTree, Tree } from './apply';
 export { AbortError, parseMail, splitMbox, splitMboxFile, mailFilesIn } from './mbox';
 export type { Address, Mail, Problem, RawMessage, SplitOptions } from './mbox';
 export { isPublicInboxText, readPublicInbox, bareSubject } from './publicInbox';
-export { buildSeries, parseSubject, revisionKey, slug } from './thread';
+export { buildSeries, parseSubject, revisionKey, seriesTitle, slug } from './thread';
 export type { CoverLetter, PatchEntry, Reply, Series, SubjectInfo } from './thread';
 export { parseTrailerLine, parseTrailers, formatTrailer, REVIEW_TRAILERS, TRAILER_KINDS } from './trailers';
 export type { Trailer, TrailerKind } from './trailers';

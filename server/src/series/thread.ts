@@ -110,6 +110,8 @@ export interface CoverLetter {
 export interface Series {
   /** one revision of the series: `<base>-v<version>`, so that v2 and v3 can be open side by side */
   key: string;
+  /** what to call it: the cover letter's title, else the patches' common prefix, version and count */
+  title: string;
   /** the series across its revisions: change-id if there is one, else the slug of the cover letter's (or first patch's) title */
   base: string;
   changeId?: string;
@@ -128,6 +130,30 @@ export interface Series {
 
 /** The key of one revision of a series (file names, virtual documents, the open series). */
 export const revisionKey = (base: string, version: number): string => `${base}-v${version}`;
+
+/**
+ * The series' name: its cover letter's title; without one, not the first patch's title (that names
+ * one patch) but what the patches' titles share, with the version and the count:
+ * "mm/slab: (v2, 5 patches)".
+ */
+export function seriesTitle(cover: Pick<CoverLetter, 'title'> | undefined, patches: Pick<PatchEntry, 'title'>[], version: number, total: number): string {
+  if (cover) return cover.title;
+  const count = `v${version}, ${patches.length === total ? '' : `${patches.length} of `}${total} patch${total === 1 ? '' : 'es'}`;
+  if (patches.length <= 1) return `${patches[0]?.title ?? 'series'} (${count})`;
+  const words = patches.map((p) => p.title.split(/\s+/));
+  let n = 0;
+  while (words.every((w) => n < w.length - 1 && w[n] === words[0][n])) n++;
+  // a subsystem prefix shared word for word ("mm, slab:"), else the common start of the first word ("mm/slab: " of "mm/slab: x" and "mm/slab: y")
+  let prefix = words[0].slice(0, n).join(' ');
+  if (!prefix) {
+    const firsts = words.map((w) => w[0]);
+    let k = 0;
+    while (firsts.every((f) => k < f.length && f[k] === firsts[0][k])) k++;
+    prefix = firsts[0].slice(0, k);
+  }
+  prefix = prefix.replace(/[\s,;-]+$/, '');
+  return prefix.length >= 2 ? `${prefix} … (${count})` : `${patches[0].title} and ${patches.length - 1} more (${count})`;
+}
 
 /** A filesystem-safe series key. */
 export function slug(s: string): string {
@@ -280,5 +306,5 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
   for (let n = 1; n <= total; n++) if (!entryOf.has(n)) missing.push(n);
   if (!patches.length) problems.push({ text: 'no patch mails ("[PATCH …]" subjects that are not replies) in the input' });
   const base = changeId ?? slug(cover?.title ?? patches[0]?.title ?? 'series');
-  return { key: revisionKey(base, version), base, changeId, version, rfc, total, cover, patches, missing, replies, messages: mails.length, problems };
+  return { key: revisionKey(base, version), title: seriesTitle(cover, patches, version, total), base, changeId, version, rfc, total, cover, patches, missing, replies, messages: mails.length, problems };
 }
