@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { Analyzer } from '../src/analyzer';
+import { Analyzer, extractOrchestrationReport } from '../src/analyzer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -48,6 +48,18 @@ describe('a real kernel tree (SLABLENS_KERNEL)', { skip: present ? false : 'SLAB
     assert.deepEqual(lazy.functions(), full.functions());
     assert.deepEqual(lazy.structs(), full.structs());
     assert.deepEqual(lazy.completeTrees(), []);
+  });
+
+  it('flush_all_cpus_locked extracts with no notes: continue under has_pcs_used(cpu, s) and sfw->skip are control flow', () => {
+    const a = new Analyzer();
+    for (const f of FILES) a.update(f, fs.readFileSync(path.join(KERNEL!, f), 'utf8'));
+    const r = extractOrchestrationReport(a);
+    for (const [fn, x] of Object.entries(r.extractions)) assert.deepEqual(x.notModelled, [], fn);
+    const text = JSON.stringify(r.programs.flush_all_cpus_locked ?? []);
+    if (/has_pcs_used/.test(a.text('mm/slub.c') ?? '')) {
+      assert.match(text, /"fn":"has_pcs_used","args":\["cpu","s"\]/);
+      assert.match(text, /"op":"continue"/);
+    }
   });
 
   it('check --kernel: KASAN destroy passes with the rcu_barrier() in kvfree_rcu_barrier_on_cache(), fails "objects remaining" without it', () => {
