@@ -60,9 +60,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command('slablens.showLastTrace', (slot?: string) => simulator.showLast(slot));
   const experiments = new Experiments(simulator);
   context.subscriptions.push(experiments);
-  command('slablens.simulateWithout', (a?: { uri: string; line: number; function?: string }) => {
+  command('slablens.simulateWithout', async (a?: { uri: string; line: number; function?: string }) => {
     const ed = vscode.window.activeTextEditor;
-    const args = a ?? (ed ? { uri: ed.document.uri.toString(), line: ed.selection.active.line } : undefined);
+    // from the palette: the statement at the cursor, in the function around it
+    const args = a ?? (ed ? { uri: ed.document.uri.toString(), line: ed.selection.active.line, function: await functionAtCursor() } : undefined);
     return args ? experiments.simulateWithout(args) : undefined;
   });
   command('slablens.experiment', (fn?: string) => experiments.open(fn));
