@@ -27,6 +27,19 @@ export interface ExploreOptions {
   onProgress?: (p: Progress) => void;
   /** for tests: keep the key of every visited state (or only terminal ones) */
   collect?: 'all' | 'terminal';
+  /** a condition over each final state (a scenario file's exists clause): counted in `observed` */
+  observe?: (s: State) => boolean;
+  /** stop (incomplete) when one execution grows longer than this many steps (an unbounded loop) */
+  maxDepth?: number;
+}
+
+/** How often the observed condition held over the complete executions explored. */
+export interface Observed {
+  holds: number;
+  total: number;
+  /** the shortest execution where it holds, and one where it does not */
+  witness?: string[];
+  counter?: string[];
 }
 
 export interface Progress {
@@ -58,6 +71,7 @@ export interface ExploreResult {
   schedule: string[];
   /** index of the step that violated the property, in `schedule` */
   violationStep?: number;
+  observed?: Observed;
   collected?: Set<string>;
 }
 
@@ -88,6 +102,7 @@ class Run {
   outcomes = new Set<string>();
   best: { schedule: string[]; step: number; property: string; message: string } | null = null;
   first: string[] | null = null;
+  observed?: Observed;
   collected?: Set<string>;
   readonly t0 = Date.now();
   private lastProgress = 0;
@@ -97,6 +112,13 @@ class Run {
     readonly o: ExploreOptions,
   ) {
     if (o.collect) this.collected = new Set();
+    if (o.observe) this.observed = { holds: 0, total: 0 };
+  }
+
+  /** Called at each new depth of an execution: an unbounded loop ends as incomplete, not as a stack overflow. */
+  deep(depth: number): void {
+    const max = this.o.maxDepth ?? 2000;
+    if (depth > max) throw new Stop(`an execution ran longer than ${max} steps (an unbounded loop?)`);
   }
 
   visit(s: State): void {
@@ -121,6 +143,14 @@ class Run {
     this.outcomes.add(key);
     if (this.o.collect === 'terminal') this.collected!.add(key);
     if (!this.first) this.first = schedule.slice();
+    const ob = this.observed;
+    if (ob) {
+      ob.total++;
+      if (this.o.observe!(s)) {
+        ob.holds++;
+        if (!ob.witness || schedule.length < ob.witness.length) ob.witness = schedule.slice();
+      } else if (!ob.counter || schedule.length < ob.counter.length) ob.counter = schedule.slice();
+    }
     const v = s.violation;
     if (!v) return;
     this.failing++;
@@ -140,6 +170,7 @@ class Run {
       outcomes: this.outcomes.size,
       failing: this.failing,
       elapsedMs: Date.now() - this.t0,
+      observed: this.observed,
       collected: this.collected,
     };
     if (this.best) {
@@ -208,6 +239,7 @@ function naive(run: Run): void {
     }
     seen.add(h);
     run.visit(s);
+    run.deep(schedule.length);
     const en = m.enabled(s);
     if (!en.length) return run.terminal(s, schedule);
     for (const p of en) {
@@ -227,6 +259,7 @@ function bounded(run: Run, bound: number): void {
   const schedule: string[] = [];
   const go = (s: State, prev: string | null, preempts: number) => {
     run.visit(s);
+    run.deep(schedule.length);
     const en = m.enabled(s);
     if (!en.length) return run.terminal(s, schedule);
     const prevGoesOn = prev !== null && en.includes(prev);
@@ -317,6 +350,7 @@ function dpor(run: Run): void {
   const go = (depth: number) => {
     const node = nodes[depth];
     run.visit(node.state);
+    run.deep(depth);
     addRaces(node);
     if (!node.enabled.length) return run.terminal(node.state, schedule);
     const awake = node.enabled.find((p) => !node.sleep.has(p));
@@ -400,6 +434,7 @@ function sample(run: Run): void {
       run.transitions++;
       schedule.push(p);
       run.visit(s);
+      run.deep(schedule.length);
     }
     longest = Math.max(longest, schedule.length);
     run.terminal(s, schedule);

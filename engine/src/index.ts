@@ -19,3 +19,5 @@ export { stateKey, flatView } from './state';
 export { check, scenarioLine } from './check';
 export type { CheckResult } from './check';
 export { functionsReached, scenariosReaching } from './reach';
+export { checkClause, checkProp, clauseOk, evalProp, observation, OBSERVATIONS, PREDICATES, showClause, showProp, suggest } from './litmus';
+export type { Clause, ClauseResult, LitmusCheckResult, Loc, Observation, Prop, Quantifier } from './litmus';

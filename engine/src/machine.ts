@@ -9,6 +9,26 @@ import { lockdepReport } from './models/locks';
 
 export class ModelError extends Error {}
 
+/** Record a violated property in the run's events (each once, in order). */
+export function noteEvent(s: State, property: string): void {
+  if (!s.events) s.events = [];
+  if (!s.events.includes(property)) s.events.push(property);
+}
+
+/** Dropped by flush_slab, or pushed on a c->freelist whose c->slab is no longer its slab. */
+export function lostObjects(s: State): State['objects'] {
+  return s.objects.filter((o) => {
+    if (o.where === 'lost') return true;
+    const m = /^cpu_freelist:(\d+)$/.exec(o.where);
+    return m !== null && s.cpuSlab[Number(m[1])].slab !== o.slab;
+  });
+}
+
+/** Objects outside their slabs that no one holds at the end (sheaves, quarantine, rcu, cpu freelists). */
+export function leakedObjects(s: State): State['objects'] {
+  return s.objects.filter((o) => o.where !== 'slab' && o.where !== 'allocated');
+}
+
 export interface StepInfo {
   task: string;
   cpu: number;
@@ -161,6 +181,7 @@ export class Machine {
       emit: (text) => events.push(text),
       violate: (property, message) => {
         if (!s.violation) s.violation = { property, message, step: s.steps, task: t.id };
+        noteEvent(s, property);
       },
       warn: (message) => s.warnings.push(message),
       call: (fn, args) => pending.push({ fn, args }),
@@ -187,6 +208,12 @@ export class Machine {
   private pushCall(s: State, t: Task, fn: string, args: Record<string, Value>, anchor?: Stmt['anchor'], assign?: string): void {
     const prog = this.programs[fn];
     if (prog) {
+      // A scenario body's loop is lowered to a program calling itself last (`P0:loop@12`): the
+      // call replaces the running iteration's frames, so an unbounded loop stays one frame deep.
+      if (fn.includes(':loop@')) {
+        const at = t.frames.findIndex((f) => f.k === 'body' && f.fn === fn && f.locals);
+        if (at >= 0) t.frames.length = at;
+      }
       t.frames.push({ k: 'body', fn, body: prog, pc: 0, locals: { ...args }, assign });
       return;
     }
@@ -235,6 +262,7 @@ export class Machine {
     while (t.frames.length) {
       const f = t.frames.pop()!;
       if (f.k === 'body' && f.locals) {
+        this.keepRegs(t, f);
         this.deliver(t, f.assign, v);
         return;
       }
@@ -252,6 +280,11 @@ export class Machine {
       if (f.k === 'body' && f.locals) break;
     }
     throw new ModelError(`${how} outside a for_each loop in ${t.id}`);
+  }
+
+  /** A thread's own body frame left: its locals stay readable as registers (`0:r0`). */
+  private keepRegs(t: Task, f: Frame): void {
+    if (!t.service && t.frames.length === 0 && f.k === 'body' && f.locals) t.regs = { ...f.locals };
   }
 
   private deliver(t: Task, assign: string | undefined, v: Value): void {
@@ -300,6 +333,7 @@ export class Machine {
       }
       if (f.pc >= f.body.length) {
         t.frames.pop();
+        this.keepRegs(t, f);
         if (f.locals) this.deliver(t, f.assign, 0);
         continue;
       }
@@ -367,14 +401,10 @@ export class Machine {
     if (stuck.length) {
       const cycle = lockdepReport(s, stuck);
       s.violation = { property: 'deadlock', message: `no task can run; blocked: ${stuck.join(', ')}${cycle ? `\n${cycle}` : ''}`, step: s.steps, task: stuck[0] };
+      noteEvent(s, 'deadlock');
       return;
     }
-    // Dropped by flush_slab, or pushed on a c->freelist whose c->slab is no longer its slab.
-    const lost = s.objects.filter((o) => {
-      if (o.where === 'lost') return true;
-      const m = /^cpu_freelist:(\d+)$/.exec(o.where);
-      return m !== null && s.cpuSlab[Number(m[1])].slab !== o.slab;
-    });
+    const lost = lostObjects(s);
     if (lost.length) {
       const o = lost[0];
       const sl = s.slabs[o.slab];
@@ -384,12 +414,14 @@ export class Machine {
         step: s.steps,
         task: '',
       };
+      noteEvent(s, 'lost free');
       return;
     }
     if (this.scenario.checkLeak) {
-      const leaked = s.objects.filter((o) => o.where !== 'slab' && o.where !== 'allocated');
+      const leaked = leakedObjects(s);
       if (leaked.length) {
         s.violation = { property: 'leak', message: `leak: ${leaked.map((o) => `o${o.id} in ${o.where}`).join(', ')} at the end`, step: s.steps, task: '' };
+        noteEvent(s, 'leak');
       }
     }
   }

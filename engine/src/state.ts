@@ -112,6 +112,8 @@ export interface Task {
   done: boolean;
   /** Persistent service tasks (softirq rcu_core) are idle, not stuck, when they have nothing to do. */
   service?: boolean;
+  /** A finished thread's locals (herd's registers: `0:r0=1` in a scenario file's exists clause). */
+  regs?: Record<string, Value>;
 }
 
 export interface Violation {
@@ -149,6 +151,8 @@ export interface State {
   tasks: Task[];
   warnings: string[];
   violation: Violation | null;
+  /** Every property violated so far, in order (violation is the first); for exists clauses. */
+  events?: string[];
   steps: number;
 }
 
@@ -200,6 +204,7 @@ export function cloneState(s: State): State {
     tasks: s.tasks.map((t) => ({ ...t, frames: t.frames.map(cloneFrame) })),
     warnings: s.warnings.slice(),
     violation: s.violation,
+    events: s.events?.slice(),
     steps: s.steps,
   };
 }
@@ -212,6 +217,7 @@ export function stateKey(s: State): string {
     t.frames.map((f) =>
       f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i] : ['f', f.fn, f.phase, f.data],
     ),
+    t.regs ?? null,
   ]);
   return JSON.stringify([
     s.cache.refcount,
@@ -230,6 +236,7 @@ export function stateKey(s: State): string {
     s.online,
     tasks,
     s.violation ? s.violation.property : null,
+    s.events ?? null,
   ]);
 }
 

@@ -10,6 +10,25 @@ import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES
 import { simulateFromSource } from './simulate';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
+import { builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
+
+/**
+ * `check` of a scenario file, or of a built-in id (its file in scenarios/) when neither --kernel
+ * nor --cpus asks for the built-in builder (which scales the setup to N CPUs).
+ */
+function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: false,
+    options: Object.fromEntries(['kernel', 'entry', 'cpus', 'strategy', 'seed', 'runs', 'preemptions', 'max-states', 'trace-out', 'token'].map((k) => [k, { type: 'string' }])),
+  });
+  const p = positionals[0];
+  if (typeof p !== 'string') return undefined;
+  if (isScenarioPath(p)) return 'file';
+  if (values.kernel === undefined && values.cpus === undefined && values.entry === undefined && builtinScenarioFile(p)) return 'builtin';
+  return undefined;
+}
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
 function load(dir: string): { analyzer: Analyzer; files: string[] } {
@@ -82,6 +101,10 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
   try {
     if (argv[0] === 'index') return cmdIndex(argv.slice(1), io);
     if (argv[0] === 'lint') return cmdLint(argv.slice(1), io);
+    if (argv[0] === 'check') {
+      const route = scenarioRoute(argv.slice(1));
+      if (route) return cmdCheckScenario(argv.slice(1), io, route === 'builtin');
+    }
     if (argv[0] === 'check' && argv.some((a) => a === '--kernel' || a.startsWith('--kernel='))) return cmdCheckKernel(argv.slice(1), io);
   } catch (e) {
     return cliError(e, io);

@@ -13,7 +13,7 @@ import { loopMacroOf } from './calls';
 import type { FoundFunction } from './types';
 import { isLoopMacro } from './words';
 
-export interface NotModelled { call: string; line: number; reason: string }
+export interface NotModelled { call: string; line: number; reason: string; /** 0-based, where known */ column?: number }
 export interface Ignored { call: string; line: number }
 
 export interface Extraction {
@@ -23,6 +23,24 @@ export interface Extraction {
   ignored: Ignored[];
   /** source line (0-based) of each statement, by anchor index (preorder) */
   lines: number[];
+  /** programs made for the loops of the body (ExtractOptions.loops), called from it */
+  helpers: ProgramSet;
+}
+
+/**
+ * How a scenario file's thread bodies differ from kernel functions: they pass objects (o0) and
+ * numbers as arguments, call the kernel API by the names a caller uses (kfree_rcu), and may loop.
+ */
+export interface ExtractOptions {
+  /** arguments kept besides the cache: the scenario's objects */
+  keepArg?: (text: string) => boolean;
+  /** an API name → the model that stands for it, with its arguments ($1: the call's first) */
+  aliases?: Record<string, { fn: string; args: string[] }>;
+  /**
+   * `while (c)`, `do … while (c)` and `for (;;)` lowered to a program that calls itself (a helper
+   * named `<fn>:loop@<line>`); an unbounded one runs until the explorer's limits stop it
+   */
+  loops?: boolean;
 }
 
 /**
@@ -55,6 +73,8 @@ export function knownFunctions(): Set<string> {
 
 interface Ctx {
   fn: string;
+  opts: ExtractOptions;
+  helpers: ProgramSet;
   known: Set<string>;
   cacheVars: Set<string>;
   locals: Set<string>;
@@ -77,11 +97,11 @@ const line = (n: SyntaxNode): number => n.startPosition.row;
 const at = <T extends Stmt>(s: T, n: SyntaxNode, fn: string): T => ({ ...s, anchor: { fn, index: 0, line: line(n) } });
 
 /** Extract the IR of one function found by the analyzer. Never throws on damaged C. */
-export function extractProgram(f: FoundFunction, known: Set<string> = knownFunctions()): Extraction {
+export function extractProgram(f: FoundFunction, known: Set<string> = knownFunctions(), opts: ExtractOptions = {}): Extraction {
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
+  const ctx: Ctx = { fn: f.info.name, opts, helpers: {}, known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
@@ -100,7 +120,7 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
     }
   };
   walk(program);
-  return { program, notModelled: ctx.notModelled, ignored: ctx.ignored, lines };
+  return { program, notModelled: ctx.notModelled, ignored: ctx.ignored, lines, helpers: anchorPrograms(ctx.helpers) };
 }
 
 /** The statements of a block (or of a single statement used as one). */
@@ -201,6 +221,10 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
       return [];
     }
     default:
+      if (ctx.opts.loops && /^(for|while|do)_statement$/.test(n.type)) {
+        const l = loopStatement(n, ctx);
+        if (l) return l;
+      }
       if (n.type === 'goto_statement') {
         ctx.notModelled.push({ call: n.text.replace(/\s+/g, ' '), line: line(n), reason: 'a goto: the simulator follows structured control flow only' });
       } else if (/^(for|while|do|switch)_statement$/.test(n.type)) {
@@ -209,6 +233,22 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
       }
       return [];
   }
+}
+
+/**
+ * A C loop as a helper program that runs the body and calls itself while the condition holds.
+ * Only conditions the engine can evaluate; `for` only without init/update (`for (;;)`).
+ */
+function loopStatement(n: SyntaxNode, ctx: Ctx): Stmt[] | undefined {
+  const condNode = n.childForFieldName('condition');
+  if (n.type === 'for_statement' && (n.childForFieldName('initializer') || n.childForFieldName('update'))) return undefined;
+  const cond: Pred | undefined = condNode ? pred(condNode, ctx) : { kind: 'const', value: true };
+  if (!cond) return undefined;
+  const name = `${ctx.fn}:loop@${line(n) + 1}`;
+  const body = block(n.childForFieldName('body'), ctx);
+  const again: Stmt = at({ op: 'call', fn: name, args: [] }, n, name);
+  ctx.helpers[name] = n.type === 'do_statement' ? [...body, at({ op: 'if', cond, then: [again] }, n, name)] : [at({ op: 'if', cond, then: [...body, again] }, n, name)];
+  return [at({ op: 'call', fn: name, args: [] }, n, ctx.fn)];
 }
 
 function loop(n: SyntaxNode, name: string, args: SyntaxNode[], body: SyntaxNode | null, ctx: Ctx): Stmt[] {
@@ -363,10 +403,14 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     ctx.notModelled.push({ call: name, line: line(c), reason: `lock primitive ${name} is not modelled` });
     return [];
   }
-  if (ctx.known.has(name)) {
+  const alias = ctx.opts.aliases?.[name];
+  if (ctx.known.has(name) || alias) {
     const pre: Stmt[] = [];
     for (const a of args) pre.push(...(a.type === 'call_expression' ? call(a, ctx) : callsIn(a, ctx)));
-    const s: Stmt = { op: 'call', fn: name, args: args.filter((a) => a.type === 'identifier' && ctx.cacheVars.has(a.text)).map((a) => a.text) };
+    const kept = args.filter((a) => (a.type === 'identifier' || a.type === 'number_literal') && (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text))).map((a) => a.text);
+    const s: Stmt = alias
+      ? { op: 'call', fn: alias.fn, args: alias.args.map((x) => (/^\$\d+$/.test(x) ? args[Number(x.slice(1)) - 1]?.text ?? x : x)) }
+      : { op: 'call', fn: name, args: kept };
     if (assign) {
       s.assign = assign;
       ctx.locals.add(assign);
@@ -374,7 +418,7 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     return [...pre, at(s, c, ctx.fn)];
   }
   if (isLoopMacro(name)) return [];
-  ctx.notModelled.push({ call: name, line: line(c), reason: `no model for ${name}` });
+  ctx.notModelled.push({ call: name, line: line(c), column: f!.startPosition.column, reason: `no model for ${name}` });
   return [];
 }
 

@@ -1,0 +1,59 @@
+// Scenario files: read (UTF-8), parse the frame (peggy), lower the bodies (tree-sitter-c + the
+// analyzer's extraction), run (the engine's explorer with the clause observed). Used by the CLI
+// and the language server; no LSP and no process I/O here besides reading the file asked for.
+
+import * as fs from 'node:fs';
+import { checkClause, ExploreOptions, LitmusCheckResult } from '../../../engine/src';
+import { Diagnostic, diag, LitmusAst, LitmusError } from './ast';
+import { LowerOptions, Lowered, lowerScenario } from './lower';
+import { decodeScenario, parseFrame } from './parse';
+
+export { LitmusError } from './ast';
+export type { Diagnostic, LitmusAst } from './ast';
+export type { Lowered, LowerOptions } from './lower';
+
+export interface LoadedScenario {
+  file: string;
+  ast?: LitmusAst;
+  lowered?: Lowered;
+  /** errors first, then warnings; each with its 1-based line and column */
+  diagnostics: Diagnostic[];
+}
+
+/** Parse and lower a scenario's text. Never throws on bad input: the errors are in `diagnostics`. */
+export function loadScenarioText(file: string, text: string, o: LowerOptions = {}): LoadedScenario {
+  let ast: LitmusAst;
+  try {
+    ast = parseFrame(file, text);
+  } catch (e) {
+    if (e instanceof LitmusError) return { file, diagnostics: [e.diagnostic] };
+    throw e;
+  }
+  const { lowered, errors } = lowerScenario(ast, o);
+  return { file, ast, lowered, diagnostics: [...errors, ...(lowered?.warnings ?? [])] };
+}
+
+/** Read a scenario file (bytes checked as UTF-8) and load it. */
+export function loadScenarioFile(file: string, o: LowerOptions = {}): LoadedScenario {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    return { file, diagnostics: [diag(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { line: 1, column: 1 })] };
+  }
+  let text: string;
+  try {
+    text = decodeScenario(file, bytes);
+  } catch (e) {
+    if (e instanceof LitmusError) return { file, diagnostics: [e.diagnostic] };
+    throw e;
+  }
+  return loadScenarioText(file, text, o);
+}
+
+/** Run a lowered scenario: the engine's verdict plus herd7's observation of the clause. */
+export function runScenario(l: Lowered, o: ExploreOptions): LitmusCheckResult {
+  return checkClause(l.scenario, l.clause, o, l.expected);
+}
+
+export const firstError = (l: LoadedScenario): Diagnostic | undefined => l.diagnostics.find((d) => d.severity === 'error');
