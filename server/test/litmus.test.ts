@@ -277,3 +277,52 @@ describe('round trip: parse → print → parse', () => {
     }
   });
 });
+
+// ---- the library -----------------------------------------------------------------------------
+
+/** The library's answers, written out here so that a file's Result comment cannot drift alone. */
+const LIBRARY: Record<string, Observation | { notModelled: string }> = {
+  'merged-cache-destroy-one-alias': 'Never',
+  'merged-cache-destroyed-by-both': 'Sometimes',
+  'merged-cache-destroyed-by-both-fix': 'Never',
+  'typesafe-by-rcu-slub-rcu-debug': 'Never',
+  'typesafe-by-rcu-without-debug': 'Sometimes',
+  'kfree-rcu-racing-destroy': 'Sometimes',
+  'free-racing-destroy': 'Sometimes',
+  'rcu-reader-during-destroy-fix': 'Never',
+  'main-sheaf-objects-destroy': 'Never',
+  'f1-three-cpus': 'Sometimes',
+  'caller-barrier-before-destroy': 'Never',
+  'kfree-nolock-sheaves': { notModelled: 'kfree_nolock' },
+  'sheaf-refill-from-partial-race': { notModelled: 'kmem_cache_alloc' },
+  'barn-get-put-race': { notModelled: 'barn_replace_empty_sheaf' },
+};
+
+describe('the scenario library (scenarios/, README table)', () => {
+  it('every file in scenarios/ is a built-in or in the library', () => {
+    const ids = new Set([...listScenarios().map((s) => s.id), ...Object.keys(LIBRARY)]);
+    for (const f of fs.readdirSync(SCEN)) assert.ok(ids.has(f.replace(/\.litmus$/, '')), f);
+  });
+  for (const [id, want] of Object.entries(LIBRARY)) {
+    const text = fs.readFileSync(path.join(SCEN, `${id}.litmus`), 'utf8');
+    if (typeof want === 'string') {
+      it(`${id}: ${want}, as its Result comment says`, () => {
+        const l = loadScenarioFile(path.join(SCEN, `${id}.litmus`));
+        assert.ok(l.lowered, JSON.stringify(l.diagnostics));
+        const r = runScenario(l.lowered!, { strategy: 'dpor' });
+        assert.equal(r.litmus.observation, want);
+        assert.equal(r.litmus.expected, want);
+        assert.equal(r.litmus.matches, true);
+      });
+    } else {
+      it(`${id}: answers "not modelled: ${want.notModelled}" and is marked so`, () => {
+        assert.match(text, /NOT MODELLED/);
+        const l = loadScenarioFile(path.join(SCEN, `${id}.litmus`));
+        assert.equal(l.lowered, undefined);
+        const errors = l.diagnostics.filter((d) => d.severity === 'error');
+        assert.equal(errors[0].message, `not modelled: ${want.notModelled}`);
+        assert.equal(errors[0].line, text.slice(0, text.lastIndexOf(`${want.notModelled}(`)).split('\n').length);
+      });
+    }
+  }
+});
