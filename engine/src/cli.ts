@@ -21,7 +21,7 @@ const USAGE = `usage:
   slablens replay --token <token> [--json]
   slablens demo [--cpus N] [--trace-dir DIR]`;
 
-function int(name: string, v: string | undefined, min: number): number | undefined {
+export function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
   return Number(v);
@@ -64,7 +64,7 @@ function summary(r: { verdict: string; property?: string; message?: string; stat
   return [head, r.message ? `  ${r.message}` : '', `  ${stats}`].filter(Boolean).join('\n');
 }
 
-function printTrace(io: Io, t: Trace): void {
+export function printTrace(io: Io, t: Trace): void {
   for (const s of t.steps) {
     const mark = s.violation ? '  <-- ' + s.violation.property : '';
     io.out(`  ${String(s.step).padStart(3)}${s.sub ? '.' + s.sub : '  '} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${mark}`);
@@ -72,20 +72,23 @@ function printTrace(io: Io, t: Trace): void {
   }
 }
 
+/** The options of `check` (a scenario file's check takes these and --kernel). */
+export const CHECK_OPTIONS = {
+  cpus: { type: 'string' },
+  strategy: { type: 'string' },
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  preemptions: { type: 'string' },
+  'max-states': { type: 'string' },
+  json: { type: 'boolean' },
+  'trace-out': { type: 'string' },
+} as const;
+
 function cmdCheck(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      cpus: { type: 'string' },
-      strategy: { type: 'string' },
-      seed: { type: 'string' },
-      runs: { type: 'string' },
-      preemptions: { type: 'string' },
-      'max-states': { type: 'string' },
-      json: { type: 'boolean' },
-      'trace-out': { type: 'string' },
-    },
+    options: CHECK_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
   const strategy = (values.strategy ?? 'dpor') as Strategy;

@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, exitFor, resultJson } from '../../../engine/src/cli';
+import { CHECK_OPTIONS, EXIT, exitFor, int, printTrace, resultJson } from '../../../engine/src/cli';
 import { Io, UsageError, writeAtomic } from '../../../io/src';
-import { ExploreOptions, LitmusCheckResult, STRATEGIES, Strategy, Trace } from '../../../engine/src';
+import { ExploreOptions, LitmusCheckResult, STRATEGIES, Strategy } from '../../../engine/src';
 import { Analyzer, extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { Diagnostic } from './ast';
 import { firstError, loadScenarioFile, LoadedScenario, runScenario } from './index';
@@ -47,21 +47,6 @@ export function kernelPrograms(dir: string) {
   }
   if (!n) throw new UsageError(`${dir}: no mm/slab_common.c, mm/slub.c or mm/slab.h found`);
   return extractOrchestrationReport(analyzer);
-}
-
-function int(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return Number(v);
-}
-
-/** One line per step, as `slablens check` prints a counterexample. */
-function printSteps(io: Io, t: Trace): void {
-  for (const s of t.steps) {
-    const mark = s.violation ? '  <-- ' + s.violation.property : '';
-    io.out(`  ${String(s.step).padStart(3)}${s.sub ? '.' + s.sub : '  '} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${mark}`);
-    for (const w of s.warnings) io.out(`        WARNING: ${w}`);
-  }
 }
 
 /** The --json shape of a scenario file's run (resultJson plus the clause's observation). */
@@ -106,17 +91,7 @@ export function litmusExit(r: LitmusCheckResult): number {
   return x.ok ? EXIT.pass : EXIT.fail;
 }
 
-const OPTIONS = {
-  kernel: { type: 'string' },
-  cpus: { type: 'string' },
-  strategy: { type: 'string' },
-  seed: { type: 'string' },
-  runs: { type: 'string' },
-  preemptions: { type: 'string' },
-  'max-states': { type: 'string' },
-  json: { type: 'boolean' },
-  'trace-out': { type: 'string' },
-} as const;
+const OPTIONS = { ...CHECK_OPTIONS, kernel: { type: 'string' } } as const;
 
 /**
  * `check <file.litmus>` — or a built-in id (`asBuiltin`): its file is run, and the exit code is the
@@ -152,7 +127,7 @@ export function cmdCheckScenario(args: string[], io: Io, asBuiltin = false): num
     for (const line of litmusSummary(l.lowered.scenario.id, r)) io.out(line);
     if (trace && (r.verdict === 'fail' || r.litmus.witness)) {
       io.out(r.verdict === 'fail' ? `  shortest counterexample found (${trace.schedule.length} steps):` : `  shortest execution where the clause holds (${trace.schedule.length} steps):`);
-      printSteps(io, trace);
+      printTrace(io, trace);
       if (trace.token) io.out(`  replay: slablens replay --token ${trace.token}`);
     }
     if (values['trace-out'] && trace) io.out(`  trace written to ${values['trace-out']}`);
