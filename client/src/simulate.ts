@@ -111,7 +111,7 @@ export class Simulator {
     this.show(view, slot);
     if (result.statements) this.coverage.set({ covered: result.covered, statements: result.statements, title: view.title });
     this.lastMs = Date.now() - started;
-    this.output.info(`${label}: ${view.verdict.toUpperCase()} — click to verdict ${this.lastMs} ms (exploration ${result.elapsedMs} ms, ${result.states} states)`);
+    this.output.info(`${label}: ${view.verdict.toUpperCase()} — command to result posted ${this.lastMs} ms (server exploration ${result.elapsedMs} ms, ${result.states} states)`);
     return view;
   }
 

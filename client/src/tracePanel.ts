@@ -30,8 +30,12 @@ export class TracePanel {
 
   show(view: SimulationView): void {
     this.current = view;
+    this.posted = Date.now();
     this.post({ type: 'show', view });
   }
+
+  /** when the last result was posted to the page, for the log line of its rendering */
+  private posted = 0;
 
   /** Tell an open trace view that an exploration runs (null: it ended); never opens one. */
   busy(text: string | null): void {
@@ -91,6 +95,10 @@ export class TracePanel {
         return revealFunction(msg.function, msg.line, msg.focus === true);
       case 'step':
         return this.markStep(msg.index);
+      case 'rendered':
+        if (this.posted) this.output.info(`trace view: ${this.current?.title ?? 'result'} on screen ${Date.now() - this.posted} ms after it was posted`);
+        this.posted = 0;
+        return;
       case 'copyToken':
         await vscode.env.clipboard.writeText(msg.token);
         void vscode.window.showInformationMessage(`Replay token copied. Replay it with: node dist/cli.js replay --token ${msg.token}`);

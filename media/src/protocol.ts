@@ -66,7 +66,9 @@ export type FromWebview =
   | { type: 'step'; index: number }
   | { type: 'copyToken'; token: string }
   | { type: 'exportTrace' }
-  | { type: 'importTrace' };
+  | { type: 'importTrace' }
+  /** a result is on screen (the host logs how long the page took) */
+  | { type: 'rendered' };
 
 export interface ToViewExtras {
   notModelled?: Record<string, string[]>;
@@ -199,6 +201,7 @@ export function isFromWebview(x: unknown): x is FromWebview {
     case 'ready':
     case 'exportTrace':
     case 'importTrace':
+    case 'rendered':
       return true;
     case 'reveal':
       // a C identifier: the host looks it up, it never becomes a path

@@ -97,6 +97,7 @@ function show(view: SimulationView, keep: number | null): void {
     select(current, { post: false, scroll: true });
   }
   persist();
+  post({ type: 'rendered' });
 }
 
 function verdictHeader(v: SimulationView): HTMLElement {
