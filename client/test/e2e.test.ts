@@ -266,10 +266,11 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await page.waitForTimeout(500);
     assert.equal(await page.locator('.tab.dirty', { hasText: 'slab_common.c' }).count(), 0, 'slab_common.c was changed by the keys');
     assert.ok(fs.readFileSync(path.join(workspace, 'mm', 'slab_common.c')).equals(disk), 'slab_common.c changed on disk');
-    // Enter opens the source with the keyboard; Ctrl+K T comes back to the trace
+    // Enter opens the source with the keyboard (step 0 is a call statement of the C); Ctrl+K T comes back
+    await page.keyboard.press('Home');
     await page.keyboard.press('Enter');
     // the editor's input element (a textarea, or the EditContext element of newer VS Code)
-    await page.waitForFunction(() => !!document.activeElement?.closest('.monaco-editor'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => !!document.activeElement?.closest('.monaco-editor'), undefined, { timeout: 30_000 });
     await page.keyboard.press('Control+K');
     await page.keyboard.press('t');
     await page.waitForFunction(() => document.activeElement?.tagName === 'IFRAME', undefined, { timeout: 10_000 });
@@ -364,13 +365,17 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     await runCommand('View: Close All Editors');
   });
 
-  it('adding the missing rcu_barrier(); in the editor and simulating again gives PASS', async () => {
-    // through the server's workspace symbols: whatever editor is open, this lands in the file
+  /** kvfree_rcu_barrier_on_cache through the server's workspace symbols: whatever editor is open, this lands in the file. */
+  async function openDefinition(): Promise<void> {
     await page.keyboard.press('Control+T');
     await page.keyboard.type('kvfree_rcu_barrier_on_cache');
     await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: /^kvfree_rcu_barrier_on_cache/ }).first().waitFor({ timeout: 20_000 });
     await page.keyboard.press('Enter');
     await line(DEFINITION).waitFor();
+  }
+
+  it('adding the missing rcu_barrier(); in the editor and simulating again gives PASS', async () => {
+    await openDefinition();
     await page.locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' }).first().waitFor({ state: 'attached', timeout: 30_000 });
     const flush = page.locator('.view-line', { hasText: 'flush_rcu_sheaves_on_cache(s);' }).first();
     await flush.click();
@@ -458,11 +463,7 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   });
 
   it('click to verdict of a warm Simulate on the fixture workspace (measured, printed)', async () => {
-    await page.keyboard.press('Control+T');
-    await page.keyboard.type('kvfree_rcu_barrier_on_cache');
-    await page.locator('.quick-input-list .monaco-list-row:visible', { hasText: /^kvfree_rcu_barrier_on_cache/ }).first().waitFor({ timeout: 20_000 });
-    await page.keyboard.press('Enter');
-    await line(DEFINITION).waitFor();
+    await openDefinition();
     const times: number[] = [];
     const clicks: string[] = [];
     for (let run = 0; run < 4; run++) {
