@@ -8,7 +8,7 @@ import { Io, stdio, UsageError, writeAtomic } from '../../io/src';
 import { check, CheckResult } from './check';
 import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
-import { listScenarios, makeScenario, scenarioIds, UnknownScenario } from './scenarios';
+import { listScenarios, makeScenario, ScenarioOptions, scenarioIds, UnknownScenario } from './scenarios';
 import { replayTrace, Trace, TraceError } from './trace';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
@@ -82,7 +82,17 @@ export const CHECK_OPTIONS = {
   'max-states': { type: 'string' },
   json: { type: 'boolean' },
   'trace-out': { type: 'string' },
+  hotplug: { type: 'boolean' },
+  'hotplug-cpu': { type: 'string' },
+  'hotplug-up': { type: 'boolean' },
 } as const;
+
+/** --hotplug [--hotplug-cpu N] [--hotplug-up]: a thread that takes a CPU down (and up) at any point. */
+export function hotplugOption(v: { hotplug?: boolean; 'hotplug-cpu'?: string; 'hotplug-up'?: boolean }): ScenarioOptions['hotplug'] {
+  if (!v.hotplug && (v['hotplug-cpu'] !== undefined || v['hotplug-up'])) throw new UsageError('--hotplug-cpu and --hotplug-up go with --hotplug');
+  if (!v.hotplug) return undefined;
+  return { cpu: int('hotplug-cpu', v['hotplug-cpu'], 0), up: !!v['hotplug-up'] };
+}
 
 function cmdCheck(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
@@ -94,7 +104,7 @@ function cmdCheck(args: string[], io: Io): number {
   const strategy = (values.strategy ?? 'dpor') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
   const seed = int('seed', values.seed, 0);
-  const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2) });
+  const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
   const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1) };
   const r = check(sc, o);
   if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');

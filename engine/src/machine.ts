@@ -62,7 +62,7 @@ export class Machine {
   initial(): State {
     const s = applySetup(this.scenario);
     for (const t of this.scenario.threads) {
-      s.tasks.push({ id: t.id, cpu: t.cpu, ctx: 'process', frames: [{ k: 'body', fn: t.id, body: t.program, pc: 0, locals: {} }], done: false });
+      s.tasks.push({ id: t.id, cpu: t.cpu, ctx: 'process', frames: [{ k: 'body', fn: t.id, body: t.program, pc: 0, locals: { ...t.locals } }], done: false });
     }
     for (let c = 0; c < s.ncpus; c++) {
       s.tasks.push({ id: `rcu_core/${c}`, cpu: c, ctx: 'softirq', frames: [], done: false, service: true });
@@ -323,6 +323,11 @@ export class Machine {
       }
       if (f.k === 'loop') {
         const n = f.stmt.over === 'cpu' ? s.ncpus : s.nnodes;
+        // with CPU hotplug in the scenario, for_each_online_cpu reads the mask as it goes: a step
+        if (f.stmt.over === 'cpu' && this.scenario.hotplug && f.probed !== f.i && f.i < n) {
+          t.frames.push({ k: 'leaf', fn: 'cpumask_next', phase: 0, args: {}, data: {}, anchor: f.stmt.anchor });
+          return;
+        }
         if (f.i >= n) {
           t.frames.pop();
           continue;

@@ -69,6 +69,21 @@ const BASE: ProgramSet = {
   ],
 };
 
+/**
+ * The cpuhp teardown callbacks the C registers with cpuhp_setup_state*(), as programs: slub's
+ * CPUHP_SLUB_DEAD callback, for the caches with sheaves (the scenario has one cache).
+ */
+const TEARDOWN: ProgramSet = {
+  slub_cpu_dead: [
+    lock('mutex_lock', '&slab_mutex'),
+    { op: 'if', cond: { kind: 'call', fn: 'cache_has_sheaves' }, then: [call('__pcs_flush_all_cpu', 's', 'cpu')] },
+    lock('mutex_unlock', '&slab_mutex'),
+  ],
+};
+
+/** The built-in cpuhp teardown programs, anchored. */
+export const builtinTeardown = (): ProgramSet => anchorPrograms(TEARDOWN);
+
 export const ORCHESTRATION = ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache', '__kmem_cache_shutdown', 'flush_all_cpus_locked'];
 
 export interface ProgramVariant {

@@ -24,6 +24,8 @@ export interface ThreadSpec {
   id: string;
   cpu: number;
   program: Program;
+  /** the thread's variables at start (the hotplug thread's `cpu`) */
+  locals?: Record<string, number>;
 }
 
 export interface Scenario {
@@ -45,6 +47,12 @@ export interface Scenario {
   programs: ProgramSet;
   /** built-in programs, or IR extracted from C text by the server (no replay token then) */
   source?: 'builtin' | 'extracted';
+  /**
+   * CPU hotplug: a thread on the control CPU takes `cpu` down at any point (cpus_write_lock,
+   * takedown_cpu, the cpuhp teardown callbacks `teardown` (programs), cpus_write_unlock) and,
+   * with `up`, brings it back.
+   */
+  hotplug?: { cpu: number; up: boolean; teardown: string[] };
   /** at the end, objects outside their slabs (sheaves, quarantine, rcu) are a leak */
   checkLeak?: boolean;
 }

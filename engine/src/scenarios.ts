@@ -1,7 +1,8 @@
 // Built-in scenarios: the facts F1–F5 of the seed thread. Ids are fixed; others script them.
 
-import { anchorPrograms, Program, ProgramSet } from './ir';
-import { builtinPrograms, ProgramVariant } from './programs';
+import { anchorPrograms, Program, ProgramSet, Stmt } from './ir';
+import { controlCpu } from './models/hotplug';
+import { builtinPrograms, builtinTeardown, ProgramVariant } from './programs';
 import type { Scenario, SetupOp } from './scenario';
 
 export interface ScenarioOptions {
@@ -9,6 +10,12 @@ export interface ScenarioOptions {
   /** replace the built-in orchestration programs (the server passes IR extracted from C) */
   programs?: ProgramSet;
   config?: Record<string, boolean>;
+  /**
+   * CPU hotplug: a thread takes `cpu` (default: the last one) down at any point, runs the cpuhp
+   * teardown callbacks `teardown` (default: slub_cpu_dead; programs from `programs` or built in)
+   * under the write lock, and with `up` brings the CPU back.
+   */
+  hotplug?: boolean | { cpu?: number; up?: boolean; teardown?: string[] };
 }
 
 interface Builtin {
@@ -160,5 +167,38 @@ export function makeScenario(id: string, o: ScenarioOptions = {}): Scenario {
   const cpus = o.cpus ?? 2;
   if (!Number.isInteger(cpus) || cpus < MIN_CPUS || cpus > 16) throw new RangeError(`--cpus must be an integer from ${MIN_CPUS} to 16, got ${o.cpus}`);
   const { id: _i, build, ...meta } = b;
-  return { id, ...meta, ...build(cpus, o) };
+  const sc: Scenario = { id, ...meta, ...build(cpus, o) };
+  return o.hotplug ? withHotplug(sc, o.hotplug === true ? {} : o.hotplug) : sc;
+}
+
+/** Add the hotplug thread to a scenario (see ScenarioOptions.hotplug and models/hotplug.ts). */
+export function withHotplug(sc: Scenario, h: { cpu?: number; up?: boolean; teardown?: string[] }): Scenario {
+  const dead = h.cpu ?? sc.ncpus - 1;
+  if (!Number.isInteger(dead) || dead < 0 || dead >= sc.ncpus) throw new RangeError(`--hotplug: cpu ${h.cpu} is not one of the scenario's ${sc.ncpus} CPUs`);
+  const teardown = h.teardown ?? ['slub_cpu_dead'];
+  const builtin = builtinTeardown();
+  const programs = { ...sc.programs };
+  for (const fn of teardown) {
+    if (programs[fn]) continue;
+    if (!builtin[fn]) throw new RangeError(`--hotplug: no program for the cpuhp teardown callback ${fn}`);
+    programs[fn] = builtin[fn];
+  }
+  const lk = (fn: string): Stmt => ({ op: 'lock', fn });
+  const program: Program = [
+    lk('cpus_write_lock'),
+    { op: 'call', fn: 'takedown_cpu', args: ['cpu'] },
+    ...teardown.map((fn): Stmt => ({ op: 'call', fn, args: ['cpu'] })),
+    lk('cpus_write_unlock'),
+    ...(h.up ? [lk('cpus_write_lock'), { op: 'call', fn: 'bringup_cpu', args: ['cpu'] } as Stmt, lk('cpus_write_unlock')] : []),
+  ];
+  return {
+    ...sc,
+    title: `${sc.title} (cpu${dead} goes offline${h.up ? ' and back' : ''})`,
+    // the thread's expectation is for CPUs that stay online
+    expect: undefined,
+    expectProperty: undefined,
+    programs,
+    hotplug: { cpu: dead, up: !!h.up, teardown },
+    threads: [...sc.threads, { ...thread('cpuhp', controlCpu(dead), program), locals: { cpu: dead } }],
+  };
 }

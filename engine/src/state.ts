@@ -60,6 +60,8 @@ export interface RcuCallback {
   cpu: number;
   fn: string;
   sheaf: number;
+  /** the CPU it was queued on, when CPU hotplug moved it to another one (rcu_barrier() counts it there) */
+  queuedOn?: number;
   /** Readers (task@epoch) that were inside rcu_read_lock() at call_rcu time. */
   readers: string[];
 }
@@ -100,7 +102,7 @@ export type Frame =
   /** A statement list. `fnFrame` frames hold the function's locals. */
   | { k: 'body'; fn: string; body: Stmt[]; pc: number; locals?: Record<string, Value>; assign?: string; assignTo?: number }
   /** for_each_online_cpu / for_each_kmem_cache_node: iteration i of the loop statement */
-  | { k: 'loop'; fn: string; stmt: Extract<Stmt, { op: 'for_each' }>; i: number }
+  | { k: 'loop'; fn: string; stmt: Extract<Stmt, { op: 'for_each' }>; i: number; probed?: number }
   /** A leaf model at a phase; `data` is the model's own scratch (snapshots taken in earlier phases). */
   | { k: 'leaf'; fn: string; phase: number; args: Record<string, Value>; data: Record<string, Value>; anchor?: Stmt['anchor']; assign?: string };
 
@@ -215,7 +217,7 @@ export function stateKey(s: State): string {
     t.id,
     t.done,
     t.frames.map((f) =>
-      f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i] : ['f', f.fn, f.phase, f.data],
+      f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i, f.probed ?? null] : ['f', f.fn, f.phase, f.data],
     ),
     t.regs ?? null,
   ]);

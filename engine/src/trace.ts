@@ -149,6 +149,7 @@ const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64url');
 
 export function encodeToken(sc: Scenario, schedule: string[]): string | null {
   if (sc.source === 'extracted') return null; // programs come from C text: only the trace file replays them
+  if (sc.hotplug) return null; // the hotplug thread is not in the token's scenario: the trace file replays it
   const m = machineFor(sc);
   let s = m.initial();
   const bytes: number[] = [];

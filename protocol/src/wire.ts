@@ -17,6 +17,8 @@ export interface SimulateParams {
   /** run the built-in scenario `scenario` as the engine ships it, not the IR from the source */
   builtin?: boolean;
   kasan?: boolean;
+  /** a hotplug thread takes the last CPU down at any point (engine models/hotplug.ts) */
+  hotplug?: boolean;
   cpus?: number;
   strategy?: Strategy;
   maxStates?: number;

@@ -67,7 +67,7 @@ function cmdCheckKernel(args: string[], io: Io): number {
     args,
     options: {
       kernel: { type: 'string' }, entry: { type: 'string' }, config: { type: 'string', multiple: true }, cpus: { type: 'string' },
-      strategy: { type: 'string' }, 'max-states': { type: 'string' }, json: { type: 'boolean' }, 'trace-out': { type: 'string' },
+      strategy: { type: 'string' }, 'max-states': { type: 'string' }, json: { type: 'boolean' }, 'trace-out': { type: 'string' }, hotplug: { type: 'boolean' },
     },
   });
   const entry = values.entry ?? 'kmem_cache_destroy';
@@ -79,14 +79,14 @@ function cmdCheckKernel(args: string[], io: Io): number {
     config[`CONFIG_${m[1]}`] = m[2] === 'y';
   }
   const { analyzer } = load(values.kernel!);
-  const { programs, extractions } = extractOrchestrationReport(analyzer);
+  const { programs, extractions, teardown } = extractOrchestrationReport(analyzer);
   const cpus = values.cpus ? Number(values.cpus) : 2;
-  const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined });
+  const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined, hotplug: !!values.hotplug }, {}, teardown);
   const notModelled = notModelledByFunction(extractions);
   if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
   if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled }, null, 1));
   else {
-    io.out(`${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
+    io.out(`${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${values.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
     if (r.message) io.out(`  ${r.message}`);
     io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
     if (r.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);

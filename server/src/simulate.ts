@@ -11,9 +11,11 @@ export type { SimulateParams };
  * rcu_free sheaves, CONFIG_KASAN=y), otherwise the F3 one. Orchestration functions missing from
  * the source fall back to the built-in IR, and the result says which ones did.
  */
-export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: Partial<ExploreOptions> = {}): CheckResult & { builtinFallback: string[] } {
+export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: Partial<ExploreOptions> = {}, teardown: string[] = []): CheckResult & { builtinFallback: string[] } {
   const explore = { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed, ...o };
-  if (p.builtin && p.scenario) return { ...check(makeScenario(p.scenario, { cpus: p.cpus }), explore), builtinFallback: [...ORCHESTRATION] };
+  // the cpuhp teardown callbacks found in the source, else the built-in slub_cpu_dead
+  const hotplug = p.hotplug ? { teardown: teardown.length ? teardown : undefined } : undefined;
+  if (p.builtin && p.scenario) return { ...check(makeScenario(p.scenario, { cpus: p.cpus, hotplug }), explore), builtinFallback: [...ORCHESTRATION] };
   const builtin = builtinPrograms();
   const programs: ProgramSet = {};
   const builtinFallback: string[] = [];
@@ -25,9 +27,10 @@ export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: 
     }
   }
   const base = p.scenario ?? (p.kasan ? 'f1-kasan-nofix' : 'f3-nokasan-nofix');
-  const sc = { ...makeScenario(base, { cpus: p.cpus ?? 2, programs }), source: 'extracted' as const };
+  for (const fn of teardown) if (extracted[fn]) programs[fn] = extracted[fn];
+  const sc = { ...makeScenario(base, { cpus: p.cpus ?? 2, programs, hotplug }), source: 'extracted' as const };
   sc.id = `${p.function ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`;
-  sc.title = `kmem_cache_destroy() as written in the source, ${p.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}`;
+  sc.title = `kmem_cache_destroy() as written in the source, ${p.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${sc.hotplug ? `, cpu${sc.hotplug.cpu} goes offline (teardown: ${sc.hotplug.teardown.join(', ')})` : ''}`;
   sc.expect = undefined;
   const r = check(sc, explore);
   return { ...r, builtinFallback };

@@ -7,6 +7,7 @@ import { __kfree_rcu_sheaf, barn_shrink, flush_cpu_sheaves, flush_cpu_slab, flus
 import { __kvfree_rcu_barrier, cache_has_sheaves, free_partial, kasan_cache_shutdown, node_has_slabs, slab_in_kunit_test } from './shutdown';
 import { flush_work, process_one_work, queue_work_on } from './workqueue';
 import { LOCK_MODELS } from './locks';
+import { HOTPLUG_MODELS } from './hotplug';
 
 export function defaultRegistry(): Registry {
   const r = new Registry();
@@ -17,6 +18,7 @@ export function defaultRegistry(): Registry {
     do_slab_free, flush_slab, kmem_cache_free,
     kasan_cache_shutdown, free_partial, __kvfree_rcu_barrier,
     ...LOCK_MODELS,
+    ...HOTPLUG_MODELS,
   ]) r.addLeaf(m);
   r.addPred(cache_has_sheaves).addPred(node_has_slabs).addPred(slab_in_kunit_test).addPred(has_pcs_used);
   return r;

@@ -27,15 +27,17 @@ export const rcu_do_batch: LeafModel = {
         const cb = firstReady(c.s, cpu)!;
         c.s.rcu.cbs = c.s.rcu.cbs.filter((x) => x.id !== cb.id);
         c.frame.data.cb = cb.id;
+        // rcu_barrier() counts a callback where it was queued, also when hotplug moved it here
+        c.frame.data.q = cb.queuedOn ?? cpu;
         c.frame.data.fn = cb.fn;
         c.emit(`grace period over for cb#${cb.id}; rcu_do_batch on cpu${cpu} invokes ${cb.fn}(sheaf#${cb.sheaf})`);
         c.call(cb.fn, { sheaf: cb.sheaf });
       },
     },
     {
-      footprint: ({ task }) => ({ r: [], w: [`rcu:done:${task.cpu}`] }),
+      footprint: ({ task, frame }) => ({ r: [], w: [`rcu:done:${(frame.data.q as number | undefined) ?? task.cpu}`] }),
       run: (c) => {
-        c.s.rcu.completed[c.task.cpu]++;
+        c.s.rcu.completed[(c.frame.data.q as number | undefined) ?? c.task.cpu]++;
         c.emit(`cb#${c.frame.data.cb} (${c.frame.data.fn}) completed`);
       },
     },

@@ -2,7 +2,8 @@
 // that CPU (its own task); flush_work() waits until that work item has finished.
 
 import type { LeafModel } from '../model';
-import type { State } from '../state';
+import type { State, Task } from '../state';
+import { unboundCandidates } from './hotplug';
 
 const workKey = (work: string, cpu: number) => `${work}@${cpu}`;
 const item = (s: State, key: string) => s.works.find((w) => w.key === key);
@@ -13,7 +14,7 @@ export const queue_work_on: LeafModel = {
   assumes: { calls: [] },
   phases: [
     {
-      footprint: ({ frame }) => ({ r: [], w: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`] }),
+      footprint: ({ frame }) => ({ r: ['online'], w: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`] }),
       run: (c) => {
         const cpu = Number(c.frame.args.cpu);
         const fn = String(c.frame.args.fn);
@@ -28,8 +29,10 @@ export const queue_work_on: LeafModel = {
         for (let n = 2; c.s.tasks.some((t) => t.id === id); n++) id = `kworker/${cpu}:${fn}#${n}`;
         if (w) Object.assign(w, { fn, task: id, pending: true });
         else c.s.works.push({ key, cpu, fn, task: id, pending: true });
-        c.spawn({ id, cpu, ctx: 'kworker', frames: [{ k: 'leaf', fn: 'process_one_work', phase: 0, args: { key, fn }, data: {} }], done: false });
-        c.emit(`INIT_WORK(&sfw->work, ${fn}); queue_work_on(${cpu}, flushwq, &sfw->work)`);
+        const worker: Task = { id, cpu, ctx: 'kworker', frames: [{ k: 'leaf', fn: 'process_one_work', phase: 0, args: { key, fn }, data: {} }], done: false };
+        c.emit(`INIT_WORK(&sfw->work, ${fn}); queue_work_on(${cpu}, flushwq, &sfw->work)${c.s.online[cpu] ? '' : `: cpu${cpu} is offline`}`);
+        if (c.s.online[cpu]) c.spawn(worker);
+        else unboundCandidates(c.s, worker, cpu, c.spawn);
         c.ret(true);
       },
     },

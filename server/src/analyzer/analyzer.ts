@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ORCHESTRATION, type ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
+import { registrations } from './lockdep';
 import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
 import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
 import { bodyNodeAt, findFunctions } from './definitions';
@@ -386,16 +387,18 @@ export function extractOrchestration(a: Analyzer): ProgramSet {
 }
 
 /** Same, with the per-function extraction reports (not modelled, ignored, lines). */
-export function extractOrchestrationReport(a: Analyzer): { programs: ProgramSet; extractions: Record<string, Extraction> } {
+export function extractOrchestrationReport(a: Analyzer): { programs: ProgramSet; extractions: Record<string, Extraction>; teardown: string[] } {
   const programs: ProgramSet = {};
   const extractions: Record<string, Extraction> = {};
-  for (const n of ORCHESTRATION) {
+  // the cpuhp teardown callbacks the C registers with cpuhp_setup_state*(): the hotplug thread runs them
+  const teardown = [...new Set([...new Set(a.functions().map((f) => f.uri))].flatMap((uri) => registrations(a.text(uri) ?? '')).filter((r) => r.kind === 'cpuhp' && r.teardown && a.definition(r.fn)).map((r) => r.fn))];
+  for (const n of [...ORCHESTRATION, ...teardown]) {
     const x = a.extract(n);
     if (!x) continue;
     extractions[n] = x;
     programs[n] = x.program;
   }
-  return { programs, extractions };
+  return { programs, extractions, teardown };
 }
 
 const overlapsSpan = (a: Span, b: Span): boolean => a.end >= b.start && a.start <= b.end;

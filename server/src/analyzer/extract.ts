@@ -66,7 +66,7 @@ export function knownFunctions(): Set<string> {
   const candidates = ['rcu_barrier', 'call_rcu', 'rcu_read_lock', 'rcu_read_unlock', 'kasan_cache_shutdown', '__kmem_cache_shutdown', 'flush_all_cpus_locked',
     'free_partial', 'barn_shrink', '__kvfree_rcu_barrier', 'cache_has_sheaves', 'node_nr_slabs', 'flush_rcu_sheaf', 'flush_cpu_slab', 'flush_slab',
     'do_slab_free', 'deactivate_slab', 'pcs_flush_all', 'sheaf_flush_unused', '__kfree_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'kmem_cache_free',
-    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work', 'slab_in_kunit_test', 'has_pcs_used'];
+    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work', 'slab_in_kunit_test', '__pcs_flush_all_cpu', 'has_pcs_used'];
   for (const c of candidates) if (reg.leaf(c) || reg.pred(c)) known.add(c);
   return known;
 }
@@ -75,6 +75,8 @@ interface Ctx {
   fn: string;
   opts: ExtractOptions;
   helpers: ProgramSet;
+  /** the function's parameters */
+  params: Set<string>;
   known: Set<string>;
   cacheVars: Set<string>;
   locals: Set<string>;
@@ -101,7 +103,7 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, opts, helpers: {}, known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
+  const ctx: Ctx = { fn: f.info.name, opts, helpers: {}, params: new Set(f.info.params), known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
@@ -257,6 +259,11 @@ function loop(n: SyntaxNode, name: string, args: SyntaxNode[], body: SyntaxNode 
   if (name === 'for_each_online_cpu' && args[0]) {
     over = 'cpu';
     v = args[0].text;
+  } else if (name === 'list_for_each_entry' && args[0]?.type === 'identifier' && args[1]?.text.replace(/\s+/g, '') === '&slab_caches') {
+    // every cache on slab_caches: the scenario has one, so the body runs once with it
+    ctx.cacheVars.add(args[0].text);
+    ctx.ignored.push({ call: name, line: line(n) });
+    return block(body, ctx);
   } else if (name === 'for_each_kmem_cache_node' && args[1]) {
     over = 'node';
     v = args[1].text;
@@ -407,7 +414,8 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
   if (ctx.known.has(name) || alias) {
     const pre: Stmt[] = [];
     for (const a of args) pre.push(...(a.type === 'call_expression' ? call(a, ctx) : callsIn(a, ctx)));
-    const kept = args.filter((a) => (a.type === 'identifier' || a.type === 'number_literal') && (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text))).map((a) => a.text);
+    // the cache, and the dead CPU a cpuhp callback is given (`cpu`, its parameter)
+    const kept = args.filter((a) => (a.type === 'identifier' || a.type === 'number_literal') && (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text) || (a.text === 'cpu' && ctx.params.has('cpu')))).map((a) => a.text);
     const s: Stmt = alias
       ? { op: 'call', fn: alias.fn, args: alias.args.map((x) => (/^\$\d+$/.test(x) ? args[Number(x.slice(1)) - 1]?.text ?? x : x)) }
       : { op: 'call', fn: name, args: kept };

@@ -443,7 +443,7 @@ function typeReader(sig: string, body: string): (v: string) => string | undefine
 
 // --- roots --------------------------------------------------------------------------------------
 
-interface Registration { fn: string; kind: 'cpuhp' | 'work' | 'rcu' | 'ipi' | 'memory-notifier' }
+export interface Registration { fn: string; kind: 'cpuhp' | 'work' | 'rcu' | 'ipi' | 'memory-notifier'; teardown?: boolean }
 
 /** Callbacks the C registers: cpuhp_setup_state*(), INIT_WORK/DECLARE_WORK, call_rcu, IPIs. */
 export function registrations(text: string): Registration[] {
@@ -452,7 +452,9 @@ export function registrations(text: string): Registration[] {
   for (const m of text.matchAll(/\bcpuhp_setup_state\w*\s*\(([^;]*?)\)\s*;/g)) {
     // (state, "name", startup, teardown): both run with cpu_hotplug_lock held for write
     const args = m[1].split(',').map((s) => s.trim());
-    for (const a of args.slice(2, 4)) if (/^[A-Za-z_]\w*$/.test(a) && a !== 'NULL') out.push({ fn: a, kind: 'cpuhp' });
+    args.slice(2, 4).forEach((a, i) => {
+      if (/^[A-Za-z_]\w*$/.test(a) && a !== 'NULL') out.push({ fn: a, kind: 'cpuhp', teardown: i === 1 });
+    });
   }
   // memory/node hotplug notifiers run inside mem_hotplug_begin()/mem_hotplug_done() (offline_pages(),
   // online_pages()), and mem_hotplug_begin() takes cpus_read_lock() first
