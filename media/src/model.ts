@@ -117,7 +117,8 @@ interface SectionDef {
 const SECTIONS: SectionDef[] = [
   { id: 'sheaves', title: 'Per-CPU sheaves (pcs)', match: /^(cpu\d+)\.pcs\.(.+)$/ },
   { id: 'cpuslab', title: 'CPU slabs (kmem_cache_cpu)', match: /^(cpu\d+)\.kmem_cache_cpu$/ },
-  { id: 'cpu', title: 'CPU state', match: /^(cpu\d+)\.(irqs_off|preempt_off)$/ },
+  { id: 'cpu', title: 'CPU state', match: /^(cpu\d+)\.(irqs_off|preempt_off|online)$/ },
+  { id: 'locks', title: 'Locks', match: /^lock\.(.+)$/ },
   { id: 'barn', title: 'Barn', match: /^(barn)$/ },
   { id: 'rcu', title: 'Pending RCU callbacks', match: /^rcu\.(.+)$/ },
   { id: 'work', title: 'Workqueue items', match: /^work\.(.+)$/ },

@@ -65,9 +65,10 @@ describe('failing step and states', () => {
     assert.equal(q.value, '[o0]');
     // an untouched key carries no change mark
     assert.equal(secs.find((x) => x.id === 'slabs')!.rows.find((r) => r.key === 'slab#0')!.change, undefined);
+    // the first step takes flush_lock (locks are state): its section shows the lock held
     assert.deepEqual(
       stateSections(states[1], states[0]).map((x) => x.id),
-      ['sheaves', 'work', 'slabs', 'objects'],
+      ['sheaves', 'locks', 'slabs', 'objects'],
     );
   });
 

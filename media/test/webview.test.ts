@@ -312,7 +312,8 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     await page.click('#btn-first');
     assert.equal(await page.textContent('tr[data-key="cpu0.pcs.rcu_free"] td'), 'sheaf#0[o0]');
     await page.check('#changed-only');
-    assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), ['work.slub_flush@0']);
+    // step 0 takes flush_lock (locks are state)
+    assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), ['lock.&flush_lock']);
     await page.uncheck('#changed-only');
     await page.fill('#state-filter', 'slab#1');
     assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), ['slab#1']);
