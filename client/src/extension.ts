@@ -42,7 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (args?.function) return simulator.simulate(args);
     const fn = await functionAtCursor();
     const kasan = setting('slablens.simulation.kasan');
-    return simulator.simulate({ function: fn ?? 'kmem_cache_destroy', kasan });
+    return simulator.simulate({ function: fn ?? 'kmem_cache_destroy', kasan, hotplug: setting('slablens.simulation.hotplug') });
   });
   command('slablens.runScenario', async (id?: string) => {
     let scenario = id;

@@ -11,7 +11,7 @@ import { setting } from './settings';
 import { TracePanel } from './tracePanel';
 
 /** What a command passes to simulate (the CodeLens's arguments, a scenario, an experiment); the settings add the rest. */
-export type SimulateArgs = Pick<SimulateParams, 'uri' | 'function' | 'scenario' | 'builtin' | 'kasan' | 'experiment'>;
+export type SimulateArgs = Pick<SimulateParams, 'uri' | 'function' | 'scenario' | 'builtin' | 'kasan' | 'hotplug' | 'experiment'>;
 
 /** Which verdict a run is: the files with or without KASAN, an experiment, a built-in scenario. */
 type Slot = 'KASAN' | 'no KASAN' | 'experiment' | 'scenario';
@@ -58,7 +58,7 @@ export class Simulator {
     // an experiment only reads the kernel file and its buffer: checked, and said in the result
     const watched = args.experiment ? (args.experiment.without?.uri ?? args.uri) : undefined;
     const before = watched ? await fingerprint(watched) : undefined;
-    const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? ' (KASAN)' : ''}${args.experiment ? ' — experiment' : ''}`;
+    const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? (args.hotplug ? ' (KASAN, hotplug)' : ' (KASAN)') : args.hotplug ? ' (hotplug)' : ''}${args.experiment ? ' — experiment' : ''}`;
     // what is being explored, in front: a long run says why it is long
     const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}`;
     this.status.text = `$(sync~spin) slablens: simulating ${label}`;

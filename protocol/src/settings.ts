@@ -10,6 +10,7 @@ export interface Settings {
   'slablens.files': string[];
   'slablens.maxFileBytes': number;
   'slablens.simulation.kasan': boolean;
+  'slablens.simulation.hotplug': boolean;
   'slablens.simulation.cpus': number;
   'slablens.simulation.strategy': Strategy;
   'slablens.simulation.maxStates': number;
@@ -21,6 +22,7 @@ export const DEFAULTS: Readonly<Settings> = {
   'slablens.files': ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h'],
   'slablens.maxFileBytes': 4 * 1024 * 1024,
   'slablens.simulation.kasan': true,
+  'slablens.simulation.hotplug': false,
   'slablens.simulation.cpus': 2,
   'slablens.simulation.strategy': 'dpor',
   'slablens.simulation.maxStates': 1_000_000,

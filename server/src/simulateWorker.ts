@@ -6,9 +6,9 @@ import { parentPort } from 'node:worker_threads';
 import type { ProgramSet } from '../../engine/src';
 import { SimulateParams, simulateFromSource } from './simulate';
 
-parentPort!.on('message', (m: { id: number; programs: ProgramSet; params: SimulateParams }) => {
+parentPort!.on('message', (m: { id: number; programs: ProgramSet; params: SimulateParams; teardown?: string[] }) => {
   const result = simulateFromSource(m.programs, m.params, {
     onProgress: (p) => parentPort!.postMessage({ kind: 'progress', id: m.id, progress: p }),
-  });
+  }, m.teardown);
   parentPort!.postMessage({ kind: 'result', id: m.id, result });
 });

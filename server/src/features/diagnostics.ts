@@ -5,6 +5,7 @@
 import { CodeAction, CodeActionKind, CodeActionParams, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
 import { ORCHESTRATION } from '../../../engine/src';
 import { extractOrchestrationReport, SLAB_FILES } from '../analyzer';
+import { analyzeLocks, LockReport } from '../analyzer/lockdep';
 import { ServerContext } from '../context';
 import { statementOn } from '../experiment';
 
@@ -52,6 +53,32 @@ function driftDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>):
   }
 }
 
+let lastLocks: LockReport | undefined;
+/** The lock rules' report of the last diagnostics refresh (the hover reads the locks held along each path). */
+export const lastLockReport = (): LockReport | undefined => lastLocks;
+
+/** The static lock rules (lint): a warning on the line, each chain's lines as related information. */
+function lockDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>): void {
+  let r: LockReport;
+  try {
+    r = lastLocks = analyzeLocks(ctx.analyzer);
+  } catch (e) {
+    ctx.connection.console.error(`lock rules: ${(e as Error).message}`);
+    return;
+  }
+  const line = (l: number) => ({ start: { line: l, character: 0 }, end: { line: l, character: 200 } });
+  for (const f of r.findings) {
+    byUri.get(f.uri)?.push({
+      severity: DiagnosticSeverity.Warning,
+      range: line(f.line),
+      message: f.message,
+      source: 'slablens',
+      code: f.rule,
+      relatedInformation: f.related.map((x) => ({ location: { uri: x.uri, range: line(x.line) }, message: x.message })),
+    });
+  }
+}
+
 /** What the diagnostics of each indexed file are now (the verdict's included); no publishing. */
 export function computeDiagnostics(ctx: ServerContext): Map<string, Diagnostic[]> | undefined {
   let report: ReturnType<typeof extractOrchestrationReport>;
@@ -65,6 +92,7 @@ export function computeDiagnostics(ctx: ServerContext): Map<string, Diagnostic[]
   for (const uri of new Set(ctx.analyzer.functions().map((f) => f.uri))) byUri.set(uri, []);
   notModelledDiagnostics(ctx, report, byUri);
   driftDiagnostics(ctx, byUri);
+  lockDiagnostics(ctx, byUri);
   for (const [uri, diags] of byUri) diags.push(...ctx.verdicts.diagnostics(uri));
   return byUri;
 }

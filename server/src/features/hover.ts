@@ -7,6 +7,7 @@ import { listScenarios, ORCHESTRATION, scenariosReaching } from '../../../engine
 import { ENTRY_POINTS } from '../analyzer';
 import { ServerContext } from '../context';
 import { describeGuarded, guardedCalls } from '../guards';
+import { lastLockReport } from './diagnostics';
 
 /** Calls that matter on a path: locks, RCU, work, irq state. */
 const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
@@ -60,6 +61,11 @@ export function hoverText(ctx: ServerContext, name: string): string {
   }
   const v = ctx.verdicts.lines(name);
   if (v.length) parts.push(`**Last simulation**:\n\n${v.map((l) => `- ${l}`).join('\n')}`);
+  // the locks held on entry of each function along each path from a root (the lock rules' walk)
+  const locked = lastLockReport()?.pathLocks(name, 6) ?? [];
+  if (locked.length) {
+    parts.push('**Locks held on the way**\n\n' + locked.map((p) => '- ' + p.path.map((fn, i) => `\`${fn}\`${p.held[i].length ? ` [${p.held[i].join(', ')}]` : ''}`).join(' → ')).join('\n'));
+  }
   return parts.join('\n\n');
 }
 

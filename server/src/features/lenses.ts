@@ -14,6 +14,8 @@ export function codeLenses(ctx: ServerContext, p: CodeLensParams): CodeLens[] {
     const args = { uri: f.uri, function: f.name };
     lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate', command: 'slablens.simulate', arguments: [{ ...args, kasan: false }] } });
     lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate (KASAN)', command: 'slablens.simulate', arguments: [{ ...args, kasan: true }] } });
+    // a hotplug thread takes the last CPU down at any point (engine models/hotplug.ts)
+    lenses.push({ range: f.selectionRange, command: { title: '▶ Simulate (KASAN, hotplug)', command: 'slablens.simulate', arguments: [{ ...args, kasan: true, hotplug: true }] } });
     // each configuration's last verdict: neither hides the other
     for (const [config, v] of ctx.verdicts.of(f.name)) lenses.push({ range: f.selectionRange, command: { title: `${config}: ${v}`, command: 'slablens.showLastTrace', arguments: [config] } });
   }

@@ -38,7 +38,7 @@ export function warmWorker(): void {
  * Explore in the warm worker (a second run at the same time gets a worker of its own); progress
  * goes to the client, a cancel terminates the worker at once and the next run starts another.
  */
-function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['programs'], p: SimulateParams, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<WorkerResult | null> {
+function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['programs'], p: SimulateParams, token: CancellationToken, progress: WorkDoneProgressReporter, teardown: string[] = []): Promise<WorkerResult | null> {
   const own = warm && !warm.busy ? warm : startWorker();
   if (!warm) warm = own;
   own.busy = true;
@@ -72,7 +72,7 @@ function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['pr
     };
     own.worker.on('message', onMessage);
     own.worker.on('error', onError);
-    own.worker.postMessage({ id, programs, params: p });
+    own.worker.postMessage({ id, programs, params: p, teardown });
   });
 }
 
@@ -134,7 +134,7 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
   const combined = created ? mergeTokens(token, created.token) : token;
   let r: WorkerResult | null;
   try {
-    r = await runInWorker(programs, p, combined, reporter);
+    r = await runInWorker(programs, p, combined, reporter, base.teardown);
   } finally {
     progress?.done();
   }
