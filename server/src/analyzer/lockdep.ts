@@ -251,8 +251,8 @@ function exprOps(n: SyntaxNode, ctx: BodyCtx, out: LOp[]): void {
   for (const c of n.namedChildren) exprOps(c, ctx, out);
 }
 
-/** `if (x)`, `if (!x)`, `if (unlikely(!f(...)))`: what is tested ('$call': the call's result). */
-function valueTest(cond: SyntaxNode | null): { v: string; negated: boolean } | undefined {
+/** A condition without its parentheses, likely()/unlikely() and `!`s: what is tested, and whether negated. */
+function unwrapCondition(cond: SyntaxNode | null): { n: SyntaxNode | null; negated: boolean } {
   let n = cond;
   let negated = false;
   while (n) {
@@ -267,6 +267,12 @@ function valueTest(cond: SyntaxNode | null): { v: string; negated: boolean } | u
     }
     break;
   }
+  return { n, negated };
+}
+
+/** `if (x)`, `if (!x)`, `if (unlikely(!f(...)))`: what is tested ('$call': the call's result). */
+function valueTest(cond: SyntaxNode | null): { v: string; negated: boolean } | undefined {
+  const { n, negated } = unwrapCondition(cond);
   if (n?.type === 'identifier') return { v: n.text, negated };
   if (n?.type === 'call_expression' && n.childForFieldName('function')?.type === 'identifier') return { v: '$call', negated };
   return undefined;
@@ -274,23 +280,10 @@ function valueTest(cond: SyntaxNode | null): { v: string; negated: boolean } | u
 
 /** A trylock tested by an if condition, and whether the then-arm is the one that holds it. */
 function trylockIn(cond: SyntaxNode | null): { call: SyntaxNode; thenHolds: boolean } | undefined {
-  let n = cond;
-  let neg = false;
-  while (n) {
-    if (n.type === 'parenthesized_expression' || (n.type === 'call_expression' && /^(unlikely|likely)$/.test(n.childForFieldName('function')?.text ?? ''))) {
-      n = n.type === 'parenthesized_expression' ? n.namedChildren.find((c) => c.type !== 'comment') ?? null : argsOf(n)[0] ?? null;
-      continue;
-    }
-    if (n.type === 'unary_expression' && n.child(0)?.type === '!') {
-      neg = !neg;
-      n = n.childForFieldName('argument');
-      continue;
-    }
-    break;
-  }
+  const { n, negated } = unwrapCondition(cond);
   if (n?.type !== 'call_expression') return undefined;
   const p = LOCK_PRIMITIVES.get(n.childForFieldName('function')?.text ?? '');
-  return p?.try ? { call: n, thenHolds: !neg } : undefined;
+  return p?.try ? { call: n, thenHolds: !negated } : undefined;
 }
 
 function blockOps(n: SyntaxNode | null, ctx: BodyCtx): LOp[] {
