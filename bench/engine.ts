@@ -1,47 +1,113 @@
-// npm run bench:engine — states, transitions and ms for dpor and the naive baseline (every
-// reachable state, no reduction) per scenario and CPU count, measured in the same run, with the
-// reduction ratio. Prints a table, then one JSON line per measurement. Not a test: no timing asserts.
+// npm run bench:engine — the search techniques side by side, per scenario and CPU count, in one
+// run: naive (every reachable state once), dpor stateless (Flanagan–Godefroid + sleep sets),
+// dpor stateful (the default: + state cache), and --stop-at-first. Each measurement is a whole
+// child process (wall time, peak RSS), median of RUNS runs. Prints a table, the targets, then
+// one JSON line per measurement. Figures only: nothing here asserts a time.
+//
+//   npm run bench:engine                      the default cases
+//   npm run bench:engine -- f1-kasan-nofix:2-6 RUNS=5 NAIVE_LIMIT=30000
 
-import { explore, machineFor, makeScenario, scenarioIds } from '../engine/src';
+import { spawnSync } from 'node:child_process';
+import { explore, ExploreOptions, machineFor, makeScenario, scenarioIds } from '../engine/src';
 
-const NAIVE_LIMIT = Number(process.env.NAIVE_LIMIT ?? 400_000);
-const DPOR_LIMIT = Number(process.env.DPOR_LIMIT ?? 2_000_000);
-const maxCpus = Number(process.env.MAX_CPUS ?? 6);
-const only = process.argv[2] ? process.argv[2].split(',') : ['f2-kasan-fix', 'f1-kasan-nofix', 'f3-nokasan-nofix', 'f5-cpu-slab-flush'];
+const RUNS = Number(process.env.RUNS ?? 3);
+const NAIVE_LIMIT = Number(process.env.NAIVE_LIMIT ?? 30_000);
+const LIMIT = Number(process.env.DPOR_LIMIT ?? 2_000_000);
 
-const rows: Record<string, unknown>[] = [];
-console.log(`${'scenario'.padEnd(26)} cpus ${'dpor states'.padStart(12)} ${'trans'.padStart(9)} ${'ms'.padStart(7)}   ${'naive states'.padStart(13)} ${'trans'.padStart(9)} ${'ms'.padStart(7)}   reduction`);
-for (const id of only) {
-  if (!scenarioIds().includes(id)) throw new Error(`unknown scenario ${id}`);
-  for (let cpus = 2; cpus <= maxCpus; cpus++) {
-    const sc = makeScenario(id, { cpus });
-    const d = explore(machineFor(sc), { strategy: 'dpor', maxStates: DPOR_LIMIT });
-    const n = explore(machineFor(sc), { strategy: 'naive', maxStates: NAIVE_LIMIT });
-    const complete = n.reason === undefined;
-    const ratio = n.states / d.states;
-    const ratioText = `${complete ? '' : '≥'}${ratio.toFixed(1)}×`;
-    const mark = (r: typeof d) => (r.reason !== undefined ? '+' : ' ');
-    console.log(
-      `${id.padEnd(26)} ${String(cpus).padStart(4)} ${String(d.states).padStart(11)}${mark(d)} ${String(d.transitions).padStart(9)} ${String(d.elapsedMs).padStart(7)}   ${String(n.states).padStart(12)}${mark(n)} ${String(n.transitions).padStart(9)} ${String(n.elapsedMs).padStart(7)}   ${ratioText}`,
-    );
-    rows.push({ scenario: id, cpus, dpor: { verdict: d.verdict, states: d.states, transitions: d.transitions, ms: d.elapsedMs }, naive: { verdict: n.verdict, states: n.states, transitions: n.transitions, ms: n.elapsedMs, complete }, reduction: Number(ratio.toFixed(2)), reductionIsLowerBound: !complete });
-  }
+interface One {
+  verdict: string;
+  states: number;
+  transitions: number;
+  executions: number;
+  failing: number;
+  complete: boolean;
+  searchMs: number;
+  wallMs: number;
+  rssMB: number;
 }
-console.log(`\n+ = stopped at the state limit (naive ${NAIVE_LIMIT}, dpor ${DPOR_LIMIT}); its ratio is a lower bound.`);
-const f2at4 = rows.find((r) => r.scenario === 'f2-kasan-fix' && r.cpus === 4) as { reduction: number } | undefined;
-const f2at6 = rows.find((r) => r.scenario === 'f2-kasan-fix' && r.cpus === 6) as { dpor: { verdict: string; ms: number } } | undefined;
-if (f2at4) console.log(`target F2 @4 CPUs ≥10× fewer states than naive: ${f2at4.reduction}× ${f2at4.reduction >= 10 ? 'met' : 'NOT met'}`);
-if (f2at6) console.log(`target F2 @6 CPUs fully explored by dpor < 10 s: ${f2at6.dpor.verdict}, ${f2at6.dpor.ms} ms ${f2at6.dpor.verdict === 'pass' && f2at6.dpor.ms < 10000 ? 'met' : 'NOT met'}`);
-// CPU hotplug (issue 13): the last CPU goes offline at any point; check() decides these with naive
-// (dpor misses final states there), so both are printed: naive's count is the verdict's
-if (!process.env.NO_HOTPLUG) {
-  console.log('\nwith --hotplug (cpu1 goes offline; the verdict comes from naive):');
-  for (const id of ['f2-kasan-fix', 'f1-kasan-nofix', 'f3-nokasan-fix']) {
-    const sc = makeScenario(id, { cpus: 2, hotplug: true });
-    const n = explore(machineFor(sc), { strategy: 'naive', maxStates: NAIVE_LIMIT });
-    const d = explore(machineFor(sc), { strategy: 'dpor', maxStates: DPOR_LIMIT });
-    console.log(`${(id + ' --hotplug').padEnd(26)}    2  naive ${n.verdict} ${n.states} states ${n.transitions} trans ${n.elapsedMs} ms   (dpor ${d.verdict} ${d.states} states ${d.elapsedMs} ms)`);
-    rows.push({ scenario: id, hotplug: true, cpus: 2, naive: { verdict: n.verdict, states: n.states, transitions: n.transitions, ms: n.elapsedMs }, dpor: { verdict: d.verdict, states: d.states, transitions: d.transitions, ms: d.elapsedMs } });
-  }
+
+/** Child mode: run one search, print its figures as JSON. */
+function child(arg: string): void {
+  const { id, cpus, o } = JSON.parse(arg) as { id: string; cpus: number; o: ExploreOptions };
+  const r = explore(machineFor(makeScenario(id, { cpus })), o);
+  const out = { verdict: r.verdict, states: r.states, transitions: r.transitions, executions: r.executions, failing: r.failing, complete: r.reason === undefined, searchMs: r.elapsedMs, rssMB: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(JSON.stringify(out) + '\n');
 }
-for (const r of rows) console.log(JSON.stringify(r));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function measure(id: string, cpus: number, o: ExploreOptions, runs = RUNS): One {
+  const all: One[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const p = spawnSync(process.execPath, [__filename, '--one', JSON.stringify({ id, cpus, o })], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (p.status !== 0) throw new Error(`bench child failed: ${p.stderr}`);
+    all.push({ ...(JSON.parse(p.stdout) as One), wallMs });
+  }
+  const m = all[0];
+  return { ...m, searchMs: median(all.map((a) => a.searchMs)), wallMs: median(all.map((a) => a.wallMs)), rssMB: median(all.map((a) => a.rssMB)) };
+}
+
+type Technique = { name: string; o: ExploreOptions; naive?: boolean };
+const TECHNIQUES: Technique[] = [
+  { name: 'naive', o: { strategy: 'naive', maxStates: NAIVE_LIMIT }, naive: true },
+  { name: 'dpor stateless', o: { strategy: 'dpor', stateless: true, maxStates: LIMIT } },
+  { name: 'dpor stateful', o: { strategy: 'dpor', maxStates: LIMIT } },
+  { name: 'first cex', o: { strategy: 'dpor', stopAtFirst: true, maxStates: LIMIT } },
+];
+
+const DEFAULT_CASES = ['f1-kasan-nofix:2-6', 'f2-kasan-fix:7-8', 'f5-cpu-slab-flush:2-4'];
+
+function cases(args: string[]): { id: string; cpus: number }[] {
+  const out: { id: string; cpus: number }[] = [];
+  for (const a of args.length ? args : DEFAULT_CASES) {
+    const m = /^([\w-]+):(\d+)(?:-(\d+))?$/.exec(a);
+    if (!m || !scenarioIds().includes(m[1])) throw new Error(`bench case '${a}': expected <scenario>:<cpus>[-<cpus>] (scenarios: ${scenarioIds().join(', ')})`);
+    for (let c = Number(m[2]); c <= Number(m[3] ?? m[2]); c++) out.push({ id: m[1], cpus: c });
+  }
+  return out;
+}
+
+function main(): void {
+  const rows: Record<string, unknown>[] = [];
+  const cell = (r: One) => `${String(r.states).padStart(8)}${r.complete ? ' ' : '+'} ${r.wallMs.toFixed(0).padStart(6)} ${r.rssMB.toFixed(0).padStart(4)}`;
+  console.log(`whole processes, median of ${RUNS}; cells: states, wall ms, peak MB ('+' = stopped at the state limit)`);
+  console.log(`${'scenario'.padEnd(20)} cpus ${TECHNIQUES.map((t) => t.name.padStart(22)).join(' ')}`);
+  for (const { id, cpus } of cases(process.argv.slice(2))) {
+    const res: Record<string, One> = {};
+    for (const t of TECHNIQUES) {
+      // naive beyond a few CPUs only measures the limit; one run says that
+      res[t.name] = measure(id, cpus, t.o, t.naive && cpus > 4 ? 1 : RUNS);
+    }
+    console.log(`${id.padEnd(20)} ${String(cpus).padStart(4)} ${TECHNIQUES.map((t) => cell(res[t.name]).padStart(22)).join(' ')}`);
+    rows.push({ scenario: id, cpus, ...res });
+  }
+  const get = (id: string, cpus: number) => rows.find((r) => r.scenario === id && r.cpus === cpus) as Record<string, One> | undefined;
+  console.log('');
+  for (const c of [2, 3, 4]) {
+    const r = get('f5-cpu-slab-flush', c);
+    if (!r) continue;
+    const d = r['dpor stateful'];
+    const n = r['naive'];
+    console.log(`target F5 @${c}: dpor states ≤ naive states: ${d.states} vs ${n.states}${n.complete ? '' : '+'} ${d.states <= n.states ? 'met' : 'NOT met'}`);
+  }
+  const f2 = get('f2-kasan-fix', 8)?.['dpor stateful'];
+  if (f2) console.log(`target F2 @8: < 1 s and < 150 MB: ${f2.wallMs.toFixed(0)} ms, ${f2.rssMB.toFixed(0)} MB ${f2.wallMs < 1000 && f2.rssMB < 150 ? 'met' : 'NOT met'}`);
+  // CPU hotplug (issue 13): the last CPU goes offline at any point; check() decides these with naive
+  // (dpor misses final states there), so both are printed: naive's count is the verdict's
+  if (!process.env.NO_HOTPLUG) {
+    console.log('\nwith --hotplug (cpu1 goes offline; the verdict comes from naive):');
+    for (const id of ['f2-kasan-fix', 'f1-kasan-nofix', 'f3-nokasan-fix']) {
+      const sc = makeScenario(id, { cpus: 2, hotplug: true });
+      const n = explore(machineFor(sc), { strategy: 'naive', maxStates: NAIVE_LIMIT });
+      const d = explore(machineFor(sc), { strategy: 'dpor', maxStates: LIMIT });
+      console.log(`${(id + ' --hotplug').padEnd(26)}    2  naive ${n.verdict} ${n.states} states ${n.transitions} trans ${n.elapsedMs} ms   (dpor ${d.verdict} ${d.states} states ${d.elapsedMs} ms)`);
+      rows.push({ scenario: id, hotplug: true, cpus: 2, naive: { verdict: n.verdict, states: n.states, transitions: n.transitions, ms: n.elapsedMs }, dpor: { verdict: d.verdict, states: d.states, transitions: d.transitions, ms: d.elapsedMs } });
+    }
+  }
+  for (const r of rows) console.log(JSON.stringify(r));
+}
+
+if (process.argv[2] === '--one') child(process.argv[3]);
+else main();

@@ -16,7 +16,8 @@ export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
 const USAGE = `usage:
   slablens list [--json]
   slablens check <scenario> [--cpus N] [--strategy ${STRATEGIES.join('|')}] [--seed S] [--runs N]
-                 [--preemptions K] [--max-states N] [--json] [--trace-out FILE]
+                 [--preemptions K] [--max-states N] [--stop-at-first] [--stateless]
+                 [--json] [--trace-out FILE]
   slablens replay <trace.json> [--json]
   slablens replay --token <token> [--json]
   slablens demo [--cpus N] [--trace-dir DIR]`;
@@ -54,13 +55,16 @@ export function resultJson(r: CheckResult, seed?: number) {
     schedule: r.schedule,
     token: r.trace?.token ?? null,
     violationStep: r.violationStep ?? null,
+    stoppedAtFirst: r.stoppedAtFirst ?? false,
+    shortened: r.shortened ?? null,
     trace: r.trace?.steps ?? [],
   };
 }
 
-function summary(r: { verdict: string; property?: string; message?: string; states: number; transitions: number; executions: number; outcomes: number; elapsedMs: number; strategy: string }, scenario: string): string {
+function summary(r: Pick<CheckResult, 'verdict' | 'property' | 'message' | 'states' | 'transitions' | 'executions' | 'failing' | 'outcomes' | 'elapsedMs' | 'strategy' | 'stoppedAtFirst'>, scenario: string): string {
   const head = `${scenario}: ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`;
-  const stats = `${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings, ${r.outcomes} distinct outcomes, ${r.elapsedMs} ms`;
+  const failing = r.stoppedAtFirst ? 'stopped at the first failing one (--stop-at-first; drop it to count them all)' : `${r.failing} failing`;
+  const stats = `${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings (${failing}), ${r.outcomes} distinct outcomes, ${r.elapsedMs} ms`;
   return [head, r.message ? `  ${r.message}` : '', `  ${stats}`].filter(Boolean).join('\n');
 }
 
@@ -85,6 +89,8 @@ export const CHECK_OPTIONS = {
   hotplug: { type: 'boolean' },
   'hotplug-cpu': { type: 'string' },
   'hotplug-up': { type: 'boolean' },
+  'stop-at-first': { type: 'boolean' },
+  stateless: { type: 'boolean' },
 } as const;
 
 /** --hotplug [--hotplug-cpu N] [--hotplug-up]: a thread that takes a CPU down (and up) at any point. */
@@ -105,14 +111,19 @@ function cmdCheck(args: string[], io: Io): number {
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
   const seed = int('seed', values.seed, 0);
   const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
-  const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1) };
+  const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1), stopAtFirst: values['stop-at-first'], stateless: values.stateless };
   const r = check(sc, o);
   if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
   if (values.json) io.out(JSON.stringify(resultJson(r, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
   else {
     io.out(summary(r, sc.id));
     if (r.verdict === 'fail' && r.trace) {
-      io.out(`  shortest counterexample found (${r.schedule.length} steps):`);
+      const sh = r.shortened;
+      io.out(
+        sh
+          ? `  first counterexample, shortened from ${sh.from} to ${sh.to} context switches (violation at step ${sh.stepsTo}; ${r.schedule.length} steps):`
+          : `  shortest counterexample found (${r.schedule.length} steps):`,
+      );
       printTrace(io, r.trace);
       if (r.trace.token) io.out(`  replay: slablens replay --token ${r.trace.token}`);
     }

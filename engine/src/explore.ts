@@ -25,6 +25,13 @@ export interface ExploreOptions {
   /** polled every few hundred states; true stops the exploration (incomplete: cancelled) */
   shouldStop?: () => boolean;
   onProgress?: (p: Progress) => void;
+  /**
+   * Stop at the first execution that violates a property, then shorten its schedule (fewer
+   * context switches, the violation no later). The counts then cover only what was explored.
+   */
+  stopAtFirst?: boolean;
+  /** dpor without the state cache (every interleaving class re-walks the states it shares) */
+  stateless?: boolean;
   /** for tests: keep the key of every visited state (or only terminal ones) */
   collect?: 'all' | 'terminal';
   /** a condition over each final state (a scenario file's exists clause): counted in `observed` */
@@ -72,6 +79,10 @@ export interface ExploreResult {
   /** index of the step that violated the property, in `schedule` */
   violationStep?: number;
   observed?: Observed;
+  /** --stop-at-first: the search stopped at its first violation (failing counts only that one) */
+  stoppedAtFirst?: boolean;
+  /** --stop-at-first: context switches of the counterexample as found, and after shortening */
+  shortened?: { from: number; to: number; stepsFrom: number; stepsTo: number };
   collected?: Set<string>;
 }
 
@@ -80,6 +91,9 @@ class Stop extends Error {
     super(reason);
   }
 }
+
+/** --stop-at-first: thrown at the first failing execution. */
+class FirstViolation extends Error {}
 
 /** Deterministic PRNG (mulberry32) so --seed reproduces a sampling run. */
 export function rng(seed: number): () => number {
@@ -97,6 +111,8 @@ class Run {
   states = 0;
   transitions = 0;
   pruned = 0;
+  /** stateful dpor: states explored again because they came back with fewer tasks asleep */
+  revisits = 0;
   executions = 0;
   failing = 0;
   outcomes = new Set<string>();
@@ -135,6 +151,20 @@ class Run {
     if (this.states > (this.o.maxStates ?? 1_000_000)) throw new Stop(`limit reached after ${this.states - 1} states (--max-states)`);
   }
 
+  /**
+   * A state that already holds a violation ends the search under --stop-at-first: the
+   * execution is completed (first runnable task each step) so its trace runs to the end.
+   */
+  early(s: State, schedule: string[]): void {
+    if (!this.o.stopAtFirst || !s.violation) return;
+    const sched = schedule.slice();
+    for (let en = this.m.enabled(s); en.length; en = this.m.enabled(s)) {
+      s = this.m.step(s, en[0]).state;
+      sched.push(en[0]);
+    }
+    this.terminal(s, sched);
+  }
+
   /** A terminal state: no task can move. */
   terminal(s: State, schedule: string[]): void {
     this.m.finalCheck(s);
@@ -158,6 +188,7 @@ class Run {
     if (!b || v.step < b.step || (v.step === b.step && schedule.length < b.schedule.length)) {
       this.best = { schedule: schedule.slice(), step: v.step, property: v.property, message: v.message };
     }
+    if (this.o.stopAtFirst) throw new FirstViolation();
   }
 
   result(stopped?: string): ExploreResult {
@@ -187,7 +218,7 @@ export function explore(m: Machine, o: ExploreOptions): ExploreResult {
   try {
     switch (o.strategy) {
       case 'dpor':
-        dpor(run);
+        dpor(run, o.stateless !== true);
         break;
       case 'naive':
         naive(run);
@@ -203,10 +234,99 @@ export function explore(m: Machine, o: ExploreOptions): ExploreResult {
         throw new Error(`unknown strategy ${o.strategy as string}`);
     }
   } catch (e) {
+    if (e instanceof FirstViolation) {
+      const r = run.result();
+      const short = shorten(m, r.schedule, r.property!);
+      return {
+        ...r,
+        stoppedAtFirst: true,
+        schedule: short.schedule,
+        violationStep: short.violationStep,
+        message: short.message,
+        shortened: { from: short.from, to: short.to, stepsFrom: r.violationStep ?? 0, stepsTo: short.violationStep },
+        elapsedMs: Date.now() - run.t0,
+      };
+    }
     if (e instanceof Stop) return run.result(e.reason);
     throw e;
   }
   return run.result();
+}
+
+/** Context switches away from a task that could have gone on. */
+export function preemptions(m: Machine, schedule: string[]): number {
+  let s = m.initial();
+  let n = 0;
+  schedule.forEach((p, i) => {
+    if (i > 0 && p !== schedule[i - 1] && m.enabled(s).includes(schedule[i - 1])) n++;
+    s = m.step(s, p).state;
+  });
+  return n;
+}
+
+/**
+ * Shorten a failing schedule: at each context switch, try letting the previous task go on
+ * (then the tasks in the order the schedule had them) and keep the result when it still
+ * violates the same property no later, with fewer switches. Greedy delta-debugging over the
+ * schedule's switch points, on replay; bounded so it stays a fraction of a search.
+ */
+export function shorten(m: Machine, schedule: string[], property: string, budget = 20_000) {
+  type Run = { schedule: string[]; states: State[]; switches: number; violationStep: number; message: string };
+  const replay = (sched: string[]): Run | null => {
+    const states = [m.initial()];
+    let s = states[0];
+    let switches = 0;
+    for (let i = 0; i < sched.length; i++) {
+      const en = m.enabled(s);
+      if (!en.includes(sched[i])) return null;
+      if (i > 0 && sched[i] !== sched[i - 1] && en.includes(sched[i - 1])) switches++;
+      s = m.step(s, sched[i]).state;
+      states.push(s);
+    }
+    if (m.enabled(s).length) return null;
+    m.finalCheck(s);
+    if (s.violation?.property !== property) return null;
+    return { schedule: sched, states, switches, violationStep: s.violation.step, message: s.violation.message };
+  };
+  let best = replay(schedule)!;
+  const from = best.switches;
+  let spent = 0;
+  let improved = true;
+  while (improved && spent < budget) {
+    improved = false;
+    for (let k = 1; k < best.schedule.length && spent < budget; k++) {
+      const prev = best.schedule[k - 1];
+      if (best.schedule[k] === prev || !m.enabled(best.states[k]).includes(prev)) continue;
+      // from state k: run `prev` while it can, then follow the old order
+      const rest = best.schedule.slice(k);
+      const sched = best.schedule.slice(0, k);
+      let s = best.states[k];
+      let cur = prev;
+      for (;;) {
+        const en = m.enabled(s);
+        if (!en.length) break;
+        let p = en.includes(cur) ? cur : undefined;
+        if (p === undefined) {
+          const at = rest.findIndex((q) => en.includes(q));
+          p = at >= 0 ? rest[at] : en[0];
+        }
+        const at = rest.indexOf(p);
+        if (at >= 0) rest.splice(at, 1);
+        s = m.step(s, p).state;
+        sched.push(p);
+        cur = p;
+        spent++;
+      }
+      const r = replay(sched);
+      spent += sched.length;
+      if (r && r.switches < best.switches && r.violationStep <= best.violationStep) {
+        best = r;
+        improved = true;
+        break;
+      }
+    }
+  }
+  return { schedule: best.schedule, violationStep: best.violationStep, message: best.message, from, to: best.switches };
 }
 
 /** 53-bit string hash (cyrb53): state sets of millions of states without keeping the keys. */
@@ -240,6 +360,7 @@ function naive(run: Run): void {
     seen.add(h);
     run.visit(s);
     run.deep(schedule.length);
+    run.early(s, schedule);
     const en = m.enabled(s);
     if (!en.length) return run.terminal(s, schedule);
     for (const p of en) {
@@ -299,64 +420,204 @@ interface Node {
   sleep: Map<string, Footprint>;
   /** per task: the clock of its last step (or of the step that created it) */
   clocks: Map<string, Clock>;
+  /** footprints of the tasks' next steps here (also of blocked tasks: what they wait to do) */
+  fps: Map<string, Footprint>;
+  /** stateful: hash of the state, and the (task, footprint) pairs met in the subtree below it */
+  hash?: number;
+  summary?: Set<number>;
+  execs: number;
+  failing: number;
+}
+
+/** A state explored to the end by the stateful search. */
+interface Cached {
+  done: boolean;
+  /** tasks asleep when it was explored: a later visit with at least these asleep adds nothing */
+  sleep: string[];
+  /** interned (task, footprint) pairs of every step that can be taken in the subtree */
+  summary: Set<number>;
+  execs: number;
+  failing: number;
 }
 
 /**
- * Stateless DPOR: explore one interleaving; wherever a step races with a later step of another
- * task (dependent, not ordered by happens-before), schedule the reversal at the earlier point.
+ * DPOR: explore one interleaving; wherever a step races with a later step of another task
+ * (dependent, not ordered by happens-before), schedule the reversal at the earlier point.
  * Sleep sets skip interleavings that only swap independent steps.
+ *
+ * Stateful (the default): a state explored to the end with sleep set S is not explored again
+ * when reached with a sleep set that contains S (everything the new visit would run was run).
+ * The races its subtree would have found against the new path are replayed from a summary of
+ * the subtree's steps (task, footprint), as Yang et al. (SPIN 2008) do with their visible
+ * dependency graph, but without the happens-before relation: every earlier dependent step of
+ * another task is treated as racing, which adds backtrack points and never removes one.
  */
-function dpor(run: Run): void {
+function dpor(run: Run, stateful: boolean): void {
   const m = run.m;
   const exec: Executed[] = [];
   const nodes: Node[] = [];
   const schedule: string[] = [];
+  const cache = new Map<number, Cached>();
+  const pairIds = new Map<string, number>();
+  const pairs: { task: string; fp: Footprint }[] = [];
+  /** which tasks' steps were seen creating a task (a kworker by queue_work_on) */
+  const creators = new Map<string, Set<string>>();
+  const intern = (task: string, fp: Footprint): number => {
+    const k = `${task}|${fp.r.join(',')}|${fp.w.join(',')}|${(fp.wait ?? []).join(',')}`;
+    let id = pairIds.get(k);
+    if (id === undefined) {
+      id = pairs.length;
+      pairs.push({ task, fp });
+      pairIds.set(k, id);
+    }
+    return id;
+  };
 
-  const mkNode = (state: State, sleep: Map<string, Footprint>, clocks: Map<string, Clock>): Node => ({
-    state,
-    enabled: m.enabled(state),
-    backtrack: new Set(),
-    done: new Set(),
-    sleep,
-    clocks,
-  });
+  const mkNode = (state: State, sleep: Map<string, Footprint>, clocks: Map<string, Clock>): Node => {
+    const fps = new Map<string, Footprint>();
+    for (const t of state.tasks) {
+      if (t.done) continue;
+      const fp = m.footprint(state, t);
+      if (fp) fps.set(t.id, fp);
+    }
+    return { state, enabled: m.enabled(state), backtrack: new Set(), done: new Set(), sleep, clocks, fps, execs: 0, failing: 0 };
+  };
+
+  /** Schedule the reversal of a race between the step at i and a later step of task t. */
+  const reverse = (i: number, t: string) => {
+    const pre = nodes[i];
+    if (pre.enabled.includes(t)) {
+      pre.backtrack.add(t);
+      return;
+    }
+    // t cannot run at i: excluded by a section on its CPU (softirq, irqs off) or not yet
+    // runnable. Reverse the race where t last could run, before that section began; if it
+    // never could, fall back to trying everything runnable at i (Flanagan–Godefroid).
+    let j = i - 1;
+    while (j >= 0 && !nodes[j].enabled.includes(t)) j--;
+    if (j >= 0 && nodes[j].state.tasks.some((x) => x.id === t)) nodes[j].backtrack.add(t);
+    else for (const q of pre.enabled) pre.backtrack.add(q);
+  };
 
   const addRaces = (node: Node) => {
-    for (const t of node.state.tasks) {
-      if (t.done) continue;
-      const fp = m.footprint(node.state, t);
-      if (!fp) continue;
-      const cp = node.clocks.get(t.id);
+    for (const [t, fp] of node.fps) {
+      const cp = node.clocks.get(t);
       for (let i = exec.length - 1; i >= 0; i--) {
         const e = exec[i];
-        if (e.task === t.id || !dependent(e.fp, fp)) continue;
+        if (e.task === t || !dependent(e.fp, fp)) continue;
         if (cp && (e.clock.get(e.task) ?? 0) <= (cp.get(e.task) ?? 0)) continue; // e happens-before t
-        const pre = nodes[i];
-        if (pre.enabled.includes(t.id)) pre.backtrack.add(t.id);
-        else {
-          // t cannot run at i: excluded by a section on its CPU (softirq, irqs off) or not yet
-          // runnable. Reverse the race where t last could run, before that section began; if it
-          // never could, fall back to trying everything runnable at i (Flanagan–Godefroid).
-          let j = i - 1;
-          while (j >= 0 && !nodes[j].enabled.includes(t.id)) j--;
-          if (j >= 0 && nodes[j].state.tasks.some((x) => x.id === t.id)) nodes[j].backtrack.add(t.id);
-          else for (const q of pre.enabled) pre.backtrack.add(q);
-        }
+        reverse(i, t);
         break;
       }
     }
   };
 
+  /**
+   * A cached subtree's steps against the current path. A step of the path that happens before
+   * a task's current position happens before all its later steps too (program order), and
+   * before every step of a task spawned later if it happens before every task here (a new
+   * task starts from its creator's clock). Every other dependent pair is taken as a race.
+   */
+  const replayRaces = (node: Node, summary: Set<number>) => {
+    const hb = (i: number, t: string) => {
+      const c = node.clocks.get(t);
+      const e = exec[i];
+      return c !== undefined && (e.clock.get(e.task) ?? 0) <= (c.get(e.task) ?? 0);
+    };
+    const live = new Set(node.state.tasks.filter((t) => !t.done).map((t) => t.id));
+    // the tasks here that may have created a task (transitively); all of them when unknown
+    const roots = (t: string): string[] => {
+      const out = new Set<string>();
+      const todo = [t];
+      const seen = new Set<string>();
+      while (todo.length) {
+        const x = todo.pop()!;
+        if (seen.has(x)) continue;
+        seen.add(x);
+        if (live.has(x)) out.add(x);
+        else {
+          const cs = creators.get(x);
+          if (!cs) return [...live];
+          todo.push(...cs);
+        }
+      }
+      return [...out];
+    };
+    for (const id of summary) {
+      const { task, fp } = pairs[id];
+      const from = roots(task);
+      for (let i = exec.length - 1; i >= 0; i--) {
+        const e = exec[i];
+        if (e.task === task || !dependent(e.fp, fp)) continue;
+        if (from.every((r) => hb(i, r))) continue;
+        reverse(i, task);
+      }
+    }
+  };
+
+  const leave = (node: Node, depth: number, entrySleep: string[]) => {
+    const parent = depth > 0 ? nodes[depth - 1] : null;
+    if (parent) {
+      parent.execs += node.execs;
+      parent.failing += node.failing;
+    }
+    if (!stateful) return;
+    const prev = cache.get(node.hash!);
+    const sleep = entrySleep;
+    cache.set(node.hash!, {
+      done: true,
+      // explored twice with different sleep sets: what is covered is what both left awake
+      sleep: prev && prev.done ? sleep.filter((q) => prev.sleep.includes(q)) : sleep,
+      summary: node.summary!,
+      execs: node.execs,
+      failing: node.failing,
+    });
+    if (parent) for (const id of node.summary!) parent.summary!.add(id);
+  };
+
   const go = (depth: number) => {
     const node = nodes[depth];
-    run.visit(node.state);
+    const entrySleep = [...node.sleep.keys()];
+    if (stateful) {
+      node.hash = hash53(stateKey(node.state));
+      const hit = cache.get(node.hash);
+      if (hit && !hit.done) throw new Stop('the state graph has a cycle, which the stateful search does not cover (use --stateless)');
+      if (hit && hit.sleep.every((q) => node.sleep.has(q))) {
+        run.pruned++;
+        replayRaces(node, hit.summary);
+        node.summary = hit.summary;
+        node.execs = hit.execs;
+        node.failing = hit.failing;
+        run.executions += hit.execs;
+        run.failing += hit.failing;
+        const parent = depth > 0 ? nodes[depth - 1] : null;
+        if (parent) {
+          parent.execs += hit.execs;
+          parent.failing += hit.failing;
+          for (const id of hit.summary) parent.summary!.add(id);
+        }
+        return;
+      }
+      if (!hit) run.visit(node.state);
+      else run.revisits++;
+      cache.set(node.hash, { done: false, sleep: [], summary: new Set(), execs: 0, failing: 0 });
+      node.summary = new Set();
+      for (const [t, fp] of node.fps) node.summary.add(intern(t, fp));
+    } else run.visit(node.state);
     run.deep(depth);
+    run.early(node.state, schedule);
     addRaces(node);
-    if (!node.enabled.length) return run.terminal(node.state, schedule);
+    if (!node.enabled.length) {
+      const before = run.failing;
+      run.terminal(node.state, schedule);
+      node.execs = 1;
+      node.failing = run.failing - before;
+      return leave(node, depth, entrySleep);
+    }
     const awake = node.enabled.find((p) => !node.sleep.has(p));
     if (awake === undefined) {
       run.pruned++;
-      return;
+      return leave(node, depth, entrySleep);
     }
     node.backtrack.add(awake);
     for (;;) {
@@ -371,9 +632,9 @@ function dpor(run: Run): void {
         p = q;
         break;
       }
-      if (p === undefined) return;
+      if (p === undefined) return leave(node, depth, entrySleep);
       node.done.add(p);
-      const fp = m.footprint(node.state, m.task(node.state, p))!;
+      const fp = node.fps.get(p)!;
       const next = m.step(node.state, p).state;
       run.transitions++;
 
@@ -382,7 +643,12 @@ function dpor(run: Run): void {
       clock.set(p, exec.length + 1);
       const clocks = new Map(node.clocks);
       clocks.set(p, clock);
-      for (const t of next.tasks) if (!clocks.has(t.id) && !node.state.tasks.some((x) => x.id === t.id)) clocks.set(t.id, clock);
+      for (const t of next.tasks) {
+        if (node.state.tasks.some((x) => x.id === t.id)) continue;
+        if (!clocks.has(t.id)) clocks.set(t.id, clock);
+        const cs = creators.get(t.id) ?? new Set<string>();
+        creators.set(t.id, cs.add(p));
+      }
 
       const sleep = new Map<string, Footprint>();
       for (const [q, fq] of node.sleep) if (!dependent(fq, fp)) sleep.set(q, fq);

@@ -11,7 +11,7 @@ export { LOCK_PRIMITIVES, HOTPLUG_PRIMITIVES, CPU_HOTPLUG_LOCK } from './models/
 export { builtinPrograms, ORCHESTRATION } from './programs';
 export { listScenarios, makeScenario, scenarioIds, UnknownScenario, MIN_CPUS } from './scenarios';
 export type { ScenarioOptions } from './scenarios';
-export { explore, STRATEGIES, rng } from './explore';
+export { explore, preemptions, shorten, STRATEGIES, rng } from './explore';
 export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explore';
 export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, replayTrace, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
 export type { Trace, TraceStep } from './trace';

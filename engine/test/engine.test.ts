@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  anchorPrograms, buildTrace, builtinPrograms, check, decodeToken, explore, functionsReached, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, scenariosReaching, stateKey,
+  anchorPrograms, buildTrace, builtinPrograms, check, decodeToken, explore, preemptions, shorten, functionsReached, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, scenariosReaching, stateKey,
 } from '../src';
 import type { Program, ProgramSet, Scenario } from '../src';
 
@@ -73,7 +73,7 @@ describe('facts F1–F5 (dpor)', () => {
   });
 });
 
-const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive') => explore(machineFor(sc), { strategy, collect: 'terminal' }).collected!;
+const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive', stateless = false) => explore(machineFor(sc), { strategy, stateless, collect: 'terminal' }).collected!;
 
 describe('dpor is sound against the exact search', () => {
   for (const id of scenarioIds()) {
@@ -103,11 +103,22 @@ describe('dpor is sound against the exact search', () => {
     assert.ok(!r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'), 'break leaves the loop');
   });
 
-  it(`${id}: dpor reaches exactly naive's final states`, () => {
+    it(`${id}: dpor, stateful and stateless, reaches exactly naive's final states`, () => {
       const sc = makeScenario(id);
-      const a = terminalSet(sc, 'dpor');
-      const b = terminalSet(sc, 'naive');
-      assert.deepEqual([...a].sort(), [...b].sort());
+      const b = [...terminalSet(sc, 'naive')].sort();
+      assert.deepEqual([...terminalSet(sc, 'dpor')].sort(), b, 'stateful');
+      assert.deepEqual([...terminalSet(sc, 'dpor', true)].sort(), b, 'stateless');
+    });
+  }
+
+  for (const id of ['f1-kasan-nofix', 'f5-cpu-slab-flush', 'f5-cpu-slab-flush-no-irqsave']) {
+    it(`${id} at 3 CPUs: stateful dpor reaches naive's final states, visiting fewer states than stateless`, () => {
+      const sc = makeScenario(id, { cpus: 3 });
+      const full = explore(machineFor(sc), { strategy: 'dpor', collect: 'terminal' });
+      const less = explore(machineFor(sc), { strategy: 'dpor', stateless: true });
+      assert.deepEqual([...full.collected!].sort(), [...terminalSet(sc, 'naive')].sort());
+      assert.ok(full.states < less.states, `stateful ${full.states} vs stateless ${less.states}`);
+      assert.equal(full.verdict, less.verdict);
     });
   }
 
@@ -199,6 +210,41 @@ describe('sampling strategies, bounds, tokens', () => {
     const r = check(makeScenario('f5-cpu-slab-flush', { cpus: 4 }), { strategy: 'dpor', shouldStop: () => ++polls > 2 });
     assert.equal(r.verdict, 'incomplete');
     assert.equal(r.reason, 'cancelled');
+  });
+});
+
+describe('--stop-at-first', () => {
+  it('stops at the first failing execution, shortens it, and the trace replays to the same violation', () => {
+    for (const id of ['f1-kasan-nofix', 'f5-cpu-slab-flush-no-irqsave', 'f5-cpu-slab-flush-unprotected']) {
+      const sc = makeScenario(id, { cpus: 3 });
+      const full = check(sc, { strategy: 'dpor' });
+      const first = check(sc, { strategy: 'dpor', stopAtFirst: true });
+      assert.equal(first.verdict, 'fail', id);
+      assert.equal(first.property, full.property, id);
+      assert.ok(first.stoppedAtFirst && first.failing === 1, id);
+      assert.ok(first.states <= full.states, id);
+      assert.ok(first.shortened!.to <= first.shortened!.from, id);
+      assert.equal(first.trace!.property, full.property, id);
+      assert.equal(preemptions(machineFor(sc), first.schedule), first.shortened!.to, id);
+      assert.ok(full.failing > 1 && !full.stoppedAtFirst, 'the full search counts every failing interleaving');
+    }
+  });
+
+  it('shortening removes context switches a found schedule did not need', () => {
+    const sc = makeScenario('f5-cpu-slab-flush-unprotected');
+    const m = machineFor(sc);
+    // a random failing schedule, then shortened: no more switches, same property, still replays
+    let r;
+    for (let seed = 1; !r || r.verdict !== 'fail'; seed++) r = explore(m, { strategy: 'random', runs: 1, seed });
+    const short = shorten(m, r.schedule, r.property!);
+    assert.ok(short.to <= short.from);
+    assert.equal(buildTrace(sc, short.schedule, 'fail').property, r.property);
+  });
+
+  it('passes stay passes: nothing fails, the search runs to the end', () => {
+    const r = check(makeScenario('f2-kasan-fix', { cpus: 3 }), { strategy: 'dpor', stopAtFirst: true });
+    assert.equal(r.verdict, 'pass');
+    assert.ok(!r.stoppedAtFirst);
   });
 });
 
