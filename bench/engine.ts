@@ -30,7 +30,7 @@ interface One {
 function child(arg: string): void {
   const { id, cpus, o } = JSON.parse(arg) as { id: string; cpus: number; o: ExploreOptions };
   const r = explore(machineFor(makeScenario(id, { cpus })), o);
-  const out = { verdict: r.verdict, states: r.states, transitions: r.transitions, executions: r.executions, failing: r.failing, complete: r.reason === undefined, searchMs: r.elapsedMs, rssMB: process.resourceUsage().maxRSS / 1024 };
+  const out = { verdict: r.verdict, states: r.states, transitions: r.transitions, executions: r.executions, failing: r.failing, complete: r.reason === undefined || !!r.stoppedAtFirst, searchMs: r.elapsedMs, rssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 

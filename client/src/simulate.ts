@@ -54,13 +54,14 @@ export class Simulator {
       cpus: setting('slablens.simulation.cpus'),
       strategy: setting('slablens.simulation.strategy'),
       maxStates: setting('slablens.simulation.maxStates'),
+      stopAtFirst: setting('slablens.simulation.stopAtFirst'),
     };
     // an experiment only reads the kernel file and its buffer: checked, and said in the result
     const watched = args.experiment ? (args.experiment.without?.uri ?? args.uri) : undefined;
     const before = watched ? await fingerprint(watched) : undefined;
     const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? (args.hotplug ? ' (KASAN, hotplug)' : ' (KASAN)') : args.hotplug ? ' (hotplug)' : ''}${args.experiment ? ' — experiment' : ''}`;
     // what is being explored, in front: a long run says why it is long
-    const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}`;
+    const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}${params.stopAtFirst ? ', to the first counterexample' : ''}`;
     this.status.text = `$(sync~spin) slablens: simulating ${label}`;
     const started = Date.now();
     this.panel.busy(`Exploring ${label}…`);

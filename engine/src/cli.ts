@@ -10,6 +10,8 @@ import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
 import { listScenarios, makeScenario, ScenarioOptions, scenarioIds, UnknownScenario } from './scenarios';
 import { replayTrace, Trace, TraceError } from './trace';
+import { ExportError, exportPromela } from './promela';
+import type { Scenario } from './scenario';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
 
@@ -20,7 +22,9 @@ const USAGE = `usage:
                  [--json] [--trace-out FILE]
   slablens replay <trace.json> [--json]
   slablens replay --token <token> [--json]
-  slablens demo [--cpus N] [--trace-dir DIR]`;
+  slablens demo [--cpus N] [--trace-dir DIR]
+  slablens export <scenario> [--cpus N] --promela FILE
+  slablens export --kernel DIR [--entry kmem_cache_destroy] [--config KASAN=y] [--cpus N] --promela FILE`;
 
 export function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -197,6 +201,22 @@ function cmdDemo(args: string[], io: Io): number {
   return worst;
 }
 
+/** Write a scenario's Promela model (the --promela file) and say how to check it. */
+export function writePromela(sc: Scenario, file: string | undefined, io: Io): number {
+  if (!file) throw new UsageError('export needs --promela FILE (the model to write)');
+  const text = exportPromela(sc);
+  writeAtomic(file, text);
+  io.out(`${sc.id}, ${sc.ncpus} CPUs: wrote ${file} (${text.split('\n').length} lines of Promela)`);
+  io.out(`  check it with Spin: spin -a ${path.basename(file)} && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000`);
+  return 0;
+}
+
+function cmdExport(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { cpus: { type: 'string' }, promela: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('export takes one scenario id (see `slablens list`), or --kernel DIR');
+  return writePromela(makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2) }), values.promela, io);
+}
+
 /** Usage and input errors become one line on stderr and exit 2; anything else is a bug and throws. */
 export function cliError(e: unknown, io: Io, usage = ''): number {
   const err = e as Error & { code?: string };
@@ -204,7 +224,7 @@ export function cliError(e: unknown, io: Io, usage = ''): number {
     io.err(`slablens: ${err.message}${usage ? '\n' + usage : ''}`);
     return EXIT.usage;
   }
-  if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError) {
+  if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError || e instanceof ExportError) {
     io.err(`slablens: ${err.message}`);
     return EXIT.usage;
   }
@@ -223,6 +243,8 @@ export function main(argv: string[], io: Io = stdio): number {
         return cmdReplay(rest, io);
       case 'demo':
         return cmdDemo(rest, io);
+      case 'export':
+        return cmdExport(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -240,6 +240,7 @@ export function explore(m: Machine, o: ExploreOptions): ExploreResult {
       return {
         ...r,
         stoppedAtFirst: true,
+        reason: 'stopped at the first counterexample: counts cover the search up to it (turn off stop-at-first to count every failing interleaving)',
         schedule: short.schedule,
         violationStep: short.violationStep,
         message: short.message,

@@ -149,7 +149,8 @@ function summary(v: SimulationView): HTMLElement {
     add('transitions', s.transitions.toLocaleString('en'));
     add('interleavings', s.executions.toLocaleString('en'));
     add('distinct outcomes', s.outcomes.toLocaleString('en'));
-    add('failing', s.failing.toLocaleString('en'));
+    // stopped at the first counterexample: say so, the counts cover only what came before it
+    add('failing', s.failing.toLocaleString('en') + (v.verdict === 'fail' && v.reason ? ` (${v.reason})` : ''));
     add('time', `${s.elapsedMs.toLocaleString('en')} ms`);
     add('CPUs', String(s.ncpus));
     sec.append(h('h2', {}, v.verdict === 'pass' ? 'Explored' : 'Exploration'), dl);

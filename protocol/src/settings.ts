@@ -14,6 +14,7 @@ export interface Settings {
   'slablens.simulation.cpus': number;
   'slablens.simulation.strategy': Strategy;
   'slablens.simulation.maxStates': number;
+  'slablens.simulation.stopAtFirst': boolean;
   'slablens.review.identity': string;
   'slablens.trace.server': 'off' | 'messages' | 'verbose';
 }
@@ -26,6 +27,7 @@ export const DEFAULTS: Readonly<Settings> = {
   'slablens.simulation.cpus': 2,
   'slablens.simulation.strategy': 'dpor',
   'slablens.simulation.maxStates': 1_000_000,
+  'slablens.simulation.stopAtFirst': true,
   'slablens.review.identity': '',
   'slablens.trace.server': 'off',
 };

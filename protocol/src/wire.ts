@@ -22,6 +22,8 @@ export interface SimulateParams {
   cpus?: number;
   strategy?: Strategy;
   maxStates?: number;
+  /** stop at the first counterexample and shorten it (the counts then cover only what was explored) */
+  stopAtFirst?: boolean;
   seed?: number;
   /** the client's progress token: progress and Cancel go through it */
   workDoneToken?: string | number;

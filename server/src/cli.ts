@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cliError, exitFor, main as engineMain, resultJson } from '../../engine/src/cli';
+import { cliError, exitFor, main as engineMain, resultJson, writePromela } from '../../engine/src/cli';
 import { Io, quietOnClosedPipe, stdio, UsageError, writeAtomic } from '../../io/src';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
-import { simulateFromSource } from './simulate';
+import { scenarioFromSource, simulateFromSource } from './simulate';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
 import { builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
@@ -62,6 +62,36 @@ function cmdIndex(args: string[], io: Io): number {
   return 0;
 }
 
+/** The --config NAME=y|n options as a config map. */
+function configOf(list: string[] | undefined): Record<string, boolean> {
+  const config: Record<string, boolean> = {};
+  for (const c of list ?? []) {
+    const m = /^(?:CONFIG_)?([A-Z0-9_]+)=(y|n)$/.exec(c);
+    if (!m) throw new UsageError(`--config ${c}: expected NAME=y or NAME=n`);
+    config[`CONFIG_${m[1]}`] = m[2] === 'y';
+  }
+  return config;
+}
+
+/** `export --kernel DIR --entry kmem_cache_destroy --promela FILE`: the IR from the C text as a Promela model. */
+function cmdExportKernel(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    options: { kernel: { type: 'string' }, entry: { type: 'string' }, config: { type: 'string', multiple: true }, cpus: { type: 'string' }, promela: { type: 'string' } },
+  });
+  const entry = values.entry ?? 'kmem_cache_destroy';
+  if (entry !== 'kmem_cache_destroy') throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is exported from source so far`);
+  if (values.cpus !== undefined && !/^\d+$/.test(values.cpus)) throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
+  const config = configOf(values.config);
+  const { analyzer } = load(values.kernel!);
+  const { programs, extractions } = extractOrchestrationReport(analyzer);
+  const { scenario, builtinFallback } = scenarioFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus: values.cpus ? Number(values.cpus) : 2 });
+  const code = writePromela(scenario, values.promela, io);
+  if (builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${builtinFallback.join(', ')}`);
+  for (const [fn, list] of Object.entries(notModelledByFunction(extractions))) for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
+  return code;
+}
+
 function cmdCheckKernel(args: string[], io: Io): number {
   const { values } = parseArgs({
     args,
@@ -72,12 +102,7 @@ function cmdCheckKernel(args: string[], io: Io): number {
   });
   const entry = values.entry ?? 'kmem_cache_destroy';
   if (entry !== 'kmem_cache_destroy') throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is simulated from source so far`);
-  const config: Record<string, boolean> = {};
-  for (const c of values.config ?? []) {
-    const m = /^(?:CONFIG_)?([A-Z0-9_]+)=(y|n)$/.exec(c);
-    if (!m) throw new UsageError(`--config ${c}: expected NAME=y or NAME=n`);
-    config[`CONFIG_${m[1]}`] = m[2] === 'y';
-  }
+  const config = configOf(values.config);
   const { analyzer } = load(values.kernel!);
   const { programs, extractions, teardown } = extractOrchestrationReport(analyzer);
   const cpus = values.cpus ? Number(values.cpus) : 2;
@@ -105,7 +130,9 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
       const route = scenarioRoute(argv.slice(1));
       if (route) return cmdCheckScenario(argv.slice(1), io, route === 'builtin');
     }
-    if (argv[0] === 'check' && argv.some((a) => a === '--kernel' || a.startsWith('--kernel='))) return cmdCheckKernel(argv.slice(1), io);
+    const kernel = argv.some((a) => a === '--kernel' || a.startsWith('--kernel='));
+    if (argv[0] === 'check' && kernel) return cmdCheckKernel(argv.slice(1), io);
+    if (argv[0] === 'export' && kernel) return cmdExportKernel(argv.slice(1), io);
   } catch (e) {
     return cliError(e, io);
   }

@@ -2,6 +2,7 @@
 // open (extracted by the analyzer), the leaves from the engine's registry.
 
 import { check, CheckResult, ExploreOptions, makeScenario, ORCHESTRATION, ProgramSet, builtinPrograms } from '../../engine/src';
+import type { Scenario } from '../../engine/src';
 import type { SimulateParams } from '../../protocol/src';
 
 export type { SimulateParams };
@@ -12,10 +13,17 @@ export type { SimulateParams };
  * the source fall back to the built-in IR, and the result says which ones did.
  */
 export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: Partial<ExploreOptions> = {}, teardown: string[] = []): CheckResult & { builtinFallback: string[] } {
-  const explore = { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed, ...o };
+  const explore = { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed, stopAtFirst: p.stopAtFirst, ...o };
   // the cpuhp teardown callbacks found in the source, else the built-in slub_cpu_dead
   const hotplug = p.hotplug ? { teardown: teardown.length ? teardown : undefined } : undefined;
   if (p.builtin && p.scenario) return { ...check(makeScenario(p.scenario, { cpus: p.cpus, hotplug }), explore), builtinFallback: [...ORCHESTRATION] };
+  const { scenario, builtinFallback } = scenarioFromSource(extracted, p, teardown);
+  return { ...check(scenario, explore), builtinFallback };
+}
+
+/** The scenario simulateFromSource runs (also what `slablens export --kernel` writes as Promela). */
+export function scenarioFromSource(extracted: ProgramSet, p: SimulateParams, teardown: string[] = []): { scenario: Scenario; builtinFallback: string[] } {
+  const hotplug = p.hotplug ? { teardown: teardown.length ? teardown : undefined } : undefined;
   const builtin = builtinPrograms();
   const programs: ProgramSet = {};
   const builtinFallback: string[] = [];
@@ -32,6 +40,5 @@ export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: 
   sc.id = `${p.function ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}`;
   sc.title = `kmem_cache_destroy() as written in the source, ${p.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${sc.hotplug ? `, cpu${sc.hotplug.cpu} goes offline (teardown: ${sc.hotplug.teardown.join(', ')})` : ''}`;
   sc.expect = undefined;
-  const r = check(sc, explore);
-  return { ...r, builtinFallback };
+  return { scenario: sc, builtinFallback };
 }

@@ -1,0 +1,2 @@
+/** The scenario uses something the Promela export has no translation for: refused, never dropped. */
+export class ExportError extends Error {}

@@ -1,0 +1,119 @@
+// The Promela export, and Spin as an independent referee of the explorer: for the built-in
+// scenarios and for generated IR programs, Spin's verdict on the exported model equals ours
+// (and ours equals the exact naive search's). On a disagreement both counterexamples print.
+// Needs spin and gcc: skipped, loudly, where they are absent, unless CI=true (.ci/run installs them).
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { check, explore, machineFor, makeScenario, scenarioIds } from '../src';
+import type { Program, Scenario, Stmt } from '../src';
+import { ExportError, exportPromela, exportPromelaBatch } from '../src/promela';
+import { genScenario } from './genScenario';
+import { buildPan, PanResult, runPan, spinAvailable, spinTrail } from './spin';
+
+const tools = spinAvailable();
+const missing = !tools.spin || !tools.gcc;
+if (missing) {
+  const what = `spin and gcc needed (missing: ${[!tools.spin && 'spin', !tools.gcc && 'gcc'].filter(Boolean).join(', ')})`;
+  if (process.env.CI === 'true') throw new Error(`${what}: .ci/run installs them`);
+  console.warn(`\n*** SKIPPING the Spin differential test: ${what}. apt-get install spin gcc ***\n`);
+}
+const skip = missing ? 'spin/gcc not installed' : false;
+
+/** programs per pan binary: Spin numbers proctypes in a byte, and each program brings about five */
+const BATCH = 25;
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-spin-'));
+
+describe('Promela export', () => {
+  it('refuses what it cannot translate, naming it', () => {
+    const base = makeScenario('f1-kasan-nofix');
+    const withOp = (s: Stmt) => ({ ...base, threads: [{ id: 'P0', cpu: 0, program: [s] }] });
+    assert.throws(() => exportPromela(withOp({ op: 'lock', name: 'x' } as unknown as Stmt)), (e: Error) => e instanceof ExportError && /^not exportable: lock$/.test(e.message));
+    assert.throws(() => exportPromela(withOp({ op: 'call', fn: 'no_such_fn' })), /not exportable: no_such_fn/);
+    assert.throws(() => exportPromela(withOp({ op: 'if', cond: { kind: 'call', fn: 'mystery' }, then: [] })), /not exportable: predicate mystery\(\)/);
+    const rec = { ...base, programs: { ...base.programs, kmem_cache_destroy: [{ op: 'call', fn: 'kmem_cache_destroy' }] as Program } };
+    assert.throws(() => exportPromela(rec), /not exportable: recursive call of kmem_cache_destroy/);
+  });
+
+  it('writes every built-in scenario with its properties as assertions', () => {
+    for (const id of scenarioIds()) {
+      const text = exportPromela(makeScenario(id, { cpus: 3 }));
+      assert.match(text, /proctype P0\(\)/);
+      assert.match(text, /assert\(!objects_remaining\)|assert\(!lost_free\)/);
+      assert.match(text, /timeout ->/);
+    }
+  });
+});
+
+interface Case {
+  name: string;
+  sc: Scenario;
+}
+
+/** Ours (stateful dpor) against naive and Spin, for a batch sharing one pan binary. */
+function differential(cases: Case[], label: string, withNaive = true): { disagreements: string[]; spinStates: number; fails: number } {
+  const dir = tmp();
+  buildPan(exportPromelaBatch(cases.map((c) => c.sc)), dir, '-O0');
+  const disagreements: string[] = [];
+  let spinStates = 0;
+  let fails = 0;
+  cases.forEach((c, i) => {
+    const ours = check(c.sc, { strategy: 'dpor', maxStates: 200_000 });
+    // the exact search too, where it is cheap (generated programs); the built-ins have their own soundness test
+    const naive = withNaive ? explore(machineFor(c.sc), { strategy: 'naive', maxStates: 200_000 }) : ours;
+    const spin: PanResult = runPan(dir, { part: i });
+    spinStates += spin.states || 0;
+    if (ours.verdict === 'fail') fails++;
+    assert.notEqual(ours.verdict, 'incomplete', `${c.name}: ours incomplete: ${ours.reason}`);
+    assert.notEqual(spin.verdict, 'incomplete', `${c.name}: Spin incomplete: ${spin.reason}`);
+    if (ours.verdict === naive.verdict && ours.verdict === spin.verdict) return;
+    // both counterexamples, for whoever reads the failure
+    const single = tmp();
+    fs.writeFileSync(path.join(single, 'scenario.json'), JSON.stringify(c.sc, null, 1));
+    buildPan(exportPromela(c.sc), single, '-O0');
+    const alone = runPan(single);
+    const trail = alone.verdict === 'fail' ? spinTrail(single) : '(Spin found no error)';
+    const ourTrace = ours.trace ? ours.trace.steps.map((s) => `  ${s.step} ${s.thread} ${s.function}: ${s.event}${s.violation ? `  <-- ${s.violation.property}` : ''}`).join('\n') : '(no trace)';
+    disagreements.push(
+      [
+        `${label} ${c.name}: slablens ${ours.verdict}${ours.property ? ` (${ours.property})` : ''}, naive ${naive.verdict}, Spin ${spin.verdict}${spin.property ? ` (${spin.property})` : ''}`,
+        `scenario: ${JSON.stringify({ ncpus: c.sc.ncpus, config: c.sc.config, switches: c.sc.switches, cache: c.sc.cache, setup: c.sc.setup, threads: c.sc.threads, checkLeak: c.sc.checkLeak })}`,
+        `slablens trace:\n${ourTrace}`,
+        `Spin trail (${single}, with model.pml and scenario.json):\n${trail.split('\n').filter((l) => /proc|assert|invalid/.test(l)).slice(0, 120).join('\n')}`,
+      ].join('\n'),
+    );
+  });
+  return { disagreements, spinStates, fails };
+}
+
+describe('Spin agrees with the explorer', { skip }, () => {
+  it('on every built-in scenario at 2 CPUs, and F1, F5 at 3', () => {
+    const at3 = ['f1-kasan-nofix', 'f5-cpu-slab-flush-no-tid'];
+    const cases = [...scenarioIds().map((id) => ({ name: `${id}@2`, sc: makeScenario(id, { cpus: 2 }) })), ...at3.map((id) => ({ name: `${id}@3`, sc: makeScenario(id, { cpus: 3 }) }))];
+    const { disagreements } = differential(cases, 'built-in', false);
+    assert.deepEqual(disagreements, [], disagreements.join('\n\n'));
+    // and the expected verdicts, so agreement is not agreement on nothing
+    for (const c of cases) assert.equal(check(c.sc, { strategy: 'dpor' }).verdict, c.sc.expect, c.name);
+  });
+
+  it('on 200 generated IR programs (setups, leaves, guards, loops, work, RCU readers)', () => {
+    const progs = fc.sample(genScenario(), { numRuns: Number(process.env.SLABLENS_DIFF_RUNS ?? 200), seed: 20261205 });
+    const disagreements: string[] = [];
+    let fails = 0;
+    for (let b = 0; b < progs.length; b += BATCH) {
+      const batch = progs.slice(b, b + BATCH).map((sc, i) => ({ name: `#${b + i}`, sc }));
+      const d = differential(batch, 'generated');
+      disagreements.push(...d.disagreements);
+      fails += d.fails;
+    }
+    assert.deepEqual(disagreements, [], disagreements.join('\n\n'));
+    // both verdicts occur, so the agreement covers passes and failures
+    assert.ok(fails > progs.length / 10 && fails < progs.length * 0.9, `${fails} of ${progs.length} generated programs fail`);
+  });
+});
+
