@@ -8,11 +8,44 @@
 //   npm run bench:engine -- f1-kasan-nofix:2-6 RUNS=5 NAIVE_LIMIT=30000
 
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { explore, ExploreOptions, machineFor, makeScenario, scenarioIds } from '../engine/src';
+import { exportPromela } from '../engine/src/promela';
+import { buildPan, PanResult, runPan, spinAvailable } from '../engine/test/spin';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const NAIVE_LIMIT = Number(process.env.NAIVE_LIMIT ?? 30_000);
 const LIMIT = Number(process.env.DPOR_LIMIT ?? 2_000_000);
+const SPIN_TIMEOUT_MS = Number(process.env.SPIN_TIMEOUT_MS ?? 120_000);
+const tools = spinAvailable();
+const SPIN = process.env.SPIN !== '0' && tools.spin && tools.gcc;
+
+interface SpinRow {
+  full: PanResult;
+  first: PanResult;
+  /** spin -a + gcc -O2 + pan (full search), ms */
+  pipelineMs: number;
+}
+
+/** Spin on the exported model: pan full (-c0: past errors), pan to its first error, and the whole pipeline. */
+function spin(id: string, cpus: number): SpinRow {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-bench-spin-'));
+  try {
+    const b = buildPan(exportPromela(makeScenario(id, { cpus })), dir, '-O2');
+    const runs = (all: boolean) => {
+      const rs = Array.from({ length: RUNS }, () => runPan(dir, { all, hashBits: 24, depth: 100_000, timeoutMs: SPIN_TIMEOUT_MS }));
+      const m = rs[0];
+      return { ...m, ms: median(rs.map((r) => r.ms)), memMB: median(rs.map((r) => r.memMB)) };
+    };
+    const full = runs(true);
+    const first = runs(false);
+    return { full, first, pipelineMs: b.spinMs + b.gccMs + full.ms };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 interface One {
   verdict: string;
@@ -72,16 +105,32 @@ function cases(args: string[]): { id: string; cpus: number }[] {
 function main(): void {
   const rows: Record<string, unknown>[] = [];
   const cell = (r: One) => `${String(r.states).padStart(8)}${r.complete ? ' ' : '+'} ${r.wallMs.toFixed(0).padStart(6)} ${r.rssMB.toFixed(0).padStart(4)}`;
-  console.log(`whole processes, median of ${RUNS}; cells: states, wall ms, peak MB ('+' = stopped at the state limit)`);
-  console.log(`${'scenario'.padEnd(20)} cpus ${TECHNIQUES.map((t) => t.name.padStart(22)).join(' ')}`);
+  console.log(`whole processes, median of ${RUNS}; cells: states, wall ms, peak MB ('+' = stopped at the state limit, or pan at ${SPIN_TIMEOUT_MS} ms)`);
+  console.log('pan: -O2 -DSAFETY, -w24; full = -c0 (on past errors); ratios: ours / pan (wall, whole processes)');
+  const spinHead = SPIN ? ` ${'pan full'.padStart(22)} ${'pan first error'.padStart(22)} ${'pipeline ms'.padStart(11)}  full/pan  first/pan` : '';
+  if (!SPIN) console.log(`Spin columns left out: ${process.env.SPIN === '0' ? 'SPIN=0' : 'spin or gcc not installed'}`);
+  console.log(`${'scenario'.padEnd(20)} cpus ${TECHNIQUES.map((t) => t.name.padStart(22)).join(' ')}${spinHead}`);
   for (const { id, cpus } of cases(process.argv.slice(2))) {
     const res: Record<string, One> = {};
     for (const t of TECHNIQUES) {
       // naive beyond a few CPUs only measures the limit; one run says that
       res[t.name] = measure(id, cpus, t.o, t.naive && cpus > 4 ? 1 : RUNS);
     }
-    console.log(`${id.padEnd(20)} ${String(cpus).padStart(4)} ${TECHNIQUES.map((t) => cell(res[t.name]).padStart(22)).join(' ')}`);
-    rows.push({ scenario: id, cpus, ...res });
+    let spinCells = '';
+    let sp: SpinRow | undefined;
+    if (SPIN) {
+      sp = spin(id, cpus);
+      const pc = (r: PanResult) => `${String(r.states).padStart(8)}${r.verdict === 'incomplete' ? '+' : ' '} ${r.ms.toFixed(0).padStart(6)} ${r.memMB.toFixed(0).padStart(4)}`;
+      const ratio = (a: number, b: PanResult) => (b.verdict === 'incomplete' ? `<${(a / b.ms).toFixed(2)}` : (a / b.ms).toFixed(2)).padStart(9);
+      spinCells = ` ${pc(sp.full).padStart(22)} ${pc(sp.first).padStart(22)} ${sp.pipelineMs.toFixed(0).padStart(11)} ${ratio(res['dpor stateful'].wallMs, sp.full)} ${ratio(res['first cex'].wallMs, sp.first)}`;
+    }
+    console.log(`${id.padEnd(20)} ${String(cpus).padStart(4)} ${TECHNIQUES.map((t) => cell(res[t.name]).padStart(22)).join(' ')}${spinCells}`);
+    const spinJson = sp && {
+      panFull: { verdict: sp.full.verdict, property: sp.full.property, states: sp.full.states, ms: sp.full.ms, memMB: sp.full.memMB },
+      panFirst: { verdict: sp.first.verdict, property: sp.first.property, states: sp.first.states, ms: sp.first.ms, memMB: sp.first.memMB },
+      pipelineMs: sp.pipelineMs,
+    };
+    rows.push({ scenario: id, cpus, ...res, ...(spinJson ? { spin: spinJson } : {}) });
   }
   const get = (id: string, cpus: number) => rows.find((r) => r.scenario === id && r.cpus === cpus) as Record<string, One> | undefined;
   console.log('');
@@ -91,6 +140,13 @@ function main(): void {
     const d = r['dpor stateful'];
     const n = r['naive'];
     console.log(`target F5 @${c}: dpor states ≤ naive states: ${d.states} vs ${n.states}${n.complete ? '' : '+'} ${d.states <= n.states ? 'met' : 'NOT met'}`);
+  }
+  const f1 = get('f1-kasan-nofix', 6) as (Record<string, One> & { spin?: { panFull: { ms: number }; panFirst: { ms: number } } }) | undefined;
+  if (f1?.spin) {
+    const a = f1['dpor stateful'].wallMs;
+    const b = f1['first cex'].wallMs;
+    console.log(`target F1 @6 full search ≤ pan's: ${a.toFixed(0)} ms vs ${f1.spin.panFull.ms.toFixed(0)} ms ${a <= f1.spin.panFull.ms ? 'met' : 'NOT met'}`);
+    console.log(`target F1 @6 first counterexample ≤ pan's to its first error: ${b.toFixed(0)} ms vs ${f1.spin.panFirst.ms.toFixed(0)} ms ${b <= f1.spin.panFirst.ms ? 'met' : 'NOT met'}`);
   }
   const f2 = get('f2-kasan-fix', 8)?.['dpor stateful'];
   if (f2) console.log(`target F2 @8: < 1 s and < 150 MB: ${f2.wallMs.toFixed(0)} ms, ${f2.rssMB.toFixed(0)} MB ${f2.wallMs < 1000 && f2.rssMB < 150 ? 'met' : 'NOT met'}`);

@@ -53,16 +53,17 @@ const PROPERTIES: Record<string, string> = {
 };
 
 /** Run pan (stopping at the first error unless `all`) and read its verdict. */
-export function runPan(dir: string, o: { part?: number; all?: boolean; hashBits?: number; depth?: number } = {}): PanResult {
+export function runPan(dir: string, o: { part?: number; all?: boolean; hashBits?: number; depth?: number; timeoutMs?: number } = {}): PanResult {
   const args = [`-m${o.depth ?? 200000}`, `-w${o.hashBits ?? 20}`, ...(o.all ? ['-c0', '-e'] : [])];
   const env = { ...process.env, SLABLENS_PART: String(o.part ?? 0) };
   const t0 = process.hrtime.bigint();
-  const p = spawnSync('./pan', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  const p = spawnSync('./pan', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 1 << 26, timeout: o.timeoutMs, killSignal: 'SIGKILL' });
   const elapsed = ms(t0);
   const out = p.stdout + p.stderr;
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
   const errors = num(/errors: (\d+)/);
   const base = { states: num(/(\d+) states, stored/), transitions: num(/(\d+) transitions \(= stored\+matched\)/), ms: elapsed, memMB: num(/([\d.]+)\s+total actual memory usage/), output: out };
+  if (p.signal === 'SIGKILL') return { ...base, verdict: 'incomplete', reason: `stopped after ${o.timeoutMs} ms` };
   if (Number.isNaN(errors)) return { ...base, verdict: 'incomplete', reason: `pan did not finish (exit ${p.status}): ${out.slice(-500)}` };
   if (errors > 0) {
     const a = /assertion violated\s+!?\(?(\w+)\)?/.exec(out);

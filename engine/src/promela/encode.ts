@@ -65,6 +65,9 @@ export function initialAssignments(s: State, readerSlot: (task: string) => numbe
   const out: string[] = [`refcount = ${s.cache.refcount}`];
   if (s.barn.full.length || s.barn.empty.length) throw new ExportError('not exportable: sheaves in the barn at the start');
   if (s.works.length) throw new ExportError('not exportable: work items at the start');
+  // CPU hotplug and locks (models/locks.ts) have no Promela translation yet: refused, not dropped
+  if (s.online.some((on) => !on)) throw new ExportError('not exportable: an offline CPU at the start (CPU hotplug)');
+  if (Object.values(s.locks).some((l) => l.owner !== null || l.readers.length)) throw new ExportError('not exportable: a lock held at the start');
   if (s.cpus.some((c) => c.irqOwner !== null || c.preemptOwner !== null)) throw new ExportError('not exportable: a CPU with irqs or preemption off at the start');
   s.objects.forEach((o, i) => {
     const { code, arg } = whereCode(o.where);
