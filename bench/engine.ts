@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { explore, ExploreOptions, machineFor, makeScenario, scenarioIds } from '../engine/src';
-import { exportPromela } from '../engine/src/promela';
+import { ExportError, exportPromela } from '../engine/src/promela';
 import { buildPan, PanResult, runPan, spinAvailable } from '../engine/test/spin';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -118,8 +118,17 @@ function main(): void {
     }
     let spinCells = '';
     let sp: SpinRow | undefined;
+    let refused = '';
     if (SPIN) {
-      sp = spin(id, cpus);
+      try {
+        sp = spin(id, cpus);
+      } catch (e) {
+        if (!(e instanceof ExportError)) throw e;
+        refused = e.message;
+        spinCells = `  Spin: ${e.message}`;
+      }
+    }
+    if (sp) {
       const pc = (r: PanResult) => `${String(r.states).padStart(8)}${r.verdict === 'incomplete' ? '+' : ' '} ${r.ms.toFixed(0).padStart(6)} ${r.memMB.toFixed(0).padStart(4)}`;
       const ratio = (a: number, b: PanResult) => (b.verdict === 'incomplete' ? `<${(a / b.ms).toFixed(2)}` : (a / b.ms).toFixed(2)).padStart(9);
       spinCells = ` ${pc(sp.full).padStart(22)} ${pc(sp.first).padStart(22)} ${sp.pipelineMs.toFixed(0).padStart(11)} ${ratio(res['dpor stateful'].wallMs, sp.full)} ${ratio(res['first cex'].wallMs, sp.first)}`;
@@ -130,7 +139,7 @@ function main(): void {
       panFirst: { verdict: sp.first.verdict, property: sp.first.property, states: sp.first.states, ms: sp.first.ms, memMB: sp.first.memMB },
       pipelineMs: sp.pipelineMs,
     };
-    rows.push({ scenario: id, cpus, ...res, ...(spinJson ? { spin: spinJson } : {}) });
+    rows.push({ scenario: id, cpus, ...res, ...(spinJson ? { spin: spinJson } : {}), ...(refused ? { spinRefused: refused } : {}) });
   }
   const get = (id: string, cpus: number) => rows.find((r) => r.scenario === id && r.cpus === cpus) as Record<string, One> | undefined;
   console.log('');
