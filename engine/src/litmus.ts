@@ -220,7 +220,9 @@ export type LitmusCheckResult = CheckResult & { litmus: ClauseResult };
  */
 export function checkClause(sc: Scenario, clause: Clause, o: ExploreOptions, expected?: Observation): LitmusCheckResult {
   const m = machineFor(sc);
-  const r = check(sc, { ...o, observe: (s) => evalProp(clause.prop, s, m) });
+  // Counting executions needs every execution run to its end: the stateful cache prunes
+  // executions at a state seen before, so a litmus run searches without it.
+  const r = check(sc, { ...o, stateless: true, observe: (s) => evalProp(clause.prop, s, m) });
   const ob = r.observed ?? { holds: 0, total: 0 };
   const complete = !r.reason && ob.total > 0;
   let observed: Observation | undefined = complete ? observation(ob.holds, ob.total) : undefined;

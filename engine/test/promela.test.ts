@@ -73,7 +73,9 @@ function differential(cases: Case[], label: string, withNaive = true): { disagre
     if (ours.verdict === 'fail') fails++;
     assert.notEqual(ours.verdict, 'incomplete', `${c.name}: ours incomplete: ${ours.reason}`);
     assert.notEqual(spin.verdict, 'incomplete', `${c.name}: Spin incomplete: ${spin.reason}`);
-    if (ours.verdict === naive.verdict && ours.verdict === spin.verdict) return;
+    // naive stopped at its limit without a failure decides nothing; Spin stays the referee there
+    const naiveAgrees = naive.verdict === ours.verdict || naive.verdict === 'incomplete';
+    if (naiveAgrees && ours.verdict === spin.verdict) return;
     // both counterexamples, for whoever reads the failure
     const single = tmp();
     fs.writeFileSync(path.join(single, 'scenario.json'), JSON.stringify(c.sc, null, 1));
