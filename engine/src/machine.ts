@@ -2,7 +2,7 @@
 // state after it. Every explorer (dpor, naive, bounded, random, pct, replay) drives this one API.
 
 import { Pred, ProgramSet, Stmt } from './ir';
-import { Env, Footprint, PeekCtx, Registry, StepCtx } from './model';
+import { Env, Footprint, Registry, StepCtx } from './model';
 import { applySetup, Scenario } from './scenario';
 import { cloneState, diffViews, flatView, Frame, State, Task, Value } from './state';
 import { lockdepReport } from './models/locks';

@@ -42,7 +42,6 @@ function button(label: string, onClick: () => void, attrs: Record<string, string
   return b;
 }
 
-const plural = (n: number, one: string, many = one + 's') => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
 // ---- state of the page --------------------------------------------------------------------
 

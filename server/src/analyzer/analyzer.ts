@@ -10,7 +10,7 @@ import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree
 import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
 import { bodyNodeAt, findFunctions } from './definitions';
 import { findStructs } from './structs';
-import type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Skeleton, Span, StructEntry, StructInfo } from './types';
+import type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Range, Skeleton, Span, StructEntry, StructInfo } from './types';
 
 interface FileState {
   text: string;
