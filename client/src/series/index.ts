@@ -14,48 +14,63 @@ const MAIL_FILE = /\.(mbox|mbx|eml|txt|patch)$/i;
 const QUICK_TRAILERS = ['Reviewed-by', 'Acked-by', 'Tested-by'];
 
 export function registerSeries(context: vscode.ExtensionContext, client: () => LanguageClient, output: vscode.LogOutputChannel): void {
-  const tree = new SeriesTree();
-  const view = vscode.window.createTreeView('slablens.series', { treeDataProvider: tree, showCollapseAll: true, manageCheckboxStateManually: true });
-  const cache = new Map<string, Promise<Images>>();
-  const reports = new Map<string, string>();
-  const identity = () => setting('slablens.review.identity').trim();
+  new SeriesView(client, output).register(context);
+}
 
-  const images = (u: vscode.Uri): Promise<Images> => {
+/** The patch series open in this window, as the tree view, documents and commands show them. */
+class SeriesView {
+  readonly tree = new SeriesTree();
+  readonly view = vscode.window.createTreeView('slablens.series', { treeDataProvider: this.tree, showCollapseAll: true, manageCheckboxStateManually: true });
+  /** slablens/series/images answers, by series, patch and file */
+  private readonly cache = new Map<string, Promise<Images>>();
+  /** the text of the report documents (failing hunks, simulation tables), by uri */
+  private readonly reports = new Map<string, string>();
+  readonly comments: ReviewComments;
+
+  constructor(
+    private readonly client: () => LanguageClient,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.comments = new ReviewComments(client, (u) => this.images(u), () => this.identity(), (key) => void this.refresh(key));
+  }
+
+  identity(): string {
+    return setting('slablens.review.identity').trim();
+  }
+
+  images(u: vscode.Uri): Promise<Images> {
     const at = parseImageUri(u)!;
     const k = `${at.key}/${at.patch}/${at.file}`;
-    if (!cache.has(k)) cache.set(k, client().sendRequest(SeriesImages, { key: at.key, patch: at.patch, file: at.file }));
-    return cache.get(k)!;
-  };
+    if (!this.cache.has(k)) this.cache.set(k, this.client().sendRequest(SeriesImages, { key: at.key, patch: at.patch, file: at.file }));
+    return this.cache.get(k)!;
+  }
 
-  const refresh = async (key: string) => {
-    const s = await client().sendRequest(SeriesDescribe, { key });
-    tree.set(s);
-  };
-  const comments = new ReviewComments(client, images, identity, (key) => void refresh(key));
+  async refresh(key: string): Promise<void> {
+    const s = await this.client().sendRequest(SeriesDescribe, { key });
+    this.tree.set(s);
+  }
 
-  const provider: vscode.TextDocumentContentProvider = {
-    async provideTextDocumentContent(u) {
-      if (reports.has(u.toString())) return reports.get(u.toString());
-      const range = parseRangeUri(u);
-      if (range) return (await client().sendRequest(SeriesRangeText, range)).text;
-      const at = parseImageUri(u);
-      if (!at) return `slablens: ${u.toString()} is not a patch document`;
-      const img = await images(u);
-      const text = at.side === 'pre' ? img.pre : img.post;
-      if (img.error) void vscode.window.showErrorMessage(`Slablens: patch ${at.patch} (${at.file}): ${img.error.split('\n')[0]}`, 'Show Failing Hunk').then((b) => b && showReport(`/${encodeURIComponent(at.key)}/failure-${at.patch}.txt`, img.error!));
-      // never an error as the file's contents: the message says it, the failure report shows it
-      return text ?? '';
-    },
-  };
+  async provideTextDocumentContent(u: vscode.Uri): Promise<string | undefined> {
+    if (this.reports.has(u.toString())) return this.reports.get(u.toString());
+    const range = parseRangeUri(u);
+    if (range) return (await this.client().sendRequest(SeriesRangeText, range)).text;
+    const at = parseImageUri(u);
+    if (!at) return `slablens: ${u.toString()} is not a patch document`;
+    const img = await this.images(u);
+    const text = at.side === 'pre' ? img.pre : img.post;
+    if (img.error) void vscode.window.showErrorMessage(`Slablens: patch ${at.patch} (${at.file}): ${img.error.split('\n')[0]}`, 'Show Failing Hunk').then((b) => b && this.showReport(`/${encodeURIComponent(at.key)}/failure-${at.patch}.txt`, img.error!));
+    // never an error as the file's contents: the message says it, the failure report shows it
+    return text ?? '';
+  }
 
-  async function showReport(path: string, text: string, markdown = false): Promise<void> {
+  async showReport(path: string, text: string, markdown = false): Promise<void> {
     const u = vscode.Uri.from({ scheme: SCHEME, path });
-    reports.set(u.toString(), text);
+    this.reports.set(u.toString(), text);
     if (markdown) await vscode.commands.executeCommand('markdown.showPreview', u);
     else await vscode.window.showTextDocument(u, { preview: false });
   }
 
-  async function open(target?: vscode.Uri): Promise<void> {
+  async open(target?: vscode.Uri): Promise<void> {
     let file = target;
     const active = vscode.window.activeTextEditor?.document.uri;
     if (!file && active?.scheme === 'file' && MAIL_FILE.test(active.fsPath)) file = active;
@@ -65,7 +80,7 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     }
     if (!file) return;
     const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slablens: reading ${vscode.workspace.asRelativePath(file)}`, cancellable: true }, (_p, token) =>
-      client().sendRequest(SeriesOpen, { path: file!.fsPath }, token).then(
+      this.client().sendRequest(SeriesOpen, { path: file!.fsPath }, token).then(
         (x) => x,
         (e: Error) => {
           if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Slablens could not open the series: ${e.message}`);
@@ -74,26 +89,26 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
       ),
     );
     if (!s) return;
-    for (const k of [...cache.keys()]) if (k.startsWith(`${s.key}/`)) cache.delete(k);
-    tree.set(s);
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${s.key}/`)) this.cache.delete(k);
+    this.tree.set(s);
     await vscode.commands.executeCommand('slablens.series.focus');
     const warn = [...s.problems, ...(s.reviewError ? [s.reviewError] : [])];
     if (!s.hasWorkspaceFiles) warn.push('none of the files it touches is in this workspace: diffs show the hunks only against empty files; open the kernel tree the series applies to');
     if (warn.length) void vscode.window.showWarningMessage(`Slablens: ${s.title}: ${warn.join('; ')}`);
-    output.info(`opened ${s.format} ${file.fsPath}: ${s.patches.length}/${s.total} patches, ${s.messages} messages`);
+    this.output.info(`opened ${s.format} ${file.fsPath}: ${s.patches.length}/${s.total} patches, ${s.messages} messages`);
   }
 
   /** The diff of a file of a patch, at a hunk, or at a line of the patch's post-image (`newLine`, as in the mail). */
-  async function openDiff(key: string, patch: number, file: string, hunk?: number, newLine?: number): Promise<void> {
-    const s = tree.series.get(key);
+  async openDiff(key: string, patch: number, file: string, hunk?: number, newLine?: number): Promise<void> {
+    const s = this.tree.series.get(key);
     const p = s?.patches.find((x) => x.number === patch);
     if (!s || !p) return;
     const post = imageUri(key, patch, 'post', file);
-    const img = await images(post);
+    const img = await this.images(post);
     if (img.error && (img.pre === null || img.post === null)) {
       // no diff to show: the failure, as a report of its own (plain text, not this file's contents)
       void vscode.window.showErrorMessage(`Slablens: ${file} of patch ${patch} cannot be shown: ${img.error.split('\n')[0]}`);
-      await showReport(`/${encodeURIComponent(key)}/failure-${patch}.txt`, img.error);
+      await this.showReport(`/${encodeURIComponent(key)}/failure-${patch}.txt`, img.error);
       return;
     }
     const h = hunk !== undefined ? img.hunks.find((x) => x.index === hunk) : img.hunks[0];
@@ -105,15 +120,15 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     } satisfies vscode.TextDocumentShowOptions);
   }
 
-  const patchOf = (n?: Node): { s: SeriesInfo; p?: PatchInfo } | undefined => {
+  patchOf(n?: Node): { s: SeriesInfo; p?: PatchInfo } | undefined {
     if (n && 'patch' in n) return { s: n.series, p: n.patch };
     if (n) return { s: n.series };
-    const first = [...tree.series.values()][0];
+    const first = [...this.tree.series.values()][0];
     return first ? { s: first } : undefined;
-  };
+  }
 
-  async function pickPatch(n?: Node, prompt = 'Which patch?'): Promise<{ s: SeriesInfo; number: number } | undefined> {
-    const at = patchOf(n);
+  async pickPatch(n?: Node, prompt = 'Which patch?'): Promise<{ s: SeriesInfo; number: number } | undefined> {
+    const at = this.patchOf(n);
     if (!at) {
       void vscode.window.showInformationMessage('Open a patch series first ("Slablens: Open Patch Series…").');
       return undefined;
@@ -131,8 +146,8 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     return picked ? { s: at.s, number: picked.number } : undefined;
   }
 
-  async function askIdentity(): Promise<string | undefined> {
-    const id = identity();
+  async askIdentity(): Promise<string | undefined> {
+    const id = this.identity();
     if (id) return id;
     const typed = await vscode.window.showInputBox({ title: 'Your identity for trailers and the reply\'s From', prompt: 'Name <address>, as in your Signed-off-by', validateInput: (v) => (/^[^<>]+<[^<>\s]+@[^<>\s]+>$/.test(v.trim()) ? undefined : 'expected: Name <address>') });
     if (!typed) return undefined;
@@ -140,25 +155,25 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     return typed.trim();
   }
 
-  async function toggleTrailer(n: Node | undefined, kind: string): Promise<void> {
-    const at = await pickPatch(n, `${kind}: for which patch?`);
-    const me = at && (await askIdentity());
+  async toggleTrailer(n: Node | undefined, kind: string): Promise<void> {
+    const at = await this.pickPatch(n, `${kind}: for which patch?`);
+    const me = at && (await this.askIdentity());
     if (!at || !me) return;
     const cur = at.s.review?.patches[String(at.number)]?.trailers ?? [];
     const line = `${kind}: ${me}`;
     const next = cur.includes(line) ? cur.filter((t) => t !== line) : [...cur, line];
-    const r = await client().sendRequest(SeriesReview, { key: at.s.key, action: 'setTrailers', patch: at.number, trailers: next });
+    const r = await this.client().sendRequest(SeriesReview, { key: at.s.key, action: 'setTrailers', patch: at.number, trailers: next });
     if (r.error) void vscode.window.showErrorMessage(`Slablens: ${r.error}`);
-    await refresh(at.s.key);
+    await this.refresh(at.s.key);
   }
 
-  async function exportReply(n?: Node): Promise<void> {
-    const at = await pickPatch(n, 'Reply to which message?');
-    const me = at && (await askIdentity());
+  async exportReply(n?: Node): Promise<void> {
+    const at = await this.pickPatch(n, 'Reply to which message?');
+    const me = at && (await this.askIdentity());
     if (!at || !me) return;
     let r: ExportResult;
     try {
-      r = await client().sendRequest(SeriesExport, { key: at.s.key, patch: at.number, from: me });
+      r = await this.client().sendRequest(SeriesExport, { key: at.s.key, patch: at.number, from: me });
     } catch (e) {
       void vscode.window.showErrorMessage(`Slablens could not export the reply: ${(e as Error).message}`);
       return;
@@ -172,18 +187,18 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
     const target = vscode.Uri.joinPath(folder, '.slablens', 'replies', `${at.s.key}-${pad(at.number, at.s.total)}.eml`);
     await vscode.workspace.fs.writeFile(target, Buffer.from(r.text) /* LF, as git send-email and b4 expect on disk */);
     await vscode.window.showTextDocument(target, { preview: false });
-    if (at.s.review?.state === 'reviewing') await client().sendRequest(SeriesReview, { key: at.s.key, action: 'setState', state: 'replied' });
-    await refresh(at.s.key);
-    for (const pr of r.problems) output.warn(`export ${vscode.workspace.asRelativePath(target)}: ${pr}`);
+    if (at.s.review?.state === 'reviewing') await this.client().sendRequest(SeriesReview, { key: at.s.key, action: 'setState', state: 'replied' });
+    await this.refresh(at.s.key);
+    for (const pr of r.problems) this.output.warn(`export ${vscode.workspace.asRelativePath(target)}: ${pr}`);
     const extra = r.problems.length ? ` Check: ${summariseProblems(r.problems)}` : '';
     void vscode.window.showInformationMessage(`Reply written to ${vscode.workspace.asRelativePath(target)} (${r.comments} comments, ${r.trailers.length} trailers); send it with git send-email or your mailer.${extra}`);
   }
 
-  async function simulate(n?: Node): Promise<void> {
-    const at = patchOf(n);
+  async simulate(n?: Node): Promise<void> {
+    const at = this.patchOf(n);
     if (!at) return;
     const rows = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Slablens: simulating ${at.s.title} before/after each patch` }, () =>
-      client().sendRequest(SeriesSimulate, { key: at.s.key, upTo: at.p?.number }).then(
+      this.client().sendRequest(SeriesSimulate, { key: at.s.key, upTo: at.p?.number }).then(
         (x) => x,
         (e: Error) => {
           void vscode.window.showErrorMessage(`Slablens: ${e.message}`);
@@ -202,12 +217,12 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
       '|---|---|---|---|---|',
       ...rows.map((r) => `| ${pad(r.patch, at.s.total)} ${r.title.replace(/\|/g, '\\|')} | ${r.touches.join(', ')} | ${cell(r.before)} | ${cell(r.after)} | ${r.skipped ?? (r.before && r.after && r.before.kasan !== r.after.kasan ? `**${r.before.kasan} → ${r.after.kasan}**` : '')} |`),
     ].join('\n');
-    await showReport(`/${encodeURIComponent(at.s.key)}/simulation.md`, md, true);
+    await this.showReport(`/${encodeURIComponent(at.s.key)}/simulation.md`, md, true);
   }
 
   /** Compare a revision with an earlier one (open already, or opened now): the range-diff in the tree. */
-  async function compare(n?: Node): Promise<void> {
-    const all = [...tree.series.values()];
+  async compare(n?: Node): Promise<void> {
+    const all = [...this.tree.series.values()];
     let s = n?.series;
     if (!s && all.length > 1) s = (await vscode.window.showQuickPick(all.map((x) => ({ label: `v${x.version} ${x.title}`, description: x.input, x })), { title: 'Compare which revision with an earlier one?' }))?.x;
     s ??= all[0];
@@ -225,43 +240,43 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
       const file = (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, title: `An earlier revision of ${newer.title}` }))?.[0];
       if (!file) return;
       try {
-        older = await client().sendRequest(SeriesOpen, { path: file.fsPath });
+        older = await this.client().sendRequest(SeriesOpen, { path: file.fsPath });
       } catch (e) {
         void vscode.window.showErrorMessage(`Slablens could not open the series: ${(e as Error).message}`);
         return;
       }
-      tree.set(older);
+      this.tree.set(older);
     }
     let c: Comparison;
     try {
-      c = await client().sendRequest(SeriesCompare, { key: newer.key, olderKey: older.key });
+      c = await this.client().sendRequest(SeriesCompare, { key: newer.key, olderKey: older.key });
     } catch (e) {
       void vscode.window.showErrorMessage(`Slablens: ${(e as Error).message}`);
       return;
     }
-    tree.setComparison(c);
+    this.tree.setComparison(c);
     if (c.reviewError) void vscode.window.showWarningMessage(`Slablens: the v${c.older.version} review: ${c.reviewError}`);
-    await view.reveal({ kind: 'compare', series: newer, comparison: c }, { expand: true, focus: true });
+    await this.view.reveal({ kind: 'compare', series: newer, comparison: c }, { expand: true, focus: true });
   }
 
-  async function openRangeDiff(olderKey: string, oldPatch: number, key: string, patch: number): Promise<void> {
-    const [o, s] = [tree.series.get(olderKey), tree.series.get(key)];
+  async openRangeDiff(olderKey: string, oldPatch: number, key: string, patch: number): Promise<void> {
+    const [o, s] = [this.tree.series.get(olderKey), this.tree.series.get(key)];
     if (!o || !s) return;
     const title = s.patches.find((p) => p.number === patch)?.title ?? '';
     await vscode.commands.executeCommand('vscode.diff', rangeUri(olderKey, oldPatch), rangeUri(key, patch), `range-diff v${o.version} ${pad(oldPatch, o.total)} ↔ v${s.version} ${pad(patch, s.total)} ${title}`, { preview: true } satisfies vscode.TextDocumentShowOptions);
   }
 
-  async function applyUpTo(n?: Node): Promise<void> {
-    const at = await pickPatch(n, 'Apply the series up to which patch?');
+  async applyUpTo(n?: Node): Promise<void> {
+    const at = await this.pickPatch(n, 'Apply the series up to which patch?');
     if (!at) return;
     const last = new Map<string, number>();
     for (const p of at.s.patches) if (p.number <= at.number) for (const f of p.files) last.set(f.path, p.number);
     for (const [file, k] of last) {
       const u = imageUri(at.s.key, k, 'post', file);
-      const img = await images(u);
+      const img = await this.images(u);
       if (img.error) {
         void vscode.window.showErrorMessage(`Slablens: the series does not apply up to patch ${at.number}: ${img.error.split('\n')[0]}`);
-        await showReport(`/${encodeURIComponent(at.s.key)}/failure-${k}.txt`, img.error);
+        await this.showReport(`/${encodeURIComponent(at.s.key)}/failure-${k}.txt`, img.error);
         return;
       }
       await vscode.window.showTextDocument(u, { preview: false });
@@ -269,53 +284,56 @@ export function registerSeries(context: vscode.ExtensionContext, client: () => L
   }
 
   /** The series against the workspace as it is: its base, and one answer per patch, as a report. */
-  async function check(n?: Node): Promise<void> {
-    const at = patchOf(n);
+  async check(n?: Node): Promise<void> {
+    const at = this.patchOf(n);
     if (!at) {
       void vscode.window.showInformationMessage('Open a patch series first.');
       return;
     }
     let r: SeriesCheckResult;
     try {
-      r = await client().sendRequest(SeriesCheck, { key: at.s.key });
+      r = await this.client().sendRequest(SeriesCheck, { key: at.s.key });
     } catch (e) {
       void vscode.window.showErrorMessage(`Slablens could not check the series: ${(e as Error).message}`);
       return;
     }
     const count = (st: string) => r.patches.filter((p) => p.state === st).length;
     const text = [`${at.s.title} (v${at.s.version}) on this tree`, '', r.base.message, '', ...r.patches.map((p) => p.message), ''].join('\n');
-    await showReport(`/${encodeURIComponent(at.s.key)}/check.txt`, text);
+    await this.showReport(`/${encodeURIComponent(at.s.key)}/check.txt`, text);
     void vscode.window.showInformationMessage(`Slablens: ${count('applies')} apply, ${count('already applied')} already applied, ${count('does not apply')} do not apply. ${r.base.message.split('. ')[0]}.`);
   }
 
-  context.subscriptions.push(
-    view,
-    comments,
-    vscode.commands.registerCommand('slablens.series.check', check),
-    vscode.workspace.registerTextDocumentContentProvider(SCHEME, provider),
-    vscode.workspace.onDidOpenTextDocument((d) => {
-      if (d.uri.scheme === SCHEME && parseImageUri(d.uri)) void comments.show(d.uri);
-    }),
-    view.onDidChangeCheckboxState(async (e) => {
-      for (const [n, state] of e.items) {
-        if (n.kind !== 'patch') continue;
-        await client().sendRequest(SeriesReview, { key: n.series.key, action: 'setViewed', patch: n.patch.number, viewed: state === vscode.TreeItemCheckboxState.Checked });
-        await refresh(n.series.key);
-      }
-    }),
-    vscode.commands.registerCommand('slablens.openSeries', (u?: vscode.Uri) => open(u)),
-    vscode.commands.registerCommand('slablens.series.openDiff', openDiff),
-    vscode.commands.registerCommand('slablens.series.reviewedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[0])),
-    vscode.commands.registerCommand('slablens.series.ackedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[1])),
-    vscode.commands.registerCommand('slablens.series.testedBy', (n?: Node) => toggleTrailer(n, QUICK_TRAILERS[2])),
-    vscode.commands.registerCommand('slablens.series.simulate', simulate),
-    vscode.commands.registerCommand('slablens.series.applyUpTo', applyUpTo),
-    vscode.commands.registerCommand('slablens.series.compare', compare),
-    vscode.commands.registerCommand('slablens.series.openRangeDiff', openRangeDiff),
-    vscode.commands.registerCommand('slablens.exportReviewReply', exportReply),
-    vscode.commands.registerCommand('slablens.review.createComment', (r: vscode.CommentReply) => comments.create(r)),
-    vscode.commands.registerCommand('slablens.review.deleteComment', (c: vscode.Comment) => comments.remove(c)),
-  );
+  /** The tree view, the documents, the comment threads and every series command. */
+  register(context: vscode.ExtensionContext): void {
+    context.subscriptions.push(
+      this.view,
+      this.comments,
+      vscode.commands.registerCommand('slablens.series.check', (...a: Parameters<SeriesView['check']>) => this.check(...a)),
+      vscode.workspace.registerTextDocumentContentProvider(SCHEME, { provideTextDocumentContent: (u) => this.provideTextDocumentContent(u) }),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (d.uri.scheme === SCHEME && parseImageUri(d.uri)) void this.comments.show(d.uri);
+      }),
+      this.view.onDidChangeCheckboxState(async (e) => {
+        for (const [n, state] of e.items) {
+          if (n.kind !== 'patch') continue;
+          await this.client().sendRequest(SeriesReview, { key: n.series.key, action: 'setViewed', patch: n.patch.number, viewed: state === vscode.TreeItemCheckboxState.Checked });
+          await this.refresh(n.series.key);
+        }
+      }),
+      vscode.commands.registerCommand('slablens.openSeries', (u?: vscode.Uri) => this.open(u)),
+      vscode.commands.registerCommand('slablens.series.openDiff', (...a: Parameters<SeriesView['openDiff']>) => this.openDiff(...a)),
+      vscode.commands.registerCommand('slablens.series.reviewedBy', (n?: Node) => this.toggleTrailer(n, QUICK_TRAILERS[0])),
+      vscode.commands.registerCommand('slablens.series.ackedBy', (n?: Node) => this.toggleTrailer(n, QUICK_TRAILERS[1])),
+      vscode.commands.registerCommand('slablens.series.testedBy', (n?: Node) => this.toggleTrailer(n, QUICK_TRAILERS[2])),
+      vscode.commands.registerCommand('slablens.series.simulate', (...a: Parameters<SeriesView['simulate']>) => this.simulate(...a)),
+      vscode.commands.registerCommand('slablens.series.applyUpTo', (...a: Parameters<SeriesView['applyUpTo']>) => this.applyUpTo(...a)),
+      vscode.commands.registerCommand('slablens.series.compare', (...a: Parameters<SeriesView['compare']>) => this.compare(...a)),
+      vscode.commands.registerCommand('slablens.series.openRangeDiff', (...a: Parameters<SeriesView['openRangeDiff']>) => this.openRangeDiff(...a)),
+      vscode.commands.registerCommand('slablens.exportReviewReply', (...a: Parameters<SeriesView['exportReply']>) => this.exportReply(...a)),
+      vscode.commands.registerCommand('slablens.review.createComment', (r: vscode.CommentReply) => this.comments.create(r)),
+      vscode.commands.registerCommand('slablens.review.deleteComment', (c: vscode.Comment) => this.comments.remove(c)),
+    );
+  }
 }
 
 /** One line for a notification: a saved page yields one "no address" per recipient; say it once. */
