@@ -34,9 +34,9 @@ export default tseslint.config(
     plugins: { '@typescript-eslint': tseslint.plugin },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
-      // a source file over 600 lines says at its top why it is not split
-      'max-lines': ['error', { max: 600 }],
-      'max-lines-per-function': ['error', { max: 80 }],
+      // a source file over 600 lines says at its top why it is not split (blank and comment lines not counted)
+      'max-lines': ['error', { max: 600, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
       '@typescript-eslint/no-require-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
