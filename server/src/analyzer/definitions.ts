@@ -3,13 +3,13 @@
 // nodes), over a whole tree or a skeleton (function interiors left out, see skeleton.ts).
 
 import type Parser from 'tree-sitter';
-import { callsAt, closesNext, collectCalls, maskChanged } from './calls';
+import { callsAt, closesNext, collectCalls, paramNamesFrom } from './calls';
 import { callsFromText } from './calltext';
-import { CONTAINERS, endsWithDeclarator, firstSpecifier, gotoChild, identifierOrDeclarator, isIdentifier, pointOf, rangeOf, seekChild, skipSpaces, touches, types, up, wordEnd, wordRange, WRAPPERS } from './cursor';
+import { CONTAINERS, endsWithDeclarator, firstSpecifier, gotoChild, identifierOrDeclarator, isIdentifier, pointOf, rangeOf, seekChild, touches, types, up, wordEnd, wordRange, WRAPPERS } from './cursor';
 import type { Lines, Masked, SyntaxNode, Tree } from './parse';
 import { parseSpan } from './skeleton';
 import type { CallSite, FunctionEntry, FunctionInfo, Range, Skeleton, Span } from './types';
-import { GRAMMAR_WORDS, isLoopMacro } from './words';
+import { isLoopMacro } from './words';
 
 /** Walk declarator wrappers down to the function_declarator, if any. */
 function functionDeclarator(n: SyntaxNode | null): SyntaxNode | null {
@@ -497,47 +497,3 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, 
   }
 }
 
-/** A parameter of plain words and stars (`const struct kmem_cache *s`, `unsigned long flags`, `void`). */
-const PLAIN_PARAMETER = /^[A-Za-z_\s*][\w\s*]*$/;
-const TAG_KEYWORD = new Set(['struct', 'union', 'enum']);
-
-/**
- * The parameter names of the parameter list that starts at the first `(` from `from` on (after a
- * definition's name), read from the text where the parse settles them plainly: each parameter
- * plain words and stars, its name the last word unless that is a grammar word, a tag
- * (`struct foo`), or the only word (`foo_t`); `...` has none. Undefined where the text does not
- * settle it (arrays, function pointers, comments, attributes the masking changed, anything else):
- * the tree is read then. Within a definition free of syntax errors only.
- */
-function paramNamesFrom(text: string, m: Masked, from: number): string[] | undefined {
-  const open = skipSpaces(text, from);
-  if (text.charCodeAt(open) !== 40) return undefined;
-  const close = text.indexOf(')', open);
-  if (close < 0 || maskChanged(m, open, close + 1)) return undefined;
-  const inner = text.slice(open + 1, close);
-  if (/[()[\]{}/#"'\\]/.test(inner)) return undefined;
-  const names: string[] = [];
-  if (!inner.trim()) return names;
-  for (const raw of inner.split(',')) {
-    const param = raw.trim();
-    if (param === '...') continue;
-    if (!PLAIN_PARAMETER.test(param)) return undefined;
-    const tokens = param.match(/\*|[A-Za-z_]\w*/g) ?? [];
-    if (tokens.length === 0) return undefined;
-    const last = tokens[tokens.length - 1];
-    if (tokens.length === 1) {
-      // a type alone (`void`, `foo_t`, `unsigned`)
-      if (last === '*') return undefined;
-      continue;
-    }
-    const before = tokens[tokens.length - 2];
-    if (last === '*' || GRAMMAR_WORDS.has(last)) {
-      // `char *`, `unsigned long`: no name, or not surely none
-      if (last === '*' || tokens.every((t) => t === '*' || GRAMMAR_WORDS.has(t))) continue;
-      return undefined;
-    }
-    if (TAG_KEYWORD.has(before)) continue;
-    names.push(last);
-  }
-  return names;
-}
