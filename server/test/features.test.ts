@@ -45,8 +45,6 @@ describe('server features in-process', () => {
     assert.match(text, /\*\*Modelled as\*\*: orchestration/);
     assert.match(text, /`f1-kasan-nofix` \(F1, expect fail\)/);
     assert.doesNotMatch(text, /\*\*Last simulation\*\*/);
-    ctx.lastVerdict.set('kvfree_rcu_barrier_on_cache', 'FAIL (uaf), 12 states');
-    assert.match(hoverText(ctx, 'kvfree_rcu_barrier_on_cache'), /\*\*Last simulation\*\*: FAIL \(uaf\), 12 states/);
   });
 
   it('hover: only on a word the index defines', () => {
