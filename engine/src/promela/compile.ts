@@ -13,24 +13,8 @@ import type { Registry } from '../model';
 import { applySetup, Scenario } from '../scenario';
 import { initialAssignments, Sizes, sizesOf, W } from './encode';
 import { ExportError } from './errors';
-import { Args, LEAVES, PREDS } from './leaves';
-
-/** Who runs the code being generated: its CPU, its pc, its scratch variables. */
-export interface TaskCtx {
-  name: string;
-  /** Promela expression of the task's CPU */
-  cpu: string;
-  pcVar: string;
-  /** the name of one of the task's scratch variables (SCRATCH) */
-  v(name: string): string;
-  goto(pc: number): string;
-  /** thread index, for RCU readers; kworkers and softirqs are never readers here */
-  readerSlot: number | null;
-  /** program frames being inlined, to refuse recursion */
-  stack: string[];
-  /** a fresh variable for a program local (assigned from a call's result) */
-  local(): string;
-}
+import { LEAVES, PREDS } from './leaves';
+import type { Args, StepWriter, TaskCtx } from './task';
 
 const SCRATCH: [string, string, string][] = [
   // name, type, array size
@@ -56,7 +40,7 @@ interface Step {
 }
 
 /** The steps of one task's machine, and the scenario-wide facts the leaves ask for. */
-export class Gen {
+export class Gen implements StepWriter {
   readonly steps = new Map<number, Step>();
   private next = 1;
   private tokens = 0;

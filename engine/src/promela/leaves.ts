@@ -6,10 +6,9 @@
 
 import { W } from './encode';
 import { ExportError } from './errors';
-import type { Gen, TaskCtx } from './compile';
+import type { Args, StepWriter as Gen, TaskCtx } from './task';
 
-/** Arguments by parameter name, as Promela expressions. */
-export type Args = Record<string, string>;
+export type { Args };
 
 /**
  * A leaf generator: defines the steps of one call and returns its entry code (what the step

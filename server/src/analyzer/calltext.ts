@@ -67,6 +67,64 @@ const isDigit = (ch: number): boolean => ch >= 48 && ch <= 57;
 /** Directives the grammar reads inside a body as conditional blocks around statements. */
 const CONDITIONALS = new Set(['ifdef', 'ifndef', 'else', 'endif', 'if', 'elif', 'elifdef', 'elifndef']);
 
+/** The end of the preprocessor line at s[i] (`#`), or -1 if it is not a plain conditional. */
+function directiveEnd(s: string, i: number, end: number): number {
+  let eol = s.indexOf('\n', i);
+  if (eol < 0 || eol > end) eol = end;
+  const line = s.slice(i + 1, eol);
+  const name = /^\s*(\w*)/.exec(line)![1];
+  if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('('))) return -1;
+  const open = line.lastIndexOf('/*');
+  if (open >= 0 && line.indexOf('*/', open) < 0) return -1;
+  return eol;
+}
+
+/** After the comment starting at s[i] (`/`): i itself when there is none, -1 when it is cut short. */
+function commentEnd(s: string, i: number, end: number): number {
+  const next = s.charCodeAt(i + 1);
+  if (next === 42) {
+    const close = s.indexOf('*/', i + 2);
+    return close < 0 || close + 2 > end ? -1 : close + 2;
+  }
+  if (next !== 47) return i;
+  let eol = s.indexOf('\n', i);
+  if (eol < 0 || eol > end) eol = end;
+  if (s.charCodeAt(eol - 1) === 92 || s.charCodeAt(eol - 2) === 92) return -1; // continued onto the next line
+  return eol;
+}
+
+/** After the number starting at s[i]. */
+function numberEnd(s: string, i: number, end: number): number {
+  let j = i + 1;
+  for (; j < end; j++) {
+    const d = s.charCodeAt(j);
+    if (isIdentPart(d) || d === DOT) continue;
+    const prev = s.charCodeAt(j - 1) | 32;
+    if ((d === 43 || d === 45) && (prev === 101 || prev === 112)) continue; // 1e-5, 0x1p+3
+    break;
+  }
+  return j;
+}
+
+/** Token n is the punctuation at s[i]; brackets are matched. After it, or -1 on a bracket that does not match. */
+function punct(s: string, i: number, n: number): number {
+  const ch = s.charCodeAt(i);
+  kind[n] = T_PUNCT;
+  code[n] = ch;
+  if (ch === DOT && s.charCodeAt(i + 1) === DOT && s.charCodeAt(i + 2) === DOT) {
+    code[n] = 0; // `...` (a case range): no member access
+    i += 3;
+  } else i++;
+  if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) openStack.push(n);
+  else if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
+    const o = openStack.pop();
+    if (o === undefined || code[o] !== (ch === CLOSE_PAREN ? OPEN_PAREN : ch === CLOSE_BRACKET ? OPEN_BRACKET : OPEN_BRACE)) return -1;
+    match[o] = n;
+    match[n] = o;
+  }
+  return i;
+}
+
 /**
  * Split s[from, end) into tokens (comments and white space dropped): how many; -1 where the text is not plain enough:
  * a backslash outside a literal, a non-ASCII character, an unterminated literal, a preprocessor
@@ -89,13 +147,8 @@ function lex(s: string, from: number, end: number): number {
       continue;
     }
     if (ch === 35 && lineStart) {
-      let eol = s.indexOf('\n', i);
-      if (eol < 0 || eol > end) eol = end;
-      const line = s.slice(i + 1, eol);
-      const name = /^\s*(\w*)/.exec(line)![1];
-      if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('('))) return -1;
-      const open = line.lastIndexOf('/*');
-      if (open >= 0 && line.indexOf('*/', open) < 0) return -1;
+      const eol = directiveEnd(s, i, end);
+      if (eol < 0) return -1;
       kind[n] = T_DIRECTIVE;
       tokStart[n] = i;
       tokEnd[n++] = eol;
@@ -104,18 +157,10 @@ function lex(s: string, from: number, end: number): number {
     }
     lineStart = false;
     if (ch === 47) {
-      const next = s.charCodeAt(i + 1);
-      if (next === 42) {
-        const close = s.indexOf('*/', i + 2);
-        if (close < 0 || close + 2 > end) return -1;
-        i = close + 2;
-        continue;
-      }
-      if (next === 47) {
-        let eol = s.indexOf('\n', i);
-        if (eol < 0 || eol > end) eol = end;
-        if (s.charCodeAt(eol - 1) === 92 || s.charCodeAt(eol - 2) === 92) return -1; // continued onto the next line
-        i = eol;
+      const after = commentEnd(s, i, end);
+      if (after < 0) return -1;
+      if (after > i) {
+        i = after;
         continue;
       }
     }
@@ -131,35 +176,16 @@ function lex(s: string, from: number, end: number): number {
       kind[n] = T_IDENT;
       i = j;
     } else if (isDigit(ch) || (ch === DOT && isDigit(s.charCodeAt(i + 1)))) {
-      let j = i + 1;
-      for (; j < end; j++) {
-        const d = s.charCodeAt(j);
-        if (isIdentPart(d) || d === DOT) continue;
-        const prev = s.charCodeAt(j - 1) | 32;
-        if ((d === 43 || d === 45) && (prev === 101 || prev === 112)) continue; // 1e-5, 0x1p+3
-        break;
-      }
       kind[n] = T_LITERAL;
-      i = j;
+      i = numberEnd(s, i, end);
     } else if (ch === 45 && s.charCodeAt(i + 1) === 62) {
       kind[n] = T_ARROW;
       i += 2;
     } else if (ch === 92 || ch >= 128) {
       return -1;
     } else {
-      kind[n] = T_PUNCT;
-      code[n] = ch;
-      if (ch === DOT && s.charCodeAt(i + 1) === DOT && s.charCodeAt(i + 2) === DOT) {
-        code[n] = 0; // `...` (a case range): no member access
-        i += 3;
-      } else i++;
-      if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) openStack.push(n);
-      else if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
-        const o = openStack.pop();
-        if (o === undefined || code[o] !== (ch === CLOSE_PAREN ? OPEN_PAREN : ch === CLOSE_BRACKET ? OPEN_BRACKET : OPEN_BRACE)) return -1;
-        match[o] = n;
-        match[n] = o;
-      }
+      i = punct(s, i, n);
+      if (i < 0) return -1;
     }
     tokStart[n] = start;
     tokEnd[n++] = i;
@@ -288,20 +314,10 @@ function closeArgumentAt(depth: number): boolean {
 }
 
 /**
- * The calls in the body [start, end) of `caller` (its `{` to its `}`), read from the text as the
- * parser saw it (masked by `m`), and the identifiers passed as their arguments: what collectCalls
- * gives for a definition free of syntax errors, or undefined where the text does not settle it.
+ * The loop macros' bodies among the n tokens of s: [first token, token after) and the macro, in
+ * source order; undefined where a body's end is not settled by the text.
  */
-export function callsFromText(text: string, m: Masked, lines: Lines, start: number, end: number, caller: string, uri: string): { calls: CallSite[]; refs: CallSite[] } | undefined {
-  // the text itself where the masking changed nothing in the body (token offsets are the text's
-  // then), else the body masked (offsets from its start)
-  const r = firstReplacementAfter(m, start);
-  const plain = r === m.at.length || m.at[r] >= end;
-  const s = plain ? text : maskedSlice(m, text, start, end);
-  const base = plain ? 0 : start;
-  const n = plain ? lex(text, start, end) : lex(s, 0, s.length);
-  if (n < 0) return undefined;
-  // the loop macros' bodies: [first token, token after) and the macro, in source order
+function loopMacroBodies(text: string, s: string, base: number, n: number): { loopFrom: number[]; loopTo: number[]; loopName: string[] } | undefined {
   const loopFrom: number[] = [];
   const loopTo: number[] = [];
   const loopName: string[] = [];
@@ -316,6 +332,63 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     loopTo.push(bodyEnd);
     loopName.push(name);
   }
+  return { loopFrom, loopTo, loopName };
+}
+
+/**
+ * The first token of the callee named by token i: i itself for a plain name, the base of the
+ * chain for `s->ops->fn(...)`; -1 where the text does not settle that it is a call.
+ */
+function calleeStart(s: string, i: number): number {
+  const before = i - 1;
+  if (before >= 0 && (kind[before] === T_ARROW || isPunct(before, DOT))) {
+    // s->ops->fn(...): the chain of plain names down to its base
+    let from = before - 1;
+    if (from < 0 || kind[from] !== T_IDENT) return -1;
+    while (from >= 2 && (kind[from - 1] === T_ARROW || isPunct(from - 1, DOT)) && kind[from - 2] === T_IDENT) from -= 2;
+    const b = from - 1;
+    if (b >= 0 && (kind[b] === T_ARROW || isPunct(b, DOT) || isPunct(b, CLOSE_PAREN) || isPunct(b, CLOSE_BRACKET))) return -1;
+    return from;
+  }
+  // `struct foo (*fn)...`, `int f(void);`: a declaration, not surely a call
+  if (before >= 0 && kind[before] === T_IDENT && !BEFORE_CALL.has(s.slice(tokStart[before], tokEnd[before]))) return -1;
+  return i;
+}
+
+/** The call of `word` (token i), its callee read from token `from` (the chain's base, for s->ops->fn). */
+function callSiteAt(word: string, from: number, i: number, loop: string | undefined): CallSite {
+  const viaPointer = from < i;
+  const p = pointAt(tokStart[from]);
+  const range: Range = viaPointer ? { start: p, end: pointAt(tokEnd[i]) } : { start: p, end: { line: p.line, character: p.character + word.length } };
+  const cs: CallSite = { callee: word, caller: body.caller, uri: body.uri, range, viaPointer };
+  if (loop) cs.inLoopMacro = loop;
+  return cs;
+}
+
+/** A bracket opens at `depth`: a recorded call's argument list (its group) or any other (null). */
+function openBracketAt(depth: number, group: CallSite[] | null, loop: string | undefined): void {
+  groupAt[depth] = group;
+  loopAt[depth] = loop;
+  argCount[depth] = 0;
+}
+
+/**
+ * The calls in the body [start, end) of `caller` (its `{` to its `}`), read from the text as the
+ * parser saw it (masked by `m`), and the identifiers passed as their arguments: what collectCalls
+ * gives for a definition free of syntax errors, or undefined where the text does not settle it.
+ */
+export function callsFromText(text: string, m: Masked, lines: Lines, start: number, end: number, caller: string, uri: string): { calls: CallSite[]; refs: CallSite[] } | undefined {
+  // the text itself where the masking changed nothing in the body (token offsets are the text's
+  // then), else the body masked (offsets from its start)
+  const r = firstReplacementAfter(m, start);
+  const plain = r === m.at.length || m.at[r] >= end;
+  const s = plain ? text : maskedSlice(m, text, start, end);
+  const base = plain ? 0 : start;
+  const n = plain ? lex(text, start, end) : lex(s, 0, s.length);
+  if (n < 0) return undefined;
+  const loopBodies = loopMacroBodies(text, s, base, n);
+  if (!loopBodies) return undefined;
+  const { loopFrom, loopTo, loopName } = loopBodies;
   const calls: CallSite[] = [];
   const groups: CallSite[][] = [];
   // the loop macros around the token: a stack of indices into loop*
@@ -331,11 +404,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
   // open parentheses that may hold a type (typeof(...)): no call may be read inside
   let typeParens = 0;
   const typeParenAt: number[] = [];
-  body.s = s;
-  body.base = base;
-  body.lines = lines;
-  body.caller = caller;
-  body.uri = uri;
+  Object.assign(body, { s, base, lines, caller, uri });
   for (let i = 0; i < n; i++) {
     while (loops.length && i >= loopTo[loops[loops.length - 1]]) loops.pop();
     while (nextLoop < loopFrom.length && loopFrom[nextLoop] <= i) loops.push(nextLoop++);
@@ -364,10 +433,7 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
         // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
         if (ch === OPEN_PAREN && i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))) return undefined;
         if (ch === OPEN_PAREN && mayBeCastToCallType(s, i, n)) return undefined;
-        depth++;
-        groupAt[depth] = null;
-        loopAt[depth] = undefined;
-        argCount[depth] = 0;
+        openBracketAt(++depth, null, undefined);
       }
       continue;
     }
@@ -384,37 +450,17 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
     const close = match[i + 1];
     // `scoped_guard(x) { }`: a macro taking a block; `guard(x)(y)`: a call of what a call gives
     if (close + 1 < n && (isPunct(close + 1, OPEN_BRACE) || isPunct(close + 1, OPEN_PAREN))) return undefined;
-    let from = i;
-    let viaPointer = false;
-    const before = i - 1;
-    if (before >= 0 && (kind[before] === T_ARROW || isPunct(before, DOT))) {
-      // s->ops->fn(...): the chain of plain names down to its base
-      viaPointer = true;
-      from = before - 1;
-      if (from < 0 || kind[from] !== T_IDENT) return undefined;
-      while (from >= 2 && (kind[from - 1] === T_ARROW || isPunct(from - 1, DOT)) && kind[from - 2] === T_IDENT) from -= 2;
-      const b = from - 1;
-      if (b >= 0 && (kind[b] === T_ARROW || isPunct(b, DOT) || isPunct(b, CLOSE_PAREN) || isPunct(b, CLOSE_BRACKET))) return undefined;
-    } else if (before >= 0 && kind[before] === T_IDENT && !BEFORE_CALL.has(s.slice(tokStart[before], tokEnd[before]))) {
-      // `struct foo (*fn)...`, `int f(void);`: a declaration, not surely a call
-      return undefined;
-    }
+    const from = calleeStart(s, i);
+    if (from < 0) return undefined;
     if (NOT_CALLS.has(word) || isLoopMacro(word) || isDefinitionMacro(word)) continue;
     const loop = loops.length ? loopName[loops[loops.length - 1]] : undefined;
-    const p = pointAt(tokStart[from]);
-    const range: Range = viaPointer ? { start: p, end: pointAt(tokEnd[i]) } : { start: p, end: { line: p.line, character: p.character + word.length } };
-    const cs: CallSite = { callee: word, caller, uri, range, viaPointer };
-    if (loop) cs.inLoopMacro = loop;
-    calls.push(cs);
+    calls.push(callSiteAt(word, from, i, loop));
     const group: CallSite[] = [];
     groups.push(group);
     // its argument list, next (part of the argument the call is in, if one)
     if (depth >= 0) argCount[depth]++;
     i++;
-    depth++;
-    groupAt[depth] = group;
-    loopAt[depth] = loop;
-    argCount[depth] = 0;
+    openBracketAt(++depth, group, loop);
   }
   const refs: CallSite[] = [];
   for (const g of groups) for (const r of g) refs.push(r);

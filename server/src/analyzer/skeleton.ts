@@ -15,6 +15,31 @@ export interface Interior { start: number; end: number }
 const isSpace = (ch: number): boolean => ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 12 || ch === 11;
 
 /**
+ * The directive at s[i] (`#` at a line's start): its name, and j, the end of its line with
+ * continuation lines and comments in it included; undefined on an unterminated comment.
+ */
+function directiveAt(s: string, i: number): { name: string; j: number } | undefined {
+  const n = s.length;
+  let j = i + 1;
+  while (j < n && (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9)) j++;
+  const w = j;
+  while (j < n && (s.charCodeAt(j) | 32) >= 97 && (s.charCodeAt(j) | 32) <= 122) j++;
+  const name = s.slice(w, j);
+  for (; j < n; j++) {
+    const d = s.charCodeAt(j);
+    if (d === 10) break;
+    if (d === 92 && s.charCodeAt(j + 1) === 10) j++;
+    else if (d === 92 && s.charCodeAt(j + 1) === 13 && s.charCodeAt(j + 2) === 10) j += 2;
+    else if (d === 47 && s.charCodeAt(j + 1) === 42) {
+      const close = s.indexOf('*/', j + 2);
+      if (close < 0) return undefined;
+      j = close + 1;
+    }
+  }
+  return { name, j };
+}
+
+/**
  * The insides (between the braces) of every top-level `{ }` that follows a `)`: the function
  * bodies. Undefined where the braces are not plainly nested: unbalanced, or a conditional (#if ...
  * #else ... #endif) whose branches do not each balance their braces, or an unterminated literal or
@@ -60,23 +85,9 @@ export function functionInteriors(s: string): Interior[] | undefined {
       }
     }
     if (ch === 35 && lineStart) {
-      // a directive: to the end of its line, continuation lines and comments in it included
-      let j = i + 1;
-      while (j < n && (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9)) j++;
-      const w = j;
-      while (j < n && ((s.charCodeAt(j) | 32) >= 97 && (s.charCodeAt(j) | 32) <= 122)) j++;
-      const name = s.slice(w, j);
-      for (; j < n; j++) {
-        const d = s.charCodeAt(j);
-        if (d === 10) break;
-        if (d === 92 && s.charCodeAt(j + 1) === 10) j++;
-        else if (d === 92 && s.charCodeAt(j + 1) === 13 && s.charCodeAt(j + 2) === 10) j += 2;
-        else if (d === 47 && s.charCodeAt(j + 1) === 42) {
-          const close = s.indexOf('*/', j + 2);
-          if (close < 0) return undefined;
-          j = close + 1;
-        }
-      }
+      const d = directiveAt(s, i);
+      if (!d) return undefined;
+      const { name, j } = d;
       if (name === 'if' || name === 'ifdef' || name === 'ifndef') conditionals.push(depth);
       else if (name === 'else' || name === 'elif' || name === 'elifdef' || name === 'elifndef') {
         if (!conditionals.length || conditionals[conditionals.length - 1] !== depth) return undefined;
