@@ -6,7 +6,7 @@ import { ORCHESTRATION, type ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
 import { registrations } from './lockdep';
-import { Lines, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
+import { Lines, lowerBound, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
 import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
 import { bodyNodeAt, findFunctions } from './definitions';
 import { findStructs } from './structs';
@@ -417,14 +417,7 @@ function merge(spans: Span[]): Span[] {
 
 /** The first of the sorted regions that does not end before `sp` starts (adjacent counts as touching). */
 function firstFrom(regions: Span[], sp: Span): number {
-  let lo = 0;
-  let hi = regions.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (regions[mid].end + 1 < sp.start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(regions.length, (i) => regions[i].end + 1 < sp.start);
 }
 
 const touchesAny = (regions: Span[], sp: Span): boolean => {

@@ -223,25 +223,25 @@ function visitTopNodes(n: SyntaxNode, ctx: TopCtx): void {
 
 /** Walk declarator wrappers down to the function_declarator (as functionDeclarator()); how many levels down, or -1 (cursor unmoved). */
 function downToFunctionDeclarator(c: Parser.TreeCursor): number {
-  let depth = 0;
-  for (;;) {
-    const t = types.name(c);
-    if (t === 'function_declarator') return depth;
-    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', endsWithDeclarator, t === 'pointer_declarator')) break;
-    depth++;
-  }
-  up(c, depth);
-  return -1;
+  return downThroughWrappers(c, 'function_declarator', endsWithDeclarator, 0);
 }
 
 /** From a function_declarator down to the identifier it declares (as declaratorName()); levels down, or -1 (cursor unmoved). */
 function downToDeclaratorName(c: Parser.TreeCursor): number {
   if (!gotoChild(c, 'declarator')) return -1;
-  let depth = 1;
+  return downThroughWrappers(c, 'identifier', identifierOrDeclarator, 1);
+}
+
+/**
+ * Down the `declarator` children of declarator wrappers until a node of type `target`: its total
+ * depth from where the walk began (`depth` levels above the cursor), or -1 with the cursor moved back
+ * up those levels too.
+ */
+function downThroughWrappers(c: Parser.TreeCursor, target: string, accept: Parameters<typeof gotoChild>[2], depth: number): number {
   for (;;) {
     const t = types.name(c);
-    if (t === 'identifier') return depth;
-    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', identifierOrDeclarator, t === 'pointer_declarator')) break;
+    if (t === target) return depth;
+    if (!WRAPPERS.has(t) || !gotoChild(c, 'declarator', accept, t === 'pointer_declarator')) break;
     depth++;
   }
   up(c, depth);

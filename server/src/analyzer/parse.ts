@@ -315,23 +315,21 @@ function spanAround(spans: number[], q: number): number {
 
 /** Number of pairs of `spans` that end at or before `q`. */
 function pairsEndingBy(spans: number[], q: number): number {
-  let lo = 0;
-  let hi = spans.length / 2;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (spans[2 * mid + 1] <= q) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(spans.length / 2, (i) => spans[2 * i + 1] <= q);
 }
 
 /** Number of entries of the sorted `a` below `q`. */
 function below(a: number[], q: number): number {
+  return lowerBound(a.length, (i) => a[i] < q);
+}
+
+/** The first i in [0, n) for which `before(i)` is false, where `before` holds on a prefix (binary search). */
+export function lowerBound(n: number, before: (i: number) => boolean): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (a[mid] < q) lo = mid + 1;
+    if (before(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
