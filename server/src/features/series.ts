@@ -12,6 +12,7 @@ import {
   AbortError, applySeries, CarriedPatch, carryReview, exportReply, formatFailure, mapFunctions, openSeries, PatchEntry, quotedLine, rangeDiff, rangeDiffText, readTree,
   checkSeries, compareBase, notAnEarlierRevision, ReviewStore, Series, SeriesInputError, seriesPaths, simulateSeries, Tree,
 } from '../series';
+import { IdentityError } from '../series/headers';
 import { locateHunk } from '../series/patch';
 
 export interface Opened {
@@ -264,7 +265,7 @@ function review(session: SeriesSession, p: ReviewParams): ReviewResult {
 }
 
 /** An RFC 822 reply to patch N (0: the cover letter) with the reviewer's comments and trailers. */
-function exportReplyTo(session: SeriesSession, p: { key: string; patch: number; from: string }): ExportResult | ResponseError {
+async function exportReplyTo(session: SeriesSession, p: { key: string; patch: number; from: string }): Promise<ExportResult | ResponseError> {
   const o = session.get(p.key);
   const review = store(o)?.load();
   if (review?.error) return new ResponseError(ErrorCodes.InvalidParams, review.error);
@@ -273,7 +274,13 @@ function exportReplyTo(session: SeriesSession, p: { key: string; patch: number; 
   if (!target) return new ResponseError(ErrorCodes.InvalidParams, `series ${p.key} has no patch ${p.patch}`);
   const files = 'files' in target ? target.files : [];
   // the entry carries to/cc/references and whether its id was made up (a page has none)
-  const r = exportReply({ ...target, files }, mine.comments, { from: p.from, trailers: mine.trailers });
+  let r;
+  try {
+    r = await exportReply({ ...target, files }, mine.comments, { from: p.from, trailers: mine.trailers });
+  } catch (e) {
+    if (e instanceof IdentityError) return new ResponseError(ErrorCodes.InvalidParams, e.message);
+    throw e;
+  }
   return { ...r, comments: mine.comments.length, trailers: mine.trailers };
 }
 

@@ -9,6 +9,7 @@ import {
   applySeries, BaseCheck, checkSeries, compareBase, PatchCheck, exportReply, formatFailure, importComments, notAnEarlierRevision, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, Series, SeriesInputError, seriesSummary,
   simulateSeries, treeFor,
 } from '.';
+import { IdentityError } from './headers';
 
 function readComments(file: string): ReviewComment[] {
   let data: unknown;
@@ -101,7 +102,9 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     if (!p) throw new UsageError(`--reply-to ${values['reply-to']}: no such patch (have ${s.patches.map((x) => x.number).join(', ')})`);
     if (!values.from || !/<[^>]+@[^>]+>/.test(values.from)) throw new UsageError('--reply-to needs --from "Name <address>"');
     const comments = values.comments ? readComments(values.comments) : [];
-    const r = exportReply(p, comments, { from: values.from, trailers: values.trailer });
+    const r = await exportReply(p, comments, { from: values.from, trailers: values.trailer }).catch((e: unknown) => {
+      throw e instanceof IdentityError ? new UsageError(`--from/--trailer: ${e.message}`) : e;
+    });
     for (const pr of r.problems) io.err(`slablens: ${pr}`);
     if (values.out) writeAtomic(values.out, r.text);
     else io.out(r.text.replace(/\n$/, ''));

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { hasControl, msgIdProblem, shown } from './headers';
 
 /** One message's bytes as found in the mbox, "From " separator line excluded, mboxrd-unescaped. */
 export interface RawMessage {
@@ -150,6 +151,8 @@ export interface Mail {
   /** Message-Id without angle brackets; synthetic ("slablens-N@local") when the mail has none */
   messageId: string;
   syntheticId?: boolean;
+  /** why the mail's own Message-Id was refused (the id is then synthetic) */
+  idProblem?: string;
   inReplyTo?: string;
   references: string[];
   subject: string;
@@ -202,11 +205,27 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
   if (!headEnd) problems.push({ message: raw.index, where, text: 'no blank line after the headers: the message is truncated or not a mail' });
   try {
     const p = await simpleParser(raw.bytes, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
-    mail.messageId = p.messageId ? stripAngles(p.messageId) : '';
+    // ids become headers of the reviewer's reply and keys of the model: a bad one is refused here
+    const refuse = (text: string) => problems.push({ message: raw.index, where, text });
+    const id = p.messageId ? stripAngles(p.messageId) : '';
+    const idWhy = id ? msgIdProblem(id) : undefined;
+    if (idWhy) {
+      mail.idProblem = idWhy;
+      refuse(`${idWhy}: the message is threaded by a made-up id`);
+    }
+    else mail.messageId = id;
     const irt = p.inReplyTo ? /<([^>]+)>/.exec(p.inReplyTo)?.[1] ?? stripAngles(p.inReplyTo) : undefined;
-    if (irt) mail.inReplyTo = irt;
-    const refs = typeof p.references === 'string' ? [p.references] : p.references ?? [];
-    mail.references = refs.flatMap((r) => r.split(/\s+/)).map(stripAngles).filter(Boolean);
+    const irtWhy = irt ? msgIdProblem(irt, 'In-Reply-To') : undefined;
+    if (irtWhy) refuse(`${irtWhy}: the header is ignored`);
+    else if (irt) mail.inReplyTo = irt;
+    const refs = (typeof p.references === 'string' ? [p.references] : p.references ?? []).join(' ');
+    if (hasControl(refs)) refuse(`References ${shown(refs)} holds CR, LF, NUL or another control character once decoded: the header is ignored`);
+    else
+      mail.references = (refs.match(/<[^<>]*>/g) ?? refs.split(/\s+/)).map(stripAngles).filter((r) => {
+        const why = r ? msgIdProblem(r, 'a References entry') : 'empty';
+        if (why && r) refuse(`${why}: left out`);
+        return !why;
+      });
     mail.subject = (p.subject ?? '').replace(/\s+/g, ' ').trim();
     mail.from = addrList(p.from)[0] ?? { name: '', address: '' };
     mail.to = addrList(p.to);

@@ -4,7 +4,9 @@
 // a mail; import reads any such reply back into comments on patch lines (a comment belongs to the
 // nearest quoted line above it, as b4 maps them).
 
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type { ReviewComment, Side } from '../../../protocol/src';
+import { addressProblem, hasControl, IdentityError, msgIdProblem, parseIdentity, shown } from './headers';
 import type { Address } from './mbox';
 import type { DiffLine, FileDiff, Hunk } from './patch';
 import { parseTrailerLine } from './trailers';
@@ -168,6 +170,8 @@ export interface ReplyTarget {
   messageId: string;
   /** the id was made up (a public-inbox page has none): In-Reply-To/References are left out */
   syntheticId?: boolean;
+  /** why its own Message-Id was refused when the mail was read (it is then synthetic) */
+  idProblem?: string;
   subject: string;
   from: Address;
   date?: string;
@@ -195,35 +199,6 @@ export interface ExportedReply {
   quoted: { file: string; op: DiffLine['op']; oldLine?: number; newLine?: number }[];
 }
 
-function encodeWord(s: string): string {
-  // RFC 2047 for display names that are not ASCII
-  return /^[\x20-\x7e]*$/.test(s) ? (/[",.;:<>@()[\]\\]/.test(s) ? `"${s.replace(/(["\\])/g, '\\$1')}"` : s) : `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
-}
-const fmtAddr = (a: Address): string => (a.name ? `${encodeWord(a.name)} <${a.address}>` : a.address);
-
-function parseIdentity(s: string): Address {
-  const m = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(s);
-  return m ? { name: m[1].replace(/^"|"$/g, ''), address: m[2] } : { name: '', address: s.trim() };
-}
-
-function fold(name: string, items: string[], sep = ','): string {
-  let out = `${name}: `;
-  let col = out.length;
-  items.forEach((it, k) => {
-    const piece = it + (k < items.length - 1 ? sep : '');
-    if (k > 0 && col + 1 + piece.length > 78) {
-      out += '\n ';
-      col = 1;
-    } else if (k > 0) {
-      out += ' ';
-      col++;
-    }
-    out += piece;
-    col += piece.length;
-  });
-  return out;
-}
-
 function rfc2822Date(d: Date): string {
   return d.toUTCString().replace(/GMT$/, '+0000');
 }
@@ -232,18 +207,31 @@ function lineIndex(h: Hunk, c: ReviewComment): number {
   return h.lines.findIndex((l) => l.op !== '\\' && (c.side === 'old' ? l.op !== '+' && l.oldLine === c.line : l.op !== '-' && l.newLine === c.line));
 }
 
-/** Write a b4-style review reply to a patch mail. */
-export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: ExportOptions): ExportedReply {
+/**
+ * Write a b4-style review reply to a patch mail. The headers are built by nodemailer's MailComposer
+ * from parsed, checked parts: the identity must be one "Name <address>" (IdentityError otherwise),
+ * a recipient, Message-Id or reference that holds CR/LF/NUL or is not an address / msg-id is left
+ * out with a problem saying so.
+ */
+export async function exportReply(target: ReplyTarget, comments: ReviewComment[], o: ExportOptions): Promise<ExportedReply> {
   const problems: string[] = [];
   const me = parseIdentity(o.from);
+  for (const t of o.trailers ?? []) if (hasControl(t)) throw new IdentityError(`trailer ${shown(t)} holds CR, LF, NUL or another control character: refused`);
   const date = o.date ?? new Date();
   // the sender's domain on the right, as mailers do
   const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
+  const ownIdProblem = msgIdProblem(msgId, 'the reply\'s Message-Id');
+  if (ownIdProblem) throw new IdentityError(ownIdProblem);
   // To: the author; Cc: everyone else on the original, without duplicates or ourselves
   const seen = new Set<string>([me.address.toLowerCase()]);
   const keep = (a: Address): boolean => {
     if (!a.address) {
       problems.push(`recipient "${a.name}" has no address (a public-inbox page shows names only): add it by hand`);
+      return false;
+    }
+    const why = addressProblem(a, 'recipient');
+    if (why) {
+      problems.push(why);
       return false;
     }
     const k = a.address.toLowerCase();
@@ -253,9 +241,24 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
   };
   const to = [target.from].filter(keep);
   const cc = [...(target.to ?? []), ...(target.cc ?? [])].filter(keep);
-  const subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
-  const refs = [...(target.references ?? []), target.messageId].filter((x, k, a) => a.indexOf(x) === k);
-  if (target.syntheticId) problems.push('the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply');
+  let subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
+  if (hasControl(subject)) {
+    problems.push(`the subject ${shown(subject)} holds control characters: they are written as spaces`);
+    subject = subject.replace(/[\x00-\x1f\x7f]/g, ' ');
+  }
+  // the id we answer and the thread's earlier ids: each a valid msg-id, or left out with a problem
+  const idProblem = target.syntheticId ? undefined : msgIdProblem(target.messageId, 'the patch mail\'s Message-Id');
+  const threaded = !target.syntheticId && !idProblem;
+  if (idProblem) problems.push(`${idProblem}; In-Reply-To and References are left out`);
+  const refs = threaded
+    ? [...(target.references ?? []), target.messageId].filter((x, k, a) => a.indexOf(x) === k).filter((r) => {
+        const why = msgIdProblem(r, 'a References entry');
+        if (why) problems.push(why);
+        return !why;
+      })
+    : [];
+  if (target.syntheticId && target.idProblem) problems.push(`the patch mail's ${target.idProblem}; In-Reply-To and References are left out`);
+  else if (target.syntheticId) problems.push('the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply');
 
   const body: string[] = [];
   const who = target.from.name ? `${target.from.name}${target.from.address ? ` <${target.from.address}>` : ''}` : target.from.address;
@@ -293,18 +296,19 @@ export function exportReply(target: ReplyTarget, comments: ReviewComment[], o: E
   }
   while (body.length && body[body.length - 1] === '') body.pop();
 
-  const headers = [
-    `From: ${fmtAddr(me)}`,
-    to.length ? fold('To', to.map(fmtAddr)) : undefined,
-    cc.length ? fold('Cc', cc.map(fmtAddr)) : undefined,
-    `Subject: ${/^[\x20-\x7e]*$/.test(subject) ? subject : `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`}`,
-    `Date: ${rfc2822Date(date)}`,
-    `Message-ID: <${msgId}>`,
-    target.syntheticId ? undefined : `In-Reply-To: <${target.messageId}>`,
-    target.syntheticId ? undefined : fold('References', refs.map((r) => `<${r}>`), ''),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-  ].filter((h): h is string => !!h);
-  return { text: headers.join('\n') + '\n\n' + body.join('\n') + '\n', problems, quoted };
+  // newline is MimeNode's option (LF: a mailer converts), missing from the typings
+  const options = {
+    from: me,
+    to,
+    cc,
+    subject,
+    date,
+    messageId: `<${msgId}>`,
+    inReplyTo: threaded ? `<${target.messageId}>` : undefined,
+    references: threaded ? refs.map((r) => `<${r}>`) : undefined,
+    text: body.join('\n') + '\n',
+    newline: 'unix',
+  };
+  const text = (await new MailComposer(options).compile().build()).toString('utf8');
+  return { text, problems, quoted };
 }

@@ -75,6 +75,8 @@ export interface PatchEntry {
   messageId: string;
   /** no Message-Id in the input (a public-inbox page): a reply cannot be threaded to it */
   syntheticId?: boolean;
+  /** why the mail's Message-Id was refused */
+  idProblem?: string;
   references: string[];
   from: Address;
   to: Address[];
@@ -228,6 +230,7 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
         title: s.title,
         messageId: m.messageId,
         syntheticId: m.syntheticId,
+        idProblem: m.idProblem,
         references: m.references,
         from: m.from,
         to: m.to,
