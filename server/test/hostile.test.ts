@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
-import { exportReply, parseMail, splitMbox } from '../src/series';
+import { exportReply, parseMail, ReviewStore, splitMbox } from '../src/series';
 import { addressProblem, IdentityError, isMsgId, parseIdentity } from '../src/series/headers';
 import { INJECTED_ID, mail, mbox, tmpDir } from './hostileMail';
 
@@ -131,7 +131,7 @@ describe('property: the exported reply of any mail parses back with exactly the 
           // every header line is one of those, or a folded continuation
           const head = out.text.slice(0, out.text.indexOf('\n\n')).split('\n');
           assert.ok(head.every((l) => /^[ \t]/.test(l) || /^(From|To|Cc|Subject|Date|Message-ID|In-Reply-To|References|MIME-Version|Content-Type|Content-Transfer-Encoding):( |$)/.test(l)), out.text);
-          assert.equal((p.from?.value ?? [])[0]?.address, me.address);
+          assert.equal((p.from?.value ?? [])[0]?.address?.toLowerCase(), me.address.toLowerCase());
           if (threaded) {
             assert.equal(p.inReplyTo, `<${m.messageId}>`);
             const refs = typeof p.references === 'string' ? [p.references] : p.references ?? [];
@@ -143,5 +143,34 @@ describe('property: the exported reply of any mail parses back with exactly the 
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('finding 10: no key from a request or a file reaches Object.prototype', () => {
+  it('ReviewStore refuses patch "__proto__" and "constructor"; a file with such keys is not a review file', () => {
+    const ws = tmpDir();
+    const st = new ReviewStore(ws, 'x', 1);
+    for (const bad of ['__proto__', 'constructor', -1, 1.5, 'NaN'] as unknown as number[]) {
+      assert.match(st.setTrailers(bad, ['Reviewed-by: Forged <f@example.org>']).error ?? '', /is not a patch number/);
+      assert.match(st.addComment(bad, { file: 'f', line: 1, side: 'new', text: 't' }).error ?? '', /is not a patch number/);
+    }
+    assert.equal(({} as { trailers?: unknown }).trailers, undefined);
+    assert.ok(!fs.existsSync(st.file));
+    fs.mkdirSync(path.dirname(st.file), { recursive: true });
+    fs.writeFileSync(st.file, '{"version":1,"key":"x-v1","state":"new","patches":{"__proto__":{"viewed":true,"trailers":["Reviewed-by: F <f@x>"],"comments":[]}}}');
+    const r = st.load();
+    assert.match(r.error ?? '', /not a slablens review file/);
+    const before = fs.readFileSync(st.file, 'utf8');
+    assert.match(st.setViewed(1, true).error ?? '', /not a slablens review file/);
+    assert.equal(fs.readFileSync(st.file, 'utf8'), before, 'refused: nothing written');
+    assert.equal(({} as { trailers?: unknown }).trailers, undefined);
+  });
+  it('a loaded review keeps its patches in a map without a prototype', () => {
+    const ws = tmpDir();
+    const st = new ReviewStore(ws, 'x', 1);
+    st.setViewed(2, true);
+    const r = st.load();
+    assert.equal(Object.getPrototypeOf(r.review.patches), null);
+    assert.equal(r.review.patches['2'].viewed, true);
   });
 });

@@ -175,7 +175,7 @@ describe('review state (.slablens/reviews/<change-id>-v<N>.json)', () => {
     assert.equal(st.setState('replied').review.state, 'replied');
     const again = new ReviewStore(root, '20260301-barn-cleanup-0123456789ab', 3).load();
     assert.equal(again.error, undefined);
-    assert.deepEqual(again.review.patches, {
+    assert.deepEqual({ ...again.review.patches }, {
       1: { viewed: true, trailers: [], comments: [] },
       2: { viewed: false, trailers: ['Acked-by: Me <me@example.org>'], comments: [{ file: 'mm/slub.c', line: 303, side: 'new', text: 'spin_lock_irq()' }] },
     });

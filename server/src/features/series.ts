@@ -14,6 +14,7 @@ import {
 } from '../series';
 import { IdentityError } from '../series/headers';
 import { locateHunk } from '../series/patch';
+import { commentProblem, patchNumberProblem } from '../series/review';
 
 export interface Opened {
   series: Series & { format: string };
@@ -239,11 +240,14 @@ function addComment(o: Opened, s: ReviewStore, n: number, c: Extract<ReviewParam
 }
 
 /** The reviewer's own state: comments, viewed, quick trailers, series status. */
-function review(session: SeriesSession, p: ReviewParams): ReviewResult {
+function review(session: SeriesSession, p: ReviewParams): ReviewResult | ResponseError {
   const o = session.get(p.key);
   const s = store(o);
   if (!s) return { error: 'no workspace folder: reviews are stored in <folder>/.slablens/reviews/' };
   const n = p.patch ?? 0;
+  // the patch number keys the review's map, the comment is stored as it comes: both checked here
+  const bad = patchNumberProblem(n) ?? (p.action === 'addComment' ? commentProblem(p.comment) : undefined);
+  if (bad) return new ResponseError(ErrorCodes.InvalidParams, bad);
   switch (p.action) {
     case 'addComment':
       return addComment(o, s, n, p.comment);
@@ -267,6 +271,8 @@ function review(session: SeriesSession, p: ReviewParams): ReviewResult {
 /** An RFC 822 reply to patch N (0: the cover letter) with the reviewer's comments and trailers. */
 async function exportReplyTo(session: SeriesSession, p: { key: string; patch: number; from: string }): Promise<ExportResult | ResponseError> {
   const o = session.get(p.key);
+  const bad = patchNumberProblem(p.patch);
+  if (bad) return new ResponseError(ErrorCodes.InvalidParams, bad);
   const review = store(o)?.load();
   if (review?.error) return new ResponseError(ErrorCodes.InvalidParams, review.error);
   const mine = review?.review.patches[String(p.patch)] ?? { comments: [], trailers: [] };

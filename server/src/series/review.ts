@@ -16,6 +16,35 @@ export type { PatchReview, ReviewFile, ReviewState };
 /** new → reviewing → replied; a new revision (or more comments) sends a replied series back to reviewing. */
 const NEXT: Record<ReviewState, ReviewState[]> = { new: ['reviewing'], reviewing: ['replied'], replied: ['reviewing'] };
 
+/** Why a value cannot be a patch number (0: the cover letter), or undefined. Patch numbers key maps. */
+export function patchNumberProblem(n: unknown): string | undefined {
+  return Number.isSafeInteger(n) && (n as number) >= 0 ? undefined : `patch ${JSON.stringify(n)} is not a patch number (0 for the cover letter, 1, 2, …)`;
+}
+
+/** Why a value from the client cannot be a review comment, or undefined. */
+export function commentProblem(c: unknown): string | undefined {
+  const x = c as Partial<ReviewComment> | null | undefined;
+  const ok = typeof x === 'object' && x !== null && typeof x.file === 'string' && Number.isSafeInteger(x.line) && (x.side === 'new' || x.side === 'old') && typeof x.text === 'string';
+  return ok ? undefined : 'a comment is {file: string, line: integer, side: "new"|"old", text: string}';
+}
+
+/**
+ * The patches of a review file as a map without a prototype, or undefined when it is not one:
+ * each key a patch number ("__proto__" or "constructor" never reach a plain object), each value
+ * of the right shape.
+ */
+function patchMap(v: unknown): Record<string, PatchReview> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: Record<string, PatchReview> = Object.create(null);
+  for (const [k, p] of Object.entries(v)) {
+    if (!/^\d{1,6}$/.test(k)) return undefined;
+    const ok = typeof p === 'object' && p !== null && typeof p.viewed === 'boolean' && Array.isArray(p.trailers) && p.trailers.every((t: unknown) => typeof t === 'string') && Array.isArray(p.comments);
+    if (!ok) return undefined;
+    out[k] = p as PatchReview;
+  }
+  return out;
+}
+
 const reviewsDir = (root: string) => path.join(root, '.slablens', 'reviews');
 const fileName = (base: string, version: number) => `${slug(base)}-v${version}.json`;
 
@@ -59,12 +88,9 @@ export class ReviewStore {
     } catch {
       return { review: empty, error: `${this.file} is corrupt (not valid JSON); it was kept as it is and will not be overwritten` };
     }
-    const ok =
-      data && data.version === 1 && typeof data.key === 'string' && ['new', 'reviewing', 'replied'].includes(data.state as string) &&
-      typeof data.patches === 'object' && data.patches !== null &&
-      Object.values(data.patches).every((p) => typeof p?.viewed === 'boolean' && Array.isArray(p.trailers) && Array.isArray(p.comments));
-    if (!ok) return { review: empty, error: `${this.file} is not a slablens review file (version 1); it was kept as it is and will not be overwritten` };
-    return { review: data as ReviewFile };
+    const patches = data && data.version === 1 && typeof data.key === 'string' && ['new', 'reviewing', 'replied'].includes(data.state as string) ? patchMap(data.patches) : undefined;
+    if (!patches) return { review: empty, error: `${this.file} is not a slablens review file (version 1); it was kept as it is and will not be overwritten` };
+    return { review: { ...(data as ReviewFile), patches } };
   }
 
   /** Change the review with `f` and save it; refused (nothing written) when the file is corrupt. */
@@ -72,6 +98,7 @@ export class ReviewStore {
     const cur = this.load();
     if (cur.error) return cur;
     const copy = JSON.parse(JSON.stringify(cur.review)) as ReviewFile;
+    copy.patches = patchMap(copy.patches)!;
     const err = f(copy);
     if (err) return { review: cur.review, error: err };
     writeAtomic(this.file, JSON.stringify(copy, null, 1) + '\n');
@@ -86,20 +113,27 @@ export class ReviewStore {
     });
   }
 
-  private patch(r: ReviewFile, n: number): PatchReview {
+  /** The review of patch n, made when missing; n is checked first (it keys the map). */
+  private patch(r: ReviewFile, n: number): PatchReview | string {
+    const why = patchNumberProblem(n);
+    if (why) return why;
     return (r.patches[String(n)] ??= { viewed: false, trailers: [], comments: [] });
   }
 
   setViewed(n: number, viewed: boolean): { review: ReviewFile; error?: string } {
     return this.update((r) => {
-      this.patch(r, n).viewed = viewed;
+      const p = this.patch(r, n);
+      if (typeof p === 'string') return p;
+      p.viewed = viewed;
     });
   }
 
   /** The quick trailers for one patch (replaces; e.g. ["Reviewed-by: Name <addr>"]). */
   setTrailers(n: number, trailers: string[]): { review: ReviewFile; error?: string } {
     return this.update((r) => {
-      this.patch(r, n).trailers = [...trailers];
+      const p = this.patch(r, n);
+      if (typeof p === 'string') return p;
+      p.trailers = [...trailers];
     });
   }
 
@@ -107,6 +141,7 @@ export class ReviewStore {
   addComment(n: number, c: ReviewComment, title?: string): { review: ReviewFile; error?: string } {
     return this.update((r) => {
       const p = this.patch(r, n);
+      if (typeof p === 'string') return p;
       if (title) p.title = title;
       p.comments.push({ ...c });
       if (r.state !== 'reviewing') r.state = 'reviewing';
