@@ -2,6 +2,7 @@
 // the server in .slablens/annotations.json and shown here as inlay hints at each function on the
 // path, so the note travels with the code the reviewer reads.
 
+import { mdText, plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { Annotations, AnnotationsResult, PathsToRoot } from '../../protocol/src';
@@ -22,7 +23,7 @@ export class AnnotationHints implements vscode.InlayHintsProvider {
     // A corrupt annotations file is kept by the server; say so once, not on every repaint.
     if (r.error && r.error !== this.reported) {
       this.reported = r.error;
-      void vscode.window.showWarningMessage(`Slablens annotations: ${r.error}`);
+      void vscode.window.showWarningMessage(plainText(`Slablens annotations: ${r.error}`));
     }
     return r;
   }
@@ -37,7 +38,7 @@ export class AnnotationHints implements vscode.InlayHintsProvider {
         const end = doc.lineAt(loc.line).range.end;
         const hint = new vscode.InlayHint(end, ` 📌 ${a.note}`, vscode.InlayHintKind.Type);
         hint.paddingLeft = true;
-        hint.tooltip = new vscode.MarkdownString(`**Pinned call path** (${i + 1} of ${a.path.length}):\n\n\`${a.path.join(' → ')}\`\n\n${a.note}`);
+        hint.tooltip = new vscode.MarkdownString(`**Pinned call path** (${i + 1} of ${a.path.length}):\n\n${mdText(a.path.join(' → '))}\n\n${mdText(a.note)}`);
         hints.push(hint);
       });
     }
@@ -60,7 +61,7 @@ export async function annotateCallPath(client: LanguageClient, hints: Annotation
   if (note === undefined) return;
   const r = await client.sendRequest(Annotations, { action: 'add', path: picked.path, note });
   if (r.error) {
-    void vscode.window.showErrorMessage(`Slablens could not save the annotation: ${r.error}`);
+    void vscode.window.showErrorMessage(plainText(`Slablens could not save the annotation: ${r.error}`));
     return;
   }
   hints.refresh();

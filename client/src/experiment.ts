@@ -4,6 +4,7 @@
 // there runs the copy's functions in place of the file's, and "Show Experiment Diff" shows what
 // was changed. The kernel file and its buffer are only read.
 
+import { plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { setting } from './settings';
 import type { Simulator } from './simulate';
@@ -59,7 +60,7 @@ export class Experiments implements vscode.CodeLensProvider, vscode.TextDocument
     const doc = await vscode.workspace.openTextDocument({ language: 'c', content: original });
     this.docs.set(doc.uri.toString(), { fn: sym.name, source: editor.document.uri, original });
     const shown = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-    void vscode.window.showInformationMessage(`Experiment on ${sym.name}: edit the copy freely; "Simulate experiment" runs it in place of ${vscode.workspace.asRelativePath(editor.document.uri)}'s, which is not changed.`);
+    void vscode.window.showInformationMessage(plainText(`Experiment on ${sym.name}: edit the copy freely; "Simulate experiment" runs it in place of ${vscode.workspace.asRelativePath(editor.document.uri)}'s, which is not changed.`));
     return shown;
   }
 

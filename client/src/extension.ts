@@ -2,6 +2,7 @@
 // analysis and the simulation; this file wires commands, the status bar, the trace view and
 // the annotation hints to it.
 
+import { plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
@@ -30,7 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const r = await current().sendRequest(Replay, p);
       simulator.show(toView(r, `replay of ${r.scenario}`));
     } catch (e) {
-      void vscode.window.showErrorMessage(`Slablens could not replay it: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(plainText(`Slablens could not replay it: ${(e as Error).message}`));
     }
   }
 

@@ -2,6 +2,7 @@
 // shows progress with a Cancel button, then the verdict in the status bar and the trace view.
 
 import { createHash } from 'node:crypto';
+import { plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
@@ -84,7 +85,7 @@ export class Simulator {
       (r) => r,
       (e: Error) => {
         this.output.error(`simulate ${label}: ${e.message}`);
-        void vscode.window.showErrorMessage(`Slablens could not simulate ${label}: ${e.message}`);
+        void vscode.window.showErrorMessage(plainText(`Slablens could not simulate ${label}: ${e.message}`));
         return undefined;
       },
     );

@@ -2,9 +2,11 @@
 // media's traceHtml (strict CSP, nonce); file I/O and editor navigation happen here, on request
 // of the page, because the page itself can touch neither.
 
+import { plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { makeNonce, traceHtml } from '../../media/src/html';
 import { FromWebview, isFromWebview, SimulationView, ToWebview } from '../../media/src/protocol';
+import { shellCommand } from '../../engine/src/shell';
 
 export interface TraceActions {
   /** re-run a trace file the user picked: the server replays it */
@@ -101,7 +103,7 @@ export class TracePanel {
         return;
       case 'copyToken':
         await vscode.env.clipboard.writeText(msg.token);
-        void vscode.window.showInformationMessage(`Replay token copied. Replay it with: node dist/cli.js replay --token ${msg.token}`);
+        void vscode.window.showInformationMessage(plainText(`Replay token copied. Replay it with: ${shellCommand(['node', 'dist/cli.js', 'replay', '--token', msg.token])}`));
         return;
       case 'exportTrace':
         return this.exportTrace();
@@ -157,7 +159,7 @@ export class TracePanel {
     const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { 'slablens trace': ['json'] } });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(trace, null, 1)));
-    void vscode.window.showInformationMessage(`Trace written to ${target.fsPath}. Replay it with: node dist/cli.js replay ${target.fsPath}`);
+    void vscode.window.showInformationMessage(plainText(`Trace written to ${target.fsPath}. Replay it with: ${shellCommand(['node', 'dist/cli.js', 'replay', target.fsPath])}`));
   }
 
   async importTrace(): Promise<void> {
@@ -167,7 +169,7 @@ export class TracePanel {
     try {
       data = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(picked[0])).toString('utf8'));
     } catch (e) {
-      void vscode.window.showErrorMessage(`${picked[0].fsPath} is not a readable JSON trace (${(e as Error).message}); nothing was changed.`);
+      void vscode.window.showErrorMessage(plainText(`${picked[0].fsPath} is not a readable JSON trace (${(e as Error).message}); nothing was changed.`));
       return;
     }
     await this.actions.importTrace(data);
@@ -186,7 +188,7 @@ export async function revealFunction(fn: string, line?: number, focus = false, f
     def = symbols.find((s) => s.name === fn && s.kind === vscode.SymbolKind.Function);
   }
   if (!def) {
-    void vscode.window.showInformationMessage(`${fn} is not defined in the indexed files (it is a model of the simulator, or its file is not open).`);
+    void vscode.window.showInformationMessage(plainText(`${fn} is not defined in the indexed files (it is a model of the simulator, or its file is not open).`));
     return;
   }
   const at = line !== undefined ? new vscode.Position(line, 0) : def.location.range.start;

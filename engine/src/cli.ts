@@ -1,10 +1,10 @@
 // `slablens` command line over the engine API: list, check, replay, demo.
-// Exit codes: 0 pass, 1 property violated, 2 usage or input error, 3 incomplete.
+// Exit codes: 0 pass, 1 property violated, 2 usage or input error, 3 incomplete, 70 internal error.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Io, stdio, UsageError, writeAtomic } from '../../io/src';
+import { Io, makeDirs, readInputFile, stdio, UsageError, writeOutput } from '../../io/src';
 import { check, CheckResult } from './check';
 import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
@@ -12,8 +12,13 @@ import { listScenarios, makeScenario, ScenarioOptions, scenarioIds, UnknownScena
 import { replayTrace, Trace, TraceError } from './trace';
 import { ExportError, exportPromela } from './promela';
 import type { Scenario } from './scenario';
+import { shellCommand } from './shell';
 
-export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3 } as const;
+/** A saved trace file is read whole: larger than this is no trace slablens wrote. */
+export const MAX_TRACE_BYTES = 64 << 20;
+
+/** crash: an error slablens did not expect (a bug), never a verdict; 70 is sysexits' EX_SOFTWARE */
+export const EXIT = { pass: 0, fail: 1, usage: 2, incomplete: 3, crash: 70 } as const;
 
 const USAGE = `usage:
   slablens list [--json]
@@ -117,7 +122,7 @@ function cmdCheck(args: string[], io: Io): number {
   const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
   const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1), stopAtFirst: values['stop-at-first'], stateless: values.stateless };
   const r = check(sc, o);
-  if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
+  if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
   if (values.json) io.out(JSON.stringify(resultJson(r, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
   else {
     io.out(summary(r, sc.id));
@@ -129,7 +134,7 @@ function cmdCheck(args: string[], io: Io): number {
           : `  shortest counterexample found (${r.schedule.length} steps):`,
       );
       printTrace(io, r.trace);
-      if (r.trace.token) io.out(`  replay: slablens replay --token ${r.trace.token}`);
+      if (r.trace.token) io.out(`  replay: ${shellCommand(['slablens', 'replay', '--token', r.trace.token])}`);
     }
     if (values['trace-out'] && r.trace) io.out(`  trace written to ${values['trace-out']}`);
   }
@@ -144,12 +149,8 @@ function cmdReplay(args: string[], io: Io): number {
     t = replayTrace({ token: values.token });
   } else {
     if (positionals.length !== 1) throw new UsageError('replay takes one trace file (or --token <token>)');
-    let text: string;
-    try {
-      text = fs.readFileSync(positionals[0], 'utf8');
-    } catch (e) {
-      throw new TraceError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    // a trace is at most a few MB: a FIFO, a device or a huge file is refused before it is read
+    const text = readInputFile(positionals[0], 'trace', MAX_TRACE_BYTES).toString('utf8');
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -193,11 +194,12 @@ function cmdDemo(args: string[], io: Io): number {
     io.out(`${s.id.padEnd(32)} ${s.fact.padEnd(4)} ${r.verdict.padEnd(8)} ${s.expect.padEnd(8)} ${(r.property ?? '-').padEnd(18)} ${String(r.states).padStart(8)} ${String(r.elapsedMs).padStart(6)}${ok ? '' : '  MISMATCH'}`);
     if (s.id === 'f1-kasan-nofix' && r.trace) {
       f1 = path.join(dir, 'f1-kasan-nofix.json');
-      writeAtomic(f1, JSON.stringify(r.trace, null, 1) + '\n');
+      makeDirs(dir);
+      writeOutput(f1, JSON.stringify(r.trace, null, 1) + '\n', '--trace-dir');
     }
   }
   io.out('');
-  if (f1) io.out(`F1 counterexample trace written to ${f1}\n  replay it: node dist/cli.js replay ${f1}`);
+  if (f1) io.out(`F1 counterexample trace written to ${f1}\n  replay it: ${shellCommand(['node', 'dist/cli.js', 'replay', f1])}`);
   return worst;
 }
 
@@ -205,9 +207,9 @@ function cmdDemo(args: string[], io: Io): number {
 export function writePromela(sc: Scenario, file: string | undefined, io: Io): number {
   if (!file) throw new UsageError('export needs --promela FILE (the model to write)');
   const text = exportPromela(sc);
-  writeAtomic(file, text);
+  writeOutput(file, text, '--promela');
   io.out(`${sc.id}, ${sc.ncpus} CPUs: wrote ${file} (${text.split('\n').length} lines of Promela)`);
-  io.out(`  check it with Spin: spin -a ${path.basename(file)} && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000`);
+  io.out(`  check it with Spin: spin -a ${shellCommand([path.basename(file)])} && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000`);
   return 0;
 }
 
@@ -217,18 +219,29 @@ function cmdExport(args: string[], io: Io): number {
   return writePromela(makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2) }), values.promela, io);
 }
 
-/** Usage and input errors become one line on stderr and exit 2; anything else is a bug and throws. */
+/**
+ * Usage and input errors become one line on stderr and exit 2. Anything else is a bug: one line
+ * saying so and exit 70 (EXIT.crash), so that no script reads a crash as a verdict.
+ */
 export function cliError(e: unknown, io: Io, usage = ''): number {
   const err = e as Error & { code?: string };
   if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`slablens: ${err.message}${usage ? '\n' + usage : ''}`);
     return EXIT.usage;
   }
-  if (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError || e instanceof ExportError) {
+  const overflow = e instanceof RangeError && /call stack/i.test(err.message);
+  if (!overflow && (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError || e instanceof ExportError)) {
     io.err(`slablens: ${err.message}`);
     return EXIT.usage;
   }
-  throw e;
+  return crashed(e, io);
+}
+
+/** The one line of an unexpected error, and its exit code. */
+export function crashed(e: unknown, io: Io): number {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  io.err(`slablens: internal error, not a verdict (exit ${EXIT.crash}): ${msg.split('\n')[0]}`);
+  return EXIT.crash;
 }
 
 export function main(argv: string[], io: Io = stdio): number {

@@ -15,6 +15,8 @@ export { explore, preemptions, shorten, STRATEGIES, rng } from './explore';
 export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explore';
 export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, replayTrace, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
 export type { Trace, TraceStep } from './trace';
+export { checkImportedTrace, MAX_CPUS, MAX_SCHEDULE, TraceSchemaError } from './traceSchema';
+export { shellCommand, shellQuote } from './shell';
 export { stateKey, flatView } from './state';
 export { check, scenarioLine } from './check';
 export type { CheckResult } from './check';

@@ -6,6 +6,7 @@ import { Footprint, orderedAfter } from './model';
 import { defaultRegistry } from './models';
 import type { Scenario } from './scenario';
 import { makeScenario } from './scenarios';
+import { checkImportedTrace, TraceSchemaError } from './traceSchema';
 import { flatView, State } from './state';
 
 export const TRACE_FORMAT = 'slablens-trace';
@@ -136,8 +137,15 @@ export function replayTrace(from: { trace: unknown } | { token: string }): Trace
     const { scenario, schedule } = decodeToken(from.token);
     t = buildTrace(scenario, schedule, 'pass');
   } else {
-    const saved = readTrace(from.trace);
-    t = buildTrace(saved.scenario, saved.schedule, 'pass');
+    // checked against the schema and rebuilt from the engine before any of it runs
+    let checked;
+    try {
+      checked = checkImportedTrace(from.trace);
+    } catch (e) {
+      if (e instanceof TraceSchemaError) throw new TraceError(e.message);
+      throw e;
+    }
+    t = buildTrace(checked.scenario, checked.schedule, 'pass');
   }
   t.verdict = t.property ? 'fail' : 'pass';
   return t;

@@ -3,6 +3,7 @@
 // text (traces carry scenario titles and events that may come from mails or C source).
 
 import type { Trace, TraceStep } from '../../engine/src';
+import { shellCommand } from '../../engine/src/shell';
 import { failingIndex, finalMismatch, history, Lane, laneKey, lanes, order, StateRow, stateSections, statesOf, stepLabel, tokenDiff } from './model';
 import { FromWebview, isSimulationView, isToWebview, SimulationView } from './protocol';
 
@@ -180,7 +181,7 @@ function replayBar(v: SimulationView): HTMLElement {
       h('code', { id: 'token' }, token),
       ' ',
       button('Copy', () => post({ type: 'copyToken', token }), { id: 'copy-token', title: 'Copy the replay token' }),
-      h('div', { class: 'command' }, h('code', { id: 'replay-command' }, `node dist/cli.js replay --token '${token}'`)),
+      h('div', { class: 'command' }, h('code', { id: 'replay-command' }, shellCommand(['node', 'dist/cli.js', 'replay', '--token', token]))),
     );
   } else if (v.trace) {
     bar.append(h('span', { class: 'muted' }, 'No replay token (programs from the source): export the trace file to replay it.'));

@@ -4,10 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cliError, exitFor, main as engineMain, resultJson, writePromela } from '../../engine/src/cli';
-import { Io, quietOnClosedPipe, stdio, UsageError, writeAtomic } from '../../io/src';
+import { cliError, crashed, EXIT, exitFor, main as engineMain, resultJson, writePromela } from '../../engine/src/cli';
+import { inputFileProblem, Io, quietOnClosedPipe, readInputFile, stdio, UsageError, writeOutput } from '../../io/src';
+import { DEFAULT_INDEX_SETTINGS } from '../../protocol/src/settings';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
-import { scenarioFromSource, simulateFromSource } from './simulate';
+import { scenarioFromSource, simulateFromSource, unsupportedIn } from './simulate';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
 import { builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
@@ -31,14 +32,17 @@ function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
 }
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
-function load(dir: string): { analyzer: Analyzer; files: string[] } {
+function load(dir: string, maxFileBytes = DEFAULT_INDEX_SETTINGS.maxFileBytes): { analyzer: Analyzer; files: string[] } {
   // a one-shot command: the index is the full trees' at once (no skeleton first, see analyzer/skeleton.ts)
   const analyzer = new Analyzer({ lazyBodies: false });
   const files: string[] = [];
   for (const rel of SLAB_FILES) {
     const f = path.join(dir, rel);
     if (!fs.existsSync(f)) continue;
-    const buf = fs.readFileSync(f);
+    // the server's cap (slablens.maxFileBytes) and its refusal of FIFOs and devices
+    const why = inputFileProblem(f, maxFileBytes);
+    if (why) throw new UsageError(`${f}: ${why}${/over the limit/.test(why) ? ' (slablens.maxFileBytes; --max-file-bytes N reads it)' : ''}`);
+    const buf = readInputFile(f, '', maxFileBytes);
     const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
     analyzer.update(f, text);
     files.push(f);
@@ -48,9 +52,11 @@ function load(dir: string): { analyzer: Analyzer; files: string[] } {
 }
 
 function cmdIndex(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'max-file-bytes': { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('index takes one kernel directory');
-  const { analyzer, files } = load(positionals[0]);
+  const cap = values['max-file-bytes'];
+  if (cap !== undefined && !/^[1-9]\d*$/.test(cap)) throw new UsageError(`--max-file-bytes must be a positive integer, got '${cap}'`);
+  const { analyzer, files } = load(positionals[0], cap === undefined ? undefined : Number(cap));
   const fns = analyzer.functions();
   const edges = fns.flatMap((f) => f.calls.map((c) => ({ caller: f.name, callee: c.callee, line: c.range.start.line + 1, viaPointer: c.viaPointer })));
   if (values.json) {
@@ -105,10 +111,17 @@ function cmdCheckKernel(args: string[], io: Io): number {
   const config = configOf(values.config);
   const { analyzer } = load(values.kernel!);
   const { programs, extractions, teardown } = extractOrchestrationReport(analyzer);
+  const unsupported = unsupportedIn(extractions);
+  if (unsupported) {
+    // never a verdict from code that was not read: incomplete (exit 3), with the note
+    if (values.json) io.out(JSON.stringify({ version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, entry, kernel: values.kernel }, null, 1));
+    else io.out(`${entry} from ${values.kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
+    return EXIT.incomplete;
+  }
   const cpus = values.cpus ? Number(values.cpus) : 2;
   const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined, hotplug: !!values.hotplug }, {}, teardown);
   const notModelled = notModelledByFunction(extractions);
-  if (values['trace-out'] && r.trace) writeAtomic(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n');
+  if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
   if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled }, null, 1));
   else {
     io.out(`${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${values.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
@@ -141,5 +154,9 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
 
 if (require.main === module) {
   quietOnClosedPipe();
-  void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));
+  // whatever escapes (a throw in a callback, a rejected promise): one line and EXIT.crash, never 1
+  const die = (e: unknown) => process.exit(crashed(e, stdio));
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code), die);
 }

@@ -42,3 +42,12 @@ export function scenarioFromSource(extracted: ProgramSet, p: SimulateParams, tea
   sc.expect = undefined;
   return { scenario: sc, builtinFallback };
 }
+
+/**
+ * Why no verdict may be drawn from these extractions (a function nested too deep to extract, or
+ * whose extraction failed): its IR would be empty or partial, and an exploration of it would say
+ * FAIL or PASS of code it never read.
+ */
+export function unsupportedIn(extractions: Record<string, { unsupported?: string }>): string | undefined {
+  return Object.values(extractions).find((x) => x.unsupported)?.unsupported;
+}

@@ -2,6 +2,7 @@
 // they quote, the reviewer's own comments editable and saved through the server into
 // .slablens/reviews/<series>.json. Lines are the lines of the virtual pre/post documents.
 
+import { plainText } from '../untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { hunkSpan, SeriesReview, SeriesThreads } from '../../../protocol/src';
@@ -56,7 +57,7 @@ export class ReviewComments {
     if (!at) return;
     for (const t of this.threads.get(uri.toString()) ?? []) t.dispose();
     const t = await this.client().sendRequest(SeriesThreads, { key: at.key, patch: at.patch, file: at.file });
-    if (t.reviewError) void vscode.window.showWarningMessage(`Slablens review: ${t.reviewError}`);
+    if (t.reviewError) void vscode.window.showWarningMessage(plainText(`Slablens review: ${t.reviewError}`));
     const side = at.side === 'post' ? 'new' : 'old';
     const made: vscode.CommentThread[] = [];
     for (const r of t.list.filter((x) => x.side === side)) {
@@ -102,7 +103,7 @@ export class ReviewComments {
       comment: { file: at.file, line: reply.thread.range.end.line + 1, side: at.side === 'post' ? 'new' : 'old', text: reply.text.trim() },
     });
     if (r.error) {
-      void vscode.window.showErrorMessage(`Slablens: the comment was not saved: ${r.error}`);
+      void vscode.window.showErrorMessage(plainText(`Slablens: the comment was not saved: ${r.error}`));
       return;
     }
     reply.thread.dispose();
@@ -116,7 +117,7 @@ export class ReviewComments {
     const index = (c as ReplyComment | undefined)?.index;
     if (!th || !at || index === undefined) return;
     const r = await this.client().sendRequest(SeriesReview, { key: at.key, action: 'removeComment', patch: at.patch, index });
-    if (r.error) void vscode.window.showErrorMessage(`Slablens: ${r.error}`);
+    if (r.error) void vscode.window.showErrorMessage(plainText(`Slablens: ${r.error}`));
     await this.show(th.uri);
     this.onChanged(at.key);
   }

@@ -2,6 +2,7 @@
 // and diffs, the list's replies and the reviewer's comments as threads, quick trailers, viewed
 // marks, apply up to a patch, simulate before/after, and the reply e-mail export.
 
+import { mdText, plainText } from '../untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { ReviewComments } from './comments';
@@ -58,7 +59,7 @@ class SeriesView {
     if (!at) return `slablens: ${u.toString()} is not a patch document`;
     const img = await this.images(u);
     const text = at.side === 'pre' ? img.pre : img.post;
-    if (img.error) void vscode.window.showErrorMessage(`Slablens: patch ${at.patch} (${at.file}): ${img.error.split('\n')[0]}`, 'Show Failing Hunk').then((b) => b && this.showReport(`/${encodeURIComponent(at.key)}/failure-${at.patch}.txt`, img.error!));
+    if (img.error) void vscode.window.showErrorMessage(plainText(`Slablens: patch ${at.patch} (${at.file}): ${img.error.split('\n')[0]}`), 'Show Failing Hunk').then((b) => b && this.showReport(`/${encodeURIComponent(at.key)}/failure-${at.patch}.txt`, img.error!));
     // never an error as the file's contents: the message says it, the failure report shows it
     return text ?? '';
   }
@@ -83,7 +84,7 @@ class SeriesView {
       this.client().sendRequest(SeriesOpen, { path: file!.fsPath }, token).then(
         (x) => x,
         (e: Error) => {
-          if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Slablens could not open the series: ${e.message}`);
+          if (!token.isCancellationRequested) void vscode.window.showErrorMessage(plainText(`Slablens could not open the series: ${e.message}`));
           return undefined;
         },
       ),
@@ -94,7 +95,7 @@ class SeriesView {
     await vscode.commands.executeCommand('slablens.series.focus');
     const warn = [...s.problems, ...(s.reviewError ? [s.reviewError] : [])];
     if (!s.hasWorkspaceFiles) warn.push('none of the files it touches is in this workspace: diffs show the hunks only against empty files; open the kernel tree the series applies to');
-    if (warn.length) void vscode.window.showWarningMessage(`Slablens: ${s.title}: ${warn.join('; ')}`);
+    if (warn.length) void vscode.window.showWarningMessage(plainText(`Slablens: ${s.title}: ${warn.join('; ')}`));
     this.output.info(`opened ${s.format} ${file.fsPath}: ${s.patches.length}/${s.total} patches, ${s.messages} messages`);
   }
 
@@ -107,7 +108,7 @@ class SeriesView {
     const img = await this.images(post);
     if (img.error && (img.pre === null || img.post === null)) {
       // no diff to show: the failure, as a report of its own (plain text, not this file's contents)
-      void vscode.window.showErrorMessage(`Slablens: ${file} of patch ${patch} cannot be shown: ${img.error.split('\n')[0]}`);
+      void vscode.window.showErrorMessage(plainText(`Slablens: ${file} of patch ${patch} cannot be shown: ${img.error.split('\n')[0]}`));
       await this.showReport(`/${encodeURIComponent(key)}/failure-${patch}.txt`, img.error);
       return;
     }
@@ -163,7 +164,7 @@ class SeriesView {
     const line = `${kind}: ${me}`;
     const next = cur.includes(line) ? cur.filter((t) => t !== line) : [...cur, line];
     const r = await this.client().sendRequest(SeriesReview, { key: at.s.key, action: 'setTrailers', patch: at.number, trailers: next });
-    if (r.error) void vscode.window.showErrorMessage(`Slablens: ${r.error}`);
+    if (r.error) void vscode.window.showErrorMessage(plainText(`Slablens: ${r.error}`));
     await this.refresh(at.s.key);
   }
 
@@ -175,7 +176,7 @@ class SeriesView {
     try {
       r = await this.client().sendRequest(SeriesExport, { key: at.s.key, patch: at.number, from: me });
     } catch (e) {
-      void vscode.window.showErrorMessage(`Slablens could not export the reply: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(plainText(`Slablens could not export the reply: ${(e as Error).message}`));
       return;
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -191,7 +192,7 @@ class SeriesView {
     await this.refresh(at.s.key);
     for (const pr of r.problems) this.output.warn(`export ${vscode.workspace.asRelativePath(target)}: ${pr}`);
     const extra = r.problems.length ? ` Check: ${summariseProblems(r.problems)}` : '';
-    void vscode.window.showInformationMessage(`Reply written to ${vscode.workspace.asRelativePath(target)} (${r.comments} comments, ${r.trailers.length} trailers); send it with git send-email or your mailer.${extra}`);
+    void vscode.window.showInformationMessage(plainText(`Reply written to ${vscode.workspace.asRelativePath(target)} (${r.comments} comments, ${r.trailers.length} trailers); send it with git send-email or your mailer.${extra}`));
   }
 
   async simulate(n?: Node): Promise<void> {
@@ -201,7 +202,7 @@ class SeriesView {
       this.client().sendRequest(SeriesSimulate, { key: at.s.key, upTo: at.p?.number }).then(
         (x) => x,
         (e: Error) => {
-          void vscode.window.showErrorMessage(`Slablens: ${e.message}`);
+          void vscode.window.showErrorMessage(plainText(`Slablens: ${e.message}`));
           return undefined;
         },
       ),
@@ -209,13 +210,14 @@ class SeriesView {
     if (!rows) return;
     const cell = (v?: { kasan: string; nokasan: string }) => (v ? `KASAN ${v.kasan}, no KASAN ${v.nokasan}` : '');
     const md = [
-      `# ${at.s.title}: kmem_cache_destroy before/after each patch`,
+      // the preview renders raw HTML: the title and subjects from mail are escaped
+      `# ${mdText(at.s.title)}: kmem_cache_destroy before/after each patch`,
       '',
       'Patches applied in order to the workspace files; the destroy scenario simulated on the tree before and after each patch that touches a modelled function.',
       '',
       '| patch | touches | before | after | |',
       '|---|---|---|---|---|',
-      ...rows.map((r) => `| ${pad(r.patch, at.s.total)} ${r.title.replace(/\|/g, '\\|')} | ${r.touches.join(', ')} | ${cell(r.before)} | ${cell(r.after)} | ${r.skipped ?? (r.before && r.after && r.before.kasan !== r.after.kasan ? `**${r.before.kasan} → ${r.after.kasan}**` : '')} |`),
+      ...rows.map((r) => `| ${pad(r.patch, at.s.total)} ${mdText(r.title)} | ${r.touches.join(', ')} | ${cell(r.before)} | ${cell(r.after)} | ${r.skipped ?? (r.before && r.after && r.before.kasan !== r.after.kasan ? `**${r.before.kasan} → ${r.after.kasan}**` : '')} |`),
     ].join('\n');
     await this.showReport(`/${encodeURIComponent(at.s.key)}/simulation.md`, md, true);
   }
@@ -242,7 +244,7 @@ class SeriesView {
       try {
         older = await this.client().sendRequest(SeriesOpen, { path: file.fsPath });
       } catch (e) {
-        void vscode.window.showErrorMessage(`Slablens could not open the series: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(plainText(`Slablens could not open the series: ${(e as Error).message}`));
         return;
       }
       this.tree.set(older);
@@ -251,11 +253,11 @@ class SeriesView {
     try {
       c = await this.client().sendRequest(SeriesCompare, { key: newer.key, olderKey: older.key });
     } catch (e) {
-      void vscode.window.showErrorMessage(`Slablens: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(plainText(`Slablens: ${(e as Error).message}`));
       return;
     }
     this.tree.setComparison(c);
-    if (c.reviewError) void vscode.window.showWarningMessage(`Slablens: the v${c.older.version} review: ${c.reviewError}`);
+    if (c.reviewError) void vscode.window.showWarningMessage(plainText(`Slablens: the v${c.older.version} review: ${c.reviewError}`));
     await this.view.reveal({ kind: 'compare', series: newer, comparison: c }, { expand: true, focus: true });
   }
 
@@ -275,7 +277,7 @@ class SeriesView {
       const u = imageUri(at.s.key, k, 'post', file);
       const img = await this.images(u);
       if (img.error) {
-        void vscode.window.showErrorMessage(`Slablens: the series does not apply up to patch ${at.number}: ${img.error.split('\n')[0]}`);
+        void vscode.window.showErrorMessage(plainText(`Slablens: the series does not apply up to patch ${at.number}: ${img.error.split('\n')[0]}`));
         await this.showReport(`/${encodeURIComponent(at.s.key)}/failure-${k}.txt`, img.error);
         return;
       }
@@ -294,13 +296,13 @@ class SeriesView {
     try {
       r = await this.client().sendRequest(SeriesCheck, { key: at.s.key });
     } catch (e) {
-      void vscode.window.showErrorMessage(`Slablens could not check the series: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(plainText(`Slablens could not check the series: ${(e as Error).message}`));
       return;
     }
     const count = (st: string) => r.patches.filter((p) => p.state === st).length;
     const text = [`${at.s.title} (v${at.s.version}) on this tree`, '', r.base.message, '', ...r.patches.map((p) => p.message), ''].join('\n');
     await this.showReport(`/${encodeURIComponent(at.s.key)}/check.txt`, text);
-    void vscode.window.showInformationMessage(`Slablens: ${count('applies')} apply, ${count('already applied')} already applied, ${count('does not apply')} do not apply. ${r.base.message.split('. ')[0]}.`);
+    void vscode.window.showInformationMessage(plainText(`Slablens: ${count('applies')} apply, ${count('already applied')} already applied, ${count('does not apply')} do not apply. ${r.base.message.split('. ')[0]}.`));
   }
 
   /** The tree view, the documents, the comment threads and every series command. */

@@ -4,6 +4,7 @@
 // patch pairs (changed or not; click: the diff of the two patches) with the reviewer's earlier
 // comments under them, open or addressed.
 
+import { mdText } from '../untrustedText';
 import * as vscode from 'vscode';
 import { CarriedComment, Comparison, FileInfo, HunkInfo, pad, PatchInfo, SeriesInfo } from './model';
 
@@ -119,7 +120,7 @@ function seriesItem(n: Extract<Node, { kind: 'series' }>): vscode.TreeItem {
     const state = s.reviewError ? 'review file unreadable' : (s.review?.state ?? 'new');
     item.description = `${s.rfc ? 'RFC ' : ''}v${s.version} · ${s.patches.length}/${s.total} patches · ${state}`;
     item.tooltip = new vscode.MarkdownString(
-      [`**${s.title}** (${s.format}: ${s.input})`, `${s.messages} messages`, s.missing.length ? `not in the input: patches ${s.missing.join(', ')}` : '', ...s.problems.map((p) => `⚠ ${p}`), s.reviewError ? `⚠ ${s.reviewError}` : '']
+      [`**${mdText(s.title)}** (${s.format}: ${mdText(s.input)})`, `${s.messages} messages`, s.missing.length ? `not in the input: patches ${s.missing.join(', ')}` : '', ...s.problems.map((p) => `⚠ ${mdText(p)}`), s.reviewError ? `⚠ ${mdText(s.reviewError)}` : '']
         .filter(Boolean)
         .join('\n\n'),
     );
@@ -147,7 +148,8 @@ function patchItem(n: Extract<Node, { kind: 'patch' }>): vscode.TreeItem {
     const myTrailers = mine?.trailers.length ? ` · mine: ${mine.trailers.map((t) => t.split(':')[0]).join(', ')}` : '';
     const carried = p.carried ? ` · v${p.carried.version}: ${p.carried.open} open, ${p.carried.addressed} addressed` : '';
     item.description = `A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}${carried}`;
-    item.tooltip = new vscode.MarkdownString([`**${p.subject}**`, `${p.from.name} ${p.date ?? ''}`, `functions: ${p.functions.map((f) => `\`${f}\``).join(', ') || 'none'}`, ...p.trailers, ...p.problems.map((x) => `⚠ ${x}`)].join('\n\n'));
+    // subject, name, trailers and problems come from mail: escaped, so no link or image of it renders
+    item.tooltip = new vscode.MarkdownString([`**${mdText(p.subject)}**`, `${mdText(p.from.name)} ${mdText(p.date ?? '')}`, `functions: ${p.functions.map(mdText).join(', ') || 'none'}`, ...p.trailers.map(mdText), ...p.problems.map((x) => `⚠ ${mdText(x)}`)].join('\n\n'));
     item.checkboxState = mine?.viewed ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
     item.iconPath = new vscode.ThemeIcon(p.problems.length ? 'warning' : 'git-commit');
     item.contextValue = 'patch';
@@ -183,7 +185,7 @@ function compareItem(n: Extract<Node, { kind: 'compare' }>): vscode.TreeItem {
       [
         `**v${c.older.version} → v${c.newer.version}**, patches paired by title as \`git range-diff\` does; a patch is unchanged when its message and diff are (line numbers aside).`,
         c.olderMissing.length ? `The v${c.older.version} input holds only some of its patches (missing: ${c.olderMissing.join(', ')}): a v${c.newer.version} patch with no pair may be in v${c.older.version} all the same.` : '',
-        c.reviewError ? `⚠ ${c.reviewError}` : '',
+        c.reviewError ? `⚠ ${mdText(c.reviewError)}` : '',
       ].filter(Boolean).join('\n\n'),
     );
     item.iconPath = new vscode.ThemeIcon('git-compare');

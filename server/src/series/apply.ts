@@ -8,22 +8,54 @@ import { applyPatch, StructuredPatch } from 'diff';
 import { ORCHESTRATION } from '../../../engine/src';
 import type { SimulatedPatch as WireSimulatedPatch, Verdicts } from '../../../protocol/src';
 import { Analyzer, extractOrchestrationReport } from '../analyzer';
-import { simulateFromSource } from '../simulate';
+import { simulateFromSource, unsupportedIn } from '../simulate';
 import { FileDiff, Hunk, hunkFunctionsFromSource, locateHunk } from './patch';
+import { containedFile } from './paths';
 import type { PatchEntry, Series } from './thread';
 
 /** Path (relative to the tree root, "mm/slab_common.c") → text. */
 export type Tree = Map<string, string>;
 
-/** Read the files a series touches (and the slab files) from a kernel tree. Missing ones are absent. */
-export function readTree(dir: string, paths: string[]): Tree {
+/**
+ * Read the files a series touches (and the slab files) from a kernel tree. Missing ones are
+ * absent (applyOne reports them when a patch needs one); a path that is not a regular file inside
+ * the tree once symlinks are followed is not read, and `problems` says why.
+ */
+export function readTree(dir: string, paths: string[], problems: string[] = []): Tree {
   const t: Tree = new Map();
+  let rootReal: string;
+  try {
+    rootReal = fs.realpathSync(dir);
+  } catch {
+    return t;
+  }
+  // one listing per folder: a series of 10,000 new files costs 10,000 lookups in memory, not syscalls
+  const listings = new Map<string, Set<string> | undefined>();
+  const listed = (rel: string): boolean => {
+    const d = path.posix.dirname(rel);
+    if (!listings.has(d)) {
+      let names: Set<string> | undefined;
+      try {
+        names = new Set(fs.readdirSync(path.join(dir, d)));
+      } catch {
+        names = undefined;
+      }
+      listings.set(d, names);
+    }
+    return listings.get(d)?.has(path.posix.basename(rel)) ?? false;
+  };
   for (const rel of new Set(paths)) {
-    const f = path.join(dir, rel);
+    if (!listed(rel)) continue; // not in this tree (or no tree path: containedFile says why)
+    const c = containedFile(dir, rootReal, rel);
+    if (!c) continue;
+    if ('refused' in c) {
+      problems.push(`${rel}: not read (${c.refused})`);
+      continue;
+    }
     try {
-      if (fs.statSync(f).isFile()) t.set(rel, fs.readFileSync(f, 'utf8'));
-    } catch {
-      // not in this tree: reported by applyOne when a patch needs it
+      t.set(rel, fs.readFileSync(c.file, 'utf8'));
+    } catch (e) {
+      problems.push(`${rel}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
   return t;
@@ -102,20 +134,30 @@ function failingHunk(text: string, f: FileDiff): HunkFailure {
   return { file: f.path, hunk: -1, header: '', expected: [], found: [], reason: 'the hunks apply one by one but not together' };
 }
 
-/** Apply one patch to a tree: a new tree when every file applies, else the tree unchanged and why. */
-export function applyOne(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): { tree: Tree; result: ApplyResult } {
-  const next: Tree = new Map(tree);
+/** A patch's effect on a tree: path → new text, or null for a file it deletes. */
+type Changes = Map<string, string | null>;
+
+/**
+ * What one patch changes in a tree (the tree itself untouched), or why it does not apply. A
+ * series applies its patches into one working copy of the tree: copying the tree for each patch
+ * made a series of n patches that each add a file O(n²) (10,000 patches: minutes).
+ */
+function patchChanges(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): { changes: Changes; result: ApplyResult } {
+  const changes: Changes = new Map();
+  // the tree as this patch has changed it so far (a later file of the patch sees an earlier one)
+  const get = (k: string): string | undefined => (changes.has(k) ? changes.get(k) ?? undefined : tree.get(k));
   const files: ApplyResult['files'] = [];
+  const fail = (failure: HunkFailure) => ({ changes: new Map() as Changes, result: { patch: p.number, applied: false, files, failure } });
   for (const f of p.files) {
     if (f.status === 'binary') {
       files.push({ path: f.path, status: 'binary: skipped' });
       continue;
     }
-    const src = next.get(f.oldPath ?? f.path);
+    const src = get(f.oldPath ?? f.path);
     if (f.status === 'added') {
-      if (src !== undefined) return { tree, result: { patch: p.number, applied: false, files, failure: { file: f.path, hunk: 0, header: '', expected: [], found: [], reason: 'creates a file that already exists' } } };
+      if (src !== undefined) return fail({ file: f.path, hunk: 0, header: '', expected: [], found: [], reason: 'creates a file that already exists' });
       const r = tryApply('', f);
-      next.set(f.path, r ? r.out : f.hunks.flatMap((h) => h.lines.filter((l) => l.op === '+').map((l) => l.text)).join('\n') + '\n');
+      changes.set(f.path, r ? r.out : f.hunks.flatMap((h) => h.lines.filter((l) => l.op === '+').map((l) => l.text)).join('\n') + '\n');
       files.push({ path: f.path, status: 'created' });
       continue;
     }
@@ -124,29 +166,45 @@ export function applyOne(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): {
       continue;
     }
     if (f.status === 'deleted') {
-      next.delete(f.path);
+      changes.set(f.path, null);
       files.push({ path: f.path, status: 'deleted' });
       continue;
     }
     const r = tryApply(src, f);
-    if (!r) return { tree, result: { patch: p.number, applied: false, files, failure: failingHunk(src, f) } };
-    if (f.oldPath) next.delete(f.oldPath);
-    next.set(f.path, r.out);
+    if (!r) return fail(failingHunk(src, f));
+    if (f.oldPath) changes.set(f.oldPath, null);
+    changes.set(f.path, r.out);
     files.push({ path: f.path, status: r.fuzz ? `applied with fuzz ${r.fuzz}` : 'applied' });
   }
-  return { tree: next, result: { patch: p.number, applied: true, files } };
+  return { changes, result: { patch: p.number, applied: true, files } };
+}
+
+function commit(tree: Tree, changes: Changes): void {
+  for (const [k, v] of changes) {
+    if (v === null) tree.delete(k);
+    else tree.set(k, v);
+  }
+}
+
+/** Apply one patch to a tree: a new tree when every file applies, else the tree unchanged and why. */
+export function applyOne(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): { tree: Tree; result: ApplyResult } {
+  const { changes, result } = patchChanges(tree, p);
+  if (!result.applied) return { tree, result };
+  const next: Tree = new Map(tree);
+  commit(next, changes);
+  return { tree: next, result };
 }
 
 /** Apply patches 1..upTo cumulatively; stops at the first that does not apply (later ones build on it). */
 export function applySeries(tree: Tree, series: Pick<Series, 'patches'>, upTo = Infinity): { tree: Tree; results: ApplyResult[] } {
   const results: ApplyResult[] = [];
-  let cur = tree;
+  const cur: Tree = new Map(tree);
   for (const p of series.patches) {
     if (p.number > upTo) break;
-    const r = applyOne(cur, p);
+    const r = patchChanges(cur, p);
     results.push(r.result);
     if (!r.result.applied) break;
-    cur = r.tree;
+    commit(cur, r.changes);
   }
   return { tree: cur, results };
 }
@@ -166,16 +224,17 @@ export function formatFailure(p: number, f: HunkFailure): string {
  * functions read from the hunk text.
  */
 export function mapFunctions(series: Pick<Series, 'patches'>, tree: Tree): void {
-  let cur = tree;
+  const cur: Tree = new Map(tree);
   let ok = true;
   for (const p of series.patches) {
-    const a = new Analyzer();
+    let a: Analyzer | undefined; // made only for a patch with a file to map
     for (const f of p.files) {
       const pre = cur.get(f.oldPath ?? f.path);
       if (!ok || pre === undefined || !/\.[ch]$/.test(f.path)) continue;
       // a hunk that does not fit this tree would be mapped onto whatever code it lands near
       const r = tryApply(pre, f);
       if (!r) continue;
+      a ??= new Analyzer();
       a.update(`pre:${f.path}`, pre);
       a.update(`post:${f.path}`, r.out);
       for (const h of f.hunks) {
@@ -185,9 +244,9 @@ export function mapFunctions(series: Pick<Series, 'patches'>, tree: Tree): void 
     }
     p.functions = [...new Set(p.files.flatMap((f) => f.hunks.flatMap((h) => h.functions)))];
     if (ok) {
-      const r = applyOne(cur, p);
+      const r = patchChanges(cur, p);
       ok = r.result.applied;
-      cur = r.tree;
+      if (ok) commit(cur, r.changes);
     }
   }
 }
@@ -204,7 +263,8 @@ export interface SimulatedPatch extends WireSimulatedPatch {
 function destroyVerdicts(tree: Tree, o: { cpus?: number; maxStates?: number }): Verdicts {
   const a = new Analyzer();
   for (const [p, text] of tree) if (/^mm\/.*\.[ch]$/.test(p)) a.update(p, text);
-  const { programs } = extractOrchestrationReport(a);
+  const { programs, extractions } = extractOrchestrationReport(a);
+  if (unsupportedIn(extractions)) return { kasan: 'unsupported', nokasan: 'unsupported' };
   const run = (kasan: boolean) => simulateFromSource(programs, { function: 'kmem_cache_destroy', kasan, cpus: o.cpus ?? 2, maxStates: o.maxStates }).verdict;
   return { kasan: run(true), nokasan: run(false) };
 }
@@ -216,7 +276,7 @@ function destroyVerdicts(tree: Tree, o: { cpus?: number; maxStates?: number }): 
  */
 export function simulateSeries(series: Pick<Series, 'patches'>, tree: Tree, o: { cpus?: number; maxStates?: number; upTo?: number } = {}): SimulatedPatch[] {
   const out: SimulatedPatch[] = [];
-  let cur = tree;
+  const cur: Tree = new Map(tree);
   let blocked: number | undefined;
   const modelled = new Set<string>(ORCHESTRATION);
   for (const p of series.patches) {
@@ -226,16 +286,21 @@ export function simulateSeries(series: Pick<Series, 'patches'>, tree: Tree, o: {
       out.push({ patch: p.number, title: p.title, touches, applied: false, skipped: `patch ${blocked} before it does not apply` });
       continue;
     }
-    const r = applyOne(cur, p);
+    const r = patchChanges(cur, p);
     if (!r.result.applied) {
       blocked = p.number;
       out.push({ patch: p.number, title: p.title, touches, applied: false, skipped: 'does not apply', failure: r.result.failure });
       continue;
     }
     const files = r.result.files;
-    if (!touches.length) out.push({ patch: p.number, title: p.title, touches, applied: true, files, skipped: 'touches no modelled function' });
-    else out.push({ patch: p.number, title: p.title, touches, applied: true, files, before: destroyVerdicts(cur, o), after: destroyVerdicts(r.tree, o) });
-    cur = r.tree;
+    if (!touches.length) {
+      out.push({ patch: p.number, title: p.title, touches, applied: true, files, skipped: 'touches no modelled function' });
+      commit(cur, r.changes);
+      continue;
+    }
+    const before = destroyVerdicts(cur, o);
+    commit(cur, r.changes);
+    out.push({ patch: p.number, title: p.title, touches, applied: true, files, before, after: destroyVerdicts(cur, o) });
   }
   return out;
 }

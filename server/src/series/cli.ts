@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Io, UsageError, writeAtomic } from '../../../io/src';
+import { Io, readInputFile, UsageError, writeOutput } from '../../../io/src';
 import {
   applySeries, BaseCheck, checkSeries, compareBase, PatchCheck, exportReply, formatFailure, importComments, notAnEarlierRevision, openSeries, OpenOptions, parseMail, parseSubject, rangeDiff, ReviewComment, Series, SeriesInputError, seriesSummary,
   simulateSeries, treeFor,
@@ -13,10 +13,11 @@ import { IdentityError } from './headers';
 
 function readComments(file: string): ReviewComment[] {
   let data: unknown;
+  const text = readInputFile(file, '--comments', 16 << 20).toString('utf8');
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`--comments ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`);
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--comments ${file}: not valid JSON`);
   }
   const ok = Array.isArray(data) && data.every((c) => c && typeof c.file === 'string' && Number.isInteger(c.line) && c.line > 0 && (c.side === 'new' || c.side === 'old') && typeof c.text === 'string');
   if (!ok) throw new UsageError(`--comments ${file}: expected a JSON list of {"file", "line", "side": "new"|"old", "text"}`);
@@ -25,12 +26,7 @@ function readComments(file: string): ReviewComment[] {
 
 /** The reply mail's comments on the patch it answers (by In-Reply-To, else by its subject). */
 async function cmdImport(s: Series, file: string, io: Io): Promise<number> {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    throw new UsageError(`--import ${file}: cannot read it`);
-  }
+  const bytes = readInputFile(file, '--import', 64 << 20);
   const m = await parseMail({ index: 0, offset: 0, bytes, source: file });
   const subj = parseSubject(m.subject);
   const p = s.patches.find((x) => !x.syntheticId && (x.messageId === m.inReplyTo || m.references.includes(x.messageId))) ?? s.patches.find((x) => subj.number === x.number && subj.title === x.title);
@@ -106,15 +102,21 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
       throw e instanceof IdentityError ? new UsageError(`--from/--trailer: ${e.message}`) : e;
     });
     for (const pr of r.problems) io.err(`slablens: ${pr}`);
-    if (values.out) writeAtomic(values.out, r.text);
+    if (values.out) writeOutput(values.out, r.text, '--out', [positionals[0], values.comments, values.import, values.compare]);
     else io.out(r.text.replace(/\n$/, ''));
     return 0;
   }
   const summary = seriesSummary(s);
   let code = 0;
   const extra: Record<string, unknown> = {};
+  const treeProblems: string[] = [];
+  const tree = () => {
+    const t = treeFor(values.kernel!, s, treeProblems);
+    for (const p of treeProblems) io.err(`slablens: --kernel ${values.kernel}: ${p}`);
+    return t;
+  };
   if (values.simulate) {
-    const sim = simulateSeries(s, treeFor(values.kernel!, s), { cpus: values.cpus ? Number(values.cpus) : 2, upTo });
+    const sim = simulateSeries(s, tree(), { cpus: values.cpus ? Number(values.cpus) : 2, upTo });
     extra.simulate = sim;
     if (sim.some((x) => x.after && (x.after.kasan === 'fail' || x.after.nokasan === 'fail'))) code = 1;
     if (sim.some((x) => x.failure)) code = Math.max(code, 1);
@@ -124,7 +126,7 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     extra.check = checkSeries(treeFor(values.kernel!, s), s);
     if ((extra.check as PatchCheck[]).some((c) => c.state === 'does not apply')) code = 1;
   } else if (upTo !== undefined) {
-    const r = applySeries(treeFor(values.kernel!, s), s, upTo);
+    const r = applySeries(tree(), s, upTo);
     extra.apply = r.results;
     if (r.results.some((x) => !x.applied)) code = 1;
   }

@@ -3,6 +3,7 @@
 // and simulate per patch; export and import review replies; keep the reviewer's state.
 
 import * as fs from 'node:fs';
+import { inputFileProblem } from '../../../io/src';
 import { AbortError, Mail, mailFilesIn, parseMail, Problem, RawMessage, splitMbox, splitMboxFile } from './mbox';
 import { isPublicInboxText, readPublicInbox } from './publicInbox';
 import { buildSeries, Series } from './thread';
@@ -64,6 +65,8 @@ export async function readMails(input: string, o: OpenOptions = {}): Promise<{ m
   } catch (e) {
     throw new SeriesInputError(`${input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
+  // a FIFO or a device would block the reader (the server's main thread) or never end
+  if (!st.isDirectory() && !st.isFile()) throw new SeriesInputError(`${input}: not a regular file or a folder (a FIFO, socket or device): refused`);
   if (st.isDirectory()) {
     const files = mailFilesIn(input);
     if (!files.length) throw new SeriesInputError(`${input}: no .eml, .patch or .mbx files in this folder`);
@@ -71,6 +74,8 @@ export async function readMails(input: string, o: OpenOptions = {}): Promise<{ m
     let done = 0;
     for (const f of files) {
       if (o.signal?.aborted) throw new AbortError();
+      const why = inputFileProblem(f);
+      if (why) throw new SeriesInputError(`${f}: ${why}`);
       const ms = await parseAll(splitMbox([fs.readFileSync(f)], f), o);
       for (const m of ms) mails.push({ ...m, index: mails.length });
       o.onProgress?.(++done, files.length);
@@ -110,8 +115,8 @@ export function seriesPaths(s: Pick<Series, 'patches'>): string[] {
 }
 
 /** Read a tree with the files the series touches. */
-export function treeFor(dir: string, s: Pick<Series, 'patches'>): Tree {
-  return readTree(dir, seriesPaths(s));
+export function treeFor(dir: string, s: Pick<Series, 'patches'>, problems: string[] = []): Tree {
+  return readTree(dir, seriesPaths(s), problems);
 }
 
 /** The compact per-patch summary the CLI prints (--json). */

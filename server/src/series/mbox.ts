@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { hasControl, msgIdProblem, shown } from './headers';
+import addressparser from 'nodemailer/lib/addressparser';
+import { addressProblem, hasControl, msgIdProblem, shown } from './headers';
 
 /** One message's bytes as found in the mbox, "From " separator line excluded, mboxrd-unescaped. */
 export interface RawMessage {
@@ -185,6 +186,23 @@ function addrList(v: unknown): Address[] {
   return out;
 }
 
+/**
+ * A list that rewrites From for DMARC (Google Groups: "'Suren Baghdasaryan' via kasan-dev"
+ * <kasan-dev@googlegroups.com>) keeps the sender in X-Original-From, or in Reply-To: the author is
+ * taken from there, as b4 does. Undefined when From is not such a rewrite.
+ */
+export function undoListRewrite(from: Address, xOriginalFrom: unknown, replyTo: Address[]): { from: Address; problem?: string } | undefined {
+  const via = /^\s*(?:'(.+)'|"(.+)"|(.+?))\s+via\s+\S.*$/.exec(from.name);
+  if (!via) return undefined;
+  const name = (via[1] ?? via[2] ?? via[3]).trim();
+  const xof = typeof xOriginalFrom === 'string' ? addressparser(xOriginalFrom, { flatten: true }) : addrList(xOriginalFrom);
+  // the list's own address (a Reply-To back to the list) is not the author
+  const usable = (a: Address | undefined) => a && a.address && !addressProblem(a, 'author') && a.address.toLowerCase() !== from.address.toLowerCase();
+  const orig = [xof.length === 1 ? xof[0] : undefined, replyTo.length === 1 ? replyTo[0] : undefined].find(usable);
+  if (orig) return { from: { name: orig.name || name, address: orig.address } };
+  return { from: { name, address: from.address }, problem: `From ${JSON.stringify(from.name)} <${from.address}> is a list's rewrite and the mail has no X-Original-From or Reply-To with one address: the author's own address is unknown` };
+}
+
 function knownCharset(cs: string): boolean {
   try {
     new TextDecoder(cs);
@@ -193,6 +211,9 @@ function knownCharset(cs: string): boolean {
     return false;
   }
 }
+
+/** multipart parts in one mail: more is not a patch mail (and deeper nesting loses the body in the parser) */
+export const MAX_MIME_PARTS = 50;
 
 const PATCH_TYPES = /^text\/(x-patch|x-diff|x-patch-file|plain|diff)$/i;
 
@@ -203,8 +224,18 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
   const mail: Mail = { index: raw.index, source: raw.source, messageId: '', references: [], subject: '', from: { name: '', address: '' }, to: [], cc: [], body: '', attachments: [], problems };
   const headEnd = raw.bytes.indexOf('\n\n') >= 0 || raw.bytes.indexOf('\r\n\r\n') >= 0;
   if (!headEnd) problems.push({ message: raw.index, where, text: 'no blank line after the headers: the message is truncated or not a mail' });
+  // mailparser drops the body of a message nested too deep without a word: count the multipart
+  // parts first, and say so (a patch mail has none, or two or three)
+  const parts = raw.bytes.toString('latin1').match(/^content-type:[ \t]*multipart\//gim)?.length ?? 0;
+  let input = raw.bytes;
+  if (parts > MAX_MIME_PARTS) {
+    problems.push({ message: raw.index, where, text: `${parts} multipart MIME parts (more than ${MAX_MIME_PARTS}, nested or not): only the headers are read, not the body` });
+    const end = raw.bytes.indexOf('\n\n');
+    // the top headers, without the multipart Content-Type whose parts are not read
+    input = Buffer.from(raw.bytes.subarray(0, end < 0 ? raw.bytes.length : end).toString('latin1').replace(/^content-type:.*(\n[ \t].*)*$/gim, '') + '\n\n', 'latin1');
+  }
   try {
-    const p = await simpleParser(raw.bytes, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
+    const p = await simpleParser(input, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
     // ids become headers of the reviewer's reply and keys of the model: a bad one is refused here
     const refuse = (text: string) => problems.push({ message: raw.index, where, text });
     const id = p.messageId ? stripAngles(p.messageId) : '';
@@ -228,6 +259,11 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
       });
     mail.subject = (p.subject ?? '').replace(/\s+/g, ' ').trim();
     mail.from = addrList(p.from)[0] ?? { name: '', address: '' };
+    const unrewritten = undoListRewrite(mail.from, p.headers.get('x-original-from'), addrList(p.replyTo));
+    if (unrewritten) {
+      if (unrewritten.problem) problems.push({ message: raw.index, where, text: unrewritten.problem });
+      mail.from = unrewritten.from;
+    }
     mail.to = addrList(p.to);
     mail.cc = addrList(p.cc);
     if (p.date && !Number.isNaN(p.date.getTime())) mail.date = p.date.toISOString();

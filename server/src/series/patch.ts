@@ -4,6 +4,7 @@
 
 import { parsePatch, StructuredPatch } from 'diff';
 import { Analyzer } from '../analyzer';
+import { treePath } from './paths';
 
 export interface DiffLine {
   /** ' ' context, '-' removed, '+' added, '\\' "No newline at end of file" */
@@ -102,9 +103,19 @@ export function parseDiff(text: string): ParsedDiff {
   for (const m of text.matchAll(/^diff --git a\/(\S+) b\/(\S+)\n(?:(?!diff --git )[^\n]*\n)*?(?:Binary files|GIT binary patch)/gm)) binary.add(m[2]);
   const files: FileDiff[] = [];
   for (const sp of structured) {
-    const oldP = stripAB(sp.oldFileName);
-    const newP = stripAB(sp.newFileName);
+    let oldP = stripAB(sp.oldFileName);
+    let newP = stripAB(sp.newFileName);
     if (!oldP && !newP) continue;
+    // a path from mail is a file of the tree, or the file is left out of the patch with the reason
+    const checked = [oldP, newP].map((x) => (x === '/dev/null' ? { path: x } : treePath(x)));
+    const bad = checked.findIndex((c) => 'refused' in c);
+    if (bad >= 0) {
+      const h = sp.hunks[0];
+      const where = h ? `hunk 1 (@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@)` : 'its header';
+      problems.push(`${where} of ${JSON.stringify(bad ? sp.newFileName : sp.oldFileName)}: path refused (${(checked[bad] as { refused: string }).refused}); the file is left out of this patch`);
+      continue;
+    }
+    [oldP, newP] = checked.map((c) => (c as { path: string }).path);
     const path = newP && newP !== '/dev/null' ? newP : oldP;
     const status: FileDiff['status'] = binary.has(path) ? 'binary' : oldP === '/dev/null' ? 'added' : newP === '/dev/null' ? 'deleted' : oldP !== newP ? 'renamed' : 'modified';
     const hs = headings.get(path) ?? [];

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeAtomic } from '../../../io/src';
+import { makeDirs, withLock, writeAtomic } from '../../../io/src';
 import type { PatchReview, ReviewFile, ReviewState } from '../../../protocol/src';
 import type { ReviewComment } from './reply';
 import { revisionKey, slug } from './thread';
@@ -95,12 +95,20 @@ export class ReviewStore {
 
   /** Change the review with `f` and save it; refused (nothing written) when the file is corrupt. */
   update(f: (r: ReviewFile) => string | void): { review: ReviewFile; error?: string } {
+    // read, change and write under the lock: two windows on one review lose neither's change
+    makeDirs(path.dirname(this.file));
+    return withLock(this.file, () => this.updateLocked(f));
+  }
+
+  private updateLocked(f: (r: ReviewFile) => string | void): { review: ReviewFile; error?: string } {
     const cur = this.load();
     if (cur.error) return cur;
     const copy = JSON.parse(JSON.stringify(cur.review)) as ReviewFile;
     copy.patches = patchMap(copy.patches)!;
     const err = f(copy);
     if (err) return { review: cur.review, error: err };
+    // what is written is what load() accepts: a change that broke the shape is not saved
+    if (!patchMap(copy.patches)) return { review: cur.review, error: 'the change would not leave a valid review file: not saved' };
     writeAtomic(this.file, JSON.stringify(copy, null, 1) + '\n');
     return { review: copy };
   }

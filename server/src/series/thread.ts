@@ -4,6 +4,7 @@
 
 import type { Address, Mail, Problem } from './mbox';
 import { diffStart, diffText, FileDiff, hunkFunctionsFromText, parseDiff, allFunctions } from './patch';
+import { isChangeId } from './paths';
 import { bareSubject } from './publicInbox';
 import { mapQuotes, QuotedLine, importComments, ImportedComment } from './reply';
 import { parseTrailers, Trailer } from './trailers';
@@ -60,6 +61,8 @@ export interface Reply {
   answers?: number;
   /** replies between it and the patch (1: a direct reply) */
   depth: number;
+  /** its chain of parents leaves the input before it reaches a patch: credited to nothing */
+  unattached?: boolean;
   body: string;
   trailers: Trailer[];
   /** the diff lines it quotes, mapped back to the patch (file + old/new line) */
@@ -209,6 +212,16 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
     if (info.get(m)!.reply) return titleToPatch.get(info.get(m)!.title);
     return undefined;
   };
+  /**
+   * The id of m's own parent when that mail is not in the input: In-Reply-To, else the last
+   * References entry (RFC 5322: the parent). Going up from there to an ancestor named in
+   * References would credit the reply to the wrong message (a reply to a reply to a patch that is
+   * missing would land on the cover letter).
+   */
+  const parentOutside = (m: Mail): string | undefined => {
+    const direct = m.inReplyTo ?? m.references[m.references.length - 1];
+    return direct !== undefined && direct !== m.messageId && !byId.has(direct) ? direct : undefined;
+  };
   const patchOf = new Map<Mail, number>();
   for (const [n, m] of byNumber) patchOf.set(m, n);
 
@@ -222,6 +235,7 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
       const commitEnd = cut && (ds < 0 || cut.index < ds) ? cut.index : ds >= 0 ? ds : m.body.length;
       const pd = diffText(m.body);
       const parsed = pd ? parseDiff(pd) : { files: [], problems: ['no diff in this patch mail'] };
+      for (const t of parsed.problems) if (/path refused/.test(t)) problems.push({ message: m.index, text: `patch ${n}, ${t}` });
       for (const f of parsed.files) for (const h of f.hunks) h.functions = hunkFunctionsFromText(h);
       const own = parseTrailers(m.body.slice(0, commitEnd)).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
       return {
@@ -259,9 +273,13 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
     replies: [],
     trailers: [],
   };
-  const changeId = coverMail?.changeId ?? /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ?? inSeries.find((m) => m.changeId)?.changeId;
+  // the change-id keys the series and names its files under .slablens/: one that is no b4 change-id is refused
+  const givenChangeId = coverMail?.changeId ?? /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ?? inSeries.find((m) => m.changeId)?.changeId;
+  const changeId = givenChangeId !== undefined && isChangeId(givenChangeId) ? givenChangeId : undefined;
+  if (givenChangeId !== undefined && !changeId) problems.push({ text: `change-id ${JSON.stringify(givenChangeId.slice(0, 120))} refused (letters, digits, ".", "_", "+", "-" only, no ".."): the series is keyed by its title` });
 
   const replies: Reply[] = [];
+  const unattached = new Set<Mail>();
   const others = mails.filter((m) => byId.get(m.messageId) === m && !patchOf.has(m) && !(info.get(m)!.isPatch && !info.get(m)!.reply));
   for (const m of others) {
     let depth = 0;
@@ -274,20 +292,37 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
       depth = 1;
       problems.push({ message: m.index, text: `reply from ${m.from.name || m.from.address} answers patch ${si.number}/${si.total ?? total}, which is not in the input` });
     }
-    for (let p = answers === undefined ? parentOf(m) : undefined; p && !seen.has(p); p = parentOf(p)) {
+    // up the chain of parents in the input; where it leaves the input, the reply is unattached
+    // unless the mail there names a missing patch of this version in its subject
+    let leaves: string | undefined = answers === undefined ? parentOutside(m) : undefined;
+    for (let p = answers === undefined && !leaves ? parentOf(m) : undefined; p && !seen.has(p); p = parentOf(p)) {
       seen.add(p);
       depth++;
       if (patchOf.has(p)) {
         answers = patchOf.get(p);
         break;
       }
+      leaves = parentOutside(p);
+      if (leaves) {
+        const ps = info.get(p)!;
+        if (ps.isPatch && ps.number !== undefined && ps.version === version && !byNumber.has(ps.number)) {
+          answers = ps.number;
+          depth++;
+          leaves = undefined;
+        }
+        break;
+      }
     }
+    if (leaves && answers === undefined) unattached.add(m);
     const entry = answers ? entryOf.get(answers) : undefined;
     const trailers = parseTrailers(m.body).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
     const quotes = entry ? mapQuotes(m.body, entry.files) : [];
     const comments = entry ? importComments(m.body, entry.files).comments : [];
     const r: Reply = { messageId: m.messageId, inReplyTo: parentOf(m)?.messageId, from: m.from, date: m.date, subject: m.subject, answers, depth, body: m.body, trailers, quotes, comments };
-    if (answers === undefined) problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series` });
+    if (answers === undefined && unattached.has(m)) {
+      r.unattached = true;
+      problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} is unattached: its thread leaves the input (a message it answers is not here); its trailers count for no patch` });
+    } else if (answers === undefined) problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series` });
     replies.push(r);
   }
   replies.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''));
