@@ -53,7 +53,7 @@ export class Experiments implements vscode.CodeLensProvider, vscode.TextDocument
     const at = editor.selection.active;
     const sym = syms.find((s) => s.kind === vscode.SymbolKind.Function && (fn ? s.name === fn : s.range.contains(at)));
     if (!sym) {
-      void vscode.window.showInformationMessage(fn ? `${fn} is not defined in this file.` : 'The cursor is not in a function the language server knows.');
+      void vscode.window.showInformationMessage(plainText(fn ? `${fn} is not defined in this file.` : 'The cursor is not in a function the language server knows.'));
       return undefined;
     }
     const original = editor.document.getText(sym.range);
