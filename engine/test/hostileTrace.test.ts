@@ -38,10 +38,9 @@ describe('finding 6: an imported trace is checked against its schema and limits 
   });
   const cases: [string, (t: Trace & Record<string, unknown>) => void, RegExp][] = [
     ['ncpus: 100000000', (t) => void (t.scenario.ncpus = 100_000_000), /scenario\.ncpus: Too big/],
-    ['a huge setup', (t) => void (t.scenario.setup = Array.from({ length: 200_000 }, () => ({ op: 'new_slab', objects: 1_000_000 }))), /scenario\.setup: Too big/],
+    ['a huge setup', (t) => void (t.scenario.setup = Array.from({ length: 200_000 }, () => ({ op: 'new_slab', objects: 1_000_000 }))), /scenario\.setup: Too big|more than 200000 nodes/],
     ['a schedule of 1,000,000 steps', (t) => void (t.schedule = Array(1_000_000).fill('destroy')), /schedule: Too big/],
     ['a schedule entry that is no task name', (t) => void (t.schedule = ['x\n; rm -rf ~']), /schedule\.0: a schedule entry is a task name/],
-    ['a setup that is not the scenario\'s', (t) => void t.scenario.setup.push({ op: 'new_slab', objects: 3 }), /not the built-in f1-kasan-nofix with 2 CPUs/],
     ['a broken scenario', (t) => void ((t as Record<string, unknown>).scenario = { id: 'f1-kasan-nofix' }), /scenario\.ncpus/],
     ['a "__proto__" program name', (t) => void (t.scenario.programs = JSON.parse('{"__proto__": {"x": 1}}')), /refused/],
   ];
@@ -68,10 +67,14 @@ describe('finding 6: an imported trace is checked against its schema and limits 
 });
 
 describe('finding 5: a scenario id must be known, and a shown command is quoted', () => {
-  it('an edited trace cannot claim another scenario ("f2-kasan-fix … FAIL")', () => {
+  it('an edited trace cannot pass for the built-in scenario ("f2-kasan-fix … FAIL")', () => {
     const t = f1();
     t.scenario.id = 'f2-kasan-fix';
-    assert.throws(() => replayTrace({ trace: t }), /not the built-in f2-kasan-fix/);
+    const r = replayTrace({ trace: t });
+    // what replays is the trace's own content, and its title says it is not the built-in
+    assert.match(r.scenario.title, /as the trace file carries it, not checked against a built-in scenario/);
+    const same = replayTrace({ trace: f1() });
+    assert.doesNotMatch(same.scenario.title, /not checked/);
   });
   it("an id like f1'; touch … is refused as unknown, and never reaches a command unquoted", () => {
     const t = f1();

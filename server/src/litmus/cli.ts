@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHECK_OPTIONS, EXIT, exitFor, int, printTrace, resultJson } from '../../../engine/src/cli';
-import { Io, UsageError, writeAtomic } from '../../../io/src';
+import { Io, UsageError, writeOutput } from '../../../io/src';
 import { ExploreOptions, LitmusCheckResult, STRATEGIES, Strategy } from '../../../engine/src';
 import { Analyzer, extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { Diagnostic } from './ast';
@@ -120,7 +120,7 @@ export function cmdCheckScenario(args: string[], io: Io, asBuiltin = false): num
   const r = runScenario(l.lowered, o);
   // the trace to keep: the engine's counterexample when a property failed, else where the clause held
   const trace = r.verdict === 'fail' ? r.trace : (r.litmus.witness ?? r.trace);
-  if (values['trace-out'] && trace) writeAtomic(values['trace-out'], JSON.stringify(trace, null, 1) + '\n');
+  if (values['trace-out'] && trace) writeOutput(values['trace-out'], JSON.stringify(trace, null, 1) + '\n', '--trace-out');
   if (values.json) io.out(JSON.stringify(litmusJson(file, r, l, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
   else {
     io.out(`${l.lowered.scenario.id}: ${file}${values.kernel ? ` (programs from ${values.kernel})` : ''}`);
