@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -11,13 +12,16 @@ import { mdText, plainText } from '../src/untrustedText';
 
 const ROOT = path.resolve(__dirname, '../../..');
 // VS Code's notification link syntax (parseLinkedText): what must not match in a notification
+/** markdown-it (a dependency of @vscode/vsce, in node_modules), with HTML on as the preview has it */
+function markdownIt(): { render(s: string): string } {
+  const MarkdownIt = createRequire(__filename)(path.join(ROOT, 'node_modules/markdown-it')) as new (o: object) => { render(s: string): string };
+  return new MarkdownIt({ html: true, linkify: false });
+}
 const LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/i;
 
 describe('finding 11: mail text in markdown and notifications', () => {
   it('a series title with a command link and an image: no link, no image, no HTML once rendered', async () => {
-    // markdown-it: a dependency of @vscode/vsce, here in node_modules
-    const MarkdownIt = require(path.join(ROOT, 'node_modules/markdown-it')) as new (o: object) => { render(s: string): string };
-    const md = new MarkdownIt({ html: true, linkify: false });
+    const md = markdownIt();
     const title = '[x](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%22%7D) ![i](https://attacker.example/p.png) <img src=x onerror=alert(1)> **bold** `code`';
     const html = md.render(`# ${mdText(title)}: kmem_cache_destroy before/after each patch`);
     assert.doesNotMatch(html, /<a |<img |<strong>|<code>/, html);
@@ -25,8 +29,7 @@ describe('finding 11: mail text in markdown and notifications', () => {
     assert.match(html, /&lt;img src=x/);
   });
   it('property: any text renders to exactly itself (no markup of its own)', () => {
-    const MarkdownIt = require(path.join(ROOT, 'node_modules/markdown-it')) as new (o: object) => { render(s: string): string };
-    const md = new MarkdownIt({ html: true, linkify: false });
+    const md = markdownIt();
     const unescape = (h: string) => h.replace(/<\/?p>\n?/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom(...'[]()!<>*_`#\\&|~-+.{}ab c:'.split('')), maxLength: 40 }), (s) => {

@@ -1,7 +1,6 @@
 // `slablens` command line over the engine API: list, check, replay, demo.
 // Exit codes: 0 pass, 1 property violated, 2 usage or input error, 3 incomplete, 70 internal error.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Io, makeDirs, readInputFile, stdio, UsageError, writeOutput } from '../../io/src';

@@ -134,6 +134,12 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     io.out(JSON.stringify({ ...summary, ...extra }, null, 1));
     return code;
   }
+  printSeries(s, extra, io);
+  return code;
+}
+
+/** The series as text, with what --simulate, --apply or --check found. */
+function printSeries(s: Series & { format: string }, extra: Record<string, unknown>, io: Io): void {
   io.out(s.cover?.subject ?? s.title);
   io.out(`  v${s.version}${s.rfc ? ' RFC' : ''}, ${s.patches.length} of ${s.total} patches${s.cover ? ' + cover letter' : ''}, ${s.replies.length} replies, ${s.messages} messages (${s.format})${s.changeId ? `, change-id ${s.changeId}` : ''}`);
   if (s.missing.length) io.out(`  not in the input: ${s.missing.map((n) => `${n}/${s.total}`).join(', ')}`);
@@ -155,5 +161,4 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
   if (extra.base) io.out(`  base: ${(extra.base as BaseCheck).message}`);
   for (const c of (extra.check as PatchCheck[]) ?? []) io.out(`  ${c.message}`);
   for (const p of s.problems) io.out(`  problem: ${p.text}`);
-  return code;
 }

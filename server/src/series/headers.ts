@@ -4,7 +4,7 @@
 // ("Bcc: evil@…"). Such a value is refused with a message, never cleaned and passed on.
 
 import addressparser from 'nodemailer/lib/addressparser';
-import type { Address } from './mbox';
+import type { Address } from '../../../protocol/src/wire';
 
 /** CR, LF, NUL and the other C0 controls but TAB, and DEL: none belongs in a header value. */
 // eslint-disable-next-line no-control-regex

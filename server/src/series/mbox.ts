@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
+import type { Address } from '../../../protocol/src/wire';
 import { addressProblem, hasControl, msgIdProblem, shown } from './headers';
 
 /** One message's bytes as found in the mbox, "From " separator line excluded, mboxrd-unescaped. */
@@ -140,10 +141,7 @@ export function splitMboxFile(file: string, o: SplitOptions = {}): AsyncGenerato
   return splitMbox(stream as AsyncIterable<Buffer>, file, o, total);
 }
 
-export interface Address {
-  name: string;
-  address: string;
-}
+export type { Address } from '../../../protocol/src/wire';
 
 /** A decoded message: what threading, trailers and diffs need, and what went wrong decoding it. */
 export interface Mail {

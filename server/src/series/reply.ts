@@ -207,23 +207,9 @@ function lineIndex(h: Hunk, c: ReviewComment): number {
   return h.lines.findIndex((l) => l.op !== '\\' && (c.side === 'old' ? l.op !== '+' && l.oldLine === c.line : l.op !== '-' && l.newLine === c.line));
 }
 
-/**
- * Write a b4-style review reply to a patch mail. The headers are built by nodemailer's MailComposer
- * from parsed, checked parts: the identity must be one "Name <address>" (IdentityError otherwise),
- * a recipient, Message-Id or reference that holds CR/LF/NUL or is not an address / msg-id is left
- * out with a problem saying so.
- */
-export async function exportReply(target: ReplyTarget, comments: ReviewComment[], o: ExportOptions): Promise<ExportedReply> {
-  const problems: string[] = [];
-  const me = parseIdentity(o.from);
-  for (const t of o.trailers ?? []) if (hasControl(t)) throw new IdentityError(`trailer ${shown(t)} holds CR, LF, NUL or another control character: refused`);
-  const date = o.date ?? new Date();
-  // the sender's domain on the right, as mailers do
-  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
-  const ownIdProblem = msgIdProblem(msgId, 'the reply\'s Message-Id');
-  if (ownIdProblem) throw new IdentityError(ownIdProblem);
-  // To: the author; Cc: everyone else on the original, without duplicates or ourselves
-  const seen = new Set<string>([me.address.toLowerCase()]);
+/** To: the author; Cc: everyone else on the original, without duplicates or ourselves; no address that fails its check. */
+function recipients(target: ReplyTarget, myAddress: string, problems: string[]): { to: Address[]; cc: Address[] } {
+  const seen = new Set<string>([myAddress.toLowerCase()]);
   const keep = (a: Address): boolean => {
     if (!a.address) {
       problems.push(`recipient "${a.name}" has no address (a public-inbox page shows names only): add it by hand`);
@@ -239,14 +225,11 @@ export async function exportReply(target: ReplyTarget, comments: ReviewComment[]
     seen.add(k);
     return true;
   };
-  const to = [target.from].filter(keep);
-  const cc = [...(target.to ?? []), ...(target.cc ?? [])].filter(keep);
-  let subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
-  if (hasControl(subject)) {
-    problems.push(`the subject ${shown(subject)} holds control characters: they are written as spaces`);
-    subject = subject.replace(/[\x00-\x1f\x7f]/g, ' ');
-  }
-  // the id we answer and the thread's earlier ids: each a valid msg-id, or left out with a problem
+  return { to: [target.from].filter(keep), cc: [...(target.to ?? []), ...(target.cc ?? [])].filter(keep) };
+}
+
+/** The id we answer and the thread's earlier ids: each a valid msg-id, or left out with a problem. */
+function threadIds(target: ReplyTarget, problems: string[]): { threaded: boolean; refs: string[] } {
   const idProblem = target.syntheticId ? undefined : msgIdProblem(target.messageId, 'the patch mail\'s Message-Id');
   const threaded = !target.syntheticId && !idProblem;
   if (idProblem) problems.push(`${idProblem}; In-Reply-To and References are left out`);
@@ -259,6 +242,31 @@ export async function exportReply(target: ReplyTarget, comments: ReviewComment[]
     : [];
   if (target.syntheticId && target.idProblem) problems.push(`the patch mail's ${target.idProblem}; In-Reply-To and References are left out`);
   else if (target.syntheticId) problems.push('the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply');
+  return { threaded, refs };
+}
+
+/**
+ * Write a b4-style review reply to a patch mail. The headers are built by nodemailer's MailComposer
+ * from parsed, checked parts: the identity must be one "Name <address>" (IdentityError otherwise),
+ * a recipient, Message-Id or reference that holds CR/LF/NUL or is not an address / msg-id is left
+ * out with a problem saying so.
+ */
+export async function exportReply(target: ReplyTarget, comments: ReviewComment[], o: ExportOptions): Promise<ExportedReply> {
+  const problems: string[] = [];
+  const me = parseIdentity(o.from);
+  for (const t of o.trailers ?? []) if (hasControl(t)) throw new IdentityError(`trailer ${shown(t)} holds CR, LF, NUL or another control character: refused`);
+  const date = o.date ?? new Date();
+  // the sender's domain on the right, as mailers do
+  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
+  const ownIdProblem = msgIdProblem(msgId, 'the reply\'s Message-Id');
+  if (ownIdProblem) throw new IdentityError(ownIdProblem);
+  const { to, cc } = recipients(target, me.address, problems);
+  let subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
+  if (hasControl(subject)) {
+    problems.push(`the subject ${shown(subject)} holds control characters: they are written as spaces`);
+    subject = subject.replace(/[\x00-\x1f\x7f]/g, ' ');
+  }
+  const { threaded, refs } = threadIds(target, problems);
 
   const body: string[] = [];
   const who = target.from.name ? `${target.from.name}${target.from.address ? ` <${target.from.address}>` : ''}` : target.from.address;
