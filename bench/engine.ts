@@ -6,6 +6,7 @@
 //
 //   npm run bench:engine                      the default cases
 //   npm run bench:engine -- f1-kasan-nofix:2-6 RUNS=5 NAIVE_LIMIT=30000
+//   ONLY_INTERP=1 npm run bench:engine       only the interpreted-C vs hand-model section
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +15,8 @@ import * as path from 'node:path';
 import { explore, ExploreOptions, machineFor, makeScenario, scenarioIds } from '../engine/src';
 import { ExportError, exportPromela } from '../engine/src/promela';
 import { buildPan, PanResult, runPan, spinAvailable } from '../engine/test/spin';
+import { Analyzer } from '../server/src/analyzer';
+import { interpretScenario, sourcePrograms } from '../server/src/kernelCheck';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const NAIVE_LIMIT = Number(process.env.NAIVE_LIMIT ?? 30_000);
@@ -172,7 +175,39 @@ function main(): void {
     }
   }
   for (const r of rows) console.log(JSON.stringify(r));
+  if (!process.env.SKIP_INTERP) interpretedVsHand();
+}
+
+// Interpreted C against the hand models: the destroy scenario (F3: no KASAN, every object back to
+// its slab; F1's failure would stop the search early) over server/fixtures/kernel-interp, the
+// same orchestration for both, 2–MAX_CPUS CPUs, stateful dpor in this process. SKIP_INTERP=1 leaves it out.
+function interpretedVsHand(): void {
+  const maxCpus = Number(process.env.MAX_CPUS ?? 6);
+  const fixture = path.resolve(__dirname, '../../server/fixtures/kernel-interp');
+  const a = new Analyzer({ lazyBodies: false });
+  for (const f of ['mm/slub.c', 'mm/slab_common.c']) a.update(path.join(fixture, f), fs.readFileSync(path.join(fixture, f), 'utf8'));
+  const { programs } = sourcePrograms(a);
+  const id = 'f3-nokasan-nofix';
+  console.log(`\ninterpreted C vs hand models: ${id} over server/fixtures/kernel-interp, dpor stateful, median of ${RUNS}`);
+  console.log(`${'cpus'.padStart(4)} ${'hand states'.padStart(12)} ${'ms'.padStart(7)}   ${'interp states'.padStart(13)} ${'ms'.padStart(7)}   time ×`);
+  const irows: { cpus: number; hand: { states: number; ms: number; verdict: string }; interp: { states: number; ms: number; verdict: string; interpreted: number }; ratio: number }[] = [];
+  for (let cpus = 2; cpus <= maxCpus; cpus++) {
+    const cfuncs = interpretScenario(a, id, programs, cpus).cfuncs;
+    const run = (withC: boolean) => {
+      const rs = Array.from({ length: RUNS }, () => explore(machineFor(makeScenario(id, { cpus, programs, cfuncs: withC ? cfuncs : undefined })), { strategy: 'dpor', maxStates: LIMIT }));
+      return { ...rs[0], elapsedMs: median(rs.map((r) => r.elapsedMs)) };
+    };
+    const h = run(false);
+    const i = run(true);
+    const ratio = i.elapsedMs / Math.max(1, h.elapsedMs);
+    console.log(`${String(cpus).padStart(4)} ${String(h.states).padStart(12)} ${String(h.elapsedMs).padStart(7)}   ${String(i.states).padStart(13)} ${String(i.elapsedMs).padStart(7)}   ${ratio.toFixed(2)}×`);
+    irows.push({ cpus, hand: { states: h.states, ms: h.elapsedMs, verdict: h.verdict }, interp: { states: i.states, ms: i.elapsedMs, verdict: i.verdict, interpreted: Object.keys(cfuncs).length }, ratio: Number(ratio.toFixed(2)) });
+  }
+  const at4 = irows.find((r) => r.cpus === 4);
+  if (at4) console.log(`target interpreted destroy @4 CPUs ≤ 3× the hand models' time: ${at4.ratio}× ${at4.ratio <= 3 ? 'met' : 'NOT met'}`);
+  for (const r of irows) console.log(JSON.stringify({ interpretedVsHand: id, ...r }));
 }
 
 if (process.argv[2] === '--one') child(process.argv[3]);
+else if (process.env.ONLY_INTERP) interpretedVsHand();
 else main();

@@ -1,6 +1,10 @@
 // slablens engine: the public API. Pure TypeScript, no vscode, no I/O.
 
 export * from './ir';
+export * from './cir';
+export { HEAP_FIELDS, CONSTANTS } from './heap';
+export { PRIM, primitiveNames } from './cprims';
+export type { CPrimitive } from './cprims';
 export type { Footprint, LeafModel, PredModel, Phase, Switches } from './model';
 export { Registry } from './model';
 export { Machine, ModelError } from './machine';

@@ -1,13 +1,15 @@
 // The execution model: which tasks may take a step in a state, what that step touches, and the
 // state after it. Every explorer (dpor, naive, bounded, random, pct, replay) drives this one API.
 
+import { Interp } from './interp';
 import { Pred, ProgramSet, Stmt } from './ir';
 import { Env, Footprint, Registry, StepCtx } from './model';
 import { applySetup, Scenario } from './scenario';
 import { cloneState, diffViews, flatView, Frame, State, Task, Value } from './state';
 import { lockdepReport } from './models/locks';
+import { ModelError } from './modelError';
 
-export class ModelError extends Error {}
+export { ModelError } from './modelError';
 
 /** Record a violated property in the run's events (each once, in order). */
 export function noteEvent(s: State, property: string): void {
@@ -46,17 +48,23 @@ export interface StepInfo {
 }
 
 type LeafFrame = Extract<Frame, { k: 'leaf' }>;
+type CFrame = Extract<Frame, { k: 'c' }>;
 
 export class Machine {
   readonly env: Env;
   /** the statements control flow has reached, over every state explored (for "Show Coverage") */
   readonly executed = new Set<NonNullable<Stmt['anchor']>>();
+  /** interpreted C functions (the scenario's cfuncs): preferred over leaf models of the same name */
+  readonly interp: Interp;
+  /** footprint dry runs of interpreted steps, by state: the step itself reuses the result */
+  private dry = new WeakMap<State, Map<string, { fp: Footprint; next: State }>>();
   constructor(
     readonly scenario: Scenario,
     readonly programs: ProgramSet,
     readonly registry: Registry,
   ) {
     this.env = { config: scenario.config, switches: scenario.switches };
+    this.interp = new Interp(scenario.cfuncs ?? {}, registry, this.env);
   }
 
   initial(): State {
@@ -82,6 +90,11 @@ export class Machine {
     return f && f.k === 'leaf' ? f : null;
   }
 
+  private topC(t: Task): CFrame | null {
+    const f = t.frames[t.frames.length - 1];
+    return f && f.k === 'c' ? f : null;
+  }
+
   private phase(f: LeafFrame) {
     const m = this.registry.leaf(f.fn);
     if (!m) throw new ModelError(`not modelled: ${f.fn}`);
@@ -98,6 +111,7 @@ export class Machine {
   /** Whether task `t` can take its next step in `s`. */
   isEnabled(s: State, t: Task): boolean {
     if (t.done) return false;
+    if (this.topC(t)) return !this.gated(s, t);
     const f = this.top(t);
     if (!f) return false;
     if (this.gated(s, t)) return false;
@@ -117,8 +131,9 @@ export class Machine {
     return !!t.service && !!f && f.fn === 'rcu_do_batch' && f.phase === 0;
   }
 
-  private ownFootprint(s: State, t: Task): Footprint | null {
+  private ownFootprint(s: State, t: Task, cache = true): Footprint | null {
     if (t.done) return null;
+    if (this.topC(t)) return this.dryRun(s, t, cache).fp;
     const f = this.top(t);
     if (!f) return null;
     const fp = this.phase(f).footprint({ s, task: t, frame: f, env: this.env });
@@ -140,7 +155,8 @@ export class Machine {
     const dry = cloneState(s);
     const dt = this.task(dry, t.id);
     do {
-      const fp = this.ownFootprint(dry, dt)!;
+      // `dry` changes in place from one sub-step to the next: no cached dry run applies to it
+      const fp = this.ownFootprint(dry, dt, false)!;
       fp.r.forEach((k) => r.add(k));
       fp.w.forEach((k) => w.add(k));
       fp.wait?.forEach((k) => wait.add(k));
@@ -149,8 +165,43 @@ export class Machine {
     return { r: [...r], w: [...w], wait: [...wait] };
   }
 
+  /**
+   * The footprint of an interpreted step is what it touches when run: it is run on a copy, and
+   * the copy kept for the step itself (states are never changed once made).
+   */
+  private dryRun(s: State, t: Task, cache = true): { fp: Footprint; next: State } {
+    let m = cache ? this.dry.get(s) : undefined;
+    const hit = m?.get(t.id);
+    if (hit) return hit;
+    const next = cloneState(s);
+    const nt = this.task(next, t.id);
+    const acc = { r: new Set<string>(), w: new Set<string>() };
+    this.stepOnce(next, nt, false, acc);
+    const fp: Footprint = { r: [...acc.r, `cpu:${t.cpu}`], w: [...acc.w] };
+    const r = { fp, next };
+    if (!cache) return r;
+    if (!m) this.dry.set(s, (m = new Map()));
+    m.set(t.id, r);
+    return r;
+  }
+
   /** Execute one step of task `id`; returns the new state (the old one is untouched). */
   step(prev: State, id: string, record = false): { state: State; info: StepInfo; infos: StepInfo[] } {
+    const pt = this.task(prev, id);
+    if (!record && !pt.service && this.topC(pt) && this.isEnabled(prev, pt)) {
+      const hit = this.dry.get(prev)?.get(id);
+      if (hit) {
+        // the dry run's state is the step's result; take it (and leave a fresh copy for a replay)
+        this.dry.get(prev)!.delete(id);
+        const s = hit.next;
+        s.steps = prev.steps + 1;
+        const t = this.task(s, id);
+        const f = pt.frames[pt.frames.length - 1] as CFrame;
+        const info: StepInfo = { task: id, cpu: t.cpu, ctx: t.ctx, fn: f.fn, stack: this.stackOf(pt), anchor: f.anchor, event: f.fn, warnings: [] };
+        if (s.violation && s.violation !== prev.violation) info.violation = { property: s.violation.property, message: s.violation.message };
+        return { state: s, info, infos: [info] };
+      }
+    }
     const s = cloneState(prev);
     const t = this.task(s, id);
     if (!this.isEnabled(s, t)) throw new ModelError(`task ${id} cannot step now`);
@@ -161,8 +212,50 @@ export class Machine {
     return { state: s, info: infos[0], infos };
   }
 
+  private stackOf(t: Task): string[] {
+    return t.frames.filter((x) => (x.k === 'body' && x.locals) || x.k === 'c').map((x) => x.fn);
+  }
+
+  /** One step of the task's interpreted C function on top, on a state the caller owns. */
+  private stepC(s: State, t: Task, record: boolean, acc?: { r: Set<string>; w: Set<string> }): StepInfo {
+    const f = this.topC(t)!;
+    const events: string[] = [];
+    const warningsBefore = s.warnings.length;
+    const violationBefore = s.violation;
+    const before = record ? flatView(s) : null;
+    const stack = this.stackOf(t);
+    const pending: { fn: string; args: Record<string, Value>; assign?: string; line: number }[] = [];
+    const r = this.interp.step(s, t, {
+      emit: (text) => events.push(text),
+      violate: (property, message) => {
+        if (!s.violation) s.violation = { property, message, step: s.steps, task: t.id };
+      },
+      pushLeaf: (fn, args, assign, line) => pending.push({ fn, args, assign, line }),
+      deliver: (assign, v) => this.deliver(t, assign, v),
+    });
+    if (r.halted) {
+      // the C stopped where it crashed: a thread ends there, a softirq callback returns to rcu_do_batch
+      if (t.service) while (t.frames.length && t.frames[t.frames.length - 1].k !== 'leaf') t.frames.pop();
+      else {
+        t.frames = [];
+        t.done = true;
+      }
+    }
+    for (const p of r.halted ? [] : pending) this.pushCall(s, t, p.fn, p.args, { fn: r.fn, index: 0, line: p.line }, p.assign);
+    if (acc) {
+      r.heap.r.forEach((k) => acc.r.add(k));
+      r.heap.w.forEach((k) => acc.w.add(k));
+    }
+    this.settle(s, t);
+    const info: StepInfo = { task: t.id, cpu: t.cpu, ctx: t.ctx, fn: r.fn, stack, anchor: { fn: r.fn, index: f.pc, line: r.line }, event: events.join('; ') || `${r.fn}`, warnings: s.warnings.slice(warningsBefore) };
+    if (s.violation && s.violation !== violationBefore) info.violation = { property: s.violation.property, message: s.violation.message };
+    if (before) info.changes = diffViews(before, flatView(s));
+    return info;
+  }
+
   /** One phase of the task's top leaf, on a state the caller owns. */
-  private stepOnce(s: State, t: Task, record: boolean): StepInfo {
+  private stepOnce(s: State, t: Task, record: boolean, acc?: { r: Set<string>; w: Set<string> }): StepInfo {
+    if (this.topC(t)) return this.stepC(s, t, record, acc);
     const f = this.top(t);
     if (!f || !this.isEnabled(s, t)) throw new ModelError(`task ${t.id} cannot step now (inside ${f?.fn ?? 'nothing'})`);
     const m = this.registry.leaf(f.fn)!;
@@ -170,7 +263,7 @@ export class Machine {
     const events: string[] = [];
     const warningsBefore = s.warnings.length;
     const violationBefore = s.violation;
-    const stack = t.frames.filter((x) => x.k === 'body' && x.locals).map((x) => x.fn);
+    const stack = this.stackOf(t);
     const info: StepInfo = { task: t.id, cpu: t.cpu, ctx: t.ctx, fn: phase.name ?? f.fn, stack: [...stack, f.fn], anchor: f.anchor, event: '', warnings: [] };
     const pending: { fn: string; args: Record<string, Value> }[] = [];
     const ctx: StepCtx = {
@@ -215,6 +308,17 @@ export class Machine {
         if (at >= 0) t.frames.length = at;
       }
       t.frames.push({ k: 'body', fn, body: prog, pc: 0, locals: { ...args }, assign });
+      return;
+    }
+    if (this.interp.has(fn)) {
+      if (args.node === undefined) {
+        try {
+          args = { ...args, node: this.lookup(t, 'node') };
+        } catch {
+          // not inside a for_each_kmem_cache_node loop
+        }
+      }
+      t.frames.push({ k: 'c', fn, pc: 0, locals: this.interp.bindEntry(fn, args, s, t), assign, anchor });
       return;
     }
     if (!this.registry.leaf(fn)) throw new ModelError(`not modelled: ${fn}`);
@@ -291,6 +395,10 @@ export class Machine {
     if (!assign) return;
     for (let i = t.frames.length - 1; i >= 0; i--) {
       const f = t.frames[i];
+      if (f.k === 'c') {
+        f.locals[assign] = v;
+        return;
+      }
       if (f.k === 'body' && f.locals) {
         f.locals[assign] = v;
         return;
@@ -314,6 +422,7 @@ export class Machine {
         t.done = true;
         return;
       }
+      if (f.k === 'c') return;
       if (f.k === 'leaf') {
         const m = this.registry.leaf(f.fn)!;
         if (f.phase < m.phases.length) return;

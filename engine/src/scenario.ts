@@ -1,6 +1,7 @@
 // A scenario = configuration + initial state (setup ops, run once, not explored) + threads +
 // the properties to check. JSON-serialisable: traces embed it so they replay on their own.
 
+import type { CFuncSet } from './cir';
 import type { Program, ProgramSet } from './ir';
 import type { Switches } from './model';
 import { callRcu } from './models/common';
@@ -45,6 +46,8 @@ export interface Scenario {
   threads: ThreadSpec[];
   /** orchestration programs (kmem_cache_destroy, ...): built-in, or extracted from C by the server */
   programs: ProgramSet;
+  /** functions interpreted from their C bodies (lowered by the server); preferred over leaf models */
+  cfuncs?: CFuncSet;
   /** built-in programs, or IR extracted from C text by the server (no replay token then) */
   source?: 'builtin' | 'extracted';
   /**

@@ -1,5 +1,6 @@
 // Built-in scenarios: the facts F1–F5 of the seed thread. Ids are fixed; others script them.
 
+import type { CFuncSet } from './cir';
 import { anchorPrograms, Program, ProgramSet, Stmt } from './ir';
 import { controlCpu } from './models/hotplug';
 import { builtinPrograms, builtinTeardown, ProgramVariant } from './programs';
@@ -9,6 +10,8 @@ export interface ScenarioOptions {
   cpus?: number;
   /** replace the built-in orchestration programs (the server passes IR extracted from C) */
   programs?: ProgramSet;
+  /** functions interpreted from C (lowered by the server): they replace the leaf models of the same name */
+  cfuncs?: CFuncSet;
   config?: Record<string, boolean>;
   /**
    * CPU hotplug: a thread takes `cpu` (default: the last one) down at any point, runs the cpuhp
@@ -46,6 +49,7 @@ function destroyScenario(kasan: boolean, variant: ProgramVariant) {
       setup,
       threads: [thread('P0', 0, [{ op: 'call', fn: 'kmem_cache_destroy', args: ['s'] }])],
       programs: o.programs ?? builtinPrograms(variant),
+      ...(o.cfuncs ? { cfuncs: o.cfuncs } : {}),
       checkLeak: true,
     };
   };
@@ -80,6 +84,7 @@ function cpuSlabScenario(irqsave: boolean, tid: boolean) {
       thread('P1', 1, [{ op: 'lock', fn: 'cpus_read_lock' }, { op: 'call', fn: 'flush_all_cpus_locked', args: ['s'] }, { op: 'lock', fn: 'cpus_read_unlock' }, { op: 'call', fn: 'rcu_barrier' }]),
     ],
     programs: o.programs ?? builtinPrograms(),
+    ...(o.cfuncs ? { cfuncs: o.cfuncs } : {}),
     checkLeak: true,
   });
 }

@@ -1,6 +1,7 @@
 // The simulated allocator state. Plain data: cloned per explored node, hashed for state sets,
 // rendered into traces. Names follow the kernel (pcs, barn, kmem_cache_cpu, quarantine).
 
+import type { CExpr } from './cir';
 import type { Stmt } from './ir';
 
 export type Context = 'process' | 'kworker' | 'softirq';
@@ -16,12 +17,16 @@ export type Where =
   | `quarantine:${number}`
   | `cpu_freelist:${number}`
   | `barn`
+  /** in a sheaf that no pcs, barn or RCU callback holds (taken into a local by the C) */
+  | `sheaf:${number}`
   | 'lost';
 
 export interface SlabObject {
   id: number;
   slab: number;
   where: Where;
+  /** free pointer of an object on no freelist (a chain held in a local by interpreted C) */
+  fp?: string;
 }
 
 export interface Slab {
@@ -34,11 +39,15 @@ export interface Slab {
   /** Owned by a CPU as its cpu slab (pre-series allocator). */
   frozen: boolean;
   discarded: boolean;
+  /** taken off the node's lists by interpreted C (list_del(&slab->slab_list)) */
+  off?: boolean;
 }
 
 export interface Sheaf {
   id: number;
   objects: number[];
+  /** freed by free_empty_sheaf()/kfree() in interpreted C: any later access is a use after free */
+  freed?: boolean;
 }
 
 /** struct slub_percpu_sheaves, by sheaf id */
@@ -71,6 +80,9 @@ export interface CpuState {
   irqOwner: string | null;
   /** Task holding preemption disabled (local_lock). */
   preemptOwner: string | null;
+  /** nesting of the sections interpreted C entered (spin_lock_irqsave inside local_lock, ...) */
+  irqDepth?: number;
+  preemptDepth?: number;
 }
 
 /** A lock instance (one per C lock expression; cpu_hotplug_lock is a percpu rw-semaphore). */
@@ -96,7 +108,11 @@ export interface WorkItem {
   pending: boolean;
 }
 
-export type Value = number | boolean | string | null | number[];
+export type Value = number | boolean | string | null | number[] | string[] | ValueRecord;
+/** A struct value held in a local of interpreted C (freelist_aba_t). */
+export interface ValueRecord {
+  [field: string]: Value;
+}
 
 export type Frame =
   /** A statement list. `fnFrame` frames hold the function's locals. */
@@ -104,7 +120,12 @@ export type Frame =
   /** for_each_online_cpu / for_each_kmem_cache_node: iteration i of the loop statement */
   | { k: 'loop'; fn: string; stmt: Extract<Stmt, { op: 'for_each' }>; i: number; probed?: number }
   /** A leaf model at a phase; `data` is the model's own scratch (snapshots taken in earlier phases). */
-  | { k: 'leaf'; fn: string; phase: number; args: Record<string, Value>; data: Record<string, Value>; anchor?: Stmt['anchor']; assign?: string };
+  | { k: 'leaf'; fn: string; phase: number; args: Record<string, Value>; data: Record<string, Value>; anchor?: Stmt['anchor']; assign?: string }
+  /**
+   * A C function interpreted from its body (cir.ts): instruction `pc` of its code; `to` is where
+   * the caller keeps the result (a C lvalue in a C caller, a local name in an IR body).
+   */
+  | { k: 'c'; fn: string; pc: number; locals: Record<string, Value>; to?: CExpr; assign?: string; anchor?: Stmt['anchor']; loops?: number };
 
 export interface Task {
   id: string;
@@ -161,6 +182,7 @@ export interface State {
 const cloneFrame = (f: Frame): Frame => {
   if (f.k === 'body') return f.locals ? { ...f, locals: { ...f.locals } } : { ...f };
   if (f.k === 'loop') return { ...f };
+  if (f.k === 'c') return { ...f, locals: { ...f.locals } };
   const data: Record<string, Value> = {};
   for (const key in f.data) {
     const v = f.data[key];
@@ -188,7 +210,7 @@ export function cloneState(s: State): State {
     cpus: s.cpus.map((c) => ({ ...c })),
     slabs: s.slabs.map((x) => ({ ...x, freelist: x.freelist.slice() })),
     objects: s.objects.map((o) => ({ ...o })),
-    sheaves: s.sheaves.map((x) => ({ id: x.id, objects: x.objects.slice() })),
+    sheaves: s.sheaves.map((x) => ({ ...x, objects: x.objects.slice() })),
     pcs: s.pcs.map((p) => ({ ...p })),
     barn: { full: s.barn.full.slice(), empty: s.barn.empty.slice() },
     cpuSlab: s.cpuSlab.map((c) => ({ ...c, freelist: c.freelist.slice() })),
@@ -217,7 +239,7 @@ export function stateKey(s: State): string {
     t.id,
     t.done,
     t.frames.map((f) =>
-      f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i, f.probed ?? null] : ['f', f.fn, f.phase, f.data],
+      f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i, f.probed ?? null] : f.k === 'c' ? ['c', f.fn, f.pc, f.locals] : ['f', f.fn, f.phase, f.data],
     ),
     t.regs ?? null,
   ]);
@@ -225,7 +247,7 @@ export function stateKey(s: State): string {
     s.cache.refcount,
     s.cpus,
     s.slabs,
-    s.objects.map((o) => o.where),
+    s.objects.map((o) => (o.fp === undefined ? o.where : [o.where, o.fp])),
     s.sheaves,
     s.pcs,
     s.barn,

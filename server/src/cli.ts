@@ -9,6 +9,9 @@ import { inputFileProblem, Io, quietOnClosedPipe, readInputFile, stdio, UsageErr
 import { DEFAULT_INDEX_SETTINGS } from '../../protocol/src/settings';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { scenarioFromSource, simulateFromSource, unsupportedIn } from './simulate';
+import { checkFromKernel, interpretScenario, sourcePrograms } from './kernelCheck';
+import type { Interpretation } from './analyzer/interpret';
+import { STRATEGIES, Strategy } from '../../engine/src';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
 import { builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
@@ -99,13 +102,16 @@ function cmdExportKernel(args: string[], io: Io): number {
 }
 
 function cmdCheckKernel(args: string[], io: Io): number {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
+    allowPositionals: true,
     options: {
       kernel: { type: 'string' }, entry: { type: 'string' }, config: { type: 'string', multiple: true }, cpus: { type: 'string' },
       strategy: { type: 'string' }, 'max-states': { type: 'string' }, json: { type: 'boolean' }, 'trace-out': { type: 'string' }, hotplug: { type: 'boolean' },
     },
   });
+  if (positionals.length > 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
+  if (positionals.length === 1) return checkScenarioKernel(positionals[0], values, io);
   const entry = values.entry ?? 'kmem_cache_destroy';
   if (entry !== 'kmem_cache_destroy') throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is simulated from source so far`);
   const config = configOf(values.config);
@@ -119,16 +125,65 @@ function cmdCheckKernel(args: string[], io: Io): number {
     return EXIT.incomplete;
   }
   const cpus = values.cpus ? Number(values.cpus) : 2;
-  const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined, hotplug: !!values.hotplug }, {}, teardown);
+  const interpretation = interpretScenario(analyzer, config.CONFIG_KASAN ? 'f1-kasan-nofix' : 'f3-nokasan-nofix', sourcePrograms(analyzer).programs, cpus);
+  const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined, hotplug: !!values.hotplug }, {}, teardown, interpretation.cfuncs);
   const notModelled = notModelledByFunction(extractions);
   if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
-  if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled }, null, 1));
+  if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled, ...interpretationJson(interpretation) }, null, 1));
   else {
     io.out(`${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${values.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
     if (r.message) io.out(`  ${r.message}`);
     io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
     if (r.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
     for (const [fn, list] of Object.entries(notModelled)) for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
+    printInterpretation(io, interpretation);
+  }
+  return exitFor(r.verdict);
+}
+
+const interpretationJson = (i: Interpretation) => ({
+  interpreted: i.interpreted,
+  handModels: i.handModels,
+  primitives: i.primitives,
+  unmodelledCalls: i.traps,
+});
+
+function printInterpretation(io: Io, i: Interpretation): void {
+  io.out(`  interpreted from the C: ${i.interpreted.length} functions (${i.interpreted.join(', ')})`);
+  io.out(`  hand models: ${i.handModels.length}${i.handModels.length ? '' : ' (none)'}`);
+  for (const h of i.handModels) io.out(`    ${h.name}: ${h.reason}${h.fallback === 'none' ? ' — no model stands in for it' : ` — ${h.fallback} used`}`);
+}
+
+/** `check <scenario> --kernel <dir>`: a built-in scenario over the tree's C. */
+function checkScenarioKernel(id: string, values: { kernel?: string; cpus?: string; strategy?: string; 'max-states'?: string; json?: boolean; 'trace-out'?: string; config?: string[] }, io: Io): number {
+  const strategy = (values.strategy ?? 'dpor') as Strategy;
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  const config = configOf(values.config);
+  if (values.cpus !== undefined && !/^\d+$/.test(values.cpus)) throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
+  const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
+  const { analyzer } = load(values.kernel!);
+  const unsupported = unsupportedIn(extractOrchestrationReport(analyzer).extractions);
+  if (unsupported) {
+    // never a verdict from code that was not read: incomplete (exit 3), with the note
+    if (values.json) io.out(JSON.stringify({ version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, scenario: id, kernel: values.kernel }, null, 1));
+    else io.out(`${id} from ${values.kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
+    return EXIT.incomplete;
+  }
+  const k = checkFromKernel(analyzer, id, { cpus, config }, { strategy, maxStates: values['max-states'] ? Number(values['max-states']) : undefined });
+  const r = k.result;
+  if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
+  if (values.json) {
+    io.out(JSON.stringify({ ...resultJson(r), kernel: values.kernel, builtinFallback: k.builtinFallback, notModelled: k.notModelled, ...interpretationJson(k.interpretation) }, null, 1));
+    return exitFor(r.verdict);
+  }
+  io.out(`${id} from ${values.kernel}: ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
+  if (r.message) io.out(`  ${r.message}`);
+  io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
+  if (k.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${k.builtinFallback.join(', ')}`);
+  printInterpretation(io, k.interpretation);
+  if (r.verdict === 'fail' && r.trace) {
+    io.out(`  shortest counterexample found (${r.schedule.length} steps):`);
+    for (const s of r.trace.steps) io.out(`  ${String(s.step).padStart(3)} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${s.violation ? '  <-- ' + s.violation.property : ''}`);
   }
   return exitFor(r.verdict);
 }

@@ -49,7 +49,7 @@ export const process_one_work: LeafModel = {
       footprint: () => ({ r: [], w: [] }),
       run: (c) => {
         c.emit(`${c.task.id} starts ${c.frame.args.fn}`);
-        c.call(String(c.frame.args.fn), {});
+        c.call(String(c.frame.args.fn), { key: c.frame.args.key });
       },
     },
     {

@@ -8,6 +8,37 @@ import { ENTRY_POINTS } from '../analyzer';
 import { ServerContext } from '../context';
 import { describeGuarded, guardedCalls } from '../guards';
 import { lastLockReport } from './diagnostics';
+import type { Interpretation } from '../analyzer/interpret';
+import { interpretScenario, sourcePrograms } from '../kernelCheck';
+
+/**
+ * The interpretation of the destroy (F1) and cpu-slab (F5) paths over the indexed C, kept while
+ * the files' texts are the same ones (an edit makes new texts).
+ */
+let interpCache: { texts: (string | undefined)[]; uris: string[]; by: Map<string, Interpretation> } | undefined;
+
+function interpretations(ctx: ServerContext): Map<string, Interpretation> {
+  const uris = [...new Set(ctx.analyzer.functions().map((f) => f.uri))];
+  const texts = uris.map((u) => ctx.analyzer.text(u));
+  if (interpCache && interpCache.uris.length === uris.length && interpCache.uris.every((u, i) => u === uris[i] && interpCache!.texts[i] === texts[i])) return interpCache.by;
+  const { programs } = sourcePrograms(ctx.analyzer);
+  const by = new Map<string, Interpretation>();
+  for (const id of ['f1-kasan-nofix', 'f5-cpu-slab-flush']) by.set(id, interpretScenario(ctx.analyzer, id, programs));
+  interpCache = { texts, uris, by };
+  return by;
+}
+
+/** "Interpreted from its C body" or why not, and the count on each path that reaches it. */
+function interpretedLine(ctx: ServerContext, name: string): string | undefined {
+  const lines: string[] = [];
+  for (const [id, i] of interpretations(ctx)) {
+    const hand = i.handModels.find((h) => h.name === name);
+    const label = id.startsWith('f5') ? 'the cpu-slab path (F5)' : 'the destroy path (F1–F4)';
+    if (i.interpreted.includes(name)) lines.push(`interpreted from this body on ${label}: ${i.interpreted.length} functions interpreted, ${i.handModels.length} hand models`);
+    else if (hand) lines.push(`**not interpreted** on ${label} — ${hand.reason}; ${hand.fallback === 'none' ? 'nothing stands in for it' : `its ${hand.fallback} is used`} (${i.interpreted.length} interpreted, ${i.handModels.length} hand models)`);
+  }
+  return lines.length ? `**Interpreted C**: ${lines.join('; ')}` : undefined;
+}
 
 /** Calls that matter on a path: locks, RCU, work, irq state. */
 const EFFECTS = /^(local_lock\w*|local_unlock\w*|local_irq_\w+|call_rcu|rcu_barrier|synchronize_rcu|queue_work_on|flush_work|kasan_\w+|mutex_lock|spin_lock\w*|cpus_read_lock)$/;
@@ -55,6 +86,12 @@ export function hoverText(ctx: ServerContext, name: string): string {
   if (calls.length) parts.push('**Calls**: ' + calls.map((fn) => withEffects(ctx, fn)).join(', '));
   const m = modelledAs(ctx, name);
   parts.push(m ? `**Modelled as**: ${m}` : '_Not modelled by the simulator._');
+  try {
+    const ic = interpretedLine(ctx, name);
+    if (ic) parts.push(ic);
+  } catch (e) {
+    parts.push(`_Interpreted C: unavailable (${(e as Error).message})._`);
+  }
   const scenarios = warmScenarioReach().get(name);
   if (scenarios) {
     parts.push(`**Scenarios that reach it** (Slablens: Run Scenario…): ${scenarios.map((id) => `\`${id}\` (${SCENARIOS.get(id)?.fact}, expect ${SCENARIOS.get(id)?.expect})`).join(', ')}`);

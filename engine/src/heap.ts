@@ -1,0 +1,538 @@
+// The heap that interpreted C sees: the allocator state (state.ts) viewed as kernel objects with
+// the fields the C touches. A pointer is a reference string naming the object ("sheaf:3",
+// "pcs:1", "kcc:0" for struct kmem_cache_cpu, "slab:2", "obj:4", "node:0", "barn:0", "cache"),
+// an embedded member is "<object>/<member>" ("sheaf:3/rcu_head", "sfw:slub_flush@1/work"), an
+// element pointer is "<object>/objects[i]", NULL is null. Only fields some function on the
+// scenarios' paths touches exist (HEAP_FIELDS); the language server checks every `->field` the
+// C uses against the struct definitions in the C and against this table before it hands a body
+// to the engine. The state stays canonical: a sheaf's size is the length of its object list,
+// free pointers live in the freelists' order, list membership is derived from the slabs.
+//
+// Every access records a footprint key, the same keys the hand models use (pcs:c, c:c, slab:id,
+// barn, quarantine:c), plus sheaf:id for a sheaf's own fields.
+
+import { ModelError } from './modelError';
+import type { State, Where } from './state';
+
+/** A C value: a number, NULL, a reference, a string literal ("\"text"), or a struct value. */
+export type CVal = number | null | string | CStruct;
+export interface CStruct {
+  [field: string]: CVal;
+}
+
+/** The struct types the heap maps, with the fields that exist (a field no function touches need not). */
+export const HEAP_FIELDS: Record<string, string[]> = {
+  kmem_cache: ['cpu_sheaves', 'cpu_slab', 'sheaf_capacity', 'refcount', 'flags', 'name', 'node', 'min_partial'],
+  slub_percpu_sheaves: ['lock', 'main', 'spare', 'rcu_free'],
+  slab_sheaf: ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'capacity', 'objects'],
+  kmem_cache_cpu: ['freelist', 'tid', 'freelist_tid', 'slab', 'lock', 'partial'],
+  slab: ['slab_cache', 'slab_list', 'freelist', 'inuse', 'objects', 'frozen', 'next'],
+  kmem_cache_node: ['list_lock', 'nr_partial', 'partial', 'nr_slabs', 'barn'],
+  node_barn: ['lock', 'sheaves_full', 'sheaves_empty', 'nr_full', 'nr_empty'],
+  slub_flush_work: ['work', 's', 'skip'],
+};
+
+/** Kernel constants the interpreted C may name (enumerators and object-like macros). */
+export const CONSTANTS: Record<string, number> = {
+  // next_tid(): tid + TID_STEP; one step per CPU is enough, the cmpxchg compares this CPU's c only
+  TID_STEP: 1,
+  _RET_IP_: 0,
+  _THIS_IP_: 0,
+  true: 1,
+  false: 0,
+  NUMA_NO_NODE: -1,
+  DEACTIVATE_TO_HEAD: 0,
+  DEACTIVATE_TO_TAIL: 1,
+  GFP_KERNEL: 0,
+  GFP_NOWAIT: 0,
+  SLAB_TYPESAFE_BY_RCU: 1 << 0,
+  SLAB_KMALLOC: 1 << 1,
+  SLAB_NO_OBJ_EXT: 1 << 2,
+  SLAB_HWCACHE_ALIGN: 1 << 3,
+  SLAB_RED_ZONE: 1 << 4,
+  SLAB_POISON: 1 << 5,
+  SLAB_STORE_USER: 1 << 6,
+  SLAB_CONSISTENCY_CHECKS: 1 << 7,
+  SLAB_NO_MERGE: 1 << 8,
+};
+const FLAG_BITS = Object.fromEntries(Object.entries(CONSTANTS).filter(([k]) => k.startsWith('SLAB_')));
+
+export const isRef = (v: CVal): v is string => typeof v === 'string' && !v.startsWith('"');
+
+/** Splits "sheaf:3/rcu_head" into its object and member path. */
+export function splitRef(ref: string): { base: string; kind: string; id: string; member: string } {
+  const slash = ref.indexOf('/');
+  const base = slash < 0 ? ref : ref.slice(0, slash);
+  const colon = base.indexOf(':');
+  return { base, kind: colon < 0 ? base : base.slice(0, colon), id: colon < 0 ? '' : base.slice(colon + 1), member: slash < 0 ? '' : ref.slice(slash + 1) };
+}
+
+const elemRe = /^(.*)\/objects\[(-?\d+)\]$/;
+
+/** What one step did to the heap: its footprint, and the parts of the state it keeps canonical at commit. */
+export class HeapStep {
+  readonly r = new Set<string>();
+  readonly w = new Set<string>();
+  /** shared accesses so far in this step */
+  shared = 0;
+  /** sheaf id -> size written this step (the object list is cut to it at commit) */
+  private sizes = new Map<number, number>();
+  /** freelist owner ("kcc:0", "slab:1") -> head written this step */
+  private heads = new Map<string, string | null>();
+  /** object -> free pointer written this step */
+  private fps = new Map<number, string | null>();
+  /** counters written (checked against the lists they count at commit) */
+  private counters = new Map<string, number>();
+  /** the counters' values before this step's list operations (the C updates them separately) */
+  private base = new Map<string, number>();
+  touchedObjects = false;
+
+  constructor(
+    readonly s: State,
+    readonly cpu: number,
+    readonly violate: (property: string, message: string) => void,
+  ) {}
+
+  read(key: string): void {
+    this.r.add(key);
+    this.shared++;
+  }
+  write(key: string): void {
+    this.w.add(key);
+    this.shared++;
+  }
+
+  private sheaf(ref: string, what: string) {
+    const id = Number(splitRef(ref).id);
+    const sh = this.s.sheaves[id];
+    if (!sh) throw new ModelError(`no sheaf ${ref}`);
+    if (sh.freed) {
+      this.violate('use after free', `use after free: ${what} of sheaf#${id}, which free_empty_sheaf()/kfree() already freed`);
+      throw new Halt();
+    }
+    return sh;
+  }
+
+  private slab(ref: string, what: string) {
+    const sl = this.s.slabs[Number(splitRef(ref).id)];
+    if (!sl) throw new ModelError(`no slab ${ref}`);
+    if (sl.discarded) {
+      this.violate('use after free', `use after free: ${what} of slab#${sl.id}, which discard_slab() already freed`);
+      throw new Halt();
+    }
+    return sl;
+  }
+
+  sheafSize(id: number): number {
+    return this.sizes.get(id) ?? this.s.sheaves[id].objects.length;
+  }
+
+  /** The head of a freelist as C sees it (c->freelist, slab->freelist). */
+  head(owner: string): string | null {
+    if (this.heads.has(owner)) return this.heads.get(owner)!;
+    const l = this.list(owner);
+    return l.length ? `obj:${l[0]}` : null;
+  }
+
+  private list(owner: string): number[] {
+    const { kind, id } = splitRef(owner);
+    return kind === 'kcc' ? this.s.cpuSlab[Number(id)].freelist : this.s.slabs[Number(id)].freelist;
+  }
+
+  /** get_freepointer(): the next object after `obj` on whatever freelist holds it. */
+  nextFree(obj: number): string | null {
+    if (this.fps.has(obj)) return this.fps.get(obj)!;
+    const o = this.s.objects[obj];
+    if (o.fp !== undefined) return o.fp;
+    for (const l of [...this.s.cpuSlab.map((k) => k.freelist), ...this.s.slabs.map((sl) => sl.freelist)]) {
+      const i = l.indexOf(obj);
+      if (i >= 0) return i + 1 < l.length ? `obj:${l[i + 1]}` : null;
+    }
+    return null;
+  }
+
+  setFree(obj: number, next: string | null): void {
+    this.fps.set(obj, next);
+    this.touchedObjects = true;
+  }
+
+  /** Read field `f` of the object `ref` points to. */
+  get(ref: CVal, f: string, line: number): CVal {
+    if (ref === null || ref === 0) {
+      this.violate('NULL dereference', `NULL pointer dereference: ->${f} at line ${line + 1}`);
+      throw new Halt();
+    }
+    if (!isRef(ref)) throw new ModelError(`not modelled: ->${f} of a non-pointer value at line ${line + 1}`);
+    const { base, kind, id, member } = splitRef(ref);
+    const s = this.s;
+    const c = Number(id);
+    if (member && !(kind === 'kcc' && member === 'freelist_tid')) {
+      if (kind === 'percpu') return `${ref}/${f}`;
+      throw new ModelError(`not modelled: field ${f} of ${ref} at line ${line + 1}`);
+    }
+    switch (kind) {
+      case 'cache':
+        switch (f) {
+          case 'cpu_sheaves': return s.cache.cpu_sheaves ? 'percpu:cpu_sheaves' : null;
+          case 'cpu_slab': return 'percpu:cpu_slab';
+          case 'sheaf_capacity': return s.cache.sheaf_capacity;
+          case 'refcount': return s.cache.refcount;
+          case 'flags': return s.cache.flags.reduce((m, n) => m | (FLAG_BITS[n] ?? 0), 0);
+          case 'name': return `"${s.cache.name}`;
+          case 'node': return 'nodes';
+          case 'min_partial': return 5;
+        }
+        break;
+      case 'percpu':
+        return `${ref}/${f}`;
+      case 'pcs':
+        if (f === 'lock') return `${ref}/lock`;
+        if (f === 'main' || f === 'spare' || f === 'rcu_free') {
+          this.read(`pcs:${c}`);
+          const v = s.pcs[c][f];
+          return v === null ? null : `sheaf:${v}`;
+        }
+        break;
+      case 'sheaf': {
+        if (f === 'rcu_head' || f === 'barn_list') return `${base}/${f}`;
+        if (f === 'cache') return 'cache';
+        if (f === 'node') return 0;
+        if (f === 'capacity') return s.cache.sheaf_capacity;
+        const sh = this.sheaf(ref, `sheaf->${f}`);
+        if (f === 'size') {
+          this.read(`sheaf:${sh.id}`);
+          return this.sheafSize(sh.id);
+        }
+        if (f === 'objects') return `${base}/objects[0]`;
+        break;
+      }
+      case 'kcc':
+        if (member === 'freelist_tid') {
+          if (f === 'full') return `${base}/freelist_tid`;
+          break;
+        }
+        if (f === 'lock' || f === 'freelist_tid') return `${base}/${f}`;
+        this.read(`c:${c}`);
+        if (f === 'freelist') return this.head(base);
+        if (f === 'tid') return s.cpuSlab[c].tid;
+        if (f === 'slab') return s.cpuSlab[c].slab === null ? null : `slab:${s.cpuSlab[c].slab}`;
+        // the cpu partial list is not modelled: the scenarios start with none, and nothing adds one
+        if (f === 'partial') return null;
+        break;
+      case 'slab': {
+        if (f === 'slab_cache') return 'cache';
+        if (f === 'slab_list') return `${base}/slab_list`;
+        if (f === 'next') throw new ModelError(`not modelled: slab->next (the cpu partial list) at line ${line + 1}`);
+        const sl = this.slab(ref, `slab->${f}`);
+        this.read(`slab:${sl.id}`);
+        if (f === 'freelist') return this.head(base);
+        if (f === 'inuse') return sl.inuse;
+        if (f === 'objects') return sl.objects;
+        if (f === 'frozen') return sl.frozen ? 1 : 0;
+        break;
+      }
+      case 'node':
+        if (f === 'list_lock' || f === 'partial' || f === 'nr_slabs') return `${base}/${f}`;
+        if (f === 'barn') return s.cache.cpu_sheaves ? `barn:${c}` : null;
+        if (f === 'nr_partial') return this.counters.get(`${base}/nr_partial`) ?? this.base.get(`${base}/nr_partial`) ?? this.partial(c).length;
+        break;
+      case 'barn':
+        if (f === 'lock' || f === 'sheaves_full' || f === 'sheaves_empty') return `${base}/${f}`;
+        if (f === 'nr_full' || f === 'nr_empty') {
+          this.read('barn');
+          return this.counters.get(`${base}/${f}`) ?? this.base.get(`${base}/${f}`) ?? (f === 'nr_full' ? s.barn.full.length : s.barn.empty.length);
+        }
+        break;
+      case 'sfw':
+        if (f === 'work') return `${base}/work`;
+        if (f === 's') return 'cache';
+        if (f === 'skip') return 0;
+        break;
+    }
+    throw new ModelError(`not modelled: field ${f} of ${ref} at line ${line + 1}`);
+  }
+
+  /** Write field `f` of the object `ref` points to. */
+  set(ref: CVal, f: string, v: CVal, line: number): void {
+    if (ref === null || ref === 0) {
+      this.violate('NULL dereference', `NULL pointer dereference: ->${f} = … at line ${line + 1}`);
+      throw new Halt();
+    }
+    if (!isRef(ref)) throw new ModelError(`not modelled: ->${f} of a non-pointer value at line ${line + 1}`);
+    const { base, kind, id, member } = splitRef(ref);
+    const s = this.s;
+    const c = Number(id);
+    const refId = (x: CVal, want: string): number | null => {
+      if (x === null || x === 0) return null;
+      if (!isRef(x) || splitRef(x).kind !== want || splitRef(x).member) throw new ModelError(`not modelled: storing ${String(x)} in ->${f} at line ${line + 1}`);
+      return Number(splitRef(x).id);
+    };
+    if (!member) {
+      switch (kind) {
+        case 'pcs':
+          if (f === 'main' || f === 'spare' || f === 'rcu_free') {
+            this.write(`pcs:${c}`);
+            s.pcs[c][f] = refId(v, 'sheaf');
+            this.touchedObjects = true;
+            return;
+          }
+          break;
+        case 'sheaf':
+          if (f === 'size') {
+            const sh = this.sheaf(ref, 'sheaf->size');
+            this.write(`sheaf:${sh.id}`);
+            this.sizes.set(sh.id, Number(v));
+            this.touchedObjects = true;
+            return;
+          }
+          break;
+        case 'kcc':
+          this.write(`c:${c}`);
+          if (f === 'freelist') {
+            this.heads.set(base, v === null || v === 0 ? null : String(v));
+            this.touchedObjects = true;
+            return;
+          }
+          if (f === 'tid') {
+            s.cpuSlab[c].tid = Number(v);
+            return;
+          }
+          if (f === 'slab') {
+            s.cpuSlab[c].slab = refId(v, 'slab');
+            return;
+          }
+          if (f === 'partial' && (v === null || v === 0)) return;
+          break;
+        case 'slab': {
+          const sl = this.slab(ref, `slab->${f}`);
+          this.write(`slab:${sl.id}`);
+          if (f === 'freelist') {
+            this.heads.set(base, v === null || v === 0 ? null : String(v));
+            this.touchedObjects = true;
+            return;
+          }
+          if (f === 'inuse') {
+            sl.inuse = Number(v);
+            return;
+          }
+          if (f === 'frozen') {
+            sl.frozen = !!v;
+            return;
+          }
+          break;
+        }
+        case 'node':
+          if (f === 'nr_partial') {
+            this.counters.set(`${base}/nr_partial`, Number(v));
+            return;
+          }
+          break;
+        case 'barn':
+          if (f === 'nr_full' || f === 'nr_empty') {
+            this.write('barn');
+            this.counters.set(`${base}/${f}`, Number(v));
+            return;
+          }
+          break;
+      }
+    }
+    throw new ModelError(`not modelled: assignment to field ${f} of ${ref} at line ${line + 1}`);
+  }
+
+  /** Element pointer arithmetic: "sheaf:3/objects[0]" + i. */
+  offset(p: CVal, i: number, line: number): string {
+    const m = isRef(p) ? elemRe.exec(p) : null;
+    if (!m) throw new ModelError(`not modelled: pointer arithmetic on ${String(p)} at line ${line + 1}`);
+    return `${m[1]}/objects[${Number(m[2]) + i}]`;
+  }
+
+  /** *p for an element pointer: sheaf->objects[i]. */
+  load(p: CVal, line: number): CVal {
+    const m = isRef(p) ? elemRe.exec(p) : null;
+    if (!m) throw new ModelError(`not modelled: *${String(p)} at line ${line + 1}`);
+    const sh = this.sheaf(m[1], 'sheaf->objects[]');
+    const i = Number(m[2]);
+    this.read(`sheaf:${sh.id}`);
+    if (i < 0 || i >= sh.objects.length) throw new ModelError(`not modelled: sheaf#${sh.id}->objects[${i}] read beyond the ${sh.objects.length} stored objects (line ${line + 1})`);
+    return `obj:${sh.objects[i]}`;
+  }
+
+  store(p: CVal, v: CVal, line: number): void {
+    const m = isRef(p) ? elemRe.exec(p) : null;
+    if (!m) throw new ModelError(`not modelled: *${String(p)} = … at line ${line + 1}`);
+    const sh = this.sheaf(m[1], 'sheaf->objects[]');
+    const i = Number(m[2]);
+    this.write(`sheaf:${sh.id}`);
+    if (!isRef(v) || splitRef(v).kind !== 'obj') throw new ModelError(`not modelled: storing ${String(v)} in sheaf->objects[] at line ${line + 1}`);
+    if (i < 0 || i > sh.objects.length) throw new ModelError(`not modelled: sheaf#${sh.id}->objects[${i}] written past the ${sh.objects.length} stored objects (line ${line + 1})`);
+    sh.objects[i] = Number(splitRef(v).id);
+    this.touchedObjects = true;
+  }
+
+  /** The slabs on node n's partial list, in order. */
+  partial(n: number): number[] {
+    const out: number[] = [];
+    for (const sl of this.s.slabs) {
+      if (sl.node !== n) continue;
+      this.read(`slab:${sl.id}`);
+      if (!sl.discarded && !sl.frozen && !sl.off && sl.inuse < sl.objects) out.push(sl.id);
+    }
+    return out;
+  }
+
+  /** Entries of a modelled list head, as references to the containing objects. */
+  entries(head: CVal, line: number): string[] {
+    if (!isRef(head)) throw new ModelError(`not modelled: list over ${String(head)} at line ${line + 1}`);
+    const { kind, id, member } = splitRef(head);
+    if (kind === 'node' && member === 'partial') return this.partial(Number(id)).map((x) => `slab:${x}`);
+    if (kind === 'barn' && (member === 'sheaves_full' || member === 'sheaves_empty')) {
+      this.read('barn');
+      return (member === 'sheaves_full' ? this.s.barn.full : this.s.barn.empty).map((x) => `sheaf:${x}`);
+    }
+    throw new ModelError(`not modelled: list ${head} at line ${line + 1}`);
+  }
+
+  /** list_del(&entry->member) */
+  listDel(entry: CVal, line: number): void {
+    if (!isRef(entry)) throw new ModelError(`not modelled: list_del(${String(entry)}) at line ${line + 1}`);
+    const { kind, id, member } = splitRef(entry);
+    if (kind === 'slab' && member === 'slab_list') {
+      const sl = this.slab(entry, 'list_del(&slab->slab_list)');
+      this.keepBase(sl.node);
+      this.write(`slab:${sl.id}`);
+      sl.off = true;
+      return;
+    }
+    if (kind === 'sheaf' && member === 'barn_list') {
+      this.write('barn');
+      this.keepBase(0);
+      const n = Number(id);
+      this.s.barn.full = this.s.barn.full.filter((x) => x !== n);
+      this.s.barn.empty = this.s.barn.empty.filter((x) => x !== n);
+      this.touchedObjects = true;
+      return;
+    }
+    throw new ModelError(`not modelled: list_del(${entry}) at line ${line + 1}`);
+  }
+
+  /** list_add / list_add_tail(&entry->member, head) */
+  listAdd(entry: CVal, head: CVal, line: number): void {
+    if (!isRef(entry) || !isRef(head)) throw new ModelError(`not modelled: list_add(${String(entry)}, ${String(head)}) at line ${line + 1}`);
+    const e = splitRef(entry);
+    const h = splitRef(head);
+    if (e.kind === 'slab' && e.member === 'slab_list' && h.kind === 'node' && h.member === 'partial') {
+      const sl = this.slab(entry, 'list_add(&slab->slab_list)');
+      this.keepBase(sl.node);
+      this.write(`slab:${sl.id}`);
+      delete sl.off;
+      return;
+    }
+    if (e.kind === 'sheaf' && e.member === 'barn_list' && h.kind === 'barn') {
+      this.write('barn');
+      this.keepBase(0);
+      (h.member === 'sheaves_full' ? this.s.barn.full : this.s.barn.empty).push(Number(e.id));
+      this.touchedObjects = true;
+      return;
+    }
+    throw new ModelError(`not modelled: list_add(${entry}, ${head}) at line ${line + 1}`);
+  }
+
+  private keepBase(node: number): void {
+    const keys: [string, () => number][] = [
+      [`node:${node}/nr_partial`, () => this.partial(node).length],
+      [`barn:${node}/nr_full`, () => this.s.barn.full.length],
+      [`barn:${node}/nr_empty`, () => this.s.barn.empty.length],
+    ];
+    for (const [k, v] of keys) if (!this.base.has(k)) this.base.set(k, v());
+  }
+
+  /** End of step: cut sheaves to their sizes, rebuild freelists from their heads, check counters, relocate objects. */
+  commit(): void {
+    const s = this.s;
+    for (const [id, size] of this.sizes) {
+      const sh = s.sheaves[id];
+      if (size > sh.objects.length) throw new ModelError(`not modelled: sheaf#${id}->size = ${size} counts slots never written (${sh.objects.length} stored)`);
+      sh.objects.length = Math.max(0, size);
+    }
+    this.sizes.clear();
+    if (this.heads.size || this.fps.size) this.rebuildFreelists();
+    for (const [key, v] of this.counters) {
+      const { kind, id, member } = splitRef(key);
+      const want = kind === 'node' ? this.partial(Number(id)).length : member === 'nr_full' ? s.barn.full.length : s.barn.empty.length;
+      if (v !== want) throw new ModelError(`not modelled: ${key.replace('/', '->')} = ${v} while its list holds ${want}`);
+    }
+    this.counters.clear();
+    this.base.clear();
+    if (this.touchedObjects) relocate(s);
+    this.touchedObjects = false;
+  }
+
+  private rebuildFreelists(): void {
+    const s = this.s;
+    const owners = [...s.cpuSlab.map((_, c) => `kcc:${c}`), ...s.slabs.map((sl) => `slab:${sl.id}`)];
+    const chains = new Map<string, number[]>();
+    const seen = new Map<number, string>();
+    for (const owner of owners) {
+      const out: number[] = [];
+      for (let p = this.head(owner); p !== null; p = this.nextFree(Number(splitRef(p).id))) {
+        const o = Number(splitRef(p).id);
+        if (seen.has(o)) {
+          const where = seen.get(o) === owner ? `twice on the freelist of ${owner}` : `on the freelists of ${seen.get(o)} and ${owner}`;
+          this.violate('double free', `double free: o${o} is ${where}`);
+          throw new Halt();
+        }
+        seen.set(o, owner);
+        out.push(o);
+      }
+      chains.set(owner, out);
+    }
+    // the next pointers of objects on no list are kept: a freelist held in a local (flush_slab)
+    for (const o of s.objects) {
+      if (seen.has(o.id)) delete o.fp;
+      else {
+        const fp = this.nextFree(o.id);
+        if (fp !== null) o.fp = fp;
+        else delete o.fp;
+      }
+    }
+    for (const [owner, l] of chains) {
+      const { kind, id } = splitRef(owner);
+      if (kind === 'kcc') s.cpuSlab[Number(id)].freelist = l;
+      else s.slabs[Number(id)].freelist = l;
+    }
+    this.heads.clear();
+    this.fps.clear();
+    this.touchedObjects = true;
+  }
+}
+
+/** Raised after a violation: the step stops where the C would have crashed or corrupted memory. */
+export class Halt extends Error {}
+
+/**
+ * Recompute where every object is from the containers that hold it. An object that left every
+ * container without reaching another one (a freelist dropped on the floor) is 'lost'; one held in
+ * a sheaf nobody points to is in `sheaf:id`; an allocated object stays allocated.
+ */
+export function relocate(s: State): void {
+  const where = new Map<number, Where>();
+  s.slabs.forEach((sl) => sl.freelist.forEach((o) => where.set(o, 'slab')));
+  s.cpuSlab.forEach((k, c) => k.freelist.forEach((o) => where.set(o, `cpu_freelist:${c}`)));
+  s.quarantine.forEach((q, c) => q.forEach((o) => where.set(o, `quarantine:${c}`)));
+  const sheafWhere = new Map<number, Where>();
+  s.pcs.forEach((p, c) => {
+    if (p.main !== null) sheafWhere.set(p.main, `main:${c}`);
+    if (p.spare !== null) sheafWhere.set(p.spare, `spare:${c}`);
+    if (p.rcu_free !== null) sheafWhere.set(p.rcu_free, `rcu_free:${c}`);
+  });
+  for (const id of [...s.barn.full, ...s.barn.empty]) sheafWhere.set(id, 'barn');
+  for (const cb of s.rcu.cbs) sheafWhere.set(cb.sheaf, `rcu_cb:${cb.id}`);
+  for (const sh of s.sheaves) {
+    const w: Where = sh.freed ? 'lost' : sheafWhere.get(sh.id) ?? `sheaf:${sh.id}`;
+    for (const o of sh.objects) where.set(o, w);
+  }
+  for (const o of s.objects) {
+    const w = where.get(o.id);
+    o.where = w ?? (o.where === 'allocated' ? 'allocated' : 'lost');
+  }
+}

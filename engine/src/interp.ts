@@ -1,0 +1,411 @@
+// The interpreter of lowered kernel C (cir.ts) over the heap view (heap.ts).
+//
+// Step granularity: a step runs the task's C from one statement boundary up to and including the
+// first statement that touches shared state (a field of a heap object, a primitive with a
+// footprint). Statements on locals only join the step that follows them. A section with irqs or
+// preemption off on this CPU (local_lock, spin_lock*, local_lock_irqsave) runs whole as one step,
+// and so does an RCU callback (softirq, see Machine.composite). A call to an interpreted function
+// is no step of its own; a call to a blocking primitive (rcu_barrier, flush_work) is.
+
+import { CExpr, CFunc, CFuncSet, CInstr, showC } from './cir';
+import { CONSTANTS, CStruct, CVal, Halt, HeapStep, isRef, splitRef } from './heap';
+import { PRIM, CCtx } from './cprims';
+import { ModelError } from './modelError';
+import type { Env, Registry } from './model';
+import type { Frame, State, Task, Value } from './state';
+
+type CFrame = Extract<Frame, { k: 'c' }>;
+
+/** Backward jumps one call may take before the run is reported as a livelock. */
+export const MAX_LOOPS = 64;
+/** Instructions one step may run without touching shared state. */
+const MAX_LOCAL = 20_000;
+
+export interface StepHooks {
+  emit(text: string): void;
+  violate(property: string, message: string): void;
+  /** push a leaf model frame (blocking primitive / hand model); its result goes to local `assign` */
+  pushLeaf(fn: string, args: Record<string, Value>, assign: string | undefined, line: number): void;
+  /** the C frame returned into a non-C frame */
+  deliver(assign: string | undefined, v: Value): void;
+}
+
+export interface CStepResult {
+  heap: HeapStep;
+  /** the C stopped at a violation (a crash or a corruption): the task goes no further */
+  halted: boolean;
+  fn: string;
+  line: number;
+}
+
+const truthy = (v: CVal): boolean => v !== null && v !== 0 && v !== undefined;
+
+export class Interp {
+  constructor(
+    readonly cfuncs: CFuncSet,
+    readonly registry: Registry,
+    readonly env: Env,
+  ) {}
+
+  has(fn: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.cfuncs, fn);
+  }
+
+  /** Whether the task is inside a section that runs as one step. */
+  atomic(s: State, t: Task): boolean {
+    const c = s.cpus[t.cpu];
+    return c.irqOwner === t.id || c.preemptOwner === t.id;
+  }
+
+  /**
+   * Locals for a call from a model or an IR body, which name their arguments (obj, sheaf, key,
+   * node) rather than giving C values: each C parameter is bound by its type.
+   */
+  bindEntry(fn: string, args: Record<string, Value>, s: State, t: Task): Record<string, Value> {
+    const f = this.cfuncs[fn];
+    const locals: Record<string, Value> = {};
+    const pos = Array.isArray(args.__c) ? (args.__c as string[]) : null;
+    f.params.forEach((p, i) => {
+      if (pos) {
+        locals[p.name] = pos[i] ?? null;
+        return;
+      }
+      const ty = p.type.replace(/\s+/g, ' ').replace(/\bconst\b\s*/g, '').trim();
+      const obj = typeof args.obj === 'number' ? args.obj : undefined;
+      let v: Value | undefined;
+      if (/struct kmem_cache \*$/.test(ty)) v = 'cache';
+      else if (/struct rcu_head \*$/.test(ty) && typeof args.sheaf === 'number') v = `sheaf:${args.sheaf}/rcu_head`;
+      else if (/struct slab_sheaf \*$/.test(ty) && typeof args.sheaf === 'number') v = `sheaf:${args.sheaf}`;
+      else if (/struct work_struct \*$/.test(ty) && typeof args.key === 'string') v = `sfw:${args.key}/work`;
+      else if (/struct slab \*$/.test(ty) && obj !== undefined) v = `slab:${s.objects[obj].slab}`;
+      else if (/^void \*+$/.test(ty) && obj !== undefined) v = `obj:${obj}`;
+      else if (/struct kmem_cache_node \*$/.test(ty)) v = `node:${typeof args.node === 'number' ? args.node : 0}`;
+      else if (/struct node_barn \*$/.test(ty)) v = `barn:${typeof args.node === 'number' ? args.node : 0}`;
+      else if (/struct kmem_cache_cpu \*$/.test(ty)) v = `kcc:${t.cpu}`;
+      else if (/^(unsigned )?(int|long|size_t|unsigned)$/.test(ty) && /cnt|count|nr|size/.test(p.name)) v = obj !== undefined ? 1 : 0;
+      else if (/^(unsigned )?(int|long|unsigned long)$/.test(ty)) v = 0;
+      else if (/^bool$/.test(ty)) v = 0;
+      if (v === undefined) throw new ModelError(`cannot bind parameter ${p.type} ${p.name} of ${fn} from ${JSON.stringify(args)}`);
+      locals[p.name] = v;
+    });
+    return locals;
+  }
+
+  /** Run one step of the C frame on top of the task (the state is the caller's to change). */
+  /** the current step's violation reporter (set while a step runs) */
+  private violate?: (property: string, message: string) => void;
+
+  step(s: State, t: Task, hooks: StepHooks): CStepResult {
+    this.violate = hooks.violate;
+    const heap = new HeapStep(s, t.cpu, hooks.violate);
+    const top = t.frames[t.frames.length - 1] as CFrame;
+    const res: CStepResult = { heap, halted: false, fn: top.fn, line: this.cfuncs[top.fn].code[top.pc]?.line ?? this.cfuncs[top.fn].line };
+    const texts: string[] = [];
+    // a section entered and left within the step changes nothing others see; one left open does
+    const cpuBefore = JSON.stringify(s.cpus[t.cpu]);
+    const violationBefore = s.violation;
+    let budget = MAX_LOCAL;
+    try {
+      for (;;) {
+        const f = t.frames[t.frames.length - 1];
+        if (!f || f.k !== 'c') break;
+        const fn = this.cfuncs[f.fn];
+        if (f.pc >= fn.code.length) {
+          if (this.ret(t, f, 0, hooks, heap)) break;
+          continue;
+        }
+        const ins = fn.code[f.pc];
+        if (ins.st && heap.shared > 0 && !this.atomic(s, t)) break;
+        if (--budget < 0) throw new ModelError(`not modelled: ${f.fn} runs ${MAX_LOCAL} instructions without touching shared state (line ${ins.line + 1})`);
+        const before = heap.shared;
+        const stop = this.exec(s, t, f, fn, ins, hooks, heap, texts);
+        if (before === 0 && heap.shared > 0) {
+          // the step is named after the statement that touched shared state first
+          res.fn = f.fn;
+          res.line = ins.line;
+        }
+        if (stop || s.violation !== violationBefore) break;
+      }
+    } catch (e) {
+      if (!(e instanceof Halt)) throw e;
+      res.halted = true;
+    }
+    if (JSON.stringify(s.cpus[t.cpu]) !== cpuBefore) heap.write(`cpu:${t.cpu}`);
+    try {
+      heap.commit();
+    } catch (e) {
+      // after a violation the heap may be half-updated: the violation is what the run reports
+      if (!s.violation) throw e;
+    }
+    if (texts.length) hooks.emit(texts.join('; '));
+    return res;
+  }
+
+  /** Returns true when the step must end after this instruction. */
+  private exec(s: State, t: Task, f: CFrame, fn: CFunc, ins: CInstr, hooks: StepHooks, heap: HeapStep, texts: string[]): boolean {
+    const ev = (e: CExpr) => this.eval(e, f, heap, s, t, ins.line);
+    switch (ins.i) {
+      case 'set': {
+        const r0 = heap.shared;
+        const v = ev(ins.e);
+        const shared = heap.shared;
+        this.store(ins.to, v, f, heap, s, t, ins.line);
+        // what the step did, in the C's words: a store to the heap, or a local read from it
+        if (heap.shared > shared) texts.push(`${f.fn}: ${showC(ins.to)} = ${show(v)}`);
+        else if (shared > r0) texts.push(ins.to.k === 'var' && ins.to.n.startsWith('$') ? `${f.fn}: ${showC(ins.e)} is ${show(v)}` : `${f.fn}: ${showC(ins.to)} = ${showC(ins.e)} (${show(v)})`);
+        f.pc++;
+        return false;
+      }
+      case 'jf': {
+        const r0 = heap.shared;
+        const v = ev(ins.e);
+        if (heap.shared > r0) texts.push(`${f.fn}: if (${showC(ins.e)}) → ${truthy(v) ? 'true' : 'false'}`);
+        f.pc = truthy(v) ? f.pc + 1 : ins.to;
+        return false;
+      }
+      case 'jmp':
+        if (ins.to <= f.pc) {
+          f.loops = (f.loops ?? 0) + 1;
+          if (f.loops > MAX_LOOPS) {
+            hooks.violate('livelock', `${f.fn}: the loop at line ${ins.line + 1} ran ${MAX_LOOPS} times without leaving`);
+            throw new Halt();
+          }
+        }
+        f.pc = ins.to;
+        return false;
+      case 'ret':
+        return this.ret(t, f, ins.e ? ev(ins.e) : 0, hooks, heap);
+      case 'call': {
+        const args = ins.args.map(ev);
+        f.pc++;
+        if (this.has(ins.fn)) {
+          const callee = this.cfuncs[ins.fn];
+          const locals: Record<string, Value> = {};
+          callee.params.forEach((p, i) => (locals[p.name] = (args[i] ?? null) as Value));
+          t.frames.push({ k: 'c', fn: ins.fn, pc: 0, locals, to: ins.to, anchor: { fn: f.fn, index: f.pc - 1, line: ins.line } });
+          return false;
+        }
+        const prim = PRIM.get(ins.fn);
+        if (prim) {
+          const ctx: CCtx = {
+            s, t, heap, env: this.env, fn: f.fn, line: ins.line,
+            emit: (x) => texts.push(x),
+            violate: hooks.violate,
+            local: (name, v) => {
+              if (v !== undefined) f.locals[name] = v as Value;
+              return f.locals[name] as CVal;
+            },
+          };
+          const v = prim.run(ctx, args);
+          if (ins.to) this.store(ins.to, v, f, heap, s, t, ins.line);
+          return false;
+        }
+        const pred = this.registry.pred(ins.fn);
+        if (pred && !this.registry.leaf(ins.fn)) {
+          // a predicate the orchestration IR also tests (cache_has_sheaves): constant over a run
+          if (ins.to) this.store(ins.to, pred.eval(s, this.env, args.map((a) => (a === 'cache' ? 0 : a)) as Value[]) ? 1 : 0, f, heap, s, t, ins.line);
+          return false;
+        }
+        const leaf = this.registry.leaf(ins.fn);
+        if (leaf) {
+          if (this.atomic(s, t)) throw new ModelError(`not modelled: ${ins.fn}() called with irqs or preemption off in ${f.fn} (line ${ins.line + 1})`);
+          // leaf models name their arguments by what they are (obj, sheaf), not by C position
+          const named: Record<string, Value> = {};
+          const refOf = (kind: string) => {
+            const a = args.find((x) => isRef(x) && splitRef(x).kind === kind && !splitRef(x).member) as string | undefined;
+            return a === undefined ? null : Number(splitRef(a).id);
+          };
+          (leaf.params ?? []).forEach((p, i) => (named[p] = p === 'obj' ? refOf('obj') : p === 'sheaf' ? refOf('sheaf') : p === 's' ? 0 : ((args[i] ?? null) as Value)));
+          if (ins.to && ins.to.k !== 'var') throw new ModelError(`not modelled: result of ${ins.fn}() stored in ${showC(ins.to)}`);
+          hooks.pushLeaf(ins.fn, named, ins.to?.k === 'var' ? ins.to.n : undefined, ins.line);
+          return true;
+        }
+        const why = fn.unmodelled?.[ins.fn];
+        throw new ModelError(`not modelled: call to ${ins.fn}() in ${f.fn} at line ${ins.line + 1}${why ? ` (${why})` : ''}`);
+      }
+    }
+  }
+
+  /** Return from the C frame f with v. True when the step ends (the caller is no C frame). */
+  private ret(t: Task, f: CFrame, v: CVal, hooks: StepHooks, heap: HeapStep): boolean {
+    t.frames.pop();
+    const caller = t.frames[t.frames.length - 1];
+    if (caller && caller.k === 'c') {
+      if (f.to) this.store(f.to, v, caller, heap, null, t, f.anchor?.line ?? 0);
+      return false;
+    }
+    hooks.deliver(f.assign, v as Value);
+    return true;
+  }
+
+  private local(f: CFrame, n: string, line: number): CVal {
+    if (!(n in f.locals)) {
+      if (n in CONSTANTS) return CONSTANTS[n];
+      this.violate?.('uninitialised variable', `${f.fn}: ${n} is read before it is set (line ${line + 1})`);
+      throw new Halt();
+    }
+    return f.locals[n] as CVal;
+  }
+
+  eval(e: CExpr, f: CFrame, heap: HeapStep, s: State, t: Task, line: number): CVal {
+    const ev = (x: CExpr) => this.eval(x, f, heap, s, t, line);
+    switch (e.k) {
+      case 'num': return e.v;
+      case 'null': return null;
+      case 'str': return `"${e.v}`;
+      case 'var': return this.local(f, e.n, line);
+      case 'fn': return `fn:${e.n}`;
+      case 'const':
+        if (e.n in CONSTANTS) return CONSTANTS[e.n];
+        throw new ModelError(`not modelled: constant ${e.n} in ${f.fn} (line ${line + 1})`);
+      case 'cfg': return this.env.config[e.n] ? 1 : 0;
+      case 'arrow': return heap.get(ev(e.e), e.f, line);
+      case 'dot': {
+        const b = ev(e.e);
+        if (b && typeof b === 'object') return e.f === 'full' ? b : (b[e.f] ?? null);
+        return heap.get(b, e.f, line);
+      }
+      case 'idx': {
+        const b = ev(e.e);
+        const i = Number(ev(e.i));
+        if (b === 'nodes') return `node:${i}`;
+        return heap.load(heap.offset(b, i, line), line);
+      }
+      case 'addr': return this.addr(e.e, f, heap, s, t, line);
+      case 'deref': {
+        const p = ev(e.e);
+        if (isRef(p) && p.startsWith('local:')) return this.local(f, p.slice(6), line);
+        return heap.load(p, line);
+      }
+      case 'un': {
+        const v = ev(e.e);
+        if (e.op === '!') return truthy(v) ? 0 : 1;
+        if (typeof v !== 'number') throw new ModelError(`not modelled: ${e.op}${String(v)} (line ${line + 1})`);
+        return e.op === '-' ? -v : ~v;
+      }
+      case 'bin': {
+        if (e.op === '&&') return truthy(ev(e.l)) && truthy(ev(e.r)) ? 1 : 0;
+        if (e.op === '||') return truthy(ev(e.l)) || truthy(ev(e.r)) ? 1 : 0;
+        const l = ev(e.l);
+        const r = ev(e.r);
+        return binop(e.op, l, r, heap, line);
+      }
+      case 'cond': return truthy(ev(e.c)) ? ev(e.t) : ev(e.f);
+      case 'cof': {
+        const p = ev(e.e);
+        if (isRef(p) && p.endsWith(`/${e.member}`)) return p.slice(0, -e.member.length - 1);
+        throw new ModelError(`not modelled: container_of(${String(p)}, struct ${e.type}, ${e.member}) (line ${line + 1})`);
+      }
+      case 'init': {
+        const out: CStruct = {};
+        for (const [k, v] of Object.entries(e.fields)) out[k] = ev(v);
+        return out;
+      }
+    }
+  }
+
+  private addr(e: CExpr, f: CFrame, heap: HeapStep, s: State, t: Task, line: number): CVal {
+    const ev = (x: CExpr) => this.eval(x, f, heap, s, t, line);
+    switch (e.k) {
+      case 'var': return `local:${e.n}`;
+      case 'dot':
+        if (e.e.k === 'var' && f.locals[e.e.n] && typeof f.locals[e.e.n] === 'object') return `local:${e.e.n}`;
+        return heap.get(ev(e.e), e.f, line);
+      case 'arrow': {
+        const base = ev(e.e);
+        const v = heap.get(base, e.f, line);
+        if (isRef(v) && (v.endsWith(`/${e.f}`) || v.endsWith(`/${e.f}[0]`))) return v;
+        return `${String(base)}/${e.f}`;
+      }
+      case 'idx': {
+        const b = ev(e.e);
+        if (b === 'nodes') return `node:${Number(ev(e.i))}`;
+        return heap.offset(b, Number(ev(e.i)), line);
+      }
+      case 'deref': return ev(e.e);
+      case 'fn': return `fn:${e.n}`;
+      default:
+        throw new ModelError(`not modelled: &(${showC(e)}) (line ${line + 1})`);
+    }
+  }
+
+  private store(to: CExpr, v: CVal, f: CFrame, heap: HeapStep, s: State | null, t: Task, line: number): void {
+    const st = s ?? heap.s;
+    switch (to.k) {
+      case 'var':
+        f.locals[to.n] = v as Value;
+        return;
+      case 'arrow':
+        heap.set(this.eval(to.e, f, heap, st, t, line), to.f, v, line);
+        return;
+      case 'dot':
+        if (to.e.k === 'var' && f.locals[to.e.n] && typeof f.locals[to.e.n] === 'object') {
+          f.locals[to.e.n] = { ...(f.locals[to.e.n] as CStruct), [to.f]: v } as Value;
+          return;
+        }
+        heap.set(this.eval(to.e, f, heap, st, t, line), to.f, v, line);
+        return;
+      case 'idx':
+        heap.store(heap.offset(this.eval(to.e, f, heap, st, t, line), Number(this.eval(to.i, f, heap, st, t, line)), line), v, line);
+        return;
+      case 'deref': {
+        const p = this.eval(to.e, f, heap, st, t, line);
+        if (isRef(p) && p.startsWith('local:')) {
+          f.locals[p.slice(6)] = v as Value;
+          return;
+        }
+        heap.store(p, v, line);
+        return;
+      }
+      default:
+        throw new ModelError(`not modelled: assignment to ${showC(to)} (line ${line + 1})`);
+    }
+  }
+}
+
+function binop(op: string, l: CVal, r: CVal, heap: HeapStep, line: number): CVal {
+  // the entries of list_for_each_entry's snapshot (a comma-separated list of references)
+  if (op === '#len') return typeof l === 'string' && l ? l.split(',').length : 0;
+  if (op === '#nth') return typeof l === 'string' ? (l.split(',')[Number(r)] ?? null) : null;
+  const isNull = (x: CVal) => x === null || x === 0;
+  if (op === '==' || op === '!=') {
+    const eq = isNull(l) && isNull(r) ? true : l === r;
+    return (op === '==') === eq ? 1 : 0;
+  }
+  if ((op === '+' || op === '-') && isRef(l) && typeof r === 'number') return heap.offset(l, op === '+' ? r : -r, line);
+  if (typeof l !== 'number' || typeof r !== 'number') {
+    const a = l === null ? 0 : l;
+    const b = r === null ? 0 : r;
+    if (typeof a !== 'number' || typeof b !== 'number') throw new ModelError(`not modelled: ${String(l)} ${op} ${String(r)} (line ${line + 1})`);
+    return binop(op, a, b, heap, line);
+  }
+  switch (op) {
+    case '+': return l + r;
+    case '-': return l - r;
+    case '*': return l * r;
+    case '/': return r === 0 ? 0 : Math.trunc(l / r);
+    case '%': return r === 0 ? 0 : l % r;
+    case '<': return l < r ? 1 : 0;
+    case '<=': return l <= r ? 1 : 0;
+    case '>': return l > r ? 1 : 0;
+    case '>=': return l >= r ? 1 : 0;
+    case '&': return l & r;
+    case '|': return l | r;
+    case '^': return l ^ r;
+    case '<<': return l << r;
+    case '>>': return l >> r;
+  }
+  throw new ModelError(`not modelled: operator ${op} (line ${line + 1})`);
+}
+
+function show(v: CVal): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `.${k}=${show(x)}`).join(', ')}}`;
+  if (typeof v === 'string') {
+    if (v.startsWith('"')) return JSON.stringify(v.slice(1));
+    const { kind, id, member } = splitRef(v);
+    const name = kind === 'obj' ? `o${id}` : kind === 'sheaf' ? `sheaf#${id}` : kind === 'slab' ? `slab#${id}` : v;
+    return member ? `${name}/${member}` : name;
+  }
+  return String(v);
+}
