@@ -238,6 +238,20 @@ const ARG_VISIT = 2;
 const ASCII_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const WORDS_SIDE_BY_SIDE = /[\w$]\s+[A-Za-z_$]/;
 
+/** The kind (ARG_*) of an argument whose text is `word` and holds no call, bracket or comment. */
+function argumentKind(word: string): number {
+  if (ASCII_IDENTIFIER.test(word)) return GRAMMAR_WORDS.has(word) ? ARG_VISIT : ARG_WORD;
+  // two words side by side (`sizeof x`, a macro's argument): not settled by the text
+  return WORDS_SIDE_BY_SIDE.test(word) ? ARG_VISIT : ARG_SKIP;
+}
+
+/** Whether only blanks stand before text[i] on its line. */
+function firstOnLine(text: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j--;
+  return j < 0 || text.charCodeAt(j) === 10;
+}
+
 /**
  * The arguments of the argument list whose `(` is at `open`, read from the text: each one's start
  * and kind (ARG_*), flat, and where the list ends (after its `)`). Undefined when the text is not
@@ -254,15 +268,7 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
   let visit = false;
   const push = (): void => {
     if (start < 0) return;
-    let kind = ARG_SKIP;
-    if (visit) kind = ARG_VISIT;
-    else {
-      const word = text.slice(start, end);
-      if (ASCII_IDENTIFIER.test(word)) kind = GRAMMAR_WORDS.has(word) ? ARG_VISIT : ARG_WORD;
-      // two words side by side (`sizeof x`, a macro's argument): not settled by the text
-      else if (WORDS_SIDE_BY_SIDE.test(word)) kind = ARG_VISIT;
-    }
-    args.push(start, kind);
+    args.push(start, visit ? ARG_VISIT : argumentKind(text.slice(start, end)));
     start = -1;
     visit = false;
   };
@@ -299,12 +305,9 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
         i = j;
         break;
       }
-      case 35: { // a # first on its line is a preprocessor line
-        let j = i - 1;
-        while (j >= 0 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j--;
-        if (j < 0 || text.charCodeAt(j) === 10) return undefined;
+      case 35: // a # first on its line is a preprocessor line
+        if (firstOnLine(text, i)) return undefined;
         break;
-      }
       case 40: case 91: case 123: // ( [ {
         depth++;
         if (ch === 40) visit = true;

@@ -189,29 +189,8 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
       const e = n.namedChild(0);
       return e ? expr(e, ctx) : [];
     }
-    case 'if_statement': {
-      const condNode = n.childForFieldName('condition');
-      const then = block(n.childForFieldName('consequence'), ctx);
-      const altNode = n.childForFieldName('alternative');
-      const alt = altNode ? block(altNode.type === 'else_clause' ? altNode.namedChild(0) : altNode, ctx) : [];
-      const cond = condNode ? pred(condNode, ctx) : undefined;
-      if (then.length === 0 && alt.length === 0) {
-        if (condNode) callsIn(condNode, ctx); // calls in the condition itself still count
-        return [];
-      }
-      if (!cond && condNode && then.length === 1 && then[0].op === 'return' && !then[0].value && !alt.length && isArgumentCheck(condNode, ctx)) {
-        // `if (unlikely(!s) || !kasan_check_byte(s)) return;`: a NULL/poison check of the cache argument
-        ctx.ignored.push({ call: condNode.text.replace(/\s+/g, ' '), line: line(n) });
-        return [];
-      }
-      if (!cond) {
-        ctx.notModelled.push({ call: condNode?.text.replace(/\s+/g, ' ') ?? 'if', line: line(n), reason: `condition not modelled: ${condNode?.text.replace(/\s+/g, ' ')}` });
-        return [];
-      }
-      const s: Stmt = { op: 'if', cond, then };
-      if (alt.length) s.else = alt;
-      return [at(s, n, ctx.fn)];
-    }
+    case 'if_statement':
+      return ifStatement(n, ctx);
     case 'return_statement': {
       const v = n.namedChild(0);
       if (!v) return [at({ op: 'return' }, n, ctx.fn)];
@@ -220,21 +199,8 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
       const pre = expr(v, ctx);
       return [...pre, at({ op: 'return' }, n, ctx.fn)];
     }
-    case 'preproc_ifdef': {
-      const name = n.childForFieldName('name')?.text ?? '';
-      const negate = n.text.startsWith('#ifndef');
-      const kids = n.namedChildren.filter((c) => c !== null && c.type !== 'identifier' && !c.type.startsWith('preproc_else') && !c.type.startsWith('preproc_elif'));
-      const then: Stmt[] = [];
-      for (const k of kids) then.push(...stmt(k, ctx, consumed));
-      const altNode = n.childForFieldName('alternative');
-      const alt: Stmt[] = [];
-      if (altNode) for (const k of altNode.namedChildren) alt.push(...stmt(k, ctx, consumed));
-      if (!then.length && !alt.length) return [];
-      const c: Pred = { kind: 'config', name };
-      const s: Stmt = { op: 'if', cond: negate ? { kind: 'not', arg: c } : c, then };
-      if (alt.length) s.else = alt;
-      return [at(s, n, ctx.fn)];
-    }
+    case 'preproc_ifdef':
+      return preprocIfdef(n, ctx, consumed);
     case 'ERROR':
       ctx.notModelled.push({ call: n.text.slice(0, 40), line: line(n), reason: 'syntax error' });
       return [];
@@ -259,6 +225,48 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
       }
       return [];
   }
+}
+
+/** `if (c) … else …`: an if in the IR when the condition is modelled (a guard the simulator can evaluate). */
+function ifStatement(n: SyntaxNode, ctx: Ctx): Stmt[] {
+  const condNode = n.childForFieldName('condition');
+  const then = block(n.childForFieldName('consequence'), ctx);
+  const altNode = n.childForFieldName('alternative');
+  const alt = altNode ? block(altNode.type === 'else_clause' ? altNode.namedChild(0) : altNode, ctx) : [];
+  const cond = condNode ? pred(condNode, ctx) : undefined;
+  if (then.length === 0 && alt.length === 0) {
+    if (condNode) callsIn(condNode, ctx); // calls in the condition itself still count
+    return [];
+  }
+  if (!cond && condNode && then.length === 1 && then[0].op === 'return' && !then[0].value && !alt.length && isArgumentCheck(condNode, ctx)) {
+    // `if (unlikely(!s) || !kasan_check_byte(s)) return;`: a NULL/poison check of the cache argument
+    ctx.ignored.push({ call: condNode.text.replace(/\s+/g, ' '), line: line(n) });
+    return [];
+  }
+  if (!cond) {
+    ctx.notModelled.push({ call: condNode?.text.replace(/\s+/g, ' ') ?? 'if', line: line(n), reason: `condition not modelled: ${condNode?.text.replace(/\s+/g, ' ')}` });
+    return [];
+  }
+  const s: Stmt = { op: 'if', cond, then };
+  if (alt.length) s.else = alt;
+  return [at(s, n, ctx.fn)];
+}
+
+/** `#ifdef CONFIG_X … #else … #endif` inside a body: an if over the configuration. */
+function preprocIfdef(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
+  const name = n.childForFieldName('name')?.text ?? '';
+  const negate = n.text.startsWith('#ifndef');
+  const kids = n.namedChildren.filter((c) => c !== null && c.type !== 'identifier' && !c.type.startsWith('preproc_else') && !c.type.startsWith('preproc_elif'));
+  const then: Stmt[] = [];
+  for (const k of kids) then.push(...stmt(k, ctx, consumed));
+  const altNode = n.childForFieldName('alternative');
+  const alt: Stmt[] = [];
+  if (altNode) for (const k of altNode.namedChildren) alt.push(...stmt(k, ctx, consumed));
+  if (!then.length && !alt.length) return [];
+  const c: Pred = { kind: 'config', name };
+  const s: Stmt = { op: 'if', cond: negate ? { kind: 'not', arg: c } : c, then };
+  if (alt.length) s.else = alt;
+  return [at(s, n, ctx.fn)];
 }
 
 /**
@@ -370,6 +378,18 @@ function workVar(a: SyntaxNode | undefined): string | undefined {
   return m?.[1];
 }
 
+/** WARN(cond, fmt, …) and WARN_ON(cond): a warning event when the condition holds. */
+function warn(c: SyntaxNode, name: string, args: SyntaxNode[], ctx: Ctx): Stmt[] {
+  const cond = args[0] ? pred(args[0], ctx) : undefined;
+  if (!cond) {
+    ctx.notModelled.push({ call: name, line: line(c), reason: `condition not modelled: ${args[0]?.text ?? ''}` });
+    return [];
+  }
+  const msgNode = name.startsWith('WARN_ON') ? undefined : args[1];
+  const message = msgNode ? formatMessage(stringValue(msgNode), args.slice(2), ctx) : '';
+  return [at({ op: 'warn', cond, message }, c, ctx.fn)];
+}
+
 function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
   const f = c.childForFieldName('function');
   const name = f?.type === 'identifier' ? f.text : undefined;
@@ -402,16 +422,7 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     }
     return [at({ op: 'flush_work', cpu, work: ctx.workOf.get(v) ?? v }, c, ctx.fn)];
   }
-  if (name === 'WARN' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN_ONCE') {
-    const cond = args[0] ? pred(args[0], ctx) : undefined;
-    if (!cond) {
-      ctx.notModelled.push({ call: name, line: line(c), reason: `condition not modelled: ${args[0]?.text ?? ''}` });
-      return [];
-    }
-    const msgNode = name.startsWith('WARN_ON') ? undefined : args[1];
-    const message = msgNode ? formatMessage(stringValue(msgNode), args.slice(2), ctx) : '';
-    return [at({ op: 'warn', cond, message }, c, ctx.fn)];
-  }
+  if (name === 'WARN' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN_ONCE') return warn(c, name, args, ctx);
   if (LOCK_PRIMITIVES.has(name)) {
     // locks are state in the engine (models/locks.ts): one instance per C lock expression
     if (HOTPLUG_PRIMITIVES.has(name)) return [at({ op: 'lock', fn: name }, c, ctx.fn)];

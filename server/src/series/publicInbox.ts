@@ -56,13 +56,9 @@ function names(s: string): string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);
 }
 
-/** Read a thread page into mails threaded by synthetic ids ("pi-N@public-inbox"). Never throws. */
-export function readPublicInbox(text: string, source = '<public-inbox>'): { mails: Mail[]; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
+/** The messages on a thread page, above its overview, in page order. */
+function readMessages(lines: string[], overviewAt: number, source: string, problems: Problem[]): PiMessage[] {
   const msgs: PiMessage[] = [];
-  let overviewAt = lines.findIndex((l) => /^Thread overview: /.test(l));
-  if (overviewAt < 0) overviewAt = lines.length;
   for (let i = 0; i < overviewAt; i++) {
     const m = FROM_LINE.exec(lines[i]);
     if (!m) continue;
@@ -101,8 +97,11 @@ export function readPublicInbox(text: string, source = '<public-inbox>'): { mail
     const body = lines.slice(k + 1, end).join('\n').replace(/\s+$/, '') + '\n';
     msgs.push({ name: m[1].trim(), date: normDate(m[2]), subject, to: names(hdr.to ?? ''), cc: names(hdr.cc ?? ''), body, parentLine, line: i + 1 });
   }
-  if (!msgs.length) problems.push({ where: source, text: 'no "From: … @ date UTC (permalink / raw)" lines: not a public-inbox thread page' });
+  return msgs;
+}
 
+/** Each message's parent (an index into msgs): by the overview, else the tree lines above it, else its subject and quote. */
+function threadParents(lines: string[], overviewAt: number, msgs: PiMessage[], source: string, problems: Problem[]): (number | undefined)[] {
   const parent: (number | undefined)[] = msgs.map(() => undefined);
   const threaded = msgs.map(() => false);
   // 1. the thread overview: tree order with depth; match entries to messages by date + author (+ subject)
@@ -138,30 +137,44 @@ export function readPublicInbox(text: string, source = '<public-inbox>'): { mail
     if (p === undefined) p = bySubjectAndQuote(msgs, i);
     parent[i] = p;
   }
-  const mails: Mail[] = msgs.map((m, i) => {
-    const chain: string[] = [];
-    for (let p = parent[i], guard = 0; p !== undefined && guard < msgs.length; p = parent[p], guard++) chain.unshift(piId(p));
-    const mail: Mail = {
-      index: i,
-      source: `${source}:${m.line}`,
-      messageId: piId(i),
-      syntheticId: true,
-      references: chain,
-      subject: m.subject,
-      from: { name: m.name, address: '' },
-      to: m.to.map((n) => ({ name: n, address: '' })),
-      cc: m.cc.map((n) => ({ name: n, address: '' })),
-      date: isoDate(m.date),
-      body: m.body,
-      attachments: [],
-      problems: [],
-    };
-    if (parent[i] !== undefined) mail.inReplyTo = piId(parent[i]!);
-    const cid = /^change-id: (\S+)$/m.exec(m.body);
-    if (cid) mail.changeId = cid[1];
-    return mail;
-  });
-  return { mails, problems };
+  return parent;
+}
+
+/** One message as a Mail with a synthetic id, its references the chain of its parents. */
+function toMail(m: PiMessage, i: number, parent: (number | undefined)[], source: string): Mail {
+  const chain: string[] = [];
+  for (let p = parent[i], guard = 0; p !== undefined && guard < parent.length; p = parent[p], guard++) chain.unshift(piId(p));
+  const mail: Mail = {
+    index: i,
+    source: `${source}:${m.line}`,
+    messageId: piId(i),
+    syntheticId: true,
+    references: chain,
+    subject: m.subject,
+    from: { name: m.name, address: '' },
+    to: m.to.map((n) => ({ name: n, address: '' })),
+    cc: m.cc.map((n) => ({ name: n, address: '' })),
+    date: isoDate(m.date),
+    body: m.body,
+    attachments: [],
+    problems: [],
+  };
+  if (parent[i] !== undefined) mail.inReplyTo = piId(parent[i]!);
+  const cid = /^change-id: (\S+)$/m.exec(m.body);
+  if (cid) mail.changeId = cid[1];
+  return mail;
+}
+
+/** Read a thread page into mails threaded by synthetic ids ("pi-N@public-inbox"). Never throws. */
+export function readPublicInbox(text: string, source = '<public-inbox>'): { mails: Mail[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  let overviewAt = lines.findIndex((l) => /^Thread overview: /.test(l));
+  if (overviewAt < 0) overviewAt = lines.length;
+  const msgs = readMessages(lines, overviewAt, source, problems);
+  if (!msgs.length) problems.push({ where: source, text: 'no "From: … @ date UTC (permalink / raw)" lines: not a public-inbox thread page' });
+  const parent = threadParents(lines, overviewAt, msgs, source, problems);
+  return { mails: msgs.map((m, i) => toMail(m, i, parent, source)), problems };
 }
 
 const piId = (i: number): string => `pi-${i}@public-inbox`;
