@@ -122,96 +122,109 @@ class Errors {
 
 const yn = (v: string): boolean | undefined => (v === 'y' || v === '1' ? true : v === 'n' || v === '0' ? false : undefined);
 
-/** Lower a parsed file. Returns every error found (each with its position), or the scenario. */
-export function lowerScenario(ast: LitmusAst, o: LowerOptions = {}): { lowered?: Lowered; errors: Diagnostic[] } {
-  const e = new Errors();
-  const warnings: Diagnostic[] = [];
-  const config: Record<string, boolean> = { CONFIG_KASAN: false, CONFIG_SLUB_RCU_DEBUG: false, CONFIG_SLUB_TINY: false };
-  const switches = { flush_slab_irqsave: true, free_tid_check: true };
-  const variant = { patch01: false, noShutdownBarrier: false };
-  const cache = { name: 'test_cache', cpu_sheaves: true, sheaf_capacity: 4, refcount: 1, flags: [] as string[] };
-  const setup: SetupOp[] = [];
-  const slabs = new Map<string, number>();
-  let objects = 0;
-  let nrCpus: number | undefined;
-  let maxCpu = -1;
-  const knownConfigs = new Set([...Object.keys(CONFIGS), ...configsRead(o.programs ?? {})]);
+/** The init block read item by item: configuration, cache, setup, and the CPUs it names. */
+class InitBlock {
+  readonly config: Record<string, boolean> = { CONFIG_KASAN: false, CONFIG_SLUB_RCU_DEBUG: false, CONFIG_SLUB_TINY: false };
+  readonly switches = { flush_slab_irqsave: true, free_tid_check: true };
+  readonly variant = { patch01: false, noShutdownBarrier: false };
+  readonly cache = { name: 'test_cache', cpu_sheaves: true, sheaf_capacity: 4, refcount: 1, flags: [] as string[] };
+  readonly setup: SetupOp[] = [];
+  private readonly slabs = new Map<string, number>();
+  objects = 0;
+  nrCpus: number | undefined;
+  maxCpu = -1;
+  private readonly knownConfigs: Set<string>;
 
-  const object = (name: string, loc: SrcLoc): number | undefined => {
-    const m = /^o(\d+)$/.exec(name);
-    if (!m) e.add(`'${name}' is not an object: objects are named o0, o1, … in the order new_slab() makes them`, loc);
-    else if (Number(m[1]) >= objects) e.add(`${name} does not exist yet: ${objects ? `the slabs so far hold o0…o${objects - 1}` : 'no new_slab() before it'}`, loc);
-    else return Number(m[1]);
-    return undefined;
-  };
+  constructor(
+    private readonly e: Errors,
+    private readonly warnings: Diagnostic[],
+    private readonly o: LowerOptions,
+  ) {
+    this.knownConfigs = new Set([...Object.keys(CONFIGS), ...configsRead(o.programs ?? {})]);
+  }
 
-  for (const it of ast.init) {
+  add(it: InitItem): void {
     switch (it.kind) {
       case 'setting':
-        setting(it);
-        break;
-      case 'cache': {
-        if (!(it.field in CACHE_FIELDS)) {
-          e.add(`s->${it.field}: not a field the model has${suggest(it.field, Object.keys(CACHE_FIELDS))} (fields: ${Object.keys(CACHE_FIELDS).join(', ')})`, it.loc);
-          break;
-        }
-        if (it.field === 'name') cache.name = it.value;
-        else if (it.field === 'flags') cache.flags = it.value === '0' ? [] : it.value.split('|').map((f) => f.trim());
-        else if (it.field === 'cpu_sheaves') {
-          const v = yn(it.value);
-          if (v === undefined) e.add(`s->cpu_sheaves=${it.value}: y or n`, it.loc);
-          else cache.cpu_sheaves = v;
-        } else {
-          if (!/^\d+$/.test(it.value)) e.add(`s->${it.field}=${it.value}: a number`, it.loc);
-          else (cache as Record<string, unknown>)[it.field] = Number(it.value);
-        }
-        break;
-      }
+        return this.setting(it);
+      case 'cache':
+        return this.cacheField(it);
       case 'assign':
-        if (it.fn === 'new_slab') {
-          if (it.args.length !== 1 || !/^\d+$/.test(it.args[0]) || Number(it.args[0]) < 1 || Number(it.args[0]) > 64) e.add('new_slab(k): k objects, 1 to 64', it.loc);
-          else if (slabs.has(it.target)) e.add(`${it.target} is already a slab`, it.loc);
-          else {
-            slabs.set(it.target, slabs.size);
-            setup.push({ op: 'new_slab', objects: Number(it.args[0]) });
-            objects += Number(it.args[0]);
-          }
-        } else if (it.fn === 'kmem_cache_alloc') {
-          const obj = object(it.target, it.loc);
-          if (obj !== undefined) setup.push({ op: 'alloc', obj });
-        } else e.add(`not modelled in the init block: ${it.fn}${suggest(it.fn, Object.keys(INIT_CALLS))} (${Object.keys(INIT_CALLS).join(', ')})`, it.loc);
-        break;
-      case 'call': {
-        maxCpu = Math.max(maxCpu, it.cpu);
-        if (it.fn === 'kfree_rcu' || it.fn === 'kmem_cache_free') {
-          const a = it.fn === 'kfree_rcu' ? it.args[0] : it.args[1];
-          const obj = a === undefined ? (e.add(`${INIT_CPU_CALLS[it.fn]}: the object is missing`, it.loc), undefined) : object(a, it.loc);
-          if (obj !== undefined) setup.push({ op: it.fn === 'kfree_rcu' ? 'kfree_rcu' : 'free_to_main', obj, cpu: it.cpu });
-        } else if (it.fn === 'flush_rcu_sheaf') setup.push({ op: 'call_rcu_sheaf', cpu: it.cpu });
-        else e.add(`not modelled in the init block: ${it.fn}${suggest(it.fn, Object.keys(INIT_CPU_CALLS))} (on a CPU: ${Object.keys(INIT_CPU_CALLS).join(', ')}, c->slab = slabN)`, it.loc);
-        break;
-      }
+        return this.assign(it);
+      case 'call':
+        return this.cpuCall(it);
       case 'cpuslab': {
-        maxCpu = Math.max(maxCpu, it.cpu);
-        const id = slabs.get(it.slab);
-        if (id === undefined) e.add(`${it.slab} is not a slab (slabN = new_slab(k) first)`, it.loc);
-        else setup.push({ op: 'cpu_slab', slab: id, cpu: it.cpu });
-        break;
+        this.maxCpu = Math.max(this.maxCpu, it.cpu);
+        const id = this.slabs.get(it.slab);
+        if (id === undefined) this.e.add(`${it.slab} is not a slab (slabN = new_slab(k) first)`, it.loc);
+        else this.setup.push({ op: 'cpu_slab', slab: id, cpu: it.cpu });
       }
     }
   }
 
-  function setting(it: Extract<InitItem, { kind: 'setting' }>): void {
+  private object(name: string, loc: SrcLoc): number | undefined {
+    const m = /^o(\d+)$/.exec(name);
+    if (!m) this.e.add(`'${name}' is not an object: objects are named o0, o1, … in the order new_slab() makes them`, loc);
+    else if (Number(m[1]) >= this.objects) this.e.add(`${name} does not exist yet: ${this.objects ? `the slabs so far hold o0…o${this.objects - 1}` : 'no new_slab() before it'}`, loc);
+    else return Number(m[1]);
+    return undefined;
+  }
+
+  private cacheField(it: Extract<InitItem, { kind: 'cache' }>): void {
+    const { e, cache } = this;
+    if (!(it.field in CACHE_FIELDS)) {
+      e.add(`s->${it.field}: not a field the model has${suggest(it.field, Object.keys(CACHE_FIELDS))} (fields: ${Object.keys(CACHE_FIELDS).join(', ')})`, it.loc);
+      return;
+    }
+    if (it.field === 'name') cache.name = it.value;
+    else if (it.field === 'flags') cache.flags = it.value === '0' ? [] : it.value.split('|').map((f) => f.trim());
+    else if (it.field === 'cpu_sheaves') {
+      const v = yn(it.value);
+      if (v === undefined) e.add(`s->cpu_sheaves=${it.value}: y or n`, it.loc);
+      else cache.cpu_sheaves = v;
+    } else {
+      if (!/^\d+$/.test(it.value)) e.add(`s->${it.field}=${it.value}: a number`, it.loc);
+      else (cache as Record<string, unknown>)[it.field] = Number(it.value);
+    }
+  }
+
+  private assign(it: Extract<InitItem, { kind: 'assign' }>): void {
+    if (it.fn === 'new_slab') {
+      if (it.args.length !== 1 || !/^\d+$/.test(it.args[0]) || Number(it.args[0]) < 1 || Number(it.args[0]) > 64) this.e.add('new_slab(k): k objects, 1 to 64', it.loc);
+      else if (this.slabs.has(it.target)) this.e.add(`${it.target} is already a slab`, it.loc);
+      else {
+        this.slabs.set(it.target, this.slabs.size);
+        this.setup.push({ op: 'new_slab', objects: Number(it.args[0]) });
+        this.objects += Number(it.args[0]);
+      }
+    } else if (it.fn === 'kmem_cache_alloc') {
+      const obj = this.object(it.target, it.loc);
+      if (obj !== undefined) this.setup.push({ op: 'alloc', obj });
+    } else this.e.add(`not modelled in the init block: ${it.fn}${suggest(it.fn, Object.keys(INIT_CALLS))} (${Object.keys(INIT_CALLS).join(', ')})`, it.loc);
+  }
+
+  private cpuCall(it: Extract<InitItem, { kind: 'call' }>): void {
+    this.maxCpu = Math.max(this.maxCpu, it.cpu);
+    if (it.fn === 'kfree_rcu' || it.fn === 'kmem_cache_free') {
+      const a = it.fn === 'kfree_rcu' ? it.args[0] : it.args[1];
+      const obj = a === undefined ? (this.e.add(`${INIT_CPU_CALLS[it.fn]}: the object is missing`, it.loc), undefined) : this.object(a, it.loc);
+      if (obj !== undefined) this.setup.push({ op: it.fn === 'kfree_rcu' ? 'kfree_rcu' : 'free_to_main', obj, cpu: it.cpu });
+    } else if (it.fn === 'flush_rcu_sheaf') this.setup.push({ op: 'call_rcu_sheaf', cpu: it.cpu });
+    else this.e.add(`not modelled in the init block: ${it.fn}${suggest(it.fn, Object.keys(INIT_CPU_CALLS))} (on a CPU: ${Object.keys(INIT_CPU_CALLS).join(', ')}, c->slab = slabN)`, it.loc);
+  }
+
+  private setting(it: Extract<InitItem, { kind: 'setting' }>): void {
+    const { e, knownConfigs } = this;
     if (it.name.startsWith('CONFIG_')) {
       const v = yn(it.value);
       if (!knownConfigs.has(it.name)) e.add(`not modelled: ${it.name} — no modelled code reads it${suggest(it.name, knownConfigs)}`, it.loc);
       else if (v === undefined) e.add(`${it.name}=${it.value}: y or n`, it.loc);
-      else config[it.name] = v;
+      else this.config[it.name] = v;
       return;
     }
     if (it.name === 'NR_CPUS') {
       if (!/^\d+$/.test(it.value) || Number(it.value) < MIN_CPUS || Number(it.value) > MAX_THREADS) e.add(`NR_CPUS=${it.value}: ${MIN_CPUS} to ${MAX_THREADS}`, it.loc);
-      else nrCpus = Number(it.value);
+      else this.nrCpus = Number(it.value);
       return;
     }
     if (!(it.name in SETTINGS)) {
@@ -223,13 +236,15 @@ export function lowerScenario(ast: LitmusAst, o: LowerOptions = {}): { lowered?:
       e.add(`${it.name}=${it.value}: y or n`, it.loc);
       return;
     }
-    if (it.name === 'flush_slab_irqsave' || it.name === 'free_tid_check') switches[it.name] = v;
-    else if (o.programs) warnings.push(diag(`${it.name}=${it.value} has no effect: the programs come from the kernel's C, not the built-in IR`, it.loc, 'warning'));
-    else if (it.name === 'patch01') variant.patch01 = v;
-    else variant.noShutdownBarrier = !v;
+    if (it.name === 'flush_slab_irqsave' || it.name === 'free_tid_check') this.switches[it.name] = v;
+    else if (this.o.programs) this.warnings.push(diag(`${it.name}=${it.value} has no effect: the programs come from the kernel's C, not the built-in IR`, it.loc, 'warning'));
+    else if (it.name === 'patch01') this.variant.patch01 = v;
+    else this.variant.noShutdownBarrier = !v;
   }
+}
 
-  // threads: P0…Pn in order, one per CPU
+/** The threads P0…Pn, one per CPU, checked; how many CPUs the scenario has. */
+function checkThreads(ast: LitmusAst, init: InitBlock, e: Errors): number {
   const threads = ast.threads;
   if (threads.length === 0) {
     const at = ast.clause?.loc ?? { line: ast.initLoc.endLine, column: ast.initLoc.endColumn };
@@ -240,16 +255,27 @@ export function lowerScenario(ast: LitmusAst, o: LowerOptions = {}): { lowered?:
   threads.forEach((t, i) => {
     if (t.name !== `P${i}`) e.add(`${t.name}: threads are P0, P1, … in order; expected P${i} here`, t.loc);
   });
+  const { nrCpus, maxCpu } = init;
   const ncpus = Math.max(MIN_CPUS, Math.min(threads.length, MAX_THREADS), maxCpu + 1, nrCpus ?? 0);
   if (nrCpus !== undefined && nrCpus < ncpus) e.add(`NR_CPUS=${nrCpus}, but the scenario uses ${ncpus} CPUs`, ast.initLoc);
   if (maxCpu + 1 > MAX_THREADS) e.add(`cpu${maxCpu}: the simulator has at most ${MAX_THREADS} CPUs`, ast.initLoc);
+  return ncpus;
+}
+
+/** Lower a parsed file. Returns every error found (each with its position), or the scenario. */
+export function lowerScenario(ast: LitmusAst, o: LowerOptions = {}): { lowered?: Lowered; errors: Diagnostic[] } {
+  const e = new Errors();
+  const warnings: Diagnostic[] = [];
+  const init = new InitBlock(e, warnings, o);
+  for (const it of ast.init) init.add(it);
+  const ncpus = checkThreads(ast, init, e);
 
   const helpers: ProgramSet = {};
   const specs: Scenario['threads'] = [];
   const regs: { regs: Set<string> }[] = [];
   if (e.list.length === 0) {
-    threads.forEach((t, i) => {
-      const r = lowerThread(t, i, objects, e, warnings);
+    ast.threads.forEach((t, i) => {
+      const r = lowerThread(t, i, init.objects, e, warnings);
       Object.assign(helpers, r.helpers);
       specs.push({ id: t.name, cpu: i, program: r.program });
       regs.push({ regs: r.regs });
@@ -261,7 +287,8 @@ export function lowerScenario(ast: LitmusAst, o: LowerOptions = {}): { lowered?:
   if (!ast.expected && ast.clause) warnings.push(diag('no (* Result: Never | Sometimes | Always *) comment: the run cannot say whether it matches', ast.nameLoc, 'warning'));
 
   if (e.list.length) return { errors: e.list };
-  const programs: ProgramSet = { ...fullPrograms(o.programs, variant), ...helpers };
+  const { config, switches, cache, setup } = init;
+  const programs: ProgramSet = { ...fullPrograms(o.programs, init.variant), ...helpers };
   const scenario: Scenario = {
     id: ast.name,
     title: ast.description.split('\n')[0] || ast.name,
