@@ -60,6 +60,86 @@ export interface Scenario {
   checkLeak?: boolean;
 }
 
+/** One setup operation on the initial state (objects allocated, freed to a sheaf, a cpu slab…). */
+function applySetupOp(s: State, op: SetupOp): void {
+  const cpuOk = (cpu: number) => {
+    if (cpu < 0 || cpu >= s.ncpus) throw new Error(`setup uses cpu ${cpu}, but the scenario has ${s.ncpus} CPUs`);
+  };
+  const objOk = (obj: number) => {
+    if (!s.objects[obj]) throw new Error(`setup uses object o${obj}, which no slab holds`);
+  };
+  const sheafOf = (cpu: number, which: 'main' | 'rcu_free') => {
+    let id = s.pcs[cpu][which];
+    if (id === null) {
+      id = s.sheaves.length;
+      s.sheaves.push({ id, objects: [] });
+      s.pcs[cpu][which] = id;
+    }
+    return s.sheaves[id];
+  };
+  switch (op.op) {
+    case 'new_slab': {
+      const id = s.slabs.length;
+      const objs: number[] = [];
+      for (let i = 0; i < op.objects; i++) {
+        objs.push(s.objects.length);
+        s.objects.push({ id: s.objects.length, slab: id, where: 'slab' });
+      }
+      s.slabs.push({ id, node: 0, objects: op.objects, inuse: 0, freelist: objs, frozen: false, discarded: false });
+      break;
+    }
+    case 'alloc': {
+      objOk(op.obj);
+      const o = s.objects[op.obj];
+      const sl = s.slabs[o.slab];
+      if (sl.frozen) {
+        const c = s.cpuSlab.find((k) => k.slab === sl.id)!;
+        c.freelist = c.freelist.filter((x) => x !== o.id);
+      } else {
+        sl.freelist = sl.freelist.filter((x) => x !== o.id);
+        sl.inuse++;
+      }
+      o.where = 'allocated';
+      break;
+    }
+    case 'kfree_rcu': {
+      cpuOk(op.cpu);
+      objOk(op.obj);
+      sheafOf(op.cpu, 'rcu_free').objects.push(op.obj);
+      s.objects[op.obj].where = `rcu_free:${op.cpu}`;
+      break;
+    }
+    case 'free_to_main': {
+      cpuOk(op.cpu);
+      objOk(op.obj);
+      sheafOf(op.cpu, 'main').objects.push(op.obj);
+      s.objects[op.obj].where = `main:${op.cpu}`;
+      break;
+    }
+    case 'call_rcu_sheaf': {
+      cpuOk(op.cpu);
+      const id = s.pcs[op.cpu].rcu_free;
+      if (id === null) throw new Error(`setup: cpu ${op.cpu} has no rcu_free sheaf to hand to call_rcu`);
+      s.pcs[op.cpu].rcu_free = null;
+      callRcu(s, op.cpu, 'rcu_free_sheaf_nobarn', id);
+      break;
+    }
+    case 'cpu_slab': {
+      cpuOk(op.cpu);
+      const sl = s.slabs[op.slab];
+      if (!sl) throw new Error(`setup uses slab#${op.slab}, which does not exist`);
+      const c = s.cpuSlab[op.cpu];
+      sl.frozen = true;
+      c.slab = sl.id;
+      c.freelist = sl.freelist;
+      for (const o of sl.freelist) s.objects[o].where = `cpu_freelist:${op.cpu}`;
+      sl.freelist = [];
+      sl.inuse = sl.objects;
+      break;
+    }
+  }
+}
+
 export function applySetup(sc: Scenario): State {
   const n = sc.ncpus;
   const s: State = {
@@ -83,83 +163,6 @@ export function applySetup(sc: Scenario): State {
     violation: null,
     steps: 0,
   };
-  const cpuOk = (cpu: number) => {
-    if (cpu < 0 || cpu >= n) throw new Error(`setup uses cpu ${cpu}, but the scenario has ${n} CPUs`);
-  };
-  const objOk = (obj: number) => {
-    if (!s.objects[obj]) throw new Error(`setup uses object o${obj}, which no slab holds`);
-  };
-  const sheafOf = (cpu: number, which: 'main' | 'rcu_free') => {
-    let id = s.pcs[cpu][which];
-    if (id === null) {
-      id = s.sheaves.length;
-      s.sheaves.push({ id, objects: [] });
-      s.pcs[cpu][which] = id;
-    }
-    return s.sheaves[id];
-  };
-  for (const op of sc.setup) {
-    switch (op.op) {
-      case 'new_slab': {
-        const id = s.slabs.length;
-        const objs: number[] = [];
-        for (let i = 0; i < op.objects; i++) {
-          objs.push(s.objects.length);
-          s.objects.push({ id: s.objects.length, slab: id, where: 'slab' });
-        }
-        s.slabs.push({ id, node: 0, objects: op.objects, inuse: 0, freelist: objs, frozen: false, discarded: false });
-        break;
-      }
-      case 'alloc': {
-        objOk(op.obj);
-        const o = s.objects[op.obj];
-        const sl = s.slabs[o.slab];
-        if (sl.frozen) {
-          const c = s.cpuSlab.find((k) => k.slab === sl.id)!;
-          c.freelist = c.freelist.filter((x) => x !== o.id);
-        } else {
-          sl.freelist = sl.freelist.filter((x) => x !== o.id);
-          sl.inuse++;
-        }
-        o.where = 'allocated';
-        break;
-      }
-      case 'kfree_rcu': {
-        cpuOk(op.cpu);
-        objOk(op.obj);
-        sheafOf(op.cpu, 'rcu_free').objects.push(op.obj);
-        s.objects[op.obj].where = `rcu_free:${op.cpu}`;
-        break;
-      }
-      case 'free_to_main': {
-        cpuOk(op.cpu);
-        objOk(op.obj);
-        sheafOf(op.cpu, 'main').objects.push(op.obj);
-        s.objects[op.obj].where = `main:${op.cpu}`;
-        break;
-      }
-      case 'call_rcu_sheaf': {
-        cpuOk(op.cpu);
-        const id = s.pcs[op.cpu].rcu_free;
-        if (id === null) throw new Error(`setup: cpu ${op.cpu} has no rcu_free sheaf to hand to call_rcu`);
-        s.pcs[op.cpu].rcu_free = null;
-        callRcu(s, op.cpu, 'rcu_free_sheaf_nobarn', id);
-        break;
-      }
-      case 'cpu_slab': {
-        cpuOk(op.cpu);
-        const sl = s.slabs[op.slab];
-        if (!sl) throw new Error(`setup uses slab#${op.slab}, which does not exist`);
-        const c = s.cpuSlab[op.cpu];
-        sl.frozen = true;
-        c.slab = sl.id;
-        c.freelist = sl.freelist;
-        for (const o of sl.freelist) s.objects[o].where = `cpu_freelist:${op.cpu}`;
-        sl.freelist = [];
-        sl.inuse = sl.objects;
-        break;
-      }
-    }
-  }
+  for (const op of sc.setup) applySetupOp(s, op);
   return s;
 }
