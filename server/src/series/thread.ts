@@ -175,157 +175,180 @@ function dedupe(ts: Trailer[]): Trailer[] {
   });
 }
 
-/** Build the series model of a set of decoded mails (one series; other versions are reported). */
-export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Series {
-  const problems: Problem[] = [...inputProblems, ...mails.flatMap((m) => m.problems)];
-  const byId = new Map<string, Mail>();
-  for (const m of mails) {
-    if (byId.has(m.messageId)) problems.push({ message: m.index, text: `duplicate Message-Id <${m.messageId}>: the later copy is ignored` });
-    else byId.set(m.messageId, m);
-  }
-  const info = new Map(mails.map((m) => [m, parseSubject(m.subject)]));
-  const patchMails = mails.filter((m) => byId.get(m.messageId) === m && info.get(m)!.isPatch && !info.get(m)!.reply);
-  // several versions in one mbox: the one with the most patch mails (the newest on a tie)
-  const versions = new Map<number, number>();
-  for (const m of patchMails) versions.set(info.get(m)!.version, (versions.get(info.get(m)!.version) ?? 0) + 1);
-  const version = [...versions.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 1;
-  for (const [v, n] of versions) if (v !== version) problems.push({ text: `${n} patch mail(s) of v${v} ignored: this model shows v${version}` });
-  const inSeries = patchMails.filter((m) => info.get(m)!.version === version);
-  const byNumber = new Map<number, Mail>();
-  for (const m of inSeries) {
-    const n = info.get(m)!.number!;
-    if (byNumber.has(n)) problems.push({ message: m.index, text: `patch ${n} appears twice ("${m.subject}"): the first is used` });
-    else byNumber.set(n, m);
-  }
-  const total = Math.max(0, ...inSeries.map((m) => info.get(m)!.total ?? 0));
-  const rfc = inSeries.some((m) => info.get(m)!.rfc);
+/** The mails of one series with what buildSeries works out about them along the way. */
+class SeriesMails {
+  readonly problems: Problem[];
+  readonly byId = new Map<string, Mail>();
+  readonly info: Map<Mail, SubjectInfo>;
+  /** the patch mails of the chosen version by number (0: the cover letter) */
+  readonly byNumber = new Map<number, Mail>();
+  readonly patchOf = new Map<Mail, number>();
+  readonly inSeries: Mail[];
+  readonly version: number;
+  readonly total: number;
+  private readonly titleToPatch = new Map<string, Mail>();
 
-  // threading: In-Reply-To, else the nearest known References entry, else "Re:" + same subject
-  const titleToPatch = new Map<string, Mail>();
-  for (const m of byNumber.values()) titleToPatch.set(info.get(m)!.title, m);
-  const parentOf = (m: Mail): Mail | undefined => {
-    if (m.inReplyTo && byId.has(m.inReplyTo) && m.inReplyTo !== m.messageId) return byId.get(m.inReplyTo);
+  constructor(
+    readonly mails: Mail[],
+    inputProblems: Problem[],
+  ) {
+    const problems: Problem[] = [...inputProblems, ...mails.flatMap((m) => m.problems)];
+    this.problems = problems;
+    for (const m of mails) {
+      if (this.byId.has(m.messageId)) problems.push({ message: m.index, text: `duplicate Message-Id <${m.messageId}>: the later copy is ignored` });
+      else this.byId.set(m.messageId, m);
+    }
+    const info = new Map(mails.map((m) => [m, parseSubject(m.subject)]));
+    this.info = info;
+    const patchMails = mails.filter((m) => this.byId.get(m.messageId) === m && info.get(m)!.isPatch && !info.get(m)!.reply);
+    // several versions in one mbox: the one with the most patch mails (the newest on a tie)
+    const versions = new Map<number, number>();
+    for (const m of patchMails) versions.set(info.get(m)!.version, (versions.get(info.get(m)!.version) ?? 0) + 1);
+    const version = [...versions.entries()].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0]?.[0] ?? 1;
+    this.version = version;
+    for (const [v, n] of versions) if (v !== version) problems.push({ text: `${n} patch mail(s) of v${v} ignored: this model shows v${version}` });
+    this.inSeries = patchMails.filter((m) => info.get(m)!.version === version);
+    for (const m of this.inSeries) {
+      const n = info.get(m)!.number!;
+      if (this.byNumber.has(n)) problems.push({ message: m.index, text: `patch ${n} appears twice ("${m.subject}"): the first is used` });
+      else this.byNumber.set(n, m);
+    }
+    this.total = Math.max(0, ...this.inSeries.map((m) => info.get(m)!.total ?? 0));
+    for (const m of this.byNumber.values()) this.titleToPatch.set(info.get(m)!.title, m);
+    for (const [n, m] of this.byNumber) this.patchOf.set(m, n);
+  }
+
+  /** Threading: In-Reply-To, else the nearest known References entry, else "Re:" + same subject. */
+  parentOf(m: Mail): Mail | undefined {
+    if (m.inReplyTo && this.byId.has(m.inReplyTo) && m.inReplyTo !== m.messageId) return this.byId.get(m.inReplyTo);
     for (let i = m.references.length - 1; i >= 0; i--) {
-      const r = byId.get(m.references[i]);
+      const r = this.byId.get(m.references[i]);
       if (r && r !== m) return r;
     }
-    if (info.get(m)!.reply) return titleToPatch.get(info.get(m)!.title);
+    if (this.info.get(m)!.reply) return this.titleToPatch.get(this.info.get(m)!.title);
     return undefined;
-  };
+  }
+
   /**
    * The id of m's own parent when that mail is not in the input: In-Reply-To, else the last
    * References entry (RFC 5322: the parent). Going up from there to an ancestor named in
    * References would credit the reply to the wrong message (a reply to a reply to a patch that is
    * missing would land on the cover letter).
    */
-  const parentOutside = (m: Mail): string | undefined => {
+  parentOutside(m: Mail): string | undefined {
     const direct = m.inReplyTo ?? m.references[m.references.length - 1];
-    return direct !== undefined && direct !== m.messageId && !byId.has(direct) ? direct : undefined;
-  };
-  const patchOf = new Map<Mail, number>();
-  for (const [n, m] of byNumber) patchOf.set(m, n);
+    return direct !== undefined && direct !== m.messageId && !this.byId.has(direct) ? direct : undefined;
+  }
 
-  const patches: PatchEntry[] = [...byNumber.entries()]
-    .filter(([n]) => n > 0)
-    .sort((a, b) => a[0] - b[0])
-    .map(([n, m]) => {
-      const s = info.get(m)!;
-      const cut = /^---\s*$/m.exec(m.body);
-      const ds = diffStart(m.body);
-      const commitEnd = cut && (ds < 0 || cut.index < ds) ? cut.index : ds >= 0 ? ds : m.body.length;
-      const pd = diffText(m.body);
-      const parsed = pd ? parseDiff(pd) : { files: [], problems: ['no diff in this patch mail'] };
-      for (const t of parsed.problems) if (/path refused/.test(t)) problems.push({ message: m.index, text: `patch ${n}, ${t}` });
-      for (const f of parsed.files) for (const h of f.hunks) h.functions = hunkFunctionsFromText(h);
-      const own = parseTrailers(m.body.slice(0, commitEnd)).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
-      return {
-        number: n,
-        subject: m.subject,
-        title: s.title,
-        messageId: m.messageId,
-        syntheticId: m.syntheticId,
-        idProblem: m.idProblem,
-        references: m.references,
-        from: m.from,
-        to: m.to,
-        cc: m.cc,
-        date: m.date,
-        commitMessage: m.body.slice(0, commitEnd).replace(/\s+$/, '\n'),
-        ownTrailers: own,
-        trailers: own,
-        files: parsed.files,
-        functions: allFunctions(parsed.files),
-        replies: [],
-        problems: parsed.problems,
-        body: m.body,
-      };
-    });
-  const entryOf = new Map(patches.map((p) => [p.number, p]));
-  const coverMail = byNumber.get(0);
-  const cover: CoverLetter | undefined = coverMail && {
-    subject: coverMail.subject,
-    title: info.get(coverMail)!.title,
-    messageId: coverMail.messageId,
-    from: coverMail.from,
-    date: coverMail.date,
-    body: coverMail.body,
-    baseCommit: /^base-commit: ([0-9a-f]{7,40})\s*$/m.exec(coverMail.body)?.[1],
-    replies: [],
-    trailers: [],
-  };
-  // the change-id keys the series and names its files under .slablens/: one that is no b4 change-id is refused
-  const givenChangeId = coverMail?.changeId ?? /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ?? inSeries.find((m) => m.changeId)?.changeId;
-  const changeId = givenChangeId !== undefined && isChangeId(givenChangeId) ? givenChangeId : undefined;
-  if (givenChangeId !== undefined && !changeId) problems.push({ text: `change-id ${JSON.stringify(givenChangeId.slice(0, 120))} refused (letters, digits, ".", "_", "+", "-" only, no ".."): the series is keyed by its title` });
+  /** Whether m's subject names a patch of this version that is not in the input. */
+  private namesMissingPatch(m: Mail): boolean {
+    const si = this.info.get(m)!;
+    return si.isPatch && si.number !== undefined && si.version === this.version && !this.byNumber.has(si.number);
+  }
 
-  const replies: Reply[] = [];
-  const unattached = new Set<Mail>();
-  const others = mails.filter((m) => byId.get(m.messageId) === m && !patchOf.has(m) && !(info.get(m)!.isPatch && !info.get(m)!.reply));
-  for (const m of others) {
-    let depth = 0;
-    let answers: number | undefined;
-    const seen = new Set<Mail>();
-    const si = info.get(m)!;
+  /**
+   * Which patch a reply answers and how deep it sits, up the chain of parents in the input; where
+   * the chain leaves the input the reply is unattached, unless the mail there names a missing
+   * patch of this version in its subject.
+   */
+  answerOf(m: Mail): { answers?: number; depth: number; unattached: boolean } {
+    const si = this.info.get(m)!;
     // a reply to a patch that is not in the input: it still answers that patch number
-    if (m.inReplyTo && !byId.has(m.inReplyTo) && si.isPatch && si.number !== undefined && si.version === version && !byNumber.has(si.number)) {
-      answers = si.number;
-      depth = 1;
-      problems.push({ message: m.index, text: `reply from ${m.from.name || m.from.address} answers patch ${si.number}/${si.total ?? total}, which is not in the input` });
+    if (m.inReplyTo && !this.byId.has(m.inReplyTo) && this.namesMissingPatch(m)) {
+      this.problems.push({ message: m.index, text: `reply from ${m.from.name || m.from.address} answers patch ${si.number}/${si.total ?? this.total}, which is not in the input` });
+      return { answers: si.number, depth: 1, unattached: false };
     }
-    // up the chain of parents in the input; where it leaves the input, the reply is unattached
-    // unless the mail there names a missing patch of this version in its subject
-    let leaves: string | undefined = answers === undefined ? parentOutside(m) : undefined;
-    for (let p = answers === undefined && !leaves ? parentOf(m) : undefined; p && !seen.has(p); p = parentOf(p)) {
+    let depth = 0;
+    let leaves = this.parentOutside(m);
+    const seen = new Set<Mail>();
+    for (let p = !leaves ? this.parentOf(m) : undefined; p && !seen.has(p); p = this.parentOf(p)) {
       seen.add(p);
       depth++;
-      if (patchOf.has(p)) {
-        answers = patchOf.get(p);
-        break;
-      }
-      leaves = parentOutside(p);
+      if (this.patchOf.has(p)) return { answers: this.patchOf.get(p), depth, unattached: false };
+      leaves = this.parentOutside(p);
       if (leaves) {
-        const ps = info.get(p)!;
-        if (ps.isPatch && ps.number !== undefined && ps.version === version && !byNumber.has(ps.number)) {
-          answers = ps.number;
-          depth++;
-          leaves = undefined;
-        }
+        if (this.namesMissingPatch(p)) return { answers: this.info.get(p)!.number, depth: depth + 1, unattached: false };
         break;
       }
     }
-    if (leaves && answers === undefined) unattached.add(m);
+    return { depth, unattached: !!leaves };
+  }
+
+  patchEntry(n: number, m: Mail): PatchEntry {
+    const cut = /^---\s*$/m.exec(m.body);
+    const ds = diffStart(m.body);
+    const commitEnd = cut && (ds < 0 || cut.index < ds) ? cut.index : ds >= 0 ? ds : m.body.length;
+    const pd = diffText(m.body);
+    const parsed = pd ? parseDiff(pd) : { files: [], problems: ['no diff in this patch mail'] };
+    for (const t of parsed.problems) if (/path refused/.test(t)) this.problems.push({ message: m.index, text: `patch ${n}, ${t}` });
+    for (const f of parsed.files) for (const h of f.hunks) h.functions = hunkFunctionsFromText(h);
+    const own = parseTrailers(m.body.slice(0, commitEnd)).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
+    return {
+      number: n,
+      subject: m.subject,
+      title: this.info.get(m)!.title,
+      messageId: m.messageId,
+      syntheticId: m.syntheticId,
+      idProblem: m.idProblem,
+      references: m.references,
+      from: m.from,
+      to: m.to,
+      cc: m.cc,
+      date: m.date,
+      commitMessage: m.body.slice(0, commitEnd).replace(/\s+$/, '\n'),
+      ownTrailers: own,
+      trailers: own,
+      files: parsed.files,
+      functions: allFunctions(parsed.files),
+      replies: [],
+      problems: parsed.problems,
+      body: m.body,
+    };
+  }
+
+  coverLetter(): CoverLetter | undefined {
+    const coverMail = this.byNumber.get(0);
+    return (
+      coverMail && {
+        subject: coverMail.subject,
+        title: this.info.get(coverMail)!.title,
+        messageId: coverMail.messageId,
+        from: coverMail.from,
+        date: coverMail.date,
+        body: coverMail.body,
+        baseCommit: /^base-commit: ([0-9a-f]{7,40})\s*$/m.exec(coverMail.body)?.[1],
+        replies: [],
+        trailers: [],
+      }
+    );
+  }
+
+  /** The change-id keys the series and names its files under .slablens/: one that is no b4 change-id is refused. */
+  changeId(): string | undefined {
+    const coverMail = this.byNumber.get(0);
+    const given = coverMail?.changeId ?? /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ?? this.inSeries.find((m) => m.changeId)?.changeId;
+    const changeId = given !== undefined && isChangeId(given) ? given : undefined;
+    if (given !== undefined && !changeId) this.problems.push({ text: `change-id ${JSON.stringify(given.slice(0, 120))} refused (letters, digits, ".", "_", "+", "-" only, no ".."): the series is keyed by its title` });
+    return changeId;
+  }
+
+  reply(m: Mail, entryOf: Map<number, PatchEntry>): Reply {
+    const { answers, depth, unattached } = this.answerOf(m);
     const entry = answers ? entryOf.get(answers) : undefined;
     const trailers = parseTrailers(m.body).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
     const quotes = entry ? mapQuotes(m.body, entry.files) : [];
     const comments = entry ? importComments(m.body, entry.files).comments : [];
-    const r: Reply = { messageId: m.messageId, inReplyTo: parentOf(m)?.messageId, from: m.from, date: m.date, subject: m.subject, answers, depth, body: m.body, trailers, quotes, comments };
-    if (answers === undefined && unattached.has(m)) {
+    const r: Reply = { messageId: m.messageId, inReplyTo: this.parentOf(m)?.messageId, from: m.from, date: m.date, subject: m.subject, answers, depth, body: m.body, trailers, quotes, comments };
+    if (answers === undefined && unattached) {
       r.unattached = true;
-      problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} is unattached: its thread leaves the input (a message it answers is not here); its trailers count for no patch` });
-    } else if (answers === undefined) problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series` });
-    replies.push(r);
+      this.problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} is unattached: its thread leaves the input (a message it answers is not here); its trailers count for no patch` });
+    } else if (answers === undefined) this.problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series` });
+    return r;
   }
-  replies.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''));
+}
+
+/** Hand each reply's trailers to the patch it answers; the cover letter's acks count for every patch. */
+function creditTrailers(replies: Reply[], cover: CoverLetter | undefined, patches: PatchEntry[], entryOf: Map<number, PatchEntry>): void {
   const coverTrailers: Trailer[] = [];
   for (const r of replies) {
     if (r.answers === 0 && cover) {
@@ -339,6 +362,24 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
   }
   if (cover) cover.trailers = dedupe(coverTrailers.filter((t) => t.kind === 'Reviewed-by' || t.kind === 'Acked-by' || t.kind === 'Tested-by'));
   for (const e of patches) e.trailers = dedupe([...e.trailers, ...(cover?.trailers ?? [])]);
+}
+
+/** Build the series model of a set of decoded mails (one series; other versions are reported). */
+export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Series {
+  const sm = new SeriesMails(mails, inputProblems);
+  const { problems, version, total, info } = sm;
+  const rfc = sm.inSeries.some((m) => info.get(m)!.rfc);
+  const patches: PatchEntry[] = [...sm.byNumber.entries()]
+    .filter(([n]) => n > 0)
+    .sort((x, y) => x[0] - y[0])
+    .map(([n, m]) => sm.patchEntry(n, m));
+  const entryOf = new Map(patches.map((p) => [p.number, p]));
+  const cover = sm.coverLetter();
+  const changeId = sm.changeId();
+  const others = mails.filter((m) => sm.byId.get(m.messageId) === m && !sm.patchOf.has(m) && !(info.get(m)!.isPatch && !info.get(m)!.reply));
+  const replies = others.map((m) => sm.reply(m, entryOf));
+  replies.sort((x, y) => (x.date ?? '').localeCompare(y.date ?? ''));
+  creditTrailers(replies, cover, patches, entryOf);
 
   const missing: number[] = [];
   for (let n = 1; n <= total; n++) if (!entryOf.has(n)) missing.push(n);
