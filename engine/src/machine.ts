@@ -453,51 +453,56 @@ export class Machine {
       }
       const st = f.body[f.pc++];
       if (st.anchor) this.executed.add(st.anchor);
-      switch (st.op) {
-        case 'call': {
-          // Leaves name their parameters; the IR passes C argument expressions by position.
-          const params = this.registry.leaf(st.fn)?.params;
-          const args: Record<string, Value> = {};
-          (st.args ?? []).forEach((a, i) => (args[params?.[i] ?? a] = this.lookup(t, a)));
-          this.pushCall(s, t, st.fn, args, st.anchor, st.assign);
-          break;
-        }
-        case 'if': {
-          const branch = this.evalPred(s, t, st.cond) ? st.then : st.else;
-          if (branch && branch.length) t.frames.push({ k: 'body', fn: f.fn, body: branch, pc: 0 });
-          break;
-        }
-        case 'for_each':
-          t.frames.push({ k: 'loop', fn: f.fn, stmt: st, i: 0 });
-          break;
-        case 'queue_work_on':
-          t.frames.push({ k: 'leaf', fn: 'queue_work_on', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work, fn: st.fn }, data: {}, anchor: st.anchor });
-          break;
-        case 'lock':
-          t.frames.push({ k: 'leaf', fn: st.fn, phase: 0, args: st.lock !== undefined ? { lock: st.lock } : {}, data: {}, anchor: st.anchor, assign: st.assign });
-          break;
-        case 'flush_work':
-          t.frames.push({ k: 'leaf', fn: 'flush_work', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work }, data: {}, anchor: st.anchor });
-          break;
-        case 'return':
-          this.unwind(t, st.value ? (this.evalPred(s, t, st.value) ? 1 : 0) : 0);
-          break;
-        case 'warn':
-          if (this.evalPred(s, t, st.cond)) s.warnings.push(st.message.replace(/%s/g, s.cache.name));
-          break;
-        case 'dec': {
-          const c = s.cache as unknown as Record<string, number>;
-          c[st.field]--;
-          break;
-        }
-        case 'continue':
-        case 'break':
-          this.leaveLoop(t, st.op);
-          break;
-        case 'set':
-          this.deliver(t, st.index ? `${st.name}#${this.lookup(t, st.index)}` : st.name, this.evalPred(s, t, st.value));
-          break;
+      this.execute(s, t, f, st);
+    }
+  }
+
+  /** One statement of a body frame: control flow, or a call that pushes the frame of its first step. */
+  private execute(s: State, t: Task, f: Extract<Frame, { k: 'body' }>, st: Stmt): void {
+    switch (st.op) {
+      case 'call': {
+        // Leaves name their parameters; the IR passes C argument expressions by position.
+        const params = this.registry.leaf(st.fn)?.params;
+        const args: Record<string, Value> = {};
+        (st.args ?? []).forEach((a, i) => (args[params?.[i] ?? a] = this.lookup(t, a)));
+        this.pushCall(s, t, st.fn, args, st.anchor, st.assign);
+        break;
       }
+      case 'if': {
+        const branch = this.evalPred(s, t, st.cond) ? st.then : st.else;
+        if (branch && branch.length) t.frames.push({ k: 'body', fn: f.fn, body: branch, pc: 0 });
+        break;
+      }
+      case 'for_each':
+        t.frames.push({ k: 'loop', fn: f.fn, stmt: st, i: 0 });
+        break;
+      case 'queue_work_on':
+        t.frames.push({ k: 'leaf', fn: 'queue_work_on', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work, fn: st.fn }, data: {}, anchor: st.anchor });
+        break;
+      case 'lock':
+        t.frames.push({ k: 'leaf', fn: st.fn, phase: 0, args: st.lock !== undefined ? { lock: st.lock } : {}, data: {}, anchor: st.anchor, assign: st.assign });
+        break;
+      case 'flush_work':
+        t.frames.push({ k: 'leaf', fn: 'flush_work', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work }, data: {}, anchor: st.anchor });
+        break;
+      case 'return':
+        this.unwind(t, st.value ? (this.evalPred(s, t, st.value) ? 1 : 0) : 0);
+        break;
+      case 'warn':
+        if (this.evalPred(s, t, st.cond)) s.warnings.push(st.message.replace(/%s/g, s.cache.name));
+        break;
+      case 'dec': {
+        const c = s.cache as unknown as Record<string, number>;
+        c[st.field]--;
+        break;
+      }
+      case 'continue':
+      case 'break':
+        this.leaveLoop(t, st.op);
+        break;
+      case 'set':
+        this.deliver(t, st.index ? `${st.name}#${this.lookup(t, st.index)}` : st.name, this.evalPred(s, t, st.value));
+        break;
     }
   }
 
