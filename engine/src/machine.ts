@@ -41,6 +41,8 @@ export interface StepInfo {
   stack: string[];
   /** the call statement the leaf was reached from */
   anchor?: Stmt['anchor'];
+  /** the statement of the thread's own body this step is under (a scenario file's P line); traces only */
+  origin?: Stmt['anchor'];
   event: string;
   warnings: string[];
   violation?: { property: string; message: string };
@@ -265,6 +267,10 @@ export class Machine {
     const violationBefore = s.violation;
     const stack = this.stackOf(t);
     const info: StepInfo = { task: t.id, cpu: t.cpu, ctx: t.ctx, fn: phase.name ?? f.fn, stack: [...stack, f.fn], anchor: f.anchor, event: '', warnings: [] };
+    if (record) {
+      const origin = this.origin(t);
+      if (origin) info.origin = origin;
+    }
     const pending: { fn: string; args: Record<string, Value> }[] = [];
     const ctx: StepCtx = {
       s,
@@ -296,6 +302,15 @@ export class Machine {
     if (s.violation && s.violation !== violationBefore) info.violation = { property: s.violation.property, message: s.violation.message };
     if (before) info.changes = diffViews(before, flatView(s));
     return info;
+  }
+
+  /** The thread body's statement running now: the innermost frame of the thread's own program (or its loop helpers). */
+  private origin(t: Task): Stmt['anchor'] | undefined {
+    for (let i = t.frames.length - 1; i >= 0; i--) {
+      const f = t.frames[i];
+      if (f.k === 'body' && (f.fn === t.id || f.fn.startsWith(`${t.id}:`))) return f.body[f.pc - 1]?.anchor;
+    }
+    return undefined;
   }
 
   private pushCall(s: State, t: Task, fn: string, args: Record<string, Value>, anchor?: Stmt['anchor'], assign?: string): void {

@@ -22,6 +22,8 @@ export interface TraceStep {
   function: string;
   stack: string[];
   anchor?: StepInfo['anchor'];
+  /** the statement of the thread's own body the step is under (a scenario file's P line) */
+  origin?: StepInfo['origin'];
   event: string;
   warnings: string[];
   violation?: StepInfo['violation'];
@@ -42,6 +44,7 @@ const toStep = (step: number, sub: number, i: StepInfo): TraceStep => ({
   function: i.fn,
   stack: i.stack,
   anchor: i.anchor,
+  ...(i.origin ? { origin: i.origin } : {}),
   event: i.event,
   warnings: i.warnings,
   violation: i.violation,

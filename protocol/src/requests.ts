@@ -5,7 +5,7 @@
 // The slablens server sends no custom notifications (only LSP's own: showMessage, codeLens/refresh).
 
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { SeriesCheckResult, Images, SimulateParams, SimulateResult, ReplayParams, ReplayResult, ScenarioInfo, AnnotationsParams, AnnotationsResult, SeriesInfo, Threads, ReviewParams, ReviewResult, ExportResult, Comparison, SimulatedPatch } from './wire';
+import type { SeriesCheckResult, Images, LitmusRunParams, LitmusRunResult, LitmusRunAllParams, LitmusRow, SimulateParams, SimulateResult, ReplayParams, ReplayResult, ScenarioInfo, AnnotationsParams, AnnotationsResult, SeriesInfo, Threads, ReviewParams, ReviewResult, ExportResult, Comparison, SimulatedPatch } from './wire';
 
 /** Explore the destroy scenario with the IR of the source (or a built-in scenario), in a worker; progress and Cancel on workDoneToken. */
 export const Simulate = new RequestType<SimulateParams, SimulateResult, void>('slablens/simulate');
@@ -13,6 +13,12 @@ export const Simulate = new RequestType<SimulateParams, SimulateResult, void>('s
 export const Replay = new RequestType<ReplayParams, ReplayResult, void>('slablens/replay');
 /** The engine's built-in scenarios. */
 export const Scenarios = new RequestType0<ScenarioInfo[], void>('slablens/scenarios');
+/** Run a scenario file (.litmus) against the workspace's C in the worker; progress and Cancel on workDoneToken. */
+export const LitmusRun = new RequestType<LitmusRunParams, LitmusRunResult, void>('slablens/litmus/run');
+/** Run several scenario files in turn ("Run all scenarios"); each file's diagnostics are refreshed. */
+export const LitmusRunAll = new RequestType<LitmusRunAllParams, LitmusRow[], void>('slablens/litmus/runAll');
+/** The workspace's trust changed: scenario files are checked in the background only when it is trusted. */
+export const WorkspaceTrust = new RequestType<{ trusted: boolean }, void, void>('slablens/workspaceTrust');
 /** The call paths from the entry points to a function. */
 export const PathsToRoot = new RequestType<{ function: string }, string[][], void>('slablens/pathsToRoot');
 /** List, add or remove pinned call paths; each function resolved to where it is now. */

@@ -2,7 +2,7 @@
 // definition of each answer. The server's handlers are typed against these (requests.ts), so a
 // field the server stops sending, or sends in another shape, fails to compile on both sides.
 
-import type { CheckResult, Strategy, Trace } from '../../engine/src';
+import type { CheckResult, ClauseResult, Strategy, Trace } from '../../engine/src';
 import type { Placement, Side } from './placement';
 
 // ---- simulation -------------------------------------------------------------------------------
@@ -67,6 +67,58 @@ export interface ScenarioInfo {
   fact: string;
   expect: string;
   description: string;
+}
+
+// ---- scenario files (.litmus) -------------------------------------------------------------------
+
+/** slablens/litmus/run: run one scenario file (the editor's text when it is open) against the workspace's C. */
+export interface LitmusRunParams {
+  uri: string;
+  strategy?: Strategy;
+  maxStates?: number;
+  seed?: number;
+  workDoneToken?: string | number;
+}
+
+/**
+ * A scenario file's run: the engine's result, herd7's observation of the clause, and the trace to
+ * show (the counterexample when a property failed, else the shortest execution where the clause held).
+ */
+export type LitmusRunResult = CheckResult & {
+  /** the witness is in `trace` when it is the trace shown */
+  litmus: Omit<ClauseResult, 'witness'>;
+  /** herd7's words, as `slablens check` prints them */
+  summary: string[];
+  /** where the orchestration programs came from: the workspace's C, or the built-in IR */
+  programs: 'workspace' | 'builtin';
+  /** orchestration functions not found in the workspace, run from the built-in IR */
+  builtinFallback: string[];
+  /** the scenario file's problems that are not errors (ignored calls, settings without effect) */
+  warnings: string[];
+};
+
+/** slablens/litmus/runAll: these scenario files, one after the other. */
+export interface LitmusRunAllParams {
+  uris: string[];
+  strategy?: Strategy;
+  maxStates?: number;
+  workDoneToken?: string | number;
+}
+
+/** One file of a Run all: its observation, or why it did not run. */
+export interface LitmusRow {
+  uri: string;
+  name: string;
+  expected?: string;
+  observation?: string;
+  holds?: number;
+  total?: number;
+  matches?: boolean;
+  verdict?: string;
+  states?: number;
+  elapsedMs?: number;
+  /** a bad file's first error (file:line:col), or "not run: cancelled" */
+  error?: string;
 }
 
 // ---- annotations ------------------------------------------------------------------------------

@@ -22,6 +22,22 @@ export interface IndexState {
   completing: NodeJS.Timeout | undefined;
 }
 
+/** The last run of a scenario file (features/litmus.ts), for its lenses and diagnostics. */
+export interface ScenarioRun {
+  /** the document version it ran (-1: the file on disk) */
+  version: number;
+  observation?: string;
+  expected?: string;
+  matches?: boolean;
+  holds: number;
+  total: number;
+  states: number;
+  /** why it stopped before deciding (the state limit, cancelled) */
+  reason?: string;
+  /** a Run of the user's, whose trace was shown (not a check in the background) */
+  shown: boolean;
+}
+
 export class ServerContext {
   readonly analyzer: Analyzer;
   /**
@@ -43,6 +59,10 @@ export class ServerContext {
   readonly verdicts = new VerdictBook();
   /** The files diagnostics were last published for. */
   publishedDiagnostics = new Set<string>();
+  /** Whether the client's workspace is trusted: scenario files are run in the background only then. */
+  trusted = false;
+  /** The last run of each scenario file, by uri. */
+  readonly scenarioRuns = new Map<string, ScenarioRun>();
 
   constructor(
     readonly connection: Connection,

@@ -11,6 +11,7 @@ import { registerAnnotations } from './features/annotations';
 import { EXPERIMENT_KIND, registerDiagnostics } from './features/diagnostics';
 import { registerHover, warmScenarioReach } from './features/hover';
 import { registerLenses } from './features/lenses';
+import { readTrust, registerLitmus } from './features/litmus';
 import { registerNavigation } from './features/navigation';
 import { registerSeries } from './features/series';
 import { registerSimulate, warmWorker } from './features/simulate';
@@ -21,6 +22,8 @@ const initializeResult: InitializeResult = {
     textDocumentSync: TextDocumentSyncKind.Incremental,
     hoverProvider: true,
     codeLensProvider: { resolveProvider: false },
+    // scenario files (.litmus) only: thread API, settings, predicates
+    completionProvider: { resolveProvider: false },
     codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, EXPERIMENT_KIND] },
     documentSymbolProvider: true,
     workspaceSymbolProvider: true,
@@ -44,6 +47,7 @@ export function register(ctx: ServerContext): void {
     ctx.annotationRoot = firstFolder(p);
     ctx.codeLensRefresh = p.capabilities.workspace?.codeLens?.refreshSupport === true;
     ctx.settings = readIndexSettings(p.initializationOptions);
+    ctx.trusted = readTrust(p.initializationOptions);
     return initializeResult;
   });
   // Index after initialize has answered (bash-language-server's users saw the cost of indexing
@@ -63,6 +67,7 @@ export function register(ctx: ServerContext): void {
   registerDiagnostics(ctx);
   registerSimulate(ctx);
   registerAnnotations(ctx);
+  registerLitmus(ctx);
   registerSeries(connection, () => ctx.annotationRoot);
 }
 

@@ -2,10 +2,13 @@
 // with its effects: locks, RCU, work, irq state), what it calls, how the simulator models it,
 // the built-in scenarios that run through it, and the last simulation's verdict.
 
+import { fileURLToPath } from 'node:url';
 import { Hover, HoverParams, MarkupKind } from 'vscode-languageserver/node';
-import { listScenarios, ORCHESTRATION, scenariosReaching } from '../../../engine/src';
+import { listScenarios, ORCHESTRATION, PREDICATES, scenariosReaching } from '../../../engine/src';
 import { ENTRY_POINTS } from '../analyzer';
 import { ServerContext } from '../context';
+import { isScenarioUri } from '../litmus';
+import { CACHE_FIELDS, CONFIGS, INIT_CALLS, INIT_CPU_CALLS, SETTINGS, THREAD_ALIASES, threadApi } from '../litmus/lower';
 import { describeGuarded, guardedCalls } from '../guards';
 import { lastLockReport } from './diagnostics';
 import type { Interpretation } from '../analyzer/interpret';
@@ -106,8 +109,38 @@ export function hoverText(ctx: ServerContext, name: string): string {
   return parts.join('\n\n');
 }
 
+/** What a word of a scenario file means: a function a thread calls (its model, and the C hover when the workspace defines it), a predicate, a setting. */
+export function scenarioHoverText(ctx: ServerContext, word: string): string | undefined {
+  const api = threadApi().find((f) => f.name === word);
+  if (api) {
+    const target = THREAD_ALIASES[word]?.fn ?? word;
+    const parts = [`**${word}()** in a thread: ${api.summary || 'modelled by the simulator'}`];
+    const def = ctx.analyzer.definition(target);
+    if (def) parts.push(`Runs \`${target}\` as written in [${ctx.shown(fileURLToPath(def.uri))}:${def.selectionRange.start.line + 1}](${def.uri}#L${def.selectionRange.start.line + 1}):`, hoverText(ctx, target));
+    else if (ORCHESTRATION.includes(target)) parts.push(`\`${target}\` is not in the indexed files: the run uses the built-in IR for it.`);
+    return parts.join('\n\n');
+  }
+  const pred = PREDICATES[word];
+  if (pred) return `**${word}** (clause predicate): ${pred.doc}${pred.notModelled ? `\n\n**Not modelled**: ${pred.notModelled}` : ''}`;
+  const field = word.replace(/^s->/, '');
+  const setting = CONFIGS[word] ?? SETTINGS[word] ?? INIT_CALLS[word] ?? INIT_CPU_CALLS[word] ?? CACHE_FIELDS[field];
+  return setting ? `**${word}**: ${setting}` : undefined;
+}
+
+/** The identifier under a position of an open document (not the analyzer's: scenario files are not C). */
+function documentWord(ctx: ServerContext, p: HoverParams): string | undefined {
+  const line = ctx.documents.get(p.textDocument.uri)?.getText().split('\n')[p.position.line];
+  const m = line && [...line.matchAll(/[A-Za-z_]\w*/g)].find((x) => x.index! <= p.position.character && p.position.character <= x.index! + x[0].length);
+  return m?.[0];
+}
+
 export function hover(ctx: ServerContext, p: HoverParams): Hover | null {
   try {
+    if (isScenarioUri(p.textDocument.uri)) {
+      const word = documentWord(ctx, p);
+      const text = word && scenarioHoverText(ctx, word);
+      return text ? { contents: { kind: MarkupKind.Markdown, value: text } } : null;
+    }
     const name = ctx.wordAt(p.textDocument.uri, p.position.line, p.position.character);
     if (!name || !ctx.analyzer.definition(name)) return null;
     return { contents: { kind: MarkupKind.Markdown, value: hoverText(ctx, name) } };

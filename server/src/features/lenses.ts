@@ -6,8 +6,27 @@ import { ORCHESTRATION } from '../../../engine/src';
 import { ENTRY_POINTS } from '../analyzer';
 import { ServerContext } from '../context';
 import { statementLines } from '../experiment';
+import { isScenarioUri } from '../litmus';
+
+/** A scenario file's lenses: Run, Run all in its folder, and the last run's observation against the Result. */
+function scenarioLenses(ctx: ServerContext, uri: string): CodeLens[] {
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const lenses: CodeLens[] = [
+    { range, command: { title: '▶ Run', command: 'slablens.runScenarioFile', arguments: [uri] } },
+    { range, command: { title: '▶ Run all scenarios in this folder', command: 'slablens.runAllScenarios', arguments: [uri.slice(0, uri.lastIndexOf('/'))] } },
+  ];
+  const r = ctx.scenarioRuns.get(uri);
+  if (r) {
+    const seen = r.observation ? `${r.observation} (${r.holds} of ${r.total})` : `undecided (${r.reason ?? 'stopped'})`;
+    const vs = r.expected ? (r.matches === undefined ? `, expected ${r.expected}` : r.matches ? ', as expected' : `, expected ${r.expected}: MISMATCH`) : ', no Result comment';
+    const title = `${r.matches === false ? '✗' : r.matches ? '✓' : '?'} ${seen}${vs}${r.shown ? '' : ' — background check'}`;
+    lenses.push({ range, command: r.shown ? { title, command: 'slablens.showLastTrace', arguments: ['scenario'] } : { title, command: 'slablens.runScenarioFile', arguments: [uri] } });
+  }
+  return lenses;
+}
 
 export function codeLenses(ctx: ServerContext, p: CodeLensParams): CodeLens[] {
+  if (isScenarioUri(p.textDocument.uri)) return scenarioLenses(ctx, p.textDocument.uri);
   const lenses: CodeLens[] = [];
   for (const f of ctx.analyzer.functionsIn(p.textDocument.uri)) {
     if (!(ORCHESTRATION.includes(f.name) || ENTRY_POINTS.includes(f.name) || ctx.registry.leaf(f.name))) continue;

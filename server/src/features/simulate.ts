@@ -10,6 +10,7 @@ import { extractOrchestrationReport, notModelledByFunction } from '../analyzer';
 import { ServerContext } from '../context';
 import { ExperimentError, ExperimentPrograms, experimentPrograms } from '../experiment';
 import { simulateFromSource, unsupportedIn } from '../simulate';
+import type { WorkerJob } from '../simulateWorker';
 import { configOf } from '../verdicts';
 import { refreshDiagnostics, VERDICT } from './diagnostics';
 import { refreshCodeLenses } from './lenses';
@@ -38,7 +39,7 @@ export function warmWorker(): void {
  * Explore in the warm worker (a second run at the same time gets a worker of its own); progress
  * goes to the client, a cancel terminates the worker at once and the next run starts another.
  */
-function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['programs'], p: SimulateParams, token: CancellationToken, progress: WorkDoneProgressReporter, teardown: string[] = []): Promise<WorkerResult | null> {
+export function runInWorker<R = WorkerResult>(job: WorkerJob, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<R | null> {
   const own = warm && !warm.busy ? warm : startWorker();
   if (!warm) warm = own;
   own.busy = true;
@@ -57,7 +58,7 @@ function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['pr
       void own.worker.terminate();
       resolve(null);
     });
-    const onMessage = (m: { kind: 'progress'; id: number; progress: Progress } | { kind: 'result'; id: number; result: WorkerResult }) => {
+    const onMessage = (m: { kind: 'progress'; id: number; progress: Progress } | { kind: 'result'; id: number; result: R }) => {
       if (m.id !== id) return;
       if (m.kind === 'progress') progress.report(`${m.progress.states} states, ${m.progress.executions} interleavings`);
       else {
@@ -72,7 +73,7 @@ function runInWorker(programs: ReturnType<typeof extractOrchestrationReport>['pr
     };
     own.worker.on('message', onMessage);
     own.worker.on('error', onError);
-    own.worker.postMessage({ id, programs, params: p, teardown });
+    own.worker.postMessage({ id, job });
   });
 }
 
@@ -114,8 +115,21 @@ function leaveVerdict(ctx: ServerContext, p: SimulateParams, r: WorkerResult): v
   ctx.verdicts.set(p.function, config, verdict, diags);
 }
 
-export async function simulate(ctx: ServerContext, p: SimulateParams, token: CancellationToken): Promise<SimulateResult | ResponseError> {
+/**
+ * Progress of a run with Cancel: on the client's workDoneToken when it shows its own progress,
+ * else on one the server asks for. The token is cancelled by the request's or the progress's Cancel.
+ */
+export async function beginProgress(ctx: ServerContext, workDoneToken: string | number | undefined, title: string, token: CancellationToken): Promise<{ reporter: WorkDoneProgressReporter; token: CancellationToken }> {
   const { connection } = ctx;
+  const attached = workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(workDoneToken) : null;
+  const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
+  const progress = attached ?? created;
+  progress?.begin(title, undefined, undefined, true);
+  const reporter = progress ?? ({ begin: () => undefined, report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter);
+  return { reporter, token: created ? mergeTokens(token, created.token) : token };
+}
+
+export async function simulate(ctx: ServerContext, p: SimulateParams, token: CancellationToken): Promise<SimulateResult | ResponseError> {
   const base = extractOrchestrationReport(ctx.analyzer);
   let exp: ExperimentPrograms | undefined;
   try {
@@ -127,18 +141,12 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
   const { programs, extractions } = exp ?? base;
   const unsupported = unsupportedIn(extractions);
   if (unsupported && !(p.builtin && p.scenario)) return new ResponseError(ErrorCodes.InvalidParams, `not simulated, no verdict: ${unsupported}`);
-  // A client that shows its own progress (with Cancel) passes a workDoneToken; otherwise the server asks for one.
-  const attached = p.workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(p.workDoneToken) : null;
-  const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
-  const progress = attached ?? created;
-  progress?.begin(`Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}${exp ? ' — experiment' : ''}`, undefined, undefined, true);
-  const reporter = progress ?? ({ report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter);
-  const combined = created ? mergeTokens(token, created.token) : token;
+  const progress = await beginProgress(ctx, p.workDoneToken, `Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}${exp ? ' — experiment' : ''}`, token);
   let r: WorkerResult | null;
   try {
-    r = await runInWorker(programs, p, combined, reporter, base.teardown);
+    r = await runInWorker({ kind: 'simulate', programs, params: p, teardown: base.teardown }, progress.token, progress.reporter);
   } finally {
-    progress?.done();
+    progress.reporter.done();
   }
   if (!r) return new ResponseError(LSPErrorCodes.RequestCancelled, 'simulation cancelled');
   // the statements each function has, by file: what "Show Coverage" greys when no run reached them

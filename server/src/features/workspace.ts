@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DidChangeConfigurationParams } from 'vscode-languageserver/node';
 import { readIndexSettings } from '../../../protocol/src';
 import { ServerContext } from '../context';
+import { isScenarioUri } from '../litmus';
 import { findFiles, formatBytes, MAX_FILES } from '../workspaceFiles';
 import { refreshDiagnostics } from './diagnostics';
 import { refreshCodeLenses } from './lenses';
@@ -32,6 +33,7 @@ function tellTooLarge(ctx: ServerContext, files: { file: string; bytes: number }
 function indexOpenDocuments(ctx: ServerContext, tooLarge: { file: string; bytes: number }[]): void {
   const { analyzer } = ctx;
   for (const doc of ctx.documents.all()) {
+    if (isScenarioUri(doc.uri)) continue;
     const bytes = Buffer.byteLength(doc.getText());
     if (bytes > ctx.settings.maxFileBytes) {
       if (analyzer.text(doc.uri) !== undefined) analyzer.remove(doc.uri);
@@ -148,6 +150,7 @@ export function registerWorkspace(ctx: ServerContext): void {
   const { documents } = ctx;
   ctx.connection.onDidChangeConfiguration((p) => configurationChanged(ctx, p));
   documents.onDidOpen((e) => {
+    if (isScenarioUri(e.document.uri)) return; // features/litmus.ts
     const bytes = Buffer.byteLength(e.document.getText());
     if (bytes > ctx.settings.maxFileBytes) {
       tellTooLarge(ctx, [{ file: fileURLToPath(e.document.uri), bytes }]);
@@ -159,6 +162,10 @@ export function registerWorkspace(ctx: ServerContext): void {
     completeTreesSoon(ctx);
   });
   /** The analyzer has had the edits (see ServerContext.documents); what it derives may have changed. */
-  documents.onDidChangeContent(() => refreshDiagnostics(ctx));
-  documents.onDidClose((e) => documentClosed(ctx, e.document.uri));
+  documents.onDidChangeContent((e) => {
+    if (!isScenarioUri(e.document.uri)) refreshDiagnostics(ctx);
+  });
+  documents.onDidClose((e) => {
+    if (!isScenarioUri(e.document.uri)) documentClosed(ctx, e.document.uri);
+  });
 }

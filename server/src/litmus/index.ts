@@ -56,4 +56,7 @@ export function runScenario(l: Lowered, o: ExploreOptions): LitmusCheckResult {
   return checkClause(l.scenario, l.clause, o, l.expected);
 }
 
+/** A scenario file, by its name (the editor's language id is slablens-scenario for these). */
+export const isScenarioUri = (uri: string): boolean => /\.litmus$/i.test(uri);
+
 export const firstError = (l: LoadedScenario): Diagnostic | undefined => l.diagnostics.find((d) => d.severity === 'error');
