@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
 import { annotateCallPath, AnnotationHints } from './annotations';
-import { Replay, ReplayParams, Scenarios } from '../../protocol/src';
+import { Replay, ReplayParams, Scenarios, WorkspaceTrust } from '../../protocol/src';
 import { Experiments } from './experiment';
 import { createClient } from './languageClient';
 import { registerSeries } from './series';
@@ -59,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return undefined;
   });
   command('slablens.showLastTrace', (slot?: string) => simulator.showLast(slot));
+  registerScenarioFiles(context, simulator, current);
   const experiments = new Experiments(simulator);
   context.subscriptions.push(experiments);
   command('slablens.simulateWithout', async (a?: { uri: string; line: number; function?: string }) => {
@@ -98,6 +99,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 export function deactivate(): Thenable<void> | undefined {
   return client?.stop();
+}
+
+/** Scenario files (.litmus): Run (the lens passes the file, the palette takes the active editor's) and Run all (a folder, or the workspace). */
+function registerScenarioFiles(context: vscode.ExtensionContext, simulator: Simulator, current: () => LanguageClient): void {
+  const command = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  command('slablens.runScenarioFile', (uri?: string | vscode.Uri) => {
+    const target = uri?.toString() ?? (vscode.window.activeTextEditor?.document.languageId === 'slablens-scenario' ? vscode.window.activeTextEditor.document.uri.toString() : undefined);
+    if (target) return simulator.runScenarioFile(target);
+    void vscode.window.showInformationMessage('Open a scenario file (.litmus) to run it.');
+    return undefined;
+  });
+  command('slablens.runAllScenarios', async (folder?: string | vscode.Uri) => {
+    const base = folder ? vscode.Uri.parse(folder.toString()) : undefined;
+    const pattern = base ? new vscode.RelativePattern(base, '*.litmus') : '**/*.litmus';
+    const files = (await vscode.workspace.findFiles(pattern, '**/node_modules/**', 500)).map((u) => u.toString()).sort();
+    if (!files.length) {
+      void vscode.window.showInformationMessage('No scenario files (.litmus) found.');
+      return undefined;
+    }
+    return simulator.runAll(files);
+  });
+  // the server checks scenario files in the background only once the workspace is trusted
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void current().sendRequest(WorkspaceTrust, { trusted: true })));
 }
 
 /** The innermost function symbol around the cursor, as the language server reports it. */

@@ -21,8 +21,12 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   let told = false;
   const clientOptions: LanguageClientOptions = {
     // The slab files of a kernel tree; the server itself decides what to index (slablens.files).
-    documentSelector: [{ scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' }],
-    initializationOptions: serverSettings(),
+    documentSelector: [
+      { scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' },
+      // scenario files: diagnostics, Run, hover, completion (run only in a trusted workspace)
+      { scheme: 'file', language: 'slablens-scenario' },
+    ],
+    initializationOptions: { ...serverSettings(), trusted: vscode.workspace.isTrusted },
     synchronize: { configurationSection: 'slablens' },
     outputChannel: output,
     traceOutputChannel: output,

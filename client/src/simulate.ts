@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress } from 'vscode-languageclient/node';
-import { SimulationView, toView } from '../../media/src/protocol';
-import { Simulate, SimulateParams } from '../../protocol/src';
+import { LitmusView, SimulationView, toView } from '../../media/src/protocol';
+import { LitmusRow, LitmusRun, LitmusRunAll, Simulate, SimulateParams } from '../../protocol/src';
 import { Coverage } from './coverage';
 import { setting } from './settings';
 import { TracePanel } from './tracePanel';
@@ -63,42 +63,9 @@ export class Simulator {
     const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? (args.hotplug ? ' (KASAN, hotplug)' : ' (KASAN)') : args.hotplug ? ' (hotplug)' : ''}${args.experiment ? ' — experiment' : ''}`;
     // what is being explored, in front: a long run says why it is long
     const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}${params.stopAtFirst ? ', to the first counterexample' : ''}`;
-    this.status.text = `$(sync~spin) slablens: simulating ${label}`;
     const started = Date.now();
-    this.panel.busy(`Exploring ${label}…`);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const c = this.client();
-      const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
-      // The server reports states/interleavings explored on this token.
-      const sub = c.onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
-        if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
-      });
-      try {
-        return await c.sendRequest(Simulate, { ...params, workDoneToken }, token);
-      } catch (e) {
-        if (token.isCancellationRequested) return null;
-        throw e;
-      } finally {
-        sub.dispose();
-      }
-    }).then(
-      (r) => r,
-      (e: Error) => {
-        this.output.error(`simulate ${label}: ${e.message}`);
-        void vscode.window.showErrorMessage(plainText(`Slablens could not simulate ${label}: ${e.message}`));
-        return undefined;
-      },
-    );
-    this.panel.busy(null);
-    if (result === undefined) {
-      this.setStatus(this.last);
-      return undefined;
-    }
-    if (result === null) {
-      this.status.text = `$(circle-slash) slablens: cancelled after ${((Date.now() - started) / 1000).toFixed(1)} s`;
-      this.status.tooltip = `Simulation of ${label} cancelled: no verdict (the exploration was stopped on the server).`;
-      return undefined;
-    }
+    const result = await this.explore(`simulating ${label}`, title, (workDoneToken, token) => this.client().sendRequest(Simulate, { ...params, workDoneToken }, token));
+    if (!result) return undefined;
     const notModelled = Object.fromEntries(Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]));
     let experiment = result.experiment;
     if (experiment && watched && before) {
@@ -115,6 +82,96 @@ export class Simulator {
     this.lastMs = Date.now() - started;
     this.output.info(`${label}: ${view.verdict.toUpperCase()} — command to result posted ${this.lastMs} ms (server exploration ${result.elapsedMs} ms, ${result.states} states)`);
     return view;
+  }
+
+  /**
+   * A request that explores, with its progress (states, interleavings) and Cancel in a notification
+   * and the status bar saying what runs. undefined: it failed (the user was told); null: cancelled.
+   */
+  private async explore<R>(label: string, title: string, send: (workDoneToken: string, token: vscode.CancellationToken) => Promise<R>): Promise<R | undefined> {
+    this.status.text = `$(sync~spin) slablens: ${label}`;
+    const started = Date.now();
+    this.panel.busy(`${label[0].toUpperCase()}${label.slice(1)}…`);
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
+      // The server reports states/interleavings explored on this token.
+      const sub = this.client().onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
+        if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
+      });
+      try {
+        return await send(workDoneToken, token);
+      } catch (e) {
+        if (token.isCancellationRequested) return null;
+        throw e;
+      } finally {
+        sub.dispose();
+      }
+    }).then(
+      (r) => r,
+      (e: Error) => {
+        this.output.error(`${label}: ${e.message}`);
+        void vscode.window.showErrorMessage(plainText(`Slablens: ${label} failed: ${e.message}`));
+        return undefined;
+      },
+    );
+    this.panel.busy(null);
+    if (result === undefined) this.setStatus(this.last);
+    else if (result === null) {
+      this.status.text = `$(circle-slash) slablens: cancelled after ${((Date.now() - started) / 1000).toFixed(1)} s`;
+      this.status.tooltip = `${label} cancelled: no verdict (the exploration was stopped on the server).`;
+    }
+    return result ?? undefined;
+  }
+
+  /** Run a scenario file (its editor text when open) against the workspace's C; the trace shows its P lines. */
+  async runScenarioFile(uri: string): Promise<SimulationView | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Slablens runs scenario files only in a trusted workspace (their threads call into the C here).');
+      return undefined;
+    }
+    const name = uri.slice(uri.lastIndexOf('/') + 1);
+    const label = `running scenario ${name}`;
+    const started = Date.now();
+    const r = await this.explore(label, `Slablens: running ${name} against the workspace's C (every interleaving, counting where the clause holds)`, (workDoneToken, token) =>
+      this.client().sendRequest(LitmusRun, { uri, maxStates: setting('slablens.simulation.maxStates'), workDoneToken }, token),
+    );
+    if (!r) return undefined;
+    const x = r.litmus;
+    const litmus: LitmusView = {
+      uri,
+      observation: x.observation ? `Observation ${x.observation}: ${x.clause} holds in ${x.holds} of ${x.total} executions` : `Observation undecided: ${x.clause} held in ${x.holds} of ${x.total} executions finished`,
+      expectation: x.expected ? (x.matches === undefined ? `expected ${x.expected}: cannot tell` : x.matches ? `expected ${x.expected}: matches` : `expected ${x.expected}: MISMATCH`) : 'no (* Result: … *) comment',
+      matches: x.matches ?? null,
+    };
+    const fallback = r.programs === 'builtin' ? ['all (no kernel C in the workspace: the built-in IR)'] : r.builtinFallback;
+    const view = toView(r, `${r.scenario}: ${x.observation ?? 'undecided'} (${x.holds} of ${x.total})`, { litmus, builtinFallback: fallback });
+    this.show(view, 'scenario');
+    this.lastMs = Date.now() - started;
+    for (const line of r.summary) this.output.info(line);
+    for (const w of r.warnings) this.output.warn(`${name}:${w}`);
+    return view;
+  }
+
+  /** Run every scenario file given, one after the other; the table goes to the log, the tally to a message. */
+  async runAll(uris: string[]): Promise<LitmusRow[] | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Slablens runs scenario files only in a trusted workspace.');
+      return undefined;
+    }
+    const rows = await this.explore(`running ${uris.length} scenario files`, `Slablens: running ${uris.length} scenario files`, (workDoneToken, token) =>
+      this.client().sendRequest(LitmusRunAll, { uris, maxStates: setting('slablens.simulation.maxStates'), workDoneToken }, token),
+    );
+    this.setStatus(this.last);
+    if (!rows) return undefined;
+    this.output.info('scenario | expected | observation | clause holds | states | ms');
+    for (const r of rows) this.output.info(`${r.name} | ${r.expected ?? '-'} | ${r.error ?? r.observation} | ${r.holds ?? '-'} of ${r.total ?? '-'} | ${r.states ?? '-'} | ${r.elapsedMs ?? '-'}`);
+    const mismatched = rows.filter((r) => r.matches === false).length;
+    const bad = rows.filter((r) => r.error).length;
+    const ok = rows.filter((r) => r.matches === true).length;
+    const msg = `Slablens: ${rows.length} scenario files: ${ok} as expected, ${mismatched} not as expected, ${bad} not run or undecided (the table is in "Slablens: Show Server Log"; the files' problems are in the Problems view).`;
+    if (mismatched || bad) void vscode.window.showWarningMessage(msg);
+    else void vscode.window.showInformationMessage(msg);
+    return rows;
   }
 
   /** A result that did not come from slablens/simulate (a replayed trace) goes the same way. */

@@ -97,6 +97,9 @@ export class TracePanel {
         return revealFunction(msg.function, msg.line, msg.focus === true);
       case 'step':
         return this.markStep(msg.index);
+      case 'revealScenario':
+        await this.revealScenario(msg.line, true);
+        return;
       case 'rendered':
         if (this.posted) this.output.info(`trace view: ${this.current?.title ?? 'result'} on screen ${Date.now() - this.posted} ms after it was posted`);
         this.posted = 0;
@@ -112,6 +115,18 @@ export class TracePanel {
       default:
         return;
     }
+  }
+
+  /** A line of the shown result's scenario file (the page names only the line). */
+  private async revealScenario(line: number, focus: boolean): Promise<vscode.TextEditor | undefined> {
+    const uri = this.current?.litmus?.uri;
+    if (!uri) return undefined;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+    const at = new vscode.Position(Math.min(line, doc.lineCount - 1), 0);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: !focus, preview: true });
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return editor;
   }
 
   /** The selected step's call statement, marked in an editor that shows its file. */
@@ -135,6 +150,17 @@ export class TracePanel {
   private async markStep(index: number): Promise<void> {
     for (const e of vscode.window.visibleTextEditors) e.setDecorations(this.stepMark, []);
     const step = this.current?.trace?.steps[index];
+    // a scenario's P step: its line in the scenario file too
+    const origin = step?.origin?.line;
+    if (step && origin !== undefined && this.current?.litmus) {
+      // shown when the step has no kernel line to show; marked wherever the file is visible
+      if (step.anchor?.line === undefined) await this.revealScenario(origin, false);
+      const label = `step ${step.sub ? `${step.step}.${step.sub}` : step.step} · ${step.thread} · ${step.event}`;
+      for (const e of vscode.window.visibleTextEditors) {
+        if (e.document.uri.toString() !== vscode.Uri.parse(this.current.litmus.uri).toString() || origin >= e.document.lineCount) continue;
+        e.setDecorations(this.stepMark, [{ range: e.document.lineAt(origin).range, renderOptions: { after: { contentText: label.length > 90 ? `${label.slice(0, 89)}…` : label } } }]);
+      }
+    }
     const line = step?.anchor?.line;
     if (!step?.anchor || line === undefined) return;
     const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', step.anchor.fn)) ?? [];

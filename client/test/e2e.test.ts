@@ -75,6 +75,9 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     else console.warn(`\n!!!! ${SEED} not found: the series steps of the end-to-end test are SKIPPED !!!!\n`);
     if (fs.existsSync(V3)) fs.copyFileSync(V3, path.join(ws, 'patches', 'sheaves-v3.mbox'));
     else console.warn(`\n!!!! ${V3} not found: the revision comparison step of the end-to-end test is SKIPPED !!!!\n`);
+    // a scenario file shipped with a review: F1 as the package has it
+    fs.mkdirSync(path.join(ws, 'scenarios'));
+    fs.copyFileSync(path.join(ROOT, 'scenarios', 'f1-kasan-nofix.litmus'), path.join(ws, 'scenarios', 'f1-kasan-nofix.litmus'));
     workspace = ws;
     const profile = makeProfile(path.join(tmp, 'profile'), {
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
@@ -460,6 +463,45 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
     if (await dontSave.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await dontSave.click();
     const dontSave2 = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don't Save/ }).first();
     if (await dontSave2.waitFor({ timeout: 3_000 }).then(() => true, () => false)) await dontSave2.click();
+  });
+
+  it('a scenario file: Run shows herd7\'s observation and the trace, its P0 steps link to the file; an exists that no longer matches the Result is a diagnostic', async () => {
+    const file = path.join(workspace, 'scenarios', 'f1-kasan-nofix.litmus');
+    const disk = fs.readFileSync(file);
+    await openFile('f1-kasan-nofix.litmus');
+    await page.locator('.tab.active', { hasText: 'f1-kasan-nofix.litmus' }).waitFor();
+    const run = page.locator('.codelens-decoration a', { hasText: /^▶ Run$/ }).first();
+    await run.waitFor({ timeout: 60_000 });
+    await page.mouse.move(5, 5);
+    await run.click();
+    const observation = webview().locator('#litmus');
+    await observation.waitFor({ timeout: 90_000 });
+    assert.equal(await observation.innerText(), 'Observation Sometimes: exists (objects_remaining(s)) holds in 16 of 18 executions — expected Sometimes: matches.');
+    assert.match(await webview().locator('#verdict').innerText(), /objects remaining/i);
+    const lanes = await webview().locator('.lane-head .cell.lane').allInnerTexts();
+    assert.ok(lanes.some((l) => /CPU0 process P0/.test(l)), `lanes: ${lanes.join(' | ')}`);
+    // a step of P0: it names the scenario's line of the call it is under, and the link opens the file there
+    await webview().locator('#step-0').click();
+    const link = webview().locator('#reveal-scenario');
+    const p0 = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('kmem_cache_destroy(s);')) + 1;
+    assert.equal(await link.innerText(), `P0, line ${p0} of the scenario file`);
+    await link.click();
+    await page.locator('.tab.active', { hasText: 'f1-kasan-nofix.litmus' }).waitFor({ timeout: 10_000 });
+    await shot('13-scenario-run');
+    // the exists clause edited so that it asks for a deadlock: Never, not the file's Sometimes
+    await line(/^exists\s\(objects_remaining\(s\)\)/).click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('exists (deadlock)');
+    await line(/^exists\s\(deadlock\)/).waitFor();
+    await runCommand('View: Focus Problems');
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'Observation Never, but the file expects Sometimes' }).first();
+    await problem.waitFor({ timeout: 60_000 });
+    assert.match(await problem.innerText(), /holds in 0 of 18 executions/);
+    await shot('14-scenario-mismatch');
+    await runCommand('File: Revert File');
+    await runCommand('View: Close All Editors');
+    assert.ok(fs.readFileSync(file).equals(disk), 'the scenario file changed on disk');
   });
 
   it('click to verdict of a warm Simulate on the fixture workspace (measured, printed)', async () => {

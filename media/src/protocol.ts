@@ -43,6 +43,18 @@ export interface SimulationView {
   covers?: string;
   /** a what-if run (a statement left out, a scratch copy): never the verdict of the file */
   experiment?: string;
+  /** a scenario file's run: herd7's observation of its clause, and the file its P steps come from */
+  litmus?: LitmusView;
+}
+
+export interface LitmusView {
+  /** the file (the host opens it; the page never sees it as a path to use) */
+  uri: string;
+  /** "Observation Sometimes: exists (…) holds in 16 of 18 executions" */
+  observation: string;
+  /** "expected Sometimes: matches", "expected Never: MISMATCH", "no Result comment" */
+  expectation: string;
+  matches: boolean | null;
 }
 
 export type ToWebview =
@@ -57,6 +69,8 @@ export type ToWebview =
 
 export type FromWebview =
   | { type: 'ready' }
+  /** show the scenario file's line (0-based) of a P step: the file is the shown result's */
+  | { type: 'revealScenario'; line: number }
   /**
    * show the source: `function` holds the call statement `index` (IR preorder) at 0-based `line`;
    * `focus` moves the keyboard into the editor (Enter), otherwise the trace keeps it (a click)
@@ -74,6 +88,7 @@ export interface ToViewExtras {
   notModelled?: Record<string, string[]>;
   builtinFallback?: string[];
   experiment?: string;
+  litmus?: LitmusView;
 }
 
 /** The view of an engine check result (or the server's simulate result, which adds builtinFallback). */
@@ -106,6 +121,7 @@ export function toView(result: ViewableResult, title: string, extras: ToViewExtr
   if (extras.notModelled && Object.values(extras.notModelled).some((l) => l.length)) view.notModelled = extras.notModelled;
   if (result.covers !== undefined) view.covers = result.covers;
   if (extras.experiment !== undefined) view.experiment = extras.experiment;
+  if (extras.litmus !== undefined) view.litmus = extras.litmus;
   return view;
 }
 
@@ -136,6 +152,8 @@ function isChange(x: unknown): boolean {
   return isObj(x) && isStr(x.key) && isNullableStr(x.from) && isNullableStr(x.to);
 }
 
+const isAnchor = (x: unknown): boolean => isObj(x) && isStr(x.fn) && isIndex(x.index) && optIndex(x.line);
+
 /** The fields the viewer reads of a step; anything else in it is carried but never trusted. */
 export function isTraceStep(x: unknown): x is TraceStep {
   if (!isObj(x)) return false;
@@ -143,7 +161,8 @@ export function isTraceStep(x: unknown): x is TraceStep {
   // the context names a lane and its CSS class: a word, not free text
   if (!isStr(x.context) || !/^[a-z][a-z0-9_]{0,31}$/.test(x.context)) return false;
   if (!isStrList(x.stack) || !isStrList(x.warnings)) return false;
-  if (x.anchor !== undefined && !(isObj(x.anchor) && isStr(x.anchor.fn) && isIndex(x.anchor.index) && optIndex(x.anchor.line))) return false;
+  if (x.anchor !== undefined && !isAnchor(x.anchor)) return false;
+  if (x.origin !== undefined && !isAnchor(x.origin)) return false;
   if (x.violation !== undefined && !(isObj(x.violation) && isStr(x.violation.property) && isStr(x.violation.message))) return false;
   if (x.changes !== undefined && !(Array.isArray(x.changes) && x.changes.every(isChange))) return false;
   if (x.clock !== undefined && !isRecordOf(x.clock, isCount)) return false;
@@ -172,6 +191,7 @@ export function isSimulationView(x: unknown): x is SimulationView {
   if (x.builtinFallback !== undefined && !isStrList(x.builtinFallback)) return false;
   if (x.config !== undefined && !isRecordOf(x.config, isBool)) return false;
   if (!optStr(x.covers) || !optStr(x.experiment)) return false;
+  if (x.litmus !== undefined && !(isObj(x.litmus) && isStr(x.litmus.uri) && isStr(x.litmus.observation) && isStr(x.litmus.expectation) && (x.litmus.matches === null || isBool(x.litmus.matches)))) return false;
   return true;
 }
 
@@ -208,6 +228,8 @@ export function isFromWebview(x: unknown): x is FromWebview {
       return isStr(x.function) && /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(x.function) && optIndex(x.line) && optIndex(x.index) && (x.focus === undefined || isBool(x.focus));
     case 'step':
       return isIndex(x.index);
+    case 'revealScenario':
+      return isIndex(x.line);
     case 'copyToken':
       return isStr(x.token) && x.token.length > 0 && x.token.length <= 65536 && !/[\r\n]/.test(x.token);
     default:

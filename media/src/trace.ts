@@ -116,6 +116,7 @@ function verdictHeader(v: SimulationView): HTMLElement {
     { id: 'verdict', class: `verdict verdict-${v.verdict}`, attrs: { role: 'status', 'aria-live': 'polite' } },
     h('h1', {}, h('span', { class: 'badge' }, word), ' ', v.experiment ? h('span', { id: 'experiment-badge', class: 'experiment-badge' }, 'EXPERIMENT') : null, v.experiment ? ' ' : null, h('span', { id: 'title' }, v.title)),
     v.experiment ? h('p', { id: 'experiment', class: 'experiment' }, `What-if run, not the file: ${v.experiment}.`) : null,
+    v.litmus ? h('p', { id: 'litmus', class: v.litmus.matches === false ? 'litmus warn' : 'litmus' }, `${v.litmus.observation} — ${v.litmus.expectation}.`) : null,
     h('p', { id: 'property', class: 'property' }, what),
     v.covers ? h('p', { id: 'covers', class: 'covers' }, `Covered: ${v.covers}.`) : null,
     // a pass over one interleaving proves little: nothing in the scenario ran concurrently with what matters
@@ -377,6 +378,7 @@ function renderCurrent(): void {
     h('p', { id: 'event', class: 'event-text' }, s.event),
     s.warnings.length ? h('ul', { id: 'warnings', class: 'warnings' }, ...s.warnings.map((w) => h('li', {}, 'WARNING: ', w))) : null,
     h('p', {}, 'In ', button(s.function, () => revealStep(s), { id: 'reveal-step', title: `Open the source at ${src}` }, 'link'), s.anchor ? h('span', { class: 'muted' }, ` called from ${src}`) : null),
+    scenarioLink(s),
     s.stack.length
       ? h(
           'ol',
@@ -563,6 +565,14 @@ function pageTo(row: HTMLElement, pinned: number): void {
 function step(delta: number, e: Event): void {
   e.preventDefault();
   select(current + delta, { post: true, scroll: true });
+}
+
+/** A scenario file's P step: the line of its thread body it is under, as a link to the file. */
+function scenarioLink(s: TraceStep): HTMLElement | null {
+  const line = s.origin?.line;
+  if (!model?.view.litmus || line === undefined) return null;
+  const label = `${s.origin!.fn.replace(/:.*/, '')}, line ${line + 1} of the scenario file`;
+  return h('p', {}, 'From ', button(label, () => post({ type: 'revealScenario', line }), { id: 'reveal-scenario', title: `Open the scenario at line ${line + 1}` }, 'link'));
 }
 
 /** Show the step's source; `focus`: the editor takes the keyboard (Enter), else the trace keeps it. */
