@@ -14,6 +14,7 @@ import { extractOrchestrationReport } from '../analyzer';
 import { ScenarioRun, ServerContext } from '../context';
 import { Diagnostic as LitmusDiagnostic, firstError, isScenarioUri, LitmusError, loadScenarioText, LoadedScenario } from '../litmus';
 import { litmusSummary } from '../litmus/cli';
+import { unsupportedIn } from '../simulate';
 import { decodeScenario } from '../litmus/parse';
 import { registerLitmusCompletion } from './litmusCompletion';
 import { beginProgress, runInWorker } from './simulate';
@@ -37,11 +38,15 @@ const filesOf = (ctx: ServerContext): Map<string, FileState> => {
   return m;
 };
 
-/** The workspace's orchestration programs, or none (the built-in IR) when it has none of them. */
-export function workspacePrograms(ctx: ServerContext): { programs?: ProgramSet; fallback: string[] } {
-  const { programs } = extractOrchestrationReport(ctx.analyzer);
+/**
+ * The workspace's orchestration programs, or none (the built-in IR) when it has none of them;
+ * `unsupported` when one could not be extracted whole (then no run may give a verdict).
+ */
+export function workspacePrograms(ctx: ServerContext): { programs?: ProgramSet; fallback: string[]; unsupported?: string } {
+  const { programs, extractions } = extractOrchestrationReport(ctx.analyzer);
   const fallback = ORCHESTRATION.filter((fn) => !programs[fn]);
-  return fallback.length === ORCHESTRATION.length ? { fallback } : { programs, fallback };
+  const unsupported = unsupportedIn(extractions);
+  return { ...(fallback.length === ORCHESTRATION.length ? {} : { programs }), fallback, ...(unsupported ? { unsupported } : {}) };
 }
 
 /** The path in messages: relative to the workspace folder. */
@@ -172,7 +177,7 @@ function scheduleCheck(ctx: ServerContext, uri: string, reload = false): void {
   old.running?.cancel();
   old.timer = setTimeout(() => {
     const st = reload ? refresh(ctx, uri) : old;
-    if (firstError(st.loaded) || !st.loaded.lowered) return;
+    if (firstError(st.loaded) || !st.loaded.lowered || workspacePrograms(ctx).unsupported) return;
     const src = (st.running = new CancellationTokenSource());
     explore(st, { strategy: 'dpor', maxStates: BACKGROUND_MAX_STATES }, src.token, NO_PROGRESS).then(
       (r) => {
@@ -196,7 +201,8 @@ export async function runScenarioFile(ctx: ServerContext, p: LitmusRunParams, to
   const st = refresh(ctx, p.uri);
   const l = st.loaded.lowered;
   if (firstError(st.loaded) || !l) return badFile(ctx, p.uri, st.loaded);
-  const { fallback } = workspacePrograms(ctx);
+  const { fallback, unsupported } = workspacePrograms(ctx);
+  if (unsupported) return new ResponseError(ErrorCodes.InvalidParams, `not run, no verdict: ${unsupported}`);
   const progress = await beginProgress(ctx, p.workDoneToken, `Running scenario ${l.scenario.id}`, token);
   let r: LitmusCheckResult | null;
   try {
@@ -223,6 +229,8 @@ export async function runScenarioFile(ctx: ServerContext, p: LitmusRunParams, to
 /** slablens/litmus/runAll: the files in turn; a bad file is a row with its error, a cancel ends the rest. */
 export async function runAll(ctx: ServerContext, p: LitmusRunAllParams, token: CancellationToken): Promise<LitmusRow[] | ResponseError> {
   if (!ctx.trusted) return untrusted();
+  const { unsupported } = workspacePrograms(ctx);
+  if (unsupported) return new ResponseError(ErrorCodes.InvalidParams, `not run, no verdict: ${unsupported}`);
   const progress = await beginProgress(ctx, p.workDoneToken, `Running ${p.uris.length} scenario files`, token);
   const rows: LitmusRow[] = [];
   try {

@@ -365,6 +365,7 @@ function lowerThread(t: LitmusAst['threads'][number], index: number, objects: nu
   const api = new Set(THREAD_CALLS);
   const opts: ExtractOptions = { keepArg: (x) => /^o\d+$/.test(x) || /^\d+$/.test(x), aliases: THREAD_ALIASES, loops: true };
   const x = extractProgram(f, new Set([...known].filter((k) => api.has(k))), opts);
+  if (x.unsupported) e.add(`not modelled: ${x.unsupported}`, t.bodyLoc);
   for (const n of x.notModelled) {
     const where = { line: n.line + 1, column: (n.column ?? 0) + 1 };
     if (n.reason.startsWith('no model for ')) e.add(`not modelled: ${n.call}${suggest(n.call, THREAD_CALLS)}`, where);
