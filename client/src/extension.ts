@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { SimulationView, toView } from '../../media/src/protocol';
 import { annotateCallPath, AnnotationHints } from './annotations';
-import { Replay, ReplayParams, Scenarios, WorkspaceTrust } from '../../protocol/src';
+import { LitmusFromTrace, Replay, ReplayParams, Scenarios, WorkspaceTrust } from '../../protocol/src';
 import { Experiments } from './experiment';
 import { createClient } from './languageClient';
 import { registerSeries } from './series';
@@ -120,8 +120,33 @@ function registerScenarioFiles(context: vscode.ExtensionContext, simulator: Simu
     }
     return simulator.runAll(files);
   });
+  command('slablens.newScenarioFromTrace', () => newScenarioFromTrace(simulator, current));
   // the server checks scenario files in the background only once the workspace is trusted
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void current().sendRequest(WorkspaceTrust, { trusted: true })));
+}
+
+/** The shown trace's scenario and question as a new .litmus file, saved where the user says, then opened. */
+async function newScenarioFromTrace(simulator: Simulator, current: () => LanguageClient): Promise<void> {
+  const trace = simulator.shownTrace();
+  if (!trace) {
+    void vscode.window.showInformationMessage('No trace is shown: run a simulation or a scenario first.');
+    return;
+  }
+  const suggested = `${trace.scenario.id.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'scenario'}-question`;
+  const name = await vscode.window.showInputBox({ title: 'New Scenario from Trace', prompt: 'Scenario name (the C line of the file)', value: suggested, validateInput: (v) => (/^[A-Za-z0-9][\w.-]{0,99}$/.test(v) ? undefined : "letters, digits, '-', '_' and '.'") });
+  if (!name) return;
+  let text: string;
+  try {
+    text = (await current().sendRequest(LitmusFromTrace, { trace, name })).text;
+  } catch (e) {
+    void vscode.window.showErrorMessage(plainText(`Slablens: ${(e as Error).message}`));
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'scenarios', `${name}.litmus`) : undefined, filters: { 'slablens scenario': ['litmus'] } });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
+  await vscode.window.showTextDocument(target);
 }
 
 /** The innermost function symbol around the cursor, as the language server reports it. */

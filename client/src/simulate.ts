@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { plainText } from './untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress } from 'vscode-languageclient/node';
+import type { Trace } from '../../engine/src';
 import { LitmusView, SimulationView, toView } from '../../media/src/protocol';
 import { LitmusRow, LitmusRun, LitmusRunAll, Simulate, SimulateParams } from '../../protocol/src';
 import { Coverage } from './coverage';
@@ -172,6 +173,11 @@ export class Simulator {
     if (mismatched || bad) void vscode.window.showWarningMessage(msg);
     else void vscode.window.showInformationMessage(msg);
     return rows;
+  }
+
+  /** The trace in the trace view now, if any. */
+  shownTrace(): Trace | undefined {
+    return this.last?.trace ?? undefined;
   }
 
   /** A result that did not come from slablens/simulate (a replayed trace) goes the same way. */

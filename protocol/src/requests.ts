@@ -5,6 +5,7 @@
 // The slablens server sends no custom notifications (only LSP's own: showMessage, codeLens/refresh).
 
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { Trace } from '../../engine/src';
 import type { SeriesCheckResult, Images, LitmusRunParams, LitmusRunResult, LitmusRunAllParams, LitmusRow, SimulateParams, SimulateResult, ReplayParams, ReplayResult, ScenarioInfo, AnnotationsParams, AnnotationsResult, SeriesInfo, Threads, ReviewParams, ReviewResult, ExportResult, Comparison, SimulatedPatch } from './wire';
 
 /** Explore the destroy scenario with the IR of the source (or a built-in scenario), in a worker; progress and Cancel on workDoneToken. */
@@ -15,6 +16,8 @@ export const Replay = new RequestType<ReplayParams, ReplayResult, void>('slablen
 export const Scenarios = new RequestType0<ScenarioInfo[], void>('slablens/scenarios');
 /** Run a scenario file (.litmus) against the workspace's C in the worker; progress and Cancel on workDoneToken. */
 export const LitmusRun = new RequestType<LitmusRunParams, LitmusRunResult, void>('slablens/litmus/run');
+/** The scenario a trace ran, as the text of a .litmus file asking its question (no Result: the trace is one execution). */
+export const LitmusFromTrace = new RequestType<{ trace: Trace; name: string }, { text: string }, void>('slablens/litmus/fromTrace');
 /** Run several scenario files in turn ("Run all scenarios"); each file's diagnostics are refreshed. */
 export const LitmusRunAll = new RequestType<LitmusRunAllParams, LitmusRow[], void>('slablens/litmus/runAll');
 /** The workspace's trust changed: scenario files are checked in the background only when it is trusted. */

@@ -9,12 +9,13 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CancellationToken, CancellationTokenSource, CodeLensRefreshRequest, Diagnostic, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import { ExploreOptions, LitmusCheckResult, ORCHESTRATION, ProgramSet } from '../../../engine/src';
-import { LitmusRow, LitmusRun, LitmusRunAll, LitmusRunAllParams, LitmusRunParams, LitmusRunResult, WorkspaceTrust } from '../../../protocol/src';
+import { LitmusFromTrace, LitmusRow, LitmusRun, LitmusRunAll, LitmusRunAllParams, LitmusRunParams, LitmusRunResult, WorkspaceTrust } from '../../../protocol/src';
 import { extractOrchestrationReport } from '../analyzer';
 import { ScenarioRun, ServerContext } from '../context';
 import { Diagnostic as LitmusDiagnostic, firstError, isScenarioUri, LitmusError, loadScenarioText, LoadedScenario } from '../litmus';
 import { litmusSummary } from '../litmus/cli';
 import { unsupportedIn } from '../simulate';
+import { FromTraceError, scenarioFromTrace } from '../litmus/fromTrace';
 import { decodeScenario } from '../litmus/parse';
 import { registerLitmusCompletion } from './litmusCompletion';
 import { beginProgress, runInWorker } from './simulate';
@@ -292,6 +293,14 @@ export function registerLitmus(ctx: ServerContext): void {
   });
   connection.onRequest(LitmusRun, (p, token) => runScenarioFile(ctx, p, token));
   connection.onRequest(LitmusRunAll, (p, token) => runAll(ctx, p, token));
+  connection.onRequest(LitmusFromTrace, (p) => {
+    try {
+      return { text: scenarioFromTrace(p.trace, p.name) };
+    } catch (e) {
+      // the trace is the client's, but it may have been imported from a file: nothing in it is trusted
+      return new ResponseError(ErrorCodes.InvalidParams, e instanceof FromTraceError ? `no scenario file: ${e.message}` : `not a slablens trace: ${(e as Error).message}`);
+    }
+  });
   connection.onRequest(WorkspaceTrust, (p) => {
     ctx.trusted = p.trusted === true;
     for (const uri of filesOf(ctx).keys()) scheduleCheck(ctx, uri);
