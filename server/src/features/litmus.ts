@@ -7,12 +7,38 @@
 
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CancellationToken, CancellationTokenSource, CodeLensRefreshRequest, Diagnostic, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import {
+  CancellationToken,
+  CancellationTokenSource,
+  CodeLensRefreshRequest,
+  Diagnostic,
+  DiagnosticSeverity,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  WorkDoneProgressReporter,
+} from 'vscode-languageserver/node';
 import { ExploreOptions, LitmusCheckResult, ORCHESTRATION, ProgramSet } from '../../../engine/src';
-import { LitmusFromTrace, LitmusRow, LitmusRun, LitmusRunAll, LitmusRunAllParams, LitmusRunParams, LitmusRunResult, WorkspaceTrust } from '../../../protocol/src';
+import {
+  LitmusFromTrace,
+  LitmusRow,
+  LitmusRun,
+  LitmusRunAll,
+  LitmusRunAllParams,
+  LitmusRunParams,
+  LitmusRunResult,
+  WorkspaceTrust,
+} from '../../../protocol/src';
 import { extractOrchestrationReport } from '../analyzer';
 import { ScenarioRun, ServerContext } from '../context';
-import { Diagnostic as LitmusDiagnostic, firstError, isScenarioUri, LitmusError, loadScenarioText, LoadedScenario } from '../litmus';
+import {
+  Diagnostic as LitmusDiagnostic,
+  firstError,
+  isScenarioUri,
+  LitmusError,
+  loadScenarioText,
+  LoadedScenario,
+} from '../litmus';
 import { litmusSummary } from '../litmus/cli';
 import { unsupportedIn } from '../simulate';
 import { FromTraceError, scenarioFromTrace } from '../litmus/fromTrace';
@@ -43,15 +69,24 @@ const filesOf = (ctx: ServerContext): Map<string, FileState> => {
  * The workspace's orchestration programs, or none (the built-in IR) when it has none of them;
  * `unsupported` when one could not be extracted whole (then no run may give a verdict).
  */
-export function workspacePrograms(ctx: ServerContext): { programs?: ProgramSet; fallback: string[]; unsupported?: string } {
+export function workspacePrograms(ctx: ServerContext): {
+  programs?: ProgramSet;
+  fallback: string[];
+  unsupported?: string;
+} {
   const { programs, extractions } = extractOrchestrationReport(ctx.analyzer);
   const fallback = ORCHESTRATION.filter((fn) => !programs[fn]);
   const unsupported = unsupportedIn(extractions);
-  return { ...(fallback.length === ORCHESTRATION.length ? {} : { programs }), fallback, ...(unsupported ? { unsupported } : {}) };
+  return {
+    ...(fallback.length === ORCHESTRATION.length ? {} : { programs }),
+    fallback,
+    ...(unsupported ? { unsupported } : {}),
+  };
 }
 
 /** The path in messages: relative to the workspace folder. */
-const shownPath = (ctx: ServerContext, uri: string): string => (uri.startsWith('file:') ? ctx.shown(fileURLToPath(uri)) : uri);
+const shownPath = (ctx: ServerContext, uri: string): string =>
+  uri.startsWith('file:') ? ctx.shown(fileURLToPath(uri)) : uri;
 
 /**
  * Parse and lower a file's text. An editor shows bytes that are not UTF-8 as U+FFFD: then the
@@ -78,7 +113,17 @@ function textOf(ctx: ServerContext, uri: string): { text: string; version: numbe
     return { text: decodeScenario(file, fs.readFileSync(fileURLToPath(uri))), version: -1 };
   } catch (e) {
     if (e instanceof LitmusError) return { file, diagnostics: [e.diagnostic] };
-    return { file, diagnostics: [{ severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, line: 1, column: 1 }] };
+    return {
+      file,
+      diagnostics: [
+        {
+          severity: 'error',
+          message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          line: 1,
+          column: 1,
+        },
+      ],
+    };
   }
 }
 
@@ -87,7 +132,8 @@ function refresh(ctx: ServerContext, uri: string): FileState {
   const t = textOf(ctx, uri);
   const files = filesOf(ctx);
   const prev = files.get(uri);
-  const st: FileState = 'text' in t ? { version: t.version, loaded: load(ctx, uri, t.text) } : { version: -1, loaded: t };
+  const st: FileState =
+    'text' in t ? { version: t.version, loaded: load(ctx, uri, t.text) } : { version: -1, loaded: t };
   if (prev) {
     clearTimeout(prev.timer);
     prev.running?.cancel();
@@ -101,12 +147,20 @@ function refresh(ctx: ServerContext, uri: string): FileState {
 /** A litmus diagnostic (1-based, maybe without an end) as LSP's: the end is the word at the start. */
 function toLsp(d: LitmusDiagnostic, lines: string[]): Diagnostic {
   const start = { line: Math.max(0, d.line - 1), character: Math.max(0, d.column - 1) };
-  let end = d.endLine !== undefined && d.endColumn !== undefined ? { line: d.endLine - 1, character: d.endColumn - 1 } : undefined;
+  let end =
+    d.endLine !== undefined && d.endColumn !== undefined
+      ? { line: d.endLine - 1, character: d.endColumn - 1 }
+      : undefined;
   if (!end || end.line < start.line || (end.line === start.line && end.character <= start.character)) {
     const word = /^[\w>.-]+/.exec((lines[start.line] ?? '').slice(start.character))?.[0].length ?? 1;
     end = { line: start.line, character: start.character + Math.max(1, word) };
   }
-  return { severity: d.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, range: { start, end }, message: d.message, source: 'slablens' };
+  return {
+    severity: d.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    range: { start, end },
+    message: d.message,
+    source: 'slablens',
+  };
 }
 
 /** Diagnostic code of a run whose observation is not the file's Result. */
@@ -118,10 +172,18 @@ function runDiagnostic(ctx: ServerContext, uri: string, st: FileState): Diagnost
   const ast = st.loaded.ast;
   if (!run || run.version !== st.version || !ast?.clause) return undefined;
   const c = ast.clause.loc;
-  const range = { start: { line: c.line - 1, character: c.column - 1 }, end: { line: c.endLine - 1, character: c.endColumn - 1 } };
+  const range = {
+    start: { line: c.line - 1, character: c.column - 1 },
+    end: { line: c.endLine - 1, character: c.endColumn - 1 },
+  };
   const counts = `holds in ${run.holds} of ${run.total} executions (${run.states} states)`;
   if (run.observation === undefined) {
-    return { severity: DiagnosticSeverity.Information, range, source: 'slablens', message: `Observation undecided: ${run.reason ?? 'the exploration stopped'}; the clause ${counts} it finished. Run it with a higher slablens.simulation.maxStates.` };
+    return {
+      severity: DiagnosticSeverity.Information,
+      range,
+      source: 'slablens',
+      message: `Observation undecided: ${run.reason ?? 'the exploration stopped'}; the clause ${counts} it finished. Run it with a higher slablens.simulation.maxStates.`,
+    };
   }
   if (run.matches !== false) return undefined;
   const e = ast.expectedLoc!;
@@ -131,7 +193,18 @@ function runDiagnostic(ctx: ServerContext, uri: string, st: FileState): Diagnost
     source: 'slablens',
     code: MISMATCH,
     message: `Observation ${run.observation}, but the file expects ${run.expected}: the clause ${counts}`,
-    relatedInformation: [{ location: { uri, range: { start: { line: e.line - 1, character: e.column - 1 }, end: { line: e.endLine - 1, character: e.endColumn - 1 } } }, message: `(* Result: ${run.expected} *)` }],
+    relatedInformation: [
+      {
+        location: {
+          uri,
+          range: {
+            start: { line: e.line - 1, character: e.column - 1 },
+            end: { line: e.endLine - 1, character: e.endColumn - 1 },
+          },
+        },
+        message: `(* Result: ${run.expected} *)`,
+      },
+    ],
   };
 }
 
@@ -150,22 +223,44 @@ function refreshLenses(ctx: ServerContext): void {
 }
 
 /** Explore a loaded file's scenario in the worker, counting where the clause holds. */
-function explore(st: FileState, o: ExploreOptions, token: CancellationToken, reporter: WorkDoneProgressReporter): Promise<LitmusCheckResult | null> {
+function explore(
+  st: FileState,
+  o: ExploreOptions,
+  token: CancellationToken,
+  reporter: WorkDoneProgressReporter,
+): Promise<LitmusCheckResult | null> {
   const l = st.loaded.lowered!;
-  return runInWorker<LitmusCheckResult>({ kind: 'litmus', scenario: l.scenario, clause: l.clause, expected: l.expected, options: o }, token, reporter);
+  return runInWorker<LitmusCheckResult>(
+    { kind: 'litmus', scenario: l.scenario, clause: l.clause, expected: l.expected, options: o },
+    token,
+    reporter,
+  );
 }
 
 /** Keep a run's observation for the file's lenses and diagnostics. */
 function record(ctx: ServerContext, uri: string, st: FileState, r: LitmusCheckResult, shown: boolean): void {
   const x = r.litmus;
-  const run: ScenarioRun = { version: st.version, observation: x.observation, expected: x.expected, matches: x.matches, holds: x.holds, total: x.total, states: r.states, shown };
+  const run: ScenarioRun = {
+    version: st.version,
+    observation: x.observation,
+    expected: x.expected,
+    matches: x.matches,
+    holds: x.holds,
+    total: x.total,
+    states: r.states,
+    shown,
+  };
   if (r.reason || r.message) run.reason = r.reason ?? r.message;
   ctx.scenarioRuns.set(uri, run);
   publish(ctx, uri);
   refreshLenses(ctx);
 }
 
-const NO_PROGRESS = { begin: () => undefined, report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter;
+const NO_PROGRESS = {
+  begin: () => undefined,
+  report: () => undefined,
+  done: () => undefined,
+} as unknown as WorkDoneProgressReporter;
 
 /**
  * After an edit settles, in a trusted workspace: run the file (state-limited) for its Result
@@ -191,13 +286,24 @@ function scheduleCheck(ctx: ServerContext, uri: string, reload = false): void {
 
 function badFile(ctx: ServerContext, uri: string, l: LoadedScenario): ResponseError {
   const d = firstError(l) ?? l.diagnostics[0];
-  return new ResponseError(ErrorCodes.InvalidParams, d ? `${shownPath(ctx, uri)}:${d.line}:${d.column}: ${d.message}` : `${shownPath(ctx, uri)}: not a scenario`);
+  return new ResponseError(
+    ErrorCodes.InvalidParams,
+    d ? `${shownPath(ctx, uri)}:${d.line}:${d.column}: ${d.message}` : `${shownPath(ctx, uri)}: not a scenario`,
+  );
 }
 
-const untrusted = () => new ResponseError(ErrorCodes.InvalidRequest, 'not run: scenario files run only in a trusted workspace (their threads call into the C here)');
+const untrusted = () =>
+  new ResponseError(
+    ErrorCodes.InvalidRequest,
+    'not run: scenario files run only in a trusted workspace (their threads call into the C here)',
+  );
 
 /** slablens/litmus/run: one file, with progress and Cancel; the trace to show is in `trace`. */
-export async function runScenarioFile(ctx: ServerContext, p: LitmusRunParams, token: CancellationToken): Promise<LitmusRunResult | ResponseError> {
+export async function runScenarioFile(
+  ctx: ServerContext,
+  p: LitmusRunParams,
+  token: CancellationToken,
+): Promise<LitmusRunResult | ResponseError> {
   if (!ctx.trusted) return untrusted();
   const st = refresh(ctx, p.uri);
   const l = st.loaded.lowered;
@@ -207,7 +313,12 @@ export async function runScenarioFile(ctx: ServerContext, p: LitmusRunParams, to
   const progress = await beginProgress(ctx, p.workDoneToken, `Running scenario ${l.scenario.id}`, token);
   let r: LitmusCheckResult | null;
   try {
-    r = await explore(st, { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed }, progress.token, progress.reporter);
+    r = await explore(
+      st,
+      { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed },
+      progress.token,
+      progress.reporter,
+    );
   } finally {
     progress.reporter.done();
   }
@@ -223,12 +334,18 @@ export async function runScenarioFile(ctx: ServerContext, p: LitmusRunParams, to
     summary: litmusSummary(l.scenario.id, r),
     programs: fallback.length === ORCHESTRATION.length ? 'builtin' : 'workspace',
     builtinFallback: fallback,
-    warnings: st.loaded.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}:${d.column}: ${d.message}`),
+    warnings: st.loaded.diagnostics
+      .filter((d) => d.severity === 'warning')
+      .map((d) => `${d.line}:${d.column}: ${d.message}`),
   };
 }
 
 /** slablens/litmus/runAll: the files in turn; a bad file is a row with its error, a cancel ends the rest. */
-export async function runAll(ctx: ServerContext, p: LitmusRunAllParams, token: CancellationToken): Promise<LitmusRow[] | ResponseError> {
+export async function runAll(
+  ctx: ServerContext,
+  p: LitmusRunAllParams,
+  token: CancellationToken,
+): Promise<LitmusRow[] | ResponseError> {
   if (!ctx.trusted) return untrusted();
   const { unsupported } = workspacePrograms(ctx);
   if (unsupported) return new ResponseError(ErrorCodes.InvalidParams, `not run, no verdict: ${unsupported}`);
@@ -248,14 +365,31 @@ export async function runAll(ctx: ServerContext, p: LitmusRunAllParams, token: C
         continue;
       }
       progress.reporter.report(Math.round((100 * i) / p.uris.length), `${i + 1} of ${p.uris.length}: ${name}`);
-      const r = await explore(st, { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates }, progress.token, NO_PROGRESS);
+      const r = await explore(
+        st,
+        { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates },
+        progress.token,
+        NO_PROGRESS,
+      );
       if (!r) {
         rows.push({ uri, name, error: 'not run: cancelled' });
         continue;
       }
       record(ctx, uri, st, r, false);
       const x = r.litmus;
-      rows.push({ uri, name, expected: x.expected, observation: x.observation, holds: x.holds, total: x.total, matches: x.matches, verdict: r.verdict, states: r.states, elapsedMs: r.elapsedMs, ...(x.observation ? {} : { error: `undecided: ${r.reason ?? r.message ?? 'stopped'}` }) });
+      rows.push({
+        uri,
+        name,
+        expected: x.expected,
+        observation: x.observation,
+        holds: x.holds,
+        total: x.total,
+        matches: x.matches,
+        verdict: r.verdict,
+        states: r.states,
+        elapsedMs: r.elapsedMs,
+        ...(x.observation ? {} : { error: `undecided: ${r.reason ?? r.message ?? 'stopped'}` }),
+      });
     }
   } finally {
     progress.reporter.done();
@@ -264,7 +398,8 @@ export async function runAll(ctx: ServerContext, p: LitmusRunAllParams, token: C
 }
 
 /** initializationOptions.trusted (the client's vscode.workspace.isTrusted). */
-export const readTrust = (options: unknown): boolean => typeof options === 'object' && options !== null && (options as { trusted?: unknown }).trusted === true;
+export const readTrust = (options: unknown): boolean =>
+  typeof options === 'object' && options !== null && (options as { trusted?: unknown }).trusted === true;
 
 export function registerLitmus(ctx: ServerContext): void {
   const { documents, connection } = ctx;
@@ -298,7 +433,12 @@ export function registerLitmus(ctx: ServerContext): void {
       return { text: scenarioFromTrace(p.trace, p.name) };
     } catch (e) {
       // the trace is the client's, but it may have been imported from a file: nothing in it is trusted
-      return new ResponseError(ErrorCodes.InvalidParams, e instanceof FromTraceError ? `no scenario file: ${e.message}` : `not a slablens trace: ${(e as Error).message}`);
+      return new ResponseError(
+        ErrorCodes.InvalidParams,
+        e instanceof FromTraceError
+          ? `no scenario file: ${e.message}`
+          : `not a slablens trace: ${(e as Error).message}`,
+      );
     }
   });
   connection.onRequest(WorkspaceTrust, (p) => {

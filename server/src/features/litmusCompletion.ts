@@ -3,7 +3,13 @@
 // exists / forall clause the predicates. The lists are the lowering's own (litmus/lower.ts) and
 // the engine's predicates, so completion offers nothing the run would refuse as unknown.
 
-import { CompletionItem, CompletionItemKind, CompletionParams, InsertTextFormat, MarkupKind } from 'vscode-languageserver/node';
+import {
+  CompletionItem,
+  CompletionItemKind,
+  CompletionParams,
+  InsertTextFormat,
+  MarkupKind,
+} from 'vscode-languageserver/node';
 import { PREDICATES } from '../../../engine/src';
 import { ServerContext } from '../context';
 import { isScenarioUri } from '../litmus';
@@ -21,7 +27,13 @@ export function regionAt(text: string, offset: number): Region {
 }
 
 const doc = (value: string) => ({ kind: MarkupKind.Markdown, value });
-const snippet = (label: string, insert: string, kind: CompletionItemKind, documentation: string, detail?: string): CompletionItem => ({
+const snippet = (
+  label: string,
+  insert: string,
+  kind: CompletionItemKind,
+  documentation: string,
+  detail?: string,
+): CompletionItem => ({
   label,
   kind,
   detail,
@@ -31,31 +43,102 @@ const snippet = (label: string, insert: string, kind: CompletionItemKind, docume
 });
 
 /** The arguments a thread's call is written with (the model reads these). */
-const ARGS: Record<string, string> = { kfree_rcu: '${1:o0}, rcu', kmem_cache_free: 's, ${1:o0}', do_slab_free: 's, ${1:o0}', rcu_barrier: '', rcu_read_lock: '', rcu_read_unlock: '' };
+const ARGS: Record<string, string> = {
+  kfree_rcu: '${1:o0}, rcu',
+  kmem_cache_free: 's, ${1:o0}',
+  do_slab_free: 's, ${1:o0}',
+  rcu_barrier: '',
+  rcu_read_lock: '',
+  rcu_read_unlock: '',
+};
 
 function items(region: Region): CompletionItem[] {
   switch (region) {
     case 'body':
-      return threadApi().map((f) => snippet(f.name, `${f.name}(${ARGS[f.name] ?? '${1:s}'});`, CompletionItemKind.Function, f.summary || 'modelled by the simulator', 'slablens model'));
+      return threadApi().map((f) =>
+        snippet(
+          f.name,
+          `${f.name}(${ARGS[f.name] ?? '${1:s}'});`,
+          CompletionItemKind.Function,
+          f.summary || 'modelled by the simulator',
+          'slablens model',
+        ),
+      );
     case 'clause':
       return Object.entries(PREDICATES).map(([name, p]) =>
-        snippet(name, p.takesCache ? `${name}(s)` : name, CompletionItemKind.Property, p.notModelled ? `${p.doc}\n\n**Not modelled**: ${p.notModelled}` : p.doc, p.notModelled ? 'not modelled' : 'predicate'),
+        snippet(
+          name,
+          p.takesCache ? `${name}(s)` : name,
+          CompletionItemKind.Property,
+          p.notModelled ? `${p.doc}\n\n**Not modelled**: ${p.notModelled}` : p.doc,
+          p.notModelled ? 'not modelled' : 'predicate',
+        ),
       );
     case 'init':
       return [
-        ...Object.entries(CONFIGS).map(([n, d]) => snippet(n, `${n}=\${1|y,n|};`, CompletionItemKind.Constant, d, 'configuration')),
-        ...Object.entries(SETTINGS).map(([n, d]) => snippet(n, `${n}=\${1:${n === 'NR_CPUS' ? '2' : 'y'}};`, CompletionItemKind.Variable, d, 'setting')),
-        ...Object.entries(CACHE_FIELDS).map(([n, d]) => snippet(`s->${n}`, `s->${n}=\${1};`, CompletionItemKind.Field, d, 'the cache')),
-        snippet('new_slab', '${1:slab0} = new_slab(${2:2});', CompletionItemKind.Function, INIT_CALLS.new_slab, 'setup'),
-        snippet('kmem_cache_alloc', '${1:o0} = kmem_cache_alloc(s, GFP_KERNEL);', CompletionItemKind.Function, INIT_CALLS.kmem_cache_alloc, 'setup'),
-        ...Object.entries(INIT_CPU_CALLS).map(([n, d]) => snippet(n, `cpu\${1:0}: ${n}(${n === 'kfree_rcu' ? '${2:o0}, rcu' : n === 'kmem_cache_free' ? 's, ${2:o0}' : ''});`, CompletionItemKind.Function, d, 'setup on a CPU')),
+        ...Object.entries(CONFIGS).map(([n, d]) =>
+          snippet(n, `${n}=\${1|y,n|};`, CompletionItemKind.Constant, d, 'configuration'),
+        ),
+        ...Object.entries(SETTINGS).map(([n, d]) =>
+          snippet(n, `${n}=\${1:${n === 'NR_CPUS' ? '2' : 'y'}};`, CompletionItemKind.Variable, d, 'setting'),
+        ),
+        ...Object.entries(CACHE_FIELDS).map(([n, d]) =>
+          snippet(`s->${n}`, `s->${n}=\${1};`, CompletionItemKind.Field, d, 'the cache'),
+        ),
+        snippet(
+          'new_slab',
+          '${1:slab0} = new_slab(${2:2});',
+          CompletionItemKind.Function,
+          INIT_CALLS.new_slab,
+          'setup',
+        ),
+        snippet(
+          'kmem_cache_alloc',
+          '${1:o0} = kmem_cache_alloc(s, GFP_KERNEL);',
+          CompletionItemKind.Function,
+          INIT_CALLS.kmem_cache_alloc,
+          'setup',
+        ),
+        ...Object.entries(INIT_CPU_CALLS).map(([n, d]) =>
+          snippet(
+            n,
+            `cpu\${1:0}: ${n}(${n === 'kfree_rcu' ? '${2:o0}, rcu' : n === 'kmem_cache_free' ? 's, ${2:o0}' : ''});`,
+            CompletionItemKind.Function,
+            d,
+            'setup on a CPU',
+          ),
+        ),
       ];
     case 'top':
       return [
-        snippet('P0', 'P${1:0}(struct kmem_cache *s)\n{\n\t$0\n}', CompletionItemKind.Snippet, 'a thread: its body calls kernel functions, one CPU per thread', 'thread'),
-        snippet('exists', 'exists (${1:objects_remaining(s)})', CompletionItemKind.Keyword, 'some execution ends where the proposition holds (herd7)', 'clause'),
-        snippet('~exists', '~exists (${1:objects_remaining(s)})', CompletionItemKind.Keyword, 'no execution ends where the proposition holds', 'clause'),
-        snippet('forall', 'forall (${1:~leak})', CompletionItemKind.Keyword, 'every execution ends where the proposition holds', 'clause'),
+        snippet(
+          'P0',
+          'P${1:0}(struct kmem_cache *s)\n{\n\t$0\n}',
+          CompletionItemKind.Snippet,
+          'a thread: its body calls kernel functions, one CPU per thread',
+          'thread',
+        ),
+        snippet(
+          'exists',
+          'exists (${1:objects_remaining(s)})',
+          CompletionItemKind.Keyword,
+          'some execution ends where the proposition holds (herd7)',
+          'clause',
+        ),
+        snippet(
+          '~exists',
+          '~exists (${1:objects_remaining(s)})',
+          CompletionItemKind.Keyword,
+          'no execution ends where the proposition holds',
+          'clause',
+        ),
+        snippet(
+          'forall',
+          'forall (${1:~leak})',
+          CompletionItemKind.Keyword,
+          'every execution ends where the proposition holds',
+          'clause',
+        ),
       ];
   }
 }
