@@ -170,8 +170,8 @@ export class Simulator {
     const bad = rows.filter((r) => r.error).length;
     const ok = rows.filter((r) => r.matches === true).length;
     const msg = `Slablens: ${rows.length} scenario files: ${ok} as expected, ${mismatched} not as expected, ${bad} not run or undecided (the table is in "Slablens: Show Server Log"; the files' problems are in the Problems view).`;
-    if (mismatched || bad) void vscode.window.showWarningMessage(msg);
-    else void vscode.window.showInformationMessage(msg);
+    if (mismatched || bad) void vscode.window.showWarningMessage(plainText(msg));
+    else void vscode.window.showInformationMessage(plainText(msg));
     return rows;
   }
 
