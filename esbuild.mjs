@@ -14,7 +14,7 @@ await esbuild.build({
 // The language server. tree-sitter and its C grammar are native addons: loaded from node_modules.
 await esbuild.build({
   ...common,
-  entryPoints: { server: 'server/src/server.ts', simulateWorker: 'server/src/simulateWorker.ts', replayWorker: 'server/src/replayWorker.ts' },
+  entryPoints: { server: 'server/src/server.ts', simulateWorker: 'server/src/simulateWorker.ts', replayWorker: 'server/src/replayWorker.ts', seriesWorker: 'server/src/seriesWorker.ts' },
   outdir: 'dist',
   external: ['tree-sitter', 'tree-sitter-c'],
 });

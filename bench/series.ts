@@ -4,12 +4,17 @@
 // 2. MB/s on a ~50 MB mbox built in /tmp: our streamed splitter, splitter + mailparser, and the
 //    whole openSeries; the baseline in the same run is a plain read of the same bytes split on
 //    "\nFrom " with Buffer.indexOf (no line handling, no unescaping, no decoding).
+// 3. the request thread's event-loop delay while an N-patch series opens (SERIES_N, 5,000): on the
+//    thread itself (the baseline: how the server ran it before) and in the series worker.
 // Prints a table, then one JSON line per row.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { SeriesOpen } from '../protocol/src';
+import { SeriesWorker } from '../server/src/features/series';
+import { open as openRequest, SeriesSession } from '../server/src/features/seriesSession';
 import { buildSeries, mapFunctions, openSeries, parseAll, readMails, readTree, seriesPaths, splitMboxFile } from '../server/src/series';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -47,6 +52,39 @@ function build20(): string {
     out.push(hdr(n + 100, `Re: [PATCH v4 ${String(n).padStart(2, '0')}/20] ${title}`, id(n)) + `Reviewed-by: Rev Iewer <rev@example.org>\n`);
   }
   return out.map((m) => `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m.replace(/^(>*From )/gm, '>$1')}\n`).join('');
+}
+
+/** An mbox of a cover letter and n one-line patches, each to a file of its own. */
+function buildMany(n: number): string {
+  const hdr = (k: number) => `From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Bench Author <author@example.org>\nTo: linux-mm@kvack.org\nSubject: [PATCH v1 ${k}/${n}] mm: file ${k}\nDate: Mon, 02 Mar 2026 10:00:00 +0000\nMessage-Id: <many-${k}@slablens>\n${k ? 'In-Reply-To: <many-0@slablens>\n' : ''}\n`;
+  const out = [hdr(0) + 'Cover.\n'];
+  for (let k = 1; k <= n; k++) out.push(hdr(k) + `File ${k}.\n---\ndiff --git a/mm/gen/f${k}.c b/mm/gen/f${k}.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/gen/f${k}.c\n@@ -0,0 +1 @@\n+int f${k};\n`);
+  return out.join('\n');
+}
+
+/** The event-loop delay of this thread (p95 and max, ms) while `work` runs, and how long it ran. */
+async function loopDelay(work: () => Promise<unknown>): Promise<{ ms: number; p95: number; max: number }> {
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  const t0 = performance.now();
+  await work();
+  const ms = performance.now() - t0;
+  h.disable();
+  return { ms, p95: h.percentile(95) / 1e6, max: h.max / 1e6 };
+}
+
+/** 3. series/open of an N-patch series: on the request thread (baseline) and in the series worker. */
+async function openOffThread(tmp: string, rows: Record<string, unknown>[]): Promise<void> {
+  const n = Number(process.env.SERIES_N ?? 5000);
+  const f = path.join(tmp, 'many.mbox');
+  fs.writeFileSync(f, buildMany(n));
+  const inThread = await loopDelay(() => openRequest(new SeriesSession(() => undefined), { path: f }, new AbortController().signal));
+  // dist/seriesWorker.js: npm run build bundles it beside the server
+  const w = new SeriesWorker(() => undefined, path.join(ROOT, 'dist/seriesWorker.js'));
+  const inWorker = await loopDelay(() => w.request(SeriesOpen, { path: f }));
+  for (const [step, r] of [['on the request thread (baseline)', inThread], ['in the series worker', inWorker]] as const) {
+    rows.push({ bench: 'openOffThread', step, patches: n, openMs: r2(r.ms), loopDelayP95Ms: r2(r.p95), loopDelayMaxMs: r2(r.max), p95VsBaseline: r2(r.p95 / inThread.p95) });
+  }
 }
 
 async function main(): Promise<void> {
@@ -125,6 +163,7 @@ async function main(): Promise<void> {
     rows.push({ bench: 'bigMbox', step: name, MB: r2(mb), messages: r.n, ms: r2(r.ms), MBps: r2(mb / (r.ms / 1000)) });
   }
   rows.push({ bench: 'bigMbox', step: 'memory', rssMB: r2(rss), progressCalls });
+  await openOffThread(tmp, rows);
   fs.rmSync(tmp, { recursive: true, force: true });
 
   console.log('slablens bench:series');
