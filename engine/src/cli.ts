@@ -9,6 +9,7 @@ import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
 import { listScenarios, makeScenario, ScenarioOptions, scenarioIds, UnknownScenario } from './scenarios';
 import { replayTrace, Trace, TraceError } from './trace';
+import type { BuiltinScenario } from './traceSchema';
 import { ExportError, exportPromela } from './promela';
 import type { Scenario } from './scenario';
 import { shellCommand } from './shell';
@@ -140,7 +141,7 @@ function cmdCheck(args: string[], io: Io): number {
   return exitFor(r.verdict);
 }
 
-function cmdReplay(args: string[], io: Io): number {
+function cmdReplay(args: string[], io: Io, builtin?: BuiltinScenario): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { token: { type: 'string' }, json: { type: 'boolean' } } });
   let t: Trace;
   if (values.token !== undefined) {
@@ -156,13 +157,15 @@ function cmdReplay(args: string[], io: Io): number {
     } catch {
       throw new TraceError(`${positionals[0]} is not valid JSON (a corrupt or truncated trace file)`);
     }
-    t = replayTrace({ trace: data });
+    t = replayTrace({ trace: data }, builtin);
   }
   const verdict = t.verdict;
   if (values.json) {
     io.out(JSON.stringify({ version: 1, scenario: t.scenario.id, verdict, property: t.property ?? null, message: t.message ?? null, steps: t.schedule.length, token: t.token, trace: t.steps }, null, 1));
   } else {
     io.out(`${t.scenario.id}: replayed ${t.schedule.length} steps: ${verdict.toUpperCase()}${t.property ? ` (${t.property})` : ''}`);
+    // which scenario ran: a trace not equal to its built-in one says so here (its title), never under the built-in's name alone
+    io.out(`  ${t.scenario.title}`);
     if (t.message) io.out(`  ${t.message}`);
     printTrace(io, t);
   }
@@ -243,7 +246,8 @@ export function crashed(e: unknown, io: Io): number {
   return EXIT.crash;
 }
 
-export function main(argv: string[], io: Io = stdio): number {
+/** `builtin`: how the built-in scenarios are built from their .litmus files (the server's CLI passes it). */
+export function main(argv: string[], io: Io = stdio, builtin?: BuiltinScenario): number {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
@@ -252,7 +256,7 @@ export function main(argv: string[], io: Io = stdio): number {
       case 'check':
         return cmdCheck(rest, io);
       case 'replay':
-        return cmdReplay(rest, io);
+        return cmdReplay(rest, io, builtin);
       case 'demo':
         return cmdDemo(rest, io);
       case 'export':

@@ -20,6 +20,7 @@ export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explor
 export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, replayTrace, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
 export type { Trace, TraceStep } from './trace';
 export { checkImportedTrace, MAX_CPUS, MAX_SCHEDULE, TraceSchemaError } from './traceSchema';
+export type { BuiltinScenario } from './traceSchema';
 export { shellCommand, shellQuote } from './shell';
 export { stateKey, flatView } from './state';
 export { check, scenarioLine } from './check';

@@ -6,7 +6,7 @@ import { Footprint, orderedAfter } from './model';
 import { defaultRegistry } from './models';
 import type { Scenario } from './scenario';
 import { makeScenario } from './scenarios';
-import { checkImportedTrace, TraceSchemaError } from './traceSchema';
+import { BuiltinScenario, checkImportedTrace, TraceSchemaError } from './traceSchema';
 import { flatView, State } from './state';
 
 export const TRACE_FORMAT = 'slablens-trace';
@@ -134,7 +134,7 @@ export function readTrace(data: unknown): Trace {
 }
 
 /** Re-run a saved trace or a token from its schedule: the verdict is what the replay reaches. */
-export function replayTrace(from: { trace: unknown } | { token: string }): Trace {
+export function replayTrace(from: { trace: unknown } | { token: string }, builtin?: BuiltinScenario): Trace {
   let t: Trace;
   if ('token' in from) {
     const { scenario, schedule } = decodeToken(from.token);
@@ -143,7 +143,7 @@ export function replayTrace(from: { trace: unknown } | { token: string }): Trace
     // checked against the schema and rebuilt from the engine before any of it runs
     let checked;
     try {
-      checked = checkImportedTrace(from.trace);
+      checked = checkImportedTrace(from.trace, builtin);
     } catch (e) {
       if (e instanceof TraceSchemaError) throw new TraceError(e.message);
       throw e;

@@ -60,11 +60,14 @@ function irProblem(v: unknown): string | undefined {
 const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 const describeIssue = (i: z.core.$ZodIssue): string => `${i.path.map(String).join('.') || '(the file)'}: ${i.message}`;
 
+/** The scenario a built-in id (or a shipped .litmus file's name) runs as with `cpus` CPUs, when the caller can build it (the server lowers the file). */
+export type BuiltinScenario = (id: string, cpus: number) => Scenario | undefined;
+
 /**
  * The scenario and schedule to replay from an imported trace, or TraceSchemaError saying what in it
  * is refused. Nothing of the trace runs before this returns.
  */
-export function checkImportedTrace(data: unknown): { scenario: Scenario; schedule: string[] } {
+export function checkImportedTrace(data: unknown, builtin?: BuiltinScenario): { scenario: Scenario; schedule: string[] } {
   const head = data as { format?: unknown; version?: unknown } | null;
   if (!head || typeof head !== 'object' || head.format !== 'slablens-trace') throw new TraceSchemaError('not a slablens trace (missing "format": "slablens-trace")');
   if (head.version !== 1) throw new TraceSchemaError(`trace version ${String(head.version).slice(0, 20)} not supported (this slablens reads version 1)`);
@@ -91,6 +94,9 @@ export function checkImportedTrace(data: unknown): { scenario: Scenario; schedul
   if (!scenarioIds().includes(sc.id) && !LITMUS_NAME.test(sc.id)) throw new TraceSchemaError(`the trace is refused: unknown scenario id ${JSON.stringify(sc.id.slice(0, 100))} (known: ${scenarioIds().join(', ')}, or a .litmus file's name)`);
   const rebuilt = scenarioIds().includes(sc.id) ? makeScenario(sc.id, { cpus: sc.ncpus }) : undefined;
   if (rebuilt && isDeepStrictEqual(json(rebuilt), saved)) return { scenario: rebuilt, schedule: t.schedule };
+  // the built-ins run from their .litmus files: the scenario the file lowers to is the one to match
+  const lowered = builtin?.(sc.id, sc.ncpus);
+  if (lowered && isDeepStrictEqual(json(lowered), saved)) return { scenario: lowered, schedule: t.schedule };
   // a scenario from a .litmus file (the built-ins run from theirs too), or an edited one: it replays
   // as the trace carries it, within the limits above, and its title says so: never as the built-in
   const own = saved as unknown as Scenario;

@@ -14,7 +14,7 @@ import type { Interpretation } from './analyzer/interpret';
 import { STRATEGIES, Strategy } from '../../engine/src';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
-import { builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
+import { builtinScenario, builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
 
 /**
  * `check` of a scenario file, or of a built-in id (its file in scenarios/) when neither --kernel
@@ -204,7 +204,7 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
   } catch (e) {
     return cliError(e, io);
   }
-  return engineMain(argv, io);
+  return engineMain(argv, io, builtinScenario);
 }
 
 if (require.main === module) {

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Io, UsageError } from '../../io/src';
+import { Io, readInputFile, UsageError } from '../../io/src';
+import { DEFAULT_INDEX_SETTINGS } from '../../protocol/src/settings';
 import { Analyzer, SLAB_FILES } from './analyzer';
 import { analyzeLocks, LockFinding, LockReport } from './analyzer/lockdep';
 
@@ -21,7 +22,8 @@ export function lintKernel(dir: string): { files: string[]; report: LockReport }
   for (const rel of SLAB_FILES) {
     const f = path.join(dir, rel);
     if (!fs.existsSync(f)) continue;
-    analyzer.update(f, new TextDecoder('utf-8', { fatal: false }).decode(fs.readFileSync(f)));
+    // the server's cap (slablens.maxFileBytes) and its refusal of FIFOs and devices
+    analyzer.update(f, new TextDecoder('utf-8', { fatal: false }).decode(readInputFile(f, 'kernel file', DEFAULT_INDEX_SETTINGS.maxFileBytes)));
     files.push(f);
   }
   if (!files.length) throw new UsageError(`${dir}: no mm/slab_common.c, mm/slub.c or mm/slab.h found`);

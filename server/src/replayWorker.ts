@@ -4,10 +4,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelError, replayTrace, TraceError, UnknownScenario } from '../../engine/src';
 import type { ReplayParams } from '../../protocol/src';
+import { builtinScenario } from './litmus/cli';
 
 const params = workerData as ReplayParams;
 try {
-  const trace = replayTrace(params);
+  // a built-in's trace is checked against the scenario its .litmus file lowers to
+  const trace = replayTrace(params, builtinScenario);
   parentPort!.postMessage({ kind: 'result', trace });
 } catch (e) {
   // a trace refused by its checks, or one whose programs do not run: said to the user as such

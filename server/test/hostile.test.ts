@@ -336,6 +336,25 @@ const fifo = (d: string, name: string) => {
   return f;
 };
 
+describe('finding 5 where the built-ins run from .litmus files (the CLI and the server)', () => {
+  it('a trace of f1 replays as f1, checked; the same trace claiming f2-kasan-fix says it is not the built-in', () => {
+    const d = tmpDir();
+    const f1 = path.join(d, 'f1.json');
+    assert.equal(run('check', 'f1-kasan-nofix', '--trace-out', f1).code, 1);
+    const same = run('replay', f1);
+    assert.equal(same.code, 1);
+    assert.match(same.out, /^f1-kasan-nofix: replayed \d+ steps: FAIL/);
+    assert.doesNotMatch(same.out, /not checked/);
+    const t = JSON.parse(fs.readFileSync(f1, 'utf8'));
+    t.scenario.id = 'f2-kasan-fix';
+    const edited = path.join(d, 'f2.json');
+    fs.writeFileSync(edited, JSON.stringify(t));
+    const r = run('replay', edited);
+    // the verdict is the trace's own content's, and the line under it says so
+    assert.match(r.out, /^f2-kasan-fix: replayed \d+ steps: FAIL.*\n {2}.*\(as the trace file carries it, not checked against a built-in scenario\)/);
+  });
+});
+
 describe('finding 13: atomic writes go through a random O_EXCL temp file, never through a planted link', () => {
   it('a symlink planted at the old predictable temp name is left alone; the target gets the text', () => {
     const d = tmpDir();
@@ -396,7 +415,7 @@ describe('finding 15: --out equal to an input is refused', () => {
 });
 
 describe('finding 16: a FIFO (or device) as input is refused, never read', () => {
-  it('series, replay, --comments, --import and index: exit 2 at once with "not a regular file"', () => {
+  it('series, replay, --comments, --import, index, lint, check of a .litmus file or with --kernel: exit 2 at once with "not a regular file"', () => {
     const d = tmpDir();
     const p = fifo(d, 'x.mbox');
     const f = path.join(d, 's.mbox');
@@ -404,7 +423,9 @@ describe('finding 16: a FIFO (or device) as input is refused, never read', () =>
     const k = path.join(d, 'kernel');
     fs.mkdirSync(path.join(k, 'mm'), { recursive: true });
     fifo(k, 'mm/slub.c');
-    for (const args of [['series', p], ['replay', p], ['series', f, '--reply-to', '1', '--from', 'Me <me@example.org>', '--comments', p], ['series', f, '--import', p], ['index', k], ['series', '/dev/zero']]) {
+    const litmus = fifo(d, 'x.litmus');
+    const lint = [['lint', '--kernel', k], ['check', 'f1-kasan-nofix', '--kernel', k], ['check', litmus]];
+    for (const args of [['series', p], ['replay', p], ['series', f, '--reply-to', '1', '--from', 'Me <me@example.org>', '--comments', p], ['series', f, '--import', p], ['index', k], ['series', '/dev/zero'], ...lint]) {
       const r = run(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /not a regular file/, args.join(' '));

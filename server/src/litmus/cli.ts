@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHECK_OPTIONS, EXIT, exitFor, int, printTrace, resultJson } from '../../../engine/src/cli';
-import { Io, UsageError, writeOutput } from '../../../io/src';
-import { ExploreOptions, LitmusCheckResult, STRATEGIES, Strategy } from '../../../engine/src';
+import { Io, readInputFile, UsageError, writeOutput } from '../../../io/src';
+import { DEFAULT_INDEX_SETTINGS } from '../../../protocol/src/settings';
+import { ExploreOptions, LitmusCheckResult, Scenario, STRATEGIES, Strategy } from '../../../engine/src';
 import { Analyzer, extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { Diagnostic } from './ast';
 import { firstError, loadScenarioFile, LoadedScenario, runScenario } from './index';
@@ -31,6 +32,13 @@ export function builtinScenarioFile(id: string): string | undefined {
   return fs.existsSync(f) ? f : undefined;
 }
 
+/** A built-in id (a shipped .litmus file's name) as its file lowers with `cpus` CPUs: what a replayed trace of it must carry. */
+export function builtinScenario(id: string, cpus: number): Scenario | undefined {
+  const file = builtinScenarioFile(id);
+  const l = file ? loadScenarioFile(file) : undefined;
+  return l?.lowered && !firstError(l) && l.lowered.scenario.ncpus === cpus ? l.lowered.scenario : undefined;
+}
+
 export const isScenarioPath = (p: string): boolean => p.endsWith('.litmus') || (p.includes(path.sep) && fs.existsSync(p));
 
 const showDiag = (file: string, d: Diagnostic) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
@@ -42,7 +50,8 @@ export function kernelPrograms(dir: string) {
   for (const rel of SLAB_FILES) {
     const f = path.join(dir, rel);
     if (!fs.existsSync(f)) continue;
-    analyzer.update(f, new TextDecoder('utf-8', { fatal: false }).decode(fs.readFileSync(f)));
+    // the server's cap (slablens.maxFileBytes) and its refusal of FIFOs and devices
+    analyzer.update(f, new TextDecoder('utf-8', { fatal: false }).decode(readInputFile(f, 'kernel file', DEFAULT_INDEX_SETTINGS.maxFileBytes)));
     n++;
   }
   if (!n) throw new UsageError(`${dir}: no mm/slab_common.c, mm/slub.c or mm/slab.h found`);

@@ -2,7 +2,8 @@
 // analyzer's extraction), run (the engine's explorer with the clause observed). Used by the CLI
 // and the language server; no LSP and no process I/O here besides reading the file asked for.
 
-import * as fs from 'node:fs';
+import { readInputFile, UsageError } from '../../../io/src';
+import { DEFAULT_INDEX_SETTINGS } from '../../../protocol/src/settings';
 import { checkClause, ExploreOptions, LitmusCheckResult } from '../../../engine/src';
 import { Diagnostic, diag, LitmusAst, LitmusError } from './ast';
 import { LowerOptions, Lowered, lowerScenario } from './lower';
@@ -37,9 +38,11 @@ export function loadScenarioText(file: string, text: string, o: LowerOptions = {
 export function loadScenarioFile(file: string, o: LowerOptions = {}): LoadedScenario {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    // a FIFO or a device would block the reader (the server's request thread), a huge file is no scenario
+    bytes = readInputFile(file, 'scenario', DEFAULT_INDEX_SETTINGS.maxFileBytes);
   } catch (e) {
-    return { file, diagnostics: [diag(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { line: 1, column: 1 })] };
+    const why = e instanceof UsageError ? e.message : `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    return { file, diagnostics: [diag(why, { line: 1, column: 1 })] };
   }
   let text: string;
   try {
