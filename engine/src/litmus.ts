@@ -74,9 +74,10 @@ export const PREDICATES: Record<string, PredicateDef> = {
     holds: (s) => s.warnings.length > 0,
   },
   use_after_free: {
-    doc: 'an access to a freed object or sheaf',
-    notModelled: 'no model in this engine tracks accesses to freed memory yet (the C interpreter of issue 12 adds it)',
-    holds: event('use-after-free'),
+    doc: 'an access to a sheaf or slab already freed (kfree(), discard_slab())',
+    // the interpreter's property; scenario files run the hand models, which track no freed memory
+    notModelled: 'scenario files run the hand models, which track no freed memory; the C interpreter reports use after free of sheaves and slabs, but only for the built-in scenarios (check <id> --kernel DIR) so far',
+    holds: event('use after free'),
   },
 };
 
