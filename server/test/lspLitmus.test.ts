@@ -199,10 +199,12 @@ describe('scenario files in the language server (trusted workspace)', () => {
   });
 
   it('a cancelled Run answers cancelled and the next Run still works', async () => {
+    // a run of seconds (F1 on three CPUs, every state: naive), cancelled well inside it
+    const long = path.join(h.ws, 'f1-three-cpus.litmus');
+    fs.copyFileSync(path.join(ROOT, 'scenarios/f1-three-cpus.litmus'), long);
     const src = new CancellationTokenSource();
-    const p = h.conn.sendRequest(LitmusRun, { uri: f1 }, src.token);
-    // after the request is on its way: a cancel written first is dropped by vscode-jsonrpc
-    await new Promise((r) => setTimeout(r, 20));
+    const p = h.conn.sendRequest(LitmusRun, { uri: uri(long), strategy: 'naive' }, src.token);
+    await new Promise((r) => setTimeout(r, 300));
     src.cancel();
     await assert.rejects(p, /cancel/i);
     const r: LitmusRunResult = await h.conn.sendRequest(LitmusRun, { uri: f1 });
