@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { check, makeScenario } from '../../engine/src';
+import { LitmusRun } from '../../protocol/src';
 import { Harness, startServer, uri } from './lspHarness';
 import { INJECTED_ID, mail, mbox, tmpDir } from './hostileMail';
 
@@ -101,5 +102,21 @@ describe('language server: hostile input while hovers answer', () => {
     const all = [...opened.ms, ...described.ms];
     const fig = (xs: number[]) => `${xs.length} hovers, p95 ${p95(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (the last: ${xs[xs.length - 1].toFixed(1)} ms)`;
     process.stdout.write(`# 10,000 patches: open ${(openMs / 1000).toFixed(1)} s (${fig(opened.ms)}), describe ${describeMs.toFixed(0)} ms (${fig(described.ms)}); all: p95 ${p95(all).toFixed(1)} ms\n`);
+  });
+});
+
+describe('language server: a FIFO named like a scenario file (finding 16 for .litmus files)', () => {
+  it('Run on it is refused as "not a regular file", never read; hovers go on', async () => {
+    const h = await startServer({ trusted: true }, (ws) => spawnSync('mkfifo', [path.join(ws, 'x.litmus')]));
+    try {
+      const f = path.join(h.ws, 'x.litmus');
+      assert.ok(fs.statSync(f).isFIFO());
+      await assert.rejects(h.conn.sendRequest(LitmusRun, { uri: uri(f) }), (e: { code: number; message: string }) => e.code === -32602 && /not a regular file/.test(e.message));
+      const common = path.join(h.ws, 'mm/slab_common.c');
+      await h.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(common), languageId: 'c', version: 1, text: fs.readFileSync(common, 'utf8') } });
+      assert.ok(await h.conn.sendRequest('textDocument/hover', { textDocument: { uri: uri(common) }, position: { line: 0, character: 0 } }) !== undefined);
+    } finally {
+      h.stop();
+    }
   });
 });

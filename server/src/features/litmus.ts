@@ -5,7 +5,6 @@
 // background after each edit (of the file, or of the C it calls into); in an untrusted one nothing
 // runs by itself.
 
-import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   CancellationToken,
@@ -29,6 +28,8 @@ import {
   LitmusRunResult,
   WorkspaceTrust,
 } from '../../../protocol/src';
+import { DEFAULT_INDEX_SETTINGS } from '../../../protocol/src/settings';
+import { readInputFile } from '../../../io/src';
 import { extractOrchestrationReport } from '../analyzer';
 import { ScenarioRun, ServerContext } from '../context';
 import {
@@ -84,6 +85,9 @@ export function workspacePrograms(ctx: ServerContext): {
   };
 }
 
+/** A scenario file's bytes on disk: a FIFO or a device would block the request thread, so only a regular file under the size cap is read. */
+const diskBytes = (uri: string): Buffer => readInputFile(fileURLToPath(uri), 'scenario', DEFAULT_INDEX_SETTINGS.maxFileBytes);
+
 /** The path in messages: relative to the workspace folder. */
 const shownPath = (ctx: ServerContext, uri: string): string =>
   uri.startsWith('file:') ? ctx.shown(fileURLToPath(uri)) : uri;
@@ -96,7 +100,7 @@ function load(ctx: ServerContext, uri: string, text: string): LoadedScenario {
   const file = shownPath(ctx, uri);
   if (text.includes('\uFFFD') && uri.startsWith('file:')) {
     try {
-      decodeScenario(file, fs.readFileSync(fileURLToPath(uri)));
+      decodeScenario(file, diskBytes(uri));
     } catch (e) {
       if (e instanceof LitmusError) return { file, diagnostics: [e.diagnostic] };
     }
@@ -110,7 +114,7 @@ function textOf(ctx: ServerContext, uri: string): { text: string; version: numbe
   if (doc) return { text: doc.getText(), version: doc.version };
   const file = shownPath(ctx, uri);
   try {
-    return { text: decodeScenario(file, fs.readFileSync(fileURLToPath(uri))), version: -1 };
+    return { text: decodeScenario(file, diskBytes(uri)), version: -1 };
   } catch (e) {
     if (e instanceof LitmusError) return { file, diagnostics: [e.diagnostic] };
     return {
