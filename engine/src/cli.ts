@@ -150,7 +150,13 @@ function cmdReplay(args: string[], io: Io, builtin?: BuiltinScenario): number {
   } else {
     if (positionals.length !== 1) throw new UsageError('replay takes one trace file (or --token <token>)');
     // a trace is at most a few MB: a FIFO, a device or a huge file is refused before it is read
-    const text = readInputFile(positionals[0], 'trace', MAX_TRACE_BYTES).toString('utf8');
+    let text: string;
+    try {
+      text = readInputFile(positionals[0], 'trace', MAX_TRACE_BYTES).toString('utf8');
+    } catch (e) {
+      // an input that cannot be read is one line (exit 2), not the usage text after it
+      throw e instanceof UsageError ? new TraceError(e.message) : e;
+    }
     let data: unknown;
     try {
       data = JSON.parse(text);

@@ -201,6 +201,8 @@ describe('finding 3: a patch path out of the tree is refused, naming the patch a
       const r = run('series', f, '--apply', '1', '--kernel', root, '--json');
       assert.doesNotMatch(r.out + r.err, /top secret/);
       assert.match(r.out, /path refused/);
+      // the patch did not apply as written: exit 1, as for a hunk that fails
+      assert.equal(r.code, 1);
     });
   }
   it('a symlink in the tree that leads out of it is not read (--apply and series/images read through readTree)', async () => {
@@ -429,6 +431,7 @@ describe('finding 16: a FIFO (or device) as input is refused, never read', () =>
       const r = run(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /not a regular file/, args.join(' '));
+      assert.doesNotMatch(r.err, /usage:/, `${args.join(' ')}: one line, not the usage text`);
     }
   });
   it('a folder of .eml files with a FIFO among them', async () => {

@@ -129,6 +129,8 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
     const r = applySeries(tree(), s, upTo);
     extra.apply = r.results;
     if (r.results.some((x) => !x.applied)) code = 1;
+    // a file refused from the mail (a path out of the tree) is a patch that did not apply as written
+    if (s.patches.some((p) => p.number <= upTo && p.problems.some((t) => /path refused/.test(t)))) code = 1;
   }
   if (values.json) {
     io.out(JSON.stringify({ ...summary, ...extra }, null, 1));
@@ -156,7 +158,7 @@ function printSeries(s: Series & { format: string }, extra: Record<string, unkno
   }
   for (const r of (extra.apply as ReturnType<typeof applySeries>['results']) ?? []) {
     if (r.failure) io.out(formatFailure(r.patch, r.failure));
-    else io.out(`  patch ${r.patch}: ${r.files.map((f) => `${f.path} ${f.status}`).join(', ')}`);
+    else io.out(`  patch ${r.patch}: ${r.files.map((f) => `${f.path} ${f.status}`).join(', ') || 'no file (see its problems)'}`);
   }
   if (extra.base) io.out(`  base: ${(extra.base as BaseCheck).message}`);
   for (const c of (extra.check as PatchCheck[]) ?? []) io.out(`  ${c.message}`);
