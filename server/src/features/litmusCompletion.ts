@@ -52,6 +52,72 @@ const ARGS: Record<string, string> = {
   rcu_read_unlock: '',
 };
 
+/** What the init block may hold: configuration, settings, cache fields and the setup calls. */
+function initItems(): CompletionItem[] {
+  return [
+    ...Object.entries(CONFIGS).map(([n, d]) =>
+      snippet(n, `${n}=\${1|y,n|};`, CompletionItemKind.Constant, d, 'configuration'),
+    ),
+    ...Object.entries(SETTINGS).map(([n, d]) =>
+      snippet(n, `${n}=\${1:${n === 'NR_CPUS' ? '2' : 'y'}};`, CompletionItemKind.Variable, d, 'setting'),
+    ),
+    ...Object.entries(CACHE_FIELDS).map(([n, d]) =>
+      snippet(`s->${n}`, `s->${n}=\${1};`, CompletionItemKind.Field, d, 'the cache'),
+    ),
+    snippet('new_slab', '${1:slab0} = new_slab(${2:2});', CompletionItemKind.Function, INIT_CALLS.new_slab, 'setup'),
+    snippet(
+      'kmem_cache_alloc',
+      '${1:o0} = kmem_cache_alloc(s, GFP_KERNEL);',
+      CompletionItemKind.Function,
+      INIT_CALLS.kmem_cache_alloc,
+      'setup',
+    ),
+    ...Object.entries(INIT_CPU_CALLS).map(([n, d]) =>
+      snippet(
+        n,
+        `cpu\${1:0}: ${n}(${n === 'kfree_rcu' ? '${2:o0}, rcu' : n === 'kmem_cache_free' ? 's, ${2:o0}' : ''});`,
+        CompletionItemKind.Function,
+        d,
+        'setup on a CPU',
+      ),
+    ),
+  ];
+}
+
+/** The frame of a file: a thread and the three clauses. */
+function topItems(): CompletionItem[] {
+  return [
+    snippet(
+      'P0',
+      'P${1:0}(struct kmem_cache *s)\n{\n\t$0\n}',
+      CompletionItemKind.Snippet,
+      'a thread: its body calls kernel functions, one CPU per thread',
+      'thread',
+    ),
+    snippet(
+      'exists',
+      'exists (${1:objects_remaining(s)})',
+      CompletionItemKind.Keyword,
+      'some execution ends where the proposition holds (herd7)',
+      'clause',
+    ),
+    snippet(
+      '~exists',
+      '~exists (${1:objects_remaining(s)})',
+      CompletionItemKind.Keyword,
+      'no execution ends where the proposition holds',
+      'clause',
+    ),
+    snippet(
+      'forall',
+      'forall (${1:~leak})',
+      CompletionItemKind.Keyword,
+      'every execution ends where the proposition holds',
+      'clause',
+    ),
+  ];
+}
+
 function items(region: Region): CompletionItem[] {
   switch (region) {
     case 'body':
@@ -75,71 +141,9 @@ function items(region: Region): CompletionItem[] {
         ),
       );
     case 'init':
-      return [
-        ...Object.entries(CONFIGS).map(([n, d]) =>
-          snippet(n, `${n}=\${1|y,n|};`, CompletionItemKind.Constant, d, 'configuration'),
-        ),
-        ...Object.entries(SETTINGS).map(([n, d]) =>
-          snippet(n, `${n}=\${1:${n === 'NR_CPUS' ? '2' : 'y'}};`, CompletionItemKind.Variable, d, 'setting'),
-        ),
-        ...Object.entries(CACHE_FIELDS).map(([n, d]) =>
-          snippet(`s->${n}`, `s->${n}=\${1};`, CompletionItemKind.Field, d, 'the cache'),
-        ),
-        snippet(
-          'new_slab',
-          '${1:slab0} = new_slab(${2:2});',
-          CompletionItemKind.Function,
-          INIT_CALLS.new_slab,
-          'setup',
-        ),
-        snippet(
-          'kmem_cache_alloc',
-          '${1:o0} = kmem_cache_alloc(s, GFP_KERNEL);',
-          CompletionItemKind.Function,
-          INIT_CALLS.kmem_cache_alloc,
-          'setup',
-        ),
-        ...Object.entries(INIT_CPU_CALLS).map(([n, d]) =>
-          snippet(
-            n,
-            `cpu\${1:0}: ${n}(${n === 'kfree_rcu' ? '${2:o0}, rcu' : n === 'kmem_cache_free' ? 's, ${2:o0}' : ''});`,
-            CompletionItemKind.Function,
-            d,
-            'setup on a CPU',
-          ),
-        ),
-      ];
+      return initItems();
     case 'top':
-      return [
-        snippet(
-          'P0',
-          'P${1:0}(struct kmem_cache *s)\n{\n\t$0\n}',
-          CompletionItemKind.Snippet,
-          'a thread: its body calls kernel functions, one CPU per thread',
-          'thread',
-        ),
-        snippet(
-          'exists',
-          'exists (${1:objects_remaining(s)})',
-          CompletionItemKind.Keyword,
-          'some execution ends where the proposition holds (herd7)',
-          'clause',
-        ),
-        snippet(
-          '~exists',
-          '~exists (${1:objects_remaining(s)})',
-          CompletionItemKind.Keyword,
-          'no execution ends where the proposition holds',
-          'clause',
-        ),
-        snippet(
-          'forall',
-          'forall (${1:~leak})',
-          CompletionItemKind.Keyword,
-          'every execution ends where the proposition holds',
-          'clause',
-        ),
-      ];
+      return topItems();
   }
 }
 
