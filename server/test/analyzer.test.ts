@@ -82,8 +82,8 @@ describe('analyzer: symbols', () => {
 
   it('finds structs and their fields', () => {
     const a = load();
-    assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['lock', 'main', 'spare', 'rcu_free']);
-    assert.deepEqual(a.struct('slab_sheaf')!.fields.map((f) => f.name), ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'objects']);
+    assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['main', 'spare', 'rcu_free', 'lock']);
+    assert.deepEqual(a.struct('slab_sheaf')!.fields.map((f) => f.name), ['size', 'cache', 'barn_list', 'rcu_head', 'node', 'objects']);
   });
 });
 

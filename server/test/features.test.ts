@@ -63,7 +63,7 @@ describe('server features in-process', () => {
     assert.ok(clean.published.size >= 2, [...clean.published.keys()].join(', '));
     assert.ok(![...clean.published.values()].flat().some((d) => /model drift/.test(d.message)));
     // flush_rcu_sheaf's model assumes its call_rcu(); the edited body no longer makes it
-    const edit = (text: string) => text.replace(/\n[^\n]*call_rcu\(&rcu_free->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
+    const edit = (text: string) => text.replace(/\n[^\n]*call_rcu\(&batch->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
     assert.notEqual(edit(files[1].text), files[1].text);
     const drifted = context((uri, text) => (uri.endsWith('slub.c') ? edit(text) : text));
     const byUri = computeDiagnostics(drifted.ctx)!;

@@ -193,7 +193,7 @@ describe('language server over stdio', () => {
 
   it('a modelled function whose body drops a call its model assumes gets a "model drift" warning', async () => {
     const slubText = fs.readFileSync(SLUB, 'utf8');
-    const edited = slubText.replace(/\n[^\n]*call_rcu\(&rcu_free->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
+    const edited = slubText.replace(/\n[^\n]*call_rcu\(&batch->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
     assert.notEqual(edited, slubText);
     await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uri(SLUB), version: 2 }, contentChanges: [{ text: edited }] });
     await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri(SLUB) } });
