@@ -156,6 +156,61 @@ export class HeapStep {
     this.touchedObjects = true;
   }
 
+  private cacheField(f: string): CVal | undefined {
+    const s = this.s;
+    switch (f) {
+      case 'cpu_sheaves': return s.cache.cpu_sheaves ? 'percpu:cpu_sheaves' : null;
+      case 'cpu_slab': return 'percpu:cpu_slab';
+      case 'sheaf_capacity': return s.cache.sheaf_capacity;
+      case 'refcount': return s.cache.refcount;
+      case 'flags': return s.cache.flags.reduce((m, n) => m | (FLAG_BITS[n] ?? 0), 0);
+      case 'name': return `"${s.cache.name}`;
+      case 'node': return 'nodes';
+      case 'min_partial': return 5;
+    }
+    return undefined;
+  }
+
+  private sheafField(ref: string, base: string, f: string): CVal | undefined {
+    if (f === 'rcu_head' || f === 'barn_list') return `${base}/${f}`;
+    if (f === 'cache') return 'cache';
+    if (f === 'node') return 0;
+    if (f === 'capacity') return this.s.cache.sheaf_capacity;
+    const sh = this.sheaf(ref, `sheaf->${f}`);
+    if (f === 'size') {
+      this.read(`sheaf:${sh.id}`);
+      return this.sheafSize(sh.id);
+    }
+    if (f === 'objects') return `${base}/objects[0]`;
+    return undefined;
+  }
+
+  private kccField(base: string, member: string, c: number, f: string): CVal | undefined {
+    const s = this.s;
+    if (member === 'freelist_tid') return f === 'full' ? `${base}/freelist_tid` : undefined;
+    if (f === 'lock' || f === 'freelist_tid') return `${base}/${f}`;
+    this.read(`c:${c}`);
+    if (f === 'freelist') return this.head(base);
+    if (f === 'tid') return s.cpuSlab[c].tid;
+    if (f === 'slab') return s.cpuSlab[c].slab === null ? null : `slab:${s.cpuSlab[c].slab}`;
+    // the cpu partial list is not modelled: the scenarios start with none, and nothing adds one
+    if (f === 'partial') return null;
+    return undefined;
+  }
+
+  private slabField(ref: string, base: string, f: string, line: number): CVal | undefined {
+    if (f === 'slab_cache') return 'cache';
+    if (f === 'slab_list') return `${base}/slab_list`;
+    if (f === 'next') throw new ModelError(`not modelled: slab->next (the cpu partial list) at line ${line + 1}`);
+    const sl = this.slab(ref, `slab->${f}`);
+    this.read(`slab:${sl.id}`);
+    if (f === 'freelist') return this.head(base);
+    if (f === 'inuse') return sl.inuse;
+    if (f === 'objects') return sl.objects;
+    if (f === 'frozen') return sl.frozen ? 1 : 0;
+    return undefined;
+  }
+
   /** Read field `f` of the object `ref` points to. */
   get(ref: CVal, f: string, line: number): CVal {
     if (ref === null || ref === 0) {
@@ -171,18 +226,11 @@ export class HeapStep {
       throw new ModelError(`not modelled: field ${f} of ${ref} at line ${line + 1}`);
     }
     switch (kind) {
-      case 'cache':
-        switch (f) {
-          case 'cpu_sheaves': return s.cache.cpu_sheaves ? 'percpu:cpu_sheaves' : null;
-          case 'cpu_slab': return 'percpu:cpu_slab';
-          case 'sheaf_capacity': return s.cache.sheaf_capacity;
-          case 'refcount': return s.cache.refcount;
-          case 'flags': return s.cache.flags.reduce((m, n) => m | (FLAG_BITS[n] ?? 0), 0);
-          case 'name': return `"${s.cache.name}`;
-          case 'node': return 'nodes';
-          case 'min_partial': return 5;
-        }
+      case 'cache': {
+        const v = this.cacheField(f);
+        if (v !== undefined) return v;
         break;
+      }
       case 'percpu':
         return `${ref}/${f}`;
       case 'pcs':
@@ -193,42 +241,11 @@ export class HeapStep {
           return v === null ? null : `sheaf:${v}`;
         }
         break;
-      case 'sheaf': {
-        if (f === 'rcu_head' || f === 'barn_list') return `${base}/${f}`;
-        if (f === 'cache') return 'cache';
-        if (f === 'node') return 0;
-        if (f === 'capacity') return s.cache.sheaf_capacity;
-        const sh = this.sheaf(ref, `sheaf->${f}`);
-        if (f === 'size') {
-          this.read(`sheaf:${sh.id}`);
-          return this.sheafSize(sh.id);
-        }
-        if (f === 'objects') return `${base}/objects[0]`;
-        break;
-      }
+      case 'sheaf':
       case 'kcc':
-        if (member === 'freelist_tid') {
-          if (f === 'full') return `${base}/freelist_tid`;
-          break;
-        }
-        if (f === 'lock' || f === 'freelist_tid') return `${base}/${f}`;
-        this.read(`c:${c}`);
-        if (f === 'freelist') return this.head(base);
-        if (f === 'tid') return s.cpuSlab[c].tid;
-        if (f === 'slab') return s.cpuSlab[c].slab === null ? null : `slab:${s.cpuSlab[c].slab}`;
-        // the cpu partial list is not modelled: the scenarios start with none, and nothing adds one
-        if (f === 'partial') return null;
-        break;
       case 'slab': {
-        if (f === 'slab_cache') return 'cache';
-        if (f === 'slab_list') return `${base}/slab_list`;
-        if (f === 'next') throw new ModelError(`not modelled: slab->next (the cpu partial list) at line ${line + 1}`);
-        const sl = this.slab(ref, `slab->${f}`);
-        this.read(`slab:${sl.id}`);
-        if (f === 'freelist') return this.head(base);
-        if (f === 'inuse') return sl.inuse;
-        if (f === 'objects') return sl.objects;
-        if (f === 'frozen') return sl.frozen ? 1 : 0;
+        const v = kind === 'sheaf' ? this.sheafField(ref, base, f) : kind === 'kcc' ? this.kccField(base, member, c, f) : this.slabField(ref, base, f, line);
+        if (v !== undefined) return v;
         break;
       }
       case 'node':
@@ -250,6 +267,31 @@ export class HeapStep {
         break;
     }
     throw new ModelError(`not modelled: field ${f} of ${ref} at line ${line + 1}`);
+  }
+
+  /** A store to a struct kmem_cache_cpu field; false: not a field the heap maps. */
+  private setKcc(base: string, c: number, f: string, v: CVal, refId: (x: CVal, want: string) => number | null): boolean {
+    this.write(`c:${c}`);
+    if (f === 'freelist') {
+      this.heads.set(base, v === null || v === 0 ? null : String(v));
+      this.touchedObjects = true;
+    } else if (f === 'tid') this.s.cpuSlab[c].tid = Number(v);
+    else if (f === 'slab') this.s.cpuSlab[c].slab = refId(v, 'slab');
+    else return f === 'partial' && (v === null || v === 0);
+    return true;
+  }
+
+  /** A store to a struct slab field; false: not a field the heap maps. */
+  private setSlab(ref: string, base: string, f: string, v: CVal): boolean {
+    const sl = this.slab(ref, `slab->${f}`);
+    this.write(`slab:${sl.id}`);
+    if (f === 'freelist') {
+      this.heads.set(base, v === null || v === 0 ? null : String(v));
+      this.touchedObjects = true;
+    } else if (f === 'inuse') sl.inuse = Number(v);
+    else if (f === 'frozen') sl.frozen = !!v;
+    else return false;
+    return true;
   }
 
   /** Write field `f` of the object `ref` points to. */
@@ -287,40 +329,11 @@ export class HeapStep {
           }
           break;
         case 'kcc':
-          this.write(`c:${c}`);
-          if (f === 'freelist') {
-            this.heads.set(base, v === null || v === 0 ? null : String(v));
-            this.touchedObjects = true;
-            return;
-          }
-          if (f === 'tid') {
-            s.cpuSlab[c].tid = Number(v);
-            return;
-          }
-          if (f === 'slab') {
-            s.cpuSlab[c].slab = refId(v, 'slab');
-            return;
-          }
-          if (f === 'partial' && (v === null || v === 0)) return;
+          if (this.setKcc(base, c, f, v, refId)) return;
           break;
-        case 'slab': {
-          const sl = this.slab(ref, `slab->${f}`);
-          this.write(`slab:${sl.id}`);
-          if (f === 'freelist') {
-            this.heads.set(base, v === null || v === 0 ? null : String(v));
-            this.touchedObjects = true;
-            return;
-          }
-          if (f === 'inuse') {
-            sl.inuse = Number(v);
-            return;
-          }
-          if (f === 'frozen') {
-            sl.frozen = !!v;
-            return;
-          }
+        case 'slab':
+          if (this.setSlab(ref, base, f, v)) return;
           break;
-        }
         case 'node':
           if (f === 'nr_partial') {
             this.counters.set(`${base}/nr_partial`, Number(v));

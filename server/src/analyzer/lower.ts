@@ -117,81 +117,18 @@ class Lowerer {
         if (e) this.effect(e);
         return;
       }
-      case 'if_statement': {
-        const cond = this.expr(n.childForFieldName('condition')!);
-        const jf = this.emit({ i: 'jf', e: cond, to: -1, line });
-        this.stmtStart = true;
-        this.block(n.childForFieldName('consequence'));
-        const alt = n.childForFieldName('alternative');
-        if (alt) {
-          const jmp = this.emit({ i: 'jmp', to: -1, line });
-          this.patch(jf, this.code.length);
-          this.stmtStart = true;
-          this.block(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
-          this.patch(jmp, this.code.length);
-        } else this.patch(jf, this.code.length);
-        return;
-      }
-      case 'while_statement': {
-        const top = this.code.length;
-        const cond = this.expr(n.childForFieldName('condition')!);
-        const jf = this.emit({ i: 'jf', e: cond, to: -1, line });
-        this.loopBody(n.childForFieldName('body'), top, line);
-        this.patch(jf, this.code.length);
-        this.closeLoop(this.code.length, top);
-        return;
-      }
-      case 'do_statement': {
-        const top = this.code.length;
-        this.loops.push({ breaks: [], continues: [] });
-        this.stmtStart = true;
-        this.block(n.childForFieldName('body'));
-        const cont = this.code.length;
-        this.stmtStart = true;
-        const cond = this.expr(n.childForFieldName('condition')!);
-        this.emit({ i: 'jf', e: { k: 'un', op: '!', e: cond }, to: top, line });
-        this.closeLoop(this.code.length, cont);
-        return;
-      }
-      case 'for_statement': {
-        const init = n.childForFieldName('initializer');
-        if (init) {
-          if (init.type === 'declaration') this.declaration(init);
-          else this.effect(init);
-        }
-        const top = this.code.length;
-        this.stmtStart = true;
-        const c = n.childForFieldName('condition');
-        const jf = c ? this.emit({ i: 'jf', e: this.expr(c), to: -1, line }) : -1;
-        this.loops.push({ breaks: [], continues: [] });
-        this.stmtStart = true;
-        this.block(n.childForFieldName('body'));
-        const cont = this.code.length;
-        const upd = n.childForFieldName('update');
-        this.stmtStart = true;
-        if (upd) this.effect(upd);
-        this.emit({ i: 'jmp', to: top, line });
-        if (jf >= 0) this.patch(jf, this.code.length);
-        this.closeLoop(this.code.length, cont);
-        return;
-      }
-      case 'break_statement': {
-        const l = this.loops[this.loops.length - 1];
-        if (!l) throw new NotLowered('break outside a loop (switch)', line);
-        l.breaks.push(this.emit({ i: 'jmp', to: -1, line }));
-        return;
-      }
-      case 'continue_statement': {
-        const l = this.loops[this.loops.length - 1];
-        if (!l) throw new NotLowered('continue outside a loop', line);
-        l.continues.push(this.emit({ i: 'jmp', to: -1, line }));
-        return;
-      }
-      case 'goto_statement': {
-        const label = n.childForFieldName('label')?.text ?? '';
-        this.gotos.push({ at: this.emit({ i: 'jmp', to: -1, line }), label, line });
-        return;
-      }
+      case 'if_statement':
+        return this.ifStmt(n, line);
+      case 'while_statement':
+        return this.whileStmt(n, line);
+      case 'do_statement':
+        return this.doStmt(n, line);
+      case 'for_statement':
+        return this.forStmt(n, line);
+      case 'break_statement':
+      case 'continue_statement':
+      case 'goto_statement':
+        return this.jumpStmt(n, line);
       case 'labeled_statement': {
         const label = n.childForFieldName('label')?.text ?? n.namedChild(0)!.text;
         this.labels.set(label, this.code.length);
@@ -204,27 +141,100 @@ class Lowerer {
         this.emit({ i: 'ret', e: v ? this.expr(v) : undefined, line });
         return;
       }
-      case 'preproc_ifdef': {
-        const name = n.childForFieldName('name')?.text ?? '';
-        const negate = n.text.startsWith('#ifndef');
-        const cfg: CExpr = { k: 'cfg', n: name };
-        const jf = this.emit({ i: 'jf', e: negate ? { k: 'un', op: '!', e: cfg } : cfg, to: -1, line });
-        for (const c of n.namedChildren) {
-          if (c.type === 'identifier' || c.type.startsWith('preproc_else') || c.type.startsWith('preproc_elif')) continue;
-          this.stmt(c, consumed);
-        }
-        const alt = n.childForFieldName('alternative');
-        if (alt) {
-          const jmp = this.emit({ i: 'jmp', to: -1, line });
-          this.patch(jf, this.code.length);
-          for (const c of alt.namedChildren) this.stmt(c, consumed);
-          this.patch(jmp, this.code.length);
-        } else this.patch(jf, this.code.length);
-        return;
-      }
+      case 'preproc_ifdef':
+        return this.ifdef(n, consumed, line);
       default:
         throw new NotLowered(n.type.replace(/_statement$/, '').replace(/_/g, ' '), line);
     }
+  }
+
+  private ifStmt(n: SyntaxNode, line: number): void {
+    const cond = this.expr(n.childForFieldName('condition')!);
+    const jf = this.emit({ i: 'jf', e: cond, to: -1, line });
+    this.stmtStart = true;
+    this.block(n.childForFieldName('consequence'));
+    const alt = n.childForFieldName('alternative');
+    if (alt) {
+      const jmp = this.emit({ i: 'jmp', to: -1, line });
+      this.patch(jf, this.code.length);
+      this.stmtStart = true;
+      this.block(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
+      this.patch(jmp, this.code.length);
+    } else this.patch(jf, this.code.length);
+  }
+
+  private whileStmt(n: SyntaxNode, line: number): void {
+    const top = this.code.length;
+    const cond = this.expr(n.childForFieldName('condition')!);
+    const jf = this.emit({ i: 'jf', e: cond, to: -1, line });
+    this.loopBody(n.childForFieldName('body'), top, line);
+    this.patch(jf, this.code.length);
+    this.closeLoop(this.code.length, top);
+  }
+
+  private doStmt(n: SyntaxNode, line: number): void {
+    const top = this.code.length;
+    this.loops.push({ breaks: [], continues: [] });
+    this.stmtStart = true;
+    this.block(n.childForFieldName('body'));
+    const cont = this.code.length;
+    this.stmtStart = true;
+    const cond = this.expr(n.childForFieldName('condition')!);
+    this.emit({ i: 'jf', e: { k: 'un', op: '!', e: cond }, to: top, line });
+    this.closeLoop(this.code.length, cont);
+  }
+
+  private forStmt(n: SyntaxNode, line: number): void {
+    const init = n.childForFieldName('initializer');
+    if (init) {
+      if (init.type === 'declaration') this.declaration(init);
+      else this.effect(init);
+    }
+    const top = this.code.length;
+    this.stmtStart = true;
+    const c = n.childForFieldName('condition');
+    const jf = c ? this.emit({ i: 'jf', e: this.expr(c), to: -1, line }) : -1;
+    this.loops.push({ breaks: [], continues: [] });
+    this.stmtStart = true;
+    this.block(n.childForFieldName('body'));
+    const cont = this.code.length;
+    const upd = n.childForFieldName('update');
+    this.stmtStart = true;
+    if (upd) this.effect(upd);
+    this.emit({ i: 'jmp', to: top, line });
+    if (jf >= 0) this.patch(jf, this.code.length);
+    this.closeLoop(this.code.length, cont);
+  }
+
+  /** break, continue (to the innermost loop; a switch is not lowered) and goto (patched at the end). */
+  private jumpStmt(n: SyntaxNode, line: number): void {
+    if (n.type === 'goto_statement') {
+      const label = n.childForFieldName('label')?.text ?? '';
+      this.gotos.push({ at: this.emit({ i: 'jmp', to: -1, line }), label, line });
+      return;
+    }
+    const l = this.loops[this.loops.length - 1];
+    const brk = n.type === 'break_statement';
+    if (!l) throw new NotLowered(brk ? 'break outside a loop (switch)' : 'continue outside a loop', line);
+    (brk ? l.breaks : l.continues).push(this.emit({ i: 'jmp', to: -1, line }));
+  }
+
+  private ifdef(n: SyntaxNode, consumed: Set<number>, line: number): void {
+    const name = n.childForFieldName('name')?.text ?? '';
+    const negate = n.text.startsWith('#ifndef');
+    const cfg: CExpr = { k: 'cfg', n: name };
+    const jf = this.emit({ i: 'jf', e: negate ? { k: 'un', op: '!', e: cfg } : cfg, to: -1, line });
+    for (const c of n.namedChildren) {
+      if (c.type === 'identifier' || c.type.startsWith('preproc_else') || c.type.startsWith('preproc_elif')) continue;
+      this.stmt(c, consumed);
+    }
+    const alt = n.childForFieldName('alternative');
+    if (alt) {
+      const jmp = this.emit({ i: 'jmp', to: -1, line });
+      this.patch(jf, this.code.length);
+      for (const c of alt.namedChildren) this.stmt(c, consumed);
+      this.patch(jmp, this.code.length);
+    } else this.patch(jf, this.code.length);
   }
 
   private loopBody(body: SyntaxNode | null, cont: number, line: number): void {
@@ -332,12 +342,8 @@ class Lowerer {
         return this.expr(n.namedChildren.filter((c) => c.type !== 'comment').pop()!, into, dropped);
       case 'cast_expression':
         return this.expr(n.childForFieldName('value')!, into, dropped);
-      case 'number_literal': {
-        const t = n.text.replace(/[uUlL]+$/, '');
-        const v = /^0[xX]/.test(t) ? parseInt(t, 16) : /^0[0-7]+$/.test(t) ? parseInt(t, 8) : Number(t);
-        if (!Number.isFinite(v)) throw new NotLowered(`number ${n.text}`, line);
-        return { k: 'num', v };
-      }
+      case 'number_literal':
+        return this.numberLit(n, line);
       case 'char_literal':
         throw new NotLowered('character literal', line);
       case 'string_literal':
@@ -376,71 +382,14 @@ class Lowerer {
         if (op === '+') return a;
         throw new NotLowered(`unary ${op}`, line);
       }
-      case 'binary_expression': {
-        const op = n.childForFieldName('operator')?.text ?? n.child(1)!.text;
-        const ln = n.childForFieldName('left')!;
-        const rn = n.childForFieldName('right')!;
-        if ((op === '&&' || op === '||') && hasEffect(rn)) {
-          // the right side runs only when the left does not decide: branches into a temporary
-          const t = this.temp();
-          const l = this.expr(ln);
-          this.emit({ i: 'set', to: { k: 'var', n: t }, e: { k: 'un', op: '!', e: { k: 'un', op: '!', e: l } }, line });
-          const test: CExpr = op === '&&' ? { k: 'var', n: t } : { k: 'un', op: '!', e: { k: 'var', n: t } };
-          const jf = this.emit({ i: 'jf', e: test, to: -1, line });
-          const r = this.expr(rn);
-          this.emit({ i: 'set', to: { k: 'var', n: t }, e: { k: 'un', op: '!', e: { k: 'un', op: '!', e: r } }, line });
-          this.patch(jf, this.code.length);
-          return { k: 'var', n: t };
-        }
-        const l = this.expr(ln);
-        const r = this.expr(rn);
-        return { k: 'bin', op, l, r };
-      }
-      case 'conditional_expression': {
-        const cn = n.childForFieldName('condition')!;
-        const tn = n.childForFieldName('consequence')!;
-        const fnode = n.childForFieldName('alternative')!;
-        const c = this.expr(cn);
-        if (!hasEffect(tn) && !hasEffect(fnode)) return { k: 'cond', c, t: this.expr(tn), f: this.expr(fnode) };
-        const t = this.temp();
-        const jf = this.emit({ i: 'jf', e: c, to: -1, line });
-        this.emit({ i: 'set', to: { k: 'var', n: t }, e: this.expr(tn), line });
-        const jmp = this.emit({ i: 'jmp', to: -1, line });
-        this.patch(jf, this.code.length);
-        this.emit({ i: 'set', to: { k: 'var', n: t }, e: this.expr(fnode), line });
-        this.patch(jmp, this.code.length);
-        return { k: 'var', n: t };
-      }
-      case 'assignment_expression': {
-        const op = n.childForFieldName('operator')?.text ?? n.child(1)!.text;
-        const to = this.expr(n.childForFieldName('left')!);
-        assertLvalue(to, line);
-        const rn = n.childForFieldName('right')!;
-        if (op === '=') {
-          const v = this.expr(rn, to);
-          if (!(v.k === 'var' && v.n === '$stored')) this.emit({ i: 'set', to, e: v, line });
-          return to;
-        }
-        const r = this.expr(rn);
-        this.emit({ i: 'set', to, e: { k: 'bin', op: op.slice(0, -1), l: to, r }, line });
-        return to;
-      }
-      case 'update_expression': {
-        const an = n.childForFieldName('argument')!;
-        const to = this.expr(an);
-        assertLvalue(to, line);
-        const inc = n.text.includes('++');
-        const prefix = n.child(0)!.text === '++' || n.child(0)!.text === '--';
-        const next: CExpr = { k: 'bin', op: inc ? '+' : '-', l: to, r: { k: 'num', v: 1 } };
-        if (prefix || dropped) {
-          this.emit({ i: 'set', to, e: next, line });
-          return to;
-        }
-        const t = this.temp();
-        this.emit({ i: 'set', to: { k: 'var', n: t }, e: to, line });
-        this.emit({ i: 'set', to, e: { k: 'bin', op: inc ? '+' : '-', l: { k: 'var', n: t }, r: { k: 'num', v: 1 } }, line });
-        return { k: 'var', n: t };
-      }
+      case 'binary_expression':
+        return this.binary(n, line);
+      case 'conditional_expression':
+        return this.conditional(n, line);
+      case 'assignment_expression':
+        return this.assignment(n, line);
+      case 'update_expression':
+        return this.update(n, line, dropped);
       case 'call_expression':
         return this.call(n, into, dropped);
       case 'comma_expression':
@@ -452,6 +401,84 @@ class Lowerer {
       default:
         throw new NotLowered(`expression ${n.type.replace(/_/g, ' ')} (${n.text.replace(/\s+/g, ' ').slice(0, 40)})`, line);
     }
+  }
+
+  private numberLit(n: SyntaxNode, line: number): CExpr {
+    const t = n.text.replace(/[uUlL]+$/, '');
+    const v = /^0[xX]/.test(t) ? parseInt(t, 16) : /^0[0-7]+$/.test(t) ? parseInt(t, 8) : Number(t);
+    if (!Number.isFinite(v)) throw new NotLowered(`number ${n.text}`, line);
+    return { k: 'num', v };
+  }
+
+  /** `&&`/`||` whose right side has effects run it only when the left does not decide: branches into a temporary. */
+  private binary(n: SyntaxNode, line: number): CExpr {
+    const op = n.childForFieldName('operator')?.text ?? n.child(1)!.text;
+    const ln = n.childForFieldName('left')!;
+    const rn = n.childForFieldName('right')!;
+    if ((op === '&&' || op === '||') && hasEffect(rn)) {
+      // the right side runs only when the left does not decide: branches into a temporary
+      const t = this.temp();
+      const l = this.expr(ln);
+      this.emit({ i: 'set', to: { k: 'var', n: t }, e: { k: 'un', op: '!', e: { k: 'un', op: '!', e: l } }, line });
+      const test: CExpr = op === '&&' ? { k: 'var', n: t } : { k: 'un', op: '!', e: { k: 'var', n: t } };
+      const jf = this.emit({ i: 'jf', e: test, to: -1, line });
+      const r = this.expr(rn);
+      this.emit({ i: 'set', to: { k: 'var', n: t }, e: { k: 'un', op: '!', e: { k: 'un', op: '!', e: r } }, line });
+      this.patch(jf, this.code.length);
+      return { k: 'var', n: t };
+    }
+    const l = this.expr(ln);
+    const r = this.expr(rn);
+    return { k: 'bin', op, l, r };
+  }
+
+  private conditional(n: SyntaxNode, line: number): CExpr {
+    const cn = n.childForFieldName('condition')!;
+    const tn = n.childForFieldName('consequence')!;
+    const fnode = n.childForFieldName('alternative')!;
+    const c = this.expr(cn);
+    if (!hasEffect(tn) && !hasEffect(fnode)) return { k: 'cond', c, t: this.expr(tn), f: this.expr(fnode) };
+    const t = this.temp();
+    const jf = this.emit({ i: 'jf', e: c, to: -1, line });
+    this.emit({ i: 'set', to: { k: 'var', n: t }, e: this.expr(tn), line });
+    const jmp = this.emit({ i: 'jmp', to: -1, line });
+    this.patch(jf, this.code.length);
+    this.emit({ i: 'set', to: { k: 'var', n: t }, e: this.expr(fnode), line });
+    this.patch(jmp, this.code.length);
+    return { k: 'var', n: t };
+  }
+
+  private assignment(n: SyntaxNode, line: number): CExpr {
+    const op = n.childForFieldName('operator')?.text ?? n.child(1)!.text;
+    const to = this.expr(n.childForFieldName('left')!);
+    assertLvalue(to, line);
+    const rn = n.childForFieldName('right')!;
+    if (op === '=') {
+      const v = this.expr(rn, to);
+      if (!(v.k === 'var' && v.n === '$stored')) this.emit({ i: 'set', to, e: v, line });
+      return to;
+    }
+    const r = this.expr(rn);
+    this.emit({ i: 'set', to, e: { k: 'bin', op: op.slice(0, -1), l: to, r }, line });
+    return to;
+  }
+
+  /** x++ / --x: as a statement (dropped) or prefix, one store; postfix used as a value, through a temporary. */
+  private update(n: SyntaxNode, line: number, dropped: boolean): CExpr {
+    const an = n.childForFieldName('argument')!;
+    const to = this.expr(an);
+    assertLvalue(to, line);
+    const inc = n.text.includes('++');
+    const prefix = n.child(0)!.text === '++' || n.child(0)!.text === '--';
+    const next: CExpr = { k: 'bin', op: inc ? '+' : '-', l: to, r: { k: 'num', v: 1 } };
+    if (prefix || dropped) {
+      this.emit({ i: 'set', to, e: next, line });
+      return to;
+    }
+    const t = this.temp();
+    this.emit({ i: 'set', to: { k: 'var', n: t }, e: to, line });
+    this.emit({ i: 'set', to, e: { k: 'bin', op: inc ? '+' : '-', l: { k: 'var', n: t }, r: { k: 'num', v: 1 } }, line });
+    return { k: 'var', n: t };
   }
 
   private ident(name: string, line: number): CExpr {
