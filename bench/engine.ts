@@ -180,7 +180,8 @@ function main(): void {
 
 // Interpreted C against the hand models: the destroy scenario (F3: no KASAN, every object back to
 // its slab; F1's failure would stop the search early) over server/fixtures/kernel-interp, the
-// same orchestration for both, 2–MAX_CPUS CPUs, stateful dpor in this process. SKIP_INTERP=1 leaves it out.
+// same orchestration for both, 2–MAX_CPUS CPUs, stateful dpor in this process, warmed up, in turns.
+// SKIP_INTERP=1 leaves it out.
 function interpretedVsHand(): void {
   const maxCpus = Number(process.env.MAX_CPUS ?? 6);
   const fixture = path.resolve(__dirname, '../../server/fixtures/kernel-interp');
@@ -193,12 +194,17 @@ function interpretedVsHand(): void {
   const irows: { cpus: number; hand: { states: number; ms: number; verdict: string }; interp: { states: number; ms: number; verdict: string; interpreted: number }; ratio: number }[] = [];
   for (let cpus = 2; cpus <= maxCpus; cpus++) {
     const cfuncs = interpretScenario(a, id, programs, cpus).cfuncs;
-    const run = (withC: boolean) => {
-      const rs = Array.from({ length: RUNS }, () => explore(machineFor(makeScenario(id, { cpus, programs, cfuncs: withC ? cfuncs : undefined })), { strategy: 'dpor', maxStates: LIMIT }));
-      return { ...rs[0], elapsedMs: median(rs.map((r) => r.elapsedMs)) };
-    };
-    const h = run(false);
-    const i = run(true);
+    const once = (withC: boolean) => explore(machineFor(makeScenario(id, { cpus, programs, cfuncs: withC ? cfuncs : undefined })), { strategy: 'dpor', maxStates: LIMIT });
+    // both warmed up first, then measured in turns: the JIT and the machine's load treat them alike
+    for (let w = 0; w < 2; w++) [false, true].forEach(once);
+    const hs: ReturnType<typeof once>[] = [];
+    const is: ReturnType<typeof once>[] = [];
+    for (let k = 0; k < RUNS; k++) {
+      hs.push(once(false));
+      is.push(once(true));
+    }
+    const h = { ...hs[0], elapsedMs: median(hs.map((r) => r.elapsedMs)) };
+    const i = { ...is[0], elapsedMs: median(is.map((r) => r.elapsedMs)) };
     const ratio = i.elapsedMs / Math.max(1, h.elapsedMs);
     console.log(`${String(cpus).padStart(4)} ${String(h.states).padStart(12)} ${String(h.elapsedMs).padStart(7)}   ${String(i.states).padStart(13)} ${String(i.elapsedMs).padStart(7)}   ${ratio.toFixed(2)}×`);
     irows.push({ cpus, hand: { states: h.states, ms: h.elapsedMs, verdict: h.verdict }, interp: { states: i.states, ms: i.elapsedMs, verdict: i.verdict, interpreted: Object.keys(cfuncs).length }, ratio: Number(ratio.toFixed(2)) });
