@@ -18,9 +18,6 @@ export interface CheckResult extends Omit<ExploreResult, 'collected'> {
 }
 
 export function check(sc: Scenario, o: ExploreOptions): CheckResult {
-  // dpor misses some final states of the hotplug scenarios (a task blocked on cpu_hotplug_lock
-  // races with the writer's earlier steps, not only the latest): the exact naive search decides
-  if (sc.hotplug && o.strategy === 'dpor') o = { ...o, strategy: 'naive' };
   const m = machineFor(sc);
   const r = explore(m, o);
   const { collected: _c, ...rest } = r;

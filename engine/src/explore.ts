@@ -5,7 +5,7 @@
 // hitting a limit or a cancel gives "incomplete" with the reason.
 
 import { Machine } from './machine';
-import { dependent, Footprint, orderedAfter } from './model';
+import { dependent, Footprint, orderedAfter, races } from './model';
 import { State, stateKey } from './state';
 
 export type Strategy = 'dpor' | 'naive' | 'bounded' | 'random' | 'pct';
@@ -491,13 +491,32 @@ function dpor(run: Run, stateful: boolean): void {
       pre.backtrack.add(t);
       return;
     }
-    // t cannot run at i: excluded by a section on its CPU (softirq, irqs off) or not yet
-    // runnable. Reverse the race where t last could run, before that section began; if it
-    // never could, fall back to trying everything runnable at i (Flanagan–Godefroid).
-    let j = i - 1;
-    while (j >= 0 && !nodes[j].enabled.includes(t)) j--;
-    if (j >= 0 && nodes[j].state.tasks.some((x) => x.id === t)) nodes[j].backtrack.add(t);
-    else for (const q of pre.enabled) pre.backtrack.add(q);
+    // t cannot run at i (it waits for something else there, or does not exist yet): try
+    // everything runnable at i (Flanagan–Godefroid). Steps that are never enabled together
+    // are no race (races()), so this is not reached for a lock its holder releases.
+    for (const q of pre.enabled) pre.backtrack.add(q);
+  };
+
+  /** exec[j] happens before a step with clock c */
+  const before = (j: number, c: Clock | undefined) => (c?.get(exec[j].task) ?? 0) >= j + 1;
+
+  /**
+   * The tasks that can begin v: the steps after i that do not happen after exec[i], then t's
+   * pending step (Abdulla et al.'s initials, POPL'14). Running one of them at i reverses the
+   * race; t itself may not be able to run there (it waits, or is spawned later in v).
+   */
+  const initials = (i: number, t: string, fp: Footprint, cp: Clock | undefined): string[] => {
+    const first = new Map<string, number>(); // each task's first step in v
+    const out: string[] = [];
+    const startsFree = (c: Clock | undefined) => [...first.values()].every((j) => !before(j, c));
+    for (let k = i + 1; k < exec.length; k++) {
+      const x = exec[k];
+      if (before(i, x.clock) || first.has(x.task)) continue;
+      if (startsFree(x.clock)) out.push(x.task);
+      first.set(x.task, k);
+    }
+    if (!first.has(t) && startsFree(cp) && ![...first.values()].some((j) => orderedAfter(exec[j].fp, fp))) out.push(t);
+    return out;
   };
 
   const addRaces = (node: Node) => {
@@ -505,9 +524,14 @@ function dpor(run: Run, stateful: boolean): void {
       const cp = node.clocks.get(t);
       for (let i = exec.length - 1; i >= 0; i--) {
         const e = exec[i];
-        if (e.task === t || !dependent(e.fp, fp)) continue;
+        if (e.task === t || !races(e.fp, fp)) continue;
         if (cp && (e.clock.get(e.task) ?? 0) <= (cp.get(e.task) ?? 0)) continue; // e happens-before t
-        reverse(i, t);
+        const pre = nodes[i];
+        const starts = initials(i, t, fp, cp);
+        if (starts.some((q) => pre.backtrack.has(q))) break;
+        const q = starts.includes(t) && pre.enabled.includes(t) ? t : starts.find((x) => pre.enabled.includes(x));
+        if (q !== undefined) pre.backtrack.add(q);
+        else reverse(i, t);
         break;
       }
     }
@@ -549,7 +573,7 @@ function dpor(run: Run, stateful: boolean): void {
       const from = roots(task);
       for (let i = exec.length - 1; i >= 0; i--) {
         const e = exec[i];
-        if (e.task === task || !dependent(e.fp, fp)) continue;
+        if (e.task === task || !races(e.fp, fp)) continue;
         if (from.every((r) => hb(i, r))) continue;
         reverse(i, task);
       }
@@ -638,6 +662,14 @@ function dpor(run: Run, stateful: boolean): void {
       const fp = node.fps.get(p)!;
       const next = m.step(node.state, p).state;
       run.transitions++;
+      // A step that ends or moves another task (takedown_cpu drops a kworker whose CPU died or
+      // moves a task to the control CPU; an unbound worker taking an item ends the other
+      // candidates) replaces that task's next step: the step it replaced is never met later
+      // to be found racing, so the reversal is scheduled here.
+      for (const t of next.tasks) {
+        const was = node.state.tasks.find((x) => x.id === t.id);
+        if (t.id !== p && was && !was.done && node.fps.has(t.id) && (t.done || t.cpu !== was.cpu)) reverse(depth, t.id);
+      }
 
       const clock: Clock = new Map(node.clocks.get(p) ?? []);
       for (const e of exec) if (orderedAfter(e.fp, fp)) join(clock, e.clock);

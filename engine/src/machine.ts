@@ -135,13 +135,24 @@ export class Machine {
 
   private ownFootprint(s: State, t: Task, cache = true): Footprint | null {
     if (t.done) return null;
-    if (this.topC(t)) return this.dryRun(s, t, cache).fp;
+    if (this.topC(t)) return this.exclusion(s, t, this.dryRun(s, t, cache).fp);
     const f = this.top(t);
     if (!f) return null;
     const fp = this.phase(f).footprint({ s, task: t, frame: f, env: this.env });
     // An irq-disabled section on this CPU (local_lock_irqsave) disables the step: entering one
     // does not commute with it, so every step reads its CPU's exclusion state.
-    return { r: [...fp.r, `cpu:${t.cpu}`], w: fp.w, wait: fp.wait };
+    return this.exclusion(s, t, { ...fp, r: [...fp.r, `cpu:${t.cpu}`] });
+  }
+
+  /** Inside an irq-off section the owner holds irq:N, which blocks every other task's step on CPU N (see gated()). */
+  private exclusion(s: State, t: Task, fp: Footprint): Footprint {
+    const holds = [...(fp.holds ?? [])];
+    s.cpus.forEach((c, n) => {
+      if (c.irqOwner === t.id) holds.push(`irq:${n}`);
+      if (c.preemptOwner === t.id) holds.push(`preempt:${n}`);
+    });
+    const blockedBy = [...(fp.blockedBy ?? []), `irq:${t.cpu}`, ...(t.ctx !== 'softirq' ? [`preempt:${t.cpu}`] : [])];
+    return { ...fp, holds, blockedBy };
   }
 
   /**
@@ -164,7 +175,8 @@ export class Machine {
       fp.wait?.forEach((k) => wait.add(k));
       this.stepOnce(dry, dt, false);
     } while (!this.composite(dt));
-    return { r: [...r], w: [...w], wait: [...wait] };
+    // whether the invocation may start is decided by its first phase alone
+    return { r: [...r], w: [...w], wait: [...wait], holds: own.holds, blockedBy: own.blockedBy };
   }
 
   /**

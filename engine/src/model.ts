@@ -8,6 +8,15 @@ export interface Footprint {
   r: string[];
   w: string[];
   wait?: string[];
+  /**
+   * Exclusion tokens (`own:<lock>`, `read:cpu_hotplug_lock`, `irq:<cpu>`): `holds` are held by the
+   * step's task in the state it runs from; `blockedBy` are tokens that, held by another task,
+   * disable the step. A step holding what another's step is blocked by is never enabled together
+   * with it (a mutex_unlock and another task's mutex_lock): dpor does not take such a pair as a
+   * race, only as an order (Flanagan–Godefroid's "may be co-enabled").
+   */
+  holds?: string[];
+  blockedBy?: string[];
 }
 
 export interface Switches {
@@ -105,6 +114,13 @@ export const dependent = (a: Footprint, b: Footprint): boolean => {
   for (const k of b.w) if (a.r.includes(k)) return true;
   return false;
 };
+
+/** Two steps never enabled in one state: one holds a token that blocks the other. */
+const exclusive = (a: Footprint, b: Footprint): boolean =>
+  !!(a.holds?.some((k) => b.blockedBy?.includes(k)) || b.holds?.some((k) => a.blockedBy?.includes(k)));
+
+/** A race (dpor reverses it): dependent steps of two tasks that may be enabled together. */
+export const races = (a: Footprint, b: Footprint): boolean => dependent(a, b) && !exclusive(a, b);
 
 /** Dependence for happens-before: also counts the keys a wait was blocked on. */
 export const orderedAfter = (earlier: Footprint, later: Footprint): boolean => {

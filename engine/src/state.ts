@@ -233,9 +233,28 @@ export function cloneState(s: State): State {
   };
 }
 
+/**
+ * RCU callbacks named by their place in their CPU's queue, not by the order call_rcu() ran in:
+ * two call_rcu() on different CPUs commute (the explorers take them as independent), and only
+ * each CPU's queue order is observable (rcu_do_batch takes its CPU's head).
+ */
+function canonicalCbs(s: State): { cbs: unknown[]; name: Map<number, string> } {
+  const name = new Map<number, string>();
+  const at = new Array<number>(s.ncpus).fill(0);
+  for (const cb of s.rcu.cbs) name.set(cb.id, `${cb.cpu}.${at[cb.cpu]++}`);
+  const cbs = s.rcu.cbs
+    .map((cb) => [name.get(cb.id)!, cb.fn, cb.sheaf, cb.queuedOn ?? null, cb.readers] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return { cbs, name };
+}
+
 /** A canonical key for state sets (steps and warnings text excluded: same allocator + control state). */
 export function stateKey(s: State): string {
-  const tasks = s.tasks.map((t) => [
+  const { cbs, name } = canonicalCbs(s);
+  const where = (w: Where): string => (w.startsWith('rcu_cb:') ? `rcu_cb:${name.get(Number(w.slice(7))) ?? w.slice(7)}` : w);
+  // tasks, work items and readers by name: the order two CPUs spawned or queued them in is not state
+  const byName = <T>(xs: T[], nameOf: (x: T) => string) => xs.slice().sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1));
+  const tasks = byName(s.tasks, (t) => t.id).map((t) => [
     t.id,
     t.done,
     t.frames.map((f) =>
@@ -247,16 +266,17 @@ export function stateKey(s: State): string {
     s.cache.refcount,
     s.cpus,
     s.slabs,
-    s.objects.map((o) => (o.fp === undefined ? o.where : [o.where, o.fp])),
+    s.objects.map((o) => (o.fp === undefined ? where(o.where) : [where(o.where), o.fp])),
     s.sheaves,
     s.pcs,
     s.barn,
     s.cpuSlab,
-    s.rcu,
+    [cbs, s.rcu.nextCb, s.rcu.queued, s.rcu.completed, byName(Object.entries(s.rcu.readers), ([t]) => t)],
     s.quarantine,
-    s.works,
+    byName(s.works, (w) => w.key),
     // who holds what (not where it was taken: the same lock state reached two ways is one state)
-    Object.entries(s.locks).filter(([, l]) => l.owner !== null || l.readers.length || l.writerWaiting).map(([k, l]) => [k, l.owner, l.readers, l.writerWaiting ?? null]),
+    // in the order of the names: which lock was first taken ever is not state
+    Object.entries(s.locks).sort(([a], [b]) => (a < b ? -1 : 1)).filter(([, l]) => l.owner !== null || l.readers.length || l.writerWaiting).map(([k, l]) => [k, l.owner, l.readers, l.writerWaiting ?? null]),
     s.online,
     tasks,
     s.violation ? s.violation.property : null,

@@ -99,12 +99,11 @@ export const takedown_cpu: LeafModel = {
       enabled: ({ s, frame }) => s.cpus[Number(frame.args.cpu)].irqOwner === null && s.cpus[Number(frame.args.cpu)].preemptOwner === null,
       footprint: ({ s, frame }) => {
         const dead = Number(frame.args.cpu);
-        // it changes what runs on the dead CPU: dependent with every step there (they read cpu:N)
-        const ctrl = controlCpu(dead);
-        // what runs on both CPUs changes (tasks move to the control CPU); the adopted callbacks join
-        // the control CPU's queue behind those there, ordered against its softirq taking the head
-        // (rcu:run) and against the completions rcu_barrier() counts (rcu:done)
-        return { r: [], w: [`cpu:${dead}`, `cpu:${ctrl}`, 'online', `rcu:cbs:${dead}`, `rcu:cbs:${ctrl}`, `rcu:run:${ctrl}`, `rcu:done:${dead}`, `rcu:done:${ctrl}`, ...s.works.filter((w) => w.cpu === dead).map((w) => `work:${w.key}`)] };
+        // every step on the dead CPU reads cpu:N, so this is dependent with each of them. The
+        // adopted callbacks join the control CPU's queue behind its own: ordered against a
+        // call_rcu() there (rcu:cbs), while its softirq taking the head commutes with the append
+        // (and waits on rcu:cbs when the queue was empty). rcu_barrier()'s counts do not change.
+        return { r: [], w: [`cpu:${dead}`, 'online', `rcu:cbs:${dead}`, `rcu:cbs:${controlCpu(dead)}`, ...s.works.filter((w) => w.cpu === dead).map((w) => `work:${w.key}`)] };
       },
       run: (c) => {
         const dead = Number(c.frame.args.cpu);

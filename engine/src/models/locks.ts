@@ -22,7 +22,7 @@
 //  - lockdep_assert_held(l) / lockdep_assert_cpus_held(): when executed, the task must hold the
 //    lock (cpu_hotplug_lock: for read or write), else the violation "lockdep assert".
 
-import type { LeafModel, PeekCtx } from '../model';
+import type { Footprint, LeafModel, PeekCtx, Phase, StepCtx } from '../model';
 import type { LockState, State, Task } from '../state';
 
 export const CPU_HOTPLUG_LOCK = 'cpu_hotplug_lock';
@@ -34,7 +34,11 @@ const where = (c: PeekCtx): string => {
   return a ? `${a.fn}${a.line !== undefined ? `:${a.line + 1}` : ''}` : c.task.id;
 };
 const irqForm = (fn: string): boolean => /_irq(save)?$/.test(fn);
-const footprintOf = (c: PeekCtx) => ({ r: [], w: [`lock:${keyOf(c)}`, ...(irqForm(c.frame.fn) ? [`cpu:${c.task.cpu}`] : [])] });
+const footprintOf = (c: PeekCtx): Footprint => ({ r: [], w: [`lock:${keyOf(c)}`, ...(irqForm(c.frame.fn) ? [`cpu:${c.task.cpu}`] : [])] });
+/** Taking the lock: disabled while another task holds it (or, cpu_hotplug_lock, a writer waits). */
+const acquireFootprint = (c: PeekCtx): Footprint => ({ ...footprintOf(c), blockedBy: [`own:${keyOf(c)}`] });
+/** Releasing it: its holder's step, never enabled together with another task's acquire. */
+const releaseFootprint = (c: PeekCtx): Footprint => ({ ...footprintOf(c), holds: c.s.locks[keyOf(c)]?.owner === c.task.id ? [`own:${keyOf(c)}`] : [] });
 
 /** Free for an exclusive taker: no owner, no readers, no writer waiting. */
 const free = (l: LockState | undefined): boolean => !l || (l.owner === null && l.readers.length === 0 && !l.writerWaiting);
@@ -48,7 +52,7 @@ function exclusiveLock(name: string, kind: string): LeafModel {
     phases: [
       {
         enabled: (c) => free(c.s.locks[keyOf(c)]),
-        footprint: footprintOf,
+        footprint: acquireFootprint,
         run: (c) => {
           const key = keyOf(c);
           const l = lockOf(c.s, key);
@@ -100,7 +104,7 @@ function unlock(name: string): LeafModel {
     params: ['lock'],
     phases: [
       {
-        footprint: footprintOf,
+        footprint: releaseFootprint,
         run: (c) => {
           const key = keyOf(c);
           const l = c.s.locks[key];
@@ -119,97 +123,101 @@ function unlock(name: string): LeafModel {
   };
 }
 
-const hotplugFootprint = () => ({ r: [], w: [`lock:${CPU_HOTPLUG_LOCK}`] });
-
-export const cpus_read_lock: LeafModel = {
-  name: 'cpus_read_lock',
-  summary: 'percpu_down_read(&cpu_hotplug_lock): waits while a writer holds or waits for it, then reads',
-  assumes: { calls: [] },
-  phases: [
-    {
-      enabled: ({ s }) => {
-        const l = s.locks[CPU_HOTPLUG_LOCK];
-        return !l || (l.owner === null && !l.writerWaiting);
-      },
-      footprint: hotplugFootprint,
-      run: (c) => {
-        const l = lockOf(c.s, CPU_HOTPLUG_LOCK);
-        l.readers = [...l.readers, c.task.id].sort();
-        (l.readersAt ??= {})[c.task.id] = where(c);
-        c.emit('cpus_read_lock()');
-      },
-    },
-  ],
+const H = CPU_HOTPLUG_LOCK;
+/** A writer holding or waiting for cpu_hotplug_lock: new readers (and another writer) wait. */
+const noWriter = (s: State): boolean => {
+  const l = s.locks[H];
+  return !l || (l.owner === null && !l.writerWaiting);
 };
 
-export const cpus_read_unlock: LeafModel = {
-  name: 'cpus_read_unlock',
-  summary: 'percpu_up_read(&cpu_hotplug_lock)',
-  assumes: { calls: [] },
-  phases: [
-    {
-      footprint: hotplugFootprint,
-      run: (c) => {
-        const l = c.s.locks[CPU_HOTPLUG_LOCK];
-        if (!l || !l.readers.includes(c.task.id)) {
-          c.violate('bad unlock balance', `WARNING: bad unlock balance detected! ${c.task.id} is trying to release lock (cpu_hotplug_lock) at ${where(c)} but there are no more locks to release!`);
-          return;
-        }
-        l.readers = l.readers.filter((r) => r !== c.task.id);
-        if (l.readersAt) delete l.readersAt[c.task.id];
-        c.emit('cpus_read_unlock()');
-      },
-    },
-  ],
-};
+/**
+ * One phase on cpu_hotplug_lock. `holds` names what the task holds when the phase runs
+ * (own: the writer, read: a reader) and `blockedBy` what another task's holding disables it:
+ * dpor takes a release and the acquire it lets in as an order, not a race.
+ */
+function hotplugPhase(p: {
+  enabled?: (s: State) => boolean;
+  holds?: (l: LockState | undefined, t: Task) => boolean;
+  held?: 'own' | 'read';
+  blockedBy?: ('own' | 'read')[];
+  run: (c: StepCtx, l: LockState) => void;
+}): Phase {
+  return {
+    enabled: p.enabled && (({ s }) => p.enabled!(s)),
+    footprint: ({ s, task }) => ({
+      r: [],
+      w: [`lock:${H}`],
+      holds: p.held && p.holds?.(s.locks[H], task) ? [`${p.held}:${H}`] : [],
+      blockedBy: (p.blockedBy ?? []).map((k) => `${k}:${H}`),
+    }),
+    run: (c) => p.run(c, lockOf(c.s, H)),
+  };
+}
 
-export const cpus_write_lock: LeafModel = {
-  name: 'cpus_write_lock',
-  summary: 'percpu_down_write(&cpu_hotplug_lock): announces the writer (new readers wait), then waits for the readers to leave',
-  assumes: { calls: [] },
-  phases: [
-    {
-      enabled: ({ s }) => {
-        const l = s.locks[CPU_HOTPLUG_LOCK];
-        return !l || (l.owner === null && !l.writerWaiting);
-      },
-      footprint: hotplugFootprint,
-      run: (c) => {
-        const l = lockOf(c.s, CPU_HOTPLUG_LOCK);
-        l.writerWaiting = c.task.id;
-        l.at = where(c);
-        c.emit(`cpus_write_lock(): writer waiting${l.readers.length ? ` for ${l.readers.join(', ')}` : ''}; new readers block`);
-      },
-    },
-    {
-      enabled: ({ s }) => s.locks[CPU_HOTPLUG_LOCK].readers.length === 0,
-      footprint: hotplugFootprint,
-      run: (c) => {
-        const l = lockOf(c.s, CPU_HOTPLUG_LOCK);
-        delete l.writerWaiting;
-        l.owner = c.task.id;
-        c.emit('cpus_write_lock(): cpu_hotplug_lock held for write');
-      },
-    },
-  ],
-};
+const hotplugModel = (name: string, summary: string, phases: Phase[]): LeafModel => ({ name, summary, assumes: { calls: [] }, phases });
 
-export const cpus_write_unlock: LeafModel = {
-  name: 'cpus_write_unlock',
-  summary: 'percpu_up_write(&cpu_hotplug_lock)',
-  assumes: { calls: [] },
-  phases: [
-    {
-      footprint: hotplugFootprint,
-      run: (c) => {
-        const l = lockOf(c.s, CPU_HOTPLUG_LOCK);
-        l.owner = null;
-        delete l.at;
-        c.emit('cpus_write_unlock()');
-      },
+export const cpus_read_lock = hotplugModel('cpus_read_lock', 'percpu_down_read(&cpu_hotplug_lock): waits while a writer holds or waits for it, then reads', [
+  hotplugPhase({
+    enabled: noWriter,
+    blockedBy: ['own'],
+    run: (c, l) => {
+      l.readers = [...l.readers, c.task.id].sort();
+      (l.readersAt ??= {})[c.task.id] = where(c);
+      c.emit('cpus_read_lock()');
     },
-  ],
-};
+  }),
+]);
+
+export const cpus_read_unlock = hotplugModel('cpus_read_unlock', 'percpu_up_read(&cpu_hotplug_lock)', [
+  hotplugPhase({
+    held: 'read',
+    holds: (l, t) => !!l?.readers.includes(t.id),
+    run: (c, l) => {
+      if (!l.readers.includes(c.task.id)) {
+        c.violate('bad unlock balance', `WARNING: bad unlock balance detected! ${c.task.id} is trying to release lock (cpu_hotplug_lock) at ${where(c)} but there are no more locks to release!`);
+        return;
+      }
+      l.readers = l.readers.filter((r) => r !== c.task.id);
+      if (l.readersAt) delete l.readersAt[c.task.id];
+      c.emit('cpus_read_unlock()');
+    },
+  }),
+]);
+
+export const cpus_write_lock = hotplugModel('cpus_write_lock', 'percpu_down_write(&cpu_hotplug_lock): announces the writer (new readers wait), then waits for the readers to leave', [
+  hotplugPhase({
+    enabled: noWriter,
+    blockedBy: ['own'],
+    run: (c, l) => {
+      l.writerWaiting = c.task.id;
+      l.at = where(c);
+      c.emit(`cpus_write_lock(): writer waiting${l.readers.length ? ` for ${l.readers.join(', ')}` : ''}; new readers block`);
+    },
+  }),
+  hotplugPhase({
+    enabled: (s) => s.locks[H].readers.length === 0,
+    held: 'own',
+    holds: (l, t) => l?.writerWaiting === t.id,
+    blockedBy: ['read'],
+    run: (c, l) => {
+      delete l.writerWaiting;
+      l.owner = c.task.id;
+      c.emit('cpus_write_lock(): cpu_hotplug_lock held for write');
+    },
+  }),
+]);
+
+export const cpus_write_unlock = hotplugModel('cpus_write_unlock', 'percpu_up_write(&cpu_hotplug_lock)', [
+  hotplugPhase({
+    held: 'own',
+    holds: (l, t) => l?.owner === t.id,
+    run: (c, l) => {
+      l.owner = null;
+      delete l.at;
+      c.emit('cpus_write_unlock()');
+    },
+  }),
+]);
 
 /** Whether the task holds `key` (for cpu_hotplug_lock: for read or write). */
 export function holds(s: State, t: Task, key: string): boolean {
