@@ -5,12 +5,13 @@
 import type Parser from 'tree-sitter';
 import { KIND_LEAF, KIND_MAYBE, KIND_NO_CALLS, KIND_TOKEN, pointOf, rangeAt, skipSpaces, types, wordEnd, wordRange } from './cursor';
 import { firstReplacementAfter, type Lines, literalEnd, type Masked, type SyntaxNode } from './parse';
+import type { CNode } from './liteTree';
 import type { CallSite, Range } from './types';
 import { GRAMMAR_WORDS, isDefinitionMacro, isLoopMacro, loopMacroAt, NOT_CALLS } from './words';
 
 /** Identifiers and expressions separated by commas, left to right. */
-function commaList(n: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
+function commaList<N extends CNode>(n: N): N[] {
+  const out: N[] = [];
   while (n.type === 'comma_expression') {
     const l = n.childForFieldName('left');
     const r = n.childForFieldName('right');
@@ -27,7 +28,7 @@ function commaList(n: SyntaxNode): SyntaxNode[] {
  * the masking makes of it (its name read from `text`, the real text), or, where it was not masked,
  * in either parse the grammar gives it.
  */
-export function loopMacroOf(n: SyntaxNode, text: string): { name: string; args: SyntaxNode[]; body: SyntaxNode | null } | null {
+export function loopMacroOf<N extends CNode>(n: N, text: string): { name: string; args: N[]; body: N | null } | null {
   if (n.type === 'while_statement') {
     const name = loopMacroAt(text, n.startIndex);
     if (!name) return null;

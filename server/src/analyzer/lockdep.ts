@@ -9,7 +9,8 @@
 // No LSP types here: the server and the CLI turn findings into diagnostics and JSON.
 
 import type { Analyzer } from './analyzer';
-import type { SyntaxNode } from './parse';
+import { CNode, liteTree } from './liteTree';
+import { Lines } from './parse';
 import { loopMacroOf } from './calls';
 import type { FunctionInfo } from './types';
 import { isLoopMacro } from './words';
@@ -176,14 +177,14 @@ interface BodyCtx {
   uri: string;
 }
 
-const lineOf = (n: SyntaxNode): number => n.startPosition.row;
+const lineOf = (n: CNode): number => n.startPosition.row;
 
-function argsOf(call: SyntaxNode): SyntaxNode[] {
+function argsOf(call: CNode): CNode[] {
   return call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
 }
 
 /** The lock operations of one call (its arguments' calls first). */
-function callOps(call: SyntaxNode, ctx: BodyCtx, out: LOp[]): void {
+function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
   const fnNode = call.childForFieldName('function');
   const args = argsOf(call);
   for (const a of args) exprOps(a, ctx, out);
@@ -225,7 +226,7 @@ function callOps(call: SyntaxNode, ctx: BodyCtx, out: LOp[]): void {
   out.push({ k: 'call', callee: name, line });
 }
 
-function exprOps(n: SyntaxNode, ctx: BodyCtx, out: LOp[]): void {
+function exprOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
   if (n.type === 'call_expression') {
     callOps(n, ctx, out);
     return;
@@ -234,7 +235,7 @@ function exprOps(n: SyntaxNode, ctx: BodyCtx, out: LOp[]): void {
   const target = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.type === 'init_declarator' ? n.childForFieldName('declarator') : null;
   const value = n.type === 'assignment_expression' ? n.childForFieldName('right') : n.type === 'init_declarator' ? n.childForFieldName('value') : null;
   if (target && value) {
-    let t: SyntaxNode | null = target;
+    let t: CNode | null = target;
     while (t && t.type === 'pointer_declarator') t = t.childForFieldName('declarator');
     const v = t?.type === 'identifier' ? t.text : undefined;
     if (value.type === 'call_expression') {
@@ -252,7 +253,7 @@ function exprOps(n: SyntaxNode, ctx: BodyCtx, out: LOp[]): void {
 }
 
 /** A condition without its parentheses, likely()/unlikely() and `!`s: what is tested, and whether negated. */
-function unwrapCondition(cond: SyntaxNode | null): { n: SyntaxNode | null; negated: boolean } {
+function unwrapCondition(cond: CNode | null): { n: CNode | null; negated: boolean } {
   let n = cond;
   let negated = false;
   while (n) {
@@ -271,7 +272,7 @@ function unwrapCondition(cond: SyntaxNode | null): { n: SyntaxNode | null; negat
 }
 
 /** `if (x)`, `if (!x)`, `if (unlikely(!f(...)))`: what is tested ('$call': the call's result). */
-function valueTest(cond: SyntaxNode | null): { v: string; negated: boolean } | undefined {
+function valueTest(cond: CNode | null): { v: string; negated: boolean } | undefined {
   const { n, negated } = unwrapCondition(cond);
   if (n?.type === 'identifier') return { v: n.text, negated };
   if (n?.type === 'call_expression' && n.childForFieldName('function')?.type === 'identifier') return { v: '$call', negated };
@@ -279,14 +280,14 @@ function valueTest(cond: SyntaxNode | null): { v: string; negated: boolean } | u
 }
 
 /** A trylock tested by an if condition, and whether the then-arm is the one that holds it. */
-function trylockIn(cond: SyntaxNode | null): { call: SyntaxNode; thenHolds: boolean } | undefined {
+function trylockIn(cond: CNode | null): { call: CNode; thenHolds: boolean } | undefined {
   const { n, negated } = unwrapCondition(cond);
   if (n?.type !== 'call_expression') return undefined;
   const p = LOCK_PRIMITIVES.get(n.childForFieldName('function')?.text ?? '');
   return p?.try ? { call: n, thenHolds: !negated } : undefined;
 }
 
-function blockOps(n: SyntaxNode | null, ctx: BodyCtx): LOp[] {
+function blockOps(n: CNode | null, ctx: BodyCtx): LOp[] {
   if (!n) return [];
   const out: LOp[] = [];
   if (n.type !== 'compound_statement') {
@@ -300,7 +301,7 @@ function blockOps(n: SyntaxNode | null, ctx: BodyCtx): LOp[] {
   return out;
 }
 
-function stmtOps(n: SyntaxNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): void {
+function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): void {
   const lm = loopMacroOf(n, ctx.text);
   if (lm) {
     if (lm.body) consumed.add(lm.body.id);
@@ -538,6 +539,8 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
 
   const notModelled: NotModelledLock[] = [];
   const bodies = new Map<string, LOp[]>();
+  const lines = new Map<string, Lines>();
+  const linesOf = (uri: string, text: string): Lines => lines.get(uri) ?? lines.set(uri, Lines.of(text)).get(uri)!;
   const bodyOf = (name: string): LOp[] => {
     let b = bodies.get(name);
     if (b) return b;
@@ -548,7 +551,8 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
       if (found) {
         const ctx: BodyCtx = { fn: name, text: found.text, typeOf: typeReader(f.signature, found.body.text), guards: [], notModelled, uri: f.uri };
         try {
-          b = blockOps(found.body, ctx);
+          // a plain copy of the body: the walk reads each node many times (see liteTree.ts)
+          b = blockOps(liteTree(found.body, found.text, linesOf(f.uri, found.text)), ctx);
         } catch {
           b = flatOps(f);
         }
