@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ORCHESTRATION, type ProgramSet } from '../../../engine/src';
 import { CallGraph, ENTRY_POINTS } from './callgraph';
 import { extractProgram, Extraction, knownFunctions, NotModelled } from './extract';
-import { registrations } from './lockdep';
+import { registrations } from './lockRoots';
 import { Lines, lowerBound, mask, Masked, maskedSlice, parseMasked, remask, SyntaxNode, Tree } from './parse';
 import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
 import { bodyNodeAt, findFunctions } from './definitions';
