@@ -54,18 +54,40 @@ function driftDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>):
 }
 
 let lastLocks: LockReport | undefined;
+let locksTimer: ReturnType<typeof setTimeout> | undefined;
+/** How long typing must pause before the lock rules run again (they take a cold index's time or more on slub.c). */
+export const LOCK_RULES_DELAY_MS = 400;
 /** The lock rules' report of the last diagnostics refresh (the hover reads the locks held along each path). */
 export const lastLockReport = (): LockReport | undefined => lastLocks;
 
-/** The static lock rules (lint): a warning on the line, each chain's lines as related information. */
-function lockDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>): void {
-  let r: LockReport;
+/**
+ * The lock rules' report: run now, or (while typing) the last one, with a run scheduled once typing
+ * pauses; that run publishes again. Keeps them off the keystroke → diagnostics path.
+ */
+function lockReport(ctx: ServerContext, when: 'now' | 'later'): LockReport | undefined {
+  if (when === 'later' && lastLocks) {
+    if (locksTimer) clearTimeout(locksTimer);
+    locksTimer = setTimeout(() => {
+      locksTimer = undefined;
+      refreshDiagnostics(ctx);
+    }, LOCK_RULES_DELAY_MS);
+    locksTimer.unref?.();
+    return lastLocks;
+  }
+  if (locksTimer) clearTimeout(locksTimer);
+  locksTimer = undefined;
   try {
-    r = lastLocks = analyzeLocks(ctx.analyzer);
+    return (lastLocks = analyzeLocks(ctx.analyzer));
   } catch (e) {
     ctx.connection.console.error(`lock rules: ${(e as Error).message}`);
-    return;
+    return undefined;
   }
+}
+
+/** The static lock rules (lint): a warning on the line, each chain's lines as related information. */
+function lockDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>, when: 'now' | 'later'): void {
+  const r = lockReport(ctx, when);
+  if (!r) return;
   const line = (l: number) => ({ start: { line: l, character: 0 }, end: { line: l, character: 200 } });
   for (const f of r.findings) {
     byUri.get(f.uri)?.push({
@@ -79,8 +101,11 @@ function lockDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>): 
   }
 }
 
-/** What the diagnostics of each indexed file are now (the verdict's included); no publishing. */
-export function computeDiagnostics(ctx: ServerContext): Map<string, Diagnostic[]> | undefined {
+/**
+ * What the diagnostics of each indexed file are now (the verdict's included); no publishing.
+ * locks 'later': the lock rules' last findings, rerun once typing pauses (see lockReport).
+ */
+export function computeDiagnostics(ctx: ServerContext, locks: 'now' | 'later' = 'now'): Map<string, Diagnostic[]> | undefined {
   let report: ReturnType<typeof extractOrchestrationReport>;
   try {
     report = extractOrchestrationReport(ctx.analyzer);
@@ -92,14 +117,14 @@ export function computeDiagnostics(ctx: ServerContext): Map<string, Diagnostic[]
   for (const uri of new Set(ctx.analyzer.functions().map((f) => f.uri))) byUri.set(uri, []);
   notModelledDiagnostics(ctx, report, byUri);
   driftDiagnostics(ctx, byUri);
-  lockDiagnostics(ctx, byUri);
+  lockDiagnostics(ctx, byUri, locks);
   for (const [uri, diags] of byUri) diags.push(...ctx.verdicts.diagnostics(uri));
   return byUri;
 }
 
 /** Publish the diagnostics of the slab files; a file no longer indexed keeps none. */
-export function refreshDiagnostics(ctx: ServerContext): void {
-  const byUri = computeDiagnostics(ctx);
+export function refreshDiagnostics(ctx: ServerContext, locks: 'now' | 'later' = 'now'): void {
+  const byUri = computeDiagnostics(ctx, locks);
   if (!byUri) return;
   for (const [uri, diagnostics] of byUri) if (isSlab(ctx, uri)) ctx.connection.sendDiagnostics({ uri, diagnostics });
   // a file no longer indexed (slablens.files or maxFileBytes changed, closed) keeps no diagnostics

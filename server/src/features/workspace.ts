@@ -162,8 +162,9 @@ export function registerWorkspace(ctx: ServerContext): void {
     completeTreesSoon(ctx);
   });
   /** The analyzer has had the edits (see ServerContext.documents); what it derives may have changed. */
+  // typing: the lock rules' last findings now, a fresh run once typing pauses
   documents.onDidChangeContent((e) => {
-    if (!isScenarioUri(e.document.uri)) refreshDiagnostics(ctx);
+    if (!isScenarioUri(e.document.uri)) refreshDiagnostics(ctx, 'later');
   });
   documents.onDidClose((e) => {
     if (!isScenarioUri(e.document.uri)) documentClosed(ctx, e.document.uri);
