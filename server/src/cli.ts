@@ -18,19 +18,26 @@ import { builtinScenario, builtinScenarioFile, cmdCheckScenario, isScenarioPath 
 
 /**
  * `check` of a scenario file, or of a built-in id (its file in scenarios/) when neither --kernel
- * nor --cpus asks for the built-in builder (which scales the setup to N CPUs).
+ * nor --cpus nor --hotplug asks for the built-in builder (which scales the setup to N CPUs, adds
+ * the hotplug thread).
  */
 function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     strict: false,
-    options: Object.fromEntries(['kernel', 'entry', 'cpus', 'strategy', 'seed', 'runs', 'preemptions', 'max-states', 'trace-out', 'token'].map((k) => [k, { type: 'string' }])),
+    options: {
+      ...Object.fromEntries(['kernel', 'entry', 'cpus', 'strategy', 'seed', 'runs', 'preemptions', 'max-states', 'trace-out', 'token', 'hotplug-cpu'].map((k) => [k, { type: 'string' as const }])),
+      hotplug: { type: 'boolean' },
+      'hotplug-up': { type: 'boolean' },
+    },
   });
   const p = positionals[0];
   if (typeof p !== 'string') return undefined;
   if (isScenarioPath(p)) return 'file';
-  if (values.kernel === undefined && values.cpus === undefined && values.entry === undefined && builtinScenarioFile(p)) return 'builtin';
+  // the scenario files have no hotplug thread: --hotplug asks for the built-in builder's
+  const builder = values.kernel !== undefined || values.cpus !== undefined || values.entry !== undefined || values.hotplug !== undefined || values['hotplug-up'] !== undefined || values['hotplug-cpu'] !== undefined;
+  if (!builder && builtinScenarioFile(p)) return 'builtin';
   return undefined;
 }
 

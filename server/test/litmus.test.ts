@@ -61,6 +61,12 @@ describe('built-in scenarios are the files in scenarios/', () => {
     // --cpus asks for the built-in builder, which scales the setup to N CPUs
     const c4 = run('check', 'f1-kasan-nofix', '--cpus', '3', '--json');
     assert.equal(JSON.parse(c4.out).ncpus, 3);
+    // so does --hotplug (the files have no hotplug thread): never the file's verdict without it
+    const hp = run('check', 'f2-kasan-fix', '--hotplug', '--json');
+    const hj = JSON.parse(hp.out);
+    assert.match(hj.title, /cpu1 goes offline/);
+    assert.equal(hj.strategy, 'dpor');
+    assert.equal(hj.verdict, 'fail');
   });
 
   it('check <file>: exit 0 when the observation is the expected Result, 1 when it is not', () => {
