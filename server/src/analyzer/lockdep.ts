@@ -57,6 +57,9 @@ export interface LockOptions {
 }
 
 /** Run the lock rules over what the analyzer has indexed. */
+// Left over 80 lines (issue 16, open): the walk's closures share one state; its cut into a class
+// (as dpor.ts) is the next step. The disables name this function and its two inner walks only.
+// eslint-disable-next-line max-lines-per-function
 export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
   const fns = a.functions();
   const byName = new Map<string, FunctionInfo>();
@@ -133,6 +136,7 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
   const deps = new Map<string, Dependency>();
   const hits: SiteHit[] = [];
 
+  // eslint-disable-next-line max-lines-per-function -- see analyzeLocks
   const analyze = (fn: string, entry: State, stack: Frame[], from: { ctx: number; line: number } | undefined, rootKind?: Ctx['root']): State[] => {
     const key = `${fn}|${heldKey(entry)}`;
     let c = ctxByKey.get(key);
@@ -149,6 +153,7 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
     const f = byName.get(fn)!;
     const labels = new Map<string, State[]>();
     const returned: State[] = [];
+    // eslint-disable-next-line max-lines-per-function -- see analyzeLocks
     const run = (ops: LOp[], states: State[]): State[] => {
       for (const op of ops) {
         if (!states.length && op.k !== 'label') continue;
