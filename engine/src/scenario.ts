@@ -102,18 +102,14 @@ function applySetupOp(s: State, op: SetupOp): void {
       o.where = 'allocated';
       break;
     }
-    case 'kfree_rcu': {
-      cpuOk(op.cpu);
-      objOk(op.obj);
-      sheafOf(op.cpu, 'rcu_free').objects.push(op.obj);
-      s.objects[op.obj].where = `rcu_free:${op.cpu}`;
-      break;
-    }
+    case 'kfree_rcu':
     case 'free_to_main': {
+      // kfree_rcu() fills the CPU's rcu_free sheaf; a plain free its main sheaf
+      const which = op.op === 'kfree_rcu' ? 'rcu_free' : 'main';
       cpuOk(op.cpu);
       objOk(op.obj);
-      sheafOf(op.cpu, 'main').objects.push(op.obj);
-      s.objects[op.obj].where = `main:${op.cpu}`;
+      sheafOf(op.cpu, which).objects.push(op.obj);
+      s.objects[op.obj].where = `${which}:${op.cpu}`;
       break;
     }
     case 'call_rcu_sheaf': {
