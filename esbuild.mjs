@@ -1,7 +1,14 @@
 // Bundles the shipped entry points into dist/. Type checking is tsc -b's job (npm run build runs both).
 import * as esbuild from 'esbuild';
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 
 await esbuild.build({
   ...common,
@@ -14,7 +21,12 @@ await esbuild.build({
 // The language server. tree-sitter and its C grammar are native addons: loaded from node_modules.
 await esbuild.build({
   ...common,
-  entryPoints: { server: 'server/src/server.ts', simulateWorker: 'server/src/simulateWorker.ts', replayWorker: 'server/src/replayWorker.ts', seriesWorker: 'server/src/seriesWorker.ts' },
+  entryPoints: {
+    server: 'server/src/server.ts',
+    simulateWorker: 'server/src/simulateWorker.ts',
+    replayWorker: 'server/src/replayWorker.ts',
+    seriesWorker: 'server/src/seriesWorker.ts',
+  },
   outdir: 'dist',
   external: ['tree-sitter', 'tree-sitter-c'],
 });

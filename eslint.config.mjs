@@ -39,23 +39,80 @@ export default tseslint.config(
       'max-lines': ['error', { max: 600, skipBlankLines: true, skipComments: true }],
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
       '@typescript-eslint/no-require-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   // tests: a describe() block is a suite, not a function
   { files: ['**/test/**/*.ts', 'bench/**/*.ts', 'client/tools/**/*.ts'], rules: { 'max-lines-per-function': 'off' } },
-  { files: ['engine/**/*.ts'], ignores: ['engine/src/cli.ts', 'engine/test/**'], rules: { 'no-restricted-imports': only('engine/', ['server', 'client', 'media', 'protocol', 'io', 'bench'], 'nothing of ours') } },
-  { files: ['engine/src/cli.ts', 'engine/test/**/*.ts'], rules: { 'no-restricted-imports': only('the engine\'s command line', ['server', 'client', 'media', 'protocol', 'bench'], 'io/ only') } },
-  { files: ['io/**/*.ts'], rules: { 'no-restricted-imports': only('io/', ['engine', 'server', 'client', 'media', 'protocol', 'bench'], 'nothing of ours') } },
-  { files: ['protocol/**/*.ts'], rules: { 'no-restricted-imports': only('protocol/', ['server', 'client', 'media', 'io', 'bench'], 'the engine\'s types only') } },
-  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': only('server/', ['client', 'media', 'bench'], 'engine/, protocol/ and io/') } },
-  { files: ['media/**/*.ts'], rules: { 'no-restricted-imports': only('media/', ['server', 'client', 'protocol', 'io', 'bench'], 'the engine\'s types only') } },
+  {
+    files: ['engine/**/*.ts'],
+    ignores: ['engine/src/cli.ts', 'engine/test/**'],
+    rules: {
+      'no-restricted-imports': only(
+        'engine/',
+        ['server', 'client', 'media', 'protocol', 'io', 'bench'],
+        'nothing of ours',
+      ),
+    },
+  },
+  {
+    files: ['engine/src/cli.ts', 'engine/test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': only(
+        "the engine's command line",
+        ['server', 'client', 'media', 'protocol', 'bench'],
+        'io/ only',
+      ),
+    },
+  },
+  {
+    files: ['io/**/*.ts'],
+    rules: {
+      'no-restricted-imports': only(
+        'io/',
+        ['engine', 'server', 'client', 'media', 'protocol', 'bench'],
+        'nothing of ours',
+      ),
+    },
+  },
+  {
+    files: ['protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': only(
+        'protocol/',
+        ['server', 'client', 'media', 'io', 'bench'],
+        "the engine's types only",
+      ),
+    },
+  },
+  {
+    files: ['server/**/*.ts'],
+    rules: { 'no-restricted-imports': only('server/', ['client', 'media', 'bench'], 'engine/, protocol/ and io/') },
+  },
+  {
+    files: ['media/**/*.ts'],
+    rules: {
+      'no-restricted-imports': only(
+        'media/',
+        ['server', 'client', 'protocol', 'io', 'bench'],
+        "the engine's types only",
+      ),
+    },
+  },
   {
     files: ['client/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['server', 'io', 'bench'].map((n) => ({ regex: layer(n), message: `client/ must not import ${n}/: client/ imports engine/ (trace types), protocol/ and media/; the server is reached over LSP.` })) },
+        {
+          patterns: ['server', 'io', 'bench'].map((n) => ({
+            regex: layer(n),
+            message: `client/ must not import ${n}/: client/ imports engine/ (trace types), protocol/ and media/; the server is reached over LSP.`,
+          })),
+        },
       ],
     },
   },

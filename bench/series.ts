@@ -15,7 +15,16 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { SeriesOpen } from '../protocol/src';
 import { SeriesWorker } from '../server/src/features/series';
 import { open as openRequest, SeriesSession } from '../server/src/features/seriesSession';
-import { buildSeries, mapFunctions, openSeries, parseAll, readMails, readTree, seriesPaths, splitMboxFile } from '../server/src/series';
+import {
+  buildSeries,
+  mapFunctions,
+  openSeries,
+  parseAll,
+  readMails,
+  readTree,
+  seriesPaths,
+  splitMboxFile,
+} from '../server/src/series';
 
 const ROOT = path.resolve(__dirname, '../..');
 const V3 = path.resolve(ROOT, '../shared/data/sheaves-v3.mbox');
@@ -29,18 +38,25 @@ const r2 = (x: number) => Number(x.toFixed(2));
 function sourcePatches(): { text: string; from: string } {
   if (fs.existsSync(V3)) return { text: fs.readFileSync(V3, 'utf8'), from: V3 };
   process.stderr.write(`*** ${V3} missing: the 20-patch series is built from our fixture series ***\n`);
-  const v1 = fs.readdirSync(path.join(FX, 'v1')).filter((f) => /^000[12]/.test(f)).map((f) => fs.readFileSync(path.join(FX, 'v1', f), 'latin1'));
+  const v1 = fs
+    .readdirSync(path.join(FX, 'v1'))
+    .filter((f) => /^000[12]/.test(f))
+    .map((f) => fs.readFileSync(path.join(FX, 'v1', f), 'latin1'));
   return { text: v1.map((m) => `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m}\n`).join(''), from: FX };
 }
 
 function build20(): string {
   const { text } = sourcePatches();
-  const msgs = text.split(/^From mboxrd@z Thu Jan {2}1 00:00:00 1970\n/m).filter((m) => /^Subject: \[PATCH v\d+ 0*[1-9]\d*\/\d+\]/m.test(m) && !/^Subject: Re:/m.test(m));
+  const msgs = text
+    .split(/^From mboxrd@z Thu Jan {2}1 00:00:00 1970\n/m)
+    .filter((m) => /^Subject: \[PATCH v\d+ 0*[1-9]\d*\/\d+\]/m.test(m) && !/^Subject: Re:/m.test(m));
   const out: string[] = [];
   const id = (n: number) => `bench-${n}@slablens`;
   const hdr = (n: number, subj: string, irt?: string) =>
     `From: Bench Author <author@example.org>\nTo: linux-mm@kvack.org\nSubject: ${subj}\nDate: Mon, 02 Mar 2026 10:${String(n % 60).padStart(2, '0')}:00 +0000\nMessage-Id: <${irt ? `r${n}-${irt}` : id(n)}>\n${irt ? `In-Reply-To: <${irt}>\nReferences: <${id(0)}> <${irt}>\n` : n ? `In-Reply-To: <${id(0)}>\nReferences: <${id(0)}>\n` : ''}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n`;
-  out.push(hdr(0, '[PATCH v4 00/20] slab: a bench series') + 'Cover letter.\n\nchange-id: 20260302-bench-000000000000\n');
+  out.push(
+    hdr(0, '[PATCH v4 00/20] slab: a bench series') + 'Cover letter.\n\nchange-id: 20260302-bench-000000000000\n',
+  );
   for (let n = 1; n <= 20; n++) {
     const src = msgs[(n - 1) % msgs.length];
     const body = src.slice(src.search(/\n\n/) + 2);
@@ -48,17 +64,32 @@ function build20(): string {
     out.push(hdr(n, `[PATCH v4 ${String(n).padStart(2, '0')}/20] ${title}`) + body);
     // two replies: one quoting the first hunk with a comment, one with a trailer
     const hunk = /^@@[^\n]*\n(?:[ +-][^\n]*\n){1,8}/m.exec(body)?.[0] ?? '';
-    out.push(hdr(n, `Re: [PATCH v4 ${String(n).padStart(2, '0')}/20] ${title}`, id(n)) + `On Mon, Bench Author wrote:\n${hunk.split('\n').filter(Boolean).map((l) => `> ${l}`).join('\n')}\n\nWhy here?\n`);
-    out.push(hdr(n + 100, `Re: [PATCH v4 ${String(n).padStart(2, '0')}/20] ${title}`, id(n)) + `Reviewed-by: Rev Iewer <rev@example.org>\n`);
+    out.push(
+      hdr(n, `Re: [PATCH v4 ${String(n).padStart(2, '0')}/20] ${title}`, id(n)) +
+        `On Mon, Bench Author wrote:\n${hunk
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `> ${l}`)
+          .join('\n')}\n\nWhy here?\n`,
+    );
+    out.push(
+      hdr(n + 100, `Re: [PATCH v4 ${String(n).padStart(2, '0')}/20] ${title}`, id(n)) +
+        `Reviewed-by: Rev Iewer <rev@example.org>\n`,
+    );
   }
   return out.map((m) => `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m.replace(/^(>*From )/gm, '>$1')}\n`).join('');
 }
 
 /** An mbox of a cover letter and n one-line patches, each to a file of its own. */
 function buildMany(n: number): string {
-  const hdr = (k: number) => `From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Bench Author <author@example.org>\nTo: linux-mm@kvack.org\nSubject: [PATCH v1 ${k}/${n}] mm: file ${k}\nDate: Mon, 02 Mar 2026 10:00:00 +0000\nMessage-Id: <many-${k}@slablens>\n${k ? 'In-Reply-To: <many-0@slablens>\n' : ''}\n`;
+  const hdr = (k: number) =>
+    `From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Bench Author <author@example.org>\nTo: linux-mm@kvack.org\nSubject: [PATCH v1 ${k}/${n}] mm: file ${k}\nDate: Mon, 02 Mar 2026 10:00:00 +0000\nMessage-Id: <many-${k}@slablens>\n${k ? 'In-Reply-To: <many-0@slablens>\n' : ''}\n`;
   const out = [hdr(0) + 'Cover.\n'];
-  for (let k = 1; k <= n; k++) out.push(hdr(k) + `File ${k}.\n---\ndiff --git a/mm/gen/f${k}.c b/mm/gen/f${k}.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/gen/f${k}.c\n@@ -0,0 +1 @@\n+int f${k};\n`);
+  for (let k = 1; k <= n; k++)
+    out.push(
+      hdr(k) +
+        `File ${k}.\n---\ndiff --git a/mm/gen/f${k}.c b/mm/gen/f${k}.c\nnew file mode 100644\n--- /dev/null\n+++ b/mm/gen/f${k}.c\n@@ -0,0 +1 @@\n+int f${k};\n`,
+    );
   return out.join('\n');
 }
 
@@ -78,12 +109,25 @@ async function openOffThread(tmp: string, rows: Record<string, unknown>[]): Prom
   const n = Number(process.env.SERIES_N ?? 5000);
   const f = path.join(tmp, 'many.mbox');
   fs.writeFileSync(f, buildMany(n));
-  const inThread = await loopDelay(() => openRequest(new SeriesSession(() => undefined), { path: f }, new AbortController().signal));
+  const inThread = await loopDelay(() =>
+    openRequest(new SeriesSession(() => undefined), { path: f }, new AbortController().signal),
+  );
   // dist/seriesWorker.js: npm run build bundles it beside the server
   const w = new SeriesWorker(() => undefined, path.join(ROOT, 'dist/seriesWorker.js'));
   const inWorker = await loopDelay(() => w.request(SeriesOpen, { path: f }));
-  for (const [step, r] of [['on the request thread (baseline)', inThread], ['in the series worker', inWorker]] as const) {
-    rows.push({ bench: 'openOffThread', step, patches: n, openMs: r2(r.ms), loopDelayP95Ms: r2(r.p95), loopDelayMaxMs: r2(r.max), p95VsBaseline: r2(r.p95 / inThread.p95) });
+  for (const [step, r] of [
+    ['on the request thread (baseline)', inThread],
+    ['in the series worker', inWorker],
+  ] as const) {
+    rows.push({
+      bench: 'openOffThread',
+      step,
+      patches: n,
+      openMs: r2(r.ms),
+      loopDelayP95Ms: r2(r.p95),
+      loopDelayMaxMs: r2(r.max),
+      p95VsBaseline: r2(r.p95 / inThread.p95),
+    });
   }
 }
 
@@ -123,7 +167,19 @@ async function main(): Promise<void> {
   // parseMs: read + split + mailparser; buildMs: thread, trailers, diffs, hunk functions from the
   // hunk text, quotes; mapMs: apply attempts and tree-sitter on the pre-images (only hunks whose
   // file is in the tree and applies are mapped by tree-sitter: see treeSitterHunks)
-  rows.push({ bench: 'series20', patches, replies, hunks, functions: fns, treeSitterHunks, parseMs: r2(median(parseMs)), buildMs: r2(median(threadMs)), mapMs: r2(median(mapMs)), totalMs: r2(median(parseMs) + median(threadMs) + median(mapMs)), kernel: KERNEL });
+  rows.push({
+    bench: 'series20',
+    patches,
+    replies,
+    hunks,
+    functions: fns,
+    treeSitterHunks,
+    parseMs: r2(median(parseMs)),
+    buildMs: r2(median(threadMs)),
+    mapMs: r2(median(mapMs)),
+    totalMs: r2(median(parseMs) + median(threadMs) + median(mapMs)),
+    kernel: KERNEL,
+  });
 
   // 2. a large mbox: the 20-patch series repeated to BIG_MB
   const big = path.join(tmp, 'big.mbox');
@@ -159,7 +215,12 @@ async function main(): Promise<void> {
   let progressCalls = 0;
   const whole = await time(async () => (await openSeries(big, { onProgress: () => progressCalls++ })).messages);
   const rss = process.memoryUsage().rss / 1e6;
-  for (const [name, r] of [['baseline read+indexOf split', baseline], ['splitMbox (streamed)', split], ['split + mailparser', decode], ['openSeries (split+decode+thread)', whole]] as const) {
+  for (const [name, r] of [
+    ['baseline read+indexOf split', baseline],
+    ['splitMbox (streamed)', split],
+    ['split + mailparser', decode],
+    ['openSeries (split+decode+thread)', whole],
+  ] as const) {
     rows.push({ bench: 'bigMbox', step: name, MB: r2(mb), messages: r.n, ms: r2(r.ms), MBps: r2(mb / (r.ms / 1000)) });
   }
   rows.push({ bench: 'bigMbox', step: 'memory', rssMB: r2(rss), progressCalls });
@@ -167,7 +228,14 @@ async function main(): Promise<void> {
   fs.rmSync(tmp, { recursive: true, force: true });
 
   console.log('slablens bench:series');
-  for (const r of rows) console.log('  ' + Object.entries(r).filter(([k]) => k !== 'bench').map(([k, v]) => `${k}=${v}`).join('  '));
+  for (const r of rows)
+    console.log(
+      '  ' +
+        Object.entries(r)
+          .filter(([k]) => k !== 'bench')
+          .map(([k, v]) => `${k}=${v}`)
+          .join('  '),
+    );
   for (const r of rows) console.log(JSON.stringify(r));
 }
 

@@ -32,7 +32,8 @@ async function settle(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((r) => setTimeout(r, 20));
 }
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const ms = (x: number) => Number(x.toFixed(3));
 const p5095 = (xs: number[]) => ({ p50: ms(pct(xs, 50)), p95: ms(pct(xs, 95)) });
 
@@ -151,7 +152,13 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
     lint.push(await lintOnce());
   }
   // CPU time in clock ticks of 10 ms: the mean over the runs, not a median
-  const ctagsResult = ctagsRuns.length ? { ms: pct(ctagsRuns, 50), cpuMs: ctagsCpu === null ? null : ctagsCpu / ctagsRuns.length, functions: ctagsFunctions } : null;
+  const ctagsResult = ctagsRuns.length
+    ? {
+        ms: pct(ctagsRuns, 50),
+        cpuMs: ctagsCpu === null ? null : ctagsCpu / ctagsRuns.length,
+        functions: ctagsFunctions,
+      }
+    : null;
   // one-character edits inside functions spread over the largest file, each typed and undone: a
   // first round right after the index is built (the JIT has not seen applyEdit yet), then three
   // more over the same places (a server that has been edited for a while)
@@ -164,7 +171,10 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
   await settle();
   for (let round = 0; round < 4; round++) {
     for (const at of points) {
-      for (const [s, e, t] of [[at, at, ' '], [at, at + 1, '']] as const) {
+      for (const [s, e, t] of [
+        [at, at, ' '],
+        [at, at + 1, ''],
+      ] as const) {
         const c0 = cpuMs();
         const t0 = performance.now();
         a.applyEdit(files[big], s, e, t);
@@ -178,19 +188,39 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
       }
     }
   }
-  return { analyzer: a, ctags: ctagsResult, lint, lintFindings, first, cold, coldCpu, full, eager, fresh, inc, incCpu, reindexed, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return {
+    analyzer: a,
+    ctags: ctagsResult,
+    lint,
+    lintFindings,
+    first,
+    cold,
+    coldCpu,
+    full,
+    eager,
+    fresh,
+    inc,
+    incCpu,
+    reindexed,
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 /** Hover, codeLens and didChange round trips against dist/server.js over stdio, on a copy of the files. */
 async function overRpc(files: string[], texts: string[], a: Analyzer) {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-bench-'));
   const uris = files.map((f, k) => {
-    const dest = path.join(ws, FILES.find((rel) => f.endsWith(rel))!);
+    const dest = path.join(
+      ws,
+      FILES.find((rel) => f.endsWith(rel))!,
+    );
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(dest, texts[k]);
     return pathToFileURL(dest).toString();
   });
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   let onDiagnostics: ((uri: string) => void) | undefined;
   conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string }) => onDiagnostics?.(p.uri));
@@ -201,10 +231,17 @@ async function overRpc(files: string[], texts: string[], a: Analyzer) {
   conn.onRequest('window/workDoneProgress/create', () => null);
   conn.listen();
   const wsUri = pathToFileURL(ws).toString();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: wsUri, capabilities: { workspace: { workspaceFolders: true } }, workspaceFolders: [{ uri: wsUri, name: 'kernel' }] });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: wsUri,
+    capabilities: { workspace: { workspaceFolders: true } },
+    workspaceFolders: [{ uri: wsUri, name: 'kernel' }],
+  });
   await conn.sendNotification('initialized', {});
   for (let k = 0; k < files.length; k++) {
-    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uris[k], languageId: 'c', version: 1, text: texts[k] } });
+    await conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uris[k], languageId: 'c', version: 1, text: texts[k] },
+    });
   }
   const rtt = async (method: string, params: unknown): Promise<number> => {
     const t0 = performance.now();
@@ -212,7 +249,13 @@ async function overRpc(files: string[], texts: string[], a: Analyzer) {
     return performance.now() - t0;
   };
   // hover on the name of every function (up to 400), twice: the first pass warms up, the second counts
-  const targets = a.functions().slice(0, 400).map((f) => ({ uri: uris[files.indexOf(f.uri)], position: { line: f.selectionRange.start.line, character: f.selectionRange.start.character + 1 } }));
+  const targets = a
+    .functions()
+    .slice(0, 400)
+    .map((f) => ({
+      uri: uris[files.indexOf(f.uri)],
+      position: { line: f.selectionRange.start.line, character: f.selectionRange.start.character + 1 },
+    }));
   const hover: number[] = [];
   for (let pass = 0; pass < 2; pass++) {
     for (const t of targets) {
@@ -239,7 +282,10 @@ async function overRpc(files: string[], texts: string[], a: Analyzer) {
     ]) {
       const published = new Promise<void>((resolve) => (onDiagnostics = (u) => u === uris[big] && resolve()));
       const t0 = performance.now();
-      await conn.sendNotification('textDocument/didChange', { textDocument: { uri: uris[big], version: ++version }, contentChanges: [c] });
+      await conn.sendNotification('textDocument/didChange', {
+        textDocument: { uri: uris[big], version: ++version },
+        contentChanges: [c],
+      });
       await published;
       if (i >= 3) change.push(performance.now() - t0);
     }
@@ -299,11 +345,15 @@ async function bench(label: string, dir: string) {
       `  cold parse+index ${row.coldIndexMs} ms  ` +
       (ctags === null
         ? '(ctags not installed: apt-get install universal-ctags for the baseline)'
-        : `ctags ${row.ctagsMs} ms → ${row.coldVsCtags}× ctags` + (row.coldVsCtagsCpu === null ? '' : `  (CPU time: ${row.coldIndexCpuMs} vs ${row.ctagsCpuMs} ms → ${row.coldVsCtagsCpu}×)`)) +
+        : `ctags ${row.ctagsMs} ms → ${row.coldVsCtags}× ctags` +
+          (row.coldVsCtagsCpu === null
+            ? ''
+            : `  (CPU time: ${row.coldIndexCpuMs} vs ${row.ctagsCpuMs} ms → ${row.coldVsCtagsCpu}×)`)) +
       `\n  lint (cold index + lock rules) ${row.lintMs} ms → ${row.lintVsColdIndex}× the cold index (target ≤ 2×), ${row.lintFindings} findings` +
       `\n    (the first one in this process, JIT cold: ${row.firstColdIndexMs} ms)` +
       `\n    then the full trees (function interiors parsed, the index checked against them) ${row.fullTreesMs} ms, after the index is in use` +
-      `\n    (a cold index parsing every body first, as before skeletons: ${row.coldIndexEveryBodyParsedMs} ms` + (row.everyBodyParsedVsCtags === null ? ')' : ` → ${row.everyBodyParsedVsCtags}× ctags)`) +
+      `\n    (a cold index parsing every body first, as before skeletons: ${row.coldIndexEveryBodyParsedMs} ms` +
+      (row.everyBodyParsedVsCtags === null ? ')' : ` → ${row.everyBodyParsedVsCtags}× ctags)`) +
       `\n  incremental (one character) p50 ${row.incrementalMs.p50} / p95 ${row.incrementalMs.p95} ms (CPU p50 ${row.incrementalCpuMs.p50} / p95 ${row.incrementalCpuMs.p95}), functions re-derived p50 ${row.reindexedPerEdit.p50} max ${row.reindexedPerEdit.max}` +
       `\n    (the first ${local.fresh.length} edits after the index is built, JIT not warm yet: p50 ${row.incrementalFirstRoundMs.p50} / p95 ${row.incrementalFirstRoundMs.p95} ms)` +
       `\n  over JSON-RPC: hover p50 ${row.hoverRpcMs.p50} / p95 ${row.hoverRpcMs.p95} ms, codeLens p50 ${row.codeLensRpcMs.p50} / p95 ${row.codeLensRpcMs.p95} ms, didChange→diagnostics p50 ${row.didChangeToDiagnosticsMs.p50} / p95 ${row.didChangeToDiagnosticsMs.p95} ms` +

@@ -7,16 +7,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], { cwd: root, encoding: 'utf8' })
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], {
+  cwd: root,
+  encoding: 'utf8',
+})
   .split('\n')
   .filter((f) => f && !f.endsWith('.d.ts') && fs.existsSync(path.join(root, f)));
 
 /** The files of ours a file imports (relative specifiers resolved as TypeScript does: x.ts, x/index.ts). */
 function importsOf(file) {
   const text = fs.readFileSync(path.join(root, file), 'utf8');
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)].map(
-    (m) => m[1] ?? m[2] ?? m[3] ?? m[4],
-  );
+  const specs = [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]);
   const out = [];
   for (const s of specs) {
     if (!s.startsWith('.')) continue;
@@ -76,7 +81,9 @@ function loop(comp) {
 
 if (cycles.length) {
   for (const c of cycles) console.error(`import cycle (${c.length} files): ${loop(c).join(' → ')}`);
-  console.error(`${cycles.length} import cycle(s): a module must not import, directly or through others, a module that imports it.`);
+  console.error(
+    `${cycles.length} import cycle(s): a module must not import, directly or through others, a module that imports it.`,
+  );
   process.exit(1);
 }
 console.log(`import graph: ${graph.size} files, no cycles`);

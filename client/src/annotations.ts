@@ -34,11 +34,18 @@ export class AnnotationHints implements vscode.InlayHintsProvider {
     const hints: vscode.InlayHint[] = [];
     for (const a of annotations) {
       a.locations.forEach((loc, i) => {
-        if (loc.uri !== doc.uri.toString() || loc.line === undefined || !range.contains(new vscode.Position(loc.line, 0))) return;
+        if (
+          loc.uri !== doc.uri.toString() ||
+          loc.line === undefined ||
+          !range.contains(new vscode.Position(loc.line, 0))
+        )
+          return;
         const end = doc.lineAt(loc.line).range.end;
         const hint = new vscode.InlayHint(end, ` 📌 ${a.note}`, vscode.InlayHintKind.Type);
         hint.paddingLeft = true;
-        hint.tooltip = new vscode.MarkdownString(`**Pinned call path** (${i + 1} of ${a.path.length}):\n\n${mdText(a.path.join(' → '))}\n\n${mdText(a.note)}`);
+        hint.tooltip = new vscode.MarkdownString(
+          `**Pinned call path** (${i + 1} of ${a.path.length}):\n\n${mdText(a.path.join(' → '))}\n\n${mdText(a.note)}`,
+        );
         hints.push(hint);
       });
     }
@@ -47,17 +54,33 @@ export class AnnotationHints implements vscode.InlayHintsProvider {
 }
 
 /** "Slablens: Annotate Call Path…": the paths from the entry points to the function at the cursor. */
-export async function annotateCallPath(client: LanguageClient, hints: AnnotationHints, fn: string | undefined): Promise<void> {
-  const name = fn ?? (await vscode.window.showInputBox({ prompt: 'Function to annotate (its call paths from the entry points are offered)', placeHolder: 'kvfree_rcu_barrier_on_cache' }));
+export async function annotateCallPath(
+  client: LanguageClient,
+  hints: AnnotationHints,
+  fn: string | undefined,
+): Promise<void> {
+  const name =
+    fn ??
+    (await vscode.window.showInputBox({
+      prompt: 'Function to annotate (its call paths from the entry points are offered)',
+      placeHolder: 'kvfree_rcu_barrier_on_cache',
+    }));
   if (!name) return;
   const paths = await client.sendRequest(PathsToRoot, { function: name });
   const choices = paths.length ? paths : [[name]];
   const picked = await vscode.window.showQuickPick(
     choices.map((p) => ({ label: p.join(' → '), path: p })),
-    { title: `Call paths to ${name}`, placeHolder: paths.length ? 'Pick the path to pin' : `${name} is not reached from an entry point; pin it alone` },
+    {
+      title: `Call paths to ${name}`,
+      placeHolder: paths.length ? 'Pick the path to pin' : `${name} is not reached from an entry point; pin it alone`,
+    },
   );
   if (!picked) return;
-  const note = await vscode.window.showInputBox({ title: picked.label, prompt: 'Note for this call path', placeHolder: 'e.g. no rcu_barrier() between flush_rcu_sheaves_on_cache and kasan_cache_shutdown' });
+  const note = await vscode.window.showInputBox({
+    title: picked.label,
+    prompt: 'Note for this call path',
+    placeHolder: 'e.g. no rcu_barrier() between flush_rcu_sheaves_on_cache and kasan_cache_shutdown',
+  });
   if (note === undefined) return;
   const r = await client.sendRequest(Annotations, { action: 'add', path: picked.path, note });
   if (r.error) {

@@ -25,7 +25,11 @@ export class Coverage implements vscode.Disposable {
   private readonly neverReached = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
     opacity: '0.4',
-    after: { contentText: '  ⟂ never reached in this run', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+    after: {
+      contentText: '  ⟂ never reached in this run',
+      color: new vscode.ThemeColor('editorCodeLens.foreground'),
+      fontStyle: 'italic',
+    },
   });
   private readonly sub = vscode.window.onDidChangeVisibleTextEditors(() => this.apply());
 
@@ -68,8 +72,19 @@ export class Coverage implements vscode.Disposable {
     for (const ed of vscode.window.visibleTextEditors) {
       const e = byUri.get(ed.document.uri.toString());
       const range = (l: number) => ed.document.lineAt(Math.min(l, ed.document.lineCount - 1)).range;
-      ed.setDecorations(this.ran, e ? [...e.ran].map((l) => ({ range: range(l), hoverMessage: `Ran in ${this.data!.title}` })) : []);
-      ed.setDecorations(this.neverReached, e ? [...e.never].map((l) => ({ range: range(l), hoverMessage: `No explored execution of ${this.data!.title} reached this statement` })) : []);
+      ed.setDecorations(
+        this.ran,
+        e ? [...e.ran].map((l) => ({ range: range(l), hoverMessage: `Ran in ${this.data!.title}` })) : [],
+      );
+      ed.setDecorations(
+        this.neverReached,
+        e
+          ? [...e.never].map((l) => ({
+              range: range(l),
+              hoverMessage: `No explored execution of ${this.data!.title} reached this statement`,
+            }))
+          : [],
+      );
     }
   }
 

@@ -40,7 +40,11 @@ export class Experiments implements vscode.CodeLensProvider, vscode.TextDocument
 
   /** The lens and code action: the scenario on the buffer minus the statement on `line`. */
   async simulateWithout(args: { uri: string; line: number; function?: string; kasan?: boolean }): Promise<unknown> {
-    return this.simulator.simulate({ function: args.function, kasan: args.kasan ?? this.kasan(), experiment: { without: { uri: args.uri, line: args.line } } });
+    return this.simulator.simulate({
+      function: args.function,
+      kasan: args.kasan ?? this.kasan(),
+      experiment: { without: { uri: args.uri, line: args.line } },
+    });
   }
 
   /** Open the function around the cursor (or `fn`) as an untitled copy. */
@@ -49,26 +53,42 @@ export class Experiments implements vscode.CodeLensProvider, vscode.TextDocument
       void vscode.window.showInformationMessage('Put the cursor in a function of mm/slab_common.c or mm/slub.c first.');
       return undefined;
     }
-    const syms = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', editor.document.uri)) ?? [];
+    const syms =
+      (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+        'vscode.executeDocumentSymbolProvider',
+        editor.document.uri,
+      )) ?? [];
     const at = editor.selection.active;
     const sym = syms.find((s) => s.kind === vscode.SymbolKind.Function && (fn ? s.name === fn : s.range.contains(at)));
     if (!sym) {
-      void vscode.window.showInformationMessage(plainText(fn ? `${fn} is not defined in this file.` : 'The cursor is not in a function the language server knows.'));
+      void vscode.window.showInformationMessage(
+        plainText(
+          fn ? `${fn} is not defined in this file.` : 'The cursor is not in a function the language server knows.',
+        ),
+      );
       return undefined;
     }
     const original = editor.document.getText(sym.range);
     const doc = await vscode.workspace.openTextDocument({ language: 'c', content: original });
     this.docs.set(doc.uri.toString(), { fn: sym.name, source: editor.document.uri, original });
     const shown = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-    void vscode.window.showInformationMessage(plainText(`Experiment on ${sym.name}: edit the copy freely; "Simulate experiment" runs it in place of ${vscode.workspace.asRelativePath(editor.document.uri)}'s, which is not changed.`));
+    void vscode.window.showInformationMessage(
+      plainText(
+        `Experiment on ${sym.name}: edit the copy freely; "Simulate experiment" runs it in place of ${vscode.workspace.asRelativePath(editor.document.uri)}'s, which is not changed.`,
+      ),
+    );
     return shown;
   }
 
   private active(uri?: vscode.Uri): [vscode.TextDocument, ExperimentDoc] | undefined {
-    const doc = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : vscode.window.activeTextEditor?.document;
+    const doc = uri
+      ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())
+      : vscode.window.activeTextEditor?.document;
     const e = doc && this.docs.get(doc.uri.toString());
     if (!doc || !e) {
-      void vscode.window.showInformationMessage('This is not an experiment copy: run "Slablens: Experiment on This Function…" in a kernel file first.');
+      void vscode.window.showInformationMessage(
+        'This is not an experiment copy: run "Slablens: Experiment on This Function…" in a kernel file first.',
+      );
       return undefined;
     }
     return [doc, e];
@@ -78,7 +98,12 @@ export class Experiments implements vscode.CodeLensProvider, vscode.TextDocument
     const a = this.active(uri);
     if (!a) return undefined;
     const [doc, e] = a;
-    return this.simulator.simulate({ uri: e.source.toString(), function: e.fn, kasan: kasan ?? this.kasan(), experiment: { copy: { uri: doc.uri.toString(), text: doc.getText() } } });
+    return this.simulator.simulate({
+      uri: e.source.toString(),
+      function: e.fn,
+      kasan: kasan ?? this.kasan(),
+      experiment: { copy: { uri: doc.uri.toString(), text: doc.getText() } },
+    });
   }
 
   async diff(uri?: vscode.Uri): Promise<void> {
@@ -98,9 +123,21 @@ export class Experiments implements vscode.CodeLensProvider, vscode.TextDocument
     if (!e) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     return [
-      new vscode.CodeLens(top, { title: '⚗ Simulate experiment (KASAN)', command: 'slablens.simulateExperiment', arguments: [doc.uri, true] }),
-      new vscode.CodeLens(top, { title: '⚗ Simulate experiment', command: 'slablens.simulateExperiment', arguments: [doc.uri, false] }),
-      new vscode.CodeLens(top, { title: 'Show Experiment Diff', command: 'slablens.showExperimentDiff', arguments: [doc.uri] }),
+      new vscode.CodeLens(top, {
+        title: '⚗ Simulate experiment (KASAN)',
+        command: 'slablens.simulateExperiment',
+        arguments: [doc.uri, true],
+      }),
+      new vscode.CodeLens(top, {
+        title: '⚗ Simulate experiment',
+        command: 'slablens.simulateExperiment',
+        arguments: [doc.uri, false],
+      }),
+      new vscode.CodeLens(top, {
+        title: 'Show Experiment Diff',
+        command: 'slablens.showExperimentDiff',
+        arguments: [doc.uri],
+      }),
     ];
   }
 }

@@ -17,6 +17,7 @@ import { TracePanel } from './tracePanel';
 
 let client: LanguageClient | undefined;
 
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Slablens', { log: true });
   client = createClient(context, output);
@@ -37,13 +38,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   registerSeries(context, current, output);
 
-  const command = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const command = (id: string, fn: (...args: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   command('slablens.simulate', async (args?: SimulateArgs) => {
     if (args?.function) return simulator.simulate(args);
     const fn = await functionAtCursor();
     const kasan = setting('slablens.simulation.kasan');
-    return simulator.simulate({ function: fn ?? 'kmem_cache_destroy', kasan, hotplug: setting('slablens.simulation.hotplug') });
+    return simulator.simulate({
+      function: fn ?? 'kmem_cache_destroy',
+      kasan,
+      hotplug: setting('slablens.simulation.hotplug'),
+    });
   });
   command('slablens.runScenario', async (id?: string) => {
     let scenario = id;
@@ -65,7 +71,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command('slablens.simulateWithout', async (a?: { uri: string; line: number; function?: string }) => {
     const ed = vscode.window.activeTextEditor;
     // from the palette: the statement at the cursor, in the function around it
-    const args = a ?? (ed ? { uri: ed.document.uri.toString(), line: ed.selection.active.line, function: await functionAtCursor() } : undefined);
+    const args =
+      a ??
+      (ed
+        ? { uri: ed.document.uri.toString(), line: ed.selection.active.line, function: await functionAtCursor() }
+        : undefined);
     return args ? experiments.simulateWithout(args) : undefined;
   });
   command('slablens.experiment', (fn?: string) => experiments.open(fn));
@@ -75,10 +85,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command('slablens.hideCoverage', () => simulator.coverage.hide());
   command('slablens.importTrace', () => panel.importTrace());
   command('slablens.replayToken', async (token?: string) => {
-    const t = token ?? (await vscode.window.showInputBox({ prompt: 'Replay token (from a trace view or `slablens check`)', placeHolder: 'f1-kasan-nofix~2~AAAA…' }));
+    const t =
+      token ??
+      (await vscode.window.showInputBox({
+        prompt: 'Replay token (from a trace view or `slablens check`)',
+        placeHolder: 'f1-kasan-nofix~2~AAAA…',
+      }));
     if (t) await replay({ token: t });
   });
-  command('slablens.annotateCallPath', async (fn?: string) => annotateCallPath(current(), hints, fn ?? (await functionAtCursor())));
+  command('slablens.annotateCallPath', async (fn?: string) =>
+    annotateCallPath(current(), hints, fn ?? (await functionAtCursor())),
+  );
   command('slablens.restartServer', async () => {
     output.info('restarting the language server on request');
     await current().restart();
@@ -88,11 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command('slablens.focusTrace', () => panel.focus());
 
   const selector: vscode.DocumentSelector = { scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' };
-  context.subscriptions.push(
-    output,
-    simulator,
-    vscode.languages.registerInlayHintsProvider(selector, hints),
-  );
+  context.subscriptions.push(output, simulator, vscode.languages.registerInlayHintsProvider(selector, hints));
   // LanguageClient follows slablens.trace.server on its own.
   await client.start();
 }
@@ -102,10 +115,19 @@ export function deactivate(): Thenable<void> | undefined {
 }
 
 /** Scenario files (.litmus): Run (the lens passes the file, the palette takes the active editor's) and Run all (a folder, or the workspace). */
-function registerScenarioFiles(context: vscode.ExtensionContext, simulator: Simulator, current: () => LanguageClient): void {
-  const command = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+function registerScenarioFiles(
+  context: vscode.ExtensionContext,
+  simulator: Simulator,
+  current: () => LanguageClient,
+): void {
+  const command = (id: string, fn: (...args: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   command('slablens.runScenarioFile', (uri?: string | vscode.Uri) => {
-    const target = uri?.toString() ?? (vscode.window.activeTextEditor?.document.languageId === 'slablens-scenario' ? vscode.window.activeTextEditor.document.uri.toString() : undefined);
+    const target =
+      uri?.toString() ??
+      (vscode.window.activeTextEditor?.document.languageId === 'slablens-scenario'
+        ? vscode.window.activeTextEditor.document.uri.toString()
+        : undefined);
     if (target) return simulator.runScenarioFile(target);
     void vscode.window.showInformationMessage('Open a scenario file (.litmus) to run it.');
     return undefined;
@@ -113,7 +135,9 @@ function registerScenarioFiles(context: vscode.ExtensionContext, simulator: Simu
   command('slablens.runAllScenarios', async (folder?: string | vscode.Uri) => {
     const base = folder ? vscode.Uri.parse(folder.toString()) : undefined;
     const pattern = base ? new vscode.RelativePattern(base, '*.litmus') : '**/*.litmus';
-    const files = (await vscode.workspace.findFiles(pattern, '**/node_modules/**', 500)).map((u) => u.toString()).sort();
+    const files = (await vscode.workspace.findFiles(pattern, '**/node_modules/**', 500))
+      .map((u) => u.toString())
+      .sort();
     if (!files.length) {
       void vscode.window.showInformationMessage('No scenario files (.litmus) found.');
       return undefined;
@@ -122,7 +146,9 @@ function registerScenarioFiles(context: vscode.ExtensionContext, simulator: Simu
   });
   command('slablens.newScenarioFromTrace', () => newScenarioFromTrace(simulator, current));
   // the server checks scenario files in the background only once the workspace is trusted
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void current().sendRequest(WorkspaceTrust, { trusted: true })));
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void current().sendRequest(WorkspaceTrust, { trusted: true })),
+  );
 }
 
 /** The shown trace's scenario and question as a new .litmus file, saved where the user says, then opened. */
@@ -133,7 +159,12 @@ async function newScenarioFromTrace(simulator: Simulator, current: () => Languag
     return;
   }
   const suggested = `${trace.scenario.id.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'scenario'}-question`;
-  const name = await vscode.window.showInputBox({ title: 'New Scenario from Trace', prompt: 'Scenario name (the C line of the file)', value: suggested, validateInput: (v) => (/^[A-Za-z0-9][\w.-]{0,99}$/.test(v) ? undefined : "letters, digits, '-', '_' and '.'") });
+  const name = await vscode.window.showInputBox({
+    title: 'New Scenario from Trace',
+    prompt: 'Scenario name (the C line of the file)',
+    value: suggested,
+    validateInput: (v) => (/^[A-Za-z0-9][\w.-]{0,99}$/.test(v) ? undefined : "letters, digits, '-', '_' and '.'"),
+  });
   if (!name) return;
   let text: string;
   try {
@@ -143,7 +174,10 @@ async function newScenarioFromTrace(simulator: Simulator, current: () => Languag
     return;
   }
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'scenarios', `${name}.litmus`) : undefined, filters: { 'slablens scenario': ['litmus'] } });
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, 'scenarios', `${name}.litmus`) : undefined,
+    filters: { 'slablens scenario': ['litmus'] },
+  });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
   await vscode.window.showTextDocument(target);
@@ -153,7 +187,11 @@ async function newScenarioFromTrace(simulator: Simulator, current: () => Languag
 async function functionAtCursor(): Promise<string | undefined> {
   const ed = vscode.window.activeTextEditor;
   if (!ed) return undefined;
-  const syms = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', ed.document.uri)) ?? [];
+  const syms =
+    (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+      'vscode.executeDocumentSymbolProvider',
+      ed.document.uri,
+    )) ?? [];
   const at = ed.selection.active;
   const walk = (list: vscode.DocumentSymbol[]): string | undefined => {
     for (const s of list) {

@@ -3,7 +3,15 @@
 
 import * as vscode from 'vscode';
 import {
-  CloseAction, CloseHandlerResult, ErrorAction, ErrorHandlerResult, LanguageClient, LanguageClientOptions, Message, ServerOptions, TransportKind,
+  CloseAction,
+  CloseHandlerResult,
+  ErrorAction,
+  ErrorHandlerResult,
+  LanguageClient,
+  LanguageClientOptions,
+  Message,
+  ServerOptions,
+  TransportKind,
 } from 'vscode-languageclient/node';
 import { serverSettings } from './settings';
 
@@ -31,18 +39,25 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     outputChannel: output,
     traceOutputChannel: output,
     errorHandler: {
-      error: (_e: Error, _m: Message | undefined, count: number | undefined): ErrorHandlerResult => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+      error: (_e: Error, _m: Message | undefined, count: number | undefined): ErrorHandlerResult => ({
+        action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+      }),
       closed: (): CloseHandlerResult => {
         const now = Date.now();
         restarts.push(now);
         while (restarts.length && restarts[0] < now - RESTART_WINDOW_MS) restarts.shift();
         if (restarts.length > MAX_RESTARTS) {
-          return { action: CloseAction.DoNotRestart, message: `The slablens server crashed ${restarts.length} times in 3 minutes and will not be restarted. See "Slablens: Show Server Log", then "Slablens: Restart Server".` };
+          return {
+            action: CloseAction.DoNotRestart,
+            message: `The slablens server crashed ${restarts.length} times in 3 minutes and will not be restarted. See "Slablens: Show Server Log", then "Slablens: Restart Server".`,
+          };
         }
         output.warn(`language server stopped unexpectedly; restarting (${restarts.length} in the last 3 minutes)`);
         if (!told) {
           told = true;
-          void vscode.window.showWarningMessage('The slablens language server stopped unexpectedly and was restarted. Its log is in "Slablens: Show Server Log".');
+          void vscode.window.showWarningMessage(
+            'The slablens language server stopped unexpectedly and was restarted. Its log is in "Slablens: Show Server Log".',
+          );
         }
         return { action: CloseAction.Restart, handled: true };
       },

@@ -13,7 +13,10 @@ import { setting } from './settings';
 import { TracePanel } from './tracePanel';
 
 /** What a command passes to simulate (the CodeLens's arguments, a scenario, an experiment); the settings add the rest. */
-export type SimulateArgs = Pick<SimulateParams, 'uri' | 'function' | 'scenario' | 'builtin' | 'kasan' | 'hotplug' | 'experiment'>;
+export type SimulateArgs = Pick<
+  SimulateParams,
+  'uri' | 'function' | 'scenario' | 'builtin' | 'kasan' | 'hotplug' | 'experiment'
+>;
 
 /** Which verdict a run is: the files with or without KASAN, an experiment, a built-in scenario. */
 type Slot = 'KASAN' | 'no KASAN' | 'experiment' | 'scenario';
@@ -48,7 +51,9 @@ export class Simulator {
 
   async simulate(args: SimulateArgs): Promise<SimulationView | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Slablens runs simulations only in a trusted workspace (the scenario comes from the files here).');
+      void vscode.window.showWarningMessage(
+        'Slablens runs simulations only in a trusted workspace (the scenario comes from the files here).',
+      );
       return undefined;
     }
     const params: SimulateParams = {
@@ -61,13 +66,19 @@ export class Simulator {
     // an experiment only reads the kernel file and its buffer: checked, and said in the result
     const watched = args.experiment ? (args.experiment.without?.uri ?? args.uri) : undefined;
     const before = watched ? await fingerprint(watched) : undefined;
-    const label = args.builtin ? `scenario ${args.scenario}` : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? (args.hotplug ? ' (KASAN, hotplug)' : ' (KASAN)') : args.hotplug ? ' (hotplug)' : ''}${args.experiment ? ' — experiment' : ''}`;
+    const label = args.builtin
+      ? `scenario ${args.scenario}`
+      : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? (args.hotplug ? ' (KASAN, hotplug)' : ' (KASAN)') : args.hotplug ? ' (hotplug)' : ''}${args.experiment ? ' — experiment' : ''}`;
     // what is being explored, in front: a long run says why it is long
     const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}${params.stopAtFirst ? ', to the first counterexample' : ''}`;
     const started = Date.now();
-    const result = await this.explore(`simulating ${label}`, title, (workDoneToken, token) => this.client().sendRequest(Simulate, { ...params, workDoneToken }, token));
+    const result = await this.explore(`simulating ${label}`, title, (workDoneToken, token) =>
+      this.client().sendRequest(Simulate, { ...params, workDoneToken }, token),
+    );
     if (!result) return undefined;
-    const notModelled = Object.fromEntries(Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]));
+    const notModelled = Object.fromEntries(
+      Object.entries(result.notModelled).map(([fn, calls]) => [fn, calls.map((c) => `${c.call}: ${c.reason}`)]),
+    );
     let experiment = result.experiment;
     if (experiment && watched && before) {
       const after = await fingerprint(watched);
@@ -79,9 +90,12 @@ export class Simulator {
     const view = toView(result, label, { notModelled, experiment });
     const slot: Slot = args.builtin ? 'scenario' : args.experiment ? 'experiment' : args.kasan ? 'KASAN' : 'no KASAN';
     this.show(view, slot);
-    if (result.statements) this.coverage.set({ covered: result.covered, statements: result.statements, title: view.title });
+    if (result.statements)
+      this.coverage.set({ covered: result.covered, statements: result.statements, title: view.title });
     this.lastMs = Date.now() - started;
-    this.output.info(`${label}: ${view.verdict.toUpperCase()} — command to result posted ${this.lastMs} ms (server exploration ${result.elapsedMs} ms, ${result.states} states)`);
+    this.output.info(
+      `${label}: ${view.verdict.toUpperCase()} — command to result posted ${this.lastMs} ms (server exploration ${result.elapsedMs} ms, ${result.states} states)`,
+    );
     return view;
   }
 
@@ -89,32 +103,41 @@ export class Simulator {
    * A request that explores, with its progress (states, interleavings) and Cancel in a notification
    * and the status bar saying what runs. undefined: it failed (the user was told); null: cancelled.
    */
-  private async explore<R>(label: string, title: string, send: (workDoneToken: string, token: vscode.CancellationToken) => Promise<R>): Promise<R | undefined> {
+  private async explore<R>(
+    label: string,
+    title: string,
+    send: (workDoneToken: string, token: vscode.CancellationToken) => Promise<R>,
+  ): Promise<R | undefined> {
     this.status.text = `$(sync~spin) slablens: ${label}`;
     const started = Date.now();
     this.panel.busy(`${label[0].toUpperCase()}${label.slice(1)}…`);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
-      // The server reports states/interleavings explored on this token.
-      const sub = this.client().onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
-        if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
-      });
-      try {
-        return await send(workDoneToken, token);
-      } catch (e) {
-        if (token.isCancellationRequested) return null;
-        throw e;
-      } finally {
-        sub.dispose();
-      }
-    }).then(
-      (r) => r,
-      (e: Error) => {
-        this.output.error(`${label}: ${e.message}`);
-        void vscode.window.showErrorMessage(plainText(`Slablens: ${label} failed: ${e.message}`));
-        return undefined;
-      },
-    );
+    const result = await vscode.window
+      .withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        async (progress, token) => {
+          const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
+          // The server reports states/interleavings explored on this token.
+          const sub = this.client().onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
+            if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
+          });
+          try {
+            return await send(workDoneToken, token);
+          } catch (e) {
+            if (token.isCancellationRequested) return null;
+            throw e;
+          } finally {
+            sub.dispose();
+          }
+        },
+      )
+      .then(
+        (r) => r,
+        (e: Error) => {
+          this.output.error(`${label}: ${e.message}`);
+          void vscode.window.showErrorMessage(plainText(`Slablens: ${label} failed: ${e.message}`));
+          return undefined;
+        },
+      );
     this.panel.busy(null);
     if (result === undefined) this.setStatus(this.last);
     else if (result === null) {
@@ -127,25 +150,46 @@ export class Simulator {
   /** Run a scenario file (its editor text when open) against the workspace's C; the trace shows its P lines. */
   async runScenarioFile(uri: string): Promise<SimulationView | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Slablens runs scenario files only in a trusted workspace (their threads call into the C here).');
+      void vscode.window.showWarningMessage(
+        'Slablens runs scenario files only in a trusted workspace (their threads call into the C here).',
+      );
       return undefined;
     }
     const name = uri.slice(uri.lastIndexOf('/') + 1);
     const label = `running scenario ${name}`;
     const started = Date.now();
-    const r = await this.explore(label, `Slablens: running ${name} against the workspace's C (every interleaving, counting where the clause holds)`, (workDoneToken, token) =>
-      this.client().sendRequest(LitmusRun, { uri, maxStates: setting('slablens.simulation.maxStates'), workDoneToken }, token),
+    const r = await this.explore(
+      label,
+      `Slablens: running ${name} against the workspace's C (every interleaving, counting where the clause holds)`,
+      (workDoneToken, token) =>
+        this.client().sendRequest(
+          LitmusRun,
+          { uri, maxStates: setting('slablens.simulation.maxStates'), workDoneToken },
+          token,
+        ),
     );
     if (!r) return undefined;
     const x = r.litmus;
     const litmus: LitmusView = {
       uri,
-      observation: x.observation ? `Observation ${x.observation}: ${x.clause} holds in ${x.holds} of ${x.total} executions` : `Observation undecided: ${x.clause} held in ${x.holds} of ${x.total} executions finished`,
-      expectation: x.expected ? (x.matches === undefined ? `expected ${x.expected}: cannot tell` : x.matches ? `expected ${x.expected}: matches` : `expected ${x.expected}: MISMATCH`) : 'no (* Result: … *) comment',
+      observation: x.observation
+        ? `Observation ${x.observation}: ${x.clause} holds in ${x.holds} of ${x.total} executions`
+        : `Observation undecided: ${x.clause} held in ${x.holds} of ${x.total} executions finished`,
+      expectation: x.expected
+        ? x.matches === undefined
+          ? `expected ${x.expected}: cannot tell`
+          : x.matches
+            ? `expected ${x.expected}: matches`
+            : `expected ${x.expected}: MISMATCH`
+        : 'no (* Result: … *) comment',
       matches: x.matches ?? null,
     };
-    const fallback = r.programs === 'builtin' ? ['all (no kernel C in the workspace: the built-in IR)'] : r.builtinFallback;
-    const view = toView(r, `${r.scenario}: ${x.observation ?? 'undecided'} (${x.holds} of ${x.total})`, { litmus, builtinFallback: fallback });
+    const fallback =
+      r.programs === 'builtin' ? ['all (no kernel C in the workspace: the built-in IR)'] : r.builtinFallback;
+    const view = toView(r, `${r.scenario}: ${x.observation ?? 'undecided'} (${x.holds} of ${x.total})`, {
+      litmus,
+      builtinFallback: fallback,
+    });
     this.show(view, 'scenario');
     this.lastMs = Date.now() - started;
     for (const line of r.summary) this.output.info(line);
@@ -159,13 +203,23 @@ export class Simulator {
       void vscode.window.showWarningMessage('Slablens runs scenario files only in a trusted workspace.');
       return undefined;
     }
-    const rows = await this.explore(`running ${uris.length} scenario files`, `Slablens: running ${uris.length} scenario files`, (workDoneToken, token) =>
-      this.client().sendRequest(LitmusRunAll, { uris, maxStates: setting('slablens.simulation.maxStates'), workDoneToken }, token),
+    const rows = await this.explore(
+      `running ${uris.length} scenario files`,
+      `Slablens: running ${uris.length} scenario files`,
+      (workDoneToken, token) =>
+        this.client().sendRequest(
+          LitmusRunAll,
+          { uris, maxStates: setting('slablens.simulation.maxStates'), workDoneToken },
+          token,
+        ),
     );
     this.setStatus(this.last);
     if (!rows) return undefined;
     this.output.info('scenario | expected | observation | clause holds | states | ms');
-    for (const r of rows) this.output.info(`${r.name} | ${r.expected ?? '-'} | ${r.error ?? r.observation} | ${r.holds ?? '-'} of ${r.total ?? '-'} | ${r.states ?? '-'} | ${r.elapsedMs ?? '-'}`);
+    for (const r of rows)
+      this.output.info(
+        `${r.name} | ${r.expected ?? '-'} | ${r.error ?? r.observation} | ${r.holds ?? '-'} of ${r.total ?? '-'} | ${r.states ?? '-'} | ${r.elapsedMs ?? '-'}`,
+      );
     const mismatched = rows.filter((r) => r.matches === false).length;
     const bad = rows.filter((r) => r.error).length;
     const ok = rows.filter((r) => r.matches === true).length;
@@ -187,7 +241,9 @@ export class Simulator {
     this.setStatus(view);
     this.panel.show(view);
     if (view.builtinFallback?.length && view.builtinFallback.length < 5) {
-      this.output.info(`${view.title}: not found in the source, simulated from the built-in model: ${view.builtinFallback.join(', ')}`);
+      this.output.info(
+        `${view.title}: not found in the source, simulated from the built-in model: ${view.builtinFallback.join(', ')}`,
+      );
     }
   }
 
@@ -195,7 +251,10 @@ export class Simulator {
   showLast(slot?: string): void {
     const v = (slot && this.slots.get(slot as Slot)) || this.last;
     if (v) this.panel.show(v);
-    else void vscode.window.showInformationMessage('No simulation yet: click "Simulate" above a function in mm/slab_common.c or mm/slub.c, or run "Slablens: Run Scenario…".');
+    else
+      void vscode.window.showInformationMessage(
+        'No simulation yet: click "Simulate" above a function in mm/slab_common.c or mm/slub.c, or run "Slablens: Run Scenario…".',
+      );
   }
 
   /** Every kind of verdict there is, side by side: "KASAN FAIL · no KASAN PASS · experiment FAIL". */
@@ -204,17 +263,25 @@ export class Simulator {
       this.status.text = '$(beaker) slablens';
       return;
     }
-    const icon = (v: SimulationView) => (v.verdict === 'pass' ? '$(pass)' : v.verdict === 'fail' ? '$(error)' : '$(warning)');
-    const parts = SLOTS.filter((k) => this.slots.has(k)).map((k) => `${icon(this.slots.get(k)!)} ${k} ${this.slots.get(k)!.verdict.toUpperCase()}`);
+    const icon = (v: SimulationView) =>
+      v.verdict === 'pass' ? '$(pass)' : v.verdict === 'fail' ? '$(error)' : '$(warning)';
+    const parts = SLOTS.filter((k) => this.slots.has(k)).map(
+      (k) => `${icon(this.slots.get(k)!)} ${k} ${this.slots.get(k)!.verdict.toUpperCase()}`,
+    );
     this.status.text = `slablens: ${parts.join(' · ')}`;
-    this.status.tooltip = SLOTS.filter((k) => this.slots.has(k))
-      .map((k) => {
-        const v = this.slots.get(k)!;
-        const how = v.stats ? `${v.stats.states} states, ${v.stats.executions} interleavings (${v.stats.strategy})` : 'a replayed trace';
-        return `${k}: ${v.title}: ${v.verdict}${v.property ? ` (${v.property})` : ''}${v.experiment ? ` — EXPERIMENT, not the file: ${v.experiment}` : ''} — ${how}`;
-      })
-      .join('\n') + '\nClick to show the last trace.';
-    this.status.backgroundColor = [...this.slots].some(([k, v]) => k !== 'experiment' && v.verdict === 'fail') ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.status.tooltip =
+      SLOTS.filter((k) => this.slots.has(k))
+        .map((k) => {
+          const v = this.slots.get(k)!;
+          const how = v.stats
+            ? `${v.stats.states} states, ${v.stats.executions} interleavings (${v.stats.strategy})`
+            : 'a replayed trace';
+          return `${k}: ${v.title}: ${v.verdict}${v.property ? ` (${v.property})` : ''}${v.experiment ? ` — EXPERIMENT, not the file: ${v.experiment}` : ''} — ${how}`;
+        })
+        .join('\n') + '\nClick to show the last trace.';
+    this.status.backgroundColor = [...this.slots].some(([k, v]) => k !== 'experiment' && v.verdict === 'fail')
+      ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : undefined;
   }
 }
 

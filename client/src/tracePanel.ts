@@ -54,12 +54,20 @@ export class TracePanel {
 
   private ensurePanel(): vscode.WebviewPanel {
     if (this.panel) return this.panel;
-    const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'), vscode.Uri.joinPath(this.extensionUri, 'media')];
-    const panel = vscode.window.createWebviewPanel(TracePanel.viewType, 'Slablens: trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-      localResourceRoots: roots,
-    });
+    const roots = [
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'),
+      vscode.Uri.joinPath(this.extensionUri, 'media'),
+    ];
+    const panel = vscode.window.createWebviewPanel(
+      TracePanel.viewType,
+      'Slablens: trace',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: roots,
+      },
+    );
     const w = panel.webview;
     w.html = traceHtml({
       cspSource: w.cspSource,
@@ -90,7 +98,8 @@ export class TracePanel {
         // also after a reload of the page: it starts empty and asks again
         this.ready = true;
         if (this.pending) void this.panel?.webview.postMessage(this.pending);
-        else if (this.current) void this.panel?.webview.postMessage({ type: 'show', view: this.current } satisfies ToWebview);
+        else if (this.current)
+          void this.panel?.webview.postMessage({ type: 'show', view: this.current } satisfies ToWebview);
         this.pending = undefined;
         return;
       case 'reveal':
@@ -101,12 +110,19 @@ export class TracePanel {
         await this.revealScenario(msg.line, true);
         return;
       case 'rendered':
-        if (this.posted) this.output.info(`trace view: ${this.current?.title ?? 'result'} on screen ${Date.now() - this.posted} ms after it was posted`);
+        if (this.posted)
+          this.output.info(
+            `trace view: ${this.current?.title ?? 'result'} on screen ${Date.now() - this.posted} ms after it was posted`,
+          );
         this.posted = 0;
         return;
       case 'copyToken':
         await vscode.env.clipboard.writeText(msg.token);
-        void vscode.window.showInformationMessage(plainText(`Replay token copied. Replay it with: ${shellCommand(['node', 'dist/cli.js', 'replay', '--token', msg.token])}`));
+        void vscode.window.showInformationMessage(
+          plainText(
+            `Replay token copied. Replay it with: ${shellCommand(['node', 'dist/cli.js', 'replay', '--token', msg.token])}`,
+          ),
+        );
         return;
       case 'exportTrace':
         return this.exportTrace();
@@ -123,7 +139,11 @@ export class TracePanel {
     if (!uri) return undefined;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
     const at = new vscode.Position(Math.min(line, doc.lineCount - 1), 0);
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: !focus, preview: true });
+    const editor = await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.One,
+      preserveFocus: !focus,
+      preview: true,
+    });
     editor.selection = new vscode.Selection(at, at);
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     return editor;
@@ -157,20 +177,38 @@ export class TracePanel {
       if (step.anchor?.line === undefined) await this.revealScenario(origin, false);
       const label = `step ${step.sub ? `${step.step}.${step.sub}` : step.step} · ${step.thread} · ${step.event}`;
       for (const e of vscode.window.visibleTextEditors) {
-        if (e.document.uri.toString() !== vscode.Uri.parse(this.current.litmus.uri).toString() || origin >= e.document.lineCount) continue;
-        e.setDecorations(this.stepMark, [{ range: e.document.lineAt(origin).range, renderOptions: { after: { contentText: label.length > 90 ? `${label.slice(0, 89)}…` : label } } }]);
+        if (
+          e.document.uri.toString() !== vscode.Uri.parse(this.current.litmus.uri).toString() ||
+          origin >= e.document.lineCount
+        )
+          continue;
+        e.setDecorations(this.stepMark, [
+          {
+            range: e.document.lineAt(origin).range,
+            renderOptions: { after: { contentText: label.length > 90 ? `${label.slice(0, 89)}…` : label } },
+          },
+        ]);
       }
     }
     const line = step?.anchor?.line;
     if (!step?.anchor || line === undefined) return;
-    const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', step.anchor.fn)) ?? [];
+    const symbols =
+      (await vscode.commands.executeCommand<vscode.SymbolInformation[]>(
+        'vscode.executeWorkspaceSymbolProvider',
+        step.anchor.fn,
+      )) ?? [];
     const def = symbols.find((x) => x.name === step.anchor!.fn && x.kind === vscode.SymbolKind.Function);
     if (!def) return;
     await revealFunction(step.anchor.fn, line, false, def);
     const label = `step ${step.sub ? `${step.step}.${step.sub}` : step.step} · CPU${step.cpu} ${step.context} · ${step.event}`;
     for (const e of vscode.window.visibleTextEditors) {
       if (e.document.uri.toString() !== def.location.uri.toString() || line >= e.document.lineCount) continue;
-      e.setDecorations(this.stepMark, [{ range: e.document.lineAt(line).range, renderOptions: { after: { contentText: label.length > 90 ? `${label.slice(0, 89)}…` : label } } }]);
+      e.setDecorations(this.stepMark, [
+        {
+          range: e.document.lineAt(line).range,
+          renderOptions: { after: { contentText: label.length > 90 ? `${label.slice(0, 89)}…` : label } },
+        },
+      ]);
     }
   }
 
@@ -182,20 +220,32 @@ export class TracePanel {
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `${trace.scenario.id.replace(/[^\w.-]+/g, '_')}.trace.json`;
-    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { 'slablens trace': ['json'] } });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: { 'slablens trace': ['json'] },
+    });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(trace, null, 1)));
-    void vscode.window.showInformationMessage(plainText(`Trace written to ${target.fsPath}. Replay it with: ${shellCommand(['node', 'dist/cli.js', 'replay', target.fsPath])}`));
+    void vscode.window.showInformationMessage(
+      plainText(
+        `Trace written to ${target.fsPath}. Replay it with: ${shellCommand(['node', 'dist/cli.js', 'replay', target.fsPath])}`,
+      ),
+    );
   }
 
   async importTrace(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'slablens trace': ['json'] } });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'slablens trace': ['json'] },
+    });
     if (!picked?.[0]) return;
     let data: unknown;
     try {
       data = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(picked[0])).toString('utf8'));
     } catch (e) {
-      void vscode.window.showErrorMessage(plainText(`${picked[0].fsPath} is not a readable JSON trace (${(e as Error).message}); nothing was changed.`));
+      void vscode.window.showErrorMessage(
+        plainText(`${picked[0].fsPath} is not a readable JSON trace (${(e as Error).message}); nothing was changed.`),
+      );
       return;
     }
     await this.actions.importTrace(data);
@@ -207,18 +257,31 @@ export class TracePanel {
  * first column. `focus` false keeps the keyboard where it is (the trace): an Enter meant for the
  * trace must never land in the kernel source.
  */
-export async function revealFunction(fn: string, line?: number, focus = false, found?: vscode.SymbolInformation): Promise<void> {
+export async function revealFunction(
+  fn: string,
+  line?: number,
+  focus = false,
+  found?: vscode.SymbolInformation,
+): Promise<void> {
   let def = found;
   if (!def) {
-    const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', fn)) ?? [];
+    const symbols =
+      (await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', fn)) ??
+      [];
     def = symbols.find((s) => s.name === fn && s.kind === vscode.SymbolKind.Function);
   }
   if (!def) {
-    void vscode.window.showInformationMessage(plainText(`${fn} is not defined in the indexed files (it is a model of the simulator, or its file is not open).`));
+    void vscode.window.showInformationMessage(
+      plainText(`${fn} is not defined in the indexed files (it is a model of the simulator, or its file is not open).`),
+    );
     return;
   }
   const at = line !== undefined ? new vscode.Position(line, 0) : def.location.range.start;
-  const editor = await vscode.window.showTextDocument(def.location.uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: !focus, preview: true });
+  const editor = await vscode.window.showTextDocument(def.location.uri, {
+    viewColumn: vscode.ViewColumn.One,
+    preserveFocus: !focus,
+    preview: true,
+  });
   editor.selection = new vscode.Selection(at, at);
   editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }

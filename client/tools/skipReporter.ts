@@ -10,7 +10,11 @@ interface TestEvent {
 export = async function* skipReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
   for await (const e of source) {
     if ((e.type === 'test:pass' || e.type === 'test:fail') && e.data.skip !== undefined && e.data.skip !== false) {
-      const s = { name: e.data.name, reason: typeof e.data.skip === 'string' ? e.data.skip : 'skipped', file: e.data.file };
+      const s = {
+        name: e.data.name,
+        reason: typeof e.data.skip === 'string' ? e.data.skip : 'skipped',
+        file: e.data.file,
+      };
       yield JSON.stringify(s) + '\n';
     }
   }

@@ -24,8 +24,13 @@ async function main(): Promise<void> {
     [path.join(root, 'server', 'fixtures', 'series', 'v1'), 'barn-cleanups-v1'],
     [path.join(root, 'server', 'fixtures', 'series', 'v2.mbox'), 'barn-cleanups-v2.mbox'],
   ];
-  for (const [from, name] of mail) if (fs.existsSync(from) && !fs.existsSync(path.join(patches, name))) fs.cpSync(from, path.join(patches, name), { recursive: true });
-  const profile = makeProfile(path.join(cacheDir(), 'demo-profile'), { 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true });
+  for (const [from, name] of mail)
+    if (fs.existsSync(from) && !fs.existsSync(path.join(patches, name)))
+      fs.cpSync(from, path.join(patches, name), { recursive: true });
+  const profile = makeProfile(path.join(cacheDir(), 'demo-profile'), {
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
+  });
   await installExtension(cs, profile, vsix);
   const port = process.env.PORT ? Number(process.env.PORT) : undefined;
   const server = await startCodeServer(cs, profile, ws, port);

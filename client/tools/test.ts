@@ -20,7 +20,10 @@ export function skipLine(skipped: Skipped[]): string {
   if (!skipped.length) return 'npm test: no test was skipped.';
   const byReason = new Map<string, Set<string>>();
   for (const s of skipped) {
-    const why = s.reason.replace(/^SKIPPED:\s*/, '').replace(/!+/g, '').trim();
+    const why = s.reason
+      .replace(/^SKIPPED:\s*/, '')
+      .replace(/!+/g, '')
+      .trim();
     const where = s.file ? path.basename(s.file) : s.name;
     byReason.set(why, (byReason.get(why) ?? new Set()).add(where));
   }
@@ -33,7 +36,14 @@ function main(): number {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-test-')), 'skipped.jsonl');
   const r = spawnSync(
     process.execPath,
-    ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${path.join(__dirname, 'skipReporter.js')}`, `--test-reporter-destination=${out}`, ...dirs],
+    [
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${path.join(__dirname, 'skipReporter.js')}`,
+      `--test-reporter-destination=${out}`,
+      ...dirs,
+    ],
     { stdio: 'inherit' },
   );
   const lines = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];

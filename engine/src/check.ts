@@ -24,23 +24,41 @@ export function check(sc: Scenario, o: ExploreOptions): CheckResult {
   // The trace of a failure is its shortest counterexample; of a pass, the first execution explored.
   const trace = r.schedule.length || r.verdict !== 'incomplete' ? buildTrace(sc, r.schedule, r.verdict) : null;
   const covered = [...new Map([...m.executed].map((a) => [`${a.fn}#${a.index}`, a])).values()].map((a) => ({ ...a }));
-  return { scenario: sc.id, title: sc.title, ncpus: sc.ncpus, config: sc.config, ...rest, trace, covered, covers: scenarioLine(sc) };
+  return {
+    scenario: sc.id,
+    title: sc.title,
+    ncpus: sc.ncpus,
+    config: sc.config,
+    ...rest,
+    trace,
+    covered,
+    covers: scenarioLine(sc),
+  };
 }
 
 /** "P0 on CPU0: kmem_cache_destroy(s) · setup: 1 slab of 3, o1 kfree_rcu() on CPU0, … · a kworker and rcu_core per CPU" */
 export function scenarioLine(sc: Scenario): string {
-  const threads = sc.threads.map((t) => `${t.id} on CPU${t.cpu}: ${t.program.map((st) => (st.op === 'call' ? `${st.fn}(${(st.args ?? []).join(', ')})` : st.op)).join('; ')}`);
+  const threads = sc.threads.map(
+    (t) =>
+      `${t.id} on CPU${t.cpu}: ${t.program.map((st) => (st.op === 'call' ? `${st.fn}(${(st.args ?? []).join(', ')})` : st.op)).join('; ')}`,
+  );
   const setup = sc.setup.map(setupWords).filter(Boolean);
   return `${threads.join(' ∥ ')} · setup: ${setup.join(', ') || 'none'} · a kworker and an rcu_core softirq on each of ${sc.ncpus} CPUs`;
 }
 
 function setupWords(op: SetupOp): string {
   switch (op.op) {
-    case 'new_slab': return `a slab of ${op.objects}`;
-    case 'alloc': return '';
-    case 'kfree_rcu': return `o${op.obj} kfree_rcu() on CPU${op.cpu}`;
-    case 'free_to_main': return `o${op.obj} freed to CPU${op.cpu}'s main sheaf`;
-    case 'call_rcu_sheaf': return `CPU${op.cpu}'s rcu_free sheaf already in call_rcu()`;
-    case 'cpu_slab': return `slab#${op.slab} the cpu slab of CPU${op.cpu}`;
+    case 'new_slab':
+      return `a slab of ${op.objects}`;
+    case 'alloc':
+      return '';
+    case 'kfree_rcu':
+      return `o${op.obj} kfree_rcu() on CPU${op.cpu}`;
+    case 'free_to_main':
+      return `o${op.obj} freed to CPU${op.cpu}'s main sheaf`;
+    case 'call_rcu_sheaf':
+      return `CPU${op.cpu}'s rcu_free sheaf already in call_rcu()`;
+    case 'cpu_slab':
+      return `slab#${op.slab} the cpu slab of CPU${op.cpu}`;
   }
 }

@@ -109,20 +109,39 @@ export function cCallbacks(f: CFunc): string[] {
 /** C text of an expression, for trace events ("pcs->rcu_free = NULL"). */
 export function showC(e: CExpr): string {
   switch (e.k) {
-    case 'num': return String(e.v);
-    case 'null': return 'NULL';
-    case 'str': return JSON.stringify(e.v);
-    case 'var': case 'fn': case 'const': return e.n;
-    case 'cfg': return `IS_ENABLED(${e.n})`;
-    case 'arrow': return `${showC(e.e)}->${e.f}`;
-    case 'dot': return `${showC(e.e)}.${e.f}`;
-    case 'idx': return `${showC(e.e)}[${showC(e.i)}]`;
-    case 'addr': return `&${showC(e.e)}`;
-    case 'deref': return `*${showC(e.e)}`;
-    case 'un': return `${e.op}${showC(e.e)}`;
-    case 'bin': return `${showC(e.l)} ${e.op} ${showC(e.r)}`;
-    case 'cond': return `${showC(e.c)} ? ${showC(e.t)} : ${showC(e.f)}`;
-    case 'cof': return `container_of(${showC(e.e)}, struct ${e.type}, ${e.member})`;
-    case 'init': return `{ ${Object.entries(e.fields).map(([f, v]) => `.${f} = ${showC(v)}`).join(', ')} }`;
+    case 'num':
+      return String(e.v);
+    case 'null':
+      return 'NULL';
+    case 'str':
+      return JSON.stringify(e.v);
+    case 'var':
+    case 'fn':
+    case 'const':
+      return e.n;
+    case 'cfg':
+      return `IS_ENABLED(${e.n})`;
+    case 'arrow':
+      return `${showC(e.e)}->${e.f}`;
+    case 'dot':
+      return `${showC(e.e)}.${e.f}`;
+    case 'idx':
+      return `${showC(e.e)}[${showC(e.i)}]`;
+    case 'addr':
+      return `&${showC(e.e)}`;
+    case 'deref':
+      return `*${showC(e.e)}`;
+    case 'un':
+      return `${e.op}${showC(e.e)}`;
+    case 'bin':
+      return `${showC(e.l)} ${e.op} ${showC(e.r)}`;
+    case 'cond':
+      return `${showC(e.c)} ? ${showC(e.t)} : ${showC(e.f)}`;
+    case 'cof':
+      return `container_of(${showC(e.e)}, struct ${e.type}, ${e.member})`;
+    case 'init':
+      return `{ ${Object.entries(e.fields)
+        .map(([f, v]) => `.${f} = ${showC(v)}`)
+        .join(', ')} }`;
   }
 }

@@ -70,9 +70,27 @@ export function resultJson(r: CheckResult, seed?: number) {
   };
 }
 
-function summary(r: Pick<CheckResult, 'verdict' | 'property' | 'message' | 'states' | 'transitions' | 'executions' | 'failing' | 'outcomes' | 'elapsedMs' | 'strategy' | 'stoppedAtFirst'>, scenario: string): string {
+function summary(
+  r: Pick<
+    CheckResult,
+    | 'verdict'
+    | 'property'
+    | 'message'
+    | 'states'
+    | 'transitions'
+    | 'executions'
+    | 'failing'
+    | 'outcomes'
+    | 'elapsedMs'
+    | 'strategy'
+    | 'stoppedAtFirst'
+  >,
+  scenario: string,
+): string {
   const head = `${scenario}: ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`;
-  const failing = r.stoppedAtFirst ? 'stopped at the first failing one (--stop-at-first; drop it to count them all)' : `${r.failing} failing`;
+  const failing = r.stoppedAtFirst
+    ? 'stopped at the first failing one (--stop-at-first; drop it to count them all)'
+    : `${r.failing} failing`;
   const stats = `${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings (${failing}), ${r.outcomes} distinct outcomes, ${r.elapsedMs} ms`;
   return [head, r.message ? `  ${r.message}` : '', `  ${stats}`].filter(Boolean).join('\n');
 }
@@ -80,7 +98,9 @@ function summary(r: Pick<CheckResult, 'verdict' | 'property' | 'message' | 'stat
 export function printTrace(io: Io, t: Trace): void {
   for (const s of t.steps) {
     const mark = s.violation ? '  <-- ' + s.violation.property : '';
-    io.out(`  ${String(s.step).padStart(3)}${s.sub ? '.' + s.sub : '  '} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${mark}`);
+    io.out(
+      `  ${String(s.step).padStart(3)}${s.sub ? '.' + s.sub : '  '} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${mark}`,
+    );
     for (const w of s.warnings) io.out(`        WARNING: ${w}`);
   }
 }
@@ -103,8 +123,13 @@ export const CHECK_OPTIONS = {
 } as const;
 
 /** --hotplug [--hotplug-cpu N] [--hotplug-up]: a thread that takes a CPU down (and up) at any point. */
-export function hotplugOption(v: { hotplug?: boolean; 'hotplug-cpu'?: string; 'hotplug-up'?: boolean }): ScenarioOptions['hotplug'] {
-  if (!v.hotplug && (v['hotplug-cpu'] !== undefined || v['hotplug-up'])) throw new UsageError('--hotplug-cpu and --hotplug-up go with --hotplug');
+export function hotplugOption(v: {
+  hotplug?: boolean;
+  'hotplug-cpu'?: string;
+  'hotplug-up'?: boolean;
+}): ScenarioOptions['hotplug'] {
+  if (!v.hotplug && (v['hotplug-cpu'] !== undefined || v['hotplug-up']))
+    throw new UsageError('--hotplug-cpu and --hotplug-up go with --hotplug');
   if (!v.hotplug) return undefined;
   return { cpu: int('hotplug-cpu', v['hotplug-cpu'], 0), up: !!v['hotplug-up'] };
 }
@@ -117,13 +142,24 @@ function cmdCheck(args: string[], io: Io): number {
   });
   if (positionals.length !== 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
   const strategy = (values.strategy ?? 'dpor') as Strategy;
-  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  if (!STRATEGIES.includes(strategy))
+    throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
   const seed = int('seed', values.seed, 0);
   const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
-  const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1), stopAtFirst: values['stop-at-first'], stateless: values.stateless };
+  const o: ExploreOptions = {
+    strategy,
+    seed: seed ?? 1,
+    runs: int('runs', values.runs, 1),
+    preemptions: int('preemptions', values.preemptions, 0),
+    maxStates: int('max-states', values['max-states'], 1),
+    stopAtFirst: values['stop-at-first'],
+    stateless: values.stateless,
+  };
   const r = check(sc, o);
-  if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
-  if (values.json) io.out(JSON.stringify(resultJson(r, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
+  if (values['trace-out'] && r.trace)
+    writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
+  if (values.json)
+    io.out(JSON.stringify(resultJson(r, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
   else {
     io.out(summary(r, sc.id));
     if (r.verdict === 'fail' && r.trace) {
@@ -142,7 +178,11 @@ function cmdCheck(args: string[], io: Io): number {
 }
 
 function cmdReplay(args: string[], io: Io, builtin?: BuiltinScenario): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { token: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { token: { type: 'string' }, json: { type: 'boolean' } },
+  });
   let t: Trace;
   if (values.token !== undefined) {
     if (positionals.length) throw new UsageError('replay takes a trace file or --token, not both');
@@ -167,9 +207,26 @@ function cmdReplay(args: string[], io: Io, builtin?: BuiltinScenario): number {
   }
   const verdict = t.verdict;
   if (values.json) {
-    io.out(JSON.stringify({ version: 1, scenario: t.scenario.id, verdict, property: t.property ?? null, message: t.message ?? null, steps: t.schedule.length, token: t.token, trace: t.steps }, null, 1));
+    io.out(
+      JSON.stringify(
+        {
+          version: 1,
+          scenario: t.scenario.id,
+          verdict,
+          property: t.property ?? null,
+          message: t.message ?? null,
+          steps: t.schedule.length,
+          token: t.token,
+          trace: t.steps,
+        },
+        null,
+        1,
+      ),
+    );
   } else {
-    io.out(`${t.scenario.id}: replayed ${t.schedule.length} steps: ${verdict.toUpperCase()}${t.property ? ` (${t.property})` : ''}`);
+    io.out(
+      `${t.scenario.id}: replayed ${t.schedule.length} steps: ${verdict.toUpperCase()}${t.property ? ` (${t.property})` : ''}`,
+    );
     // which scenario ran: a trace not equal to its built-in one says so here (its title), never under the built-in's name alone
     io.out(`  ${t.scenario.title}`);
     if (t.message) io.out(`  ${t.message}`);
@@ -190,16 +247,22 @@ function cmdDemo(args: string[], io: Io): number {
   const { values } = parseArgs({ args, options: { cpus: { type: 'string' }, 'trace-dir': { type: 'string' } } });
   const cpus = int('cpus', values.cpus, 2) ?? 2;
   const dir = values['trace-dir'] ?? path.join('.slablens', 'traces');
-  io.out(`slablens demo: facts F1–F5 of "[PATCH RFC v2 01/20] mm/slab: add rcu_barrier() to kvfree_rcu_barrier_on_cache()", ${cpus} CPUs, dpor`);
+  io.out(
+    `slablens demo: facts F1–F5 of "[PATCH RFC v2 01/20] mm/slab: add rcu_barrier() to kvfree_rcu_barrier_on_cache()", ${cpus} CPUs, dpor`,
+  );
   io.out('');
-  io.out(`${'scenario'.padEnd(32)} ${'fact'.padEnd(4)} ${'verdict'.padEnd(8)} ${'expected'.padEnd(8)} ${'property'.padEnd(18)} ${'states'.padStart(8)} ${'ms'.padStart(6)}`);
+  io.out(
+    `${'scenario'.padEnd(32)} ${'fact'.padEnd(4)} ${'verdict'.padEnd(8)} ${'expected'.padEnd(8)} ${'property'.padEnd(18)} ${'states'.padStart(8)} ${'ms'.padStart(6)}`,
+  );
   let worst = 0;
   let f1: string | null = null;
   for (const s of listScenarios()) {
     const r = check(makeScenario(s.id, { cpus }), { strategy: 'dpor' });
     const ok = r.verdict === s.expect;
     if (!ok) worst = 1;
-    io.out(`${s.id.padEnd(32)} ${s.fact.padEnd(4)} ${r.verdict.padEnd(8)} ${s.expect.padEnd(8)} ${(r.property ?? '-').padEnd(18)} ${String(r.states).padStart(8)} ${String(r.elapsedMs).padStart(6)}${ok ? '' : '  MISMATCH'}`);
+    io.out(
+      `${s.id.padEnd(32)} ${s.fact.padEnd(4)} ${r.verdict.padEnd(8)} ${s.expect.padEnd(8)} ${(r.property ?? '-').padEnd(18)} ${String(r.states).padStart(8)} ${String(r.elapsedMs).padStart(6)}${ok ? '' : '  MISMATCH'}`,
+    );
     if (s.id === 'f1-kasan-nofix' && r.trace) {
       f1 = path.join(dir, 'f1-kasan-nofix.json');
       makeDirs(dir);
@@ -207,7 +270,10 @@ function cmdDemo(args: string[], io: Io): number {
     }
   }
   io.out('');
-  if (f1) io.out(`F1 counterexample trace written to ${f1}\n  replay it: ${shellCommand(['node', 'dist/cli.js', 'replay', f1])}`);
+  if (f1)
+    io.out(
+      `F1 counterexample trace written to ${f1}\n  replay it: ${shellCommand(['node', 'dist/cli.js', 'replay', f1])}`,
+    );
   return worst;
 }
 
@@ -217,13 +283,20 @@ export function writePromela(sc: Scenario, file: string | undefined, io: Io): nu
   const text = exportPromela(sc);
   writeOutput(file, text, '--promela');
   io.out(`${sc.id}, ${sc.ncpus} CPUs: wrote ${file} (${text.split('\n').length} lines of Promela)`);
-  io.out(`  check it with Spin: spin -a ${shellCommand([path.basename(file)])} && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000`);
+  io.out(
+    `  check it with Spin: spin -a ${shellCommand([path.basename(file)])} && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000`,
+  );
   return 0;
 }
 
 function cmdExport(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { cpus: { type: 'string' }, promela: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError('export takes one scenario id (see `slablens list`), or --kernel DIR');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { cpus: { type: 'string' }, promela: { type: 'string' } },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('export takes one scenario id (see `slablens list`), or --kernel DIR');
   return writePromela(makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2) }), values.promela, io);
 }
 
@@ -238,7 +311,14 @@ export function cliError(e: unknown, io: Io, usage = ''): number {
     return EXIT.usage;
   }
   const overflow = e instanceof RangeError && /call stack/i.test(err.message);
-  if (!overflow && (e instanceof TraceError || e instanceof RangeError || e instanceof UnknownScenario || e instanceof ModelError || e instanceof ExportError)) {
+  if (
+    !overflow &&
+    (e instanceof TraceError ||
+      e instanceof RangeError ||
+      e instanceof UnknownScenario ||
+      e instanceof ModelError ||
+      e instanceof ExportError)
+  ) {
     io.err(`slablens: ${err.message}`);
     return EXIT.usage;
   }

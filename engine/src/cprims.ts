@@ -35,7 +35,8 @@ export interface CPrimitive {
 
 const num = (v: CVal): number => (v === null ? 0 : typeof v === 'number' ? v : NaN);
 const objId = (v: CVal, what: string, c: CCtx): number => {
-  if (!isRef(v) || splitRef(v).kind !== 'obj') throw new ModelError(`not modelled: ${what} of ${String(v)} in ${c.fn} at line ${c.line + 1}`);
+  if (!isRef(v) || splitRef(v).kind !== 'obj')
+    throw new ModelError(`not modelled: ${what} of ${String(v)} in ${c.fn} at line ${c.line + 1}`);
   return Number(splitRef(v).id);
 };
 
@@ -45,7 +46,8 @@ const objId = (v: CVal, what: string, c: CCtx): number => {
 function enter(c: CCtx, kind: 'irq' | 'preempt'): void {
   const cpu = c.s.cpus[c.t.cpu];
   if (kind === 'irq') {
-    if (cpu.irqOwner !== null && cpu.irqOwner !== c.t.id) throw new ModelError(`irqs already off on cpu${c.t.cpu} by ${cpu.irqOwner}`);
+    if (cpu.irqOwner !== null && cpu.irqOwner !== c.t.id)
+      throw new ModelError(`irqs already off on cpu${c.t.cpu} by ${cpu.irqOwner}`);
     cpu.irqOwner = c.t.id;
     cpu.irqDepth = (cpu.irqDepth ?? 0) + 1;
   } else {
@@ -58,7 +60,10 @@ function leave(c: CCtx, kind: 'irq' | 'preempt', name: string): void {
   const cpu = c.s.cpus[c.t.cpu];
   const owner = kind === 'irq' ? cpu.irqOwner : cpu.preemptOwner;
   if (owner !== c.t.id) {
-    c.violate('unbalanced unlock', `${name}() in ${c.fn} at line ${c.line + 1} releases a section this task did not enter`);
+    c.violate(
+      'unbalanced unlock',
+      `${name}() in ${c.fn} at line ${c.line + 1} releases a section this task did not enter`,
+    );
     throw new Halt();
   }
   if (kind === 'irq') {
@@ -106,7 +111,12 @@ const unlock = (name: string, kind: 'irq' | 'preempt', contract: string): CPrimi
 const LOCK_CONTRACT =
   'disables preemption (local_lock) or irqs (_irq, _irqsave) on this CPU until the matching unlock; the section runs as one step of the interleaving. Spinlocks are thin: the section is one step, which is exact when every access to the data they protect is under them';
 
-const noop = (name: string, contract: string, ret: CVal = 0): CPrimitive => ({ name, kind: 'no-op', contract, run: () => ret });
+const noop = (name: string, contract: string, ret: CVal = 0): CPrimitive => ({
+  name,
+  kind: 'no-op',
+  contract,
+  run: () => ret,
+});
 
 const PRIMS: CPrimitive[] = [
   lock('local_lock', 'preempt', LOCK_CONTRACT),
@@ -120,7 +130,8 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'local_trylock',
     kind: 'primitive',
-    contract: 'takes this CPU\'s local lock and returns true: a holder on the same CPU would have excluded this task from running (the section is one step)',
+    contract:
+      "takes this CPU's local lock and returns true: a holder on the same CPU would have excluded this task from running (the section is one step)",
     run: (c) => {
       enter(c, 'preempt');
       return 1;
@@ -128,64 +139,88 @@ const PRIMS: CPrimitive[] = [
   },
   ...['spin_lock', 'raw_spin_lock'].map((n) => lock(n, 'preempt', LOCK_CONTRACT)),
   ...['spin_unlock', 'raw_spin_unlock'].map((n) => unlock(n, 'preempt', LOCK_CONTRACT)),
-  ...['spin_lock_irq', 'raw_spin_lock_irq', 'spin_lock_irqsave', 'raw_spin_lock_irqsave'].map((n) => lock(n, 'irq', LOCK_CONTRACT)),
-  ...['spin_unlock_irq', 'raw_spin_unlock_irq', 'spin_unlock_irqrestore', 'raw_spin_unlock_irqrestore'].map((n) => unlock(n, 'irq', LOCK_CONTRACT)),
-  ...['mutex_lock', 'mutex_unlock', 'cpus_read_lock', 'cpus_read_unlock'].map((n) => noop(n, 'sleeping locks are not state yet: the paths interpreted here take them only in orchestration code that runs once')),
+  ...['spin_lock_irq', 'raw_spin_lock_irq', 'spin_lock_irqsave', 'raw_spin_lock_irqsave'].map((n) =>
+    lock(n, 'irq', LOCK_CONTRACT),
+  ),
+  ...['spin_unlock_irq', 'raw_spin_unlock_irq', 'spin_unlock_irqrestore', 'raw_spin_unlock_irqrestore'].map((n) =>
+    unlock(n, 'irq', LOCK_CONTRACT),
+  ),
+  ...['mutex_lock', 'mutex_unlock', 'cpus_read_lock', 'cpus_read_unlock'].map((n) =>
+    noop(
+      n,
+      'sleeping locks are not state yet: the paths interpreted here take them only in orchestration code that runs once',
+    ),
+  ),
 
   // ---- per-CPU data ----------------------------------------------------------------------------
-  ...['this_cpu_ptr', 'raw_cpu_ptr', 'per_cpu_ptr', 'per_cpu'].map(
-    (name): CPrimitive => ({
-      name,
-      kind: 'primitive',
-      contract: 'the instance of a per-CPU variable for this CPU (per_cpu_ptr: for the CPU given): s->cpu_sheaves → that CPU\'s struct slub_percpu_sheaves, s->cpu_slab → its struct kmem_cache_cpu',
-      run: (c, args) => {
-        const cpu = name.startsWith('per_cpu') ? num(args[1]) : c.t.cpu;
-        const p = args[0];
-        if (p === 'percpu:cpu_sheaves') return `pcs:${cpu}`;
-        if (p === 'percpu:cpu_slab') return `kcc:${cpu}`;
-        throw new ModelError(`not modelled: ${name}(${String(p)}) in ${c.fn} at line ${c.line + 1}`);
-      },
-    }),
-  ),
+  ...['this_cpu_ptr', 'raw_cpu_ptr', 'per_cpu_ptr', 'per_cpu'].map((name): CPrimitive => ({
+    name,
+    kind: 'primitive',
+    contract:
+      "the instance of a per-CPU variable for this CPU (per_cpu_ptr: for the CPU given): s->cpu_sheaves → that CPU's struct slub_percpu_sheaves, s->cpu_slab → its struct kmem_cache_cpu",
+    run: (c, args) => {
+      const cpu = name.startsWith('per_cpu') ? num(args[1]) : c.t.cpu;
+      const p = args[0];
+      if (p === 'percpu:cpu_sheaves') return `pcs:${cpu}`;
+      if (p === 'percpu:cpu_slab') return `kcc:${cpu}`;
+      throw new ModelError(`not modelled: ${name}(${String(p)}) in ${c.fn} at line ${c.line + 1}`);
+    },
+  })),
   { name: 'smp_processor_id', kind: 'primitive', contract: 'the CPU the task runs on', run: (c) => c.t.cpu },
-  ...['this_cpu_read', '__this_cpu_read', 'raw_cpu_read'].map(
-    (name): CPrimitive => ({
-      name,
-      kind: 'primitive',
-      contract: "reads a field of this CPU's instance of a per-CPU struct (this_cpu_read(s->cpu_slab->partial))",
-      run: (c, args) => {
-        const r = splitRef(String(args[0]));
-        if (r.kind !== 'percpu' || !r.member || r.member.includes('/')) throw new ModelError(`not modelled: ${name}(${String(args[0])}) at line ${c.line + 1}`);
-        const [obj, field] = [r.base, r.member];
-        return c.heap.get(obj === 'percpu:cpu_sheaves' ? `pcs:${c.t.cpu}` : `kcc:${c.t.cpu}`, field, c.line);
-      },
-    }),
-  ),
-  ...['this_cpu_write', '__this_cpu_write', 'raw_cpu_write'].map(
-    (name): CPrimitive => ({
-      name,
-      kind: 'primitive',
-      contract: "writes a field of this CPU's instance of a per-CPU struct",
-      run: (c, args) => {
-        const r = splitRef(String(args[0]));
-        if (r.kind !== 'percpu' || !r.member || r.member.includes('/')) throw new ModelError(`not modelled: ${name}(${String(args[0])}) at line ${c.line + 1}`);
-        const [obj, field] = [r.base, r.member];
-        c.heap.set(obj === 'percpu:cpu_sheaves' ? `pcs:${c.t.cpu}` : `kcc:${c.t.cpu}`, field, args[1], c.line);
-        return 0;
-      },
-    }),
-  ),
+  ...['this_cpu_read', '__this_cpu_read', 'raw_cpu_read'].map((name): CPrimitive => ({
+    name,
+    kind: 'primitive',
+    contract: "reads a field of this CPU's instance of a per-CPU struct (this_cpu_read(s->cpu_slab->partial))",
+    run: (c, args) => {
+      const r = splitRef(String(args[0]));
+      if (r.kind !== 'percpu' || !r.member || r.member.includes('/'))
+        throw new ModelError(`not modelled: ${name}(${String(args[0])}) at line ${c.line + 1}`);
+      const [obj, field] = [r.base, r.member];
+      return c.heap.get(obj === 'percpu:cpu_sheaves' ? `pcs:${c.t.cpu}` : `kcc:${c.t.cpu}`, field, c.line);
+    },
+  })),
+  ...['this_cpu_write', '__this_cpu_write', 'raw_cpu_write'].map((name): CPrimitive => ({
+    name,
+    kind: 'primitive',
+    contract: "writes a field of this CPU's instance of a per-CPU struct",
+    run: (c, args) => {
+      const r = splitRef(String(args[0]));
+      if (r.kind !== 'percpu' || !r.member || r.member.includes('/'))
+        throw new ModelError(`not modelled: ${name}(${String(args[0])}) at line ${c.line + 1}`);
+      const [obj, field] = [r.base, r.member];
+      c.heap.set(obj === 'percpu:cpu_sheaves' ? `pcs:${c.t.cpu}` : `kcc:${c.t.cpu}`, field, args[1], c.line);
+      return 0;
+    },
+  })),
   { name: 'in_nmi', kind: 'primitive', contract: 'no task of the scenarios runs in NMI context', run: () => 0 },
-  { name: 'in_task', kind: 'primitive', contract: 'process or kworker context (not softirq)', run: (c) => (c.t.ctx === 'softirq' ? 0 : 1) },
-  { name: 'irqs_disabled', kind: 'primitive', contract: 'whether this task runs with irqs off on its CPU', run: (c) => (c.s.cpus[c.t.cpu].irqOwner === c.t.id ? 1 : 0) },
-  { name: 'USE_LOCKLESS_FAST_PATH', kind: 'primitive', contract: '!CONFIG_PREEMPT_RT: the lockless fastpath is used', run: (c) => (c.env.config.CONFIG_PREEMPT_RT ? 0 : 1) },
+  {
+    name: 'in_task',
+    kind: 'primitive',
+    contract: 'process or kworker context (not softirq)',
+    run: (c) => (c.t.ctx === 'softirq' ? 0 : 1),
+  },
+  {
+    name: 'irqs_disabled',
+    kind: 'primitive',
+    contract: 'whether this task runs with irqs off on its CPU',
+    run: (c) => (c.s.cpus[c.t.cpu].irqOwner === c.t.id ? 1 : 0),
+  },
+  {
+    name: 'USE_LOCKLESS_FAST_PATH',
+    kind: 'primitive',
+    contract: '!CONFIG_PREEMPT_RT: the lockless fastpath is used',
+    run: (c) => (c.env.config.CONFIG_PREEMPT_RT ? 0 : 1),
+  },
   {
     name: 'local_lock_is_locked',
     kind: 'primitive',
     contract: "whether this CPU's local lock is held (by a task this one interrupted)",
     run: (c) => {
       const cpu = c.s.cpus[c.t.cpu];
-      return (cpu.preemptOwner !== null && cpu.preemptOwner !== c.t.id) || (cpu.irqOwner !== null && cpu.irqOwner !== c.t.id) ? 1 : 0;
+      return (cpu.preemptOwner !== null && cpu.preemptOwner !== c.t.id) ||
+        (cpu.irqOwner !== null && cpu.irqOwner !== c.t.id)
+        ? 1
+        : 0;
     },
   },
   noop('slab_test_pfmemalloc', 'page flag: no slab of the scenarios comes from pfmemalloc reserves'),
@@ -201,7 +236,8 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'this_cpu_cmpxchg_double',
     kind: 'primitive',
-    contract: 'this_cpu_cmpxchg_double(c->freelist, c->tid, old freelist, old tid, new freelist, new tid): the same compare-and-swap on the pair',
+    contract:
+      'this_cpu_cmpxchg_double(c->freelist, c->tid, old freelist, old tid, new freelist, new tid): the same compare-and-swap on the pair',
     run: (c, args) => {
       const old = { freelist: args[2], counter: args[3] };
       const r = cmpxchgFreelist(c, args[0], null, { freelist: args[4], counter: args[5] }, old);
@@ -213,24 +249,33 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'call_rcu',
     kind: 'primitive',
-    contract: 'queues fn(head) on this CPU\'s callback list; it runs in softirq on this CPU after a grace period (readers inside rcu_read_lock() at call time have left). The head must not be queued twice',
+    contract:
+      "queues fn(head) on this CPU's callback list; it runs in softirq on this CPU after a grace period (readers inside rcu_read_lock() at call time have left). The head must not be queued twice",
     run: (c, args) => {
       const head = args[0];
       const fn = args[1];
-      if (!isRef(head) || !isRef(fn) || !fn.startsWith('fn:')) throw new ModelError(`not modelled: call_rcu(${String(head)}, ${String(fn)}) in ${c.fn} at line ${c.line + 1}`);
+      if (!isRef(head) || !isRef(fn) || !fn.startsWith('fn:'))
+        throw new ModelError(`not modelled: call_rcu(${String(head)}, ${String(fn)}) in ${c.fn} at line ${c.line + 1}`);
       const h = splitRef(head);
-      if (h.kind !== 'sheaf' || h.member !== 'rcu_head') throw new ModelError(`not modelled: call_rcu on ${head} (only a sheaf's rcu_head) at line ${c.line + 1}`);
+      if (h.kind !== 'sheaf' || h.member !== 'rcu_head')
+        throw new ModelError(`not modelled: call_rcu on ${head} (only a sheaf's rcu_head) at line ${c.line + 1}`);
       const sheaf = Number(h.id);
       c.heap.read('rcu:readers');
       c.heap.write(`rcu:cbs:${c.t.cpu}`);
       c.heap.write(`sheaf:${sheaf}`);
       const twice = c.s.rcu.cbs.find((cb) => cb.sheaf === sheaf);
       if (twice) {
-        c.violate('call_rcu twice', `call_rcu() twice on sheaf#${sheaf}->rcu_head: cb#${twice.id} (${twice.fn}) has not run yet (${c.fn}, line ${c.line + 1})`);
+        c.violate(
+          'call_rcu twice',
+          `call_rcu() twice on sheaf#${sheaf}->rcu_head: cb#${twice.id} (${twice.fn}) has not run yet (${c.fn}, line ${c.line + 1})`,
+        );
         throw new Halt();
       }
       if (c.s.sheaves[sheaf].freed) {
-        c.violate('use after free', `use after free: call_rcu() on sheaf#${sheaf}, already freed (${c.fn}, line ${c.line + 1})`);
+        c.violate(
+          'use after free',
+          `use after free: call_rcu() on sheaf#${sheaf}, already freed (${c.fn}, line ${c.line + 1})`,
+        );
         throw new Halt();
       }
       const id = c.s.rcu.nextCb++;
@@ -246,7 +291,8 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'slab_free_hook',
     kind: 'primitive',
-    contract: 'the free hooks (KASAN among them): with CONFIG_KASAN the object goes into this CPU\'s quarantine and the hook returns false (the caller must not free it); without, returns true',
+    contract:
+      "the free hooks (KASAN among them): with CONFIG_KASAN the object goes into this CPU's quarantine and the hook returns false (the caller must not free it); without, returns true",
     run: (c, args) => {
       const o = objId(args[1], 'slab_free_hook()', c);
       if (!c.env.config.CONFIG_KASAN) return 1;
@@ -269,7 +315,7 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'slab_nid',
     kind: 'primitive',
-    contract: 'the node of the slab\'s pages',
+    contract: "the node of the slab's pages",
     run: (c, args) => (isRef(args[0]) ? c.s.slabs[Number(splitRef(args[0]).id)].node : 0),
   },
   {
@@ -281,7 +327,8 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'get_freepointer',
     kind: 'primitive',
-    contract: 'reads the free pointer stored in the object (object + s->offset): the next object on the freelist that holds it',
+    contract:
+      'reads the free pointer stored in the object (object + s->offset): the next object on the freelist that holds it',
     run: (c, args) => c.heap.nextFree(objId(args[1], 'get_freepointer()', c)),
   },
   {
@@ -297,7 +344,7 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'free_slab',
     kind: 'primitive',
-    contract: 'returns the slab\'s pages to the page allocator; the slab is gone (a later access is a use after free)',
+    contract: "returns the slab's pages to the page allocator; the slab is gone (a later access is a use after free)",
     run: (c, args) => {
       const sl = c.s.slabs[Number(splitRef(String(args[1])).id)];
       c.heap.write(`slab:${sl.id}`);
@@ -312,11 +359,13 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'kfree',
     kind: 'primitive',
-    contract: 'kfree() of a sheaf (kmalloc memory): the sheaf is freed; objects still in it are lost; a second kfree is a double free',
+    contract:
+      'kfree() of a sheaf (kmalloc memory): the sheaf is freed; objects still in it are lost; a second kfree is a double free',
     run: (c, args) => {
       const p = args[0];
       if (p === null || p === 0) return 0;
-      if (!isRef(p) || splitRef(p).kind !== 'sheaf') throw new ModelError(`not modelled: kfree(${String(p)}) in ${c.fn} at line ${c.line + 1}`);
+      if (!isRef(p) || splitRef(p).kind !== 'sheaf')
+        throw new ModelError(`not modelled: kfree(${String(p)}) in ${c.fn} at line ${c.line + 1}`);
       const sh = c.s.sheaves[Number(splitRef(p).id)];
       c.heap.write(`sheaf:${sh.id}`);
       if (sh.freed) {
@@ -331,14 +380,35 @@ const PRIMS: CPrimitive[] = [
   },
 
   // ---- lists -----------------------------------------------------------------------------------
-  { name: 'list_del', kind: 'primitive', contract: 'unlinks the entry from its list', run: (c, args) => (c.heap.listDel(args[0], c.line), 0) },
-  { name: 'list_del_init', kind: 'primitive', contract: 'unlinks the entry from its list', run: (c, args) => (c.heap.listDel(args[0], c.line), 0) },
-  { name: 'list_add', kind: 'primitive', contract: 'links the entry into the list', run: (c, args) => (c.heap.listAdd(args[0], args[1], c.line), 0) },
-  { name: 'list_add_tail', kind: 'primitive', contract: 'links the entry into the list', run: (c, args) => (c.heap.listAdd(args[0], args[1], c.line), 0) },
+  {
+    name: 'list_del',
+    kind: 'primitive',
+    contract: 'unlinks the entry from its list',
+    run: (c, args) => (c.heap.listDel(args[0], c.line), 0),
+  },
+  {
+    name: 'list_del_init',
+    kind: 'primitive',
+    contract: 'unlinks the entry from its list',
+    run: (c, args) => (c.heap.listDel(args[0], c.line), 0),
+  },
+  {
+    name: 'list_add',
+    kind: 'primitive',
+    contract: 'links the entry into the list',
+    run: (c, args) => (c.heap.listAdd(args[0], args[1], c.line), 0),
+  },
+  {
+    name: 'list_add_tail',
+    kind: 'primitive',
+    contract: 'links the entry into the list',
+    run: (c, args) => (c.heap.listAdd(args[0], args[1], c.line), 0),
+  },
   {
     name: '__list_entries',
     kind: 'primitive',
-    contract: 'list_for_each_entry(_safe): the entries of a modelled list (node partial list, barn sheaves), taken when the loop starts',
+    contract:
+      'list_for_each_entry(_safe): the entries of a modelled list (node partial list, barn sheaves), taken when the loop starts',
     run: (c, args) => c.heap.entries(args[0], c.line).join(','),
   },
   {
@@ -350,7 +420,7 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'atomic_long_read',
     kind: 'primitive',
-    contract: 'atomic_long_read(&n->nr_slabs): the node\'s slabs not yet freed',
+    contract: "atomic_long_read(&n->nr_slabs): the node's slabs not yet freed",
     run: (c, args) => {
       const r = splitRef(String(args[0]));
       if (r.kind === 'node' && r.member === 'nr_slabs') {
@@ -365,18 +435,44 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'list_slab_objects',
     kind: 'primitive',
-    contract: 'prints the objects still allocated in the slab ("Objects remaining in <cache> on __kmem_cache_shutdown()"): the report is the property "objects remaining"',
+    contract:
+      'prints the objects still allocated in the slab ("Objects remaining in <cache> on __kmem_cache_shutdown()"): the report is the property "objects remaining"',
     run: (c, args) => {
       const sl = c.s.slabs[Number(splitRef(String(args[1])).id)];
-      const text = typeof args[2] === 'string' && args[2].startsWith('"') ? args[2].slice(1) : 'Objects remaining in %s on __kmem_cache_shutdown()';
+      const text =
+        typeof args[2] === 'string' && args[2].startsWith('"')
+          ? args[2].slice(1)
+          : 'Objects remaining in %s on __kmem_cache_shutdown()';
       const msg = text.replace('%s', c.s.cache.name);
-      const held = c.s.objects.filter((o) => o.slab === sl.id && o.where !== 'slab').map((o) => `o${o.id} (${o.where.startsWith('quarantine') ? 'in the KASAN quarantine of cpu' + o.where.split(':')[1] : o.where})`);
+      const held = c.s.objects
+        .filter((o) => o.slab === sl.id && o.where !== 'slab')
+        .map(
+          (o) =>
+            `o${o.id} (${o.where.startsWith('quarantine') ? 'in the KASAN quarantine of cpu' + o.where.split(':')[1] : o.where})`,
+        );
       c.emit(`slab#${sl.id} inuse=${sl.inuse}: ${held.join(', ')} → list_slab_objects: "${msg}"`);
       c.violate('objects remaining', msg);
       return 0;
     },
   },
-  ...['stat', 'stat_add', 'note_cmpxchg_failure', 'barrier', 'lockdep_assert_held', 'lockdep_assert_irqs_disabled', 'lockdep_assert_cpus_held', 'might_sleep', 'memcg_slab_free_hook', 'alloc_tagging_slab_free_hook', 'pr_err', 'pr_warn', 'printk', 'kmemleak_free_recursive', 'debug_check_no_locks_freed', 'prefetchw'].map((n) => noop(n, 'statistics, debug output or annotation: no effect on the allocator state')),
+  ...[
+    'stat',
+    'stat_add',
+    'note_cmpxchg_failure',
+    'barrier',
+    'lockdep_assert_held',
+    'lockdep_assert_irqs_disabled',
+    'lockdep_assert_cpus_held',
+    'might_sleep',
+    'memcg_slab_free_hook',
+    'alloc_tagging_slab_free_hook',
+    'pr_err',
+    'pr_warn',
+    'printk',
+    'kmemleak_free_recursive',
+    'debug_check_no_locks_freed',
+    'prefetchw',
+  ].map((n) => noop(n, 'statistics, debug output or annotation: no effect on the allocator state')),
   noop('slab_want_init_on_free', 'init_on_free is off in the scenarios'),
   noop('slab_in_kunit_test', 'not a KUnit run'),
   {
@@ -406,7 +502,7 @@ const PRIMS: CPrimitive[] = [
   {
     name: '__slab_free',
     kind: 'hand model',
-    contract: 'the slowpath: puts the objects head..tail back on the slab\'s freelist and lowers slab->inuse by cnt',
+    contract: "the slowpath: puts the objects head..tail back on the slab's freelist and lowers slab->inuse by cnt",
     run: (c, args) => {
       const sl = c.s.slabs[Number(splitRef(String(args[1])).id)];
       let p: CVal = args[2];
@@ -430,7 +526,8 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'deactivate_slab',
     kind: 'hand model',
-    contract: 'merges the freelist taken from the cpu slab back into the slab, lowers inuse by its length, unfreezes the slab',
+    contract:
+      'merges the freelist taken from the cpu slab back into the slab, lowers inuse by its length, unfreezes the slab',
     run: (c, args) => {
       const sl = c.s.slabs[Number(splitRef(String(args[1])).id)];
       c.heap.write(`slab:${sl.id}`);
@@ -457,21 +554,26 @@ const PRIMS: CPrimitive[] = [
 ];
 
 function cmpxchgFreelist(c: CCtx, pcp: CVal, oldRef: CVal, nu: CVal, oldValue?: CVal): CVal {
-  if (!isRef(pcp) || !(pcp.startsWith('percpu:cpu_slab') || pcp.startsWith('kcc:'))) throw new ModelError(`not modelled: cmpxchg on ${String(pcp)} at line ${c.line + 1}`);
+  if (!isRef(pcp) || !(pcp.startsWith('percpu:cpu_slab') || pcp.startsWith('kcc:')))
+    throw new ModelError(`not modelled: cmpxchg on ${String(pcp)} at line ${c.line + 1}`);
   const cpu = pcp.startsWith('kcc:') ? Number(splitRef(pcp).id) : c.t.cpu;
   const k = `kcc:${cpu}`;
   let old: CVal = oldValue ?? null;
   if (oldValue === undefined) {
-    if (!isRef(oldRef) || !oldRef.startsWith('local:')) throw new ModelError(`not modelled: cmpxchg old value ${String(oldRef)} at line ${c.line + 1}`);
+    if (!isRef(oldRef) || !oldRef.startsWith('local:'))
+      throw new ModelError(`not modelled: cmpxchg old value ${String(oldRef)} at line ${c.line + 1}`);
     old = c.local(oldRef.slice(6));
   }
-  if (!old || typeof old !== 'object' || !nu || typeof nu !== 'object') throw new ModelError(`not modelled: cmpxchg of a non-pair value at line ${c.line + 1}`);
+  if (!old || typeof old !== 'object' || !nu || typeof nu !== 'object')
+    throw new ModelError(`not modelled: cmpxchg of a non-pair value at line ${c.line + 1}`);
   const cur = { freelist: c.heap.get(k, 'freelist', c.line), counter: c.heap.get(k, 'tid', c.line) };
   const tidOk = !c.env.switches.free_tid_check || cur.counter === old.counter;
   if (cur.freelist === (old.freelist ?? null) && tidOk) {
     c.heap.set(k, 'freelist', nu.freelist ?? null, c.line);
     c.heap.set(k, 'tid', nu.counter, c.line);
-    c.emit(`cmpxchg(c->freelist${c.env.switches.free_tid_check ? ', c->tid' : ' (tid not compared)'}) on cpu${cpu} succeeds`);
+    c.emit(
+      `cmpxchg(c->freelist${c.env.switches.free_tid_check ? ', c->tid' : ' (tid not compared)'}) on cpu${cpu} succeeds`,
+    );
     return 1;
   }
   c.heap.write(`c:${cpu}`);

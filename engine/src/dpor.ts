@@ -104,7 +104,17 @@ class Dpor {
       const fp = this.m.footprint(state, t);
       if (fp) fps.set(t.id, fp);
     }
-    return { state, enabled: this.m.enabled(state), backtrack: new Set(), done: new Set(), sleep, clocks, fps, execs: 0, failing: 0 };
+    return {
+      state,
+      enabled: this.m.enabled(state),
+      backtrack: new Set(),
+      done: new Set(),
+      sleep,
+      clocks,
+      fps,
+      execs: 0,
+      failing: 0,
+    };
   }
 
   /** Schedule the reversal of a race between the step at i and a later step of task t. */
@@ -236,7 +246,8 @@ class Dpor {
     const run = this.run;
     node.hash = hash53(stateKey(node.state));
     const hit = this.cache.get(node.hash);
-    if (hit && !hit.done) throw new Stop('the state graph has a cycle, which the stateful search does not cover (use --stateless)');
+    if (hit && !hit.done)
+      throw new Stop('the state graph has a cycle, which the stateful search does not cover (use --stateless)');
     if (hit && hit.sleep.every((q) => node.sleep.has(q))) {
       run.pruned++;
       this.replayRaces(node, hit.summary);
@@ -318,7 +329,8 @@ class Dpor {
     // to be found racing, so the reversal is scheduled here.
     for (const t of next.tasks) {
       const was = node.state.tasks.find((x) => x.id === t.id);
-      if (t.id !== p && was && !was.done && node.fps.has(t.id) && (t.done || t.cpu !== was.cpu)) this.reverse(depth, t.id);
+      if (t.id !== p && was && !was.done && node.fps.has(t.id) && (t.done || t.cpu !== was.cpu))
+        this.reverse(depth, t.id);
     }
 
     const clock: Clock = new Map(node.clocks.get(p) ?? []);
@@ -345,4 +357,3 @@ class Dpor {
     exec.pop();
   }
 }
-

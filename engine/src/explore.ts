@@ -40,7 +40,8 @@ export function explore(m: Machine, o: ExploreOptions): ExploreResult {
       return {
         ...r,
         stoppedAtFirst: true,
-        reason: 'stopped at the first counterexample: counts cover the search up to it (turn off stop-at-first to count every failing interleaving)',
+        reason:
+          'stopped at the first counterexample: counts cover the search up to it (turn off stop-at-first to count every failing interleaving)',
         schedule: short.schedule,
         violationStep: short.violationStep,
         message: short.message,
@@ -129,7 +130,6 @@ export function shorten(m: Machine, schedule: string[], property: string, budget
   }
   return { schedule: best.schedule, violationStep: best.violationStep, message: best.message, from, to: best.switches };
 }
-
 
 /**
  * The baseline without reduction: every reachable state, once (a visited set, no partial-order

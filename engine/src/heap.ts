@@ -64,7 +64,12 @@ export function splitRef(ref: string): { base: string; kind: string; id: string;
   const slash = ref.indexOf('/');
   const base = slash < 0 ? ref : ref.slice(0, slash);
   const colon = base.indexOf(':');
-  return { base, kind: colon < 0 ? base : base.slice(0, colon), id: colon < 0 ? '' : base.slice(colon + 1), member: slash < 0 ? '' : ref.slice(slash + 1) };
+  return {
+    base,
+    kind: colon < 0 ? base : base.slice(0, colon),
+    id: colon < 0 ? '' : base.slice(colon + 1),
+    member: slash < 0 ? '' : ref.slice(slash + 1),
+  };
 }
 
 const elemRe = /^(.*)\/objects\[(-?\d+)\]$/;
@@ -107,7 +112,10 @@ export class HeapStep {
     const sh = this.s.sheaves[id];
     if (!sh) throw new ModelError(`no sheaf ${ref}`);
     if (sh.freed) {
-      this.violate('use after free', `use after free: ${what} of sheaf#${id}, which free_empty_sheaf()/kfree() already freed`);
+      this.violate(
+        'use after free',
+        `use after free: ${what} of sheaf#${id}, which free_empty_sheaf()/kfree() already freed`,
+      );
       throw new Halt();
     }
     return sh;
@@ -159,14 +167,22 @@ export class HeapStep {
   private cacheField(f: string): CVal | undefined {
     const s = this.s;
     switch (f) {
-      case 'cpu_sheaves': return s.cache.cpu_sheaves ? 'percpu:cpu_sheaves' : null;
-      case 'cpu_slab': return 'percpu:cpu_slab';
-      case 'sheaf_capacity': return s.cache.sheaf_capacity;
-      case 'refcount': return s.cache.refcount;
-      case 'flags': return s.cache.flags.reduce((m, n) => m | (FLAG_BITS[n] ?? 0), 0);
-      case 'name': return `"${s.cache.name}`;
-      case 'node': return 'nodes';
-      case 'min_partial': return 5;
+      case 'cpu_sheaves':
+        return s.cache.cpu_sheaves ? 'percpu:cpu_sheaves' : null;
+      case 'cpu_slab':
+        return 'percpu:cpu_slab';
+      case 'sheaf_capacity':
+        return s.cache.sheaf_capacity;
+      case 'refcount':
+        return s.cache.refcount;
+      case 'flags':
+        return s.cache.flags.reduce((m, n) => m | (FLAG_BITS[n] ?? 0), 0);
+      case 'name':
+        return `"${s.cache.name}`;
+      case 'node':
+        return 'nodes';
+      case 'min_partial':
+        return 5;
     }
     return undefined;
   }
@@ -244,20 +260,32 @@ export class HeapStep {
       case 'sheaf':
       case 'kcc':
       case 'slab': {
-        const v = kind === 'sheaf' ? this.sheafField(ref, base, f) : kind === 'kcc' ? this.kccField(base, member, c, f) : this.slabField(ref, base, f, line);
+        const v =
+          kind === 'sheaf'
+            ? this.sheafField(ref, base, f)
+            : kind === 'kcc'
+              ? this.kccField(base, member, c, f)
+              : this.slabField(ref, base, f, line);
         if (v !== undefined) return v;
         break;
       }
       case 'node':
         if (f === 'list_lock' || f === 'partial' || f === 'nr_slabs') return `${base}/${f}`;
         if (f === 'barn') return s.cache.cpu_sheaves ? `barn:${c}` : null;
-        if (f === 'nr_partial') return this.counters.get(`${base}/nr_partial`) ?? this.base.get(`${base}/nr_partial`) ?? this.partial(c).length;
+        if (f === 'nr_partial')
+          return (
+            this.counters.get(`${base}/nr_partial`) ?? this.base.get(`${base}/nr_partial`) ?? this.partial(c).length
+          );
         break;
       case 'barn':
         if (f === 'lock' || f === 'sheaves_full' || f === 'sheaves_empty') return `${base}/${f}`;
         if (f === 'nr_full' || f === 'nr_empty') {
           this.read('barn');
-          return this.counters.get(`${base}/${f}`) ?? this.base.get(`${base}/${f}`) ?? (f === 'nr_full' ? s.barn.full.length : s.barn.empty.length);
+          return (
+            this.counters.get(`${base}/${f}`) ??
+            this.base.get(`${base}/${f}`) ??
+            (f === 'nr_full' ? s.barn.full.length : s.barn.empty.length)
+          );
         }
         break;
       case 'sfw':
@@ -270,7 +298,13 @@ export class HeapStep {
   }
 
   /** A store to a struct kmem_cache_cpu field; false: not a field the heap maps. */
-  private setKcc(base: string, c: number, f: string, v: CVal, refId: (x: CVal, want: string) => number | null): boolean {
+  private setKcc(
+    base: string,
+    c: number,
+    f: string,
+    v: CVal,
+    refId: (x: CVal, want: string) => number | null,
+  ): boolean {
     this.write(`c:${c}`);
     if (f === 'freelist') {
       this.heads.set(base, v === null || v === 0 ? null : String(v));
@@ -306,7 +340,8 @@ export class HeapStep {
     const c = Number(id);
     const refId = (x: CVal, want: string): number | null => {
       if (x === null || x === 0) return null;
-      if (!isRef(x) || splitRef(x).kind !== want || splitRef(x).member) throw new ModelError(`not modelled: storing ${String(x)} in ->${f} at line ${line + 1}`);
+      if (!isRef(x) || splitRef(x).kind !== want || splitRef(x).member)
+        throw new ModelError(`not modelled: storing ${String(x)} in ->${f} at line ${line + 1}`);
       return Number(splitRef(x).id);
     };
     if (!member) {
@@ -366,7 +401,10 @@ export class HeapStep {
     const sh = this.sheaf(m[1], 'sheaf->objects[]');
     const i = Number(m[2]);
     this.read(`sheaf:${sh.id}`);
-    if (i < 0 || i >= sh.objects.length) throw new ModelError(`not modelled: sheaf#${sh.id}->objects[${i}] read beyond the ${sh.objects.length} stored objects (line ${line + 1})`);
+    if (i < 0 || i >= sh.objects.length)
+      throw new ModelError(
+        `not modelled: sheaf#${sh.id}->objects[${i}] read beyond the ${sh.objects.length} stored objects (line ${line + 1})`,
+      );
     return `obj:${sh.objects[i]}`;
   }
 
@@ -376,8 +414,12 @@ export class HeapStep {
     const sh = this.sheaf(m[1], 'sheaf->objects[]');
     const i = Number(m[2]);
     this.write(`sheaf:${sh.id}`);
-    if (!isRef(v) || splitRef(v).kind !== 'obj') throw new ModelError(`not modelled: storing ${String(v)} in sheaf->objects[] at line ${line + 1}`);
-    if (i < 0 || i > sh.objects.length) throw new ModelError(`not modelled: sheaf#${sh.id}->objects[${i}] written past the ${sh.objects.length} stored objects (line ${line + 1})`);
+    if (!isRef(v) || splitRef(v).kind !== 'obj')
+      throw new ModelError(`not modelled: storing ${String(v)} in sheaf->objects[] at line ${line + 1}`);
+    if (i < 0 || i > sh.objects.length)
+      throw new ModelError(
+        `not modelled: sheaf#${sh.id}->objects[${i}] written past the ${sh.objects.length} stored objects (line ${line + 1})`,
+      );
     sh.objects[i] = Number(splitRef(v).id);
     this.touchedObjects = true;
   }
@@ -430,7 +472,8 @@ export class HeapStep {
 
   /** list_add / list_add_tail(&entry->member, head) */
   listAdd(entry: CVal, head: CVal, line: number): void {
-    if (!isRef(entry) || !isRef(head)) throw new ModelError(`not modelled: list_add(${String(entry)}, ${String(head)}) at line ${line + 1}`);
+    if (!isRef(entry) || !isRef(head))
+      throw new ModelError(`not modelled: list_add(${String(entry)}, ${String(head)}) at line ${line + 1}`);
     const e = splitRef(entry);
     const h = splitRef(head);
     if (e.kind === 'slab' && e.member === 'slab_list' && h.kind === 'node' && h.member === 'partial') {
@@ -464,15 +507,24 @@ export class HeapStep {
     const s = this.s;
     for (const [id, size] of this.sizes) {
       const sh = s.sheaves[id];
-      if (size > sh.objects.length) throw new ModelError(`not modelled: sheaf#${id}->size = ${size} counts slots never written (${sh.objects.length} stored)`);
+      if (size > sh.objects.length)
+        throw new ModelError(
+          `not modelled: sheaf#${id}->size = ${size} counts slots never written (${sh.objects.length} stored)`,
+        );
       sh.objects.length = Math.max(0, size);
     }
     this.sizes.clear();
     if (this.heads.size || this.fps.size) this.rebuildFreelists();
     for (const [key, v] of this.counters) {
       const { kind, id, member } = splitRef(key);
-      const want = kind === 'node' ? this.partial(Number(id)).length : member === 'nr_full' ? s.barn.full.length : s.barn.empty.length;
-      if (v !== want) throw new ModelError(`not modelled: ${key.replace('/', '->')} = ${v} while its list holds ${want}`);
+      const want =
+        kind === 'node'
+          ? this.partial(Number(id)).length
+          : member === 'nr_full'
+            ? s.barn.full.length
+            : s.barn.empty.length;
+      if (v !== want)
+        throw new ModelError(`not modelled: ${key.replace('/', '->')} = ${v} while its list holds ${want}`);
     }
     this.counters.clear();
     this.base.clear();
@@ -490,7 +542,10 @@ export class HeapStep {
       for (let p = this.head(owner); p !== null; p = this.nextFree(Number(splitRef(p).id))) {
         const o = Number(splitRef(p).id);
         if (seen.has(o)) {
-          const where = seen.get(o) === owner ? `twice on the freelist of ${owner}` : `on the freelists of ${seen.get(o)} and ${owner}`;
+          const where =
+            seen.get(o) === owner
+              ? `twice on the freelist of ${owner}`
+              : `on the freelists of ${seen.get(o)} and ${owner}`;
           this.violate('double free', `double free: o${o} is ${where}`);
           throw new Halt();
         }
@@ -541,7 +596,7 @@ export function relocate(s: State): void {
   for (const id of [...s.barn.full, ...s.barn.empty]) sheafWhere.set(id, 'barn');
   for (const cb of s.rcu.cbs) sheafWhere.set(cb.sheaf, `rcu_cb:${cb.id}`);
   for (const sh of s.sheaves) {
-    const w: Where = sh.freed ? 'lost' : sheafWhere.get(sh.id) ?? `sheaf:${sh.id}`;
+    const w: Where = sh.freed ? 'lost' : (sheafWhere.get(sh.id) ?? `sheaf:${sh.id}`);
     for (const o of sh.objects) where.set(o, w);
   }
   for (const o of s.objects) {

@@ -17,7 +17,18 @@ export { listScenarios, makeScenario, scenarioIds, UnknownScenario, MIN_CPUS } f
 export type { ScenarioOptions } from './scenarios';
 export { explore, preemptions, shorten, STRATEGIES, rng } from './explore';
 export type { ExploreOptions, ExploreResult, Progress, Strategy } from './explore';
-export { buildTrace, decodeToken, encodeToken, machineFor, readTrace, replaySchedule, replayTrace, TraceError, TRACE_FORMAT, TRACE_VERSION } from './trace';
+export {
+  buildTrace,
+  decodeToken,
+  encodeToken,
+  machineFor,
+  readTrace,
+  replaySchedule,
+  replayTrace,
+  TraceError,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+} from './trace';
 export type { Trace, TraceStep } from './trace';
 export { checkImportedTrace, MAX_CPUS, MAX_SCHEDULE, TraceSchemaError } from './traceSchema';
 export type { BuiltinScenario } from './traceSchema';
@@ -26,5 +37,16 @@ export { stateKey, flatView } from './state';
 export { check, scenarioLine } from './check';
 export type { CheckResult } from './check';
 export { functionsReached, scenariosReaching } from './reach';
-export { checkClause, checkProp, clauseOk, evalProp, observation, OBSERVATIONS, PREDICATES, showClause, showProp, suggest } from './litmus';
+export {
+  checkClause,
+  checkProp,
+  clauseOk,
+  evalProp,
+  observation,
+  OBSERVATIONS,
+  PREDICATES,
+  showClause,
+  showProp,
+  suggest,
+} from './litmus';
 export type { Clause, ClauseResult, LitmusCheckResult, Loc, Observation, Prop, Quantifier } from './litmus';

@@ -70,7 +70,10 @@ export class Interp {
         locals[p.name] = pos[i] ?? null;
         return;
       }
-      const ty = p.type.replace(/\s+/g, ' ').replace(/\bconst\b\s*/g, '').trim();
+      const ty = p.type
+        .replace(/\s+/g, ' ')
+        .replace(/\bconst\b\s*/g, '')
+        .trim();
       const obj = typeof args.obj === 'number' ? args.obj : undefined;
       let v: Value | undefined;
       if (/struct kmem_cache \*$/.test(ty)) v = 'cache';
@@ -82,10 +85,12 @@ export class Interp {
       else if (/struct kmem_cache_node \*$/.test(ty)) v = `node:${typeof args.node === 'number' ? args.node : 0}`;
       else if (/struct node_barn \*$/.test(ty)) v = `barn:${typeof args.node === 'number' ? args.node : 0}`;
       else if (/struct kmem_cache_cpu \*$/.test(ty)) v = `kcc:${t.cpu}`;
-      else if (/^(unsigned )?(int|long|size_t|unsigned)$/.test(ty) && /cnt|count|nr|size/.test(p.name)) v = obj !== undefined ? 1 : 0;
+      else if (/^(unsigned )?(int|long|size_t|unsigned)$/.test(ty) && /cnt|count|nr|size/.test(p.name))
+        v = obj !== undefined ? 1 : 0;
       else if (/^(unsigned )?(int|long|unsigned long)$/.test(ty)) v = 0;
       else if (/^bool$/.test(ty)) v = 0;
-      if (v === undefined) throw new ModelError(`cannot bind parameter ${p.type} ${p.name} of ${fn} from ${JSON.stringify(args)}`);
+      if (v === undefined)
+        throw new ModelError(`cannot bind parameter ${p.type} ${p.name} of ${fn} from ${JSON.stringify(args)}`);
       locals[p.name] = v;
     });
     return locals;
@@ -99,7 +104,12 @@ export class Interp {
     this.violate = hooks.violate;
     const heap = new HeapStep(s, t.cpu, hooks.violate);
     const top = t.frames[t.frames.length - 1] as CFrame;
-    const res: CStepResult = { heap, halted: false, fn: top.fn, line: this.cfuncs[top.fn].code[top.pc]?.line ?? this.cfuncs[top.fn].line };
+    const res: CStepResult = {
+      heap,
+      halted: false,
+      fn: top.fn,
+      line: this.cfuncs[top.fn].code[top.pc]?.line ?? this.cfuncs[top.fn].line,
+    };
     const texts: string[] = [];
     // a section entered and left within the step changes nothing others see; one left open does
     const cpuBefore = JSON.stringify(s.cpus[t.cpu]);
@@ -116,7 +126,10 @@ export class Interp {
         }
         const ins = fn.code[f.pc];
         if (ins.st && heap.shared > 0 && !this.atomic(s, t)) break;
-        if (--budget < 0) throw new ModelError(`not modelled: ${f.fn} runs ${MAX_LOCAL} instructions without touching shared state (line ${ins.line + 1})`);
+        if (--budget < 0)
+          throw new ModelError(
+            `not modelled: ${f.fn} runs ${MAX_LOCAL} instructions without touching shared state (line ${ins.line + 1})`,
+          );
         const before = heap.shared;
         const stop = this.exec(s, t, f, fn, ins, hooks, heap, texts);
         if (before === 0 && heap.shared > 0) {
@@ -142,7 +155,17 @@ export class Interp {
   }
 
   /** Returns true when the step must end after this instruction. */
-  private exec(s: State, t: Task, f: CFrame, fn: CFunc, ins: CInstr, hooks: StepHooks, heap: HeapStep, texts: string[]): boolean {
+  // eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
+  private exec(
+    s: State,
+    t: Task,
+    f: CFrame,
+    fn: CFunc,
+    ins: CInstr,
+    hooks: StepHooks,
+    heap: HeapStep,
+    texts: string[],
+  ): boolean {
     const ev = (e: CExpr) => this.eval(e, f, heap, s, t, ins.line);
     switch (ins.i) {
       case 'set': {
@@ -152,7 +175,12 @@ export class Interp {
         this.store(ins.to, v, f, heap, s, t, ins.line);
         // what the step did, in the C's words: a store to the heap, or a local read from it
         if (heap.shared > shared) texts.push(`${f.fn}: ${showC(ins.to)} = ${show(v)}`);
-        else if (shared > r0) texts.push(ins.to.k === 'var' && ins.to.n.startsWith('$') ? `${f.fn}: ${showC(ins.e)} is ${show(v)}` : `${f.fn}: ${showC(ins.to)} = ${showC(ins.e)} (${show(v)})`);
+        else if (shared > r0)
+          texts.push(
+            ins.to.k === 'var' && ins.to.n.startsWith('$')
+              ? `${f.fn}: ${showC(ins.e)} is ${show(v)}`
+              : `${f.fn}: ${showC(ins.to)} = ${showC(ins.e)} (${show(v)})`,
+          );
         f.pc++;
         return false;
       }
@@ -167,7 +195,10 @@ export class Interp {
         if (ins.to <= f.pc) {
           f.loops = (f.loops ?? 0) + 1;
           if (f.loops > MAX_LOOPS) {
-            hooks.violate('livelock', `${f.fn}: the loop at line ${ins.line + 1} ran ${MAX_LOOPS} times without leaving`);
+            hooks.violate(
+              'livelock',
+              `${f.fn}: the loop at line ${ins.line + 1} ran ${MAX_LOOPS} times without leaving`,
+            );
             throw new Halt();
           }
         }
@@ -182,13 +213,25 @@ export class Interp {
           const callee = this.cfuncs[ins.fn];
           const locals: Record<string, Value> = {};
           callee.params.forEach((p, i) => (locals[p.name] = (args[i] ?? null) as Value));
-          t.frames.push({ k: 'c', fn: ins.fn, pc: 0, locals, to: ins.to, anchor: { fn: f.fn, index: f.pc - 1, line: ins.line } });
+          t.frames.push({
+            k: 'c',
+            fn: ins.fn,
+            pc: 0,
+            locals,
+            to: ins.to,
+            anchor: { fn: f.fn, index: f.pc - 1, line: ins.line },
+          });
           return false;
         }
         const prim = PRIM.get(ins.fn);
         if (prim) {
           const ctx: CCtx = {
-            s, t, heap, env: this.env, fn: f.fn, line: ins.line,
+            s,
+            t,
+            heap,
+            env: this.env,
+            fn: f.fn,
+            line: ins.line,
             emit: (x) => texts.push(x),
             violate: hooks.violate,
             local: (name, v) => {
@@ -203,25 +246,51 @@ export class Interp {
         const pred = this.registry.pred(ins.fn);
         if (pred && !this.registry.leaf(ins.fn)) {
           // a predicate the orchestration IR also tests (cache_has_sheaves): constant over a run
-          if (ins.to) this.store(ins.to, pred.eval(s, this.env, args.map((a) => (a === 'cache' ? 0 : a)) as Value[]) ? 1 : 0, f, heap, s, t, ins.line);
+          if (ins.to)
+            this.store(
+              ins.to,
+              pred.eval(s, this.env, args.map((a) => (a === 'cache' ? 0 : a)) as Value[]) ? 1 : 0,
+              f,
+              heap,
+              s,
+              t,
+              ins.line,
+            );
           return false;
         }
         const leaf = this.registry.leaf(ins.fn);
         if (leaf) {
-          if (this.atomic(s, t)) throw new ModelError(`not modelled: ${ins.fn}() called with irqs or preemption off in ${f.fn} (line ${ins.line + 1})`);
+          if (this.atomic(s, t))
+            throw new ModelError(
+              `not modelled: ${ins.fn}() called with irqs or preemption off in ${f.fn} (line ${ins.line + 1})`,
+            );
           // leaf models name their arguments by what they are (obj, sheaf), not by C position
           const named: Record<string, Value> = {};
           const refOf = (kind: string) => {
-            const a = args.find((x) => isRef(x) && splitRef(x).kind === kind && !splitRef(x).member) as string | undefined;
+            const a = args.find((x) => isRef(x) && splitRef(x).kind === kind && !splitRef(x).member) as
+              string | undefined;
             return a === undefined ? null : Number(splitRef(a).id);
           };
-          (leaf.params ?? []).forEach((p, i) => (named[p] = p === 'obj' ? refOf('obj') : p === 'sheaf' ? refOf('sheaf') : p === 's' ? 0 : ((args[i] ?? null) as Value)));
-          if (ins.to && ins.to.k !== 'var') throw new ModelError(`not modelled: result of ${ins.fn}() stored in ${showC(ins.to)}`);
+          (leaf.params ?? []).forEach(
+            (p, i) =>
+              (named[p] =
+                p === 'obj'
+                  ? refOf('obj')
+                  : p === 'sheaf'
+                    ? refOf('sheaf')
+                    : p === 's'
+                      ? 0
+                      : ((args[i] ?? null) as Value)),
+          );
+          if (ins.to && ins.to.k !== 'var')
+            throw new ModelError(`not modelled: result of ${ins.fn}() stored in ${showC(ins.to)}`);
           hooks.pushLeaf(ins.fn, named, ins.to?.k === 'var' ? ins.to.n : undefined, ins.line);
           return true;
         }
         const why = fn.unmodelled?.[ins.fn];
-        throw new ModelError(`not modelled: call to ${ins.fn}() in ${f.fn} at line ${ins.line + 1}${why ? ` (${why})` : ''}`);
+        throw new ModelError(
+          `not modelled: call to ${ins.fn}() in ${f.fn} at line ${ins.line + 1}${why ? ` (${why})` : ''}`,
+        );
       }
     }
   }
@@ -250,16 +319,23 @@ export class Interp {
   eval(e: CExpr, f: CFrame, heap: HeapStep, s: State, t: Task, line: number): CVal {
     const ev = (x: CExpr) => this.eval(x, f, heap, s, t, line);
     switch (e.k) {
-      case 'num': return e.v;
-      case 'null': return null;
-      case 'str': return `"${e.v}`;
-      case 'var': return this.local(f, e.n, line);
-      case 'fn': return `fn:${e.n}`;
+      case 'num':
+        return e.v;
+      case 'null':
+        return null;
+      case 'str':
+        return `"${e.v}`;
+      case 'var':
+        return this.local(f, e.n, line);
+      case 'fn':
+        return `fn:${e.n}`;
       case 'const':
         if (e.n in CONSTANTS) return CONSTANTS[e.n];
         throw new ModelError(`not modelled: constant ${e.n} in ${f.fn} (line ${line + 1})`);
-      case 'cfg': return this.env.config[e.n] ? 1 : 0;
-      case 'arrow': return heap.get(ev(e.e), e.f, line);
+      case 'cfg':
+        return this.env.config[e.n] ? 1 : 0;
+      case 'arrow':
+        return heap.get(ev(e.e), e.f, line);
       case 'dot': {
         const b = ev(e.e);
         if (b && typeof b === 'object') return e.f === 'full' ? b : (b[e.f] ?? null);
@@ -271,7 +347,8 @@ export class Interp {
         if (b === 'nodes') return `node:${i}`;
         return heap.load(heap.offset(b, i, line), line);
       }
-      case 'addr': return this.addr(e.e, f, heap, s, t, line);
+      case 'addr':
+        return this.addr(e.e, f, heap, s, t, line);
       case 'deref': {
         const p = ev(e.e);
         if (isRef(p) && p.startsWith('local:')) return this.local(f, p.slice(6), line);
@@ -290,11 +367,14 @@ export class Interp {
         const r = ev(e.r);
         return binop(e.op, l, r, heap, line);
       }
-      case 'cond': return truthy(ev(e.c)) ? ev(e.t) : ev(e.f);
+      case 'cond':
+        return truthy(ev(e.c)) ? ev(e.t) : ev(e.f);
       case 'cof': {
         const p = ev(e.e);
         if (isRef(p) && p.endsWith(`/${e.member}`)) return p.slice(0, -e.member.length - 1);
-        throw new ModelError(`not modelled: container_of(${String(p)}, struct ${e.type}, ${e.member}) (line ${line + 1})`);
+        throw new ModelError(
+          `not modelled: container_of(${String(p)}, struct ${e.type}, ${e.member}) (line ${line + 1})`,
+        );
       }
       case 'init': {
         const out: CStruct = {};
@@ -307,7 +387,8 @@ export class Interp {
   private addr(e: CExpr, f: CFrame, heap: HeapStep, s: State, t: Task, line: number): CVal {
     const ev = (x: CExpr) => this.eval(x, f, heap, s, t, line);
     switch (e.k) {
-      case 'var': return `local:${e.n}`;
+      case 'var':
+        return `local:${e.n}`;
       case 'dot':
         if (e.e.k === 'var' && f.locals[e.e.n] && typeof f.locals[e.e.n] === 'object') return `local:${e.e.n}`;
         return heap.get(ev(e.e), e.f, line);
@@ -322,8 +403,10 @@ export class Interp {
         if (b === 'nodes') return `node:${Number(ev(e.i))}`;
         return heap.offset(b, Number(ev(e.i)), line);
       }
-      case 'deref': return ev(e.e);
-      case 'fn': return `fn:${e.n}`;
+      case 'deref':
+        return ev(e.e);
+      case 'fn':
+        return `fn:${e.n}`;
       default:
         throw new ModelError(`not modelled: &(${showC(e)}) (line ${line + 1})`);
     }
@@ -346,7 +429,11 @@ export class Interp {
         heap.set(this.eval(to.e, f, heap, st, t, line), to.f, v, line);
         return;
       case 'idx':
-        heap.store(heap.offset(this.eval(to.e, f, heap, st, t, line), Number(this.eval(to.i, f, heap, st, t, line)), line), v, line);
+        heap.store(
+          heap.offset(this.eval(to.e, f, heap, st, t, line), Number(this.eval(to.i, f, heap, st, t, line)), line),
+          v,
+          line,
+        );
         return;
       case 'deref': {
         const p = this.eval(to.e, f, heap, st, t, line);
@@ -376,31 +463,49 @@ function binop(op: string, l: CVal, r: CVal, heap: HeapStep, line: number): CVal
   if (typeof l !== 'number' || typeof r !== 'number') {
     const a = l === null ? 0 : l;
     const b = r === null ? 0 : r;
-    if (typeof a !== 'number' || typeof b !== 'number') throw new ModelError(`not modelled: ${String(l)} ${op} ${String(r)} (line ${line + 1})`);
+    if (typeof a !== 'number' || typeof b !== 'number')
+      throw new ModelError(`not modelled: ${String(l)} ${op} ${String(r)} (line ${line + 1})`);
     return binop(op, a, b, heap, line);
   }
   switch (op) {
-    case '+': return l + r;
-    case '-': return l - r;
-    case '*': return l * r;
-    case '/': return r === 0 ? 0 : Math.trunc(l / r);
-    case '%': return r === 0 ? 0 : l % r;
-    case '<': return l < r ? 1 : 0;
-    case '<=': return l <= r ? 1 : 0;
-    case '>': return l > r ? 1 : 0;
-    case '>=': return l >= r ? 1 : 0;
-    case '&': return l & r;
-    case '|': return l | r;
-    case '^': return l ^ r;
-    case '<<': return l << r;
-    case '>>': return l >> r;
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return r === 0 ? 0 : Math.trunc(l / r);
+    case '%':
+      return r === 0 ? 0 : l % r;
+    case '<':
+      return l < r ? 1 : 0;
+    case '<=':
+      return l <= r ? 1 : 0;
+    case '>':
+      return l > r ? 1 : 0;
+    case '>=':
+      return l >= r ? 1 : 0;
+    case '&':
+      return l & r;
+    case '|':
+      return l | r;
+    case '^':
+      return l ^ r;
+    case '<<':
+      return l << r;
+    case '>>':
+      return l >> r;
   }
   throw new ModelError(`not modelled: operator ${op} (line ${line + 1})`);
 }
 
 function show(v: CVal): string {
   if (v === null) return 'NULL';
-  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `.${k}=${show(x)}`).join(', ')}}`;
+  if (typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `.${k}=${show(x)}`)
+      .join(', ')}}`;
   if (typeof v === 'string') {
     if (v.startsWith('"')) return JSON.stringify(v.slice(1));
     const { kind, id, member } = splitRef(v);

@@ -88,9 +88,7 @@ export function anchorPrograms(programs: ProgramSet): ProgramSet {
 
 /** The IR without anchors or lines: what two extractions must agree on. */
 export function stripAnchors(programs: ProgramSet): ProgramSet {
-  return JSON.parse(
-    JSON.stringify(programs, (k, v) => (k === 'anchor' ? undefined : v)),
-  ) as ProgramSet;
+  return JSON.parse(JSON.stringify(programs, (k, v) => (k === 'anchor' ? undefined : v))) as ProgramSet;
 }
 
 /** Every function a program set calls (for "not modelled" reports). */
@@ -120,14 +118,23 @@ function predCalls(p: Pred, out: string[]): void {
 
 export function showPred(p: Pred): string {
   switch (p.kind) {
-    case 'const': return String(p.value);
-    case 'config': return `IS_ENABLED(${p.name})`;
-    case 'cache': return `s->${p.field}`;
-    case 'flag': return `s->flags & ${p.name}`;
-    case 'call': return `${p.fn}(${(p.args ?? ['s']).join(', ')})`;
-    case 'local': return p.index ? `${p.name}[${p.index}]` : p.name;
-    case 'not': return `!${showPred(p.arg)}`;
-    case 'and': return p.args.map(showPred).join(' && ');
-    case 'or': return p.args.map(showPred).join(' || ');
+    case 'const':
+      return String(p.value);
+    case 'config':
+      return `IS_ENABLED(${p.name})`;
+    case 'cache':
+      return `s->${p.field}`;
+    case 'flag':
+      return `s->flags & ${p.name}`;
+    case 'call':
+      return `${p.fn}(${(p.args ?? ['s']).join(', ')})`;
+    case 'local':
+      return p.index ? `${p.name}[${p.index}]` : p.name;
+    case 'not':
+      return `!${showPred(p.arg)}`;
+    case 'and':
+      return p.args.map(showPred).join(' && ');
+    case 'or':
+      return p.args.map(showPred).join(' || ');
   }
 }

@@ -76,7 +76,8 @@ export const PREDICATES: Record<string, PredicateDef> = {
   use_after_free: {
     doc: 'an access to a sheaf or slab already freed (kfree(), discard_slab())',
     // the interpreter's property; scenario files run the hand models, which track no freed memory
-    notModelled: 'scenario files run the hand models, which track no freed memory; the C interpreter reports use after free of sheaves and slabs, but only for the built-in scenarios (check <id> --kernel DIR) so far',
+    notModelled:
+      'scenario files run the hand models, which track no freed memory; the C interpreter reports use after free of sheaves and slabs, but only for the built-in scenarios (check <id> --kernel DIR) so far',
     holds: event('use after free'),
   },
 };
@@ -88,17 +89,27 @@ export function checkProp(p: Prop, threads: { regs: Set<string> }[]): { message:
     switch (q.kind) {
       case 'pred': {
         const d = PREDICATES[q.name];
-        if (!d) out.push({ message: `not modelled: ${q.name}${suggest(q.name, Object.keys(PREDICATES))} (predicates: ${Object.keys(PREDICATES).join(', ')})`, loc: q.loc });
+        if (!d)
+          out.push({
+            message: `not modelled: ${q.name}${suggest(q.name, Object.keys(PREDICATES))} (predicates: ${Object.keys(PREDICATES).join(', ')})`,
+            loc: q.loc,
+          });
         else if (d.notModelled) out.push({ message: `not modelled: ${q.name} — ${d.notModelled}`, loc: q.loc });
-        else if (d.takesCache && q.arg === undefined) out.push({ message: `${q.name} takes the cache: ${q.name}(s)`, loc: q.loc });
+        else if (d.takesCache && q.arg === undefined)
+          out.push({ message: `${q.name} takes the cache: ${q.name}(s)`, loc: q.loc });
         else if (!d.takesCache && q.arg !== undefined) out.push({ message: `${q.name} takes no argument`, loc: q.loc });
-        else if (d.takesCache && q.arg !== 's') out.push({ message: `${q.name}(${q.arg}): the scenario's cache is s`, loc: q.loc });
+        else if (d.takesCache && q.arg !== 's')
+          out.push({ message: `${q.name}(${q.arg}): the scenario's cache is s`, loc: q.loc });
         break;
       }
       case 'reg': {
         const t = threads[q.thread];
         if (!t) out.push({ message: `${q.thread}:${q.reg}: there is no thread P${q.thread}`, loc: q.loc });
-        else if (!t.regs.has(q.reg)) out.push({ message: `${q.thread}:${q.reg}: P${q.thread} has no local ${q.reg} that a call assigns`, loc: q.loc });
+        else if (!t.regs.has(q.reg))
+          out.push({
+            message: `${q.thread}:${q.reg}: P${q.thread} has no local ${q.reg} that a call assigns`,
+            loc: q.loc,
+          });
         break;
       }
       case 'not':
@@ -114,7 +125,8 @@ export function checkProp(p: Prop, threads: { regs: Set<string> }[]): { message:
   return out;
 }
 
-const num = (v: Value | undefined): number | undefined => (typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : v === null ? 0 : undefined);
+const num = (v: Value | undefined): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : v === null ? 0 : undefined;
 
 /** Whether the proposition holds in a final state (after the machine's final check). */
 export function evalProp(p: Prop, s: State, m: Machine): boolean {
@@ -180,7 +192,9 @@ export function suggest(name: string, known: Iterable<string>): string {
       best = k;
     }
   }
-  return best !== undefined && bestD <= Math.max(1, Math.min(2, Math.floor(name.length / 3))) ? ` — did you mean ${best}?` : '';
+  return best !== undefined && bestD <= Math.max(1, Math.min(2, Math.floor(name.length / 3)))
+    ? ` — did you mean ${best}?`
+    : '';
 }
 
 function editDistance(a: string, b: string): number {
@@ -190,7 +204,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -219,7 +234,12 @@ export type LitmusCheckResult = CheckResult & { litmus: ClauseResult };
  * Explore the scenario and count the executions where the clause's proposition holds. An
  * exploration stopped early decides only "Sometimes" (it saw both); else no observation.
  */
-export function checkClause(sc: Scenario, clause: Clause, o: ExploreOptions, expected?: Observation): LitmusCheckResult {
+export function checkClause(
+  sc: Scenario,
+  clause: Clause,
+  o: ExploreOptions,
+  expected?: Observation,
+): LitmusCheckResult {
   const m = machineFor(sc);
   // Counting executions needs every execution run to its end: the stateful cache prunes
   // executions at a state seen before, so a litmus run searches without it.

@@ -72,7 +72,13 @@ export class Machine {
   initial(): State {
     const s = applySetup(this.scenario);
     for (const t of this.scenario.threads) {
-      s.tasks.push({ id: t.id, cpu: t.cpu, ctx: 'process', frames: [{ k: 'body', fn: t.id, body: t.program, pc: 0, locals: { ...t.locals } }], done: false });
+      s.tasks.push({
+        id: t.id,
+        cpu: t.cpu,
+        ctx: 'process',
+        frames: [{ k: 'body', fn: t.id, body: t.program, pc: 0, locals: { ...t.locals } }],
+        done: false,
+      });
     }
     for (let c = 0; c < s.ncpus; c++) {
       s.tasks.push({ id: `rcu_core/${c}`, cpu: c, ctx: 'softirq', frames: [], done: false, service: true });
@@ -211,8 +217,18 @@ export class Machine {
         s.steps = prev.steps + 1;
         const t = this.task(s, id);
         const f = pt.frames[pt.frames.length - 1] as CFrame;
-        const info: StepInfo = { task: id, cpu: t.cpu, ctx: t.ctx, fn: f.fn, stack: this.stackOf(pt), anchor: f.anchor, event: f.fn, warnings: [] };
-        if (s.violation && s.violation !== prev.violation) info.violation = { property: s.violation.property, message: s.violation.message };
+        const info: StepInfo = {
+          task: id,
+          cpu: t.cpu,
+          ctx: t.ctx,
+          fn: f.fn,
+          stack: this.stackOf(pt),
+          anchor: f.anchor,
+          event: f.fn,
+          warnings: [],
+        };
+        if (s.violation && s.violation !== prev.violation)
+          info.violation = { property: s.violation.property, message: s.violation.message };
         return { state: s, info, infos: [info] };
       }
     }
@@ -255,14 +271,25 @@ export class Machine {
         t.done = true;
       }
     }
-    for (const p of r.halted ? [] : pending) this.pushCall(s, t, p.fn, p.args, { fn: r.fn, index: 0, line: p.line }, p.assign);
+    for (const p of r.halted ? [] : pending)
+      this.pushCall(s, t, p.fn, p.args, { fn: r.fn, index: 0, line: p.line }, p.assign);
     if (acc) {
       r.heap.r.forEach((k) => acc.r.add(k));
       r.heap.w.forEach((k) => acc.w.add(k));
     }
     this.settle(s, t);
-    const info: StepInfo = { task: t.id, cpu: t.cpu, ctx: t.ctx, fn: r.fn, stack, anchor: { fn: r.fn, index: f.pc, line: r.line }, event: events.join('; ') || `${r.fn}`, warnings: s.warnings.slice(warningsBefore) };
-    if (s.violation && s.violation !== violationBefore) info.violation = { property: s.violation.property, message: s.violation.message };
+    const info: StepInfo = {
+      task: t.id,
+      cpu: t.cpu,
+      ctx: t.ctx,
+      fn: r.fn,
+      stack,
+      anchor: { fn: r.fn, index: f.pc, line: r.line },
+      event: events.join('; ') || `${r.fn}`,
+      warnings: s.warnings.slice(warningsBefore),
+    };
+    if (s.violation && s.violation !== violationBefore)
+      info.violation = { property: s.violation.property, message: s.violation.message };
     if (before) info.changes = diffViews(before, flatView(s));
     return info;
   }
@@ -271,14 +298,24 @@ export class Machine {
   private stepOnce(s: State, t: Task, record: boolean, acc?: { r: Set<string>; w: Set<string> }): StepInfo {
     if (this.topC(t)) return this.stepC(s, t, record, acc);
     const f = this.top(t);
-    if (!f || !this.isEnabled(s, t)) throw new ModelError(`task ${t.id} cannot step now (inside ${f?.fn ?? 'nothing'})`);
+    if (!f || !this.isEnabled(s, t))
+      throw new ModelError(`task ${t.id} cannot step now (inside ${f?.fn ?? 'nothing'})`);
     const m = this.registry.leaf(f.fn)!;
     const phase = m.phases[f.phase];
     const events: string[] = [];
     const warningsBefore = s.warnings.length;
     const violationBefore = s.violation;
     const stack = this.stackOf(t);
-    const info: StepInfo = { task: t.id, cpu: t.cpu, ctx: t.ctx, fn: phase.name ?? f.fn, stack: [...stack, f.fn], anchor: f.anchor, event: '', warnings: [] };
+    const info: StepInfo = {
+      task: t.id,
+      cpu: t.cpu,
+      ctx: t.ctx,
+      fn: phase.name ?? f.fn,
+      stack: [...stack, f.fn],
+      anchor: f.anchor,
+      event: '',
+      warnings: [],
+    };
     if (record) {
       const origin = this.origin(t);
       if (origin) info.origin = origin;
@@ -311,7 +348,8 @@ export class Machine {
     this.settle(s, t);
     info.event = events.join('; ') || info.fn;
     info.warnings = s.warnings.slice(warningsBefore);
-    if (s.violation && s.violation !== violationBefore) info.violation = { property: s.violation.property, message: s.violation.message };
+    if (s.violation && s.violation !== violationBefore)
+      info.violation = { property: s.violation.property, message: s.violation.message };
     if (before) info.changes = diffViews(before, flatView(s));
     return info;
   }
@@ -325,7 +363,14 @@ export class Machine {
     return undefined;
   }
 
-  private pushCall(s: State, t: Task, fn: string, args: Record<string, Value>, anchor?: Stmt['anchor'], assign?: string): void {
+  private pushCall(
+    s: State,
+    t: Task,
+    fn: string,
+    args: Record<string, Value>,
+    anchor?: Stmt['anchor'],
+    assign?: string,
+  ): void {
     const prog = this.programs[fn];
     if (prog) {
       // A scenario body's loop is lowered to a program calling itself last (`P0:loop@12`): the
@@ -368,23 +413,34 @@ export class Machine {
 
   evalPred(s: State, t: Task, p: Pred): boolean {
     switch (p.kind) {
-      case 'const': return p.value;
-      case 'config': return !!this.scenario.config[p.name];
+      case 'const':
+        return p.value;
+      case 'config':
+        return !!this.scenario.config[p.name];
       case 'cache': {
         const v = (s.cache as unknown as Record<string, unknown>)[p.field];
         if (v === undefined) throw new ModelError(`unknown cache field s->${p.field}`);
         return !!v;
       }
-      case 'flag': return s.cache.flags.includes(p.name);
+      case 'flag':
+        return s.cache.flags.includes(p.name);
       case 'call': {
         const m = this.registry.pred(p.fn);
         if (!m) throw new ModelError(`not modelled: predicate ${p.fn}()`);
-        return m.eval(s, this.env, (p.args ?? []).map((a) => this.lookup(t, a)));
+        return m.eval(
+          s,
+          this.env,
+          (p.args ?? []).map((a) => this.lookup(t, a)),
+        );
       }
-      case 'local': return !!this.lookup(t, p.index ? `${p.name}#${this.lookup(t, p.index)}` : p.name);
-      case 'not': return !this.evalPred(s, t, p.arg);
-      case 'and': return p.args.every((a) => this.evalPred(s, t, a));
-      case 'or': return p.args.some((a) => this.evalPred(s, t, a));
+      case 'local':
+        return !!this.lookup(t, p.index ? `${p.name}#${this.lookup(t, p.index)}` : p.name);
+      case 'not':
+        return !this.evalPred(s, t, p.arg);
+      case 'and':
+        return p.args.every((a) => this.evalPred(s, t, a));
+      case 'or':
+        return p.args.some((a) => this.evalPred(s, t, a));
     }
   }
 
@@ -504,13 +560,35 @@ export class Machine {
         t.frames.push({ k: 'loop', fn: f.fn, stmt: st, i: 0 });
         break;
       case 'queue_work_on':
-        t.frames.push({ k: 'leaf', fn: 'queue_work_on', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work, fn: st.fn }, data: {}, anchor: st.anchor });
+        t.frames.push({
+          k: 'leaf',
+          fn: 'queue_work_on',
+          phase: 0,
+          args: { cpu: this.lookup(t, st.cpu), work: st.work, fn: st.fn },
+          data: {},
+          anchor: st.anchor,
+        });
         break;
       case 'lock':
-        t.frames.push({ k: 'leaf', fn: st.fn, phase: 0, args: st.lock !== undefined ? { lock: st.lock } : {}, data: {}, anchor: st.anchor, assign: st.assign });
+        t.frames.push({
+          k: 'leaf',
+          fn: st.fn,
+          phase: 0,
+          args: st.lock !== undefined ? { lock: st.lock } : {},
+          data: {},
+          anchor: st.anchor,
+          assign: st.assign,
+        });
         break;
       case 'flush_work':
-        t.frames.push({ k: 'leaf', fn: 'flush_work', phase: 0, args: { cpu: this.lookup(t, st.cpu), work: st.work }, data: {}, anchor: st.anchor });
+        t.frames.push({
+          k: 'leaf',
+          fn: 'flush_work',
+          phase: 0,
+          args: { cpu: this.lookup(t, st.cpu), work: st.work },
+          data: {},
+          anchor: st.anchor,
+        });
         break;
       case 'return':
         this.unwind(t, st.value ? (this.evalPred(s, t, st.value) ? 1 : 0) : 0);
@@ -546,7 +624,12 @@ export class Machine {
     const stuck = this.stuck(s);
     if (stuck.length) {
       const cycle = lockdepReport(s, stuck);
-      s.violation = { property: 'deadlock', message: `no task can run; blocked: ${stuck.join(', ')}${cycle ? `\n${cycle}` : ''}`, step: s.steps, task: stuck[0] };
+      s.violation = {
+        property: 'deadlock',
+        message: `no task can run; blocked: ${stuck.join(', ')}${cycle ? `\n${cycle}` : ''}`,
+        step: s.steps,
+        task: stuck[0],
+      };
       noteEvent(s, 'deadlock');
       return;
     }
@@ -566,10 +649,14 @@ export class Machine {
     if (this.scenario.checkLeak) {
       const leaked = leakedObjects(s);
       if (leaked.length) {
-        s.violation = { property: 'leak', message: `leak: ${leaked.map((o) => `o${o.id} in ${o.where}`).join(', ')} at the end`, step: s.steps, task: '' };
+        s.violation = {
+          property: 'leak',
+          message: `leak: ${leaked.map((o) => `o${o.id} in ${o.where}`).join(', ')} at the end`,
+          step: s.steps,
+          task: '',
+        };
         noteEvent(s, 'leak');
       }
     }
   }
 }
-

@@ -25,23 +25,42 @@ const BASE: ProgramSet = {
     call('kvfree_rcu_barrier_on_cache', 's'),
     {
       op: 'if',
-      cond: { kind: 'and', args: [{ kind: 'config', name: 'CONFIG_SLUB_RCU_DEBUG' }, { kind: 'flag', name: 'SLAB_TYPESAFE_BY_RCU' }] },
+      cond: {
+        kind: 'and',
+        args: [
+          { kind: 'config', name: 'CONFIG_SLUB_RCU_DEBUG' },
+          { kind: 'flag', name: 'SLAB_TYPESAFE_BY_RCU' },
+        ],
+      },
       then: [call('rcu_barrier')],
     },
     lock('cpus_read_lock'),
     lock('mutex_lock', '&slab_mutex'),
     { op: 'dec', field: 'refcount' },
-    { op: 'if', cond: cache('refcount'), then: [lock('mutex_unlock', '&slab_mutex'), lock('cpus_read_unlock'), { op: 'return' }] },
+    {
+      op: 'if',
+      cond: cache('refcount'),
+      then: [lock('mutex_unlock', '&slab_mutex'), lock('cpus_read_unlock'), { op: 'return' }],
+    },
     call('kasan_cache_shutdown', 's'),
     { op: 'call', fn: '__kmem_cache_shutdown', args: ['s'], assign: 'err' },
-    { op: 'warn', cond: { kind: 'local', name: 'err' }, message: 'kmem_cache_destroy %s: Slab cache still has objects when called from kmem_cache_destroy' },
+    {
+      op: 'warn',
+      cond: { kind: 'local', name: 'err' },
+      message: 'kmem_cache_destroy %s: Slab cache still has objects when called from kmem_cache_destroy',
+    },
     lock('mutex_unlock', '&slab_mutex'),
     lock('cpus_read_unlock'),
   ],
   kvfree_rcu_barrier_on_cache: kvfree_rcu_barrier_on_cache_nofix,
   flush_rcu_sheaves_on_cache: [
     lock('mutex_lock', '&flush_lock'),
-    { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_rcu_sheaf' }] },
+    {
+      op: 'for_each',
+      over: 'cpu',
+      var: 'cpu',
+      body: [{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_rcu_sheaf' }],
+    },
     { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'flush_work', cpu: 'cpu', work: 'slub_flush' }] },
     lock('mutex_unlock', '&flush_lock'),
   ],
@@ -55,7 +74,11 @@ const BASE: ProgramSet = {
       body: [
         { op: 'if', cond: cache('cpu_sheaves'), then: [call('barn_shrink', 's')] },
         call('free_partial', 's'),
-        { op: 'if', cond: { kind: 'call', fn: 'node_nr_slabs' }, then: [{ op: 'return', value: { kind: 'const', value: true } }] },
+        {
+          op: 'if',
+          cond: { kind: 'call', fn: 'node_nr_slabs' },
+          then: [{ op: 'return', value: { kind: 'const', value: true } }],
+        },
       ],
     },
     { op: 'return', value: { kind: 'const', value: false } },
@@ -63,7 +86,12 @@ const BASE: ProgramSet = {
   flush_all_cpus_locked: [
     lock('lockdep_assert_cpus_held'),
     lock('mutex_lock', '&flush_lock'),
-    { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' }] },
+    {
+      op: 'for_each',
+      over: 'cpu',
+      var: 'cpu',
+      body: [{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' }],
+    },
     { op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'flush_work', cpu: 'cpu', work: 'slub_flush' }] },
     lock('mutex_unlock', '&flush_lock'),
   ],
@@ -84,7 +112,13 @@ const TEARDOWN: ProgramSet = {
 /** The built-in cpuhp teardown programs, anchored. */
 export const builtinTeardown = (): ProgramSet => anchorPrograms(TEARDOWN);
 
-export const ORCHESTRATION = ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache', '__kmem_cache_shutdown', 'flush_all_cpus_locked'];
+export const ORCHESTRATION = [
+  'kmem_cache_destroy',
+  'kvfree_rcu_barrier_on_cache',
+  'flush_rcu_sheaves_on_cache',
+  '__kmem_cache_shutdown',
+  'flush_all_cpus_locked',
+];
 
 export interface ProgramVariant {
   /** patch 01 applied: rcu_barrier() right after flush_rcu_sheaves_on_cache() */
@@ -98,7 +132,9 @@ export function builtinPrograms(v: ProgramVariant = {}): ProgramSet {
   const p: ProgramSet = { ...BASE };
   if (v.patch01) p.kvfree_rcu_barrier_on_cache = kvfree_rcu_barrier_on_cache_fix;
   if (v.noShutdownBarrier) {
-    p.__kmem_cache_shutdown = BASE.__kmem_cache_shutdown.filter((s) => !(s.op === 'if' && s.then.some((t) => t.op === 'call' && t.fn === 'rcu_barrier')));
+    p.__kmem_cache_shutdown = BASE.__kmem_cache_shutdown.filter(
+      (s) => !(s.op === 'if' && s.then.some((t) => t.op === 'call' && t.fn === 'rcu_barrier')),
+    );
   }
   return anchorPrograms(p);
 }

@@ -141,10 +141,16 @@ export class Run {
       const now = Date.now();
       if (this.o.onProgress && now - this.lastProgress > 200) {
         this.lastProgress = now;
-        this.o.onProgress({ states: this.states, transitions: this.transitions, executions: this.executions, elapsedMs: now - this.t0 });
+        this.o.onProgress({
+          states: this.states,
+          transitions: this.transitions,
+          executions: this.executions,
+          elapsedMs: now - this.t0,
+        });
       }
     }
-    if (this.states > (this.o.maxStates ?? 1_000_000)) throw new Stop(`limit reached after ${this.states - 1} states (--max-states)`);
+    if (this.states > (this.o.maxStates ?? 1_000_000))
+      throw new Stop(`limit reached after ${this.states - 1} states (--max-states)`);
   }
 
   /**
@@ -202,9 +208,24 @@ export class Run {
     };
     if (this.best) {
       // A violation is definitive even if the exploration stopped early; keep why it stopped.
-      return { ...base, verdict: 'fail', property: this.best.property, message: this.best.message, schedule: this.best.schedule, violationStep: this.best.step, reason: stopped };
+      return {
+        ...base,
+        verdict: 'fail',
+        property: this.best.property,
+        message: this.best.message,
+        schedule: this.best.schedule,
+        violationStep: this.best.step,
+        reason: stopped,
+      };
     }
-    if (stopped) return { ...base, verdict: 'incomplete', reason: stopped, message: `incomplete: ${stopped}; no violation in what was explored`, schedule: this.first ?? [] };
+    if (stopped)
+      return {
+        ...base,
+        verdict: 'incomplete',
+        reason: stopped,
+        message: `incomplete: ${stopped}; no violation in what was explored`,
+        schedule: this.first ?? [],
+      };
     return { ...base, verdict: 'pass', schedule: this.first ?? [] };
   }
 }

@@ -28,10 +28,17 @@ interface Builtin {
   fact: string;
   expect: 'pass' | 'fail';
   expectProperty?: string;
-  build(cpus: number, o: ScenarioOptions): Omit<Scenario, 'id' | 'title' | 'description' | 'fact' | 'expect' | 'expectProperty'>;
+  build(
+    cpus: number,
+    o: ScenarioOptions,
+  ): Omit<Scenario, 'id' | 'title' | 'description' | 'fact' | 'expect' | 'expectProperty'>;
 }
 
-const thread = (id: string, cpu: number, program: Program) => ({ id, cpu, program: anchorPrograms({ [id]: program })[id] });
+const thread = (id: string, cpu: number, program: Program) => ({
+  id,
+  cpu,
+  program: anchorPrograms({ [id]: program })[id],
+});
 
 /** kfree_rcu() of one object on every CPU, then kmem_cache_destroy() on CPU 0. */
 function destroyScenario(kasan: boolean, variant: ProgramVariant) {
@@ -81,7 +88,12 @@ function cpuSlabScenario(irqsave: boolean, tid: boolean) {
     threads: [
       thread('P0', 0, [{ op: 'call', fn: 'do_slab_free', args: ['s', '0'] }]),
       // flush_all(): cpus_read_lock() around flush_all_cpus_locked(), as its lockdep_assert_cpus_held() asks
-      thread('P1', 1, [{ op: 'lock', fn: 'cpus_read_lock' }, { op: 'call', fn: 'flush_all_cpus_locked', args: ['s'] }, { op: 'lock', fn: 'cpus_read_unlock' }, { op: 'call', fn: 'rcu_barrier' }]),
+      thread('P1', 1, [
+        { op: 'lock', fn: 'cpus_read_lock' },
+        { op: 'call', fn: 'flush_all_cpus_locked', args: ['s'] },
+        { op: 'lock', fn: 'cpus_read_unlock' },
+        { op: 'call', fn: 'rcu_barrier' },
+      ]),
     ],
     programs: o.programs ?? builtinPrograms(),
     ...(o.cfuncs ? { cfuncs: o.cfuncs } : {}),
@@ -89,65 +101,93 @@ function cpuSlabScenario(irqsave: boolean, tid: boolean) {
   });
 }
 
-const F5_DESC = 'pre-series cpu slab: flush_slab() on each CPU vs do_slab_free() from process context and from RCU callbacks';
+const F5_DESC =
+  'pre-series cpu slab: flush_slab() on each CPU vs do_slab_free() from process context and from RCU callbacks';
 
 const BUILTINS: Builtin[] = [
   {
-    id: 'f1-kasan-nofix', fact: 'F1', expect: 'fail', expectProperty: 'objects remaining',
+    id: 'f1-kasan-nofix',
+    fact: 'F1',
+    expect: 'fail',
+    expectProperty: 'objects remaining',
     title: 'kmem_cache_destroy with CONFIG_KASAN, without patch 01',
-    description: 'rcu_free sheaves flushed to call_rcu() but not waited for; a callback after kasan_cache_shutdown() leaves its object in the quarantine',
+    description:
+      'rcu_free sheaves flushed to call_rcu() but not waited for; a callback after kasan_cache_shutdown() leaves its object in the quarantine',
     build: destroyScenario(true, {}),
   },
   {
-    id: 'f2-kasan-fix', fact: 'F2', expect: 'pass',
+    id: 'f2-kasan-fix',
+    fact: 'F2',
+    expect: 'pass',
     title: 'kmem_cache_destroy with CONFIG_KASAN, with patch 01',
     description: 'rcu_barrier() after flush_rcu_sheaves_on_cache(): callbacks finish before kasan_cache_shutdown()',
     build: destroyScenario(true, { patch01: true }),
   },
   {
-    id: 'f3-nokasan-nofix', fact: 'F3', expect: 'pass',
+    id: 'f3-nokasan-nofix',
+    fact: 'F3',
+    expect: 'pass',
     title: 'kmem_cache_destroy without CONFIG_KASAN, without patch 01',
-    description: "callbacks return objects to their slabs; __kmem_cache_shutdown()'s rcu_barrier() comes before free_partial()",
+    description:
+      "callbacks return objects to their slabs; __kmem_cache_shutdown()'s rcu_barrier() comes before free_partial()",
     build: destroyScenario(false, {}),
   },
   {
-    id: 'f3-nokasan-fix', fact: 'F3', expect: 'pass',
+    id: 'f3-nokasan-fix',
+    fact: 'F3',
+    expect: 'pass',
     title: 'kmem_cache_destroy without CONFIG_KASAN, with patch 01',
     description: 'the fix changes nothing without KASAN',
     build: destroyScenario(false, { patch01: true }),
   },
   {
-    id: 'f4-fix-no-shutdown-barrier', fact: 'F4', expect: 'pass',
+    id: 'f4-fix-no-shutdown-barrier',
+    fact: 'F4',
+    expect: 'pass',
     title: 'patch 01, rcu_barrier() removed from __kmem_cache_shutdown()',
     description: 'the barrier in kvfree_rcu_barrier_on_cache() makes the one in __kmem_cache_shutdown() unnecessary',
     build: destroyScenario(true, { patch01: true, noShutdownBarrier: true }),
   },
   {
-    id: 'f4-nofix-no-shutdown-barrier', fact: 'F4', expect: 'fail', expectProperty: 'objects remaining',
+    id: 'f4-nofix-no-shutdown-barrier',
+    fact: 'F4',
+    expect: 'fail',
+    expectProperty: 'objects remaining',
     title: 'no patch 01 and no rcu_barrier() in __kmem_cache_shutdown()',
     description: 'without either barrier a callback can run after free_partial()',
     build: destroyScenario(false, { noShutdownBarrier: true }),
   },
   {
-    id: 'f5-cpu-slab-flush', fact: 'F5', expect: 'pass',
+    id: 'f5-cpu-slab-flush',
+    fact: 'F5',
+    expect: 'pass',
     title: 'flush_slab() vs frees to c->freelist, protections on',
     description: `${F5_DESC}; same c means same CPU, irqsave and the tid cmpxchg protect it`,
     build: cpuSlabScenario(true, true),
   },
   {
-    id: 'f5-cpu-slab-flush-unprotected', fact: 'F5', expect: 'fail', expectProperty: 'lost free',
+    id: 'f5-cpu-slab-flush-unprotected',
+    fact: 'F5',
+    expect: 'fail',
+    expectProperty: 'lost free',
     title: 'flush_slab() vs frees to c->freelist, local_lock_irqsave and tid check off',
     description: `${F5_DESC}; with both protections off an object freed to c->freelist is lost`,
     build: cpuSlabScenario(false, false),
   },
   {
-    id: 'f5-cpu-slab-flush-no-irqsave', fact: 'F5', expect: 'fail', expectProperty: 'lost free',
+    id: 'f5-cpu-slab-flush-no-irqsave',
+    fact: 'F5',
+    expect: 'fail',
+    expectProperty: 'lost free',
     title: 'flush_slab() without local_lock_irqsave',
     description: `${F5_DESC}; the RCU callback interrupts flush_slab() between reading and clearing c->freelist`,
     build: cpuSlabScenario(false, true),
   },
   {
-    id: 'f5-cpu-slab-flush-no-tid', fact: 'F5', expect: 'fail', expectProperty: 'lost free',
+    id: 'f5-cpu-slab-flush-no-tid',
+    fact: 'F5',
+    expect: 'fail',
+    expectProperty: 'lost free',
     title: 'do_slab_free() fastpath without the tid in its cmpxchg',
     description: `${F5_DESC}; a flush that preempts the fastpath goes unnoticed when c->freelist looks the same`,
     build: cpuSlabScenario(true, false),
@@ -156,8 +196,22 @@ const BUILTINS: Builtin[] = [
 
 export const MIN_CPUS = 2;
 
-export function listScenarios(): { id: string; fact: string; title: string; description: string; expect: 'pass' | 'fail'; expectProperty?: string }[] {
-  return BUILTINS.map(({ id, fact, title, description, expect, expectProperty }) => ({ id, fact, title, description, expect, expectProperty }));
+export function listScenarios(): {
+  id: string;
+  fact: string;
+  title: string;
+  description: string;
+  expect: 'pass' | 'fail';
+  expectProperty?: string;
+}[] {
+  return BUILTINS.map(({ id, fact, title, description, expect, expectProperty }) => ({
+    id,
+    fact,
+    title,
+    description,
+    expect,
+    expectProperty,
+  }));
 }
 
 export function scenarioIds(): string[] {
@@ -170,7 +224,8 @@ export function makeScenario(id: string, o: ScenarioOptions = {}): Scenario {
   const b = BUILTINS.find((x) => x.id === id);
   if (!b) throw new UnknownScenario(`unknown scenario '${id}' (known: ${scenarioIds().join(', ')})`);
   const cpus = o.cpus ?? 2;
-  if (!Number.isInteger(cpus) || cpus < MIN_CPUS || cpus > 16) throw new RangeError(`--cpus must be an integer from ${MIN_CPUS} to 16, got ${o.cpus}`);
+  if (!Number.isInteger(cpus) || cpus < MIN_CPUS || cpus > 16)
+    throw new RangeError(`--cpus must be an integer from ${MIN_CPUS} to 16, got ${o.cpus}`);
   const { id: _i, build, ...meta } = b;
   const sc: Scenario = { id, ...meta, ...build(cpus, o) };
   return o.hotplug ? withHotplug(sc, o.hotplug === true ? {} : o.hotplug) : sc;
@@ -179,7 +234,8 @@ export function makeScenario(id: string, o: ScenarioOptions = {}): Scenario {
 /** Add the hotplug thread to a scenario (see ScenarioOptions.hotplug and models/hotplug.ts). */
 export function withHotplug(sc: Scenario, h: { cpu?: number; up?: boolean; teardown?: string[] }): Scenario {
   const dead = h.cpu ?? sc.ncpus - 1;
-  if (!Number.isInteger(dead) || dead < 0 || dead >= sc.ncpus) throw new RangeError(`--hotplug: cpu ${h.cpu} is not one of the scenario's ${sc.ncpus} CPUs`);
+  if (!Number.isInteger(dead) || dead < 0 || dead >= sc.ncpus)
+    throw new RangeError(`--hotplug: cpu ${h.cpu} is not one of the scenario's ${sc.ncpus} CPUs`);
   const teardown = h.teardown ?? ['slub_cpu_dead'];
   const builtin = builtinTeardown();
   const programs = { ...sc.programs };
@@ -194,7 +250,9 @@ export function withHotplug(sc: Scenario, h: { cpu?: number; up?: boolean; teard
     { op: 'call', fn: 'takedown_cpu', args: ['cpu'] },
     ...teardown.map((fn): Stmt => ({ op: 'call', fn, args: ['cpu'] })),
     lk('cpus_write_unlock'),
-    ...(h.up ? [lk('cpus_write_lock'), { op: 'call', fn: 'bringup_cpu', args: ['cpu'] } as Stmt, lk('cpus_write_unlock')] : []),
+    ...(h.up
+      ? [lk('cpus_write_lock'), { op: 'call', fn: 'bringup_cpu', args: ['cpu'] } as Stmt, lk('cpus_write_unlock')]
+      : []),
   ];
   return {
     ...sc,

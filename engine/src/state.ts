@@ -116,16 +116,41 @@ export interface ValueRecord {
 
 export type Frame =
   /** A statement list. `fnFrame` frames hold the function's locals. */
-  | { k: 'body'; fn: string; body: Stmt[]; pc: number; locals?: Record<string, Value>; assign?: string; assignTo?: number }
+  | {
+      k: 'body';
+      fn: string;
+      body: Stmt[];
+      pc: number;
+      locals?: Record<string, Value>;
+      assign?: string;
+      assignTo?: number;
+    }
   /** for_each_online_cpu / for_each_kmem_cache_node: iteration i of the loop statement */
   | { k: 'loop'; fn: string; stmt: Extract<Stmt, { op: 'for_each' }>; i: number; probed?: number }
   /** A leaf model at a phase; `data` is the model's own scratch (snapshots taken in earlier phases). */
-  | { k: 'leaf'; fn: string; phase: number; args: Record<string, Value>; data: Record<string, Value>; anchor?: Stmt['anchor']; assign?: string }
+  | {
+      k: 'leaf';
+      fn: string;
+      phase: number;
+      args: Record<string, Value>;
+      data: Record<string, Value>;
+      anchor?: Stmt['anchor'];
+      assign?: string;
+    }
   /**
    * A C function interpreted from its body (cir.ts): instruction `pc` of its code; `to` is where
    * the caller keeps the result (a C lvalue in a C caller, a local name in an IR body).
    */
-  | { k: 'c'; fn: string; pc: number; locals: Record<string, Value>; to?: CExpr; assign?: string; anchor?: Stmt['anchor']; loops?: number };
+  | {
+      k: 'c';
+      fn: string;
+      pc: number;
+      locals: Record<string, Value>;
+      to?: CExpr;
+      assign?: string;
+      anchor?: Stmt['anchor'];
+      loops?: number;
+    };
 
 export interface Task {
   id: string;
@@ -251,14 +276,21 @@ function canonicalCbs(s: State): { cbs: unknown[]; name: Map<number, string> } {
 /** A canonical key for state sets (steps and warnings text excluded: same allocator + control state). */
 export function stateKey(s: State): string {
   const { cbs, name } = canonicalCbs(s);
-  const where = (w: Where): string => (w.startsWith('rcu_cb:') ? `rcu_cb:${name.get(Number(w.slice(7))) ?? w.slice(7)}` : w);
+  const where = (w: Where): string =>
+    w.startsWith('rcu_cb:') ? `rcu_cb:${name.get(Number(w.slice(7))) ?? w.slice(7)}` : w;
   // tasks, work items and readers by name: the order two CPUs spawned or queued them in is not state
   const byName = <T>(xs: T[], nameOf: (x: T) => string) => xs.slice().sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1));
   const tasks = byName(s.tasks, (t) => t.id).map((t) => [
     t.id,
     t.done,
     t.frames.map((f) =>
-      f.k === 'body' ? ['b', f.fn, f.pc, f.locals ?? null] : f.k === 'loop' ? ['l', f.fn, f.i, f.probed ?? null] : f.k === 'c' ? ['c', f.fn, f.pc, f.locals] : ['f', f.fn, f.phase, f.data],
+      f.k === 'body'
+        ? ['b', f.fn, f.pc, f.locals ?? null]
+        : f.k === 'loop'
+          ? ['l', f.fn, f.i, f.probed ?? null]
+          : f.k === 'c'
+            ? ['c', f.fn, f.pc, f.locals]
+            : ['f', f.fn, f.phase, f.data],
     ),
     t.regs ?? null,
   ]);
@@ -276,7 +308,10 @@ export function stateKey(s: State): string {
     byName(s.works, (w) => w.key),
     // who holds what (not where it was taken: the same lock state reached two ways is one state)
     // in the order of the names: which lock was first taken ever is not state
-    Object.entries(s.locks).sort(([a], [b]) => (a < b ? -1 : 1)).filter(([, l]) => l.owner !== null || l.readers.length || l.writerWaiting).map(([k, l]) => [k, l.owner, l.readers, l.writerWaiting ?? null]),
+    Object.entries(s.locks)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .filter(([, l]) => l.owner !== null || l.readers.length || l.writerWaiting)
+      .map(([k, l]) => [k, l.owner, l.readers, l.writerWaiting ?? null]),
     s.online,
     tasks,
     s.violation ? s.violation.property : null,
@@ -287,7 +322,8 @@ export function stateKey(s: State): string {
 /** Flat view of the allocator (not control) state, for "what changed in this step". */
 export function flatView(s: State): Record<string, string> {
   const v: Record<string, string> = {};
-  const sheaf = (id: number | null) => (id === null ? 'NULL' : `sheaf#${id}[${s.sheaves[id].objects.map((o) => 'o' + o).join(',')}]`);
+  const sheaf = (id: number | null) =>
+    id === null ? 'NULL' : `sheaf#${id}[${s.sheaves[id].objects.map((o) => 'o' + o).join(',')}]`;
   s.pcs.forEach((p, c) => {
     if (!s.cache.cpu_sheaves) return;
     v[`cpu${c}.pcs.main`] = sheaf(p.main);
@@ -296,7 +332,8 @@ export function flatView(s: State): Record<string, string> {
   });
   s.cpuSlab.forEach((k, c) => {
     if (k.slab === null && k.freelist.length === 0 && k.tid === c) return;
-    v[`cpu${c}.kmem_cache_cpu`] = `slab=${k.slab === null ? 'NULL' : 'slab#' + k.slab} freelist=[${k.freelist.map((o) => 'o' + o).join(',')}] tid=${k.tid}`;
+    v[`cpu${c}.kmem_cache_cpu`] =
+      `slab=${k.slab === null ? 'NULL' : 'slab#' + k.slab} freelist=[${k.freelist.map((o) => 'o' + o).join(',')}] tid=${k.tid}`;
   });
   s.cpus.forEach((c, i) => {
     if (c.irqOwner) v[`cpu${i}.irqs_off`] = c.irqOwner;
@@ -315,7 +352,13 @@ export function flatView(s: State): Record<string, string> {
   if (s.barn.full.length || s.barn.empty.length) v['barn'] = `full=${s.barn.full.length} empty=${s.barn.empty.length}`;
   s.works.forEach((w) => (v[`work.${w.key}`] = w.pending ? `pending ${w.fn}` : `idle ${w.fn}`));
   for (const [k, l] of Object.entries(s.locks)) {
-    const who = [l.owner ? `held by ${l.owner}` : '', l.readers.length ? `read by ${l.readers.join(', ')}` : '', l.writerWaiting ? `writer ${l.writerWaiting} waiting` : ''].filter(Boolean).join('; ');
+    const who = [
+      l.owner ? `held by ${l.owner}` : '',
+      l.readers.length ? `read by ${l.readers.join(', ')}` : '',
+      l.writerWaiting ? `writer ${l.writerWaiting} waiting` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     if (who) v[`lock.${k}`] = who;
   }
   s.online.forEach((on, c) => {
@@ -324,7 +367,10 @@ export function flatView(s: State): Record<string, string> {
   return v;
 }
 
-export function diffViews(a: Record<string, string>, b: Record<string, string>): { key: string; from: string | null; to: string | null }[] {
+export function diffViews(
+  a: Record<string, string>,
+  b: Record<string, string>,
+): { key: string; from: string | null; to: string | null }[] {
   const out: { key: string; from: string | null; to: string | null }[] = [];
   for (const k of Object.keys(b)) if (a[k] !== b[k]) out.push({ key: k, from: a[k] ?? null, to: b[k] });
   for (const k of Object.keys(a)) if (!(k in b)) out.push({ key: k, from: a[k], to: null });

@@ -83,7 +83,9 @@ export function replaySchedule(sc: Scenario, schedule: string[]): { steps: Trace
   const done: { task: string; fp: Footprint; clock: Record<string, number> }[] = [];
   schedule.forEach((task, i) => {
     if (!m.enabled(s).includes(task)) {
-      throw new TraceError(`replay diverged at step ${i}: task ${task} cannot run there (runnable: ${m.enabled(s).join(', ') || 'none'})`);
+      throw new TraceError(
+        `replay diverged at step ${i}: task ${task} cannot run there (runnable: ${m.enabled(s).join(', ') || 'none'})`,
+      );
     }
     const fp = m.footprint(s, m.task(s, task)) ?? { r: [], w: [] };
     const clock: Record<string, number> = {};
@@ -97,7 +99,10 @@ export function replaySchedule(sc: Scenario, schedule: string[]): { steps: Trace
     r.infos.forEach((info, sub) => steps.push({ ...toStep(i, sub, info), clock }));
     s = r.state;
   });
-  if (m.enabled(s).length) throw new TraceError(`replay ended after ${schedule.length} steps but tasks can still run: ${m.enabled(s).join(', ')}`);
+  if (m.enabled(s).length)
+    throw new TraceError(
+      `replay ended after ${schedule.length} steps but tasks can still run: ${m.enabled(s).join(', ')}`,
+    );
   m.finalCheck(s);
   return { steps, initial, final: s };
 }
@@ -125,9 +130,18 @@ export function buildTrace(sc: Scenario, schedule: string[], verdict: Trace['ver
 /** Check and load a parsed trace file. */
 export function readTrace(data: unknown): Trace {
   const t = data as Partial<Trace>;
-  if (!t || typeof t !== 'object' || t.format !== TRACE_FORMAT) throw new TraceError('not a slablens trace (missing "format": "slablens-trace")');
-  if (t.version !== TRACE_VERSION) throw new TraceError(`trace version ${String(t.version)} not supported (this slablens reads version ${TRACE_VERSION})`);
-  if (!t.scenario || typeof t.scenario !== 'object' || !Array.isArray(t.schedule) || !t.schedule.every((x) => typeof x === 'string')) {
+  if (!t || typeof t !== 'object' || t.format !== TRACE_FORMAT)
+    throw new TraceError('not a slablens trace (missing "format": "slablens-trace")');
+  if (t.version !== TRACE_VERSION)
+    throw new TraceError(
+      `trace version ${String(t.version)} not supported (this slablens reads version ${TRACE_VERSION})`,
+    );
+  if (
+    !t.scenario ||
+    typeof t.scenario !== 'object' ||
+    !Array.isArray(t.schedule) ||
+    !t.schedule.every((x) => typeof x === 'string')
+  ) {
     throw new TraceError('trace is missing its scenario or schedule');
   }
   return t as Trace;
@@ -191,7 +205,7 @@ export function decodeToken(token: string): { scenario: Scenario; schedule: stri
   const m = machineFor(scenario);
   let s = m.initial();
   const schedule: string[] = [];
-  for (let k = 0; k < bytes.length; ) {
+  for (let k = 0; k < bytes.length;) {
     let i = 0;
     let shift = 0;
     for (;;) {
@@ -202,7 +216,8 @@ export function decodeToken(token: string): { scenario: Scenario; schedule: stri
       if (!(b & 0x80)) break;
     }
     const en = m.enabled(s);
-    if (i >= en.length) throw new TraceError(`replay token does not fit scenario ${scenario.id} at step ${schedule.length}`);
+    if (i >= en.length)
+      throw new TraceError(`replay token does not fit scenario ${scenario.id} at step ${schedule.length}`);
     schedule.push(en[i]);
     try {
       s = m.step(s, en[i]).state;

@@ -46,9 +46,11 @@ function irProblem(v: unknown): string | undefined {
   const walk = (x: unknown, depth: number, at: string): string | undefined => {
     if (x === null || typeof x !== 'object') return undefined;
     if (++nodes > MAX_PROGRAM_NODES) return `the scenario has more than ${MAX_PROGRAM_NODES} nodes`;
-    if (depth > MAX_PROGRAM_DEPTH) return `the programs nest deeper than ${MAX_PROGRAM_DEPTH} levels (at ${at.slice(0, 80)}…)`;
+    if (depth > MAX_PROGRAM_DEPTH)
+      return `the programs nest deeper than ${MAX_PROGRAM_DEPTH} levels (at ${at.slice(0, 80)}…)`;
     for (const [k, y] of Object.entries(x)) {
-      if (k === '__proto__' || k === 'constructor' || k === 'prototype') return `the scenario has a key "${k}" (at ${at})`;
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype')
+        return `the scenario has a key "${k}" (at ${at})`;
       const why = walk(y, depth + 1, `${at}.${k}`);
       if (why) return why;
     }
@@ -67,31 +69,56 @@ export type BuiltinScenario = (id: string, cpus: number) => Scenario | undefined
  * The scenario and schedule to replay from an imported trace, or TraceSchemaError saying what in it
  * is refused. Nothing of the trace runs before this returns.
  */
-export function checkImportedTrace(data: unknown, builtin?: BuiltinScenario): { scenario: Scenario; schedule: string[] } {
+export function checkImportedTrace(
+  data: unknown,
+  builtin?: BuiltinScenario,
+): { scenario: Scenario; schedule: string[] } {
   const head = data as { format?: unknown; version?: unknown } | null;
-  if (!head || typeof head !== 'object' || head.format !== 'slablens-trace') throw new TraceSchemaError('not a slablens trace (missing "format": "slablens-trace")');
-  if (head.version !== 1) throw new TraceSchemaError(`trace version ${String(head.version).slice(0, 20)} not supported (this slablens reads version 1)`);
+  if (!head || typeof head !== 'object' || head.format !== 'slablens-trace')
+    throw new TraceSchemaError('not a slablens trace (missing "format": "slablens-trace")');
+  if (head.version !== 1)
+    throw new TraceSchemaError(
+      `trace version ${String(head.version).slice(0, 20)} not supported (this slablens reads version 1)`,
+    );
   // bounded before anything walks it (zod and JSON.stringify recurse too; zod would drop a "__proto__" key unseen)
   const why = irProblem((data as { scenario?: unknown }).scenario);
   if (why) throw new TraceSchemaError(`the trace is refused: ${why}`);
   const r = envelope.safeParse(data);
-  if (!r.success) throw new TraceSchemaError(`the trace is refused: ${r.error.issues.slice(0, 3).map(describeIssue).join('; ')}`);
+  if (!r.success)
+    throw new TraceSchemaError(`the trace is refused: ${r.error.issues.slice(0, 3).map(describeIssue).join('; ')}`);
   const t = r.data;
   const sc = t.scenario;
   const saved = json(sc) as Record<string, unknown>;
   if (sc.source === 'extracted') {
-    if (!EXTRACTED_ID.test(sc.id)) throw new TraceSchemaError(`the trace is refused: scenario id ${JSON.stringify(sc.id)} is not a function simulated from C`);
+    if (!EXTRACTED_ID.test(sc.id))
+      throw new TraceSchemaError(
+        `the trace is refused: scenario id ${JSON.stringify(sc.id)} is not a function simulated from C`,
+      );
     // the built-in scenario whose setup and threads it ran, with its programs from C
     const programs = sc.programs as ProgramSet;
     for (const base of scenarioIds()) {
       const rebuilt: Scenario = { ...makeScenario(base, { cpus: sc.ncpus, programs }), source: 'extracted' };
       const { id: _a, title: _b, expect: _c, ...mine } = json(rebuilt) as Record<string, unknown>;
       const { id: _d, title: _e, expect: _f, ...theirs } = saved;
-      if (isDeepStrictEqual(mine, theirs)) return { scenario: { ...rebuilt, id: sc.id, title: `${sc.id}: programs extracted from C, as the trace file carries them`, expect: undefined }, schedule: t.schedule };
+      if (isDeepStrictEqual(mine, theirs))
+        return {
+          scenario: {
+            ...rebuilt,
+            id: sc.id,
+            title: `${sc.id}: programs extracted from C, as the trace file carries them`,
+            expect: undefined,
+          },
+          schedule: t.schedule,
+        };
     }
-    throw new TraceSchemaError(`the trace is refused: its setup, threads or configuration are not those of any built-in scenario with ${sc.ncpus} CPUs`);
+    throw new TraceSchemaError(
+      `the trace is refused: its setup, threads or configuration are not those of any built-in scenario with ${sc.ncpus} CPUs`,
+    );
   }
-  if (!scenarioIds().includes(sc.id) && !LITMUS_NAME.test(sc.id)) throw new TraceSchemaError(`the trace is refused: unknown scenario id ${JSON.stringify(sc.id.slice(0, 100))} (known: ${scenarioIds().join(', ')}, or a .litmus file's name)`);
+  if (!scenarioIds().includes(sc.id) && !LITMUS_NAME.test(sc.id))
+    throw new TraceSchemaError(
+      `the trace is refused: unknown scenario id ${JSON.stringify(sc.id.slice(0, 100))} (known: ${scenarioIds().join(', ')}, or a .litmus file's name)`,
+    );
   const rebuilt = scenarioIds().includes(sc.id) ? makeScenario(sc.id, { cpus: sc.ncpus }) : undefined;
   if (rebuilt && isDeepStrictEqual(json(rebuilt), saved)) return { scenario: rebuilt, schedule: t.schedule };
   // the built-ins run from their .litmus files: the scenario the file lowers to is the one to match
@@ -100,5 +127,12 @@ export function checkImportedTrace(data: unknown, builtin?: BuiltinScenario): { 
   // a scenario from a .litmus file (the built-ins run from theirs too), or an edited one: it replays
   // as the trace carries it, within the limits above, and its title says so: never as the built-in
   const own = saved as unknown as Scenario;
-  return { scenario: { ...own, title: `${String(own.title ?? sc.id).slice(0, 200)} (as the trace file carries it, not checked against a built-in scenario)`, expect: undefined }, schedule: t.schedule };
+  return {
+    scenario: {
+      ...own,
+      title: `${String(own.title ?? sc.id).slice(0, 200)} (as the trace file carries it, not checked against a built-in scenario)`,
+      expect: undefined,
+    },
+    schedule: t.schedule,
+  };
 }

@@ -18,7 +18,16 @@ describe('slablens CLI', () => {
   it('list shows every built-in scenario', () => {
     const r = run('list');
     assert.equal(r.code, 0);
-    for (const id of ['f1-kasan-nofix', 'f2-kasan-fix', 'f3-nokasan-nofix', 'f3-nokasan-fix', 'f4-fix-no-shutdown-barrier', 'f4-nofix-no-shutdown-barrier', 'f5-cpu-slab-flush', 'f5-cpu-slab-flush-unprotected']) {
+    for (const id of [
+      'f1-kasan-nofix',
+      'f2-kasan-fix',
+      'f3-nokasan-nofix',
+      'f3-nokasan-fix',
+      'f4-fix-no-shutdown-barrier',
+      'f4-nofix-no-shutdown-barrier',
+      'f5-cpu-slab-flush',
+      'f5-cpu-slab-flush-unprotected',
+    ]) {
       assert.match(r.out, new RegExp(`^${id} `, 'm'));
     }
   });

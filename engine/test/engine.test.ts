@@ -4,7 +4,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  anchorPrograms, buildTrace, builtinPrograms, check, decodeToken, explore, preemptions, shorten, functionsReached, listScenarios, machineFor, makeScenario, replaySchedule, rng, scenarioIds, scenariosReaching, stateKey,
+  anchorPrograms,
+  buildTrace,
+  builtinPrograms,
+  check,
+  decodeToken,
+  explore,
+  preemptions,
+  shorten,
+  functionsReached,
+  listScenarios,
+  machineFor,
+  makeScenario,
+  replaySchedule,
+  rng,
+  scenarioIds,
+  scenariosReaching,
+  stateKey,
 } from '../src';
 import type { Program, ProgramSet, Scenario } from '../src';
 
@@ -28,14 +44,18 @@ describe('facts F1–F5 (dpor)', () => {
     const callRcu = at((s) => s.function === 'call_rcu');
     const kasan = at((s) => s.function === 'kasan_cache_shutdown');
     const cb = at((s) => s.event.includes('invokes rcu_free_sheaf_nobarn'));
-    assert.ok(callRcu >= 0 && kasan > callRcu && cb > kasan, `order: call_rcu ${callRcu}, kasan ${kasan}, callback ${cb}`);
+    assert.ok(
+      callRcu >= 0 && kasan > callRcu && cb > kasan,
+      `order: call_rcu ${callRcu}, kasan ${kasan}, callback ${cb}`,
+    );
     assert.ok(steps.some((s) => s.warnings.some((w) => /Slab cache still has objects/.test(w))));
     assert.ok(steps.some((s) => /KASAN quarantine/.test(s.event)));
   });
 
   it('F1 trace clocks: the failing step happens after the callback and kasan_cache_shutdown, not after unrelated flushes', () => {
     const steps = check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' }).trace!.steps;
-    const before = (a: (typeof steps)[number], b: (typeof steps)[number]) => (b.clock![a.thread] ?? 0) >= a.clock![a.thread];
+    const before = (a: (typeof steps)[number], b: (typeof steps)[number]) =>
+      (b.clock![a.thread] ?? 0) >= a.clock![a.thread];
     const bad = steps.find((s) => s.violation)!;
     const cb = steps.find((s) => s.event.includes('invokes rcu_free_sheaf_nobarn'))!;
     const kasan = steps.find((s) => s.function === 'kasan_cache_shutdown')!;
@@ -43,7 +63,10 @@ describe('facts F1–F5 (dpor)', () => {
     assert.ok(!before(bad, cb));
     // program order is always happens-before
     for (let i = 1; i < steps.length; i++) {
-      const prev = steps.slice(0, i).reverse().find((p) => p.thread === steps[i].thread);
+      const prev = steps
+        .slice(0, i)
+        .reverse()
+        .find((p) => p.thread === steps[i].thread);
       if (prev) assert.ok(before(prev, steps[i]), `step ${i}`);
     }
     // and the relation is not total: some pair of steps is unordered
@@ -66,42 +89,80 @@ describe('facts F1–F5 (dpor)', () => {
     const body = p.kvfree_rcu_barrier_on_cache;
     const edited: ProgramSet = {
       ...p,
-      kvfree_rcu_barrier_on_cache: body.map((s) => (s.op === 'if' ? { ...s, then: s.then.filter((t) => !(t.op === 'call' && t.fn === 'rcu_barrier')) } : s)),
+      kvfree_rcu_barrier_on_cache: body.map((s) =>
+        s.op === 'if' ? { ...s, then: s.then.filter((t) => !(t.op === 'call' && t.fn === 'rcu_barrier')) } : s,
+      ),
     };
     assert.equal(check(makeScenario('f2-kasan-fix', { programs: p }), { strategy: 'dpor' }).verdict, 'pass');
     assert.equal(check(makeScenario('f2-kasan-fix', { programs: edited }), { strategy: 'dpor' }).verdict, 'fail');
   });
 });
 
-const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive', stateless = false) => explore(machineFor(sc), { strategy, stateless, collect: 'terminal' }).collected!;
+const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive', stateless = false) =>
+  explore(machineFor(sc), { strategy, stateless, collect: 'terminal' }).collected!;
 
 describe('dpor is sound against the exact search', () => {
   for (const id of scenarioIds()) {
     it('continue under has_pcs_used(cpu, s), and sfw->skip remembered per CPU, run as the C does', () => {
-    // flush_all_cpus_locked() as newer trees write it: CPUs whose percpu sheaves hold nothing are skipped
-    const skipping: Program = [
-      { op: 'for_each', over: 'cpu', var: 'cpu', body: [
-        { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } }, then: [{ op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } }, { op: 'continue' }] },
-        { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: false } },
-        { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' },
-      ] },
-      { op: 'for_each', over: 'cpu', var: 'cpu', body: [
-        { op: 'if', cond: { kind: 'local', name: 'slub_flush.skip', index: 'cpu' }, then: [{ op: 'continue' }] },
-        { op: 'flush_work', cpu: 'cpu', work: 'slub_flush' },
-      ] },
-    ];
-    for (const [id, patch01, verdict] of [['f1-kasan-nofix', false, 'fail'], ['f2-kasan-fix', true, 'pass']] as const) {
-      const programs = { ...builtinPrograms({ patch01 }), flush_all_cpus_locked: skipping };
-      const r = check(makeScenario(id, { programs: anchorPrograms(programs) }), { strategy: 'dpor' });
-      assert.equal(r.verdict, verdict, id);
-      // the sheaves are empty by then (flush_rcu_sheaves_on_cache took rcu_free): no flush work is queued
-      assert.ok(!r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'), `${id}: a CPU with empty sheaves was flushed`);
-    }
-    const broken: Program = [{ op: 'for_each', over: 'cpu', var: 'cpu', body: [{ op: 'break' }, { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' }] }];
-    const r = check(makeScenario('f2-kasan-fix', { programs: anchorPrograms({ ...builtinPrograms({ patch01: true }), flush_all_cpus_locked: broken }) }), { strategy: 'dpor' });
-    assert.equal(r.verdict, 'pass');
-    assert.ok(!r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'), 'break leaves the loop');
-  });
+      // flush_all_cpus_locked() as newer trees write it: CPUs whose percpu sheaves hold nothing are skipped
+      const skipping: Program = [
+        {
+          op: 'for_each',
+          over: 'cpu',
+          var: 'cpu',
+          body: [
+            {
+              op: 'if',
+              cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } },
+              then: [
+                { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } },
+                { op: 'continue' },
+              ],
+            },
+            { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: false } },
+            { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' },
+          ],
+        },
+        {
+          op: 'for_each',
+          over: 'cpu',
+          var: 'cpu',
+          body: [
+            { op: 'if', cond: { kind: 'local', name: 'slub_flush.skip', index: 'cpu' }, then: [{ op: 'continue' }] },
+            { op: 'flush_work', cpu: 'cpu', work: 'slub_flush' },
+          ],
+        },
+      ];
+      for (const [id, patch01, verdict] of [
+        ['f1-kasan-nofix', false, 'fail'],
+        ['f2-kasan-fix', true, 'pass'],
+      ] as const) {
+        const programs = { ...builtinPrograms({ patch01 }), flush_all_cpus_locked: skipping };
+        const r = check(makeScenario(id, { programs: anchorPrograms(programs) }), { strategy: 'dpor' });
+        assert.equal(r.verdict, verdict, id);
+        // the sheaves are empty by then (flush_rcu_sheaves_on_cache took rcu_free): no flush work is queued
+        assert.ok(
+          !r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'),
+          `${id}: a CPU with empty sheaves was flushed`,
+        );
+      }
+      const broken: Program = [
+        {
+          op: 'for_each',
+          over: 'cpu',
+          var: 'cpu',
+          body: [{ op: 'break' }, { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_slab' }],
+        },
+      ];
+      const r = check(
+        makeScenario('f2-kasan-fix', {
+          programs: anchorPrograms({ ...builtinPrograms({ patch01: true }), flush_all_cpus_locked: broken }),
+        }),
+        { strategy: 'dpor' },
+      );
+      assert.equal(r.verdict, 'pass');
+      assert.ok(!r.trace!.steps.some((s) => s.function === 'flush_cpu_slab'), 'break leaves the loop');
+    });
 
     it(`${id}: dpor, stateful and stateless, reaches exactly naive's final states`, () => {
       const sc = makeScenario(id);
@@ -132,10 +193,19 @@ describe('dpor is sound against the exact search', () => {
 
 describe('random schedules stay inside what the exhaustive explorers saw', () => {
   const ids = ['f1-kasan-nofix', 'f5-cpu-slab-flush-unprotected'];
-  const seen = new Map(ids.map((id) => {
-    const sc = makeScenario(id);
-    return [id, { sc, all: explore(machineFor(sc), { strategy: 'naive', collect: 'all' }).collected!, finals: terminalSet(sc, 'dpor') }];
-  }));
+  const seen = new Map(
+    ids.map((id) => {
+      const sc = makeScenario(id);
+      return [
+        id,
+        {
+          sc,
+          all: explore(machineFor(sc), { strategy: 'naive', collect: 'all' }).collected!,
+          finals: terminalSet(sc, 'dpor'),
+        },
+      ];
+    }),
+  );
 
   it('every state of a random run was visited by naive; its final state by dpor', () => {
     fc.assert(
@@ -207,7 +277,10 @@ describe('sampling strategies, bounds, tokens', () => {
 
   it('cancel stops the exploration as incomplete', () => {
     let polls = 0;
-    const r = check(makeScenario('f5-cpu-slab-flush', { cpus: 4 }), { strategy: 'dpor', shouldStop: () => ++polls > 2 });
+    const r = check(makeScenario('f5-cpu-slab-flush', { cpus: 4 }), {
+      strategy: 'dpor',
+      shouldStop: () => ++polls > 2,
+    });
     assert.equal(r.verdict, 'incomplete');
     assert.equal(r.reason, 'cancelled');
   });
@@ -251,11 +324,29 @@ describe('--stop-at-first', () => {
 describe('functions a scenario reaches', () => {
   it('come from its executions: callbacks and work included, a barrier the variant lacks not', () => {
     const f1 = functionsReached(makeScenario('f1-kasan-nofix'));
-    for (const fn of ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache', 'flush_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'slab_free_hook', 'kasan_cache_shutdown', 'free_partial', 'rcu_barrier']) {
+    for (const fn of [
+      'kmem_cache_destroy',
+      'kvfree_rcu_barrier_on_cache',
+      'flush_rcu_sheaves_on_cache',
+      'flush_rcu_sheaf',
+      'rcu_free_sheaf_nobarn',
+      'slab_free_hook',
+      'kasan_cache_shutdown',
+      'free_partial',
+      'rcu_barrier',
+    ]) {
       assert.ok(f1.has(fn), fn);
     }
-    assert.ok(!functionsReached(makeScenario('f4-nofix-no-shutdown-barrier')).has('rcu_barrier'), 'F4 without either barrier calls no rcu_barrier()');
+    assert.ok(
+      !functionsReached(makeScenario('f4-nofix-no-shutdown-barrier')).has('rcu_barrier'),
+      'F4 without either barrier calls no rcu_barrier()',
+    );
     assert.ok(!functionsReached(makeScenario('f5-cpu-slab-flush')).has('kmem_cache_destroy'));
-    assert.deepEqual(scenariosReaching().get('kasan_cache_shutdown'), listScenarios().filter((s) => /^f[1-4]-/.test(s.id)).map((s) => s.id));
+    assert.deepEqual(
+      scenariosReaching().get('kasan_cache_shutdown'),
+      listScenarios()
+        .filter((s) => /^f[1-4]-/.test(s.id))
+        .map((s) => s.id),
+    );
   });
 });

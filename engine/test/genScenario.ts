@@ -8,7 +8,17 @@ import { anchorPrograms } from '../src';
 import type { Pred, Program, Scenario, SetupOp, Stmt } from '../src';
 
 const LEAF_CALLS = ['kmem_cache_free', '__kfree_rcu_sheaf', 'do_slab_free'];
-const PLAIN_CALLS = ['rcu_barrier', 'rcu_read_lock', 'rcu_read_unlock', 'flush_slab', 'pcs_flush_all', 'kasan_cache_shutdown', 'free_partial', '__kvfree_rcu_barrier', 'barn_shrink'];
+const PLAIN_CALLS = [
+  'rcu_barrier',
+  'rcu_read_lock',
+  'rcu_read_unlock',
+  'flush_slab',
+  'pcs_flush_all',
+  'kasan_cache_shutdown',
+  'free_partial',
+  '__kvfree_rcu_barrier',
+  'barn_shrink',
+];
 const WORK_FNS = ['flush_rcu_sheaf', 'flush_cpu_slab', 'flush_cpu_sheaves'];
 
 export function genScenario(): fc.Arbitrary<Scenario> {
@@ -65,13 +75,28 @@ export function genScenario(): fc.Arbitrary<Scenario> {
             if (depth > 1) return { op: 'call', fn: pick(PLAIN_CALLS) };
             return {
               op: 'if',
-              cond: pick<Pred>([{ kind: 'config', name: 'CONFIG_KASAN' }, { kind: 'cache', field: 'refcount' }, { kind: 'call', fn: 'node_nr_slabs' }, { kind: 'not', arg: { kind: 'cache', field: 'refcount' } }]),
+              cond: pick<Pred>([
+                { kind: 'config', name: 'CONFIG_KASAN' },
+                { kind: 'cache', field: 'refcount' },
+                { kind: 'call', fn: 'node_nr_slabs' },
+                { kind: 'not', arg: { kind: 'cache', field: 'refcount' } },
+              ]),
               then: [stmt(depth + 1, inLoop)],
               else: pick([undefined, [stmt(depth + 1, inLoop)]]),
             };
           case 'loop':
             if (depth > 1 || inLoop) return { op: 'call', fn: pick(PLAIN_CALLS) };
-            return { op: 'for_each', over: 'cpu', var: 'cpu', body: [pick<Stmt>([{ op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: pick(WORK_FNS) }, { op: 'flush_work', cpu: 'cpu', work: 'slub_flush' }])] };
+            return {
+              op: 'for_each',
+              over: 'cpu',
+              var: 'cpu',
+              body: [
+                pick<Stmt>([
+                  { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: pick(WORK_FNS) },
+                  { op: 'flush_work', cpu: 'cpu', work: 'slub_flush' },
+                ]),
+              ],
+            };
           case 'dec':
             return { op: 'dec', field: 'refcount' };
           default:
@@ -80,12 +105,21 @@ export function genScenario(): fc.Arbitrary<Scenario> {
       };
       const helper: Program = [
         { op: 'call', fn: pick(PLAIN_CALLS) },
-        { op: 'if', cond: { kind: 'call', fn: 'node_nr_slabs' }, then: [{ op: 'return', value: { kind: 'const', value: true } }] },
+        {
+          op: 'if',
+          cond: { kind: 'call', fn: 'node_nr_slabs' },
+          then: [{ op: 'return', value: { kind: 'const', value: true } }],
+        },
         { op: 'return', value: { kind: 'const', value: false } },
       ];
       const threads = Array.from({ length: r.nthreads }, (_, i) => {
         const body: Stmt[] = Array.from({ length: 1 + (r.seeds[30 + i] % 4) }, () => stmt(0, false));
-        if (body.some((s) => s.op === 'call' && s.fn === 'helper')) body.push({ op: 'if', cond: { kind: 'local', name: 'err' }, then: [{ op: 'call', fn: '__kvfree_rcu_barrier' }] });
+        if (body.some((s) => s.op === 'call' && s.fn === 'helper'))
+          body.push({
+            op: 'if',
+            cond: { kind: 'local', name: 'err' },
+            then: [{ op: 'call', fn: '__kvfree_rcu_barrier' }],
+          });
         return { id: `P${i}`, cpu: i === 0 ? 0 : cpu(), program: anchorPrograms({ [`P${i}`]: body })[`P${i}`] };
       });
       const sc: Scenario = {
@@ -95,7 +129,13 @@ export function genScenario(): fc.Arbitrary<Scenario> {
         ncpus: r.ncpus,
         config: { CONFIG_KASAN: r.kasan, CONFIG_SLUB_TINY: false, CONFIG_SLUB_RCU_DEBUG: false },
         switches: { flush_slab_irqsave: r.irqsave, free_tid_check: r.tid },
-        cache: { name: 'test_cache', cpu_sheaves: r.cpuSheaves, sheaf_capacity: r.capacity, refcount: r.refcount, flags: [] },
+        cache: {
+          name: 'test_cache',
+          cpu_sheaves: r.cpuSheaves,
+          sheaf_capacity: r.capacity,
+          refcount: r.refcount,
+          flags: [],
+        },
         setup,
         threads,
         programs: anchorPrograms({ helper }),

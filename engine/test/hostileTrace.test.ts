@@ -8,7 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { check, checkImportedTrace, makeScenario, replayTrace, shellCommand, shellQuote, Trace, TraceError } from '../src';
+import {
+  check,
+  checkImportedTrace,
+  makeScenario,
+  replayTrace,
+  shellCommand,
+  shellQuote,
+  Trace,
+  TraceError,
+} from '../src';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const run = (...args: string[]) => {
@@ -38,17 +47,36 @@ describe('finding 6: an imported trace is checked against its schema and limits 
   });
   const cases: [string, (t: Trace & Record<string, unknown>) => void, RegExp][] = [
     ['ncpus: 100000000', (t) => void (t.scenario.ncpus = 100_000_000), /scenario\.ncpus: Too big/],
-    ['a huge setup', (t) => void (t.scenario.setup = Array.from({ length: 200_000 }, () => ({ op: 'new_slab', objects: 1_000_000 }))), /scenario\.setup: Too big|more than 200000 nodes/],
+    [
+      'a huge setup',
+      (t) => void (t.scenario.setup = Array.from({ length: 200_000 }, () => ({ op: 'new_slab', objects: 1_000_000 }))),
+      /scenario\.setup: Too big|more than 200000 nodes/,
+    ],
     ['a schedule of 1,000,000 steps', (t) => void (t.schedule = Array(1_000_000).fill('destroy')), /schedule: Too big/],
-    ['a schedule entry that is no task name', (t) => void (t.schedule = ['x\n; rm -rf ~']), /schedule\.0: a schedule entry is a task name/],
-    ['a broken scenario', (t) => void ((t as Record<string, unknown>).scenario = { id: 'f1-kasan-nofix' }), /scenario\.ncpus/],
-    ['a "__proto__" program name', (t) => void (t.scenario.programs = JSON.parse('{"__proto__": {"x": 1}}')), /refused/],
+    [
+      'a schedule entry that is no task name',
+      (t) => void (t.schedule = ['x\n; rm -rf ~']),
+      /schedule\.0: a schedule entry is a task name/,
+    ],
+    [
+      'a broken scenario',
+      (t) => void ((t as Record<string, unknown>).scenario = { id: 'f1-kasan-nofix' }),
+      /scenario\.ncpus/,
+    ],
+    [
+      'a "__proto__" program name',
+      (t) => void (t.scenario.programs = JSON.parse('{"__proto__": {"x": 1}}')),
+      /refused/,
+    ],
   ];
   for (const [what, edit, why] of cases) {
     it(`${what}: refused at once with a message, exit 2`, () => {
       const t = f1() as Trace & Record<string, unknown>;
       edit(t);
-      assert.throws(() => replayTrace({ trace: t }), (e: Error) => e instanceof TraceError && why.test(e.message));
+      assert.throws(
+        () => replayTrace({ trace: t }),
+        (e: Error) => e instanceof TraceError && why.test(e.message),
+      );
       const r = run('replay', write('bad.json', t));
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, /^slablens: the trace is refused: /);

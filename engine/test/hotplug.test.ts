@@ -11,7 +11,15 @@ import { independenceViolations } from './independence';
 /** P0 on CPU 0 runs `program` over the destroy scenario's state (one rcu_free sheaf per CPU); CPU 1 goes down at any point. */
 function flushScenario(program: Program): Scenario {
   const base = makeScenario('f2-kasan-fix');
-  return withHotplug({ ...base, id: 'hotplug-flush', checkLeak: false, threads: [{ id: 'P0', cpu: 0, program: anchorPrograms({ P0: program }).P0 }] }, { cpu: 1 });
+  return withHotplug(
+    {
+      ...base,
+      id: 'hotplug-flush',
+      checkLeak: false,
+      threads: [{ id: 'P0', cpu: 0, program: anchorPrograms({ P0: program }).P0 }],
+    },
+    { cpu: 1 },
+  );
 }
 const flush: Program = [{ op: 'call', fn: 'flush_rcu_sheaves_on_cache', args: ['s'] }];
 const locked: Program = [{ op: 'lock', fn: 'cpus_read_lock' }, ...flush, { op: 'lock', fn: 'cpus_read_unlock' }];
@@ -36,7 +44,8 @@ function someStep(sc: Scenario, re: RegExp): { found: boolean; states: number } 
   return { found, states: seen.size };
 }
 
-const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive', stateless = false) => explore(machineFor(sc), { strategy, stateless, collect: 'terminal' }).collected!;
+const terminalSet = (sc: Scenario, strategy: 'dpor' | 'naive', stateless = false) =>
+  explore(machineFor(sc), { strategy, stateless, collect: 'terminal' }).collected!;
 
 describe('CPU hotplug', () => {
   const MOVED = /flush_rcu_sheaf queued on cpu1 runs on cpu0: cpu1 is offline/;
@@ -52,7 +61,11 @@ describe('CPU hotplug', () => {
   it('the dpor trace of the unlocked flush shows the move, and the mask read skipping the dead CPU', () => {
     const m = machineFor(flushScenario(flush));
     const r = explore(m, { strategy: 'naive', collect: 'all' });
-    assert.equal(r.verdict, 'pass', 'no property of the flush alone is violated (its consequences are the destroy scenario\'s)');
+    assert.equal(
+      r.verdict,
+      'pass',
+      "no property of the flush alone is violated (its consequences are the destroy scenario's)",
+    );
     assert.ok(r.collected!.size > 0);
   });
 
@@ -69,12 +82,23 @@ describe('CPU hotplug', () => {
       events.push(...r.infos.map((i) => i.event));
       s = r.state;
     }
-    assert.ok(events.some((e) => /cpu1 is offline, skipped/.test(e)), events.join('\n'));
+    assert.ok(
+      events.some((e) => /cpu1 is offline, skipped/.test(e)),
+      events.join('\n'),
+    );
     assert.ok(!events.some((e) => /queue_work_on\(1,/.test(e)));
   });
 
-  it('the dead CPU\'s RCU callbacks move to the control CPU and still count for rcu_barrier()', () => {
-    const sc = withHotplug({ ...makeScenario('f2-kasan-fix'), setup: [...makeScenario('f2-kasan-fix').setup, { op: 'call_rcu_sheaf', cpu: 1 }], threads: [{ id: 'P0', cpu: 0, program: anchorPrograms({ P0: [{ op: 'call', fn: 'rcu_barrier' }] }).P0 }], checkLeak: false }, { cpu: 1 });
+  it("the dead CPU's RCU callbacks move to the control CPU and still count for rcu_barrier()", () => {
+    const sc = withHotplug(
+      {
+        ...makeScenario('f2-kasan-fix'),
+        setup: [...makeScenario('f2-kasan-fix').setup, { op: 'call_rcu_sheaf', cpu: 1 }],
+        threads: [{ id: 'P0', cpu: 0, program: anchorPrograms({ P0: [{ op: 'call', fn: 'rcu_barrier' }] }).P0 }],
+        checkLeak: false,
+      },
+      { cpu: 1 },
+    );
     const r = explore(machineFor(sc), { strategy: 'naive' });
     assert.equal(r.verdict, 'pass', r.message);
     assert.ok(someStep(sc, /rcutree_migrate_callbacks: cb#\d+ move from cpu1 to cpu0/).found);
@@ -119,11 +143,15 @@ describe('CPU hotplug', () => {
     assert.ok(r.states < explore(machineFor(sc), { strategy: 'naive' }).states, 'dpor visits fewer states than naive');
   });
 
-  it('built-in teardown program: slub_cpu_dead takes slab_mutex and flushes the dead CPU\'s sheaves', () => {
+  it("built-in teardown program: slub_cpu_dead takes slab_mutex and flushes the dead CPU's sheaves", () => {
     const sc = makeScenario('f3-nokasan-fix', { hotplug: true });
     assert.deepEqual(sc.hotplug, { cpu: 1, up: false, teardown: ['slub_cpu_dead'] });
     assert.ok(sc.programs.slub_cpu_dead.some((st) => st.op === 'lock' && st.lock === '&slab_mutex'));
     assert.ok(sc.threads.some((t) => t.id === 'cpuhp' && t.cpu === 0));
-    assert.deepEqual(Object.keys(builtinPrograms()).includes('slub_cpu_dead'), false, 'orchestration programs stay as they were');
+    assert.deepEqual(
+      Object.keys(builtinPrograms()).includes('slub_cpu_dead'),
+      false,
+      'orchestration programs stay as they were',
+    );
   });
 });

@@ -27,20 +27,26 @@ export function independenceViolations(sc: Scenario): string[] {
     }
     const next = new Map(en.map((p) => [p, m.step(s, p).state]));
     stack.push(...next.values());
-    const commute = (p: string, q: string) => stateKey(m.step(next.get(p)!, q).state) === stateKey(m.step(next.get(q)!, p).state);
+    const commute = (p: string, q: string) =>
+      stateKey(m.step(next.get(p)!, q).state) === stateKey(m.step(next.get(q)!, p).state);
     for (const p of en) {
       const fp = fps.get(p)!;
       for (const [q, fq] of fps) {
         if (q === p) continue;
         const qOn = en.includes(q);
         if (dependent(fp, fq)) {
-          if (!races(fp, fq) && qOn && !commute(p, q)) bad.add(`${show(p, fp)} and ${show(q, fq)} are taken as never enabled together, but are and do not commute`);
+          if (!races(fp, fq) && qOn && !commute(p, q))
+            bad.add(
+              `${show(p, fp)} and ${show(q, fq)} are taken as never enabled together, but are and do not commute`,
+            );
           continue;
         }
         const tq = next.get(p)!.tasks.find((t) => t.id === q)!;
         if (qOn !== m.isEnabled(next.get(p)!, tq)) {
-          if (!orderedAfter(fp, fq)) bad.add(`${show(p, fp)} changes whether ${show(q, fq)} can run, with no dependence`);
-        } else if (qOn && !commute(p, q)) bad.add(`${show(p, fp)} and ${show(q, fq)} are taken as independent but do not commute`);
+          if (!orderedAfter(fp, fq))
+            bad.add(`${show(p, fp)} changes whether ${show(q, fq)} can run, with no dependence`);
+        } else if (qOn && !commute(p, q))
+          bad.add(`${show(p, fp)} and ${show(q, fq)} are taken as independent but do not commute`);
       }
     }
   }

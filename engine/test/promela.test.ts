@@ -33,15 +33,29 @@ describe('Promela export', () => {
   it('refuses what it cannot translate, naming it', () => {
     const base = makeScenario('f1-kasan-nofix');
     const withOp = (s: Stmt) => ({ ...base, threads: [{ id: 'P0', cpu: 0, program: [s] }] });
-    assert.throws(() => exportPromela(withOp({ op: 'lock', name: 'x' } as unknown as Stmt)), (e: Error) => e instanceof ExportError && /^not exportable: lock$/.test(e.message));
+    assert.throws(
+      () => exportPromela(withOp({ op: 'lock', name: 'x' } as unknown as Stmt)),
+      (e: Error) => e instanceof ExportError && /^not exportable: lock$/.test(e.message),
+    );
     assert.throws(() => exportPromela(withOp({ op: 'call', fn: 'no_such_fn' })), /not exportable: no_such_fn/);
-    assert.throws(() => exportPromela(withOp({ op: 'if', cond: { kind: 'call', fn: 'mystery' }, then: [] })), /not exportable: predicate mystery\(\)/);
-    const rec = { ...base, programs: { ...base.programs, kmem_cache_destroy: [{ op: 'call', fn: 'kmem_cache_destroy' }] as Program } };
+    assert.throws(
+      () => exportPromela(withOp({ op: 'if', cond: { kind: 'call', fn: 'mystery' }, then: [] })),
+      /not exportable: predicate mystery\(\)/,
+    );
+    const rec = {
+      ...base,
+      programs: { ...base.programs, kmem_cache_destroy: [{ op: 'call', fn: 'kmem_cache_destroy' }] as Program },
+    };
     assert.throws(() => exportPromela(rec), /not exportable: recursive call of kmem_cache_destroy/);
   });
 
   it('refuses the built-in scenarios while they take locks (mutex_lock, cpus_read_lock: no Promela translation yet)', () => {
-    for (const id of scenarioIds()) assert.throws(() => exportPromela(makeScenario(id, { cpus: 2 })), /^Error: not exportable: lock$|not exportable: lock/, id);
+    for (const id of scenarioIds())
+      assert.throws(
+        () => exportPromela(makeScenario(id, { cpus: 2 })),
+        /^Error: not exportable: lock$|not exportable: lock/,
+        id,
+      );
   });
 
   it('writes a generated scenario with its properties as assertions', () => {
@@ -58,7 +72,11 @@ interface Case {
 }
 
 /** Ours (stateful dpor) against naive and Spin, for a batch sharing one pan binary. */
-function differential(cases: Case[], label: string, withNaive = true): { disagreements: string[]; spinStates: number; fails: number } {
+function differential(
+  cases: Case[],
+  label: string,
+  withNaive = true,
+): { disagreements: string[]; spinStates: number; fails: number } {
   const dir = tmp();
   buildPan(exportPromelaBatch(cases.map((c) => c.sc)), dir, '-O0');
   const disagreements: string[] = [];
@@ -82,13 +100,24 @@ function differential(cases: Case[], label: string, withNaive = true): { disagre
     buildPan(exportPromela(c.sc), single, '-O0');
     const alone = runPan(single);
     const trail = alone.verdict === 'fail' ? spinTrail(single) : '(Spin found no error)';
-    const ourTrace = ours.trace ? ours.trace.steps.map((s) => `  ${s.step} ${s.thread} ${s.function}: ${s.event}${s.violation ? `  <-- ${s.violation.property}` : ''}`).join('\n') : '(no trace)';
+    const ourTrace = ours.trace
+      ? ours.trace.steps
+          .map(
+            (s) =>
+              `  ${s.step} ${s.thread} ${s.function}: ${s.event}${s.violation ? `  <-- ${s.violation.property}` : ''}`,
+          )
+          .join('\n')
+      : '(no trace)';
     disagreements.push(
       [
         `${label} ${c.name}: slablens ${ours.verdict}${ours.property ? ` (${ours.property})` : ''}, naive ${naive.verdict}, Spin ${spin.verdict}${spin.property ? ` (${spin.property})` : ''}`,
         `scenario: ${JSON.stringify({ ncpus: c.sc.ncpus, config: c.sc.config, switches: c.sc.switches, cache: c.sc.cache, setup: c.sc.setup, threads: c.sc.threads, checkLeak: c.sc.checkLeak })}`,
         `slablens trace:\n${ourTrace}`,
-        `Spin trail (${single}, with model.pml and scenario.json):\n${trail.split('\n').filter((l) => /proc|assert|invalid/.test(l)).slice(0, 120).join('\n')}`,
+        `Spin trail (${single}, with model.pml and scenario.json):\n${trail
+          .split('\n')
+          .filter((l) => /proc|assert|invalid/.test(l))
+          .slice(0, 120)
+          .join('\n')}`,
       ].join('\n'),
     );
   });
@@ -108,7 +137,9 @@ describe('Spin agrees with the explorer', { skip }, () => {
     }
     assert.deepEqual(disagreements, [], disagreements.join('\n\n'));
     // both verdicts occur, so the agreement covers passes and failures
-    assert.ok(fails > progs.length / 10 && fails < progs.length * 0.9, `${fails} of ${progs.length} generated programs fail`);
+    assert.ok(
+      fails > progs.length / 10 && fails < progs.length * 0.9,
+      `${fails} of ${progs.length} generated programs fail`,
+    );
   });
 });
-

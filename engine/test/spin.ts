@@ -28,7 +28,10 @@ export function buildPan(model: string, dir: string, opt = '-O1', defines: strin
   if (a.status !== 0 || /error/i.test(a.stdout)) throw new Error(`spin -a failed in ${dir}:\n${a.stdout}${a.stderr}`);
   const spinMs = ms(t0);
   t0 = process.hrtime.bigint();
-  const c = spawnSync('gcc', [opt, '-DSAFETY', '-DVECTORSZ=8192', ...defines, '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
+  const c = spawnSync('gcc', [opt, '-DSAFETY', '-DVECTORSZ=8192', ...defines, '-o', 'pan', 'pan.c'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   if (c.status !== 0) throw new Error(`gcc pan.c failed in ${dir}:\n${c.stderr.slice(0, 2000)}`);
   return { dir, spinMs, gccMs: ms(t0) };
 }
@@ -53,24 +56,43 @@ const PROPERTIES: Record<string, string> = {
 };
 
 /** Run pan (stopping at the first error unless `all`) and read its verdict. */
-export function runPan(dir: string, o: { part?: number; all?: boolean; hashBits?: number; depth?: number; timeoutMs?: number } = {}): PanResult {
+export function runPan(
+  dir: string,
+  o: { part?: number; all?: boolean; hashBits?: number; depth?: number; timeoutMs?: number } = {},
+): PanResult {
   const args = [`-m${o.depth ?? 200000}`, `-w${o.hashBits ?? 20}`, ...(o.all ? ['-c0', '-e'] : [])];
   const env = { ...process.env, SLABLENS_PART: String(o.part ?? 0) };
   const t0 = process.hrtime.bigint();
-  const p = spawnSync('./pan', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 1 << 26, timeout: o.timeoutMs, killSignal: 'SIGKILL' });
+  const p = spawnSync('./pan', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 26,
+    timeout: o.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   const elapsed = ms(t0);
   const out = p.stdout + p.stderr;
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
   const errors = num(/errors: (\d+)/);
-  const base = { states: num(/(\d+) states, stored/), transitions: num(/(\d+) transitions \(= stored\+matched\)/), ms: elapsed, memMB: num(/([\d.]+)\s+total actual memory usage/), output: out };
+  const base = {
+    states: num(/(\d+) states, stored/),
+    transitions: num(/(\d+) transitions \(= stored\+matched\)/),
+    ms: elapsed,
+    memMB: num(/([\d.]+)\s+total actual memory usage/),
+    output: out,
+  };
   if (p.signal === 'SIGKILL') return { ...base, verdict: 'incomplete', reason: `stopped after ${o.timeoutMs} ms` };
-  if (Number.isNaN(errors)) return { ...base, verdict: 'incomplete', reason: `pan did not finish (exit ${p.status}): ${out.slice(-500)}` };
+  if (Number.isNaN(errors))
+    return { ...base, verdict: 'incomplete', reason: `pan did not finish (exit ${p.status}): ${out.slice(-500)}` };
   if (errors > 0) {
     const a = /assertion violated\s+!?\(?(\w+)\)?/.exec(out);
-    const property = /invalid end state/.test(out) && !a ? 'deadlock' : a ? (PROPERTIES[a[1]] ?? `export bound (${a[1]})`) : 'unknown';
+    const property =
+      /invalid end state/.test(out) && !a ? 'deadlock' : a ? (PROPERTIES[a[1]] ?? `export bound (${a[1]})`) : 'unknown';
     return { ...base, verdict: 'fail', property };
   }
-  if (/max search depth too small/.test(out)) return { ...base, verdict: 'incomplete', reason: 'max search depth too small' };
+  if (/max search depth too small/.test(out))
+    return { ...base, verdict: 'incomplete', reason: 'max search depth too small' };
   return { ...base, verdict: 'pass' };
 }
 

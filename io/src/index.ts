@@ -108,9 +108,10 @@ export function inputFileProblem(file: string, maxBytes = Infinity): string | un
   try {
     st = fs.statSync(file);
   } catch (e) {
-    return `cannot read it (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    return `cannot read it (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)})`;
   }
-  if (!st.isFile()) return st.isDirectory() ? 'a directory, not a file' : 'not a regular file (a FIFO, socket or device): refused';
+  if (!st.isFile())
+    return st.isDirectory() ? 'a directory, not a file' : 'not a regular file (a FIFO, socket or device): refused';
   if (st.size > maxBytes) return `${st.size} bytes, over the limit of ${maxBytes}`;
   return undefined;
 }
@@ -122,7 +123,8 @@ export function readInputFile(file: string, what: string, maxBytes = Infinity): 
   // O_NONBLOCK: a FIFO put in its place since the stat opens without waiting for a writer
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new UsageError(`${what} ${file}: not a regular file (a FIFO, socket or device): refused`);
+    if (!fs.fstatSync(fd).isFile())
+      throw new UsageError(`${what} ${file}: not a regular file (a FIFO, socket or device): refused`);
     return fs.readFileSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -146,12 +148,16 @@ export function sameFile(a: string, b: string): boolean {
  */
 export function writeOutput(file: string, text: string, what: string, inputs: (string | undefined)[] = []): void {
   const same = inputs.find((i) => i !== undefined && sameFile(i, file));
-  if (same !== undefined) throw new UsageError(`${what} ${file} is an input (${same}): refused, it would be overwritten`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${what} ${file} is a folder: give a file name`);
+  if (same !== undefined)
+    throw new UsageError(`${what} ${file} is an input (${same}): refused, it would be overwritten`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+    throw new UsageError(`${what} ${file} is a folder: give a file name`);
   try {
     writeAtomic(file, text);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what} ${file}: cannot write it (${code === 'ENOENT' ? 'no such folder' : code ?? (e as Error).message})`);
+    throw new UsageError(
+      `${what} ${file}: cannot write it (${code === 'ENOENT' ? 'no such folder' : (code ?? (e as Error).message)})`,
+    );
   }
 }

@@ -31,11 +31,13 @@ function defaultRandom(a: Uint8Array): Uint8Array {
 }
 
 export function traceHtml(o: TraceHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error('traceHtml: nonce must be at least 16 base64 characters');
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce))
+    throw new Error('traceHtml: nonce must be at least 16 base64 characters');
   // cspSource goes into the policy: each space-separated source must be a scheme/host source or
   // 'self', nothing that could end the directive or add a keyword like 'unsafe-inline'
   const sources = o.cspSource.trim().split(/\s+/);
-  if (!o.cspSource.trim() || !sources.every((x) => x === "'self'" || /^[A-Za-z0-9*.:/_[\]-]+$/.test(x))) throw new Error('traceHtml: invalid cspSource');
+  if (!o.cspSource.trim() || !sources.every((x) => x === "'self'" || /^[A-Za-z0-9*.:/_[\]-]+$/.test(x)))
+    throw new Error('traceHtml: invalid cspSource');
   const csp = [
     "default-src 'none'",
     `style-src ${o.cspSource}`,

@@ -93,7 +93,11 @@ export interface ToViewExtras {
 
 /** The view of an engine check result (or the server's simulate result, which adds builtinFallback). */
 /** A check's result as the server sends it: a replay's strategy is 'replay'. */
-export type ViewableResult = Omit<CheckResult, 'strategy' | 'covered' | 'covers'> & { strategy: string; builtinFallback?: string[]; covers?: string };
+export type ViewableResult = Omit<CheckResult, 'strategy' | 'covered' | 'covers'> & {
+  strategy: string;
+  builtinFallback?: string[];
+  covers?: string;
+};
 
 export function toView(result: ViewableResult, title: string, extras: ToViewExtras = {}): SimulationView {
   const view: SimulationView = {
@@ -118,7 +122,8 @@ export function toView(result: ViewableResult, title: string, extras: ToViewExtr
   if (result.reason !== undefined) view.reason = result.reason;
   const fallback = extras.builtinFallback ?? result.builtinFallback;
   if (fallback?.length) view.builtinFallback = [...fallback];
-  if (extras.notModelled && Object.values(extras.notModelled).some((l) => l.length)) view.notModelled = extras.notModelled;
+  if (extras.notModelled && Object.values(extras.notModelled).some((l) => l.length))
+    view.notModelled = extras.notModelled;
   if (result.covers !== undefined) view.covers = result.covers;
   if (extras.experiment !== undefined) view.experiment = extras.experiment;
   if (extras.litmus !== undefined) view.litmus = extras.litmus;
@@ -127,7 +132,14 @@ export function toView(result: ViewableResult, title: string, extras: ToViewExtr
 
 /** The view of a trace file the user imported: no exploration statistics exist for it. */
 export function traceView(trace: Trace, title: string): SimulationView {
-  const view: SimulationView = { title, verdict: trace.verdict, stats: null, trace, token: trace.token, config: { ...trace.scenario.config } };
+  const view: SimulationView = {
+    title,
+    verdict: trace.verdict,
+    stats: null,
+    trace,
+    token: trace.token,
+    config: { ...trace.scenario.config },
+  };
   if (trace.property !== undefined) view.property = trace.property;
   if (trace.message !== undefined) view.message = trace.message;
   return view;
@@ -143,7 +155,8 @@ const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isF
 const optStr = (x: unknown) => x === undefined || isStr(x);
 const optIndex = (x: unknown) => x === undefined || isIndex(x);
 const isStrList = (x: unknown): x is string[] => Array.isArray(x) && x.every(isStr);
-const isRecordOf = <T>(x: unknown, f: (v: unknown) => v is T): x is Record<string, T> => isObj(x) && Object.values(x).every(f);
+const isRecordOf = <T>(x: unknown, f: (v: unknown) => v is T): x is Record<string, T> =>
+  isObj(x) && Object.values(x).every(f);
 const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
 const isVerdict = (x: unknown): x is Verdict => x === 'pass' || x === 'fail' || x === 'incomplete';
 const isNullableStr = (x: unknown): x is string | null => x === null || isStr(x);
@@ -157,13 +170,22 @@ const isAnchor = (x: unknown): boolean => isObj(x) && isStr(x.fn) && isIndex(x.i
 /** The fields the viewer reads of a step; anything else in it is carried but never trusted. */
 export function isTraceStep(x: unknown): x is TraceStep {
   if (!isObj(x)) return false;
-  if (!isIndex(x.step) || !isIndex(x.sub) || !isStr(x.thread) || !isIndex(x.cpu) || !isStr(x.function) || !isStr(x.event)) return false;
+  if (
+    !isIndex(x.step) ||
+    !isIndex(x.sub) ||
+    !isStr(x.thread) ||
+    !isIndex(x.cpu) ||
+    !isStr(x.function) ||
+    !isStr(x.event)
+  )
+    return false;
   // the context names a lane and its CSS class: a word, not free text
   if (!isStr(x.context) || !/^[a-z][a-z0-9_]{0,31}$/.test(x.context)) return false;
   if (!isStrList(x.stack) || !isStrList(x.warnings)) return false;
   if (x.anchor !== undefined && !isAnchor(x.anchor)) return false;
   if (x.origin !== undefined && !isAnchor(x.origin)) return false;
-  if (x.violation !== undefined && !(isObj(x.violation) && isStr(x.violation.property) && isStr(x.violation.message))) return false;
+  if (x.violation !== undefined && !(isObj(x.violation) && isStr(x.violation.property) && isStr(x.violation.message)))
+    return false;
   if (x.changes !== undefined && !(Array.isArray(x.changes) && x.changes.every(isChange))) return false;
   if (x.clock !== undefined && !isRecordOf(x.clock, isCount)) return false;
   return true;
@@ -179,7 +201,9 @@ export function isTrace(x: unknown): x is Trace {
 
 function isStats(x: unknown): x is SimulationStats {
   if (!isObj(x) || !isStr(x.strategy)) return false;
-  return (['states', 'transitions', 'executions', 'outcomes', 'failing', 'elapsedMs', 'ncpus'] as const).every((k) => isCount(x[k]));
+  return (['states', 'transitions', 'executions', 'outcomes', 'failing', 'elapsedMs', 'ncpus'] as const).every((k) =>
+    isCount(x[k]),
+  );
 }
 
 export function isSimulationView(x: unknown): x is SimulationView {
@@ -191,7 +215,17 @@ export function isSimulationView(x: unknown): x is SimulationView {
   if (x.builtinFallback !== undefined && !isStrList(x.builtinFallback)) return false;
   if (x.config !== undefined && !isRecordOf(x.config, isBool)) return false;
   if (!optStr(x.covers) || !optStr(x.experiment)) return false;
-  if (x.litmus !== undefined && !(isObj(x.litmus) && isStr(x.litmus.uri) && isStr(x.litmus.observation) && isStr(x.litmus.expectation) && (x.litmus.matches === null || isBool(x.litmus.matches)))) return false;
+  if (
+    x.litmus !== undefined &&
+    !(
+      isObj(x.litmus) &&
+      isStr(x.litmus.uri) &&
+      isStr(x.litmus.observation) &&
+      isStr(x.litmus.expectation) &&
+      (x.litmus.matches === null || isBool(x.litmus.matches))
+    )
+  )
+    return false;
   return true;
 }
 
@@ -225,7 +259,13 @@ export function isFromWebview(x: unknown): x is FromWebview {
       return true;
     case 'reveal':
       // a C identifier: the host looks it up, it never becomes a path
-      return isStr(x.function) && /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(x.function) && optIndex(x.line) && optIndex(x.index) && (x.focus === undefined || isBool(x.focus));
+      return (
+        isStr(x.function) &&
+        /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(x.function) &&
+        optIndex(x.line) &&
+        optIndex(x.index) &&
+        (x.focus === undefined || isBool(x.focus))
+      );
     case 'step':
       return isIndex(x.index);
     case 'revealScenario':

@@ -1,10 +1,24 @@
+/* eslint-disable max-lines -- issue 16: over 600 lines once prettier wrapped it; to be split */
 // The trace webview: verdict first, then the interleaving as lanes per CPU/context on a time axis,
 // the state after the selected step and what that step changed. Plain DOM, every string set as
 // text (traces carry scenario titles and events that may come from mails or C source).
 
 import type { Trace, TraceStep } from '../../engine/src';
 import { shellCommand } from '../../engine/src/shell';
-import { failingIndex, finalMismatch, history, Lane, laneKey, lanes, order, StateRow, stateSections, statesOf, stepLabel, tokenDiff } from './model';
+import {
+  failingIndex,
+  finalMismatch,
+  history,
+  Lane,
+  laneKey,
+  lanes,
+  order,
+  StateRow,
+  stateSections,
+  statesOf,
+  stepLabel,
+  tokenDiff,
+} from './model';
 import { FromWebview, isSimulationView, isToWebview, SimulationView } from './protocol';
 
 interface VsCodeApi {
@@ -28,12 +42,17 @@ const vscode = acquireVsCodeApi();
 // ---- DOM helpers: text only ---------------------------------------------------------------
 
 type Child = Node | string | null | undefined | false;
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; id?: string; attrs?: Record<string, string> } = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { class?: string; id?: string; attrs?: Record<string, string> } = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props.class) el.className = props.class;
   if (props.id) el.id = props.id;
   for (const [k, v] of Object.entries(props.attrs ?? {})) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  for (const c of children)
+    if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
   return el;
 }
 
@@ -42,7 +61,6 @@ function button(label: string, onClick: () => void, attrs: Record<string, string
   b.addEventListener('click', onClick);
   return b;
 }
-
 
 // ---- state of the page --------------------------------------------------------------------
 
@@ -77,7 +95,11 @@ function post(m: FromWebview): void {
 
 /** Same run shown again (reload, re-sent view): keep the reviewer's place. */
 const sameRun = (a: SimulationView, b: SimulationView) =>
-  a.title === b.title && a.verdict === b.verdict && a.token === b.token && (a.trace?.steps.length ?? -1) === (b.trace?.steps.length ?? -1) && a.trace?.schedule.join() === b.trace?.schedule.join();
+  a.title === b.title &&
+  a.verdict === b.verdict &&
+  a.token === b.token &&
+  (a.trace?.steps.length ?? -1) === (b.trace?.steps.length ?? -1) &&
+  a.trace?.schedule.join() === b.trace?.schedule.join();
 
 // ---- rendering ----------------------------------------------------------------------------
 
@@ -87,9 +109,17 @@ function show(view: SimulationView, keep: number | null): void {
   model = { view, trace, lanes: trace ? lanes(trace) : [], states: trace ? statesOf(trace) : [], failing, rows: [] };
   // a failure opens at the failing step with the error in front; otherwise where the reviewer was
   const n = trace?.steps.length ?? 0;
-  current = keep !== null && keep < n ? keep : failing ?? 0;
+  current = keep !== null && keep < n ? keep : (failing ?? 0);
   banner.replaceChildren();
-  app.replaceChildren(verdictHeader(view), banner, busy, summary(view), replayBar(view), trace && trace.steps.length ? workspace(model) : noTrace(view), keysHelp());
+  app.replaceChildren(
+    verdictHeader(view),
+    banner,
+    busy,
+    summary(view),
+    replayBar(view),
+    trace && trace.steps.length ? workspace(model) : noTrace(view),
+    keysHelp(),
+  );
   app.setAttribute('aria-busy', 'false');
   document.title = `${view.verdict.toUpperCase()}: ${view.title}`;
   if (trace && trace.steps.length) {
@@ -114,13 +144,35 @@ function verdictHeader(v: SimulationView): HTMLElement {
   return h(
     'header',
     { id: 'verdict', class: `verdict verdict-${v.verdict}`, attrs: { role: 'status', 'aria-live': 'polite' } },
-    h('h1', {}, h('span', { class: 'badge' }, word), ' ', v.experiment ? h('span', { id: 'experiment-badge', class: 'experiment-badge' }, 'EXPERIMENT') : null, v.experiment ? ' ' : null, h('span', { id: 'title' }, v.title)),
-    v.experiment ? h('p', { id: 'experiment', class: 'experiment' }, `What-if run, not the file: ${v.experiment}.`) : null,
-    v.litmus ? h('p', { id: 'litmus', class: v.litmus.matches === false ? 'litmus warn' : 'litmus' }, `${v.litmus.observation} — ${v.litmus.expectation}.`) : null,
+    h(
+      'h1',
+      {},
+      h('span', { class: 'badge' }, word),
+      ' ',
+      v.experiment ? h('span', { id: 'experiment-badge', class: 'experiment-badge' }, 'EXPERIMENT') : null,
+      v.experiment ? ' ' : null,
+      h('span', { id: 'title' }, v.title),
+    ),
+    v.experiment
+      ? h('p', { id: 'experiment', class: 'experiment' }, `What-if run, not the file: ${v.experiment}.`)
+      : null,
+    v.litmus
+      ? h(
+          'p',
+          { id: 'litmus', class: v.litmus.matches === false ? 'litmus warn' : 'litmus' },
+          `${v.litmus.observation} — ${v.litmus.expectation}.`,
+        )
+      : null,
     h('p', { id: 'property', class: 'property' }, what),
     v.covers ? h('p', { id: 'covers', class: 'covers' }, `Covered: ${v.covers}.`) : null,
     // a pass over one interleaving proves little: nothing in the scenario ran concurrently with what matters
-    one ? h('p', { id: 'thin', class: 'warn' }, 'Only one interleaving was explored: no two threads of this scenario touch the same state in an order that matters (for example, no free runs concurrently with the destroy). The pass says nothing about such races.') : null,
+    one
+      ? h(
+          'p',
+          { id: 'thin', class: 'warn' },
+          'Only one interleaving was explored: no two threads of this scenario touch the same state in an order that matters (for example, no free runs concurrently with the destroy). The pass says nothing about such races.',
+        )
+      : null,
   );
 }
 
@@ -139,7 +191,13 @@ function passLine(strategy: string): string {
 function summary(v: SimulationView): HTMLElement {
   const sec = h('section', { id: 'summary', class: 'summary', attrs: { 'aria-label': 'What was explored' } });
   if (v.verdict === 'incomplete') {
-    sec.append(h('p', { class: 'incomplete-reason' }, `Incomplete — ${v.reason ?? 'the exploration was stopped'}. Interleavings not reached may still violate a property; raise the state limit or narrow the scenario.`));
+    sec.append(
+      h(
+        'p',
+        { class: 'incomplete-reason' },
+        `Incomplete — ${v.reason ?? 'the exploration was stopped'}. Interleavings not reached may still violate a property; raise the state limit or narrow the scenario.`,
+      ),
+    );
   }
   if (v.stats) {
     const s = v.stats;
@@ -159,7 +217,10 @@ function summary(v: SimulationView): HTMLElement {
     sec.append(h('p', { class: 'muted' }, 'Loaded from a trace file: exploration statistics are not saved in traces.'));
   }
   const cfg = Object.entries(v.config ?? {});
-  if (cfg.length) sec.append(h('p', { class: 'config' }, ...cfg.map(([k, on]) => h('span', { class: 'chip' }, `${k}=${on ? 'y' : 'n'}`))));
+  if (cfg.length)
+    sec.append(
+      h('p', { class: 'config' }, ...cfg.map(([k, on]) => h('span', { class: 'chip' }, `${k}=${on ? 'y' : 'n'}`))),
+    );
   if (v.builtinFallback?.length) {
     sec.append(h('p', { class: 'warn' }, `Not found in the source, built-in IR used: ${v.builtinFallback.join(', ')}`));
   }
@@ -167,7 +228,11 @@ function summary(v: SimulationView): HTMLElement {
   if (nm.length) {
     sec.append(
       h('h2', {}, 'Not modelled'),
-      h('ul', { class: 'not-modelled' }, ...nm.flatMap(([fn, list]) => list.map((why) => h('li', {}, h('code', {}, fn), ': ', why)))),
+      h(
+        'ul',
+        { class: 'not-modelled' },
+        ...nm.flatMap(([fn, list]) => list.map((why) => h('li', {}, h('code', {}, fn), ': ', why))),
+      ),
     );
   }
   return sec;
@@ -182,19 +247,39 @@ function replayBar(v: SimulationView): HTMLElement {
       h('code', { id: 'token' }, token),
       ' ',
       button('Copy', () => post({ type: 'copyToken', token }), { id: 'copy-token', title: 'Copy the replay token' }),
-      h('div', { class: 'command' }, h('code', { id: 'replay-command' }, shellCommand(['node', 'dist/cli.js', 'replay', '--token', token]))),
+      h(
+        'div',
+        { class: 'command' },
+        h('code', { id: 'replay-command' }, shellCommand(['node', 'dist/cli.js', 'replay', '--token', token])),
+      ),
     );
   } else if (v.trace) {
-    bar.append(h('span', { class: 'muted' }, 'No replay token (programs from the source): export the trace file to replay it.'));
+    bar.append(
+      h('span', { class: 'muted' }, 'No replay token (programs from the source): export the trace file to replay it.'),
+    );
   }
   const exp = button('Export trace…', () => post({ type: 'exportTrace' }), { id: 'export' });
   exp.disabled = !v.trace;
-  bar.append(h('div', { class: 'actions' }, exp, ' ', button('Import trace…', () => post({ type: 'importTrace' }), { id: 'import' })));
+  bar.append(
+    h(
+      'div',
+      { class: 'actions' },
+      exp,
+      ' ',
+      button('Import trace…', () => post({ type: 'importTrace' }), { id: 'import' }),
+    ),
+  );
   return bar;
 }
 
 function noTrace(v: SimulationView): HTMLElement {
-  return h('p', { class: 'muted', id: 'no-trace' }, v.verdict === 'incomplete' ? 'No execution was completed, so there is no trace to show.' : 'This result carries no trace.');
+  return h(
+    'p',
+    { class: 'muted', id: 'no-trace' },
+    v.verdict === 'incomplete'
+      ? 'No execution was completed, so there is no trace to show.'
+      : 'This result carries no trace.',
+  );
 }
 
 function keysHelp(): HTMLElement {
@@ -202,12 +287,26 @@ function keysHelp(): HTMLElement {
     'footer',
     { class: 'keys muted' },
     'Keys: ',
-    h('kbd', {}, '→'), '/', h('kbd', {}, 'j'), ' next step · ',
-    h('kbd', {}, '←'), '/', h('kbd', {}, 'k'), ' previous · ',
-    h('kbd', {}, 'Home'), '/', h('kbd', {}, 'End'), ' first/last · ',
-    h('kbd', {}, 'f'), ' failing step · ',
-    h('kbd', {}, 'Space'), ' show the source beside · ',
-    h('kbd', {}, 'Enter'), ' open the source in the editor (', h('kbd', {}, 'Ctrl+K T'), ' comes back here)',
+    h('kbd', {}, '→'),
+    '/',
+    h('kbd', {}, 'j'),
+    ' next step · ',
+    h('kbd', {}, '←'),
+    '/',
+    h('kbd', {}, 'k'),
+    ' previous · ',
+    h('kbd', {}, 'Home'),
+    '/',
+    h('kbd', {}, 'End'),
+    ' first/last · ',
+    h('kbd', {}, 'f'),
+    ' failing step · ',
+    h('kbd', {}, 'Space'),
+    ' show the source beside · ',
+    h('kbd', {}, 'Enter'),
+    ' open the source in the editor (',
+    h('kbd', {}, 'Ctrl+K T'),
+    ' comes back here)',
   );
 }
 
@@ -223,16 +322,32 @@ function workspace(m: Model): HTMLElement {
         { id: 'error-front', class: 'error-front', attrs: { 'aria-label': 'Failure' } },
         h('strong', {}, `Violated at step ${stepLabel(s)}`),
         ` on CPU${s.cpu} (${s.context} ${s.thread}) in ${s.function}: `,
-        s.violation ? `${s.violation.property}: ${s.violation.message}` : v.message ?? '',
+        s.violation ? `${s.violation.property}: ${s.violation.message}` : (v.message ?? ''),
         ' ',
-        button('Go to failing step', () => select(m.failing!, { post: true, scroll: true, focus: true }), { id: 'goto-failing', 'aria-keyshortcuts': 'F' }),
+        button('Go to failing step', () => select(m.failing!, { post: true, scroll: true, focus: true }), {
+          id: 'goto-failing',
+          'aria-keyshortcuts': 'F',
+        }),
       ),
     );
   } else if (v.verdict !== 'fail') {
-    parts.push(h('h2', { class: 'sample-heading' }, v.verdict === 'pass' ? 'Sample execution (the first interleaving explored)' : 'Last execution reached'));
+    parts.push(
+      h(
+        'h2',
+        { class: 'sample-heading' },
+        v.verdict === 'pass' ? 'Sample execution (the first interleaving explored)' : 'Last execution reached',
+      ),
+    );
   }
   const mismatch = finalMismatch(trace, m.states);
-  if (mismatch.length) parts.push(h('p', { class: 'warn' }, `The steps' changes do not rebuild the trace's final state (${mismatch.join(', ')}): the state panel may be wrong.`));
+  if (mismatch.length)
+    parts.push(
+      h(
+        'p',
+        { class: 'warn' },
+        `The steps' changes do not rebuild the trace's final state (${mismatch.join(', ')}): the state panel may be wrong.`,
+      ),
+    );
   const hasClocks = trace.steps.every((s) => s.clock);
   return h('div', { class: 'workspace' }, ...parts, h('div', { class: 'columns' }, timeline(m, hasClocks), details()));
 }
@@ -246,22 +361,48 @@ function toolbar(m: Model, hasClocks: boolean): HTMLElement {
     applyOrder();
     persist();
   });
-  const failBtn = button('Failing step', () => m.failing !== null && select(m.failing, { post: true, scroll: true, focus: true }), { id: 'btn-failing', 'aria-keyshortcuts': 'F' });
+  const failBtn = button(
+    'Failing step',
+    () => m.failing !== null && select(m.failing, { post: true, scroll: true, focus: true }),
+    { id: 'btn-failing', 'aria-keyshortcuts': 'F' },
+  );
   failBtn.disabled = m.failing === null;
   return h(
     'div',
     // a group, not role=toolbar: the arrow keys step through the trace rather than move between buttons
     { class: 'toolbar', attrs: { role: 'group', 'aria-label': 'Step through the trace' } },
     button('◀◀ First', () => select(0, { post: true, scroll: true }), { id: 'btn-first', 'aria-keyshortcuts': 'Home' }),
-    button('◀ Back', () => select(current - 1, { post: true, scroll: true }), { id: 'btn-back', 'aria-keyshortcuts': 'ArrowLeft K' }),
+    button('◀ Back', () => select(current - 1, { post: true, scroll: true }), {
+      id: 'btn-back',
+      'aria-keyshortcuts': 'ArrowLeft K',
+    }),
     h('span', { id: 'position', class: 'position', attrs: { 'aria-live': 'polite' } }),
-    button('Forward ▶', () => select(current + 1, { post: true, scroll: true }), { id: 'btn-forward', 'aria-keyshortcuts': 'ArrowRight J' }),
-    button('Last ▶▶', () => select(m.trace!.steps.length - 1, { post: true, scroll: true }), { id: 'btn-last', 'aria-keyshortcuts': 'End' }),
+    button('Forward ▶', () => select(current + 1, { post: true, scroll: true }), {
+      id: 'btn-forward',
+      'aria-keyshortcuts': 'ArrowRight J',
+    }),
+    button('Last ▶▶', () => select(m.trace!.steps.length - 1, { post: true, scroll: true }), {
+      id: 'btn-last',
+      'aria-keyshortcuts': 'End',
+    }),
     failBtn,
-    h('label', { class: 'hb', attrs: { title: hasClocks ? 'Dim the steps concurrent with the selected one (vector clocks)' : 'This trace has no vector clocks' } }, hb, ' dim concurrent steps'),
+    h(
+      'label',
+      {
+        class: 'hb',
+        attrs: {
+          title: hasClocks
+            ? 'Dim the steps concurrent with the selected one (vector clocks)'
+            : 'This trace has no vector clocks',
+        },
+      },
+      hb,
+      ' dim concurrent steps',
+    ),
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 function timeline(m: Model, hasClocks: boolean): HTMLElement {
   const trace = m.trace!;
   const laneIndex = new Map(m.lanes.map((l, i) => [l.key, i]));
@@ -274,11 +415,24 @@ function timeline(m: Model, hasClocks: boolean): HTMLElement {
   const list = h('div', {
     id: 'steps',
     class: 'steps',
-    attrs: { role: 'listbox', tabindex: '0', 'aria-label': `Steps of the trace, one column per CPU and context: ${m.lanes.map((l) => l.label).join(', ')}` },
+    attrs: {
+      role: 'listbox',
+      tabindex: '0',
+      'aria-label': `Steps of the trace, one column per CPU and context: ${m.lanes.map((l) => l.label).join(', ')}`,
+    },
   });
   m.rows = trace.steps.map((s, i) => {
     const li = laneIndex.get(laneKey(s)) ?? 0;
-    const cls = ['row', 'step', s.sub ? 'sub' : '', s.violation ? 'violation' : '', s.warnings.length ? 'has-warning' : '', s.changes?.length ? 'has-changes' : ''].filter(Boolean).join(' ');
+    const cls = [
+      'row',
+      'step',
+      s.sub ? 'sub' : '',
+      s.violation ? 'violation' : '',
+      s.warnings.length ? 'has-warning' : '',
+      s.changes?.length ? 'has-changes' : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     const cells: HTMLElement[] = [h('div', { class: 'cell time' }, stepLabel(s))];
     m.lanes.forEach((l, k) => {
       if (k !== li) {
@@ -293,7 +447,11 @@ function timeline(m: Model, hasClocks: boolean): HTMLElement {
           h('span', { class: 'lane-tag', attrs: { 'aria-hidden': 'true' } }, l.label),
           h('span', { class: 'fn' }, s.function),
           l.label.endsWith(s.thread) ? null : h('span', { class: 'thread' }, ` ${s.thread}`),
-          s.violation ? h('span', { class: 'mark violation-mark' }, ` ✖ ${s.violation.property}`) : s.warnings.length ? h('span', { class: 'mark warning-mark' }, ' ⚠ WARN') : null,
+          s.violation
+            ? h('span', { class: 'mark violation-mark' }, ` ✖ ${s.violation.property}`)
+            : s.warnings.length
+              ? h('span', { class: 'mark warning-mark' }, ' ⚠ WARN')
+              : null,
           h('span', { class: 'event' }, s.event),
         ),
       );
@@ -331,14 +489,30 @@ function timeline(m: Model, hasClocks: boolean): HTMLElement {
     'p',
     { class: 'legend muted' },
     hasClocks
-      ? h('span', {}, h('span', { class: 'swatch before' }, '▲'), ' happens before the selected step · ', h('span', { class: 'swatch after' }, '▼'), ' happens after it · dimmed: concurrent with it (its order against the selected step is not forced)')
+      ? h(
+          'span',
+          {},
+          h('span', { class: 'swatch before' }, '▲'),
+          ' happens before the selected step · ',
+          h('span', { class: 'swatch after' }, '▼'),
+          ' happens after it · dimmed: concurrent with it (its order against the selected step is not forced)',
+        )
       : 'This trace has no vector clocks: happens-before is not shown.',
   );
-  return h('section', { class: 'timeline', attrs: { 'aria-label': 'Interleaving' } }, toolbar(m, hasClocks), legend, h('div', { class: 'scroller' }, head, list));
+  return h(
+    'section',
+    { class: 'timeline', attrs: { 'aria-label': 'Interleaving' } },
+    toolbar(m, hasClocks),
+    legend,
+    h('div', { class: 'scroller' }, head, list),
+  );
 }
 
 function details(): HTMLElement {
-  const filterInput = h('input', { id: 'state-filter', attrs: { type: 'search', placeholder: 'filter (cpu0, o2, rcu…)', 'aria-label': 'Filter the state' } });
+  const filterInput = h('input', {
+    id: 'state-filter',
+    attrs: { type: 'search', placeholder: 'filter (cpu0, o2, rcu…)', 'aria-label': 'Filter the state' },
+  });
   filterInput.value = filter;
   filterInput.addEventListener('input', () => {
     filter = filterInput.value;
@@ -371,22 +545,57 @@ function renderCurrent(): void {
   if (!box || !model?.trace) return;
   const s = model.trace.steps[current];
   const lane = model.lanes.find((l) => l.key === laneKey(s));
-  const src = s.anchor ? `${s.anchor.fn}${s.anchor.line !== undefined ? ':' + (s.anchor.line + 1) : ` (statement ${s.anchor.index})`}` : s.function;
-  box.replaceChildren(h('div', {},
-    h('h2', {}, `Step ${stepLabel(s)}`, h('span', { class: 'muted' }, ` · ${lane?.label ?? 'CPU' + s.cpu} · ${s.thread}`)),
-    s.violation ? h('p', { class: 'violation-box', attrs: { role: 'alert' } }, h('strong', {}, s.violation.property), ': ', s.violation.message) : null,
-    h('p', { id: 'event', class: 'event-text' }, s.event),
-    s.warnings.length ? h('ul', { id: 'warnings', class: 'warnings' }, ...s.warnings.map((w) => h('li', {}, 'WARNING: ', w))) : null,
-    h('p', {}, 'In ', button(s.function, () => revealStep(s), { id: 'reveal-step', title: `Open the source at ${src}` }, 'link'), s.anchor ? h('span', { class: 'muted' }, ` called from ${src}`) : null),
-    scenarioLink(s),
-    s.stack.length
-      ? h(
-          'ol',
-          { id: 'stack', class: 'stack', attrs: { 'aria-label': 'Call stack, outermost first' } },
-          ...s.stack.map((fn) => h('li', {}, /^[A-Za-z_]\w*$/.test(fn) ? button(fn, () => post({ type: 'reveal', function: fn }), { title: `Open ${fn}` }, 'link') : fn)),
-        )
-      : null,
-  ));
+  const src = s.anchor
+    ? `${s.anchor.fn}${s.anchor.line !== undefined ? ':' + (s.anchor.line + 1) : ` (statement ${s.anchor.index})`}`
+    : s.function;
+  box.replaceChildren(
+    h(
+      'div',
+      {},
+      h(
+        'h2',
+        {},
+        `Step ${stepLabel(s)}`,
+        h('span', { class: 'muted' }, ` · ${lane?.label ?? 'CPU' + s.cpu} · ${s.thread}`),
+      ),
+      s.violation
+        ? h(
+            'p',
+            { class: 'violation-box', attrs: { role: 'alert' } },
+            h('strong', {}, s.violation.property),
+            ': ',
+            s.violation.message,
+          )
+        : null,
+      h('p', { id: 'event', class: 'event-text' }, s.event),
+      s.warnings.length
+        ? h('ul', { id: 'warnings', class: 'warnings' }, ...s.warnings.map((w) => h('li', {}, 'WARNING: ', w)))
+        : null,
+      h(
+        'p',
+        {},
+        'In ',
+        button(s.function, () => revealStep(s), { id: 'reveal-step', title: `Open the source at ${src}` }, 'link'),
+        s.anchor ? h('span', { class: 'muted' }, ` called from ${src}`) : null,
+      ),
+      scenarioLink(s),
+      s.stack.length
+        ? h(
+            'ol',
+            { id: 'stack', class: 'stack', attrs: { 'aria-label': 'Call stack, outermost first' } },
+            ...s.stack.map((fn) =>
+              h(
+                'li',
+                {},
+                /^[A-Za-z_]\w*$/.test(fn)
+                  ? button(fn, () => post({ type: 'reveal', function: fn }), { title: `Open ${fn}` }, 'link')
+                  : fn,
+              ),
+            ),
+          )
+        : null,
+    ),
+  );
 }
 
 function valueCell(r: StateRow): HTMLTableCellElement {
@@ -419,7 +628,20 @@ function watchPanel(): HTMLElement | null {
       h(
         'div',
         { class: 'watch-item', attrs: { 'data-key': key } },
-        h('div', {}, button('✕', () => toggleWatch(key), { title: `Stop watching ${key}`, 'aria-label': `Stop watching ${key}` }, 'link'), ' ', h('code', {}, key), ' = ', h('code', { class: 'watch-value' }, after[key] ?? '(absent)')),
+        h(
+          'div',
+          {},
+          button(
+            '✕',
+            () => toggleWatch(key),
+            { title: `Stop watching ${key}`, 'aria-label': `Stop watching ${key}` },
+            'link',
+          ),
+          ' ',
+          h('code', {}, key),
+          ' = ',
+          h('code', { class: 'watch-value' }, after[key] ?? '(absent)'),
+        ),
         h(
           'ol',
           { class: 'watch-history', attrs: { 'aria-label': `Steps that changed ${key}` } },
@@ -427,7 +649,12 @@ function watchPanel(): HTMLElement | null {
             h(
               'li',
               { class: c.index === current ? 'here' : c.index < current ? 'past' : 'future' },
-              button(`${stepLabel(trace.steps[c.index])}`, () => select(c.index, { post: true, scroll: true }), { title: `Go to step ${stepLabel(trace.steps[c.index])}` }, 'link'),
+              button(
+                `${stepLabel(trace.steps[c.index])}`,
+                () => select(c.index, { post: true, scroll: true }),
+                { title: `Go to step ${stepLabel(trace.steps[c.index])}` },
+                'link',
+              ),
               ` ${trace.steps[c.index].function}: `,
               h('code', {}, c.to ?? '(gone)'),
             ),
@@ -445,11 +672,25 @@ function renderState(): void {
   const before = model.states[current];
   const q = filter.trim().toLowerCase();
   const sections = stateSections(after, before)
-    .map((sec) => ({ ...sec, rows: sec.rows.filter((r) => (!changedOnly || r.change) && (!q || r.key.toLowerCase().includes(q) || (r.value ?? '').toLowerCase().includes(q))) }))
+    .map((sec) => ({
+      ...sec,
+      rows: sec.rows.filter(
+        (r) =>
+          (!changedOnly || r.change) &&
+          (!q || r.key.toLowerCase().includes(q) || (r.value ?? '').toLowerCase().includes(q)),
+      ),
+    }))
     .filter((sec) => sec.rows.length);
   const watch = watchPanel();
   if (!sections.length) {
-    body.replaceChildren(...(watch ? [watch] : []), h('p', { class: 'muted' }, changedOnly ? 'This step changed nothing in the state.' : 'Nothing matches the filter.'));
+    body.replaceChildren(
+      ...(watch ? [watch] : []),
+      h(
+        'p',
+        { class: 'muted' },
+        changedOnly ? 'This step changed nothing in the state.' : 'Nothing matches the filter.',
+      ),
+    );
     return;
   }
   body.replaceChildren(
@@ -467,11 +708,27 @@ function renderState(): void {
             {},
             ...sec.rows.map((r) => {
               const on = watched.includes(r.key);
-              const name = button(r.name, () => toggleWatch(r.key), { title: on ? `Stop watching ${r.key}` : `Watch ${r.key} across the trace`, 'aria-pressed': String(on) }, 'link key');
+              const name = button(
+                r.name,
+                () => toggleWatch(r.key),
+                {
+                  title: on ? `Stop watching ${r.key}` : `Watch ${r.key} across the trace`,
+                  'aria-pressed': String(on),
+                },
+                'link key',
+              );
               return h(
                 'tr',
-                { class: [r.change ? `changed ${r.change}` : '', on ? 'watched' : ''].filter(Boolean).join(' '), attrs: { 'data-key': r.key } },
-                h('th', { attrs: { scope: 'row' } }, name, r.change ? h('span', { class: 'change-kind' }, ` ${r.change}`) : null),
+                {
+                  class: [r.change ? `changed ${r.change}` : '', on ? 'watched' : ''].filter(Boolean).join(' '),
+                  attrs: { 'data-key': r.key },
+                },
+                h(
+                  'th',
+                  { attrs: { scope: 'row' } },
+                  name,
+                  r.change ? h('span', { class: 'change-kind' }, ` ${r.change}`) : null,
+                ),
                 valueCell(r),
               );
             }),
@@ -485,7 +742,9 @@ function renderState(): void {
 /** Steps that change a watched key get a mark on the time axis. */
 function markWatched(): void {
   if (!model?.trace) return;
-  model.trace.steps.forEach((s, i) => model!.rows[i]?.classList.toggle('touches-watch', !!s.changes?.some((c) => watched.includes(c.key))));
+  model.trace.steps.forEach((s, i) =>
+    model!.rows[i]?.classList.toggle('touches-watch', !!s.changes?.some((c) => watched.includes(c.key))),
+  );
 }
 
 /** Classes that place every step against the selected one (vector clocks). */
@@ -572,7 +831,17 @@ function scenarioLink(s: TraceStep): HTMLElement | null {
   const line = s.origin?.line;
   if (!model?.view.litmus || line === undefined) return null;
   const label = `${s.origin!.fn.replace(/:.*/, '')}, line ${line + 1} of the scenario file`;
-  return h('p', {}, 'From ', button(label, () => post({ type: 'revealScenario', line }), { id: 'reveal-scenario', title: `Open the scenario at line ${line + 1}` }, 'link'));
+  return h(
+    'p',
+    {},
+    'From ',
+    button(
+      label,
+      () => post({ type: 'revealScenario', line }),
+      { id: 'reveal-scenario', title: `Open the scenario at line ${line + 1}` },
+      'link',
+    ),
+  );
 }
 
 /** Show the step's source; `focus`: the editor takes the keyboard (Enter), else the trace keeps it. */
@@ -659,6 +928,10 @@ if (saved && typeof saved === 'object') {
   changedOnly = saved.changedOnly === true;
   watched = Array.isArray(saved.watched) ? saved.watched.filter((k): k is string => typeof k === 'string') : [];
   // the saved view went through the same guard when it arrived, but state storage is not ours
-  if (isSimulationView(saved.view)) show(saved.view, typeof saved.current === 'number' && Number.isInteger(saved.current) && saved.current >= 0 ? saved.current : null);
+  if (isSimulationView(saved.view))
+    show(
+      saved.view,
+      typeof saved.current === 'number' && Number.isInteger(saved.current) && saved.current >= 0 ? saved.current : null,
+    );
 }
 post({ type: 'ready' });

@@ -40,7 +40,11 @@ describe('traceHtml', () => {
   });
 
   it('escapes the title and the URIs', () => {
-    const html = traceHtml({ ...opts, title: '<script>alert(1)</script> & "x"', styleUri: 'a"><script>alert(2)</script>' });
+    const html = traceHtml({
+      ...opts,
+      title: '<script>alert(1)</script> & "x"',
+      styleUri: 'a"><script>alert(2)</script>',
+    });
     assert.ok(html.includes('<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</title>'));
     assert.ok(!html.includes('<script>alert'));
     assert.equal((html.match(/<script\b/g) ?? []).length, 1);
@@ -52,8 +56,14 @@ describe('traceHtml', () => {
     assert.throws(() => traceHtml({ ...opts, cspSource: "https://*.vscode-cdn.net 'unsafe-inline'" }));
     assert.throws(() => traceHtml({ ...opts, cspSource: 'a"><script>' }));
     // what VS Code hands out: one host source, sometimes with 'self' or a second source
-    assert.ok(traceHtml({ ...opts, cspSource: 'https://*.vscode-cdn.net' }).includes('style-src https://*.vscode-cdn.net;'));
-    assert.ok(traceHtml({ ...opts, cspSource: "'self' https://*.vscode-cdn.net" }).includes('style-src &#39;self&#39; https://*.vscode-cdn.net;'));
+    assert.ok(
+      traceHtml({ ...opts, cspSource: 'https://*.vscode-cdn.net' }).includes('style-src https://*.vscode-cdn.net;'),
+    );
+    assert.ok(
+      traceHtml({ ...opts, cspSource: "'self' https://*.vscode-cdn.net" }).includes(
+        'style-src &#39;self&#39; https://*.vscode-cdn.net;',
+      ),
+    );
     assert.throws(() => traceHtml({ ...opts, nonce: 'short' }));
     assert.throws(() => traceHtml({ ...opts, nonce: "abcdefghijklmnopq' 'unsafe-inline" }));
   });
@@ -73,6 +83,9 @@ describe('makeNonce', () => {
   });
 
   it('uses the random source it is given', () => {
-    assert.equal(makeNonce((a) => a.fill(0)), 'AAAAAAAAAAAAAAAAAAAAAA==');
+    assert.equal(
+      makeNonce((a) => a.fill(0)),
+      'AAAAAAAAAAAAAAAAAAAAAA==',
+    );
   });
 });

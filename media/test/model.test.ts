@@ -3,7 +3,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check, makeScenario, Trace, TraceStep } from '../../engine/src';
-import { failingIndex, finalMismatch, history, lanes, order, stateSections, statesOf, stepLabel, tokenDiff } from '../src/model';
+import {
+  failingIndex,
+  finalMismatch,
+  history,
+  lanes,
+  order,
+  stateSections,
+  statesOf,
+  stepLabel,
+  tokenDiff,
+} from '../src/model';
 
 const traceOf = (id: string, cpus = 2): Trace => check(makeScenario(id, { cpus }), { strategy: 'dpor' }).trace!;
 const f1 = traceOf('f1-kasan-nofix');
@@ -12,7 +22,13 @@ const f5 = traceOf('f5-cpu-slab-flush-unprotected');
 describe('lanes', () => {
   it('one lane per CPU and context, process first, named for the reviewer', () => {
     const l = lanes(f1).map((x) => x.label);
-    assert.deepEqual(l, ['CPU0 process P0', 'CPU0 kworker', 'CPU0 softirq rcu_core/0', 'CPU1 kworker', 'CPU1 softirq rcu_core/1']);
+    assert.deepEqual(l, [
+      'CPU0 process P0',
+      'CPU0 kworker',
+      'CPU0 softirq rcu_core/0',
+      'CPU1 kworker',
+      'CPU1 softirq rcu_core/1',
+    ]);
     // every step lands in exactly one lane
     const keys = new Set(lanes(f1).map((x) => x.key));
     assert.equal(keys.size, 5);
@@ -75,17 +91,37 @@ describe('failing step and states', () => {
   it('a removed key stays visible for its step, marked removed (the RCU callback that ran)', () => {
     const i = f1.steps.findIndex((s) => s.changes?.some((c) => c.key === 'rcu.cb#0' && c.to === null));
     const states = statesOf(f1);
-    const row = stateSections(states[i + 1], states[i]).find((x) => x.id === 'rcu')!.rows.find((r) => r.key === 'rcu.cb#0')!;
+    const row = stateSections(states[i + 1], states[i])
+      .find((x) => x.id === 'rcu')!
+      .rows.find((r) => r.key === 'rcu.cb#0')!;
     assert.equal(row.change, 'removed');
     assert.equal(row.value, null);
     assert.match(row.from ?? '', /rcu_free_sheaf_nobarn/);
   });
 
   it('tokenDiff marks the entry that entered a list, not the whole value', () => {
-    assert.deepEqual(tokenDiff('sheaf#0[o0]', 'sheaf#0[o0,o1]').filter((p) => p.added).map((p) => p.text), ['o1']);
-    assert.deepEqual(tokenDiff('inuse=1/2 freelist=[o1]', 'inuse=2/2 freelist=[]').filter((p) => p.added).map((p) => p.text), ['inuse=2/2']);
-    assert.equal(tokenDiff('sheaf#0[o0]', 'sheaf#0[o0,o1]').map((p) => p.text).join(''), 'sheaf#0[o0,o1]');
-    assert.deepEqual(tokenDiff(null, 'x').filter((p) => p.added), []);
+    assert.deepEqual(
+      tokenDiff('sheaf#0[o0]', 'sheaf#0[o0,o1]')
+        .filter((p) => p.added)
+        .map((p) => p.text),
+      ['o1'],
+    );
+    assert.deepEqual(
+      tokenDiff('inuse=1/2 freelist=[o1]', 'inuse=2/2 freelist=[]')
+        .filter((p) => p.added)
+        .map((p) => p.text),
+      ['inuse=2/2'],
+    );
+    assert.equal(
+      tokenDiff('sheaf#0[o0]', 'sheaf#0[o0,o1]')
+        .map((p) => p.text)
+        .join(''),
+      'sheaf#0[o0,o1]',
+    );
+    assert.deepEqual(
+      tokenDiff(null, 'x').filter((p) => p.added),
+      [],
+    );
   });
 
   it('stepLabel shows softirq sub-steps', () => {

@@ -4,7 +4,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { check, makeScenario, Trace } from '../../engine/src';
-import { isFromWebview, isSimulationView, isToWebview, isTrace, SimulationView, toView, traceView } from '../src/protocol';
+import {
+  isFromWebview,
+  isSimulationView,
+  isToWebview,
+  isTrace,
+  SimulationView,
+  toView,
+  traceView,
+} from '../src/protocol';
 
 const f1 = check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' });
 const f2 = check(makeScenario('f2-kasan-fix'), { strategy: 'dpor' });
@@ -55,7 +63,9 @@ describe('toView', () => {
   });
 
   it('passes builtinFallback and non-empty notModelled through, drops empty ones', () => {
-    const v = toView({ ...f2, builtinFallback: ['flush_all_cpus_locked'] }, 't', { notModelled: { kmem_cache_destroy: ['line 12: slab_kmem_cache_release: no model'] } });
+    const v = toView({ ...f2, builtinFallback: ['flush_all_cpus_locked'] }, 't', {
+      notModelled: { kmem_cache_destroy: ['line 12: slab_kmem_cache_release: no model'] },
+    });
     assert.deepEqual(v.builtinFallback, ['flush_all_cpus_locked']);
     assert.deepEqual(v.notModelled, { kmem_cache_destroy: ['line 12: slab_kmem_cache_release: no model'] });
     const w = toView({ ...f2, builtinFallback: [] }, 't', { notModelled: { kmem_cache_destroy: [] } });
@@ -81,7 +91,18 @@ describe('guards', () => {
     assert.ok(isToWebview({ type: 'busy', text: 'exploring…' }));
     assert.ok(isToWebview({ type: 'busy', text: null }));
     assert.ok(isToWebview({ type: 'select', index: 3 }));
-    for (const bad of [null, 'show', [], {}, { type: 'show' }, { type: 'show', view: { ...view, verdict: 'maybe' } }, { type: 'error' }, { type: 'select', index: -1 }, { type: 'select', index: 1.5 }, { type: 'eval', code: '1' }]) {
+    for (const bad of [
+      null,
+      'show',
+      [],
+      {},
+      { type: 'show' },
+      { type: 'show', view: { ...view, verdict: 'maybe' } },
+      { type: 'error' },
+      { type: 'select', index: -1 },
+      { type: 'select', index: 1.5 },
+      { type: 'eval', code: '1' },
+    ]) {
       assert.equal(isToWebview(bad), false, JSON.stringify(bad));
     }
   });
@@ -92,14 +113,38 @@ describe('guards', () => {
       f(v.trace!);
       return isSimulationView(v);
     };
-    assert.equal(mutate(() => {}), true);
-    assert.equal(mutate((t) => ((t.steps[0] as unknown as { event: number }).event = 1)), false);
-    assert.equal(mutate((t) => ((t.steps[0] as unknown as { stack: unknown }).stack = 'P0')), false);
-    assert.equal(mutate((t) => ((t.steps[0] as unknown as { changes: unknown }).changes = [{ key: 'o0', from: 1, to: null }])), false);
-    assert.equal(mutate((t) => ((t.steps[0] as unknown as { clock: unknown }).clock = { P0: 'one' })), false);
-    assert.equal(mutate((t) => ((t as unknown as { version: number }).version = 2)), false);
-    assert.equal(mutate((t) => ((t.steps[0] as unknown as { context: string }).context = 'process selected')), false);
-    assert.equal(mutate((t) => ((t.initial as Record<string, unknown>).o0 = 3)), false);
+    assert.equal(
+      mutate(() => {}),
+      true,
+    );
+    assert.equal(
+      mutate((t) => ((t.steps[0] as unknown as { event: number }).event = 1)),
+      false,
+    );
+    assert.equal(
+      mutate((t) => ((t.steps[0] as unknown as { stack: unknown }).stack = 'P0')),
+      false,
+    );
+    assert.equal(
+      mutate((t) => ((t.steps[0] as unknown as { changes: unknown }).changes = [{ key: 'o0', from: 1, to: null }])),
+      false,
+    );
+    assert.equal(
+      mutate((t) => ((t.steps[0] as unknown as { clock: unknown }).clock = { P0: 'one' })),
+      false,
+    );
+    assert.equal(
+      mutate((t) => ((t as unknown as { version: number }).version = 2)),
+      false,
+    );
+    assert.equal(
+      mutate((t) => ((t.steps[0] as unknown as { context: string }).context = 'process selected')),
+      false,
+    );
+    assert.equal(
+      mutate((t) => ((t.initial as Record<string, unknown>).o0 = 3)),
+      false,
+    );
     assert.equal(isSimulationView({ ...clone(view), stats: { ...view.stats, states: -1 } }), false);
     assert.equal(isSimulationView({ ...clone(view), config: { CONFIG_KASAN: 'y' } }), false);
     assert.equal(isSimulationView({ ...clone(view), notModelled: { f: 'x' } }), false);

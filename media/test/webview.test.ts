@@ -30,7 +30,10 @@ if (skip) {
   it('trace webview in headless Chromium', (t) => t.skip(skip));
 }
 
-const f1 = toView(check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' }), 'F1: kmem_cache_destroy() with KASAN, without patch 01');
+const f1 = toView(
+  check(makeScenario('f1-kasan-nofix'), { strategy: 'dpor' }),
+  'F1: kmem_cache_destroy() with KASAN, without patch 01',
+);
 const f2 = toView(check(makeScenario('f2-kasan-fix'), { strategy: 'dpor' }), 'F2: with patch 01');
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
@@ -74,12 +77,26 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // the CSP source is this origin, as webview.cspSource is the webview resource origin in VS Code
-    const html = traceHtml({ cspSource: base, nonce: makeNonce(), scriptUri: `${base}/trace.js`, styleUri: `${base}/trace.css`, title: 'slablens trace' });
+    const html = traceHtml({
+      cspSource: base,
+      nonce: makeNonce(),
+      scriptUri: `${base}/trace.js`,
+      styleUri: `${base}/trace.css`,
+      title: 'slablens trace',
+    });
     fs.writeFileSync(path.join(dir, 'index.html'), html);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });
@@ -141,25 +158,43 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     const { page } = o;
     assert.equal(await page.textContent('#verdict .badge'), 'FAIL');
     assert.equal(await page.textContent('#title'), f1.title);
-    assert.equal(await page.textContent('#property'), 'objects remaining: Objects remaining in test_cache on __kmem_cache_shutdown()');
+    assert.equal(
+      await page.textContent('#property'),
+      'objects remaining: Objects remaining in test_cache on __kmem_cache_shutdown()',
+    );
     assert.equal(await page.getAttribute('#verdict', 'aria-live'), 'polite');
     const fi = failingIndex(f1.trace!)!;
     assert.equal(await selectedId(page), `step-${fi}`);
-    assert.match((await page.textContent('#error-front')) ?? '', /Violated at step \d+ on CPU0 \(process P0\) in free_partial/);
+    assert.match(
+      (await page.textContent('#error-front')) ?? '',
+      /Violated at step \d+ on CPU0 \(process P0\) in free_partial/,
+    );
     assert.match((await page.textContent('#current-step .violation-box')) ?? '', /objects remaining/);
     assert.match((await page.textContent('#warnings')) ?? '', /Slab cache still has objects/);
-    assert.deepEqual(await page.$$eval('#stack li', (l) => l.map((x) => x.textContent)), ['P0', 'kmem_cache_destroy', '__kmem_cache_shutdown', 'free_partial']);
+    assert.deepEqual(await page.$$eval('#stack li', (l) => l.map((x) => x.textContent)), [
+      'P0',
+      'kmem_cache_destroy',
+      '__kmem_cache_shutdown',
+      'free_partial',
+    ]);
     // the failing step's row is scrolled into the list's view, and the verdict stays on screen
     const inView = await page.evaluate((id) => {
       const row = document.getElementById(id)!.getBoundingClientRect();
       const list = document.querySelector('.scroller')!.getBoundingClientRect();
       const head = document.querySelector('.lane-head')!.getBoundingClientRect();
       const verdict = document.getElementById('verdict')!.getBoundingClientRect();
-      return { row: row.top >= head.bottom - 1 && row.bottom <= list.bottom + 1 && row.bottom <= innerHeight, verdict: verdict.top >= 0 };
+      return {
+        row: row.top >= head.bottom - 1 && row.bottom <= list.bottom + 1 && row.bottom <= innerHeight,
+        verdict: verdict.top >= 0,
+      };
     }, `step-${fi}`);
     assert.deepEqual(inView, { row: true, verdict: true });
     // (checked before the screenshot, which makes Playwright touch the page's styles)
-    assert.deepEqual(await page.$$eval('[style]', (l) => l.map((x) => x.outerHTML.slice(0, 120))), [], 'no inline style attributes');
+    assert.deepEqual(
+      await page.$$eval('[style]', (l) => l.map((x) => x.outerHTML.slice(0, 120))),
+      [],
+      'no inline style attributes',
+    );
     await page.screenshot({ path: path.join(SHOTS, 'webview-fail.png'), fullPage: true });
     assert.deepEqual(await cspViolations(page), []);
     assert.deepEqual(o.dialogs, []);
@@ -171,11 +206,21 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     try {
       await o.send({ type: 'show', view: f1 });
       const fi = failingIndex(f1.trace!)!;
-      const r = await o.page.evaluate((id) => document.getElementById(id)!.getBoundingClientRect().toJSON() as DOMRect, `step-${fi}`);
+      const r = await o.page.evaluate(
+        (id) => document.getElementById(id)!.getBoundingClientRect().toJSON() as DOMRect,
+        `step-${fi}`,
+      );
       assert.ok(r.top >= 0 && r.bottom <= 800 + 1, JSON.stringify(r));
-      const heads = await o.page.$$eval('.lane-head .cell', (l) => l.map((x) => x.getBoundingClientRect().toJSON() as DOMRect));
-      assert.ok(heads.length >= 3 && heads.every((b) => b.left >= 0 && b.right <= 500 + 1 && b.width > 40), JSON.stringify(heads));
-      const v = await o.page.evaluate(() => document.getElementById('verdict')!.getBoundingClientRect().toJSON() as DOMRect);
+      const heads = await o.page.$$eval('.lane-head .cell', (l) =>
+        l.map((x) => x.getBoundingClientRect().toJSON() as DOMRect),
+      );
+      assert.ok(
+        heads.length >= 3 && heads.every((b) => b.left >= 0 && b.right <= 500 + 1 && b.width > 40),
+        JSON.stringify(heads),
+      );
+      const v = await o.page.evaluate(
+        () => document.getElementById('verdict')!.getBoundingClientRect().toJSON() as DOMRect,
+      );
       assert.ok(v.top >= 0 && v.top < 20 && v.height > 10 && r.top >= v.bottom - 1, `verdict at ${JSON.stringify(v)}`);
       await o.page.screenshot({ path: path.join(SHOTS, 'webview-narrow.png') });
     } finally {
@@ -186,8 +231,17 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
   it('one lane per CPU and context, and every step sits in its own lane', async () => {
     const { page } = await open(f1);
     const heads = await page.$$eval('.lane-head .cell.lane', (l) => l.map((x) => x.textContent));
-    assert.deepEqual(heads, lanes(f1.trace!).map((l) => l.label));
-    assert.deepEqual(heads, ['CPU0 process P0', 'CPU0 kworker', 'CPU0 softirq rcu_core/0', 'CPU1 kworker', 'CPU1 softirq rcu_core/1']);
+    assert.deepEqual(
+      heads,
+      lanes(f1.trace!).map((l) => l.label),
+    );
+    assert.deepEqual(heads, [
+      'CPU0 process P0',
+      'CPU0 kworker',
+      'CPU0 softirq rcu_core/0',
+      'CPU1 kworker',
+      'CPU1 softirq rcu_core/1',
+    ]);
     // the rcu_core/1 step is in the last column of its row
     const i = f1.trace!.steps.findIndex((s) => s.thread === 'rcu_core/1');
     const cells = await page.$$eval(`#step-${i} .cell.lane`, (l) => l.map((x) => x.classList.contains('occupied')));
@@ -211,7 +265,13 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     await page.keyboard.press('Home');
     assert.equal(await selectedId(page), 'step-0');
     // the first row is not hidden under the sticky lane header
-    assert.ok(await page.evaluate(() => document.getElementById('step-0')!.getBoundingClientRect().top >= document.querySelector('.lane-head')!.getBoundingClientRect().bottom - 1));
+    assert.ok(
+      await page.evaluate(
+        () =>
+          document.getElementById('step-0')!.getBoundingClientRect().top >=
+          document.querySelector('.lane-head')!.getBoundingClientRect().bottom - 1,
+      ),
+    );
     assert.equal(await page.getAttribute('#steps', 'aria-activedescendant'), 'step-0');
     await page.keyboard.press('k'); // clamps at the first step
     assert.equal(await selectedId(page), 'step-0');
@@ -253,9 +313,17 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await page.textContent('#reveal-step'), 'flush_rcu_sheaf');
     assert.doesNotMatch((await page.textContent('#current-step')) ?? '', /called from/);
     await page.keyboard.press('Home');
-    assert.match((await page.textContent('#current-step')) ?? '', /In \w+ called from flush_rcu_sheaves_on_cache \(statement \d+\)/);
+    assert.match(
+      (await page.textContent('#current-step')) ?? '',
+      /In \w+ called from flush_rcu_sheaves_on_cache \(statement \d+\)/,
+    );
     await page.keyboard.press('Enter');
-    assert.deepEqual(await lastPost(o), { type: 'reveal', function: s0.anchor!.fn, index: s0.anchor!.index, focus: true });
+    assert.deepEqual(await lastPost(o), {
+      type: 'reveal',
+      function: s0.anchor!.fn,
+      index: s0.anchor!.index,
+      focus: true,
+    });
     // the host gives the keyboard back (Slablens: Focus Trace View)
     await o.send({ type: 'focus' });
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'steps');
@@ -286,7 +354,9 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     const sel = steps.map((s) => s.thread).lastIndexOf('kworker/1:flush_rcu_sheaf');
     await page.click(`#step-${sel}`);
     const dimmed = await page.$$eval('.step.hb-concurrent', (l) => l.map((x) => Number(x.id.slice(5))));
-    const expected = steps.map((s, i) => (i !== sel && order(steps[sel], s) === 'concurrent' ? i : -1)).filter((i) => i >= 0);
+    const expected = steps
+      .map((s, i) => (i !== sel && order(steps[sel], s) === 'concurrent' ? i : -1))
+      .filter((i) => i >= 0);
     assert.ok(expected.length > 0);
     assert.deepEqual(dimmed, expected);
     const before = await page.$$eval('.step.hb-before', (l) => l.length);
@@ -299,7 +369,7 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await opacity(expected[0]), 1);
   });
 
-  it('the state panel shows the step\'s changes: o0 into the KASAN quarantine, what it was', async () => {
+  it("the state panel shows the step's changes: o0 into the KASAN quarantine, what it was", async () => {
     const { page } = await open(f1);
     const i = f1.trace!.steps.findIndex((s) => s.function === 'slab_free_hook' && s.cpu === 0);
     await page.click(`#step-${i}`);
@@ -308,13 +378,18 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await page.textContent('tr[data-key="o0"] ins'), 'quarantine:0');
     assert.equal(await page.getAttribute('tr[data-key="kasan.quarantine.cpu0"]', 'class'), 'changed added');
     const titles = await page.$$eval('#state-body h3', (l) => l.map((x) => x.textContent));
-    assert.ok(titles.includes('Per-CPU sheaves (pcs)') && titles.includes('KASAN quarantine') && titles.includes('Slabs'), titles.join());
+    assert.ok(
+      titles.includes('Per-CPU sheaves (pcs)') && titles.includes('KASAN quarantine') && titles.includes('Slabs'),
+      titles.join(),
+    );
     // state before step 0 vs after: the per-CPU rcu_free sheaf holds o0
     await page.click('#btn-first');
     assert.equal(await page.textContent('tr[data-key="cpu0.pcs.rcu_free"] td'), 'sheaf#0[o0]');
     await page.check('#changed-only');
     // step 0 takes flush_lock (locks are state)
-    assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), ['lock.&flush_lock']);
+    assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), [
+      'lock.&flush_lock',
+    ]);
     await page.uncheck('#changed-only');
     await page.fill('#state-filter', 'slab#1');
     assert.deepEqual(await page.$$eval('#state-body tr', (l) => l.map((x) => x.getAttribute('data-key'))), ['slab#1']);
@@ -363,7 +438,8 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await page.textContent('#verdict .badge'), 'PASS');
     assert.match((await page.textContent('#property')) ?? '', /No property violated in any interleaving/);
     const stats = (await page.textContent('#stats')) ?? '';
-    for (const k of ['strategy', 'dpor', 'states', 'interleavings', 'distinct outcomes', 'time']) assert.ok(stats.includes(k), `${k} in ${stats}`);
+    for (const k of ['strategy', 'dpor', 'states', 'interleavings', 'distinct outcomes', 'time'])
+      assert.ok(stats.includes(k), `${k} in ${stats}`);
     const dd = await page.$$eval('#stats dt', (l) => l.map((x) => [x.textContent, x.nextElementSibling?.textContent]));
     assert.deepEqual(Object.fromEntries(dd).interleavings, String(f2.stats!.executions));
     assert.deepEqual(Object.fromEntries(dd)['distinct outcomes'], String(f2.stats!.outcomes));
@@ -392,7 +468,10 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     const { page } = await open(toView(r, 'limited'));
     assert.equal(await page.textContent('#verdict .badge'), 'INCOMPLETE');
     assert.match((await page.textContent('#property')) ?? '', /Not a pass/);
-    assert.match((await page.textContent('.incomplete-reason')) ?? '', new RegExp(r.reason!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.match(
+      (await page.textContent('.incomplete-reason')) ?? '',
+      new RegExp(r.reason!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    );
   });
 
   it('markup in a title, message, event or state value shows as text: no element, no script, no dialog', async () => {
@@ -413,8 +492,9 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     assert.equal(await page.textContent('#title'), `title ${evil}`);
     assert.equal(await page.textContent('#event'), `event ${evil}`);
     const text = await page.evaluate(() => document.body.textContent ?? '');
-    for (const s of ['title', 'message', 'event', 'warning', 'value', 'frame', 'why']) assert.ok(text.includes(`${s} ${evil}`) || text.includes(`${s}${evil}`), s);
-    assert.equal(await page.locator('script').count(), 1, 'only the page\'s own script element');
+    for (const s of ['title', 'message', 'event', 'warning', 'value', 'frame', 'why'])
+      assert.ok(text.includes(`${s} ${evil}`) || text.includes(`${s}${evil}`), s);
+    assert.equal(await page.locator('script').count(), 1, "only the page's own script element");
     assert.equal(await page.locator('img').count(), 0);
     await page.waitForTimeout(100);
     assert.deepEqual(o.dialogs, []);
@@ -484,10 +564,16 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
       await page.keyboard.press('Tab');
       reached.push(await page.evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName ?? ''));
     }
-    assert.ok(reached.includes('copy-token') && reached.includes('btn-back') && reached.includes('steps'), reached.join());
+    assert.ok(
+      reached.includes('copy-token') && reached.includes('btn-back') && reached.includes('steps'),
+      reached.join(),
+    );
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     assert.notEqual(outline, 'none', 'focus is visible');
     // (the favicon request is Chromium's own, not the page's)
-    assert.ok(requested.every((u) => ['/', '/trace.js', '/trace.css', '/favicon.ico'].includes(u)), `only the page and its two assets are loaded: ${requested.join()}`);
+    assert.ok(
+      requested.every((u) => ['/', '/trace.js', '/trace.css', '/favicon.ico'].includes(u)),
+      `only the page and its two assets are loaded: ${requested.join()}`,
+    );
   });
 });

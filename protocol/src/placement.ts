@@ -22,7 +22,9 @@ export interface Placement {
 
 /** The hunk on one side: its start in the mail, its length, its start in the document. */
 function onSide(h: Placement, side: Side): { start: number; n: number; at: number } {
-  return side === 'new' ? { start: h.newStart, n: h.newLines, at: h.newAt } : { start: h.oldStart, n: h.oldLines, at: h.oldAt };
+  return side === 'new'
+    ? { start: h.newStart, n: h.newLines, at: h.newAt }
+    : { start: h.oldStart, n: h.oldLines, at: h.oldAt };
 }
 
 /**

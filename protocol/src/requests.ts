@@ -6,7 +6,28 @@
 
 import { RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Trace } from '../../engine/src';
-import type { SeriesCheckResult, Images, LitmusRunParams, LitmusRunResult, LitmusRunAllParams, LitmusRow, SimulateParams, SimulateResult, ReplayParams, ReplayResult, ScenarioInfo, AnnotationsParams, AnnotationsResult, SeriesInfo, Threads, ReviewParams, ReviewResult, ExportResult, Comparison, SimulatedPatch } from './wire';
+import type {
+  SeriesCheckResult,
+  Images,
+  LitmusRunParams,
+  LitmusRunResult,
+  LitmusRunAllParams,
+  LitmusRow,
+  SimulateParams,
+  SimulateResult,
+  ReplayParams,
+  ReplayResult,
+  ScenarioInfo,
+  AnnotationsParams,
+  AnnotationsResult,
+  SeriesInfo,
+  Threads,
+  ReviewParams,
+  ReviewResult,
+  ExportResult,
+  Comparison,
+  SimulatedPatch,
+} from './wire';
 
 /** Explore the destroy scenario with the IR of the source (or a built-in scenario), in a worker; progress and Cancel on workDoneToken. */
 export const Simulate = new RequestType<SimulateParams, SimulateResult, void>('slablens/simulate');
@@ -17,7 +38,9 @@ export const Scenarios = new RequestType0<ScenarioInfo[], void>('slablens/scenar
 /** Run a scenario file (.litmus) against the workspace's C in the worker; progress and Cancel on workDoneToken. */
 export const LitmusRun = new RequestType<LitmusRunParams, LitmusRunResult, void>('slablens/litmus/run');
 /** The scenario a trace ran, as the text of a .litmus file asking its question (no Result: the trace is one execution). */
-export const LitmusFromTrace = new RequestType<{ trace: Trace; name: string }, { text: string }, void>('slablens/litmus/fromTrace');
+export const LitmusFromTrace = new RequestType<{ trace: Trace; name: string }, { text: string }, void>(
+  'slablens/litmus/fromTrace',
+);
 /** Run several scenario files in turn ("Run all scenarios"); each file's diagnostics are refreshed. */
 export const LitmusRunAll = new RequestType<LitmusRunAllParams, LitmusRow[], void>('slablens/litmus/runAll');
 /** The workspace's trust changed: scenario files are checked in the background only when it is trusted. */
@@ -31,18 +54,30 @@ export const Annotations = new RequestType<AnnotationsParams, AnnotationsResult,
 export const SeriesOpen = new RequestType<{ path: string }, SeriesInfo, void>('slablens/series/open');
 export const SeriesDescribe = new RequestType<{ key: string }, SeriesInfo, void>('slablens/series/describe');
 /** A file before and after patch N (patches 1..N-1 applied to the workspace files), and where its hunks landed. */
-export const SeriesImages = new RequestType<{ key: string; patch: number; file: string }, Images, void>('slablens/series/images');
+export const SeriesImages = new RequestType<{ key: string; patch: number; file: string }, Images, void>(
+  'slablens/series/images',
+);
 /** The comment threads of patch N on one file, in the lines of the documents Images gives. */
-export const SeriesThreads = new RequestType<{ key: string; patch: number; file: string }, Threads, void>('slablens/series/threads');
+export const SeriesThreads = new RequestType<{ key: string; patch: number; file: string }, Threads, void>(
+  'slablens/series/threads',
+);
 /** The reviewer's own state: comments, viewed, quick trailers, series status. */
 export const SeriesReview = new RequestType<ReviewParams, ReviewResult, void>('slablens/series/review');
 /** An RFC 822 reply to patch N (0: the cover letter) with the reviewer's comments and trailers. */
-export const SeriesExport = new RequestType<{ key: string; patch: number; from: string }, ExportResult, void>('slablens/series/export');
+export const SeriesExport = new RequestType<{ key: string; patch: number; from: string }, ExportResult, void>(
+  'slablens/series/export',
+);
 /** This revision against an earlier one that is open too. */
-export const SeriesCompare = new RequestType<{ key: string; olderKey: string }, Comparison, void>('slablens/series/compare');
+export const SeriesCompare = new RequestType<{ key: string; olderKey: string }, Comparison, void>(
+  'slablens/series/compare',
+);
 /** Patch N as a range-diff compares it. */
-export const SeriesRangeText = new RequestType<{ key: string; patch: number }, { text: string }, void>('slablens/series/rangeText');
+export const SeriesRangeText = new RequestType<{ key: string; patch: number }, { text: string }, void>(
+  'slablens/series/rangeText',
+);
 /** The series on the workspace as it is: base-commit: against git HEAD; per patch applies / already applied / does not apply (with hunk, file, nearest context). */
 export const SeriesCheck = new RequestType<{ key: string }, SeriesCheckResult, void>('slablens/series/check');
 /** Before/after verdicts of the destroy scenario per patch, on the workspace files. */
-export const SeriesSimulate = new RequestType<{ key: string; upTo?: number }, SimulatedPatch[], void>('slablens/series/simulate');
+export const SeriesSimulate = new RequestType<{ key: string; upTo?: number }, SimulatedPatch[], void>(
+  'slablens/series/simulate',
+);

@@ -40,14 +40,19 @@ export interface IndexSettings {
   maxFileBytes: number;
 }
 
-export const DEFAULT_INDEX_SETTINGS: Readonly<IndexSettings> = { files: DEFAULTS['slablens.files'], maxFileBytes: DEFAULTS['slablens.maxFileBytes'] };
+export const DEFAULT_INDEX_SETTINGS: Readonly<IndexSettings> = {
+  files: DEFAULTS['slablens.files'],
+  maxFileBytes: DEFAULTS['slablens.maxFileBytes'],
+};
 
 /** Settings from what a client sent (initializationOptions, or the `slablens` section of a configuration change); what is missing or malformed keeps `base`. */
 export function readIndexSettings(raw: unknown, base: Readonly<IndexSettings> = DEFAULT_INDEX_SETTINGS): IndexSettings {
   const out: IndexSettings = { files: [...base.files], maxFileBytes: base.maxFileBytes };
   if (!raw || typeof raw !== 'object') return out;
   const r = raw as { files?: unknown; maxFileBytes?: unknown };
-  if (Array.isArray(r.files) && r.files.every((f) => typeof f === 'string')) out.files = (r.files as string[]).map((f) => f.trim()).filter(Boolean);
-  if (typeof r.maxFileBytes === 'number' && Number.isFinite(r.maxFileBytes) && r.maxFileBytes > 0) out.maxFileBytes = r.maxFileBytes;
+  if (Array.isArray(r.files) && r.files.every((f) => typeof f === 'string'))
+    out.files = (r.files as string[]).map((f) => f.trim()).filter(Boolean);
+  if (typeof r.maxFileBytes === 'number' && Number.isFinite(r.maxFileBytes) && r.maxFileBytes > 0)
+    out.maxFileBytes = r.maxFileBytes;
   return out;
 }

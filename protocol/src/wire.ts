@@ -58,7 +58,10 @@ export type SimulateResult = CheckResult & {
 export type ReplayParams = { trace: unknown } | { token: string };
 
 /** What a replay reaches, in the shape of a check's result (one execution, the trace's own schedule). */
-export type ReplayResult = Omit<CheckResult, 'strategy' | 'trace' | 'covered' | 'covers'> & { strategy: 'replay'; trace: Trace };
+export type ReplayResult = Omit<CheckResult, 'strategy' | 'trace' | 'covered' | 'covers'> & {
+  strategy: 'replay';
+  trace: Trace;
+};
 
 /** slablens/scenarios: the engine's built-in scenarios, for "Run Scenario…". */
 export interface ScenarioInfo {
@@ -124,12 +127,12 @@ export interface LitmusRow {
 // ---- annotations ------------------------------------------------------------------------------
 
 export type AnnotationsParams =
-  | { action: 'list' }
-  | { action: 'add'; path: string[]; note: string }
-  | { action: 'remove'; id: number };
+  { action: 'list' } | { action: 'add'; path: string[]; note: string } | { action: 'remove'; id: number };
 
 /** Where a function of a pinned path is now; `missing` when the index has no definition of it. */
-export type Located = { function: string; uri: string; line: number; missing?: undefined } | { function: string; missing: true; uri?: undefined; line?: undefined };
+export type Located =
+  | { function: string; uri: string; line: number; missing?: undefined }
+  | { function: string; missing: true; uri?: undefined; line?: undefined };
 
 export interface LocatedAnnotation {
   id: number;
@@ -325,8 +328,19 @@ export type Verdicts = { kasan: string; nokasan: string };
 
 /** slablens/series/check: the series' base against the workspace, and one answer per patch. */
 export interface SeriesCheckResult {
-  base: { baseCommit?: string; prerequisites: string[]; head?: string; relation: 'same' | 'contains' | 'other' | 'unknown' | 'none' | 'not-git'; message: string };
-  patches: { patch: number; title: string; state: 'applies' | 'already applied' | 'does not apply' | 'not checked'; message: string }[];
+  base: {
+    baseCommit?: string;
+    prerequisites: string[];
+    head?: string;
+    relation: 'same' | 'contains' | 'other' | 'unknown' | 'none' | 'not-git';
+    message: string;
+  };
+  patches: {
+    patch: number;
+    title: string;
+    state: 'applies' | 'already applied' | 'does not apply' | 'not checked';
+    message: string;
+  }[];
 }
 
 /** slablens/series/simulate: one row per patch up to `upTo`. */

@@ -25,8 +25,16 @@ function hunks(diff: string): Hunk[] {
   const out: Hunk[] = [];
   for (const l of diff.split('\n')) {
     const m = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(l);
-    if (m) out.push({ oldStart: +m[1], oldLines: m[2] === undefined ? 1 : +m[2], newStart: +m[3], newLines: m[4] === undefined ? 1 : +m[4], lines: [] });
-    else if (out.length && /^[ +-]/.test(l) && !/^(---|\+\+\+) /.test(l)) out[out.length - 1].lines.push({ op: l[0] as ' ' | '+' | '-', text: l.slice(1) });
+    if (m)
+      out.push({
+        oldStart: +m[1],
+        oldLines: m[2] === undefined ? 1 : +m[2],
+        newStart: +m[3],
+        newLines: m[4] === undefined ? 1 : +m[4],
+        lines: [],
+      });
+    else if (out.length && /^[ +-]/.test(l) && !/^(---|\+\+\+) /.test(l))
+      out[out.length - 1].lines.push({ op: l[0] as ' ' | '+' | '-', text: l.slice(1) });
   }
   return out;
 }
@@ -50,7 +58,15 @@ function place(pre: string[], hs: Hunk[]): { placements: Placement[]; post: stri
     const newAt = Math.max(oldAt, 1) + shift;
     post.splice(Math.max(oldAt, 1) - 1 + shift, oldSide.length, ...newSide);
     shift += newSide.length - oldSide.length;
-    placements.push({ index, oldAt, newAt, oldStart: h.oldStart, newStart: h.newStart, oldLines: h.oldLines, newLines: h.newLines });
+    placements.push({
+      index,
+      oldAt,
+      newAt,
+      oldStart: h.oldStart,
+      newStart: h.newStart,
+      oldLines: h.oldLines,
+      newLines: h.newLines,
+    });
   });
   return { placements, post };
 }
@@ -69,7 +85,10 @@ describe('diff ↔ document lines (protocol/src/placement.ts)', () => {
 
   it('reads the fixture as the patch tool would: two hunks, each six lines below its header', () => {
     assert.equal(hs.length, 2);
-    assert.deepEqual(placements.map((p) => p.oldAt - p.oldStart), [6, 6]);
+    assert.deepEqual(
+      placements.map((p) => p.oldAt - p.oldStart),
+      [6, 6],
+    );
     assert.ok(post.includes('\trcu_barrier();') && !post.includes('static int demo_unused(void)'));
   });
 
@@ -91,7 +110,10 @@ describe('diff ↔ document lines (protocol/src/placement.ts)', () => {
         }
       }
     }
-    assert.equal(checked, hs.reduce((n, h) => n + h.oldLines + h.newLines, 0));
+    assert.equal(
+      checked,
+      hs.reduce((n, h) => n + h.oldLines + h.newLines, 0),
+    );
   });
 
   it('maps nothing outside the hunks', () => {

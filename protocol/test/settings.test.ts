@@ -27,7 +27,10 @@ describe('settings (protocol/src/settings.ts) against package.json', () => {
 
   it('the server reads the index settings it is sent, keeping the defaults for what is missing or malformed', () => {
     assert.deepEqual(readIndexSettings(undefined), DEFAULT_INDEX_SETTINGS);
-    assert.deepEqual(readIndexSettings({ files: [' mm/*.c ', ''], maxFileBytes: 2048 }), { files: ['mm/*.c'], maxFileBytes: 2048 });
+    assert.deepEqual(readIndexSettings({ files: [' mm/*.c ', ''], maxFileBytes: 2048 }), {
+      files: ['mm/*.c'],
+      maxFileBytes: 2048,
+    });
     assert.deepEqual(readIndexSettings({ files: 'mm/*.c', maxFileBytes: 'big' }), DEFAULT_INDEX_SETTINGS);
     assert.deepEqual(readIndexSettings({ maxFileBytes: -1 }), DEFAULT_INDEX_SETTINGS);
   });

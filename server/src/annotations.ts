@@ -21,7 +21,11 @@ const MAX_NOTE = 10_000;
 
 /** One annotation of the file's shape (what load() accepts, and all that save() writes). */
 const wellFormed = (a: Partial<Annotation> | null): boolean =>
-  !!a && Number.isInteger(a.id) && Array.isArray(a.path) && a.path.every((p) => typeof p === 'string') && typeof a.note === 'string';
+  !!a &&
+  Number.isInteger(a.id) &&
+  Array.isArray(a.path) &&
+  a.path.every((p) => typeof p === 'string') &&
+  typeof a.note === 'string';
 
 export class AnnotationStore {
   readonly file: string;
@@ -41,10 +45,17 @@ export class AnnotationStore {
     try {
       const data = JSON.parse(text) as Partial<FileShape>;
       const ok = data.version === 1 && Array.isArray(data.annotations) && data.annotations.every(wellFormed);
-      if (!ok) return { annotations: [], error: `${this.file} is not a slablens annotations file (version 1); it was kept as it is` };
+      if (!ok)
+        return {
+          annotations: [],
+          error: `${this.file} is not a slablens annotations file (version 1); it was kept as it is`,
+        };
       return { annotations: data.annotations! };
     } catch {
-      return { annotations: [], error: `${this.file} is corrupt (not valid JSON); it was kept as it is and will not be overwritten` };
+      return {
+        annotations: [],
+        error: `${this.file} is corrupt (not valid JSON); it was kept as it is and will not be overwritten`,
+      };
     }
   }
 
@@ -63,7 +74,8 @@ export class AnnotationStore {
       if (cur.error) return cur;
       const next = f(cur.annotations);
       if (typeof next === 'string') return { ...cur, error: next };
-      if (!next.every(wellFormed)) return { ...cur, error: 'the change would not leave a valid annotations file: not saved' };
+      if (!next.every(wellFormed))
+        return { ...cur, error: 'the change would not leave a valid annotations file: not saved' };
       this.save(next);
       return { annotations: next };
     });
@@ -71,7 +83,12 @@ export class AnnotationStore {
 
   add(callPath: unknown, note: unknown): { annotations: Annotation[]; error?: string } {
     return this.change((cur) => {
-      if (!Array.isArray(callPath) || !callPath.length || callPath.some((f) => typeof f !== 'string' || !/^[A-Za-z_]\w*$/.test(f))) return 'a call path is a list of C function names';
+      if (
+        !Array.isArray(callPath) ||
+        !callPath.length ||
+        callPath.some((f) => typeof f !== 'string' || !/^[A-Za-z_]\w*$/.test(f))
+      )
+        return 'a call path is a list of C function names';
       if (typeof note !== 'string' || note.length > MAX_NOTE) return `a note is text of at most ${MAX_NOTE} characters`;
       const id = cur.reduce((m, a) => Math.max(m, a.id), 0) + 1;
       return [...cur, { id, path: callPath as string[], note }];

@@ -27,7 +27,21 @@ function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
     allowPositionals: true,
     strict: false,
     options: {
-      ...Object.fromEntries(['kernel', 'entry', 'cpus', 'strategy', 'seed', 'runs', 'preemptions', 'max-states', 'trace-out', 'token', 'hotplug-cpu'].map((k) => [k, { type: 'string' as const }])),
+      ...Object.fromEntries(
+        [
+          'kernel',
+          'entry',
+          'cpus',
+          'strategy',
+          'seed',
+          'runs',
+          'preemptions',
+          'max-states',
+          'trace-out',
+          'token',
+          'hotplug-cpu',
+        ].map((k) => [k, { type: 'string' as const }]),
+      ),
       hotplug: { type: 'boolean' },
       'hotplug-up': { type: 'boolean' },
     },
@@ -36,13 +50,22 @@ function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
   if (typeof p !== 'string') return undefined;
   if (isScenarioPath(p)) return 'file';
   // the scenario files have no hotplug thread: --hotplug asks for the built-in builder's
-  const builder = values.kernel !== undefined || values.cpus !== undefined || values.entry !== undefined || values.hotplug !== undefined || values['hotplug-up'] !== undefined || values['hotplug-cpu'] !== undefined;
+  const builder =
+    values.kernel !== undefined ||
+    values.cpus !== undefined ||
+    values.entry !== undefined ||
+    values.hotplug !== undefined ||
+    values['hotplug-up'] !== undefined ||
+    values['hotplug-cpu'] !== undefined;
   if (!builder && builtinScenarioFile(p)) return 'builtin';
   return undefined;
 }
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
-function load(dir: string, maxFileBytes = DEFAULT_INDEX_SETTINGS.maxFileBytes): { analyzer: Analyzer; files: string[] } {
+function load(
+  dir: string,
+  maxFileBytes = DEFAULT_INDEX_SETTINGS.maxFileBytes,
+): { analyzer: Analyzer; files: string[] } {
   // a one-shot command: the index is the full trees' at once (no skeleton first, see analyzer/skeleton.ts)
   const analyzer = new Analyzer({ lazyBodies: false });
   const files: string[] = [];
@@ -51,7 +74,10 @@ function load(dir: string, maxFileBytes = DEFAULT_INDEX_SETTINGS.maxFileBytes): 
     if (!fs.existsSync(f)) continue;
     // the server's cap (slablens.maxFileBytes) and its refusal of FIFOs and devices
     const why = inputFileProblem(f, maxFileBytes);
-    if (why) throw new UsageError(`${f}: ${why}${/over the limit/.test(why) ? ' (slablens.maxFileBytes; --max-file-bytes N reads it)' : ''}`);
+    if (why)
+      throw new UsageError(
+        `${f}: ${why}${/over the limit/.test(why) ? ' (slablens.maxFileBytes; --max-file-bytes N reads it)' : ''}`,
+      );
     const buf = readInputFile(f, '', maxFileBytes);
     const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
     analyzer.update(f, text);
@@ -62,15 +88,39 @@ function load(dir: string, maxFileBytes = DEFAULT_INDEX_SETTINGS.maxFileBytes): 
 }
 
 function cmdIndex(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'max-file-bytes': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, 'max-file-bytes': { type: 'string' } },
+  });
   if (positionals.length !== 1) throw new UsageError('index takes one kernel directory');
   const cap = values['max-file-bytes'];
-  if (cap !== undefined && !/^[1-9]\d*$/.test(cap)) throw new UsageError(`--max-file-bytes must be a positive integer, got '${cap}'`);
+  if (cap !== undefined && !/^[1-9]\d*$/.test(cap))
+    throw new UsageError(`--max-file-bytes must be a positive integer, got '${cap}'`);
   const { analyzer, files } = load(positionals[0], cap === undefined ? undefined : Number(cap));
   const fns = analyzer.functions();
-  const edges = fns.flatMap((f) => f.calls.map((c) => ({ caller: f.name, callee: c.callee, line: c.range.start.line + 1, viaPointer: c.viaPointer })));
+  const edges = fns.flatMap((f) =>
+    f.calls.map((c) => ({ caller: f.name, callee: c.callee, line: c.range.start.line + 1, viaPointer: c.viaPointer })),
+  );
   if (values.json) {
-    io.out(JSON.stringify({ version: 1, files, functions: fns.map((f) => ({ name: f.name, file: f.uri, line: f.selectionRange.start.line + 1, static: f.isStatic, signature: f.signature })), edges }, null, 1));
+    io.out(
+      JSON.stringify(
+        {
+          version: 1,
+          files,
+          functions: fns.map((f) => ({
+            name: f.name,
+            file: f.uri,
+            line: f.selectionRange.start.line + 1,
+            static: f.isStatic,
+            signature: f.signature,
+          })),
+          edges,
+        },
+        null,
+        1,
+      ),
+    );
   } else {
     for (const file of files) io.out(`${file}: ${fns.filter((f) => f.uri === file).length} functions`);
     io.out(`${fns.length} functions, ${edges.length} call edges`);
@@ -93,56 +143,122 @@ function configOf(list: string[] | undefined): Record<string, boolean> {
 function cmdExportKernel(args: string[], io: Io): number {
   const { values } = parseArgs({
     args,
-    options: { kernel: { type: 'string' }, entry: { type: 'string' }, config: { type: 'string', multiple: true }, cpus: { type: 'string' }, promela: { type: 'string' } },
+    options: {
+      kernel: { type: 'string' },
+      entry: { type: 'string' },
+      config: { type: 'string', multiple: true },
+      cpus: { type: 'string' },
+      promela: { type: 'string' },
+    },
   });
   const entry = values.entry ?? 'kmem_cache_destroy';
-  if (entry !== 'kmem_cache_destroy') throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is exported from source so far`);
-  if (values.cpus !== undefined && !/^\d+$/.test(values.cpus)) throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
+  if (entry !== 'kmem_cache_destroy')
+    throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is exported from source so far`);
+  if (values.cpus !== undefined && !/^\d+$/.test(values.cpus))
+    throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
   const config = configOf(values.config);
   const { analyzer } = load(values.kernel!);
   const { programs, extractions } = extractOrchestrationReport(analyzer);
-  const { scenario, builtinFallback } = scenarioFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus: values.cpus ? Number(values.cpus) : 2 });
+  const { scenario, builtinFallback } = scenarioFromSource(programs, {
+    function: entry,
+    kasan: !!config.CONFIG_KASAN,
+    cpus: values.cpus ? Number(values.cpus) : 2,
+  });
   const code = writePromela(scenario, values.promela, io);
   if (builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${builtinFallback.join(', ')}`);
-  for (const [fn, list] of Object.entries(notModelledByFunction(extractions))) for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
+  for (const [fn, list] of Object.entries(notModelledByFunction(extractions)))
+    for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
   return code;
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 function cmdCheckKernel(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
-      kernel: { type: 'string' }, entry: { type: 'string' }, config: { type: 'string', multiple: true }, cpus: { type: 'string' },
-      strategy: { type: 'string' }, 'max-states': { type: 'string' }, json: { type: 'boolean' }, 'trace-out': { type: 'string' }, hotplug: { type: 'boolean' },
+      kernel: { type: 'string' },
+      entry: { type: 'string' },
+      config: { type: 'string', multiple: true },
+      cpus: { type: 'string' },
+      strategy: { type: 'string' },
+      'max-states': { type: 'string' },
+      json: { type: 'boolean' },
+      'trace-out': { type: 'string' },
+      hotplug: { type: 'boolean' },
     },
   });
   if (positionals.length > 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
   if (positionals.length === 1) return checkScenarioKernel(positionals[0], values, io);
   const entry = values.entry ?? 'kmem_cache_destroy';
-  if (entry !== 'kmem_cache_destroy') throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is simulated from source so far`);
+  if (entry !== 'kmem_cache_destroy')
+    throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is simulated from source so far`);
   const config = configOf(values.config);
   const { analyzer } = load(values.kernel!);
   const { programs, extractions, teardown } = extractOrchestrationReport(analyzer);
   const unsupported = unsupportedIn(extractions);
   if (unsupported) {
     // never a verdict from code that was not read: incomplete (exit 3), with the note
-    if (values.json) io.out(JSON.stringify({ version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, entry, kernel: values.kernel }, null, 1));
+    if (values.json)
+      io.out(
+        JSON.stringify(
+          { version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, entry, kernel: values.kernel },
+          null,
+          1,
+        ),
+      );
     else io.out(`${entry} from ${values.kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
     return EXIT.incomplete;
   }
   const cpus = values.cpus ? Number(values.cpus) : 2;
-  const interpretation = interpretScenario(analyzer, config.CONFIG_KASAN ? 'f1-kasan-nofix' : 'f3-nokasan-nofix', sourcePrograms(analyzer).programs, cpus);
-  const r = simulateFromSource(programs, { function: entry, kasan: !!config.CONFIG_KASAN, cpus, strategy: values.strategy as never, maxStates: values['max-states'] ? Number(values['max-states']) : undefined, hotplug: !!values.hotplug }, {}, teardown, interpretation.cfuncs);
+  const interpretation = interpretScenario(
+    analyzer,
+    config.CONFIG_KASAN ? 'f1-kasan-nofix' : 'f3-nokasan-nofix',
+    sourcePrograms(analyzer).programs,
+    cpus,
+  );
+  const r = simulateFromSource(
+    programs,
+    {
+      function: entry,
+      kasan: !!config.CONFIG_KASAN,
+      cpus,
+      strategy: values.strategy as never,
+      maxStates: values['max-states'] ? Number(values['max-states']) : undefined,
+      hotplug: !!values.hotplug,
+    },
+    {},
+    teardown,
+    interpretation.cfuncs,
+  );
   const notModelled = notModelledByFunction(extractions);
-  if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
-  if (values.json) io.out(JSON.stringify({ ...resultJson(r), entry, kernel: values.kernel, builtinFallback: r.builtinFallback, notModelled, ...interpretationJson(interpretation) }, null, 1));
+  if (values['trace-out'] && r.trace)
+    writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
+  if (values.json)
+    io.out(
+      JSON.stringify(
+        {
+          ...resultJson(r),
+          entry,
+          kernel: values.kernel,
+          builtinFallback: r.builtinFallback,
+          notModelled,
+          ...interpretationJson(interpretation),
+        },
+        null,
+        1,
+      ),
+    );
   else {
-    io.out(`${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${values.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
+    io.out(
+      `${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${values.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`,
+    );
     if (r.message) io.out(`  ${r.message}`);
     io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
-    if (r.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
-    for (const [fn, list] of Object.entries(notModelled)) for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
+    if (r.builtinFallback.length)
+      io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
+    for (const [fn, list] of Object.entries(notModelled))
+      for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
     printInterpretation(io, interpretation);
   }
   return exitFor(r.verdict);
@@ -158,29 +274,77 @@ const interpretationJson = (i: Interpretation) => ({
 function printInterpretation(io: Io, i: Interpretation): void {
   io.out(`  interpreted from the C: ${i.interpreted.length} functions (${i.interpreted.join(', ')})`);
   io.out(`  hand models: ${i.handModels.length}${i.handModels.length ? '' : ' (none)'}`);
-  for (const h of i.handModels) io.out(`    ${h.name}: ${h.reason}${h.fallback === 'none' ? ' — no model stands in for it' : ` — ${h.fallback} used`}`);
+  for (const h of i.handModels)
+    io.out(
+      `    ${h.name}: ${h.reason}${h.fallback === 'none' ? ' — no model stands in for it' : ` — ${h.fallback} used`}`,
+    );
 }
 
 /** `check <scenario> --kernel <dir>`: a built-in scenario over the tree's C. */
-function checkScenarioKernel(id: string, values: { kernel?: string; cpus?: string; strategy?: string; 'max-states'?: string; json?: boolean; 'trace-out'?: string; config?: string[] }, io: Io): number {
+function checkScenarioKernel(
+  id: string,
+  values: {
+    kernel?: string;
+    cpus?: string;
+    strategy?: string;
+    'max-states'?: string;
+    json?: boolean;
+    'trace-out'?: string;
+    config?: string[];
+  },
+  io: Io,
+): number {
   const strategy = (values.strategy ?? 'dpor') as Strategy;
-  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  if (!STRATEGIES.includes(strategy))
+    throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
   const config = configOf(values.config);
-  if (values.cpus !== undefined && !/^\d+$/.test(values.cpus)) throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
+  if (values.cpus !== undefined && !/^\d+$/.test(values.cpus))
+    throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
   const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
   const { analyzer } = load(values.kernel!);
   const unsupported = unsupportedIn(extractOrchestrationReport(analyzer).extractions);
   if (unsupported) {
     // never a verdict from code that was not read: incomplete (exit 3), with the note
-    if (values.json) io.out(JSON.stringify({ version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, scenario: id, kernel: values.kernel }, null, 1));
+    if (values.json)
+      io.out(
+        JSON.stringify(
+          {
+            version: 1,
+            verdict: 'incomplete',
+            reason: `unsupported: ${unsupported}`,
+            scenario: id,
+            kernel: values.kernel,
+          },
+          null,
+          1,
+        ),
+      );
     else io.out(`${id} from ${values.kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
     return EXIT.incomplete;
   }
-  const k = checkFromKernel(analyzer, id, { cpus, config }, { strategy, maxStates: values['max-states'] ? Number(values['max-states']) : undefined });
+  const k = checkFromKernel(
+    analyzer,
+    id,
+    { cpus, config },
+    { strategy, maxStates: values['max-states'] ? Number(values['max-states']) : undefined },
+  );
   const r = k.result;
-  if (values['trace-out'] && r.trace) writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
+  if (values['trace-out'] && r.trace)
+    writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
   if (values.json) {
-    io.out(JSON.stringify({ ...resultJson(r), kernel: values.kernel, builtinFallback: k.builtinFallback, notModelled: k.notModelled, ...interpretationJson(k.interpretation) }, null, 1));
+    io.out(
+      JSON.stringify(
+        {
+          ...resultJson(r),
+          kernel: values.kernel,
+          builtinFallback: k.builtinFallback,
+          notModelled: k.notModelled,
+          ...interpretationJson(k.interpretation),
+        },
+        null,
+        1,
+      ),
+    );
     return exitFor(r.verdict);
   }
   io.out(`${id} from ${values.kernel}: ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`);
@@ -190,7 +354,10 @@ function checkScenarioKernel(id: string, values: { kernel?: string; cpus?: strin
   printInterpretation(io, k.interpretation);
   if (r.verdict === 'fail' && r.trace) {
     io.out(`  shortest counterexample found (${r.schedule.length} steps):`);
-    for (const s of r.trace.steps) io.out(`  ${String(s.step).padStart(3)} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${s.violation ? '  <-- ' + s.violation.property : ''}`);
+    for (const s of r.trace.steps)
+      io.out(
+        `  ${String(s.step).padStart(3)} cpu${s.cpu} ${s.thread.padEnd(28)} ${s.function.padEnd(26)} ${s.event}${s.violation ? '  <-- ' + s.violation.property : ''}`,
+      );
   }
   return exitFor(r.verdict);
 }

@@ -52,7 +52,13 @@ export class ServerContext {
   annotationRoot: string | undefined;
   /** The workspace folders at the last indexing. */
   roots: string[] = [];
-  readonly index: IndexState = { wantedOnDisk: new Set(), toldTooLarge: new Set(), toldCapped: false, pass: 0, completing: undefined };
+  readonly index: IndexState = {
+    wantedOnDisk: new Set(),
+    toldTooLarge: new Set(),
+    toldCapped: false,
+    pass: 0,
+    completing: undefined,
+  };
   /** whether the client lets us ask it to re-request CodeLenses (VS Code does) */
   codeLensRefresh = false;
   /** The last verdicts per function and configuration (KASAN / no KASAN), experiments apart (hover, lens, diagnostics). */
@@ -103,7 +109,9 @@ export class ServerContext {
   wordAt(uri: string, line: number, character: number): string | undefined {
     const l = this.analyzer.lineText(uri, line);
     if (l === undefined) return undefined;
-    const m = [...l.matchAll(/[A-Za-z_]\w*/g)].find((x) => x.index! <= character && character <= x.index! + x[0].length);
+    const m = [...l.matchAll(/[A-Za-z_]\w*/g)].find(
+      (x) => x.index! <= character && character <= x.index! + x[0].length,
+    );
     return m?.[0];
   }
 }

@@ -8,7 +8,6 @@ import type { ExperimentParams } from '../../protocol/src';
 import { Analyzer, Extraction } from './analyzer';
 import type { SyntaxNode } from './analyzer/parse';
 
-
 export interface ExperimentPrograms {
   programs: ProgramSet;
   extractions: Record<string, Extraction>;
@@ -21,7 +20,8 @@ export interface ExperimentPrograms {
 export class ExperimentError extends Error {}
 
 /** The statement kinds a reviewer can leave out (not a block, not the function body). */
-const STATEMENT = /^(expression_statement|if_statement|return_statement|declaration|for_statement|while_statement|do_statement|switch_statement|break_statement|continue_statement|goto_statement|preproc_ifdef|preproc_if)$/;
+const STATEMENT =
+  /^(expression_statement|if_statement|return_statement|declaration|for_statement|while_statement|do_statement|switch_statement|break_statement|continue_statement|goto_statement|preproc_ifdef|preproc_if)$/;
 
 /** The outermost statement of `fn`'s body that starts on `line` (0-based), or undefined. */
 export function statementOn(body: SyntaxNode, line: number): SyntaxNode | undefined {
@@ -43,7 +43,8 @@ export function statementLines(a: Analyzer, uri: string): { fn: string; line: nu
   for (const f of a.functionsIn(uri)) {
     if (!ORCHESTRATION.includes(f.name)) continue;
     const x = a.extract(f.name);
-    for (const line of new Set(x?.lines ?? [])) if (line >= 0 && line > f.range.start.line) out.push({ fn: f.name, line });
+    for (const line of new Set(x?.lines ?? []))
+      if (line >= 0 && line > f.range.start.line) out.push({ fn: f.name, line });
   }
   return out;
 }
@@ -73,7 +74,11 @@ const short = (s: string) => {
  * The programs for an experiment. The indexed analyzer is read, never changed: the changed text is
  * parsed into a scratch analyzer, and only the orchestration functions found there replace theirs.
  */
-export function experimentPrograms(a: Analyzer, p: ExperimentParams, base: { programs: ProgramSet; extractions: Record<string, Extraction> }): ExperimentPrograms {
+export function experimentPrograms(
+  a: Analyzer,
+  p: ExperimentParams,
+  base: { programs: ProgramSet; extractions: Record<string, Extraction> },
+): ExperimentPrograms {
   const programs = { ...base.programs };
   const extractions = { ...base.extractions };
   const changed: Record<string, string> = {};
@@ -85,14 +90,19 @@ export function experimentPrograms(a: Analyzer, p: ExperimentParams, base: { pro
     if (text === undefined) throw new ExperimentError('this file is not indexed by slablens (slablens.files)');
     const fn = a.functionsIn(uri).find((f) => f.range.start.line < line && line <= f.range.end.line);
     if (!fn || !ORCHESTRATION.includes(fn.name)) {
-      throw new ExperimentError(`line ${line + 1} is not inside a function the simulator follows from its C (${ORCHESTRATION.join(', ')})`);
+      throw new ExperimentError(
+        `line ${line + 1} is not inside a function the simulator follows from its C (${ORCHESTRATION.join(', ')})`,
+      );
     }
     const found = a.found(fn.name);
     const st = found && statementOn(found.body, line);
     if (!st) throw new ExperimentError(`no statement of ${fn.name} starts on line ${line + 1}`);
     const start = offsetOf(text, st.startPosition.row, st.startPosition.column);
     const end = offsetOf(text, st.endPosition.row, st.endPosition.column);
-    if (text.slice(start, end) !== st.text) throw new ExperimentError(`the statement on line ${line + 1} could not be located in the text (non-ASCII before it?)`);
+    if (text.slice(start, end) !== st.text)
+      throw new ExperimentError(
+        `the statement on line ${line + 1} could not be located in the text (non-ASCII before it?)`,
+      );
     scratch.update(uri, blankOut(text, start, end));
     const x = scratch.extract(fn.name);
     if (!x) throw new ExperimentError(`${fn.name} does not parse without that statement`);
@@ -111,7 +121,10 @@ export function experimentPrograms(a: Analyzer, p: ExperimentParams, base: { pro
       changed[n] = p.copy.uri;
     }
     const names = Object.keys(changed);
-    if (!names.length) throw new ExperimentError(`the experiment copy defines none of the functions the simulator follows from C (${ORCHESTRATION.join(', ')})`);
+    if (!names.length)
+      throw new ExperimentError(
+        `the experiment copy defines none of the functions the simulator follows from C (${ORCHESTRATION.join(', ')})`,
+      );
     label = `experiment copy of ${names.join(', ')}`;
   } else throw new ExperimentError('an experiment needs `without` or `copy`');
   return { programs, extractions, changed, label };

@@ -27,7 +27,8 @@ function guardsOf(n: SyntaxNode, body: SyntaxNode): string[] {
       const cond = p.childForFieldName('condition');
       const alt = p.childForFieldName('alternative');
       if (!cond || child.id === cond.id) continue;
-      const inElse = alt !== null && (child.id === alt.id || (child.startIndex >= alt.startIndex && child.endIndex <= alt.endIndex));
+      const inElse =
+        alt !== null && (child.id === alt.id || (child.startIndex >= alt.startIndex && child.endIndex <= alt.endIndex));
       out.push(inElse ? `!(${bare(cond.text)})` : bare(cond.text));
     } else if (p.type === 'else_clause') {
       // handled at its if_statement
@@ -54,7 +55,8 @@ export function guardedCalls(a: Analyzer, fn: string, which: RegExp): GuardedCal
     for (const c of n.namedChildren) {
       if (c.type === 'call_expression') {
         const name = c.childForFieldName('function');
-        if (name?.type === 'identifier' && which.test(name.text)) out.push({ call: name.text, guards: guardsOf(c, found.body), line: c.startPosition.row });
+        if (name?.type === 'identifier' && which.test(name.text))
+          out.push({ call: name.text, guards: guardsOf(c, found.body), line: c.startPosition.row });
       }
       walk(c);
     }

@@ -3,7 +3,16 @@
 // every other function on the scenario's paths interpreted from its body where the interpreter
 // covers it; what is not is listed with the construct that blocks it.
 
-import { builtinPrograms, check, CheckResult, ExploreOptions, makeScenario, ModelError, ORCHESTRATION, ProgramSet } from '../../engine/src';
+import {
+  builtinPrograms,
+  check,
+  CheckResult,
+  ExploreOptions,
+  makeScenario,
+  ModelError,
+  ORCHESTRATION,
+  ProgramSet,
+} from '../../engine/src';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, NotModelled } from './analyzer';
 import { fallBack, Interpretation, interpretPaths, pathRoots } from './analyzer/interpret';
 
@@ -16,7 +25,11 @@ export interface KernelCheck {
 }
 
 /** The orchestration programs from the files, built-in IR for the ones they lack. */
-export function sourcePrograms(a: Analyzer): { programs: ProgramSet; builtinFallback: string[]; notModelled: Record<string, NotModelled[]> } {
+export function sourcePrograms(a: Analyzer): {
+  programs: ProgramSet;
+  builtinFallback: string[];
+  notModelled: Record<string, NotModelled[]>;
+} {
   const { programs, extractions } = extractOrchestrationReport(a);
   const builtin = builtinPrograms();
   const builtinFallback: string[] = [];
@@ -40,11 +53,21 @@ const TRAP = /^not modelled: call to (\w+)\(\) in (\w+) at line (\d+)/;
  * Run the scenario over the interpreted bodies. A run that reaches a call neither interpreted nor
  * modelled makes its caller fall back to a hand model (reported, with the call), and runs again.
  */
-export function checkFromKernel(a: Analyzer, id: string, o: { cpus?: number; config?: Record<string, boolean>; handModelsOnly?: boolean }, explore: ExploreOptions): KernelCheck {
+export function checkFromKernel(
+  a: Analyzer,
+  id: string,
+  o: { cpus?: number; config?: Record<string, boolean>; handModelsOnly?: boolean },
+  explore: ExploreOptions,
+): KernelCheck {
   const { programs, builtinFallback, notModelled } = sourcePrograms(a);
   let interpretation = interpretScenario(a, id, programs, o.cpus);
   for (let round = 0; ; round++) {
-    const sc = makeScenario(id, { cpus: o.cpus, programs, config: o.config, cfuncs: o.handModelsOnly ? undefined : interpretation.cfuncs });
+    const sc = makeScenario(id, {
+      cpus: o.cpus,
+      programs,
+      config: o.config,
+      cfuncs: o.handModelsOnly ? undefined : interpretation.cfuncs,
+    });
     sc.source = 'extracted';
     sc.expect = undefined;
     try {

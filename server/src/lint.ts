@@ -11,7 +11,15 @@ import { analyzeLocks, LockFinding, LockReport } from './analyzer/lockdep';
 
 /** The --json shape of one finding (the issue's: rule, message, function, file, line (1-based), paths, locks). */
 export function findingJson(f: LockFinding) {
-  return { rule: f.rule, message: f.message, function: f.function, file: f.uri, line: f.line + 1, paths: f.paths, locks: f.locks };
+  return {
+    rule: f.rule,
+    message: f.message,
+    function: f.function,
+    file: f.uri,
+    line: f.line + 1,
+    paths: f.paths,
+    locks: f.locks,
+  };
 }
 
 /** Index the slab files of `dir` the way the editor's cold index does, and run the lock rules. */
@@ -23,7 +31,12 @@ export function lintKernel(dir: string): { files: string[]; report: LockReport }
     const f = path.join(dir, rel);
     if (!fs.existsSync(f)) continue;
     // the server's cap (slablens.maxFileBytes) and its refusal of FIFOs and devices
-    analyzer.update(f, new TextDecoder('utf-8', { fatal: false }).decode(readInputFile(f, 'kernel file', DEFAULT_INDEX_SETTINGS.maxFileBytes)));
+    analyzer.update(
+      f,
+      new TextDecoder('utf-8', { fatal: false }).decode(
+        readInputFile(f, 'kernel file', DEFAULT_INDEX_SETTINGS.maxFileBytes),
+      ),
+    );
     files.push(f);
   }
   if (!files.length) throw new UsageError(`${dir}: no mm/slab_common.c, mm/slub.c or mm/slab.h found`);
@@ -31,7 +44,11 @@ export function lintKernel(dir: string): { files: string[]; report: LockReport }
 }
 
 export function cmdLint(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { kernel: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { kernel: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const dir = values.kernel ?? positionals[0];
   if (!dir || positionals.length > (values.kernel ? 0 : 1)) throw new UsageError('lint takes --kernel <dir> [--json]');
   const { files, report } = lintKernel(dir);
@@ -41,8 +58,11 @@ export function cmdLint(args: string[], io: Io): number {
       io.out(`${f.uri}:${f.line + 1}: warning: [${f.rule}] ${f.message}`);
       for (const r of f.related) io.out(`    ${r.uri}:${r.line + 1}: ${r.message}`);
     }
-    for (const n of report.notModelled) io.out(`${n.uri}:${n.line + 1}: note: lock call not modelled: ${n.call}() in ${n.fn}()`);
-    io.out(`${files.length} files, ${report.roots.length} roots, ${report.contexts} contexts, ${report.dependencies.length} lock dependencies: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`);
+    for (const n of report.notModelled)
+      io.out(`${n.uri}:${n.line + 1}: note: lock call not modelled: ${n.call}() in ${n.fn}()`);
+    io.out(
+      `${files.length} files, ${report.roots.length} roots, ${report.contexts} contexts, ${report.dependencies.length} lock dependencies: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`,
+    );
   }
   return report.findings.length ? 1 : 0;
 }

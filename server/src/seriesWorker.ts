@@ -8,7 +8,8 @@ import { parentPort } from 'node:worker_threads';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { SERIES_HANDLERS, SeriesSession } from './features/seriesSession';
 
-export type SeriesRequest = { id: number; method: string; params: unknown; root: string | undefined } | { cancel: number };
+export type SeriesRequest =
+  { id: number; method: string; params: unknown; root: string | undefined } | { cancel: number };
 /** `json`: the answer as JSON text (a string crosses to the request thread as one copy; parsing it there is a third of the time of a structured clone of the object) */
 export type SeriesAnswer = { id: number; json: string } | { id: number; error: { code: number; message: string } };
 
@@ -18,7 +19,9 @@ const inFlight = new Map<number, AbortController>();
 const post = (a: SeriesAnswer) => parentPort!.postMessage(a);
 
 async function answer(m: Extract<SeriesRequest, { id: number }>): Promise<void> {
-  const handler = (SERIES_HANDLERS as Record<string, (s: SeriesSession, p: unknown, signal: AbortSignal) => unknown>)[m.method];
+  const handler = (SERIES_HANDLERS as Record<string, (s: SeriesSession, p: unknown, signal: AbortSignal) => unknown>)[
+    m.method
+  ];
   const abort = new AbortController();
   inFlight.set(m.id, abort);
   try {

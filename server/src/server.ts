@@ -4,7 +4,14 @@
 // here throws out of a handler.
 
 import { fileURLToPath } from 'node:url';
-import { CodeActionKind, createConnection, InitializeParams, InitializeResult, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  createConnection,
+  InitializeParams,
+  InitializeResult,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import { readIndexSettings } from '../../protocol/src';
 import { ServerContext } from './context';
 import { registerAnnotations } from './features/annotations';
@@ -52,13 +59,14 @@ export function register(ctx: ServerContext): void {
   });
   // Index after initialize has answered (bash-language-server's users saw the cost of indexing
   // first); then, in idle time, which built-in scenarios reach which function (for hovers).
-  connection.onInitialized(() =>
-    void indexWorkspace(ctx).then(() =>
-      setTimeout(() => {
-        warmScenarioReach();
-        warmWorker(); // the first Simulate then finds the engine loaded in a worker
-      }, 0),
-    ),
+  connection.onInitialized(
+    () =>
+      void indexWorkspace(ctx).then(() =>
+        setTimeout(() => {
+          warmScenarioReach();
+          warmWorker(); // the first Simulate then finds the engine loaded in a worker
+        }, 0),
+      ),
   );
   registerWorkspace(ctx);
   registerHover(ctx);

@@ -1,7 +1,16 @@
 // Simulation that follows the code: the orchestration IR comes from the C text the reviewer has
 // open (extracted by the analyzer), the leaves from the engine's registry.
 
-import { check, CFuncSet, CheckResult, ExploreOptions, makeScenario, ORCHESTRATION, ProgramSet, builtinPrograms } from '../../engine/src';
+import {
+  check,
+  CFuncSet,
+  CheckResult,
+  ExploreOptions,
+  makeScenario,
+  ORCHESTRATION,
+  ProgramSet,
+  builtinPrograms,
+} from '../../engine/src';
 import type { Scenario } from '../../engine/src';
 import type { SimulateParams } from '../../protocol/src';
 
@@ -12,17 +21,38 @@ export type { SimulateParams };
  * rcu_free sheaves, CONFIG_KASAN=y), otherwise the F3 one. Orchestration functions missing from
  * the source fall back to the built-in IR, and the result says which ones did.
  */
-export function simulateFromSource(extracted: ProgramSet, p: SimulateParams, o: Partial<ExploreOptions> = {}, teardown: string[] = [], cfuncs?: CFuncSet): CheckResult & { builtinFallback: string[] } {
-  const explore = { strategy: p.strategy ?? 'dpor', maxStates: p.maxStates, seed: p.seed, stopAtFirst: p.stopAtFirst, ...o };
+export function simulateFromSource(
+  extracted: ProgramSet,
+  p: SimulateParams,
+  o: Partial<ExploreOptions> = {},
+  teardown: string[] = [],
+  cfuncs?: CFuncSet,
+): CheckResult & { builtinFallback: string[] } {
+  const explore = {
+    strategy: p.strategy ?? 'dpor',
+    maxStates: p.maxStates,
+    seed: p.seed,
+    stopAtFirst: p.stopAtFirst,
+    ...o,
+  };
   // the cpuhp teardown callbacks found in the source, else the built-in slub_cpu_dead
   const hotplug = p.hotplug ? { teardown: teardown.length ? teardown : undefined } : undefined;
-  if (p.builtin && p.scenario) return { ...check(makeScenario(p.scenario, { cpus: p.cpus, hotplug }), explore), builtinFallback: [...ORCHESTRATION] };
+  if (p.builtin && p.scenario)
+    return {
+      ...check(makeScenario(p.scenario, { cpus: p.cpus, hotplug }), explore),
+      builtinFallback: [...ORCHESTRATION],
+    };
   const { scenario, builtinFallback } = scenarioFromSource(extracted, p, teardown, cfuncs);
   return { ...check(scenario, explore), builtinFallback };
 }
 
 /** The scenario simulateFromSource runs (also what `slablens export --kernel` writes as Promela). */
-export function scenarioFromSource(extracted: ProgramSet, p: SimulateParams, teardown: string[] = [], cfuncs?: CFuncSet): { scenario: Scenario; builtinFallback: string[] } {
+export function scenarioFromSource(
+  extracted: ProgramSet,
+  p: SimulateParams,
+  teardown: string[] = [],
+  cfuncs?: CFuncSet,
+): { scenario: Scenario; builtinFallback: string[] } {
   const hotplug = p.hotplug ? { teardown: teardown.length ? teardown : undefined } : undefined;
   const builtin = builtinPrograms();
   const programs: ProgramSet = {};

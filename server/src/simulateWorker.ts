@@ -13,8 +13,12 @@ export type WorkerJob =
   | { kind: 'litmus'; scenario: Scenario; clause: Clause; expected?: Observation; options: ExploreOptions };
 
 parentPort?.on('message', (m: { id: number; job: WorkerJob }) => {
-  const onProgress: ExploreOptions['onProgress'] = (p) => parentPort!.postMessage({ kind: 'progress', id: m.id, progress: p });
+  const onProgress: ExploreOptions['onProgress'] = (p) =>
+    parentPort!.postMessage({ kind: 'progress', id: m.id, progress: p });
   const { job } = m;
-  const result = job.kind === 'simulate' ? simulateFromSource(job.programs, job.params, { onProgress }, job.teardown) : checkClause(job.scenario, job.clause, { ...job.options, onProgress }, job.expected);
+  const result =
+    job.kind === 'simulate'
+      ? simulateFromSource(job.programs, job.params, { onProgress }, job.teardown)
+      : checkClause(job.scenario, job.clause, { ...job.options, onProgress }, job.expected);
   parentPort!.postMessage({ kind: 'result', id: m.id, result });
 });

@@ -15,7 +15,12 @@ export class VerdictBook {
   private readonly diags = new Map<ConfigName, { uri: string; diagnostic: Diagnostic }[]>();
 
   /** A run on the files as they are: replaces that configuration's verdict and diagnostics only. */
-  set(fn: string | undefined, config: ConfigName, verdict: string, diagnostics: { uri: string; diagnostic: Diagnostic }[]): void {
+  set(
+    fn: string | undefined,
+    config: ConfigName,
+    verdict: string,
+    diagnostics: { uri: string; diagnostic: Diagnostic }[],
+  ): void {
     if (fn) {
       const m = this.byFunction.get(fn) ?? new Map<ConfigName, string>();
       m.set(config, verdict);

@@ -60,7 +60,12 @@ export interface FoundFiles {
  * those over `maxFileBytes` are listed apart, unread. A glob without wildcards is one path; the
  * others walk the directories below their fixed prefix (hidden directories left out).
  */
-export async function findFiles(root: string, globs: string[], maxFileBytes: number, maxFiles = MAX_FILES): Promise<FoundFiles> {
+export async function findFiles(
+  root: string,
+  globs: string[],
+  maxFileBytes: number,
+  maxFiles = MAX_FILES,
+): Promise<FoundFiles> {
   const out: FoundFiles = { files: [], tooLarge: [], capped: false };
   const seen = new Set<string>();
   const consider = async (abs: string): Promise<boolean> => {
@@ -101,7 +106,12 @@ export async function findFiles(root: string, globs: string[], maxFileBytes: num
 }
 
 /** Depth first, directories in name order; false once `consider` says stop. */
-async function walk(dir: string, rel: string, re: RegExp, consider: (abs: string) => Promise<boolean>): Promise<boolean> {
+async function walk(
+  dir: string,
+  rel: string,
+  re: RegExp,
+  consider: (abs: string) => Promise<boolean>,
+): Promise<boolean> {
   let entries: fs.Dirent[];
   try {
     entries = await fs.promises.readdir(dir, { withFileTypes: true });

@@ -71,19 +71,34 @@ describe('analyzer: symbols', () => {
     const a = new Analyzer();
     a.update(SLUB, src);
     assert.equal(a.tree(SLUB)!.rootNode.hasError, false, a.tree(SLUB)!.rootNode.toString());
-    assert.deepEqual(a.functions().map((f) => f.name), ['count_partial', 'flush_cpu_slab']);
-    const loops = (fn: string) => a.definition(fn)!.calls.map((c) => `${c.callee}${c.inLoopMacro ? ' in ' + c.inLoopMacro : ''}`);
+    assert.deepEqual(
+      a.functions().map((f) => f.name),
+      ['count_partial', 'flush_cpu_slab'],
+    );
+    const loops = (fn: string) =>
+      a.definition(fn)!.calls.map((c) => `${c.callee}${c.inLoopMacro ? ' in ' + c.inLoopMacro : ''}`);
     // an unbraced loop body is the loop's; the loop macro's own arguments are outside it
     assert.deepEqual(loops('count_partial'), ['get_count in list_for_each_entry', 'min_t']);
-    assert.deepEqual(loops('flush_cpu_slab'), ['container_of', 'slab_address in for_each_online_cpu', 'setup_object in for_each_object', 'flush_slab in for_each_online_cpu']);
+    assert.deepEqual(loops('flush_cpu_slab'), [
+      'container_of',
+      'slab_address in for_each_online_cpu',
+      'setup_object in for_each_object',
+      'flush_slab in for_each_online_cpu',
+    ]);
     // a type argument is no function reference
     assert.ok(!(a.definition('flush_cpu_slab')!.refs ?? []).some((r) => /struct|slub_flush_work/.test(r.callee)));
   });
 
   it('finds structs and their fields', () => {
     const a = load();
-    assert.deepEqual(a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name), ['main', 'spare', 'rcu_free', 'lock']);
-    assert.deepEqual(a.struct('slab_sheaf')!.fields.map((f) => f.name), ['size', 'cache', 'barn_list', 'rcu_head', 'node', 'objects']);
+    assert.deepEqual(
+      a.struct('slub_percpu_sheaves')!.fields.map((f) => f.name),
+      ['main', 'spare', 'rcu_free', 'lock'],
+    );
+    assert.deepEqual(
+      a.struct('slab_sheaf')!.fields.map((f) => f.name),
+      ['size', 'cache', 'barn_list', 'rcu_head', 'node', 'objects'],
+    );
   });
 });
 
@@ -100,7 +115,10 @@ describe('analyzer: call graph', () => {
   it('paths to an entry point', () => {
     const a = load();
     const paths = a.pathsToRoot('flush_rcu_sheaf');
-    assert.ok(paths.some((p) => p[0] === 'kmem_cache_destroy' && p[p.length - 1] === 'flush_rcu_sheaf'), JSON.stringify(paths));
+    assert.ok(
+      paths.some((p) => p[0] === 'kmem_cache_destroy' && p[p.length - 1] === 'flush_rcu_sheaf'),
+      JSON.stringify(paths),
+    );
     assert.deepEqual(a.pathsToRoot('free_partial')[0], ['kmem_cache_destroy', '__kmem_cache_shutdown', 'free_partial']);
   });
 });
@@ -113,7 +131,11 @@ describe('analyzer: IR extraction', () => {
     for (const [fn, x] of Object.entries(r.extractions)) assert.deepEqual(x.notModelled, [], fn);
     // locks are IR now: state in the engine, not ignored
     assert.ok(!r.extractions.kmem_cache_destroy.ignored.some((i) => /lock/.test(i.call)));
-    assert.ok(r.programs.kmem_cache_destroy.some((st) => st.op === 'lock' && st.fn === 'mutex_lock' && st.lock === '&slab_mutex'));
+    assert.ok(
+      r.programs.kmem_cache_destroy.some(
+        (st) => st.op === 'lock' && st.fn === 'mutex_lock' && st.lock === '&slab_mutex',
+      ),
+    );
     // anchors keep the source line
     const kcd = r.programs.kmem_cache_destroy;
     assert.match(a.text(COMMON)!.split('\n')[kcd[0].anchor!.line!], /kvfree_rcu_barrier_on_cache\(s\)/);
@@ -121,82 +143,124 @@ describe('analyzer: IR extraction', () => {
 
   it('drops a NULL check of the cache argument, reports other unmapped guards', () => {
     const a = new Analyzer();
-    a.update(COMMON, 'void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n\tif (unlikely(!s) || !kasan_check_byte(s))\n\t\treturn;\n\tif (s->cpu_sheaves) {\n\t\tflush_rcu_sheaves_on_cache(s);\n\t}\n\tif (weird(s))\n\t\trcu_barrier();\n\t__kvfree_rcu_barrier();\n}\n');
+    a.update(
+      COMMON,
+      'void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n\tif (unlikely(!s) || !kasan_check_byte(s))\n\t\treturn;\n\tif (s->cpu_sheaves) {\n\t\tflush_rcu_sheaves_on_cache(s);\n\t}\n\tif (weird(s))\n\t\trcu_barrier();\n\t__kvfree_rcu_barrier();\n}\n',
+    );
     const x = a.extract('kvfree_rcu_barrier_on_cache')!;
     assert.deepEqual(stripAnchors({ f: x.program }).f, stripAnchors(builtinPrograms()).kvfree_rcu_barrier_on_cache);
-    assert.deepEqual(x.notModelled.map((n) => [n.line, n.reason]), [[7, 'condition not modelled: (weird(s))']]);
+    assert.deepEqual(
+      x.notModelled.map((n) => [n.line, n.reason]),
+      [[7, 'condition not modelled: (weird(s))']],
+    );
     assert.ok(x.ignored.some((i) => i.line === 2));
     assert.deepEqual(x.lines, [4, 5, 9]);
   });
 
-  it('the newer kernel\'s idioms: WARN under !slab_in_kunit_test(), if (n->barn), defer_free_barrier()', () => {
+  it("the newer kernel's idioms: WARN under !slab_in_kunit_test(), if (n->barn), defer_free_barrier()", () => {
     const a = new Analyzer();
-    a.update(COMMON, [
-      'void kmem_cache_destroy(struct kmem_cache *s)',
-      '{',
-      '\tint err;',
-      '\tkvfree_rcu_barrier_on_cache(s);',
-      '\t/* kfree_nolock() may have deferred frees of this cache */',
-      '\tdefer_free_barrier();',
-      '\tkasan_cache_shutdown(s);',
-      '\terr = __kmem_cache_shutdown(s);',
-      '\tif (!slab_in_kunit_test())',
-      '\t\tWARN(err, "%s %s: Slab cache still has objects when called from %pS",',
-      '\t\t     __func__, s->name, (void *)_RET_IP_);',
-      '}',
-      '',
-    ].join('\n'));
-    a.update(SLUB, 'int __kmem_cache_shutdown(struct kmem_cache *s)\n{\n\tint node;\n\tstruct kmem_cache_node *n;\n\n\tfor_each_kmem_cache_node(s, node, n) {\n\t\tif (n->barn)\n\t\t\tbarn_shrink(s, n->barn);\n\t\tfree_partial(s, n);\n\t}\n\treturn 0;\n}\n');
+    a.update(
+      COMMON,
+      [
+        'void kmem_cache_destroy(struct kmem_cache *s)',
+        '{',
+        '\tint err;',
+        '\tkvfree_rcu_barrier_on_cache(s);',
+        '\t/* kfree_nolock() may have deferred frees of this cache */',
+        '\tdefer_free_barrier();',
+        '\tkasan_cache_shutdown(s);',
+        '\terr = __kmem_cache_shutdown(s);',
+        '\tif (!slab_in_kunit_test())',
+        '\t\tWARN(err, "%s %s: Slab cache still has objects when called from %pS",',
+        '\t\t     __func__, s->name, (void *)_RET_IP_);',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    a.update(
+      SLUB,
+      'int __kmem_cache_shutdown(struct kmem_cache *s)\n{\n\tint node;\n\tstruct kmem_cache_node *n;\n\n\tfor_each_kmem_cache_node(s, node, n) {\n\t\tif (n->barn)\n\t\t\tbarn_shrink(s, n->barn);\n\t\tfree_partial(s, n);\n\t}\n\treturn 0;\n}\n',
+    );
     const destroy = a.extract('kmem_cache_destroy')!;
     assert.deepEqual(destroy.notModelled, []);
     assert.ok(destroy.ignored.some((i) => i.call === 'defer_free_barrier'));
     const warn = stripAnchors({ f: destroy.program }).f.at(-1);
-    assert.deepEqual(warn, { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'slab_in_kunit_test' } }, then: [{ op: 'warn', cond: { kind: 'local', name: 'err' }, message: 'kmem_cache_destroy %s: Slab cache still has objects when called from <caller>' }] });
+    assert.deepEqual(warn, {
+      op: 'if',
+      cond: { kind: 'not', arg: { kind: 'call', fn: 'slab_in_kunit_test' } },
+      then: [
+        {
+          op: 'warn',
+          cond: { kind: 'local', name: 'err' },
+          message: 'kmem_cache_destroy %s: Slab cache still has objects when called from <caller>',
+        },
+      ],
+    });
     const shutdown = a.extract('__kmem_cache_shutdown')!;
     assert.deepEqual(shutdown.notModelled, []);
     const loop = stripAnchors({ f: shutdown.program }).f[0] as { op: string; body: unknown[] };
-    assert.deepEqual(loop.body[0], { op: 'if', cond: { kind: 'call', fn: 'cache_has_sheaves' }, then: [{ op: 'call', fn: 'barn_shrink', args: ['s'] }] });
+    assert.deepEqual(loop.body[0], {
+      op: 'if',
+      cond: { kind: 'call', fn: 'cache_has_sheaves' },
+      then: [{ op: 'call', fn: 'barn_shrink', args: ['s'] }],
+    });
   });
 
   it('continue and break under a modelled guard are control flow; sfw->skip is remembered per CPU', () => {
     const a = new Analyzer();
-    a.update(SLUB, [
-      'static void flush_all_cpus_locked(struct kmem_cache *s)',
-      '{',
-      '\tstruct slub_flush_work *sfw;',
-      '\tunsigned int cpu;',
-      '',
-      '\tmutex_lock(&flush_lock);',
-      '\tfor_each_online_cpu(cpu) {',
-      '\t\tsfw = &per_cpu(slub_flush, cpu);',
-      '\t\tif (!has_pcs_used(cpu, s)) {',
-      '\t\t\tsfw->skip = true;',
-      '\t\t\tcontinue;',
-      '\t\t}',
-      '\t\tINIT_WORK(&sfw->work, flush_cpu_sheaves);',
-      '\t\tsfw->skip = false;',
-      '\t\tsfw->s = s;',
-      '\t\tqueue_work_on(cpu, flushwq, &sfw->work);',
-      '\t}',
-      '\tfor_each_online_cpu(cpu) {',
-      '\t\tsfw = &per_cpu(slub_flush, cpu);',
-      '\t\tif (sfw->skip)',
-      '\t\t\tcontinue;',
-      '\t\tflush_work(&sfw->work);',
-      '\t\tif (cache_has_sheaves(s))',
-      '\t\t\tbreak;',
-      '\t}',
-      '\tmutex_unlock(&flush_lock);',
-      '}',
-      '',
-    ].join('\n'));
+    a.update(
+      SLUB,
+      [
+        'static void flush_all_cpus_locked(struct kmem_cache *s)',
+        '{',
+        '\tstruct slub_flush_work *sfw;',
+        '\tunsigned int cpu;',
+        '',
+        '\tmutex_lock(&flush_lock);',
+        '\tfor_each_online_cpu(cpu) {',
+        '\t\tsfw = &per_cpu(slub_flush, cpu);',
+        '\t\tif (!has_pcs_used(cpu, s)) {',
+        '\t\t\tsfw->skip = true;',
+        '\t\t\tcontinue;',
+        '\t\t}',
+        '\t\tINIT_WORK(&sfw->work, flush_cpu_sheaves);',
+        '\t\tsfw->skip = false;',
+        '\t\tsfw->s = s;',
+        '\t\tqueue_work_on(cpu, flushwq, &sfw->work);',
+        '\t}',
+        '\tfor_each_online_cpu(cpu) {',
+        '\t\tsfw = &per_cpu(slub_flush, cpu);',
+        '\t\tif (sfw->skip)',
+        '\t\t\tcontinue;',
+        '\t\tflush_work(&sfw->work);',
+        '\t\tif (cache_has_sheaves(s))',
+        '\t\t\tbreak;',
+        '\t}',
+        '\tmutex_unlock(&flush_lock);',
+        '}',
+        '',
+      ].join('\n'),
+    );
     const x = a.extract('flush_all_cpus_locked')!;
     assert.deepEqual(x.notModelled, []);
     const [lock, first, second, unlock] = stripAnchors({ f: x.program }).f as { op: string; body: unknown[] }[];
-    assert.deepEqual([lock, unlock], [{ op: 'lock', fn: 'mutex_lock', lock: '&flush_lock' }, { op: 'lock', fn: 'mutex_unlock', lock: '&flush_lock' }]);
+    assert.deepEqual(
+      [lock, unlock],
+      [
+        { op: 'lock', fn: 'mutex_lock', lock: '&flush_lock' },
+        { op: 'lock', fn: 'mutex_unlock', lock: '&flush_lock' },
+      ],
+    );
     const skip = { kind: 'local', name: 'slub_flush.skip', index: 'cpu' };
     assert.deepEqual(first.body, [
-      { op: 'if', cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } }, then: [{ op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } }, { op: 'continue' }] },
+      {
+        op: 'if',
+        cond: { kind: 'not', arg: { kind: 'call', fn: 'has_pcs_used', args: ['cpu', 's'] } },
+        then: [
+          { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: true } },
+          { op: 'continue' },
+        ],
+      },
       { op: 'set', name: 'slub_flush.skip', index: 'cpu', value: { kind: 'const', value: false } },
       { op: 'queue_work_on', cpu: 'cpu', work: 'slub_flush', fn: 'flush_cpu_sheaves' },
     ]);
@@ -206,15 +270,24 @@ describe('analyzer: IR extraction', () => {
       { op: 'if', cond: { kind: 'call', fn: 'cache_has_sheaves' }, then: [{ op: 'break' }] },
     ]);
     // outside a modelled loop the keyword is not a call: the report names the loop it belongs to
-    a.update(SLUB, 'static void flush_all_cpus_locked(struct kmem_cache *s)\n{\n\twhile (s) {\n\t\tcontinue;\n\t}\n}\n');
+    a.update(
+      SLUB,
+      'static void flush_all_cpus_locked(struct kmem_cache *s)\n{\n\twhile (s) {\n\t\tcontinue;\n\t}\n}\n',
+    );
     const y = a.extract('flush_all_cpus_locked')!;
-    assert.ok(y.notModelled.every((n) => !/^(continue|break)$/.test(n.call)), JSON.stringify(y.notModelled));
+    assert.ok(
+      y.notModelled.every((n) => !/^(continue|break)$/.test(n.call)),
+      JSON.stringify(y.notModelled),
+    );
   });
 
   it('reports calls it has no model for', () => {
     const a = load();
     const x = a.extract('kvfree_call_rcu')!;
-    assert.ok(x.notModelled.some((n) => n.reason === 'no model for kvfree' || n.reason === 'no model for synchronize_rcu'), JSON.stringify(x.notModelled));
+    assert.ok(
+      x.notModelled.some((n) => n.reason === 'no model for kvfree' || n.reason === 'no model for synchronize_rcu'),
+      JSON.stringify(x.notModelled),
+    );
   });
 
   it('patch 01 typed in the editor: IR follows and the engine verdict flips', () => {
@@ -227,14 +300,25 @@ describe('analyzer: IR extraction', () => {
     // as patch 01 does it: the if gets braces and rcu_barrier() goes inside
     const needle = 'if (s->cpu_sheaves)\n\t\tflush_rcu_sheaves_on_cache(s);';
     const at = text.indexOf(needle, fnStart);
-    a.applyEdit(COMMON, at, at + needle.length, 'if (s->cpu_sheaves) {\n\t\tflush_rcu_sheaves_on_cache(s);\n\t\trcu_barrier();\n\t}');
+    a.applyEdit(
+      COMMON,
+      at,
+      at + needle.length,
+      'if (s->cpu_sheaves) {\n\t\tflush_rcu_sheaves_on_cache(s);\n\t\trcu_barrier();\n\t}',
+    );
     assert.match(a.text(COMMON)!, /flush_rcu_sheaves_on_cache\(s\);\n\t\trcu_barrier\(\);/);
 
     const after = extractOrchestration(a);
-    assert.deepEqual(stripAnchors(after).kvfree_rcu_barrier_on_cache, stripAnchors(builtinPrograms({ patch01: true })).kvfree_rcu_barrier_on_cache);
+    assert.deepEqual(
+      stripAnchors(after).kvfree_rcu_barrier_on_cache,
+      stripAnchors(builtinPrograms({ patch01: true })).kvfree_rcu_barrier_on_cache,
+    );
     assert.deepEqual(stripAnchors(after), stripAnchors(builtinPrograms({ patch01: true })));
     assert.equal(check(makeScenario('f1-kasan-nofix', { programs: after }), { strategy: 'dpor' }).verdict, 'pass');
-    assert.deepEqual(a.functions().map((f) => f.name), EXPECTED_FUNCTIONS);
+    assert.deepEqual(
+      a.functions().map((f) => f.name),
+      EXPECTED_FUNCTIONS,
+    );
 
     // the incremental tree agrees with a fresh parse
     const fresh = new Analyzer();
@@ -257,7 +341,10 @@ describe('analyzer: incremental edits', () => {
     assert.equal(a.tree(SLUB)!.rootNode.toString(), fresh.tree(SLUB)!.rootNode.toString());
     const f = a.definition('typed_fn')!;
     assert.equal(f.signature, 'static __always_inline int typed_fn(struct kmem_cache *s)');
-    assert.deepEqual(f.calls.map((c) => c.callee), ['flush_slab']);
+    assert.deepEqual(
+      f.calls.map((c) => c.callee),
+      ['flush_slab'],
+    );
     // delete it again, in one edit
     const start = a.text(SLUB)!.indexOf('static __always_inline int typed_fn');
     a.applyEdit(SLUB, start, at, '');
@@ -267,10 +354,19 @@ describe('analyzer: incremental edits', () => {
 
   it('attribute macros with arguments (__printf(2, 3)) do not hide a definition', () => {
     const a = new Analyzer();
-    a.update(SLUB, 'static __printf(3, 4) void slab_bug(struct kmem_cache *s, struct slab *slab,\n\t\tconst char *fmt, ...)\n{\n\tpr_err("%s __init", fmt);\n}\n');
+    a.update(
+      SLUB,
+      'static __printf(3, 4) void slab_bug(struct kmem_cache *s, struct slab *slab,\n\t\tconst char *fmt, ...)\n{\n\tpr_err("%s __init", fmt);\n}\n',
+    );
     const f = a.definition('slab_bug')!;
-    assert.equal(f.signature, 'static __printf(3, 4) void slab_bug(struct kmem_cache *s, struct slab *slab, const char *fmt, ...)');
-    assert.deepEqual(f.calls.map((c) => c.callee), ['pr_err']);
+    assert.equal(
+      f.signature,
+      'static __printf(3, 4) void slab_bug(struct kmem_cache *s, struct slab *slab, const char *fmt, ...)',
+    );
+    assert.deepEqual(
+      f.calls.map((c) => c.callee),
+      ['pr_err'],
+    );
   });
 });
 
@@ -292,7 +388,8 @@ describe('analyzer: half-typed C', () => {
     for (const n of [cut + 10, cut + 55, cut + 200, cut + 333]) {
       a.update(SLUB, src.slice(0, n));
       const names = a.functions().map((f) => f.name);
-      for (const want of ['stat', 'flush_slab', 'flush_all_cpus_locked', 'flush_rcu_sheaf']) assert.ok(names.includes(want), `${want} at ${n}: ${names}`);
+      for (const want of ['stat', 'flush_slab', 'flush_all_cpus_locked', 'flush_rcu_sheaf'])
+        assert.ok(names.includes(want), `${want} at ${n}: ${names}`);
       assert.ok(!names.some((x) => x.startsWith('for_each')), names.join(','));
       assert.doesNotThrow(() => a.extract('flush_rcu_sheaves_on_cache'));
     }
@@ -308,7 +405,13 @@ describe('analyzer: half-typed C', () => {
     assert.doesNotThrow(() => a.applyEdit(SLUB, 0, 0, '}}}{{{ static __always_inline void'));
     assert.doesNotThrow(() => a.pathsToRoot('flush_rcu_sheaf'));
     assert.doesNotThrow(() => a.update(SLUB, 'static void f(int x) { if (x) { g(); '));
-    assert.deepEqual(a.functions().filter((f) => f.uri === SLUB).map((f) => f.name), ['f']);
+    assert.deepEqual(
+      a
+        .functions()
+        .filter((f) => f.uri === SLUB)
+        .map((f) => f.name),
+      ['f'],
+    );
     assert.doesNotThrow(() => a.update(SLUB, ''));
     a.remove(SLUB);
     assert.ok(!a.functions().some((f) => f.uri === SLUB));
@@ -319,13 +422,47 @@ describe('analyzer: incremental re-indexing equals a cold index', () => {
   // What a reviewer types, half-typed C included: braces, comments and strings opened and closed,
   // attribute macros, loop macros, definitions and structs appearing and disappearing.
   const SNIPPETS = [
-    '{', '}', '(', ')', ';', '\n', ' ', '/*', '*/', '"', "'", '//', '#ifdef CONFIG_KASAN\n', '#endif\n', 'static ', '__always_inline ', '__init', '__ini',
-    '__printf(2, 3) ', '__must_check ', 'rcu_barrier();', '\n\t\trcu_barrier();', 'for_each_online_cpu(cpu) {', 'for_each_online_cpu(cpu)\n\t\tflush_work(&sfw->work);',
-    'queue_work_on(cpu, flushwq, &sfw->work);', 'INIT_WORK(&sfw->work, flush_rcu_sheaf);', 'call_rcu(&h->rcu_head, rcu_free_sheaf_nobarn);',
-    'void typed(struct kmem_cache *s)\n{\n\tflush_slab(s, NULL);\n}\n', 'static void half(int x) { if (x) { g(', 'struct typed_s { int a; struct { int b; }; };\n',
-    'void __init\nsplit_fn(void)\n{\n\tkvfree_rcu_barrier();\n}\n', 's->ops->fn(s);', '(*cb)(s);',
-    'list_for_each_entry(s, &slab_caches, list)\n\t\tflush_all(s);', 'list_for_each_entry', 'container_of(w, struct slub_flush_work, work)', 'min_t(unsigned int, a, b)',
-    'struct ', '#define __fastpath_inline __always_inline\n', '#define ', '\\\n',
+    '{',
+    '}',
+    '(',
+    ')',
+    ';',
+    '\n',
+    ' ',
+    '/*',
+    '*/',
+    '"',
+    "'",
+    '//',
+    '#ifdef CONFIG_KASAN\n',
+    '#endif\n',
+    'static ',
+    '__always_inline ',
+    '__init',
+    '__ini',
+    '__printf(2, 3) ',
+    '__must_check ',
+    'rcu_barrier();',
+    '\n\t\trcu_barrier();',
+    'for_each_online_cpu(cpu) {',
+    'for_each_online_cpu(cpu)\n\t\tflush_work(&sfw->work);',
+    'queue_work_on(cpu, flushwq, &sfw->work);',
+    'INIT_WORK(&sfw->work, flush_rcu_sheaf);',
+    'call_rcu(&h->rcu_head, rcu_free_sheaf_nobarn);',
+    'void typed(struct kmem_cache *s)\n{\n\tflush_slab(s, NULL);\n}\n',
+    'static void half(int x) { if (x) { g(',
+    'struct typed_s { int a; struct { int b; }; };\n',
+    'void __init\nsplit_fn(void)\n{\n\tkvfree_rcu_barrier();\n}\n',
+    's->ops->fn(s);',
+    '(*cb)(s);',
+    'list_for_each_entry(s, &slab_caches, list)\n\t\tflush_all(s);',
+    'list_for_each_entry',
+    'container_of(w, struct slub_flush_work, work)',
+    'min_t(unsigned int, a, b)',
+    'struct ',
+    '#define __fastpath_inline __always_inline\n',
+    '#define ',
+    '\\\n',
   ];
   const edit = fc.record({
     pos: fc.nat(),
@@ -336,13 +473,17 @@ describe('analyzer: incremental re-indexing equals a cold index', () => {
   /** Everything the server reads from the analyzer, for one file's edits. */
   function snapshot(a: Analyzer) {
     const fns = a.functions();
-    const names = [...new Set(fns.flatMap((f) => [f.name, ...f.calls.map((c) => c.callee), ...(f.refs ?? []).map((r) => r.callee)]))].sort();
+    const names = [
+      ...new Set(fns.flatMap((f) => [f.name, ...f.calls.map((c) => c.callee), ...(f.refs ?? []).map((r) => r.callee)])),
+    ].sort();
     return {
       functions: fns,
       structs: a.structs(),
       callers: names.map((n) => [n, a.callers(n)]),
       callees: names.map((n) => [n, a.callees(n)]),
-      paths: ['free_partial', 'flush_rcu_sheaf', 'rcu_barrier', 'kvfree_rcu_barrier_on_cache'].map((n) => a.pathsToRoot(n)),
+      paths: ['free_partial', 'flush_rcu_sheaf', 'rcu_barrier', 'kvfree_rcu_barrier_on_cache'].map((n) =>
+        a.pathsToRoot(n),
+      ),
       trees: [COMMON, SLUB].map((u) => a.tree(u)!.rootNode.toString()),
       extraction: extractOrchestrationReport(a),
     };
@@ -388,6 +529,9 @@ describe('analyzer: incremental re-indexing equals a cold index', () => {
     assert.equal(a.lastEdit!.reindexed, 1);
     assert.equal(a.lastEdit!.kept, a.functions().filter((f) => f.uri === SLUB).length - 1);
     // and the functions after it moved by nothing but offsets: same lines
-    assert.equal(a.definition('free_partial')!.range.start.line, text.slice(0, text.indexOf('static void free_partial(')).split('\n').length - 1);
+    assert.equal(
+      a.definition('free_partial')!.range.start.line,
+      text.slice(0, text.indexOf('static void free_partial(')).split('\n').length - 1,
+    );
   });
 });

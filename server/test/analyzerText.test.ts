@@ -19,7 +19,9 @@ import { COMMON, EXPECTED_FUNCTIONS, load, read, SLUB } from './fixtureKernel';
 describe('analyzer: argument lists read from the text', () => {
   it('the identifier-shaped words of the grammar are all known (an argument that is one is asked of the tree)', () => {
     // tree-sitter-c's grammar: every identifier-shaped string in its rules is a keyword or primitive type
-    const grammar = JSON.parse(readFileSync(require.resolve('tree-sitter-c/src/grammar.json'), 'utf8')) as { rules: unknown };
+    const grammar = JSON.parse(readFileSync(require.resolve('tree-sitter-c/src/grammar.json'), 'utf8')) as {
+      rules: unknown;
+    };
     const words = new Set<string>();
     const walk = (x: unknown): void => {
       if (Array.isArray(x)) x.forEach(walk);
@@ -35,17 +37,57 @@ describe('analyzer: argument lists read from the text', () => {
 
   it('what is read from the text (arguments, parameter names) is what the tree gives', () => {
     const params = [
-      'unsigned long flags', 'unsigned x', 'long long y', 'struct a b', 'const c d', 'enum e', 'unsigned', 'short int s', 'signed char c2', 'long double ld', 'foo_t',
-      'gfp_t gfp', 'void *const cp', 'const char *fmt, ...', 'struct s s', 'enum e *p', 'register int r', 'void', '', 'unsigned long', 'const char', 'struct foo *',
-      'char **argv', 'const void *restrict src', 'u8 *const *pp', 'int const x', 'int a[3]', 'int (*fn)(int)', 'struct kmem_cache *s /* cache */', 'int __maybe_unused x',
+      'unsigned long flags',
+      'unsigned x',
+      'long long y',
+      'struct a b',
+      'const c d',
+      'enum e',
+      'unsigned',
+      'short int s',
+      'signed char c2',
+      'long double ld',
+      'foo_t',
+      'gfp_t gfp',
+      'void *const cp',
+      'const char *fmt, ...',
+      'struct s s',
+      'enum e *p',
+      'register int r',
+      'void',
+      '',
+      'unsigned long',
+      'const char',
+      'struct foo *',
+      'char **argv',
+      'const void *restrict src',
+      'u8 *const *pp',
+      'int const x',
+      'int a[3]',
+      'int (*fn)(int)',
+      'struct kmem_cache *s /* cache */',
+      'int __maybe_unused x',
     ];
     const args = [
-      'a, s->b, g(x), "(,)", \',\', a[i + j], NULL, /* c */ d, e /* , */', 'true, false, TRUE, x', 'int, size_t, u32', 'h(k(l), m), n', '({ int z = q(r); z; }), t',
-      '&w->work, flush_rcu_sheaf', 'cpu, flushwq, &sfw->work', 'x __maybe_unused, y', 'a \\\n, b', 'sizeof(struct x), y', '(void *)p, q', 'sizeof x, y',
+      'a, s->b, g(x), "(,)", \',\', a[i + j], NULL, /* c */ d, e /* , */',
+      'true, false, TRUE, x',
+      'int, size_t, u32',
+      'h(k(l), m), n',
+      '({ int z = q(r); z; }), t',
+      '&w->work, flush_rcu_sheaf',
+      'cpu, flushwq, &sfw->work',
+      'x __maybe_unused, y',
+      'a \\\n, b',
+      'sizeof(struct x), y',
+      '(void *)p, q',
+      'sizeof x, y',
     ];
     const src = [
       ...params.map((p, i) => `static int p${i}(${p})\n{\n\treturn 0;\n}\n`),
-      ...args.map((a, i) => `void a${i}(void)\n{\n\tcall${i}(${a});\n\tlist_for_each_entry(x, &l, list)\n\t\tthen${i}(${a});\n}\n`),
+      ...args.map(
+        (a, i) =>
+          `void a${i}(void)\n{\n\tcall${i}(${a});\n\tlist_for_each_entry(x, &l, list)\n\t\tthen${i}(${a});\n}\n`,
+      ),
       read('slab_common.c'),
       read('slub.c'),
     ].join('\n');
@@ -75,7 +117,15 @@ describe('analyzer: argument lists read from the text', () => {
     assert.deepEqual(kinds('f(sizeof x, y)'), { args: ['visit@2', 'word@12'], rest: '' });
     assert.deepEqual(kinds('f(a \\\n , b)'), { args: ['word@2', 'word@9'], rest: '' });
     // not plainly an argument list: the tree is walked instead
-    for (const src of ['f(a,\n#ifdef X\n b\n#endif\n)', 'f(a, "x', 'f(a, /* x', 'f(a, b', 'f(a, , b)', 'f(a ]', 'f(\u00e9)']) {
+    for (const src of [
+      'f(a,\n#ifdef X\n b\n#endif\n)',
+      'f(a, "x',
+      'f(a, /* x',
+      'f(a, b',
+      'f(a, , b)',
+      'f(a ]',
+      'f(\u00e9)',
+    ]) {
       const r = kinds(src);
       assert.ok(r === undefined || r.args.every((a) => !a.startsWith('word')), src);
     }
@@ -90,8 +140,15 @@ function bothWays(src: string) {
   const fromText = findFunctions(tree, SLUB, src, lines, { errors: false, masked: m }).functions;
   const fromTree = findFunctions(tree, SLUB, src, lines, { errors: false }).functions;
   /** whether the text alone settled each body */
-  const settled = fromText.map((f) => callsFromText(src, m, lines, f.body.start, f.body.end, f.info.name, SLUB) !== undefined);
-  return { fromText: fromText.map((f) => f.info), fromTree: fromTree.map((f) => f.info), settled, hasError: tree.rootNode.hasError };
+  const settled = fromText.map(
+    (f) => callsFromText(src, m, lines, f.body.start, f.body.end, f.info.name, SLUB) !== undefined,
+  );
+  return {
+    fromText: fromText.map((f) => f.info),
+    fromTree: fromTree.map((f) => f.info),
+    settled,
+    hasError: tree.rootNode.hasError,
+  };
 }
 
 describe('analyzer: calls read from the text', () => {
@@ -130,28 +187,48 @@ describe('analyzer: calls read from the text', () => {
   ];
 
   it('reads what the tree walk reads, and settles plain bodies itself', () => {
-    const src = [...PLAIN, ...UNSETTLED].map((b, i) => `static void t${i}(struct kmem_cache *s)\n{\n\t${b}\n}\n`).join('\n');
+    const src = [...PLAIN, ...UNSETTLED]
+      .map((b, i) => `static void t${i}(struct kmem_cache *s)\n{\n\t${b}\n}\n`)
+      .join('\n');
     const r = bothWays(src);
     assert.equal(r.fromText.length, PLAIN.length + UNSETTLED.length);
     assert.deepEqual(r.fromText, r.fromTree);
     assert.deepEqual(r.settled, [...PLAIN.map(() => true), ...UNSETTLED.map(() => false)]);
     // the loop context and pointer calls come out right, not only alike
-    const calls = (i: number) => r.fromText[i].calls.map((c) => `${c.callee}${c.inLoopMacro ? '@' + c.inLoopMacro : ''}${c.viaPointer ? '*' : ''}`);
+    const calls = (i: number) =>
+      r.fromText[i].calls.map(
+        (c) => `${c.callee}${c.inLoopMacro ? '@' + c.inLoopMacro : ''}${c.viaPointer ? '*' : ''}`,
+      );
     assert.deepEqual(calls(6), ['inner@for_each_cpu', 'outer']);
     assert.deepEqual(calls(5), ['x@for_each_node', 'y@for_each_node', 'z@for_each_node', 'after']);
     assert.deepEqual(calls(1).slice(0, 3), ['free*', 'z*', 'fn*']);
-    assert.deepEqual(r.fromText[0].refs!.map((x) => x.callee), ['a', 'b', 'c']);
+    assert.deepEqual(
+      r.fromText[0].refs!.map((x) => x.callee),
+      ['a', 'b', 'c'],
+    );
   });
 
   it('on generated bodies, the text and the tree agree wherever the tree holds no syntax error', () => {
     // (C, if not always sense: the grammar reads what is no C its own ways, which are not the point here)
-    const name = fc.constantFrom('f', 'g', 'kfree', 'call_rcu', 'rcu_barrier', 'queue_work_on', 'x', 'DEFINE_WAIT', 'min_t');
+    const name = fc.constantFrom(
+      'f',
+      'g',
+      'kfree',
+      'call_rcu',
+      'rcu_barrier',
+      'queue_work_on',
+      'x',
+      'DEFINE_WAIT',
+      'min_t',
+    );
     const { stmt } = fc.letrec((tie) => ({
       expr: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         fc.constantFrom('a', 'b', '0', '"s(t)"', "'('", 'NULL', 's->c', '&w->work'),
         fc.tuple(name, fc.array(tie('expr'), { maxLength: 3 })).map(([n, a]) => `${n}(${(a as string[]).join(', ')})`),
-        fc.tuple(fc.constantFrom('s->ops->', 'p.', 'q->r.'), name, fc.array(tie('expr'), { maxLength: 2 })).map(([p, n, a]) => `${p}${n}(${(a as string[]).join(', ')})`),
+        fc
+          .tuple(fc.constantFrom('s->ops->', 'p.', 'q->r.'), name, fc.array(tie('expr'), { maxLength: 2 }))
+          .map(([p, n, a]) => `${p}${n}(${(a as string[]).join(', ')})`),
         fc.tuple(tie('expr'), fc.constantFrom(' + ', ' ? 1 : ', ', ', ' = ')).map(([e, op]) => `${e}${op}c`),
         tie('expr').map((e) => `(${e})`),
         tie('expr').map((e) => `(void *)${e}`),
@@ -163,7 +240,17 @@ describe('analyzer: calls read from the text', () => {
         tie('expr').map((e) => `${e};`),
         fc.tuple(tie('expr'), tie('stmt')).map(([e, s]) => `if (${e}) ${s}`),
         fc.tuple(tie('expr'), tie('stmt'), tie('stmt')).map(([e, s, t]) => `if (${e}) ${s} else ${t}`),
-        fc.tuple(fc.constantFrom('for_each_online_cpu(cpu)', 'list_for_each_entry(s, &l, list)', 'for_each_cpu(c, m(x))', 'while (w(x))'), tie('stmt')).map(([l, s]) => `${l}\n\t${s}`),
+        fc
+          .tuple(
+            fc.constantFrom(
+              'for_each_online_cpu(cpu)',
+              'list_for_each_entry(s, &l, list)',
+              'for_each_cpu(c, m(x))',
+              'while (w(x))',
+            ),
+            tie('stmt'),
+          )
+          .map(([l, s]) => `${l}\n\t${s}`),
         fc.array(tie('stmt'), { maxLength: 3 }).map((ss) => `{\n\t${(ss as string[]).join('\n\t')}\n\t}`),
         tie('expr').map((e) => `return ${e};`),
         tie('stmt').map((st) => `#ifdef CONFIG_X\n\t${st}\n#endif`),
@@ -199,7 +286,10 @@ describe('analyzer: the skeleton cold index (function interiors parsed later)', 
   };
 
   it('equals the index of the full trees, and leaves the full parse for later', () => {
-    const files: [string, string][] = [[COMMON, read('slab_common.c')], [SLUB, read('slub.c')]];
+    const files: [string, string][] = [
+      [COMMON, read('slab_common.c')],
+      [SLUB, read('slub.c')],
+    ];
     const a = load();
     assert.equal(a.treesComplete, false, 'the fixtures are indexed from their skeletons');
     const b = eager(files);
@@ -215,10 +305,18 @@ describe('analyzer: the skeleton cold index (function interiors parsed later)', 
   });
 
   it('finds the function bodies by their braces, and gives up where the braces do not plainly nest', () => {
-    const src = 'struct a { int x; };\nstatic int f(int x)\n{\n\treturn g(x);\n}\n#define M { {\nint t[] = { 1 };\nvoid h(void) __acquires(l)\n{\n\t/* } */ s("}"); c(\'}\');\n}\n';
+    const src =
+      'struct a { int x; };\nstatic int f(int x)\n{\n\treturn g(x);\n}\n#define M { {\nint t[] = { 1 };\nvoid h(void) __acquires(l)\n{\n\t/* } */ s("}"); c(\'}\');\n}\n';
     // the struct, the #define and the initializer are no bodies; braces in comments and literals are no braces
-    assert.deepEqual(functionInteriors(src)!.map((b) => src.slice(b.start, b.end).trim()), ['return g(x);', '/* } */ s("}"); c(\'}\');']);
-    for (const bad of ['void f(void)\n{\n#ifdef X\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t}\n}\n', 'void f(void)\n{\n', 'void f(void) { "x }\n']) {
+    assert.deepEqual(
+      functionInteriors(src)!.map((b) => src.slice(b.start, b.end).trim()),
+      ['return g(x);', '/* } */ s("}"); c(\'}\');'],
+    );
+    for (const bad of [
+      'void f(void)\n{\n#ifdef X\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t}\n}\n',
+      'void f(void)\n{\n',
+      'void f(void) { "x }\n',
+    ]) {
       assert.equal(functionInteriors(bad), undefined, bad);
     }
   });
@@ -230,7 +328,10 @@ describe('analyzer: the skeleton cold index (function interiors parsed later)', 
     assert.equal(a.treesComplete, false);
     assert.deepEqual(a.structs(), []);
     assert.deepEqual(a.completeTrees(), [SLUB]);
-    assert.deepEqual(a.structs().map((x) => x.name), ['local_s']);
+    assert.deepEqual(
+      a.structs().map((x) => x.name),
+      ['local_s'],
+    );
     assert.deepEqual(a.functions(), eager([[SLUB, local]]).functions());
     // a `{ }` after a `)` that is no function body (a compound literal): the whole file is parsed at once
     const literal = 'static struct s v = (struct s){ .a = 1 };\nvoid f(void)\n{\n\tg(x);\n}\n';
@@ -242,7 +343,10 @@ describe('analyzer: the skeleton cold index (function interiors parsed later)', 
 
   it('an edit to a file indexed from its skeleton parses the full tree first, and gives what an edit of the full one does', () => {
     const a = load();
-    const b = eager([[COMMON, read('slab_common.c')], [SLUB, read('slub.c')]]);
+    const b = eager([
+      [COMMON, read('slab_common.c')],
+      [SLUB, read('slub.c')],
+    ]);
     for (const x of [a, b]) {
       const t = x.text(COMMON)!;
       const at = t.indexOf('rcu_barrier();');
@@ -252,4 +356,3 @@ describe('analyzer: the skeleton cold index (function interiors parsed later)', 
     assert.equal(a.tree(COMMON)!.rootNode.toString(), b.tree(COMMON)!.rootNode.toString());
   });
 });
-

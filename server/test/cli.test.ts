@@ -33,15 +33,36 @@ describe('slablens CLI on kernel source', () => {
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     const names = j.functions.map((f: { name: string }) => f.name);
-    for (const n of ['kmem_cache_destroy', 'kvfree_rcu_barrier_on_cache', 'flush_rcu_sheaves_on_cache', '__kmem_cache_shutdown', 'flush_all_cpus_locked']) assert.ok(names.includes(n), n);
-    assert.ok(j.edges.some((e: { caller: string; callee: string }) => e.caller === 'kvfree_rcu_barrier_on_cache' && e.callee === 'flush_rcu_sheaves_on_cache'));
+    for (const n of [
+      'kmem_cache_destroy',
+      'kvfree_rcu_barrier_on_cache',
+      'flush_rcu_sheaves_on_cache',
+      '__kmem_cache_shutdown',
+      'flush_all_cpus_locked',
+    ])
+      assert.ok(names.includes(n), n);
+    assert.ok(
+      j.edges.some(
+        (e: { caller: string; callee: string }) =>
+          e.caller === 'kvfree_rcu_barrier_on_cache' && e.callee === 'flush_rcu_sheaves_on_cache',
+      ),
+    );
   });
 
   it('check --kernel follows the source: fails without patch 01 under KASAN, passes with it, passes without KASAN', () => {
     const nofix = run('check', '--kernel', FIX, '--entry', 'kmem_cache_destroy', '--config', 'KASAN=y', '--json');
     assert.equal(nofix.code, 1, nofix.err);
     assert.equal(JSON.parse(nofix.out).property, 'objects remaining');
-    const fixed = run('check', '--kernel', patchedTree(), '--entry', 'kmem_cache_destroy', '--config', 'KASAN=y', '--json');
+    const fixed = run(
+      'check',
+      '--kernel',
+      patchedTree(),
+      '--entry',
+      'kmem_cache_destroy',
+      '--config',
+      'KASAN=y',
+      '--json',
+    );
     assert.equal(fixed.code, 0, fixed.err);
     assert.equal(run('check', '--kernel', FIX, '--config', 'KASAN=n').code, 0);
   });

@@ -14,10 +14,17 @@ import { computeDiagnostics, refreshDiagnostics } from '../src/features/diagnost
 import { hover, hoverText } from '../src/features/hover';
 
 const FIXTURES = path.resolve(__dirname, '../../../server/fixtures/kernel');
-const files = ['mm/slab_common.c', 'mm/slub.c'].map((rel) => ({ uri: pathToFileURL(path.join(FIXTURES, rel)).toString(), text: fs.readFileSync(path.join(FIXTURES, rel), 'utf8') }));
+const files = ['mm/slab_common.c', 'mm/slub.c'].map((rel) => ({
+  uri: pathToFileURL(path.join(FIXTURES, rel)).toString(),
+  text: fs.readFileSync(path.join(FIXTURES, rel), 'utf8'),
+}));
 
 /** A connection that records what the features send; only what they use is there. */
-function connectionDouble(): { connection: Connection; published: Map<string, PublishDiagnosticsParams['diagnostics']>; logged: string[] } {
+function connectionDouble(): {
+  connection: Connection;
+  published: Map<string, PublishDiagnosticsParams['diagnostics']>;
+  logged: string[];
+} {
   const published = new Map<string, PublishDiagnosticsParams['diagnostics']>();
   const logged: string[] = [];
   const log = (s: string) => void logged.push(s);
@@ -28,7 +35,9 @@ function connectionDouble(): { connection: Connection; published: Map<string, Pu
   return { connection, published, logged };
 }
 
-function context(edit?: (rel: string, text: string) => string): { ctx: ServerContext } & ReturnType<typeof connectionDouble> {
+function context(
+  edit?: (rel: string, text: string) => string,
+): { ctx: ServerContext } & ReturnType<typeof connectionDouble> {
   const double = connectionDouble();
   const analyzer = new Analyzer({ lazyBodies: false });
   for (const f of files) analyzer.update(f.uri, edit ? edit(f.uri, f.text) : f.text);
@@ -54,7 +63,11 @@ describe('server features in-process', () => {
     const at = common.text.split('\n')[line].indexOf('kvfree_rcu_barrier_on_cache');
     const h = hover(ctx, { textDocument: { uri: common.uri }, position: { line, character: at + 2 } });
     assert.ok(h && typeof h.contents === 'object' && 'value' in h.contents && /Reached from/.test(h.contents.value));
-    assert.equal(hover(ctx, { textDocument: { uri: common.uri }, position: { line, character: 0 } }), null, '`void` is no function');
+    assert.equal(
+      hover(ctx, { textDocument: { uri: common.uri }, position: { line, character: 0 } }),
+      null,
+      '`void` is no function',
+    );
   });
 
   it('diagnostics: none of drift on the fixtures; a body that drops a call its model assumes gets a warning, published', () => {
@@ -63,11 +76,15 @@ describe('server features in-process', () => {
     assert.ok(clean.published.size >= 2, [...clean.published.keys()].join(', '));
     assert.ok(![...clean.published.values()].flat().some((d) => /model drift/.test(d.message)));
     // flush_rcu_sheaf's model assumes its call_rcu(); the edited body no longer makes it
-    const edit = (text: string) => text.replace(/\n[^\n]*call_rcu\(&batch->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
+    const edit = (text: string) =>
+      text.replace(/\n[^\n]*call_rcu\(&batch->rcu_head, rcu_free_sheaf_nobarn\);/, '\n\t\t;');
     assert.notEqual(edit(files[1].text), files[1].text);
     const drifted = context((uri, text) => (uri.endsWith('slub.c') ? edit(text) : text));
     const byUri = computeDiagnostics(drifted.ctx)!;
     const slub = byUri.get(files[1].uri) ?? [];
-    assert.ok(slub.some((d) => /model drift: the model of flush_rcu_sheaf assumes it calls call_rcu/.test(d.message)), slub.map((d) => d.message).join('\n'));
+    assert.ok(
+      slub.some((d) => /model drift: the model of flush_rcu_sheaf assumes it calls call_rcu/.test(d.message)),
+      slub.map((d) => d.message).join('\n'),
+    );
   });
 });

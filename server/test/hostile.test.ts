@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- issue 16: over 600 lines once prettier wrapped it; to be split */
 // Issue 18: mail, traces and saved files are untrusted. One regression test per finding of the
 // probe (inputs of our own, in the same shapes), and the properties the issue asks for.
 
@@ -8,7 +9,17 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
-import { applySeries, buildSeries, exportReply, openSeries, parseMail, readTree, ReviewStore, seriesPaths, splitMbox } from '../src/series';
+import {
+  applySeries,
+  buildSeries,
+  exportReply,
+  openSeries,
+  parseMail,
+  readTree,
+  ReviewStore,
+  seriesPaths,
+  splitMbox,
+} from '../src/series';
 import { isChangeId, treePath } from '../src/series/paths';
 import { addressProblem, IdentityError, isMsgId, parseIdentity } from '../src/series/headers';
 import { cliError, EXIT } from '../../engine/src/cli';
@@ -22,15 +33,25 @@ const run = (...args: string[]) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
 };
-const decode = async (text: string) => parseMail({ index: 0, offset: 0, bytes: Buffer.from(text, 'utf8'), source: 't' });
+const decode = async (text: string) =>
+  parseMail({ index: 0, offset: 0, bytes: Buffer.from(text, 'utf8'), source: 't' });
 /** The header names of a mail as written (lower case, in order), read by mailparser. */
 const headerNames = async (text: string) => [...(await simpleParser(text)).headers.keys()].sort();
 
 describe('finding 1: a crafted Message-Id never becomes a header of the reply', () => {
   it('parseMail refuses the id that decodes to CR/LF, saying so; the reply has no Bcc and no In-Reply-To', async () => {
-    const m = await decode(mail({ messageId: INJECTED_ID, references: '<ok@example.org> <=?UTF-8?Q?a=00b@c?=>', inReplyTo: '<=?UTF-8?Q?a=0Db@c?=>' }));
+    const m = await decode(
+      mail({
+        messageId: INJECTED_ID,
+        references: '<ok@example.org> <=?UTF-8?Q?a=00b@c?=>',
+        inReplyTo: '<=?UTF-8?Q?a=0Db@c?=>',
+      }),
+    );
     assert.equal(m.syntheticId, true);
-    assert.ok(m.problems.some((p) => /Message-Id .*Bcc.* holds CR, LF, NUL/.test(p.text)), JSON.stringify(m.problems));
+    assert.ok(
+      m.problems.some((p) => /Message-Id .*Bcc.* holds CR, LF, NUL/.test(p.text)),
+      JSON.stringify(m.problems),
+    );
     assert.ok(m.problems.some((p) => /In-Reply-To .* refused/.test(p.text)));
     assert.ok(m.problems.some((p) => /References .* control character/.test(p.text)));
     assert.equal(m.inReplyTo, undefined);
@@ -38,11 +59,34 @@ describe('finding 1: a crafted Message-Id never becomes a header of the reply', 
     const out = await exportReply({ ...m, files: [] }, [], { from: 'Me <me@example.org>' });
     assert.doesNotMatch(out.text, /^(Bcc|X-Z):/im);
     assert.doesNotMatch(out.text, /attacker/);
-    assert.deepEqual(await headerNames(out.text), ['content-transfer-encoding', 'content-type', 'date', 'from', 'message-id', 'mime-version', 'subject', 'to', 'cc'].sort());
+    assert.deepEqual(
+      await headerNames(out.text),
+      [
+        'content-transfer-encoding',
+        'content-type',
+        'date',
+        'from',
+        'message-id',
+        'mime-version',
+        'subject',
+        'to',
+        'cc',
+      ].sort(),
+    );
   });
 
   it('exportReply given such an id directly leaves In-Reply-To/References out with a problem', async () => {
-    const out = await exportReply({ messageId: 'p1@x.example>\nBcc: evil@attacker.example\nX-Z: <z', references: ['r@x\r\nBcc: e@x'], subject: 's', from: { name: 'Pat', address: 'pat@example.org' }, files: [] }, [], { from: 'Me <me@example.org>' });
+    const out = await exportReply(
+      {
+        messageId: 'p1@x.example>\nBcc: evil@attacker.example\nX-Z: <z',
+        references: ['r@x\r\nBcc: e@x'],
+        subject: 's',
+        from: { name: 'Pat', address: 'pat@example.org' },
+        files: [],
+      },
+      [],
+      { from: 'Me <me@example.org>' },
+    );
     assert.doesNotMatch(out.text, /^Bcc:/im);
     assert.doesNotMatch(out.text, /^(In-Reply-To|References):/im);
     assert.ok(out.problems.some((p) => /Message-Id .* refused; In-Reply-To and References are left out/.test(p)));
@@ -60,13 +104,30 @@ describe('finding 1: a crafted Message-Id never becomes a header of the reply', 
 });
 
 describe('finding 2: --from and slablens.review.identity with CR/LF are refused', () => {
-  for (const id of ['Me <me@example.org>\r\nBcc: evil@attacker.example', 'Me <me@example.org>\nBcc: evil@attacker.example', 'Me\0 <me@example.org>', 'Me <me@example.org>, Evil <evil@attacker.example>', 'Me <me@exa mple.org>']) {
+  for (const id of [
+    'Me <me@example.org>\r\nBcc: evil@attacker.example',
+    'Me <me@example.org>\nBcc: evil@attacker.example',
+    'Me\0 <me@example.org>',
+    'Me <me@example.org>, Evil <evil@attacker.example>',
+    'Me <me@exa mple.org>',
+  ]) {
     it(`refuses ${JSON.stringify(id)}`, async () => {
-      await assert.rejects(exportReply({ messageId: 'p@x', subject: 's', from: { name: 'P', address: 'p@x.org' }, files: [] }, [], { from: id }), IdentityError);
+      await assert.rejects(
+        exportReply({ messageId: 'p@x', subject: 's', from: { name: 'P', address: 'p@x.org' }, files: [] }, [], {
+          from: id,
+        }),
+        IdentityError,
+      );
     });
   }
   it('a trailer with CR/LF is refused too', async () => {
-    await assert.rejects(exportReply({ messageId: 'p@x', subject: 's', from: { name: 'P', address: 'p@x.org' }, files: [] }, [], { from: 'Me <me@example.org>', trailers: ['Reviewed-by: Me <me@example.org>\nBcc: e@x'] }), IdentityError);
+    await assert.rejects(
+      exportReply({ messageId: 'p@x', subject: 's', from: { name: 'P', address: 'p@x.org' }, files: [] }, [], {
+        from: 'Me <me@example.org>',
+        trailers: ['Reviewed-by: Me <me@example.org>\nBcc: e@x'],
+      }),
+      IdentityError,
+    );
   });
   it('the CLI exits 2 with one line naming the identity', () => {
     const d = tmpDir();
@@ -85,7 +146,16 @@ describe('finding 2: --from and slablens.review.identity with CR/LF are refused'
 
 // ---- the property: any mail, any identity → exactly the expected headers, valid msg-ids ----
 
-const q = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : b === 0x20 ? '_' : `=${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+const q = (s: string) =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : b === 0x20
+          ? '_'
+          : `=${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 const hostile = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.constantFrom('\r\n', '\n', '\r', '\0', '\nBcc: evil@attacker.example', '>\nX-Z: <', 'é', '"'),
@@ -97,18 +167,54 @@ const encodedWord = fc.tuple(fc.array(hostile, { maxLength: 3 }), fc.boolean()).
 });
 const word = fc.stringMatching(/^[A-Za-z0-9.]{1,12}$/);
 // raw header text: no CR/LF (that would be another mail, not another header value), NUL allowed
-const headerText = fc.array(fc.oneof(word, encodedWord, fc.constant('\0'), fc.string({ minLength: 80, maxLength: 120 }).map((s) => s.replace(/[\r\n]/g, ' '))), { minLength: 1, maxLength: 4 }).map((a) => a.join(' '));
-const addr = fc.oneof(fc.tuple(word, word).map(([a, b]) => `${a}@${b}.example`), encodedWord, headerText);
-const msgId = fc.oneof(fc.tuple(word, word).map(([a, b]) => `<${a}@${b}.example>`), encodedWord.map((e) => `<${e}>`), headerText.map((h) => `<${h}>`));
-const identity = fc.oneof(fc.tuple(fc.oneof(word, fc.constant('Jörg Rüdiger')), word).map(([n, a]) => `${n} <${a}@example.org>`), fc.string({ maxLength: 60 }), fc.tuple(word, hostile).map(([n, h]) => `${n} <me@example.org>${h}`));
+const headerText = fc
+  .array(
+    fc.oneof(
+      word,
+      encodedWord,
+      fc.constant('\0'),
+      fc.string({ minLength: 80, maxLength: 120 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((a) => a.join(' '));
+const addr = fc.oneof(
+  fc.tuple(word, word).map(([a, b]) => `${a}@${b}.example`),
+  encodedWord,
+  headerText,
+);
+const msgId = fc.oneof(
+  fc.tuple(word, word).map(([a, b]) => `<${a}@${b}.example>`),
+  encodedWord.map((e) => `<${e}>`),
+  headerText.map((h) => `<${h}>`),
+);
+const identity = fc.oneof(
+  fc.tuple(fc.oneof(word, fc.constant('Jörg Rüdiger')), word).map(([n, a]) => `${n} <${a}@example.org>`),
+  fc.string({ maxLength: 60 }),
+  fc.tuple(word, hostile).map(([n, h]) => `${n} <me@example.org>${h}`),
+);
 
 describe('property: the exported reply of any mail parses back with exactly the expected headers', () => {
   it('headers with encoded words, CR/LF, NUL, long lines; any identity', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ subject: headerText, name: headerText, address: addr, messageId: msgId, refs: fc.array(msgId, { maxLength: 3 }), cc: fc.array(fc.tuple(headerText, addr), { maxLength: 2 }), identity }),
+        fc.record({
+          subject: headerText,
+          name: headerText,
+          address: addr,
+          messageId: msgId,
+          refs: fc.array(msgId, { maxLength: 3 }),
+          cc: fc.array(fc.tuple(headerText, addr), { maxLength: 2 }),
+          identity,
+        }),
         async (g) => {
-          const raw = mail({ subject: g.subject, from: `${g.name} <${g.address}>`, messageId: g.messageId, references: g.refs.join(' ') || undefined, cc: g.cc.map(([n, a]) => `${n} <${a}>`).join(', ') || undefined });
+          const raw = mail({
+            subject: g.subject,
+            from: `${g.name} <${g.address}>`,
+            messageId: g.messageId,
+            references: g.refs.join(' ') || undefined,
+            cc: g.cc.map(([n, a]) => `${n} <${a}>`).join(', ') || undefined,
+          });
           const [rawMsg] = await (async () => {
             const out = [];
             for await (const r of splitMbox([Buffer.from(raw)])) out.push(r);
@@ -126,20 +232,46 @@ describe('property: the exported reply of any mail parses back with exactly the 
           const out = await exportReply({ ...m, files: [] }, [], { from: g.identity });
           const p = await simpleParser(out.text);
           const mine = me.address.toLowerCase();
-          const ok = (a: { name: string; address: string }) => !!a.address && !addressProblem(a, 'r') && a.address.toLowerCase() !== mine;
+          const ok = (a: { name: string; address: string }) =>
+            !!a.address && !addressProblem(a, 'r') && a.address.toLowerCase() !== mine;
           const toOk = ok(m.from);
-          const ccOk = [...m.to, ...m.cc].some((a) => ok(a) && (!toOk || a.address.toLowerCase() !== m.from.address.toLowerCase()));
+          const ccOk = [...m.to, ...m.cc].some(
+            (a) => ok(a) && (!toOk || a.address.toLowerCase() !== m.from.address.toLowerCase()),
+          );
           const threaded = !m.syntheticId;
-          const want = ['content-transfer-encoding', 'content-type', 'date', 'from', 'message-id', 'mime-version', 'subject', ...(toOk ? ['to'] : []), ...(ccOk ? ['cc'] : []), ...(threaded ? ['in-reply-to', 'references'] : [])].sort();
+          const want = [
+            'content-transfer-encoding',
+            'content-type',
+            'date',
+            'from',
+            'message-id',
+            'mime-version',
+            'subject',
+            ...(toOk ? ['to'] : []),
+            ...(ccOk ? ['cc'] : []),
+            ...(threaded ? ['in-reply-to', 'references'] : []),
+          ].sort();
           assert.deepEqual([...p.headers.keys()].sort(), want, out.text);
           // every header line is one of those, or a folded continuation
           const head = out.text.slice(0, out.text.indexOf('\n\n')).split('\n');
-          assert.ok(head.every((l) => /^[ \t]/.test(l) || /^(From|To|Cc|Subject|Date|Message-ID|In-Reply-To|References|MIME-Version|Content-Type|Content-Transfer-Encoding):( |$)/.test(l)), out.text);
+          assert.ok(
+            head.every(
+              (l) =>
+                /^[ \t]/.test(l) ||
+                /^(From|To|Cc|Subject|Date|Message-ID|In-Reply-To|References|MIME-Version|Content-Type|Content-Transfer-Encoding):( |$)/.test(
+                  l,
+                ),
+            ),
+            out.text,
+          );
           assert.equal((p.from?.value ?? [])[0]?.address?.toLowerCase(), me.address.toLowerCase());
           if (threaded) {
             assert.equal(p.inReplyTo, `<${m.messageId}>`);
-            const refs = typeof p.references === 'string' ? [p.references] : p.references ?? [];
-            assert.ok(refs.length >= 1 && refs.every((r) => /^<[^<>]+>$/.test(r) && isMsgId(r.slice(1, -1))), String(refs));
+            const refs = typeof p.references === 'string' ? [p.references] : (p.references ?? []);
+            assert.ok(
+              refs.length >= 1 && refs.every((r) => /^<[^<>]+>$/.test(r) && isMsgId(r.slice(1, -1))),
+              String(refs),
+            );
             assert.equal(refs[refs.length - 1], p.inReplyTo);
           }
           assert.ok(isMsgId(String(p.messageId).replace(/^<|>$/g, '')));
@@ -156,12 +288,18 @@ describe('finding 10: no key from a request or a file reaches Object.prototype',
     const st = new ReviewStore(ws, 'x', 1);
     for (const bad of ['__proto__', 'constructor', -1, 1.5, 'NaN'] as unknown as number[]) {
       assert.match(st.setTrailers(bad, ['Reviewed-by: Forged <f@example.org>']).error ?? '', /is not a patch number/);
-      assert.match(st.addComment(bad, { file: 'f', line: 1, side: 'new', text: 't' }).error ?? '', /is not a patch number/);
+      assert.match(
+        st.addComment(bad, { file: 'f', line: 1, side: 'new', text: 't' }).error ?? '',
+        /is not a patch number/,
+      );
     }
     assert.equal(({} as { trailers?: unknown }).trailers, undefined);
     assert.ok(!fs.existsSync(st.file));
     fs.mkdirSync(path.dirname(st.file), { recursive: true });
-    fs.writeFileSync(st.file, '{"version":1,"key":"x-v1","state":"new","patches":{"__proto__":{"viewed":true,"trailers":["Reviewed-by: F <f@x>"],"comments":[]}}}');
+    fs.writeFileSync(
+      st.file,
+      '{"version":1,"key":"x-v1","state":"new","patches":{"__proto__":{"viewed":true,"trailers":["Reviewed-by: F <f@x>"],"comments":[]}}}',
+    );
     const r = st.load();
     assert.match(r.error ?? '', /not a slablens review file/);
     const before = fs.readFileSync(st.file, 'utf8');
@@ -180,7 +318,10 @@ describe('finding 10: no key from a request or a file reaches Object.prototype',
 });
 
 describe('finding 3: a patch path out of the tree is refused, naming the patch and the hunk', () => {
-  const evil = (p: string) => mail({ body: `x\n---\ndiff --git a/${p} b/${p}\n--- a/${p}\n+++ b/${p}\n@@ -1,2 +1,3 @@\n top secret\n+added\n line two\n` });
+  const evil = (p: string) =>
+    mail({
+      body: `x\n---\ndiff --git a/${p} b/${p}\n--- a/${p}\n+++ b/${p}\n@@ -1,2 +1,3 @@\n top secret\n+added\n line two\n`,
+    });
   function layout() {
     const d = tmpDir();
     const root = path.join(d, 'kernel');
@@ -197,7 +338,14 @@ describe('finding 3: a patch path out of the tree is refused, naming the patch a
       fs.writeFileSync(f, mbox([evil(p)]));
       const s = await openSeries(f);
       assert.deepEqual(s.patches[0].files, []);
-      assert.ok(s.problems.some((x) => new RegExp(`^patch 1, hunk 1 \\(@@ -1,2 \\+1,3 @@\\) of .*${p.replace(/[./]/g, '\\$&')}.*: path refused`).test(x.text)), JSON.stringify(s.problems));
+      assert.ok(
+        s.problems.some((x) =>
+          new RegExp(
+            `^patch 1, hunk 1 \\(@@ -1,2 \\+1,3 @@\\) of .*${p.replace(/[./]/g, '\\$&')}.*: path refused`,
+          ).test(x.text),
+        ),
+        JSON.stringify(s.problems),
+      );
       const r = run('series', f, '--apply', '1', '--kernel', root, '--json');
       assert.doesNotMatch(r.out + r.err, /top secret/);
       assert.match(r.out, /path refused/);
@@ -229,7 +377,23 @@ describe('property: any patch path → what is read lies inside the root', () =>
     fs.symlinkSync(path.join(root, 'mm/slub.c'), path.join(root, 'mm/in.c'));
     fs.symlinkSync(d, path.join(root, 'up'));
     const rootReal = fs.realpathSync(root);
-    const seg = fc.constantFrom('..', '.', '', 'mm', 'sub', 'slub.c', 'out.c', 'in.c', 'up', 'outside.c', 'kernel', '%2e%2e', '..\\..', ' ..', '\0');
+    const seg = fc.constantFrom(
+      '..',
+      '.',
+      '',
+      'mm',
+      'sub',
+      'slub.c',
+      'out.c',
+      'in.c',
+      'up',
+      'outside.c',
+      'kernel',
+      '%2e%2e',
+      '..\\..',
+      ' ..',
+      '\0',
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(seg, { minLength: 1, maxLength: 6 }), fc.boolean(), async (segs, abs) => {
         const p = (abs ? '/' : '') + segs.join('/');
@@ -253,8 +417,16 @@ describe('property: any patch path → what is read lies inside the root', () =>
 describe('finding 4: a change-id is refused before it becomes a file name', () => {
   it('change-id ../../../x: refused with a message, the key is the title slug, the review file stays in .slablens/reviews', async () => {
     const d = tmpDir();
-    const cover = mail({ subject: '[PATCH v2 0/1] mm/slub: a series', messageId: '<c@example.org>', body: 'Cover.\n\n---\nchange-id: ../../../x\n' });
-    const p1 = mail({ subject: '[PATCH v2 1/1] mm/slub: one more int', inReplyTo: '<c@example.org>', references: '<c@example.org>' });
+    const cover = mail({
+      subject: '[PATCH v2 0/1] mm/slub: a series',
+      messageId: '<c@example.org>',
+      body: 'Cover.\n\n---\nchange-id: ../../../x\n',
+    });
+    const p1 = mail({
+      subject: '[PATCH v2 1/1] mm/slub: one more int',
+      inReplyTo: '<c@example.org>',
+      references: '<c@example.org>',
+    });
     const f = path.join(d, 's.mbox');
     fs.writeFileSync(f, mbox([cover, p1]));
     const s = await openSeries(f);
@@ -278,13 +450,43 @@ describe('finding 4: a change-id is refused before it becomes a file name', () =
 describe('finding 8: a reply whose parent chain leaves the input is unattached', () => {
   it('a reply to a reply to a missing patch is not credited to the cover letter', async () => {
     const d = tmpDir();
-    const cover = mail({ subject: '[PATCH v3 0/2] mm/slub: two things', messageId: '<c@example.org>', body: 'Cover.\n' });
-    const p1 = mail({ subject: '[PATCH v3 1/2] mm/slub: one more int', messageId: '<p1@example.org>', inReplyTo: '<c@example.org>', references: '<c@example.org>' });
+    const cover = mail({
+      subject: '[PATCH v3 0/2] mm/slub: two things',
+      messageId: '<c@example.org>',
+      body: 'Cover.\n',
+    });
+    const p1 = mail({
+      subject: '[PATCH v3 1/2] mm/slub: one more int',
+      messageId: '<p1@example.org>',
+      inReplyTo: '<c@example.org>',
+      references: '<c@example.org>',
+    });
     // patch 2 is not in the input; a reply to it, and a reply to that reply
-    const r1 = mail({ from: 'Hao Reviewer <hao@example.org>', subject: 'Re: [PATCH v3 2/2] mm/slub: the other thing', messageId: '<r1@example.org>', inReplyTo: '<p2@example.org>', references: '<c@example.org> <p2@example.org>', body: 'Looks fine.\n\nReviewed-by: Hao Reviewer <hao@example.org>\n' });
+    const r1 = mail({
+      from: 'Hao Reviewer <hao@example.org>',
+      subject: 'Re: [PATCH v3 2/2] mm/slub: the other thing',
+      messageId: '<r1@example.org>',
+      inReplyTo: '<p2@example.org>',
+      references: '<c@example.org> <p2@example.org>',
+      body: 'Looks fine.\n\nReviewed-by: Hao Reviewer <hao@example.org>\n',
+    });
     // its subject lost the patch number (a mailer that rewrote it): only the thread can place it
-    const r2 = mail({ from: 'Harry Reviewer <harry@example.org>', subject: 'Re: the other thing', messageId: '<r2@example.org>', inReplyTo: '<r1x@example.org>', references: '<c@example.org> <p2@example.org> <r1x@example.org>', body: 'Agreed.\n\nReviewed-by: Harry Reviewer <harry@example.org>\n' });
-    const r3 = mail({ from: 'Harry Reviewer <harry@example.org>', subject: 'Re: [PATCH v3 2/2] mm/slub: the other thing', messageId: '<r3@example.org>', inReplyTo: '<r1@example.org>', references: '<c@example.org> <p2@example.org> <r1@example.org>', body: 'Agreed.\n\nAcked-by: Harry Reviewer <harry@example.org>\n' });
+    const r2 = mail({
+      from: 'Harry Reviewer <harry@example.org>',
+      subject: 'Re: the other thing',
+      messageId: '<r2@example.org>',
+      inReplyTo: '<r1x@example.org>',
+      references: '<c@example.org> <p2@example.org> <r1x@example.org>',
+      body: 'Agreed.\n\nReviewed-by: Harry Reviewer <harry@example.org>\n',
+    });
+    const r3 = mail({
+      from: 'Harry Reviewer <harry@example.org>',
+      subject: 'Re: [PATCH v3 2/2] mm/slub: the other thing',
+      messageId: '<r3@example.org>',
+      inReplyTo: '<r1@example.org>',
+      references: '<c@example.org> <p2@example.org> <r1@example.org>',
+      body: 'Agreed.\n\nAcked-by: Harry Reviewer <harry@example.org>\n',
+    });
     const f = path.join(d, 's.mbox');
     fs.writeFileSync(f, mbox([cover, p1, r1, r2, r3]));
     const s = await openSeries(f);
@@ -295,35 +497,57 @@ describe('finding 8: a reply whose parent chain leaves the input is unattached',
     assert.equal(by('r2@example.org').unattached, true);
     assert.deepEqual(s.cover!.replies, []);
     assert.deepEqual(s.cover!.trailers, []);
-    assert.deepEqual(s.patches[0].trailers.map((t) => t.value), ['Pat Slabwriter <pat@example.org>']);
+    assert.deepEqual(
+      s.patches[0].trailers.map((t) => t.value),
+      ['Pat Slabwriter <pat@example.org>'],
+    );
     assert.ok(s.problems.some((p) => /from Harry Reviewer is unattached/.test(p.text)));
   });
 });
 
 describe('finding 8 on the real v3 mbox (../shared/data)', () => {
   const V3 = path.resolve(ROOT, '../shared/data/sheaves-v3.mbox');
-  it('the reply on 06/21 (patch 6 is not in the input) answers patch 6; nothing is credited to the cover letter', { skip: fs.existsSync(V3) ? false : `MISSING ${V3}: SKIPPED` }, async () => {
-    const s = await openSeries(V3);
-    const r = s.replies.find((x) => /06\/21/.test(x.subject))!;
-    assert.equal(r.answers, 6);
-    assert.deepEqual(s.cover!.replies, []);
-    assert.deepEqual(s.cover!.trailers, []);
-  });
+  it(
+    'the reply on 06/21 (patch 6 is not in the input) answers patch 6; nothing is credited to the cover letter',
+    { skip: fs.existsSync(V3) ? false : `MISSING ${V3}: SKIPPED` },
+    async () => {
+      const s = await openSeries(V3);
+      const r = s.replies.find((x) => /06\/21/.test(x.subject))!;
+      assert.equal(r.answers, 6);
+      assert.deepEqual(s.cover!.replies, []);
+      assert.deepEqual(s.cover!.trailers, []);
+    },
+  );
 });
 
 describe('finding 9: a Google Groups DMARC rewrite of From is undone', () => {
   const via = (extra: string[]) =>
-    mail({ from: `"'Suren Reviewer' via kasan-dev" <kasan-dev@googlegroups.com>`, subject: 'Re: [PATCH v1 1/1] mm/slub: one more int', messageId: '<r@example.org>', inReplyTo: '<p1@example.org>', extra, body: 'Reviewed-by: Suren Reviewer <suren@example.org>\n' });
+    mail({
+      from: `"'Suren Reviewer' via kasan-dev" <kasan-dev@googlegroups.com>`,
+      subject: 'Re: [PATCH v1 1/1] mm/slub: one more int',
+      messageId: '<r@example.org>',
+      inReplyTo: '<p1@example.org>',
+      extra,
+      body: 'Reviewed-by: Suren Reviewer <suren@example.org>\n',
+    });
   it('X-Original-From gives the author, the trailer is credited to them, the reply goes to them', async () => {
-    const m = await decode(via(['X-Original-From: Suren Reviewer <suren@example.org>', 'Reply-To: kasan-dev@googlegroups.com']));
+    const m = await decode(
+      via(['X-Original-From: Suren Reviewer <suren@example.org>', 'Reply-To: kasan-dev@googlegroups.com']),
+    );
     assert.deepEqual(m.from, { name: 'Suren Reviewer', address: 'suren@example.org' });
     const s = buildSeries([await decode(mail({})), m]);
-    assert.deepEqual(s.patches[0].trailers.filter((t) => t.kind === 'Reviewed-by').map((t) => t.givenBy), ['Suren Reviewer']);
+    assert.deepEqual(
+      s.patches[0].trailers.filter((t) => t.kind === 'Reviewed-by').map((t) => t.givenBy),
+      ['Suren Reviewer'],
+    );
     const out = await exportReply({ ...m, files: [] }, [], { from: 'Me <me@example.org>' });
     assert.match(out.text, /^To: Suren Reviewer <suren@example.org>$/m);
   });
   it('Reply-To when there is no X-Original-From; the name alone (with a problem) when neither has the person', async () => {
-    assert.deepEqual((await decode(via(['Reply-To: Suren Reviewer <suren@example.org>']))).from, { name: 'Suren Reviewer', address: 'suren@example.org' });
+    assert.deepEqual((await decode(via(['Reply-To: Suren Reviewer <suren@example.org>']))).from, {
+      name: 'Suren Reviewer',
+      address: 'suren@example.org',
+    });
     const m = await decode(via([]));
     assert.equal(m.from.name, 'Suren Reviewer');
     assert.ok(m.problems.some((p) => /a list's rewrite .* the author's own address is unknown/.test(p.text)));
@@ -353,7 +577,10 @@ describe('finding 5 where the built-ins run from .litmus files (the CLI and the 
     fs.writeFileSync(edited, JSON.stringify(t));
     const r = run('replay', edited);
     // the verdict is the trace's own content's, and the line under it says so
-    assert.match(r.out, /^f2-kasan-fix: replayed \d+ steps: FAIL.*\n {2}.*\(as the trace file carries it, not checked against a built-in scenario\)/);
+    assert.match(
+      r.out,
+      /^f2-kasan-fix: replayed \d+ steps: FAIL.*\n {2}.*\(as the trace file carries it, not checked against a built-in scenario\)/,
+    );
   });
 });
 
@@ -364,11 +591,16 @@ describe('finding 13: atomic writes go through a random O_EXCL temp file, never 
     fs.writeFileSync(victim, 'precious\n');
     const target = path.join(d, 'reply.eml');
     // the old name: .<base>.<pid>.tmp; plant every pid near ours
-    for (let pid = process.pid - 2; pid <= process.pid + 2; pid++) fs.symlinkSync(victim, path.join(d, `.reply.eml.${pid}.tmp`));
+    for (let pid = process.pid - 2; pid <= process.pid + 2; pid++)
+      fs.symlinkSync(victim, path.join(d, `.reply.eml.${pid}.tmp`));
     writeAtomic(target, 'the reply\n');
     assert.equal(fs.readFileSync(victim, 'utf8'), 'precious\n');
     assert.equal(fs.readFileSync(target, 'utf8'), 'the reply\n');
-    assert.deepEqual(fs.readdirSync(d).filter((n) => n.endsWith('.tmp') && !fs.lstatSync(path.join(d, n)).isSymbolicLink()), [], 'no temp file left');
+    assert.deepEqual(
+      fs.readdirSync(d).filter((n) => n.endsWith('.tmp') && !fs.lstatSync(path.join(d, n)).isSymbolicLink()),
+      [],
+      'no temp file left',
+    );
   });
 });
 
@@ -376,16 +608,29 @@ describe('finding 14: a crash is never a verdict', () => {
   it('an unexpected error is one line and exit 70, not 1', () => {
     const lines: string[] = [];
     const io = { out: (s: string) => lines.push(s), err: (s: string) => lines.push(s) };
-    assert.equal(cliError(new TypeError("Cannot read properties of undefined (reading 'x')\n    at f (a.js:1:1)"), io), EXIT.crash);
+    assert.equal(
+      cliError(new TypeError("Cannot read properties of undefined (reading 'x')\n    at f (a.js:1:1)"), io),
+      EXIT.crash,
+    );
     assert.equal(EXIT.crash, 70);
-    assert.deepEqual(lines, ["slablens: internal error, not a verdict (exit 70): TypeError: Cannot read properties of undefined (reading 'x')"]);
+    assert.deepEqual(lines, [
+      "slablens: internal error, not a verdict (exit 70): TypeError: Cannot read properties of undefined (reading 'x')",
+    ]);
     // a stack overflow is a crash too, never an input error
     assert.equal(cliError(new RangeError('Maximum call stack size exceeded'), io), EXIT.crash);
   });
   it('what crashed before: a trace with a broken scenario, --out pointing to a folder → exit 2 with one line', () => {
     const d = tmpDir();
     const bad = path.join(d, 'bad.json');
-    fs.writeFileSync(bad, JSON.stringify({ format: 'slablens-trace', version: 1, scenario: { id: 'f1-kasan-nofix', setup: 'x' }, schedule: [] }));
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({
+        format: 'slablens-trace',
+        version: 1,
+        scenario: { id: 'f1-kasan-nofix', setup: 'x' },
+        schedule: [],
+      }),
+    );
     let r = run('replay', bad);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.err.trim().split('\n').length, 1);
@@ -426,8 +671,20 @@ describe('finding 16: a FIFO (or device) as input is refused, never read', () =>
     fs.mkdirSync(path.join(k, 'mm'), { recursive: true });
     fifo(k, 'mm/slub.c');
     const litmus = fifo(d, 'x.litmus');
-    const lint = [['lint', '--kernel', k], ['check', 'f1-kasan-nofix', '--kernel', k], ['check', litmus]];
-    for (const args of [['series', p], ['replay', p], ['series', f, '--reply-to', '1', '--from', 'Me <me@example.org>', '--comments', p], ['series', f, '--import', p], ['index', k], ['series', '/dev/zero'], ...lint]) {
+    const lint = [
+      ['lint', '--kernel', k],
+      ['check', 'f1-kasan-nofix', '--kernel', k],
+      ['check', litmus],
+    ];
+    for (const args of [
+      ['series', p],
+      ['replay', p],
+      ['series', f, '--reply-to', '1', '--from', 'Me <me@example.org>', '--comments', p],
+      ['series', f, '--import', p],
+      ['index', k],
+      ['series', '/dev/zero'],
+      ...lint,
+    ]) {
       const r = run(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /not a regular file/, args.join(' '));
@@ -450,7 +707,10 @@ describe('finding 17: annotations: the wrong shape is never written, concurrent 
     assert.match(st.add([{}], 'n').error ?? '', /a call path is a list of C function names/);
     assert.equal(st.add(['kmem_cache_destroy'], 'fine').error, undefined);
     assert.equal(st.load().error, undefined);
-    assert.deepEqual(st.load().annotations.map((a) => a.note), ['fine']);
+    assert.deepEqual(
+      st.load().annotations.map((a) => a.note),
+      ['fine'],
+    );
   });
   it('two processes adding 100 annotations each: all 200 kept', async () => {
     const ws = tmpDir();
@@ -458,7 +718,10 @@ describe('finding 17: annotations: the wrong shape is never written, concurrent 
       const st = new AnnotationStore(${JSON.stringify(ws)});
       for (let i = 0; i < 100; i++) { const r = st.add(['kmem_cache_destroy'], process.argv[1] + i); if (r.error) { console.error(r.error); process.exit(1); } }`;
     const { spawn } = await import('node:child_process');
-    const one = (who: string) => new Promise<number>((resolve) => spawn(process.execPath, ['-e', script, who], { stdio: 'inherit' }).on('exit', (c) => resolve(c ?? -1)));
+    const one = (who: string) =>
+      new Promise<number>((resolve) =>
+        spawn(process.execPath, ['-e', script, who], { stdio: 'inherit' }).on('exit', (c) => resolve(c ?? -1)),
+      );
     assert.deepEqual(await Promise.all([one('a'), one('b')]), [0, 0]);
     const notes = new AnnotationStore(ws).load().annotations.map((a) => a.note);
     assert.equal(notes.length, 200);
@@ -475,7 +738,12 @@ describe('finding 18: limits are explicit and reported', () => {
       ct = `multipart/mixed; boundary="b${i}"`;
     }
     const m = await decode(mail({ extra: ['MIME-Version: 1.0', `Content-Type: ${ct}`], body }));
-    assert.ok(m.problems.some((p) => /1000 multipart MIME parts \(more than 50, nested or not\): only the headers are read/.test(p.text)), JSON.stringify(m.problems));
+    assert.ok(
+      m.problems.some((p) =>
+        /1000 multipart MIME parts \(more than 50, nested or not\): only the headers are read/.test(p.text),
+      ),
+      JSON.stringify(m.problems),
+    );
     assert.equal(m.subject, '[PATCH v1 1/1] mm/slub: one more int');
   });
   it('2,000 nested braces in kmem_cache_destroy: "unsupported", no verdict (exit 3), never FAIL', () => {
@@ -483,7 +751,9 @@ describe('finding 18: limits are explicit and reported', () => {
     fs.cpSync(KERNEL, d, { recursive: true });
     const f = path.join(d, 'mm/slab_common.c');
     const text = fs.readFileSync(f, 'utf8');
-    const at = text.indexOf('void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n') + 'void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n'.length;
+    const at =
+      text.indexOf('void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n') +
+      'void kvfree_rcu_barrier_on_cache(struct kmem_cache *s)\n{\n'.length;
     fs.writeFileSync(f, text.slice(0, at) + '{'.repeat(2000) + '}'.repeat(2000) + '\n' + text.slice(at));
     const r = run('check', '--kernel', d, '--config', 'KASAN=y', '--json');
     assert.equal(r.code, 3, r.err + r.out);
@@ -497,7 +767,7 @@ describe('finding 18: limits are explicit and reported', () => {
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /--trace-out \/proc\/nope\/x.json: cannot write it/);
   });
-  it('index: the server\'s file-size cap (4 MiB), --max-file-bytes to raise it', () => {
+  it("index: the server's file-size cap (4 MiB), --max-file-bytes to raise it", () => {
     const d = tmpDir();
     fs.cpSync(KERNEL, d, { recursive: true });
     const f = path.join(d, 'mm/slub.c');

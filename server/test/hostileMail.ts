@@ -42,11 +42,16 @@ export function mail(p: MailParts): string {
     ...(p.references ? [`References: ${p.references}`] : []),
     ...(p.extra ?? []),
   ];
-  return h.join('\n') + '\n\n' + (p.body ?? `One more int.\n\nSigned-off-by: Pat Slabwriter <pat@example.org>\n---\n${DIFF()}`);
+  return (
+    h.join('\n') +
+    '\n\n' +
+    (p.body ?? `One more int.\n\nSigned-off-by: Pat Slabwriter <pat@example.org>\n---\n${DIFF()}`)
+  );
 }
 
 /** An mbox of messages, each after its "From " separator line. */
-export const mbox = (msgs: string[]): string => msgs.map((m) => `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m}\n`).join('');
+export const mbox = (msgs: string[]): string =>
+  msgs.map((m) => `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m}\n`).join('');
 
 /** A temporary folder, removed when the process ends. */
 export function tmpDir(prefix = 'slablens-hostile-'): string {

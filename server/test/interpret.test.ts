@@ -27,7 +27,8 @@ function analyzer(slub = SLUB, common = COMMON): Analyzer {
   return a;
 }
 
-const run = (a: Analyzer, id: string, maxStates = 200_000): CheckResult => checkFromKernel(a, id, {}, { strategy: 'dpor', maxStates }).result;
+const run = (a: Analyzer, id: string, maxStates = 200_000): CheckResult =>
+  checkFromKernel(a, id, {}, { strategy: 'dpor', maxStates }).result;
 
 describe('interpreted C: the fixture bodies', () => {
   const a = analyzer();
@@ -35,22 +36,50 @@ describe('interpreted C: the fixture bodies', () => {
   it('every slub/slab_common function on the destroy path is interpreted; only kernel primitives, __kvfree_rcu_barrier (krc batching) and the node_nr_slabs predicate are not', () => {
     const { programs } = sourcePrograms(a);
     const i = interpretPaths(a, pathRoots(makeScenario('f1-kasan-nofix', { programs })));
-    for (const fn of ['flush_rcu_sheaf', 'rcu_free_sheaf_nobarn', '__rcu_free_sheaf_prepare', 'sheaf_flush_unused', 'pcs_flush_all', 'barn_shrink', 'free_partial', 'flush_cpu_slab', 'flush_slab', 'do_slab_free', 'deactivate_slab', 'discard_slab', 'remove_partial']) {
+    for (const fn of [
+      'flush_rcu_sheaf',
+      'rcu_free_sheaf_nobarn',
+      '__rcu_free_sheaf_prepare',
+      'sheaf_flush_unused',
+      'pcs_flush_all',
+      'barn_shrink',
+      'free_partial',
+      'flush_cpu_slab',
+      'flush_slab',
+      'do_slab_free',
+      'deactivate_slab',
+      'discard_slab',
+      'remove_partial',
+    ]) {
       assert.ok(i.interpreted.includes(fn), `${fn} interpreted (got ${i.interpreted.join(', ')})`);
     }
     assert.deepEqual(i.handModels.map((h) => h.name).sort(), ['__kvfree_rcu_barrier', 'node_nr_slabs']);
-    assert.match(i.handModels.find((h) => h.name === '__kvfree_rcu_barrier')!.reason, /^not modelled: loop macro for_each_possible_cpu at line \d+$/);
-    for (const p of ['call_rcu', 'rcu_barrier', 'slab_free_hook', 'local_lock', 'kasan_cache_shutdown']) assert.ok(i.primitives.includes(p), p);
+    assert.match(
+      i.handModels.find((h) => h.name === '__kvfree_rcu_barrier')!.reason,
+      /^not modelled: loop macro for_each_possible_cpu at line \d+$/,
+    );
+    for (const p of ['call_rcu', 'rcu_barrier', 'slab_free_hook', 'local_lock', 'kasan_cache_shutdown'])
+      assert.ok(i.primitives.includes(p), p);
   });
 
   it('hover: says which path interprets the function from its body, the counts, and why one is a hand model', () => {
     const log = () => undefined;
-    const ctx = new ServerContext({ console: { log, info: log, warn: log, error: log }, sendDiagnostics: log } as unknown as Connection, a);
+    const ctx = new ServerContext(
+      { console: { log, info: log, warn: log, error: log }, sendDiagnostics: log } as unknown as Connection,
+      a,
+    );
     const i = interpretPaths(a, pathRoots(makeScenario('f1-kasan-nofix', { programs: sourcePrograms(a).programs })));
     const counts = `${i.interpreted.length} functions interpreted, ${i.handModels.length} hand models`;
-    assert.ok(hoverText(ctx, 'flush_rcu_sheaf').includes(`**Interpreted C**: interpreted from this body on the destroy path (F1–F4): ${counts}`));
+    assert.ok(
+      hoverText(ctx, 'flush_rcu_sheaf').includes(
+        `**Interpreted C**: interpreted from this body on the destroy path (F1–F4): ${counts}`,
+      ),
+    );
     assert.match(hoverText(ctx, 'flush_slab'), /interpreted from this body on the cpu-slab path \(F5\)/);
-    assert.match(hoverText(ctx, '__kvfree_rcu_barrier'), /\*\*not interpreted\*\* on the destroy path \(F1–F4\) — not modelled: loop macro for_each_possible_cpu at line \d+; its hand model is used/);
+    assert.match(
+      hoverText(ctx, '__kvfree_rcu_barrier'),
+      /\*\*not interpreted\*\* on the destroy path \(F1–F4\) — not modelled: loop macro for_each_possible_cpu at line \d+; its hand model is used/,
+    );
   });
 
   it('lowering: flush_rcu_sheaf takes pcs->rcu_free under local_lock, then call_rcu on it', () => {
@@ -91,15 +120,22 @@ describe('interpreted C: the fixture bodies', () => {
 /** naive search over these two takes minutes: run with SLABLENS_SLOW_TESTS=1 (they pass: see the README) */
 const SLOW = new Set(['f5-cpu-slab-flush-unprotected', 'f5-cpu-slab-flush-no-irqsave']);
 const slow = !!process.env.SLABLENS_SLOW_TESTS;
-if (!slow) process.stderr.write(`\n*** dpor vs naive over interpreted C: ${[...SLOW].join(', ')} SKIPPED (set SLABLENS_SLOW_TESTS=1) ***\n`);
+if (!slow)
+  process.stderr.write(
+    `\n*** dpor vs naive over interpreted C: ${[...SLOW].join(', ')} SKIPPED (set SLABLENS_SLOW_TESTS=1) ***\n`,
+  );
 
 describe('dpor (stateful and stateless) over interpreted bodies reaches every final state the naive search reaches', () => {
   const a = analyzer();
   const { programs } = sourcePrograms(a);
   for (const id of scenarioIds()) {
     it(id, { skip: SLOW.has(id) && !slow ? 'slow: SLABLENS_SLOW_TESTS=1' : false }, () => {
-      const sc = makeScenario(id, { programs, cfuncs: interpretPaths(a, pathRoots(makeScenario(id, { programs }))).cfuncs });
-      const finals = (strategy: 'dpor' | 'naive', stateless = false) => explore(machineFor(sc), { strategy, stateless, collect: 'terminal', maxStates: 400_000 });
+      const sc = makeScenario(id, {
+        programs,
+        cfuncs: interpretPaths(a, pathRoots(makeScenario(id, { programs }))).cfuncs,
+      });
+      const finals = (strategy: 'dpor' | 'naive', stateless = false) =>
+        explore(machineFor(sc), { strategy, stateless, collect: 'terminal', maxStates: 400_000 });
       const n = finals('naive');
       assert.equal(n.reason, undefined, `naive search complete (${n.states} states)`);
       // the stateful search's cache key holds the interpreted frames (pc, locals) and the heap's
@@ -107,7 +143,11 @@ describe('dpor (stateful and stateless) over interpreted bodies reaches every fi
       for (const stateless of [false, true]) {
         const d = finals('dpor', stateless);
         assert.equal(d.reason, undefined, stateless ? 'stateless' : 'stateful');
-        assert.deepEqual([...n.collected!].filter((k) => !d.collected!.has(k)), [], stateless ? 'stateless' : 'stateful');
+        assert.deepEqual(
+          [...n.collected!].filter((k) => !d.collected!.has(k)),
+          [],
+          stateless ? 'stateless' : 'stateful',
+        );
       }
     });
   }
@@ -147,22 +187,135 @@ function mutate(text: string, m: Mutant): string {
 }
 
 const MUTANTS: Mutant[] = [
-  { fn: 'flush_rcu_sheaf', del: ['call_rcu(&batch->rcu_head, rcu_free_sheaf_nobarn);'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'objects remaining', why: 'the rcu_free sheaf is taken from pcs and never handed to RCU: its objects stay in it, their slabs still count them' },
-  { fn: 'rcu_free_sheaf_nobarn', del: ['sheaf_flush_unused(cache, sh);'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'objects remaining', why: 'the sheaf is freed with its objects in it: they never go back to their slab' },
-  { fn: 'rcu_free_sheaf_nobarn', swap: ['__rcu_free_sheaf_prepare(cache, sh);', 'sheaf_flush_unused(cache, sh);'], scenario: 'f1-kasan-nofix', verdict: 'pass', why: 'the free hooks run on an already flushed sheaf: KASAN quarantines nothing, so F1 cannot happen' },
-  { fn: 'rcu_free_sheaf_nobarn', del: ['free_empty_sheaf(cache, sh);'], scenario: 'f3-nokasan-nofix', verdict: 'pass', why: 'an empty sheaf that is never freed loses no object (sheaf memory is not a property)' },
-  { fn: '__rcu_free_sheaf_prepare', del: ['idx++;'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'livelock', why: 'an object the hook lets through is looked at again and again: the loop never ends' },
-  { fn: 'flush_rcu_sheaf', del: ['local_lock(&cache->cpu_sheaves->lock);', 'local_unlock(&cache->cpu_sheaves->lock);'], scenario: 'f3-nokasan-nofix', verdict: 'pass', why: 'nothing else touches this CPU\'s sheaves while the cache is destroyed' },
-  { fn: 'pcs_flush_all', del: ['local_lock(&cache->cpu_sheaves->lock);'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'unbalanced unlock', why: 'local_unlock() of a lock this task does not hold' },
-  { fn: '__slab_free', del: ['sl->inuse -= cnt;'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'objects remaining', why: 'the slab keeps counting the freed object: free_partial finds inuse != 0' },
-  { fn: '__slab_free', del: ['sl->freelist = first;'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'lost free', why: 'the object is linked to the freelist but the freelist does not start at it: it is on no list' },
-  { fn: 'sheaf_flush_unused', swap: ['victim = sh->objects[sh->size - 1];', 'do_slab_free(cache, virt_to_slab(victim), victim, victim, 1, _RET_IP_);'], scenario: 'f3-nokasan-nofix', verdict: 'fail', property: 'uninitialised variable', why: 'do_slab_free() is called with victim before it is read from the sheaf' },
-  { fn: 'deactivate_slab', swap: ['set_freepointer(cache, obj, sl->freelist);', 'sl->freelist = obj;'], scenario: 'f5-cpu-slab-flush', verdict: 'fail', property: 'double free', why: 'the object points to itself: the slab freelist loops' },
-  { fn: 'flush_slab', del: ['local_lock_irqsave(&cache->cpu_slab->lock, irqflags);', 'local_unlock_irqrestore(&cache->cpu_slab->lock, irqflags);'], scenario: 'f5-cpu-slab-flush', verdict: 'fail', property: 'lost free', why: 'the RCU callback on the same CPU frees to c->freelist between the read of c->freelist and its clearing' },
-  { fn: 'flush_slab', del: ['cpu_c->tid = next_tid(cpu_c->tid);'], scenario: 'f5-cpu-slab-flush', verdict: 'fail', property: 'lost free', why: 'a flush that preempts the fastpath leaves c->tid as it was: the cmpxchg succeeds on the emptied c' },
-  { fn: 'flush_slab', swap: ['cpu_c->slab = NULL;', 'taken_list = cpu_c->freelist;'], scenario: 'f5-cpu-slab-flush', verdict: 'pass', why: 'both are inside the irq-save section: their order cannot be observed' },
-  { fn: 'free_partial', del: ['discard_slab(cache, sl);'], scenario: 'f3-nokasan-nofix', verdict: 'pass', why: 'an empty slab kept on the node is no object lost; __kmem_cache_shutdown returns 1 and kmem_cache_destroy WARNs (a warning, not a violated property)' },
-  { fn: 'do_slab_free', del: ['seen_tid = READ_ONCE(cpu_c->tid);'], scenario: 'f5-cpu-slab-flush', verdict: 'fail', property: 'uninitialised variable', why: 'the cmpxchg compares against a tid that was never read' },
+  {
+    fn: 'flush_rcu_sheaf',
+    del: ['call_rcu(&batch->rcu_head, rcu_free_sheaf_nobarn);'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'objects remaining',
+    why: 'the rcu_free sheaf is taken from pcs and never handed to RCU: its objects stay in it, their slabs still count them',
+  },
+  {
+    fn: 'rcu_free_sheaf_nobarn',
+    del: ['sheaf_flush_unused(cache, sh);'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'objects remaining',
+    why: 'the sheaf is freed with its objects in it: they never go back to their slab',
+  },
+  {
+    fn: 'rcu_free_sheaf_nobarn',
+    swap: ['__rcu_free_sheaf_prepare(cache, sh);', 'sheaf_flush_unused(cache, sh);'],
+    scenario: 'f1-kasan-nofix',
+    verdict: 'pass',
+    why: 'the free hooks run on an already flushed sheaf: KASAN quarantines nothing, so F1 cannot happen',
+  },
+  {
+    fn: 'rcu_free_sheaf_nobarn',
+    del: ['free_empty_sheaf(cache, sh);'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'pass',
+    why: 'an empty sheaf that is never freed loses no object (sheaf memory is not a property)',
+  },
+  {
+    fn: '__rcu_free_sheaf_prepare',
+    del: ['idx++;'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'livelock',
+    why: 'an object the hook lets through is looked at again and again: the loop never ends',
+  },
+  {
+    fn: 'flush_rcu_sheaf',
+    del: ['local_lock(&cache->cpu_sheaves->lock);', 'local_unlock(&cache->cpu_sheaves->lock);'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'pass',
+    why: "nothing else touches this CPU's sheaves while the cache is destroyed",
+  },
+  {
+    fn: 'pcs_flush_all',
+    del: ['local_lock(&cache->cpu_sheaves->lock);'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'unbalanced unlock',
+    why: 'local_unlock() of a lock this task does not hold',
+  },
+  {
+    fn: '__slab_free',
+    del: ['sl->inuse -= cnt;'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'objects remaining',
+    why: 'the slab keeps counting the freed object: free_partial finds inuse != 0',
+  },
+  {
+    fn: '__slab_free',
+    del: ['sl->freelist = first;'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'lost free',
+    why: 'the object is linked to the freelist but the freelist does not start at it: it is on no list',
+  },
+  {
+    fn: 'sheaf_flush_unused',
+    swap: [
+      'victim = sh->objects[sh->size - 1];',
+      'do_slab_free(cache, virt_to_slab(victim), victim, victim, 1, _RET_IP_);',
+    ],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'fail',
+    property: 'uninitialised variable',
+    why: 'do_slab_free() is called with victim before it is read from the sheaf',
+  },
+  {
+    fn: 'deactivate_slab',
+    swap: ['set_freepointer(cache, obj, sl->freelist);', 'sl->freelist = obj;'],
+    scenario: 'f5-cpu-slab-flush',
+    verdict: 'fail',
+    property: 'double free',
+    why: 'the object points to itself: the slab freelist loops',
+  },
+  {
+    fn: 'flush_slab',
+    del: [
+      'local_lock_irqsave(&cache->cpu_slab->lock, irqflags);',
+      'local_unlock_irqrestore(&cache->cpu_slab->lock, irqflags);',
+    ],
+    scenario: 'f5-cpu-slab-flush',
+    verdict: 'fail',
+    property: 'lost free',
+    why: 'the RCU callback on the same CPU frees to c->freelist between the read of c->freelist and its clearing',
+  },
+  {
+    fn: 'flush_slab',
+    del: ['cpu_c->tid = next_tid(cpu_c->tid);'],
+    scenario: 'f5-cpu-slab-flush',
+    verdict: 'fail',
+    property: 'lost free',
+    why: 'a flush that preempts the fastpath leaves c->tid as it was: the cmpxchg succeeds on the emptied c',
+  },
+  {
+    fn: 'flush_slab',
+    swap: ['cpu_c->slab = NULL;', 'taken_list = cpu_c->freelist;'],
+    scenario: 'f5-cpu-slab-flush',
+    verdict: 'pass',
+    why: 'both are inside the irq-save section: their order cannot be observed',
+  },
+  {
+    fn: 'free_partial',
+    del: ['discard_slab(cache, sl);'],
+    scenario: 'f3-nokasan-nofix',
+    verdict: 'pass',
+    why: 'an empty slab kept on the node is no object lost; __kmem_cache_shutdown returns 1 and kmem_cache_destroy WARNs (a warning, not a violated property)',
+  },
+  {
+    fn: 'do_slab_free',
+    del: ['seen_tid = READ_ONCE(cpu_c->tid);'],
+    scenario: 'f5-cpu-slab-flush',
+    verdict: 'fail',
+    property: 'uninitialised variable',
+    why: 'the cmpxchg compares against a tid that was never read',
+  },
 ];
 
 describe('mutants of the fixture bodies (destroy and F5 paths)', () => {

@@ -13,9 +13,16 @@ import { checkFromKernel, sourcePrograms } from '../src/kernelCheck';
 
 const PAIR = process.env.SLABLENS_KERNEL;
 const PRE = process.env.SLABLENS_KERNEL_PRESERIES;
-const has = (dir: string | undefined) => !!dir && ['mm/slub.c', 'mm/slab_common.c'].every((f) => fs.existsSync(path.join(dir, f)));
-if (!has(PAIR)) process.stderr.write('\n*** SLABLENS_KERNEL is not set (or has no mm/slub.c + mm/slab_common.c): interpreted C on the real pair is SKIPPED ***\n');
-if (!has(PRE)) process.stderr.write('\n*** SLABLENS_KERNEL_PRESERIES is not set: F5 over the real pre-series slub.c is SKIPPED ***\n');
+const has = (dir: string | undefined) =>
+  !!dir && ['mm/slub.c', 'mm/slab_common.c'].every((f) => fs.existsSync(path.join(dir, f)));
+if (!has(PAIR))
+  process.stderr.write(
+    '\n*** SLABLENS_KERNEL is not set (or has no mm/slub.c + mm/slab_common.c): interpreted C on the real pair is SKIPPED ***\n',
+  );
+if (!has(PRE))
+  process.stderr.write(
+    '\n*** SLABLENS_KERNEL_PRESERIES is not set: F5 over the real pre-series slub.c is SKIPPED ***\n',
+  );
 
 function load(dir: string, edit?: (slub: string) => string): Analyzer {
   const a = new Analyzer({ lazyBodies: false });
@@ -42,40 +49,77 @@ function withoutInFlushSlab(text: string, lines: string[]): string {
   return text.slice(0, start) + body + text.slice(end);
 }
 
-describe('interpreted C on the real pair (SLABLENS_KERNEL)', { skip: has(PAIR) ? false : 'SLABLENS_KERNEL not set' }, () => {
-  for (const id of ['f1-kasan-nofix', 'f3-nokasan-nofix']) {
-    it(`${id}: the same verdict as the hand models over the same orchestration; what is not interpreted is listed with its reason`, () => {
-      const a = load(PAIR!);
-      const { programs } = sourcePrograms(a);
-      const hand = check(makeScenario(id, { programs }), { strategy: 'dpor' });
-      const k = checkFromKernel(a, id, {}, { strategy: 'dpor', maxStates: 500_000 });
-      assert.equal(k.result.verdict, hand.verdict, k.result.message);
-      assert.ok(k.interpretation.interpreted.includes('flush_rcu_sheaf'));
-      for (const h of k.interpretation.handModels) assert.match(h.reason, /^(not modelled: .+ at line \d+|not modelled: calls .+|a predicate of the orchestration IR.*)$/, `${h.name}: ${h.reason}`);
-    });
-  }
-});
+describe(
+  'interpreted C on the real pair (SLABLENS_KERNEL)',
+  { skip: has(PAIR) ? false : 'SLABLENS_KERNEL not set' },
+  () => {
+    for (const id of ['f1-kasan-nofix', 'f3-nokasan-nofix']) {
+      it(`${id}: the same verdict as the hand models over the same orchestration; what is not interpreted is listed with its reason`, () => {
+        const a = load(PAIR!);
+        const { programs } = sourcePrograms(a);
+        const hand = check(makeScenario(id, { programs }), { strategy: 'dpor' });
+        const k = checkFromKernel(a, id, {}, { strategy: 'dpor', maxStates: 500_000 });
+        assert.equal(k.result.verdict, hand.verdict, k.result.message);
+        assert.ok(k.interpretation.interpreted.includes('flush_rcu_sheaf'));
+        for (const h of k.interpretation.handModels)
+          assert.match(
+            h.reason,
+            /^(not modelled: .+ at line \d+|not modelled: calls .+|a predicate of the orchestration IR.*)$/,
+            `${h.name}: ${h.reason}`,
+          );
+      });
+    }
+  },
+);
 
-describe('F5 over the real pre-series slub.c (SLABLENS_KERNEL_PRESERIES)', { skip: has(PRE) ? false : 'SLABLENS_KERNEL_PRESERIES not set' }, () => {
-  it('f5-cpu-slab-flush passes with flush_slab and do_slab_free interpreted from the C', () => {
-    const k = checkFromKernel(load(PRE!), 'f5-cpu-slab-flush', {}, { strategy: 'dpor', maxStates: 500_000 });
-    assert.equal(k.result.verdict, 'pass', k.result.message);
-    for (const fn of ['flush_slab', 'do_slab_free', '__update_cpu_freelist_fast', 'flush_this_cpu_slab', 'flush_cpu_slab']) assert.ok(k.interpretation.interpreted.includes(fn), fn);
-  });
-
-  const cases: [string, string[]][] = [
-    ['the irq-save lock pair', ['\tlocal_lock_irqsave(&s->cpu_slab->lock, flags);\n', '\tlocal_unlock_irqrestore(&s->cpu_slab->lock, flags);\n']],
-    ['the tid bump', ['\tc->tid = next_tid(c->tid);\n']],
-  ];
-  for (const [what, lines] of cases) {
-    it(`flush_slab() without ${what}: the lost free appears, with a trace through the interpreted flush_slab`, () => {
-      {
-        const k = checkFromKernel(load(PRE!, (t) => withoutInFlushSlab(t, lines)), 'f5-cpu-slab-flush', {}, { strategy: 'dpor', maxStates: 500_000 });
-        assert.equal(k.result.verdict, 'fail');
-        assert.equal(k.result.property, 'lost free');
-        assert.ok(k.result.trace!.steps.some((s) => s.function === 'flush_slab' && /c->freelist = NULL/.test(s.event)));
-        assert.ok(k.result.trace!.steps.some((s) => s.function === '__update_cpu_freelist_fast' || s.function === 'do_slab_free'));
-      }
+describe(
+  'F5 over the real pre-series slub.c (SLABLENS_KERNEL_PRESERIES)',
+  { skip: has(PRE) ? false : 'SLABLENS_KERNEL_PRESERIES not set' },
+  () => {
+    it('f5-cpu-slab-flush passes with flush_slab and do_slab_free interpreted from the C', () => {
+      const k = checkFromKernel(load(PRE!), 'f5-cpu-slab-flush', {}, { strategy: 'dpor', maxStates: 500_000 });
+      assert.equal(k.result.verdict, 'pass', k.result.message);
+      for (const fn of [
+        'flush_slab',
+        'do_slab_free',
+        '__update_cpu_freelist_fast',
+        'flush_this_cpu_slab',
+        'flush_cpu_slab',
+      ])
+        assert.ok(k.interpretation.interpreted.includes(fn), fn);
     });
-  }
-});
+
+    const cases: [string, string[]][] = [
+      [
+        'the irq-save lock pair',
+        [
+          '\tlocal_lock_irqsave(&s->cpu_slab->lock, flags);\n',
+          '\tlocal_unlock_irqrestore(&s->cpu_slab->lock, flags);\n',
+        ],
+      ],
+      ['the tid bump', ['\tc->tid = next_tid(c->tid);\n']],
+    ];
+    for (const [what, lines] of cases) {
+      it(`flush_slab() without ${what}: the lost free appears, with a trace through the interpreted flush_slab`, () => {
+        {
+          const k = checkFromKernel(
+            load(PRE!, (t) => withoutInFlushSlab(t, lines)),
+            'f5-cpu-slab-flush',
+            {},
+            { strategy: 'dpor', maxStates: 500_000 },
+          );
+          assert.equal(k.result.verdict, 'fail');
+          assert.equal(k.result.property, 'lost free');
+          assert.ok(
+            k.result.trace!.steps.some((s) => s.function === 'flush_slab' && /c->freelist = NULL/.test(s.event)),
+          );
+          assert.ok(
+            k.result.trace!.steps.some(
+              (s) => s.function === '__update_cpu_freelist_fast' || s.function === 'do_slab_free',
+            ),
+          );
+        }
+      });
+    }
+  },
+);

@@ -32,7 +32,10 @@ describe('built-in scenarios are the files in scenarios/', () => {
   for (const s of listScenarios()) {
     it(`${s.id}: the file is the built-in scenario and gives its verdict (${s.expect})`, () => {
       const l = loadScenarioFile(path.join(SCEN, `${s.id}.litmus`));
-      assert.deepEqual(l.diagnostics.filter((d) => d.severity === 'error'), []);
+      assert.deepEqual(
+        l.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
       const sc = l.lowered!.scenario;
       assert.ok(sameScenario(sc, makeScenario(s.id)), 'same setup, threads and programs as the built-in');
       assert.equal(sc.source, 'builtin', 'keeps replay tokens');
@@ -73,7 +76,9 @@ describe('built-in scenarios are the files in scenarios/', () => {
     const ok = run('check', path.join(SCEN, 'f1-kasan-nofix.litmus'));
     assert.equal(ok.code, 0, ok.out + ok.err);
     assert.match(ok.out, /Expected Sometimes: matches/);
-    const text = fs.readFileSync(path.join(SCEN, 'f1-kasan-nofix.litmus'), 'utf8').replace('exists (objects_remaining(s))', 'exists (lost_free)');
+    const text = fs
+      .readFileSync(path.join(SCEN, 'f1-kasan-nofix.litmus'), 'utf8')
+      .replace('exists (objects_remaining(s))', 'exists (lost_free)');
     const bad = run('check', tmp('f1-edited.litmus', text), '--json');
     assert.equal(bad.code, 1);
     const j = JSON.parse(bad.out);
@@ -86,7 +91,10 @@ describe('built-in scenarios are the files in scenarios/', () => {
 describe('the clause', () => {
   const base = fs.readFileSync(path.join(SCEN, 'f1-kasan-nofix.litmus'), 'utf8');
   const withClause = (c: string, result: Observation) =>
-    loadScenarioText('x.litmus', base.replace('exists (objects_remaining(s))', c).replace('Result: Sometimes', `Result: ${result}`));
+    loadScenarioText(
+      'x.litmus',
+      base.replace('exists (objects_remaining(s))', c).replace('Result: Sometimes', `Result: ${result}`),
+    );
   const cases: [string, Observation][] = [
     ['exists (objects_remaining(s) /\\ warn)', 'Sometimes'],
     ['forall (~lost_free /\\ ~deadlock)', 'Always'],
@@ -105,7 +113,9 @@ describe('the clause', () => {
   }
 
   it('registers: 0:r0 is the value P0 left in r0', () => {
-    const text = base.replace('kmem_cache_destroy(s);', 'int r0;\n\tr0 = __kmem_cache_shutdown(s);').replace('exists (objects_remaining(s))', 'exists (0:r0=1)');
+    const text = base
+      .replace('kmem_cache_destroy(s);', 'int r0;\n\tr0 = __kmem_cache_shutdown(s);')
+      .replace('exists (objects_remaining(s))', 'exists (0:r0=1)');
     const l = loadScenarioText('r.litmus', text);
     assert.ok(l.lowered, JSON.stringify(l.diagnostics));
     const r = runScenario(l.lowered!, { strategy: 'dpor' });
@@ -131,14 +141,22 @@ describe('bad files: one clear message with line and column, no crash', () => {
     const r = run('check', tmp('syntax.litmus', text));
     assert.equal(r.code, 2);
     assert.equal(r.err.trim().split('\n').length, 1, r.err);
-    assert.match(r.err, new RegExp(`syntax\\.litmus:${lineOf(text, 'CONFIG_SLUB_RCU_DEBUG')}:3: error: syntax error: expected .*";"`));
+    assert.match(
+      r.err,
+      new RegExp(`syntax\\.litmus:${lineOf(text, 'CONFIG_SLUB_RCU_DEBUG')}:3: error: syntax error: expected .*";"`),
+    );
   });
 
   it('an unknown function: not modelled, with a suggestion', () => {
     const text = f1.replace('kmem_cache_destroy(s);', 'kfree_rcuu(o0, rcu);');
     const r = run('check', tmp('typo.litmus', text));
     assert.equal(r.code, 2);
-    assert.match(r.err, new RegExp(`typo\\.litmus:${lineOf(text, 'kfree_rcuu')}:2: error: not modelled: kfree_rcuu — did you mean kfree_rcu\\?`));
+    assert.match(
+      r.err,
+      new RegExp(
+        `typo\\.litmus:${lineOf(text, 'kfree_rcuu')}:2: error: not modelled: kfree_rcuu — did you mean kfree_rcu\\?`,
+      ),
+    );
   });
 
   it('zero threads', () => {
@@ -149,11 +167,19 @@ describe('bad files: one clear message with line and column, no crash', () => {
   });
 
   it('1000 threads', () => {
-    const threads = Array.from({ length: 1000 }, (_, i) => `P${i}(struct kmem_cache *s)\n{\n\trcu_barrier();\n}\n`).join('\n');
+    const threads = Array.from(
+      { length: 1000 },
+      (_, i) => `P${i}(struct kmem_cache *s)\n{\n\trcu_barrier();\n}\n`,
+    ).join('\n');
     const text = f1.replace(/P0\(struct kmem_cache \*s\)\n\{\n\tkmem_cache_destroy\(s\);\n\}\n/, threads);
     const r = run('check', tmp('many.litmus', text));
     assert.equal(r.code, 2);
-    assert.match(r.err, new RegExp(`many\\.litmus:${lineOf(text, 'P16(')}:1: error: too many threads: 1000 \\(P0…P999\\); the simulator runs at most 16 CPUs`));
+    assert.match(
+      r.err,
+      new RegExp(
+        `many\\.litmus:${lineOf(text, 'P16(')}:1: error: too many threads: 1000 \\(P0…P999\\); the simulator runs at most 16 CPUs`,
+      ),
+    );
   });
 
   it('an unbounded loop: the limits stop it and the run says incomplete', () => {
@@ -182,7 +208,10 @@ describe('bad files: one clear message with line and column, no crash', () => {
     const b = loadScenarioText('b.litmus', f1.replace('kmem_cache_destroy(s);', 'kmem_cache_free(o0);'));
     assert.match(b.diagnostics[0].message, /kmem_cache_free\(s, obj\) takes 2 arguments/);
     const c = loadScenarioText('c.litmus', f1.replace('CONFIG_KASAN=y', 'CONFIG_KASN=y'));
-    assert.match(c.diagnostics[0].message, /not modelled: CONFIG_KASN — no modelled code reads it — did you mean CONFIG_KASAN\?/);
+    assert.match(
+      c.diagnostics[0].message,
+      /not modelled: CONFIG_KASN — no modelled code reads it — did you mean CONFIG_KASAN\?/,
+    );
     assert.equal(c.diagnostics[0].line, lineOf(f1, 'CONFIG_KASAN=y'));
   });
 });
@@ -190,12 +219,19 @@ describe('bad files: one clear message with line and column, no crash', () => {
 // ---- round trip ------------------------------------------------------------------------------
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-const strip = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v) => (/^(loc|nameLoc|initLoc|bodyLoc|expectedLoc)$/.test(k) ? undefined : v)));
+const strip = (x: unknown): unknown =>
+  JSON.parse(JSON.stringify(x, (k, v) => (/^(loc|nameLoc|initLoc|bodyLoc|expectedLoc)$/.test(k) ? undefined : v)));
 
 const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/);
 const yn = fc.constantFrom('y', 'n');
 const predAtom: fc.Arbitrary<Prop> = fc.oneof(
-  fc.constantFrom<Prop>({ kind: 'pred', name: 'objects_remaining', arg: 's' }, { kind: 'pred', name: 'leak' }, { kind: 'pred', name: 'lost_free' }, { kind: 'pred', name: 'warn' }, { kind: 'pred', name: 'deadlock' }),
+  fc.constantFrom<Prop>(
+    { kind: 'pred', name: 'objects_remaining', arg: 's' },
+    { kind: 'pred', name: 'leak' },
+    { kind: 'pred', name: 'lost_free' },
+    { kind: 'pred', name: 'warn' },
+    { kind: 'pred', name: 'deadlock' },
+  ),
   fc.boolean().map<Prop>((value) => ({ kind: 'const', value })),
 );
 const prop: fc.Arbitrary<Prop> = fc.letrec<{ p: Prop }>((tie) => ({
@@ -212,14 +248,35 @@ const prop: fc.Arbitrary<Prop> = fc.letrec<{ p: Prop }>((tie) => ({
 const scenario = fc
   .record({
     name: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/),
-    description: fc.array(fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' ')), { maxLength: 3 }).map((l) => l.join('\n')),
+    description: fc
+      .array(
+        fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' ')),
+        { maxLength: 3 },
+      )
+      .map((l) => l.join('\n')),
     expected: fc.option(fc.constantFrom<Observation>('Never', 'Sometimes', 'Always'), { nil: undefined }),
     kasan: yn,
     sheaves: yn,
     capacity: fc.integer({ min: 1, max: 8 }),
     slabs: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }),
-    frees: fc.array(fc.record({ cpu: fc.integer({ min: 0, max: 1 }), how: fc.constantFrom('kfree_rcu', 'kmem_cache_free') }), { maxLength: 3 }),
-    threads: fc.array(fc.array(fc.constantFrom('kmem_cache_destroy(s);', 'rcu_barrier();', 'rcu_read_lock();', 'rcu_read_unlock();', 'FREE_RCU', 'flush_all_cpus_locked(s);'), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
+    frees: fc.array(
+      fc.record({ cpu: fc.integer({ min: 0, max: 1 }), how: fc.constantFrom('kfree_rcu', 'kmem_cache_free') }),
+      { maxLength: 3 },
+    ),
+    threads: fc.array(
+      fc.array(
+        fc.constantFrom(
+          'kmem_cache_destroy(s);',
+          'rcu_barrier();',
+          'rcu_read_lock();',
+          'rcu_read_unlock();',
+          'FREE_RCU',
+          'flush_all_cpus_locked(s);',
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      { minLength: 1, maxLength: 2 },
+    ),
     quantifier: fc.constantFrom('exists' as const, '~exists' as const, 'forall' as const),
     prop,
   })

@@ -5,7 +5,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  MessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const uri = (f: string) => pathToFileURL(f).toString();
@@ -26,19 +31,29 @@ export async function startServer(initializationOptions?: unknown, prepare?: (ws
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-ws-'));
   fs.cpSync(path.join(ROOT, 'server/fixtures/kernel'), ws, { recursive: true });
   prepare?.(ws);
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   const diagnostics = new Map<string, { message: string }[]>();
   const messages: { type: number; message: string }[] = [];
   const logs: { type: number; message: string }[] = [];
-  conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: { message: string }[] }) => diagnostics.set(p.uri, p.diagnostics));
+  conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: { message: string }[] }) =>
+    diagnostics.set(p.uri, p.diagnostics),
+  );
   conn.onNotification('window/showMessage', (p: { type: number; message: string }) => messages.push(p));
   conn.onNotification('window/logMessage', (p: { type: number; message: string }) => logs.push(p));
   conn.onRequest('workspace/workspaceFolders', () => [{ uri: uri(ws), name: 'kernel' }]);
   conn.onRequest('workspace/codeLens/refresh', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
   conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: uri(ws), capabilities: { workspace: { workspaceFolders: true } }, workspaceFolders: [{ uri: uri(ws), name: 'kernel' }], initializationOptions });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: uri(ws),
+    capabilities: { workspace: { workspaceFolders: true } },
+    workspaceFolders: [{ uri: uri(ws), name: 'kernel' }],
+    initializationOptions,
+  });
   await conn.sendNotification('initialized', {});
   return {
     ws,

@@ -31,18 +31,35 @@ describe('code action "Show trace"', () => {
   before(async () => {
     h = await startServer();
     common = uri(path.join(h.ws, 'mm/slab_common.c'));
-    await h.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: common, languageId: 'c', version: 1, text: fs.readFileSync(path.join(h.ws, 'mm/slab_common.c'), 'utf8') } });
+    await h.conn.sendNotification('textDocument/didOpen', {
+      textDocument: {
+        uri: common,
+        languageId: 'c',
+        version: 1,
+        text: fs.readFileSync(path.join(h.ws, 'mm/slab_common.c'), 'utf8'),
+      },
+    });
   });
   after(() => h?.stop());
 
   const actions = (range: Range, diagnostics: Diag[], only?: string[]) =>
-    h.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: common }, range, context: { diagnostics, ...(only ? { only } : {}) } }) as Promise<Action[]>;
+    h.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: common },
+      range,
+      context: { diagnostics, ...(only ? { only } : {}) },
+    }) as Promise<Action[]>;
 
   it('is offered on the diagnostic a failing verdict puts on the simulated function, and runs slablens.showLastTrace', async () => {
-    const r = (await h.conn.sendRequest('slablens/simulate', { function: 'kvfree_rcu_barrier_on_cache', kasan: true })) as { verdict: string };
+    const r = (await h.conn.sendRequest('slablens/simulate', {
+      function: 'kvfree_rcu_barrier_on_cache',
+      kasan: true,
+    })) as { verdict: string };
     assert.equal(r.verdict, 'fail');
     let verdicts: Diag[] = [];
-    await until('the verdict diagnostic', () => (verdicts = ((h.diagnostics.get(common) ?? []) as Diag[]).filter((d) => d.code === 'verdict')).length > 0);
+    await until(
+      'the verdict diagnostic',
+      () => (verdicts = ((h.diagnostics.get(common) ?? []) as Diag[]).filter((d) => d.code === 'verdict')).length > 0,
+    );
     const d = verdicts[0];
     assert.match(d.message, /Show trace/);
     const text = fs.readFileSync(path.join(h.ws, 'mm/slab_common.c'), 'utf8').split('\n');
@@ -65,7 +82,13 @@ describe('code action "Show trace"', () => {
     assert.deepEqual(await actions({ start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, []), []);
     const other = ((h.diagnostics.get(common) ?? []) as Diag[]).filter((d) => d.code !== 'verdict');
     const far = { start: { line: 2, character: 0 }, end: { line: 2, character: 1 } };
-    assert.deepEqual(await actions(far, other.map((d) => ({ ...d, range: far }))), []);
+    assert.deepEqual(
+      await actions(
+        far,
+        other.map((d) => ({ ...d, range: far })),
+      ),
+      [],
+    );
   });
 });
 
@@ -73,7 +96,10 @@ describe('slablens.files and slablens.maxFileBytes', () => {
   let h: Harness;
   const KiB = 1024;
   /** A generated file of 4000 small functions (~185 KiB). */
-  const generated = Array.from({ length: 4000 }, (_, i) => `int generated_${i}(int x)\n{\n\treturn x + ${i};\n}\n`).join('');
+  const generated = Array.from(
+    { length: 4000 },
+    (_, i) => `int generated_${i}(int x)\n{\n\treturn x + ${i};\n}\n`,
+  ).join('');
   before(async () => {
     h = await startServer({ files: ['mm/*.c'], maxFileBytes: 64 * KiB }, (ws) => {
       fs.writeFileSync(path.join(ws, 'mm/huge.c'), generated);
@@ -83,7 +109,8 @@ describe('slablens.files and slablens.maxFileBytes', () => {
   });
   after(() => h?.stop());
 
-  const configure = (slablens: unknown) => h.conn.sendNotification('workspace/didChangeConfiguration', { settings: { slablens } });
+  const configure = (slablens: unknown) =>
+    h.conn.sendNotification('workspace/didChangeConfiguration', { settings: { slablens } });
 
   it('initializationOptions: the globs select the files; one over maxFileBytes is left out, said in the log and once in a message', async () => {
     assert.ok(await has(h, 'extra_fn'), 'mm/extra.c matches mm/*.c');
@@ -116,10 +143,14 @@ describe('slablens.files and slablens.maxFileBytes', () => {
     await configure({ files: ['mm/slub.c'], maxFileBytes: 64 * KiB });
     await h.conn.sendRequest('workspace/symbol', { query: 'x' });
     const big = uri(path.join(h.ws, 'mm/opened.c'));
-    await h.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: big, languageId: 'c', version: 1, text: generated } });
+    await h.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: big, languageId: 'c', version: 1, text: generated },
+    });
     await h.conn.sendNotification('textDocument/didChange', {
       textDocument: { uri: big, version: 2 },
-      contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '/* edited */\n' }],
+      contentChanges: [
+        { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '/* edited */\n' },
+      ],
     });
     assert.deepEqual(await h.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: big } }), []);
     assert.ok(!(await has(h, 'generated_1')));
@@ -132,7 +163,9 @@ describe('slablens.files and slablens.maxFileBytes', () => {
 describe('default settings', () => {
   let h: Harness;
   before(async () => {
-    h = await startServer(undefined, (ws) => fs.writeFileSync(path.join(ws, 'mm/extra.c'), 'void extra_fn(void)\n{\n}\n'));
+    h = await startServer(undefined, (ws) =>
+      fs.writeFileSync(path.join(ws, 'mm/extra.c'), 'void extra_fn(void)\n{\n}\n'),
+    );
     await until('the initial index', () => has(h, 'kmem_cache_destroy'));
   });
   after(() => h?.stop());

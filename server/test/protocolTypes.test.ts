@@ -15,7 +15,11 @@ export function handlersThatMustNotCompile(connection: Connection): void {
   // @ts-expect-error slablens/pathsToRoot answers string[][] (paths of names), not one path
   connection.onRequest(protocol.PathsToRoot, () => ['kmem_cache_destroy']);
   // @ts-expect-error slablens/series/images: a Placement needs where the hunk landed (oldAt, newAt)
-  connection.onRequest(protocol.SeriesImages, () => ({ pre: '', post: '', hunks: [{ index: 0, oldStart: 1, newStart: 1, oldLines: 1, newLines: 1 }] }));
+  connection.onRequest(protocol.SeriesImages, () => ({
+    pre: '',
+    post: '',
+    hunks: [{ index: 0, oldStart: 1, newStart: 1, oldLines: 1, newLines: 1 }],
+  }));
   // @ts-expect-error slablens/simulate takes a strategy the engine has
   connection.onRequest(protocol.Simulate, (p) => (p.strategy === 'exhaustive' ? null : null));
   // and the answers as they are compile

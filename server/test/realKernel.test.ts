@@ -17,7 +17,10 @@ const CLI = path.join(ROOT, 'dist/cli.js');
 const KERNEL = process.env.SLABLENS_KERNEL;
 const FILES = ['mm/slub.c', 'mm/slab_common.c'];
 const present = !!KERNEL && FILES.every((f) => fs.existsSync(path.join(KERNEL, f)));
-if (!present) process.stderr.write(`\n*** SLABLENS_KERNEL ${KERNEL ? `(${KERNEL}) has no ${FILES.join(' + ')}` : 'is not set'}: the tests on real kernel files are SKIPPED ***\n`);
+if (!present)
+  process.stderr.write(
+    `\n*** SLABLENS_KERNEL ${KERNEL ? `(${KERNEL}) has no ${FILES.join(' + ')}` : 'is not set'}: the tests on real kernel files are SKIPPED ***\n`,
+  );
 
 const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -29,14 +32,30 @@ describe('a real kernel tree (SLABLENS_KERNEL)', { skip: present ? false : 'SLAB
     const r = cli('index', KERNEL!, '--json');
     assert.equal(r.code, 0, r.err);
     const ours = new Set((JSON.parse(r.out).functions as { name: string }[]).map((f) => f.name));
-    const ctags = spawnSync('ctags', ['-x', '--c-kinds=f', ...FILES.map((f) => path.join(KERNEL!, f))], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const ctags = spawnSync('ctags', ['-x', '--c-kinds=f', ...FILES.map((f) => path.join(KERNEL!, f))], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (ctags.status !== 0) return t.skip('ctags is not installed (apt-get install universal-ctags)');
-    const theirs = new Set(ctags.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]));
-    assert.deepEqual([...theirs].filter((n) => !ours.has(n)), [], 'ctags finds, we do not');
-    assert.deepEqual([...ours].filter((n) => !theirs.has(n)), [], 'we find, ctags does not');
+    const theirs = new Set(
+      ctags.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[0]),
+    );
+    assert.deepEqual(
+      [...theirs].filter((n) => !ours.has(n)),
+      [],
+      'ctags finds, we do not',
+    );
+    assert.deepEqual(
+      [...ours].filter((n) => !theirs.has(n)),
+      [],
+      'we find, ctags does not',
+    );
   });
 
-  it('the cold index from the skeletons (function interiors parsed later) equals the full trees\' index', () => {
+  it("the cold index from the skeletons (function interiors parsed later) equals the full trees' index", () => {
     const lazy = new Analyzer();
     const full = new Analyzer({ lazyBodies: false });
     for (const f of FILES) {
@@ -78,7 +97,10 @@ describe('a real kernel tree (SLABLENS_KERNEL)', { skip: present ? false : 'SLAB
     try {
       fs.mkdirSync(path.join(tmp, 'mm'));
       fs.copyFileSync(path.join(KERNEL!, 'mm/slub.c'), path.join(tmp, 'mm/slub.c'));
-      fs.writeFileSync(path.join(tmp, 'mm/slab_common.c'), common.slice(0, start + barrier.index) + common.slice(start + barrier.index + barrier[0].length));
+      fs.writeFileSync(
+        path.join(tmp, 'mm/slab_common.c'),
+        common.slice(0, start + barrier.index) + common.slice(start + barrier.index + barrier[0].length),
+      );
       const fail = cli('check', '--kernel', tmp, '--entry', 'kmem_cache_destroy', '--config', 'KASAN=y', '--json');
       assert.equal(fail.code, 1, fail.err);
       const j = JSON.parse(fail.out);

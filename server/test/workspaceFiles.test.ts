@@ -16,7 +16,16 @@ describe('workspace files', () => {
   const rel = (files: string[]) => files.map((f) => path.relative(root, f).split(path.sep).join('/'));
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-files-'));
-    for (const f of ['mm/slub.c', 'mm/slab_common.c', 'mm/slab.h', 'mm/kasan/common.c', 'kernel/rcu/tree.c', '.git/mm/slub.c', 'drivers/mm/slub.c']) put(f);
+    for (const f of [
+      'mm/slub.c',
+      'mm/slab_common.c',
+      'mm/slab.h',
+      'mm/kasan/common.c',
+      'kernel/rcu/tree.c',
+      '.git/mm/slub.c',
+      'drivers/mm/slub.c',
+    ])
+      put(f);
     put('mm/huge.c', 5000);
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -36,7 +45,11 @@ describe('workspace files', () => {
   });
 
   it('finds what the globs match, in order, without hidden directories; paths outside the folder are refused', async () => {
-    const r = await findFiles(root, ['mm/slub.c', '**/mm/slub.c', 'mm/kasan/*.c', '../etc/passwd', '/etc/passwd'], 1 << 20);
+    const r = await findFiles(
+      root,
+      ['mm/slub.c', '**/mm/slub.c', 'mm/kasan/*.c', '../etc/passwd', '/etc/passwd'],
+      1 << 20,
+    );
     assert.deepEqual(rel(r.files), ['mm/slub.c', 'drivers/mm/slub.c', 'mm/kasan/common.c']);
     assert.equal(r.capped, false);
   });
@@ -44,7 +57,10 @@ describe('workspace files', () => {
   it('leaves out files over the limit (listed, not read) and stops at the cap', async () => {
     const r = await findFiles(root, ['mm/*.c'], 1000);
     assert.deepEqual(rel(r.files), ['mm/slab_common.c', 'mm/slub.c']);
-    assert.deepEqual(r.tooLarge.map((t) => [path.relative(root, t.file).split(path.sep).join('/'), t.bytes]), [['mm/huge.c', 5000]]);
+    assert.deepEqual(
+      r.tooLarge.map((t) => [path.relative(root, t.file).split(path.sep).join('/'), t.bytes]),
+      [['mm/huge.c', 5000]],
+    );
     const capped = await findFiles(root, ['**/*.c'], 1 << 20, 2);
     assert.equal(capped.files.length, 2);
     assert.equal(capped.capped, true);

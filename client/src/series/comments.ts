@@ -32,7 +32,10 @@ export class ReviewComments {
     private readonly onChanged: (key: string) => void,
   ) {
     this.controller = vscode.comments.createCommentController('slablens-review', 'Slablens patch review');
-    this.controller.options = { prompt: 'Comment on this line (it goes under the quoted line in your reply)', placeHolder: 'Your review comment' };
+    this.controller.options = {
+      prompt: 'Comment on this line (it goes under the quoted line in your reply)',
+      placeHolder: 'Your review comment',
+    };
     // Only the lines of the hunks can be quoted in a reply, so only they take comments.
     this.controller.commentingRangeProvider = {
       provideCommentingRanges: async (doc) => {
@@ -65,7 +68,12 @@ export class ReviewComments {
       const body = new vscode.MarkdownString();
       body.appendText(r.text);
       if (r.quoted.length) body.appendCodeblock(r.quoted.map((q) => `> ${q}`).join('\n'), 'diff');
-      const c = new ReplyComment(body, { name: r.from.name || r.from.address }, 'list', r.date ? new Date(r.date).toUTCString().replace(' GMT', ' UTC') : undefined);
+      const c = new ReplyComment(
+        body,
+        { name: r.from.name || r.from.address },
+        'list',
+        r.date ? new Date(r.date).toUTCString().replace(' GMT', ' UTC') : undefined,
+      );
       const th = this.controller.createCommentThread(uri, new vscode.Range(r.line - 1, 0, r.endLine - 1, 0), [c]);
       th.label = `${r.from.name} (from the list)`;
       th.canReply = false;
@@ -74,7 +82,9 @@ export class ReviewComments {
       made.push(th);
     }
     for (const c of t.own.filter((x) => x.side === side)) {
-      const th = this.controller.createCommentThread(uri, new vscode.Range(c.line - 1, 0, c.line - 1, 0), [new ReplyComment(c.text, { name: this.identity() || 'you' }, 'own', 'your review', undefined, c.index)]);
+      const th = this.controller.createCommentThread(uri, new vscode.Range(c.line - 1, 0, c.line - 1, 0), [
+        new ReplyComment(c.text, { name: this.identity() || 'you' }, 'own', 'your review', undefined, c.index),
+      ]);
       th.label = 'Your review comment';
       th.canReply = false;
       th.contextValue = 'own';
@@ -82,7 +92,9 @@ export class ReviewComments {
     }
     // my comments on the earlier revision whose lines are still here: a reminder, not part of this reply
     for (const c of (t.carried ?? []).filter((x) => x.side === side)) {
-      const th = this.controller.createCommentThread(uri, new vscode.Range(c.line - 1, 0, c.line - 1, 0), [new ReplyComment(c.text, { name: this.identity() || 'you' }, 'carried', `v${c.version}, patch ${c.patch}`)]);
+      const th = this.controller.createCommentThread(uri, new vscode.Range(c.line - 1, 0, c.line - 1, 0), [
+        new ReplyComment(c.text, { name: this.identity() || 'you' }, 'carried', `v${c.version}, patch ${c.patch}`),
+      ]);
       th.label = `Your v${c.version} comment: the line is unchanged in this revision`;
       th.canReply = false;
       th.contextValue = 'carried';
@@ -100,7 +112,12 @@ export class ReviewComments {
       key: at.key,
       action: 'addComment',
       patch: at.patch,
-      comment: { file: at.file, line: reply.thread.range.end.line + 1, side: at.side === 'post' ? 'new' : 'old', text: reply.text.trim() },
+      comment: {
+        file: at.file,
+        line: reply.thread.range.end.line + 1,
+        side: at.side === 'post' ? 'new' : 'old',
+        text: reply.text.trim(),
+      },
     });
     if (r.error) {
       void vscode.window.showErrorMessage(plainText(`Slablens: the comment was not saved: ${r.error}`));
@@ -116,7 +133,12 @@ export class ReviewComments {
     const at = th && parseImageUri(th.uri);
     const index = (c as ReplyComment | undefined)?.index;
     if (!th || !at || index === undefined) return;
-    const r = await this.client().sendRequest(SeriesReview, { key: at.key, action: 'removeComment', patch: at.patch, index });
+    const r = await this.client().sendRequest(SeriesReview, {
+      key: at.key,
+      action: 'removeComment',
+      patch: at.patch,
+      index,
+    });
     if (r.error) void vscode.window.showErrorMessage(plainText(`Slablens: ${r.error}`));
     await this.show(th.uri);
     this.onChanged(at.key);

@@ -5,7 +5,21 @@ import * as vscode from 'vscode';
 
 export const SCHEME = 'slablens-series';
 
-export type { Address, CarriedComment, Comparison, FileInfo, HunkInfo, Images, ListThread, PatchInfo, Placement, ReviewComment, ReviewFile, SeriesInfo, Threads } from '../../../protocol/src';
+export type {
+  Address,
+  CarriedComment,
+  Comparison,
+  FileInfo,
+  HunkInfo,
+  Images,
+  ListThread,
+  PatchInfo,
+  Placement,
+  ReviewComment,
+  ReviewFile,
+  SeriesInfo,
+  Threads,
+} from '../../../protocol/src';
 
 /** Which virtual document of a patch: the file before it (pre) or after it (post). */
 export type Side = 'pre' | 'post';

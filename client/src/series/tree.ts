@@ -18,7 +18,14 @@ export type Node =
   | { kind: 'hunk'; series: SeriesInfo; patch: PatchInfo; file: FileInfo; hunk: HunkInfo }
   | { kind: 'compare'; series: SeriesInfo; comparison: Comparison }
   | { kind: 'pair'; series: SeriesInfo; comparison: Comparison; pair: Pair }
-  | { kind: 'unpaired'; series: SeriesInfo; comparison: Comparison; side: 'dropped' | 'added'; number: number; title: string }
+  | {
+      kind: 'unpaired';
+      series: SeriesInfo;
+      comparison: Comparison;
+      side: 'dropped' | 'added';
+      number: number;
+      title: string;
+    }
   | { kind: 'carried'; series: SeriesInfo; comparison: Comparison; to?: number; comment: CarriedComment };
 
 /** Opens the pre/post diff of a file of a patch, at a hunk when given (slablens.series.openDiff). */
@@ -70,16 +77,42 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
       }
       case 'compare': {
         const { series, comparison: c } = n;
-        const lost = c.comments.filter((x) => x.to === undefined).flatMap((x) => x.comments.map((comment) => ({ kind: 'carried' as const, series, comparison: c, comment })));
+        const lost = c.comments
+          .filter((x) => x.to === undefined)
+          .flatMap((x) => x.comments.map((comment) => ({ kind: 'carried' as const, series, comparison: c, comment })));
         return [
           ...c.pairs.map((pair) => ({ kind: 'pair' as const, series, comparison: c, pair })),
-          ...c.dropped.map((p) => ({ kind: 'unpaired' as const, series, comparison: c, side: 'dropped' as const, number: p.number, title: p.title })),
-          ...c.added.map((p) => ({ kind: 'unpaired' as const, series, comparison: c, side: 'added' as const, number: p.number, title: p.title })),
+          ...c.dropped.map((p) => ({
+            kind: 'unpaired' as const,
+            series,
+            comparison: c,
+            side: 'dropped' as const,
+            number: p.number,
+            title: p.title,
+          })),
+          ...c.added.map((p) => ({
+            kind: 'unpaired' as const,
+            series,
+            comparison: c,
+            side: 'added' as const,
+            number: p.number,
+            title: p.title,
+          })),
           ...lost,
         ];
       }
       case 'pair':
-        return n.comparison.comments.filter((x) => x.to === n.pair.new).flatMap((x) => x.comments.map((comment) => ({ kind: 'carried' as const, series: n.series, comparison: n.comparison, to: x.to, comment })));
+        return n.comparison.comments
+          .filter((x) => x.to === n.pair.new)
+          .flatMap((x) =>
+            x.comments.map((comment) => ({
+              kind: 'carried' as const,
+              series: n.series,
+              comparison: n.comparison,
+              to: x.to,
+              comment,
+            })),
+          );
       case 'patch':
         return n.patch.files.map((file) => ({ kind: 'file', series: n.series, patch: n.patch, file }));
       case 'file':
@@ -115,130 +148,167 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
 
 function seriesItem(n: Extract<Node, { kind: 'series' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const s = n.series;
-    const item = new vscode.TreeItem(s.title, C.Expanded);
-    const state = s.reviewError ? 'review file unreadable' : (s.review?.state ?? 'new');
-    item.description = `${s.rfc ? 'RFC ' : ''}v${s.version} · ${s.patches.length}/${s.total} patches · ${state}`;
-    item.tooltip = new vscode.MarkdownString(
-      [`**${mdText(s.title)}** (${s.format}: ${mdText(s.input)})`, `${s.messages} messages`, s.missing.length ? `not in the input: patches ${s.missing.join(', ')}` : '', ...s.problems.map((p) => `⚠ ${mdText(p)}`), s.reviewError ? `⚠ ${mdText(s.reviewError)}` : '']
-        .filter(Boolean)
-        .join('\n\n'),
-    );
-    item.iconPath = new vscode.ThemeIcon(s.problems.length || s.reviewError ? 'warning' : 'mail');
-    item.contextValue = 'series';
-    return item;
+  const s = n.series;
+  const item = new vscode.TreeItem(s.title, C.Expanded);
+  const state = s.reviewError ? 'review file unreadable' : (s.review?.state ?? 'new');
+  item.description = `${s.rfc ? 'RFC ' : ''}v${s.version} · ${s.patches.length}/${s.total} patches · ${state}`;
+  item.tooltip = new vscode.MarkdownString(
+    [
+      `**${mdText(s.title)}** (${s.format}: ${mdText(s.input)})`,
+      `${s.messages} messages`,
+      s.missing.length ? `not in the input: patches ${s.missing.join(', ')}` : '',
+      ...s.problems.map((p) => `⚠ ${mdText(p)}`),
+      s.reviewError ? `⚠ ${mdText(s.reviewError)}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+  );
+  item.iconPath = new vscode.ThemeIcon(s.problems.length || s.reviewError ? 'warning' : 'mail');
+  item.contextValue = 'series';
+  return item;
 }
 
 function coverItem(n: Extract<Node, { kind: 'cover' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const c = n.series.cover!;
-    const item = new vscode.TreeItem(`${pad(0, n.series.total)}/${n.series.total} cover letter`, C.None);
-    item.description = `${c.from.name} · ${c.replies} replies`;
-    item.tooltip = c.subject;
-    item.iconPath = new vscode.ThemeIcon('book');
-    item.contextValue = 'cover';
-    return item;
+  const c = n.series.cover!;
+  const item = new vscode.TreeItem(`${pad(0, n.series.total)}/${n.series.total} cover letter`, C.None);
+  item.description = `${c.from.name} · ${c.replies} replies`;
+  item.tooltip = c.subject;
+  item.iconPath = new vscode.ThemeIcon('book');
+  item.contextValue = 'cover';
+  return item;
 }
 
 function patchItem(n: Extract<Node, { kind: 'patch' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const { series: s, patch: p } = n;
-    const mine = s.review?.patches[String(p.number)];
-    const item = new vscode.TreeItem(`${pad(p.number, s.total)}/${s.total} ${p.title}`, C.Collapsed);
-    const myTrailers = mine?.trailers.length ? ` · mine: ${mine.trailers.map((t) => t.split(':')[0]).join(', ')}` : '';
-    const carried = p.carried ? ` · v${p.carried.version}: ${p.carried.open} open, ${p.carried.addressed} addressed` : '';
-    item.description = `A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}${carried}`;
-    // subject, name, trailers and problems come from mail: escaped, so no link or image of it renders
-    item.tooltip = new vscode.MarkdownString([`**${mdText(p.subject)}**`, `${mdText(p.from.name)} ${mdText(p.date ?? '')}`, `functions: ${p.functions.map(mdText).join(', ') || 'none'}`, ...p.trailers.map(mdText), ...p.problems.map((x) => `⚠ ${mdText(x)}`)].join('\n\n'));
-    item.checkboxState = mine?.viewed ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
-    item.iconPath = new vscode.ThemeIcon(p.problems.length ? 'warning' : 'git-commit');
-    item.contextValue = 'patch';
-    item.id = `${s.key}/${p.number}`;
-    return item;
+  const { series: s, patch: p } = n;
+  const mine = s.review?.patches[String(p.number)];
+  const item = new vscode.TreeItem(`${pad(p.number, s.total)}/${s.total} ${p.title}`, C.Collapsed);
+  const myTrailers = mine?.trailers.length ? ` · mine: ${mine.trailers.map((t) => t.split(':')[0]).join(', ')}` : '';
+  const carried = p.carried ? ` · v${p.carried.version}: ${p.carried.open} open, ${p.carried.addressed} addressed` : '';
+  item.description = `A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}${carried}`;
+  // subject, name, trailers and problems come from mail: escaped, so no link or image of it renders
+  item.tooltip = new vscode.MarkdownString(
+    [
+      `**${mdText(p.subject)}**`,
+      `${mdText(p.from.name)} ${mdText(p.date ?? '')}`,
+      `functions: ${p.functions.map(mdText).join(', ') || 'none'}`,
+      ...p.trailers.map(mdText),
+      ...p.problems.map((x) => `⚠ ${mdText(x)}`),
+    ].join('\n\n'),
+  );
+  item.checkboxState = mine?.viewed ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+  item.iconPath = new vscode.ThemeIcon(p.problems.length ? 'warning' : 'git-commit');
+  item.contextValue = 'patch';
+  item.id = `${s.key}/${p.number}`;
+  return item;
 }
 
 function fileItem(n: Extract<Node, { kind: 'file' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const { file: f } = n;
-    const item = new vscode.TreeItem(f.path, C.Collapsed);
-    item.description = `+${f.added} −${f.removed}${f.status !== 'modified' ? ` (${f.status})` : ''}`;
-    item.resourceUri = vscode.Uri.file(f.path);
-    item.command = diffCommand(n.series, n.patch, f);
-    item.contextValue = 'file';
-    return item;
+  const { file: f } = n;
+  const item = new vscode.TreeItem(f.path, C.Collapsed);
+  item.description = `+${f.added} −${f.removed}${f.status !== 'modified' ? ` (${f.status})` : ''}`;
+  item.resourceUri = vscode.Uri.file(f.path);
+  item.command = diffCommand(n.series, n.patch, f);
+  item.contextValue = 'file';
+  return item;
 }
 
 function compareItem(n: Extract<Node, { kind: 'compare' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const c = n.comparison;
-    const item = new vscode.TreeItem(`Changes since v${c.older.version}`, C.Expanded);
-    const changed = c.pairs.filter((p) => p.changed).length;
-    const all = c.comments.flatMap((x) => x.comments);
-    const open = all.filter((k) => !k.addressed).length;
-    item.description = [
-      `${changed} changed · ${c.pairs.length - changed} unchanged`,
-      c.dropped.length ? `${c.dropped.length} dropped` : '',
-      c.added.length ? `${c.added.length} ${c.olderMissing.length ? 'unpaired' : 'new'}` : '',
-      all.length ? `my v${c.older.version} comments: ${open} open, ${all.length - open} addressed` : '',
-    ].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(
-      [
-        `**v${c.older.version} → v${c.newer.version}**, patches paired by title as \`git range-diff\` does; a patch is unchanged when its message and diff are (line numbers aside).`,
-        c.olderMissing.length ? `The v${c.older.version} input holds only some of its patches (missing: ${c.olderMissing.join(', ')}): a v${c.newer.version} patch with no pair may be in v${c.older.version} all the same.` : '',
-        c.reviewError ? `⚠ ${mdText(c.reviewError)}` : '',
-      ].filter(Boolean).join('\n\n'),
-    );
-    item.iconPath = new vscode.ThemeIcon('git-compare');
-    item.contextValue = 'compare';
-    item.id = `${n.series.key}/compare`;
-    return item;
+  const c = n.comparison;
+  const item = new vscode.TreeItem(`Changes since v${c.older.version}`, C.Expanded);
+  const changed = c.pairs.filter((p) => p.changed).length;
+  const all = c.comments.flatMap((x) => x.comments);
+  const open = all.filter((k) => !k.addressed).length;
+  item.description = [
+    `${changed} changed · ${c.pairs.length - changed} unchanged`,
+    c.dropped.length ? `${c.dropped.length} dropped` : '',
+    c.added.length ? `${c.added.length} ${c.olderMissing.length ? 'unpaired' : 'new'}` : '',
+    all.length ? `my v${c.older.version} comments: ${open} open, ${all.length - open} addressed` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  item.tooltip = new vscode.MarkdownString(
+    [
+      `**v${c.older.version} → v${c.newer.version}**, patches paired by title as \`git range-diff\` does; a patch is unchanged when its message and diff are (line numbers aside).`,
+      c.olderMissing.length
+        ? `The v${c.older.version} input holds only some of its patches (missing: ${c.olderMissing.join(', ')}): a v${c.newer.version} patch with no pair may be in v${c.older.version} all the same.`
+        : '',
+      c.reviewError ? `⚠ ${mdText(c.reviewError)}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+  );
+  item.iconPath = new vscode.ThemeIcon('git-compare');
+  item.contextValue = 'compare';
+  item.id = `${n.series.key}/compare`;
+  return item;
 }
 
 function pairItem(n: Extract<Node, { kind: 'pair' }>, series: ReadonlyMap<string, SeriesInfo>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const { comparison: c, pair: p } = n;
-    const older = series.get(c.older.key);
-    const item = new vscode.TreeItem(`${pad(p.old, older?.total ?? 0)} → ${pad(p.new, n.series.total)} ${p.title}`, c.comments.some((x) => x.to === p.new) ? C.Expanded : C.None);
-    item.description = p.changed ? `changed +${p.added} −${p.removed}` : 'unchanged';
-    item.tooltip = `v${c.older.version} patch ${p.old} against v${c.newer.version} patch ${p.new}: click for the two patches side by side`;
-    item.iconPath = new vscode.ThemeIcon(p.changed ? 'diff-modified' : 'pass');
-    item.command = rangeDiffCommand(c, p);
-    item.contextValue = 'pair';
-    return item;
+  const { comparison: c, pair: p } = n;
+  const older = series.get(c.older.key);
+  const item = new vscode.TreeItem(
+    `${pad(p.old, older?.total ?? 0)} → ${pad(p.new, n.series.total)} ${p.title}`,
+    c.comments.some((x) => x.to === p.new) ? C.Expanded : C.None,
+  );
+  item.description = p.changed ? `changed +${p.added} −${p.removed}` : 'unchanged';
+  item.tooltip = `v${c.older.version} patch ${p.old} against v${c.newer.version} patch ${p.new}: click for the two patches side by side`;
+  item.iconPath = new vscode.ThemeIcon(p.changed ? 'diff-modified' : 'pass');
+  item.command = rangeDiffCommand(c, p);
+  item.contextValue = 'pair';
+  return item;
 }
 
-function unpairedItem(n: Extract<Node, { kind: 'unpaired' }>, series: ReadonlyMap<string, SeriesInfo>): vscode.TreeItem {
+function unpairedItem(
+  n: Extract<Node, { kind: 'unpaired' }>,
+  series: ReadonlyMap<string, SeriesInfo>,
+): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const total = n.side === 'dropped' ? (series.get(n.comparison.older.key)?.total ?? 0) : n.series.total;
-    const item = new vscode.TreeItem(`${pad(n.number, total)} ${n.title}`, C.None);
-    const maybe = n.comparison.olderMissing.length ? ` or not in the v${n.comparison.older.version} input` : '';
-    item.description = n.side === 'dropped' ? `v${n.comparison.older.version} only: dropped or renamed` : `new in v${n.comparison.newer.version}${maybe}`;
-    item.iconPath = new vscode.ThemeIcon(n.side === 'dropped' ? 'diff-removed' : 'diff-added');
-    item.contextValue = 'unpaired';
-    return item;
+  const total = n.side === 'dropped' ? (series.get(n.comparison.older.key)?.total ?? 0) : n.series.total;
+  const item = new vscode.TreeItem(`${pad(n.number, total)} ${n.title}`, C.None);
+  const maybe = n.comparison.olderMissing.length ? ` or not in the v${n.comparison.older.version} input` : '';
+  item.description =
+    n.side === 'dropped'
+      ? `v${n.comparison.older.version} only: dropped or renamed`
+      : `new in v${n.comparison.newer.version}${maybe}`;
+  item.iconPath = new vscode.ThemeIcon(n.side === 'dropped' ? 'diff-removed' : 'diff-added');
+  item.contextValue = 'unpaired';
+  return item;
 }
 
 function carriedItem(n: Extract<Node, { kind: 'carried' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const k = n.comment;
-    const item = new vscode.TreeItem(k.text.split('\n')[0], C.None);
-    item.description = k.addressed ? `addressed (${k.file}:${k.was.line} changed)` : n.to === undefined ? 'on a patch this revision does not have' : `open at ${k.file}:${k.line}`;
-    item.tooltip = `${k.text}\n\n${k.why}`;
-    item.iconPath = new vscode.ThemeIcon(k.addressed ? 'check' : 'comment-unresolved');
-    const patch = n.to !== undefined ? n.series.patches.find((p) => p.number === n.to) : undefined;
-    const file = patch?.files.find((f) => f.path === k.file);
-    if (patch && file && !k.addressed) item.command = { ...diffCommand(n.series, patch, file), arguments: [n.series.key, patch.number, file.path, undefined, k.line] };
-    item.contextValue = 'carried';
-    return item;
+  const k = n.comment;
+  const item = new vscode.TreeItem(k.text.split('\n')[0], C.None);
+  item.description = k.addressed
+    ? `addressed (${k.file}:${k.was.line} changed)`
+    : n.to === undefined
+      ? 'on a patch this revision does not have'
+      : `open at ${k.file}:${k.line}`;
+  item.tooltip = `${k.text}\n\n${k.why}`;
+  item.iconPath = new vscode.ThemeIcon(k.addressed ? 'check' : 'comment-unresolved');
+  const patch = n.to !== undefined ? n.series.patches.find((p) => p.number === n.to) : undefined;
+  const file = patch?.files.find((f) => f.path === k.file);
+  if (patch && file && !k.addressed)
+    item.command = {
+      ...diffCommand(n.series, patch, file),
+      arguments: [n.series.key, patch.number, file.path, undefined, k.line],
+    };
+  item.contextValue = 'carried';
+  return item;
 }
 
 function hunkItem(n: Extract<Node, { kind: 'hunk' }>): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
-    const item = new vscode.TreeItem(n.hunk.header, C.None);
-    item.description = n.hunk.functions.join(', ');
-    item.tooltip = n.hunk.functions.length ? `changes ${n.hunk.functions.join(', ')}` : 'changes no function body';
-    item.command = diffCommand(n.series, n.patch, n.file, n.hunk.index);
-    item.iconPath = new vscode.ThemeIcon('symbol-function');
-    item.contextValue = 'hunk';
-    return item;
+  const item = new vscode.TreeItem(n.hunk.header, C.None);
+  item.description = n.hunk.functions.join(', ');
+  item.tooltip = n.hunk.functions.length ? `changes ${n.hunk.functions.join(', ')}` : 'changes no function body';
+  item.command = diffCommand(n.series, n.patch, n.file, n.hunk.index);
+  item.iconPath = new vscode.ThemeIcon('symbol-function');
+  item.contextValue = 'hunk';
+  return item;
 }

@@ -16,14 +16,17 @@ const onCpuSlab = (s: State, cpu: number, obj: number) => s.cpuSlab[cpu].slab ==
  */
 export const do_slab_free: LeafModel = {
   name: 'do_slab_free',
-  summary: 'fastpath: reads c->tid and c->freelist, then cmpxchg (freelist, tid) onto c->freelist, retrying when c changed; slowpath __slab_free() to the slab otherwise',
+  summary:
+    'fastpath: reads c->tid and c->freelist, then cmpxchg (freelist, tid) onto c->freelist, retrying when c changed; slowpath __slab_free() to the slab otherwise',
   assumes: { calls: ['__update_cpu_freelist_fast', '__slab_free', 'set_freepointer'] },
   params: ['s', 'obj'],
   phases: [
     {
       footprint: ({ s, task, frame }) => {
         const obj = frame.args.obj as number;
-        return onCpuSlab(s, task.cpu, obj) ? { r: [`c:${task.cpu}`], w: [] } : { r: [`c:${task.cpu}`], w: [`slab:${s.objects[obj].slab}`] };
+        return onCpuSlab(s, task.cpu, obj)
+          ? { r: [`c:${task.cpu}`], w: [] }
+          : { r: [`c:${task.cpu}`], w: [`slab:${s.objects[obj].slab}`] };
       },
       run: (c) => {
         const obj = c.frame.args.obj as number;
@@ -37,7 +40,9 @@ export const do_slab_free: LeafModel = {
         }
         c.frame.data.tid = k.tid;
         c.frame.data.freelist = k.freelist.slice();
-        c.emit(`do_slab_free(o${obj}): slab == c->slab of cpu${cpu}; reads tid=${k.tid}, freelist=[${list(k.freelist)}]`);
+        c.emit(
+          `do_slab_free(o${obj}): slab == c->slab of cpu${cpu}; reads tid=${k.tid}, freelist=[${list(k.freelist)}]`,
+        );
       },
     },
     {
@@ -73,11 +78,18 @@ export const do_slab_free: LeafModel = {
  */
 export const flush_slab: LeafModel = {
   name: 'flush_slab',
-  summary: 'local_lock_irqsave; reads c->slab, c->freelist; sets them NULL, c->tid = next_tid; unlock; deactivate_slab() returns the freelist to the slab',
-  assumes: { calls: ['local_lock_irqsave', 'local_unlock_irqrestore', 'next_tid', 'deactivate_slab'], locks: ['local_lock_irqsave'] },
+  summary:
+    'local_lock_irqsave; reads c->slab, c->freelist; sets them NULL, c->tid = next_tid; unlock; deactivate_slab() returns the freelist to the slab',
+  assumes: {
+    calls: ['local_lock_irqsave', 'local_unlock_irqrestore', 'next_tid', 'deactivate_slab'],
+    locks: ['local_lock_irqsave'],
+  },
   phases: [
     {
-      footprint: ({ env, task }) => ({ r: [`c:${task.cpu}`], w: env.switches.flush_slab_irqsave ? [`cpu:${task.cpu}`] : [] }),
+      footprint: ({ env, task }) => ({
+        r: [`c:${task.cpu}`],
+        w: env.switches.flush_slab_irqsave ? [`cpu:${task.cpu}`] : [],
+      }),
       run: (c) => {
         const cpu = c.task.cpu;
         const k = c.s.cpuSlab[cpu];
@@ -94,7 +106,10 @@ export const flush_slab: LeafModel = {
       },
     },
     {
-      footprint: ({ env, task }) => ({ r: [], w: [`c:${task.cpu}`, ...(env.switches.flush_slab_irqsave ? [`cpu:${task.cpu}`] : [])] }),
+      footprint: ({ env, task }) => ({
+        r: [],
+        w: [`c:${task.cpu}`, ...(env.switches.flush_slab_irqsave ? [`cpu:${task.cpu}`] : [])],
+      }),
       run: (c) => {
         const cpu = c.task.cpu;
         const k = c.s.cpuSlab[cpu];
@@ -132,7 +147,8 @@ export const flush_slab: LeafModel = {
 /** kmem_cache_free() from a thread: into pcs->main when the cache has sheaves, else do_slab_free(). */
 export const kmem_cache_free: LeafModel = {
   name: 'kmem_cache_free',
-  summary: 'slab_free(): KASAN may quarantine; with sheaves the object goes to pcs->main (free_to_pcs), otherwise do_slab_free()',
+  summary:
+    'slab_free(): KASAN may quarantine; with sheaves the object goes to pcs->main (free_to_pcs), otherwise do_slab_free()',
   assumes: { calls: ['slab_free'] },
   params: ['s', 'obj'],
   phases: [

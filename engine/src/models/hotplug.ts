@@ -47,7 +47,14 @@ export const cpumask_next: LeafModel = {
 /** A pending work item whose kworker has not started yet (top frame: process_one_work, phase 0). */
 const notStarted = (t: Task): boolean => {
   const f = t.frames[t.frames.length - 1];
-  return t.ctx === 'kworker' && t.frames.length === 1 && !!f && f.k === 'leaf' && f.fn === 'process_one_work' && f.phase === 0;
+  return (
+    t.ctx === 'kworker' &&
+    t.frames.length === 1 &&
+    !!f &&
+    f.k === 'leaf' &&
+    f.fn === 'process_one_work' &&
+    f.phase === 0
+  );
 };
 
 /**
@@ -63,7 +70,10 @@ export function unboundCandidates(s: State, t: Task, queuedOn: number, spawn: (t
       id: `${t.id}@cpu${c}`,
       cpu: c,
       ctx: 'kworker',
-      frames: [...t.frames.map((f) => ({ ...f })), { k: 'leaf', fn: 'workqueue_pick_cpu', phase: 0, args: { group, queuedOn, cpu: c }, data: {} }],
+      frames: [
+        ...t.frames.map((f) => ({ ...f })),
+        { k: 'leaf', fn: 'workqueue_pick_cpu', phase: 0, args: { group, queuedOn, cpu: c }, data: {} },
+      ],
       done: false,
     });
   }
@@ -83,7 +93,9 @@ export const workqueue_pick_cpu: LeafModel = {
         if (w) w.task = c.task.id;
         const f = c.task.frames[0];
         const fn = f && f.k === 'leaf' ? String(f.args.fn) : 'work';
-        c.emit(`${fn} queued on cpu${c.frame.args.queuedOn} runs on cpu${c.task.cpu}: cpu${c.frame.args.queuedOn} is offline (queue_work_on: "will execute on a randomly chosen CPU")`);
+        c.emit(
+          `${fn} queued on cpu${c.frame.args.queuedOn} runs on cpu${c.task.cpu}: cpu${c.frame.args.queuedOn} is offline (queue_work_on: "will execute on a randomly chosen CPU")`,
+        );
       },
     },
   ],
@@ -91,19 +103,30 @@ export const workqueue_pick_cpu: LeafModel = {
 
 export const takedown_cpu: LeafModel = {
   name: 'takedown_cpu',
-  summary: 'takes the CPU out of cpu_online_mask (stop_machine: nothing runs there with irqs or preemption off); its tasks move, its pending work goes to an unbound worker on another CPU, its RCU callbacks to the control CPU',
+  summary:
+    'takes the CPU out of cpu_online_mask (stop_machine: nothing runs there with irqs or preemption off); its tasks move, its pending work goes to an unbound worker on another CPU, its RCU callbacks to the control CPU',
   assumes: { calls: [] },
   params: ['cpu'],
   phases: [
     {
-      enabled: ({ s, frame }) => s.cpus[Number(frame.args.cpu)].irqOwner === null && s.cpus[Number(frame.args.cpu)].preemptOwner === null,
+      enabled: ({ s, frame }) =>
+        s.cpus[Number(frame.args.cpu)].irqOwner === null && s.cpus[Number(frame.args.cpu)].preemptOwner === null,
       footprint: ({ s, frame }) => {
         const dead = Number(frame.args.cpu);
         // every step on the dead CPU reads cpu:N, so this is dependent with each of them. The
         // adopted callbacks join the control CPU's queue behind its own: ordered against a
         // call_rcu() there (rcu:cbs), while its softirq taking the head commutes with the append
         // (and waits on rcu:cbs when the queue was empty). rcu_barrier()'s counts do not change.
-        return { r: [], w: [`cpu:${dead}`, 'online', `rcu:cbs:${dead}`, `rcu:cbs:${controlCpu(dead)}`, ...s.works.filter((w) => w.cpu === dead).map((w) => `work:${w.key}`)] };
+        return {
+          r: [],
+          w: [
+            `cpu:${dead}`,
+            'online',
+            `rcu:cbs:${dead}`,
+            `rcu:cbs:${controlCpu(dead)}`,
+            ...s.works.filter((w) => w.cpu === dead).map((w) => `work:${w.key}`),
+          ],
+        };
       },
       run: (c) => {
         const dead = Number(c.frame.args.cpu);
@@ -128,7 +151,10 @@ export const takedown_cpu: LeafModel = {
         }
         // keep the queue order of the control CPU: its own callbacks first, then the adopted ones
         c.s.rcu.cbs = [...c.s.rcu.cbs.filter((cb) => !moved.includes(cb)), ...moved];
-        if (moved.length) c.emit(`rcutree_migrate_callbacks: ${moved.map((cb) => `cb#${cb.id}`).join(', ')} move from cpu${dead} to cpu${ctrl}`);
+        if (moved.length)
+          c.emit(
+            `rcutree_migrate_callbacks: ${moved.map((cb) => `cb#${cb.id}`).join(', ')} move from cpu${dead} to cpu${ctrl}`,
+          );
       },
     },
   ],
@@ -157,12 +183,16 @@ export const bringup_cpu: LeafModel = {
  */
 export const __pcs_flush_all_cpu: LeafModel = {
   name: '__pcs_flush_all_cpu',
-  summary: 'flushes the dead CPU\'s sheaves: main and spare to their slabs, rcu_free to call_rcu(rcu_free_sheaf_nobarn) on the calling CPU',
+  summary:
+    "flushes the dead CPU's sheaves: main and spare to their slabs, rcu_free to call_rcu(rcu_free_sheaf_nobarn) on the calling CPU",
   assumes: { calls: ['sheaf_flush_unused', 'free_empty_sheaf', 'call_rcu'] },
   params: ['s', 'cpu'],
   phases: [
     {
-      footprint: ({ s, frame, task }) => ({ r: ['rcu:readers'], w: [`pcs:${frame.args.cpu}`, `rcu:cbs:${task.cpu}`, ...s.slabs.map((x) => `slab:${x.id}`)] }),
+      footprint: ({ s, frame, task }) => ({
+        r: ['rcu:readers'],
+        w: [`pcs:${frame.args.cpu}`, `rcu:cbs:${task.cpu}`, ...s.slabs.map((x) => `slab:${x.id}`)],
+      }),
       run: (c) => {
         const cpu = Number(c.frame.args.cpu);
         const pcs = c.s.pcs[cpu];
@@ -171,18 +201,27 @@ export const __pcs_flush_all_cpu: LeafModel = {
           if (id === null) continue;
           const objs = c.s.sheaves[id].objects.splice(0);
           for (const o of objs) returnToSlab(c.s, o);
-          if (objs.length) c.emit(`__pcs_flush_all_cpu(cpu${cpu}): ${which} sheaf#${id} [${list(objs)}] back to the slabs`);
+          if (objs.length)
+            c.emit(`__pcs_flush_all_cpu(cpu${cpu}): ${which} sheaf#${id} [${list(objs)}] back to the slabs`);
           if (which === 'spare') pcs.spare = null;
         }
         if (pcs.rcu_free !== null) {
           const id = pcs.rcu_free;
           pcs.rcu_free = null;
           const cb = callRcu(c.s, c.task.cpu, 'rcu_free_sheaf_nobarn', id);
-          c.emit(`__pcs_flush_all_cpu(cpu${cpu}): call_rcu(&sheaf#${id}->rcu_head, rcu_free_sheaf_nobarn) on cpu${c.task.cpu}: cb#${cb}`);
+          c.emit(
+            `__pcs_flush_all_cpu(cpu${cpu}): call_rcu(&sheaf#${id}->rcu_head, rcu_free_sheaf_nobarn) on cpu${c.task.cpu}: cb#${cb}`,
+          );
         }
       },
     },
   ],
 };
 
-export const HOTPLUG_MODELS: LeafModel[] = [cpumask_next, workqueue_pick_cpu, takedown_cpu, bringup_cpu, __pcs_flush_all_cpu];
+export const HOTPLUG_MODELS: LeafModel[] = [
+  cpumask_next,
+  workqueue_pick_cpu,
+  takedown_cpu,
+  bringup_cpu,
+  __pcs_flush_all_cpu,
+];

@@ -34,14 +34,21 @@ const where = (c: PeekCtx): string => {
   return a ? `${a.fn}${a.line !== undefined ? `:${a.line + 1}` : ''}` : c.task.id;
 };
 const irqForm = (fn: string): boolean => /_irq(save)?$/.test(fn);
-const footprintOf = (c: PeekCtx): Footprint => ({ r: [], w: [`lock:${keyOf(c)}`, ...(irqForm(c.frame.fn) ? [`cpu:${c.task.cpu}`] : [])] });
+const footprintOf = (c: PeekCtx): Footprint => ({
+  r: [],
+  w: [`lock:${keyOf(c)}`, ...(irqForm(c.frame.fn) ? [`cpu:${c.task.cpu}`] : [])],
+});
 /** Taking the lock: disabled while another task holds it (or, cpu_hotplug_lock, a writer waits). */
 const acquireFootprint = (c: PeekCtx): Footprint => ({ ...footprintOf(c), blockedBy: [`own:${keyOf(c)}`] });
 /** Releasing it: its holder's step, never enabled together with another task's acquire. */
-const releaseFootprint = (c: PeekCtx): Footprint => ({ ...footprintOf(c), holds: c.s.locks[keyOf(c)]?.owner === c.task.id ? [`own:${keyOf(c)}`] : [] });
+const releaseFootprint = (c: PeekCtx): Footprint => ({
+  ...footprintOf(c),
+  holds: c.s.locks[keyOf(c)]?.owner === c.task.id ? [`own:${keyOf(c)}`] : [],
+});
 
 /** Free for an exclusive taker: no owner, no readers, no writer waiting. */
-const free = (l: LockState | undefined): boolean => !l || (l.owner === null && l.readers.length === 0 && !l.writerWaiting);
+const free = (l: LockState | undefined): boolean =>
+  !l || (l.owner === null && l.readers.length === 0 && !l.writerWaiting);
 
 function exclusiveLock(name: string, kind: string): LeafModel {
   return {
@@ -109,7 +116,10 @@ function unlock(name: string): LeafModel {
           const key = keyOf(c);
           const l = c.s.locks[key];
           if (!l || l.owner !== c.task.id) {
-            c.violate('bad unlock balance', `WARNING: bad unlock balance detected! ${c.task.id} is trying to release lock (${key}) at ${where(c)} but there are no more locks to release!`);
+            c.violate(
+              'bad unlock balance',
+              `WARNING: bad unlock balance detected! ${c.task.id} is trying to release lock (${key}) at ${where(c)} but there are no more locks to release!`,
+            );
             return;
           }
           l.owner = null;
@@ -154,19 +164,28 @@ function hotplugPhase(p: {
   };
 }
 
-const hotplugModel = (name: string, summary: string, phases: Phase[]): LeafModel => ({ name, summary, assumes: { calls: [] }, phases });
+const hotplugModel = (name: string, summary: string, phases: Phase[]): LeafModel => ({
+  name,
+  summary,
+  assumes: { calls: [] },
+  phases,
+});
 
-export const cpus_read_lock = hotplugModel('cpus_read_lock', 'percpu_down_read(&cpu_hotplug_lock): waits while a writer holds or waits for it, then reads', [
-  hotplugPhase({
-    enabled: noWriter,
-    blockedBy: ['own'],
-    run: (c, l) => {
-      l.readers = [...l.readers, c.task.id].sort();
-      (l.readersAt ??= {})[c.task.id] = where(c);
-      c.emit('cpus_read_lock()');
-    },
-  }),
-]);
+export const cpus_read_lock = hotplugModel(
+  'cpus_read_lock',
+  'percpu_down_read(&cpu_hotplug_lock): waits while a writer holds or waits for it, then reads',
+  [
+    hotplugPhase({
+      enabled: noWriter,
+      blockedBy: ['own'],
+      run: (c, l) => {
+        l.readers = [...l.readers, c.task.id].sort();
+        (l.readersAt ??= {})[c.task.id] = where(c);
+        c.emit('cpus_read_lock()');
+      },
+    }),
+  ],
+);
 
 export const cpus_read_unlock = hotplugModel('cpus_read_unlock', 'percpu_up_read(&cpu_hotplug_lock)', [
   hotplugPhase({
@@ -174,7 +193,10 @@ export const cpus_read_unlock = hotplugModel('cpus_read_unlock', 'percpu_up_read
     holds: (l, t) => !!l?.readers.includes(t.id),
     run: (c, l) => {
       if (!l.readers.includes(c.task.id)) {
-        c.violate('bad unlock balance', `WARNING: bad unlock balance detected! ${c.task.id} is trying to release lock (cpu_hotplug_lock) at ${where(c)} but there are no more locks to release!`);
+        c.violate(
+          'bad unlock balance',
+          `WARNING: bad unlock balance detected! ${c.task.id} is trying to release lock (cpu_hotplug_lock) at ${where(c)} but there are no more locks to release!`,
+        );
         return;
       }
       l.readers = l.readers.filter((r) => r !== c.task.id);
@@ -184,28 +206,34 @@ export const cpus_read_unlock = hotplugModel('cpus_read_unlock', 'percpu_up_read
   }),
 ]);
 
-export const cpus_write_lock = hotplugModel('cpus_write_lock', 'percpu_down_write(&cpu_hotplug_lock): announces the writer (new readers wait), then waits for the readers to leave', [
-  hotplugPhase({
-    enabled: noWriter,
-    blockedBy: ['own'],
-    run: (c, l) => {
-      l.writerWaiting = c.task.id;
-      l.at = where(c);
-      c.emit(`cpus_write_lock(): writer waiting${l.readers.length ? ` for ${l.readers.join(', ')}` : ''}; new readers block`);
-    },
-  }),
-  hotplugPhase({
-    enabled: (s) => s.locks[H].readers.length === 0,
-    held: 'own',
-    holds: (l, t) => l?.writerWaiting === t.id,
-    blockedBy: ['read'],
-    run: (c, l) => {
-      delete l.writerWaiting;
-      l.owner = c.task.id;
-      c.emit('cpus_write_lock(): cpu_hotplug_lock held for write');
-    },
-  }),
-]);
+export const cpus_write_lock = hotplugModel(
+  'cpus_write_lock',
+  'percpu_down_write(&cpu_hotplug_lock): announces the writer (new readers wait), then waits for the readers to leave',
+  [
+    hotplugPhase({
+      enabled: noWriter,
+      blockedBy: ['own'],
+      run: (c, l) => {
+        l.writerWaiting = c.task.id;
+        l.at = where(c);
+        c.emit(
+          `cpus_write_lock(): writer waiting${l.readers.length ? ` for ${l.readers.join(', ')}` : ''}; new readers block`,
+        );
+      },
+    }),
+    hotplugPhase({
+      enabled: (s) => s.locks[H].readers.length === 0,
+      held: 'own',
+      holds: (l, t) => l?.writerWaiting === t.id,
+      blockedBy: ['read'],
+      run: (c, l) => {
+        delete l.writerWaiting;
+        l.owner = c.task.id;
+        c.emit('cpus_write_lock(): cpu_hotplug_lock held for write');
+      },
+    }),
+  ],
+);
 
 export const cpus_write_unlock = hotplugModel('cpus_write_unlock', 'percpu_up_write(&cpu_hotplug_lock)', [
   hotplugPhase({
@@ -228,7 +256,9 @@ export function holds(s: State, t: Task, key: string): boolean {
 function assertHeld(name: string, hotplug: boolean): LeafModel {
   return {
     name,
-    summary: hotplug ? 'checks, when executed, that the task holds cpu_hotplug_lock (read or write)' : 'checks, when executed, that the task holds the lock',
+    summary: hotplug
+      ? 'checks, when executed, that the task holds cpu_hotplug_lock (read or write)'
+      : 'checks, when executed, that the task holds the lock',
     assumes: { calls: [] },
     params: hotplug ? [] : ['lock'],
     phases: [
@@ -237,7 +267,11 @@ function assertHeld(name: string, hotplug: boolean): LeafModel {
         run: (c) => {
           const key = hotplug ? CPU_HOTPLUG_LOCK : keyOf(c);
           if (holds(c.s, c.task, key)) c.emit(`${name}(${hotplug ? '' : key}): held`);
-          else c.violate('lockdep assert', `WARNING: ${name}(${hotplug ? '' : key}) at ${where(c)}: ${c.task.id} does not hold ${key}`);
+          else
+            c.violate(
+              'lockdep assert',
+              `WARNING: ${name}(${hotplug ? '' : key}) at ${where(c)}: ${c.task.id} does not hold ${key}`,
+            );
         },
       },
     ],
@@ -245,12 +279,31 @@ function assertHeld(name: string, hotplug: boolean): LeafModel {
 }
 
 const EXCLUSIVE: Record<string, string> = {
-  mutex_lock: 'mutex', mutex_lock_nested: 'mutex', mutex_lock_interruptible: 'mutex', mutex_lock_killable: 'mutex',
-  spin_lock: 'spinlock', spin_lock_irq: 'spinlock', spin_lock_irqsave: 'spinlock', spin_lock_bh: 'spinlock', spin_lock_nested: 'spinlock',
-  raw_spin_lock: 'raw spinlock', raw_spin_lock_irq: 'raw spinlock', raw_spin_lock_irqsave: 'raw spinlock',
+  mutex_lock: 'mutex',
+  mutex_lock_nested: 'mutex',
+  mutex_lock_interruptible: 'mutex',
+  mutex_lock_killable: 'mutex',
+  spin_lock: 'spinlock',
+  spin_lock_irq: 'spinlock',
+  spin_lock_irqsave: 'spinlock',
+  spin_lock_bh: 'spinlock',
+  spin_lock_nested: 'spinlock',
+  raw_spin_lock: 'raw spinlock',
+  raw_spin_lock_irq: 'raw spinlock',
+  raw_spin_lock_irqsave: 'raw spinlock',
   down_write: 'rw-semaphore (write)',
 };
-const UNLOCK = ['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_irqrestore', 'spin_unlock_bh', 'raw_spin_unlock', 'raw_spin_unlock_irq', 'raw_spin_unlock_irqrestore', 'up_write'];
+const UNLOCK = [
+  'mutex_unlock',
+  'spin_unlock',
+  'spin_unlock_irq',
+  'spin_unlock_irqrestore',
+  'spin_unlock_bh',
+  'raw_spin_unlock',
+  'raw_spin_unlock_irq',
+  'raw_spin_unlock_irqrestore',
+  'up_write',
+];
 const TRY = ['mutex_trylock', 'spin_trylock', 'spin_trylock_irqsave', 'raw_spin_trylock'];
 
 /** Every lock primitive the engine models, by C name. */
@@ -258,14 +311,25 @@ export const LOCK_MODELS: LeafModel[] = [
   ...Object.entries(EXCLUSIVE).map(([n, k]) => exclusiveLock(n, k)),
   ...UNLOCK.map(unlock),
   ...TRY.map(tryLock),
-  cpus_read_lock, cpus_read_unlock, cpus_write_lock, cpus_write_unlock,
-  assertHeld('lockdep_assert_held', false), assertHeld('lockdep_assert_held_once', false), assertHeld('lockdep_assert_cpus_held', true),
+  cpus_read_lock,
+  cpus_read_unlock,
+  cpus_write_lock,
+  cpus_write_unlock,
+  assertHeld('lockdep_assert_held', false),
+  assertHeld('lockdep_assert_held_once', false),
+  assertHeld('lockdep_assert_cpus_held', true),
 ];
 
 /** The C names of the lock primitives above (extraction turns calls of these into `lock` statements). */
 export const LOCK_PRIMITIVES: ReadonlySet<string> = new Set(LOCK_MODELS.map((m) => m.name));
 /** The ones that act on cpu_hotplug_lock and take no lock argument. */
-export const HOTPLUG_PRIMITIVES: ReadonlySet<string> = new Set(['cpus_read_lock', 'cpus_read_unlock', 'cpus_write_lock', 'cpus_write_unlock', 'lockdep_assert_cpus_held']);
+export const HOTPLUG_PRIMITIVES: ReadonlySet<string> = new Set([
+  'cpus_read_lock',
+  'cpus_read_unlock',
+  'cpus_write_lock',
+  'cpus_write_unlock',
+  'lockdep_assert_cpus_held',
+]);
 
 const ACQUIRE = new Set([...Object.keys(EXCLUSIVE), 'cpus_read_lock', 'cpus_write_lock']);
 
@@ -325,7 +389,8 @@ function heldBy(s: State, id: string): { key: string; read: boolean; at: string 
   for (const [key, l] of Object.entries(s.locks)) {
     if (l.owner === id) out.push({ key, read: false, at: l.at ?? '?' });
     else if (l.readers.includes(id)) out.push({ key, read: true, at: l.readersAt?.[id] ?? '?' });
-    else if (l.writerWaiting === id) out.push({ key, read: false, at: `${l.at ?? '?'} (writer waiting: new readers block)` });
+    else if (l.writerWaiting === id)
+      out.push({ key, read: false, at: `${l.at ?? '?'} (writer waiting: new readers block)` });
   }
   return out;
 }
@@ -352,7 +417,10 @@ function render(s: State, cycle: string[], waits: Map<string, { key: string; rea
     'which lock already depends on the new lock.',
     '',
     'the existing dependency chain (in reverse order) is:',
-    ...rows.map((r, i) => `-> #${rows.length - 1 - i} (${r.wants.key}): ${r.id} holds ${r.held ? `${r.held.key} (taken at ${r.held.at})` : 'nothing'} and waits for ${r.wants.key} at ${r.wants.at}`),
+    ...rows.map(
+      (r, i) =>
+        `-> #${rows.length - 1 - i} (${r.wants.key}): ${r.id} holds ${r.held ? `${r.held.key} (taken at ${r.held.at})` : 'nothing'} and waits for ${r.wants.key} at ${r.wants.at}`,
+    ),
     '',
     ' Possible unsafe locking scenario:',
     '',
@@ -360,8 +428,20 @@ function render(s: State, cycle: string[], waits: Map<string, { key: string; rea
   // the table: each CPU takes what its task holds, then, last CPU first, tries what it waits for
   const width = 24;
   const col = (i: number, text: string) => ' '.repeat(i === 0 ? 2 : 7 + i * width) + text;
-  lines.push(' '.repeat(7) + rows.map((r, i) => `CPU${i}`.padEnd(width)).join('').trimEnd());
-  lines.push(' '.repeat(7) + rows.map(() => '----'.padEnd(width)).join('').trimEnd());
+  lines.push(
+    ' '.repeat(7) +
+      rows
+        .map((r, i) => `CPU${i}`.padEnd(width))
+        .join('')
+        .trimEnd(),
+  );
+  lines.push(
+    ' '.repeat(7) +
+      rows
+        .map(() => '----'.padEnd(width))
+        .join('')
+        .trimEnd(),
+  );
   rows.forEach((r, i) => r.held && lines.push(col(i, `${op(r.held.read, r.held.key)};`)));
   [...rows.keys()].reverse().forEach((i) => lines.push(col(i, `${op(rows[i].wants.read, rows[i].wants.key)};`)));
   lines.push('', ' *** DEADLOCK ***');

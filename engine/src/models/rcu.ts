@@ -14,7 +14,8 @@ const firstReady = (s: import('../state').State, cpu: number) => {
 /** The softirq service of each CPU: runs that CPU's ready callbacks in order, one at a time. */
 export const rcu_do_batch: LeafModel = {
   name: 'rcu_do_batch',
-  summary: 'softirq on the CPU that queued the callback: invokes ready callbacks in queue order; each invocation runs to completion as one step (nothing else on that CPU runs inside it)',
+  summary:
+    'softirq on the CPU that queued the callback: invokes ready callbacks in queue order; each invocation runs to completion as one step (nothing else on that CPU runs inside it)',
   assumes: { calls: [] },
   phases: [
     {
@@ -57,7 +58,14 @@ export const rcu_barrier: LeafModel = {
         c.frame.data.target = target;
         const pending = target.map((q, cpu) => q - c.s.rcu.completed[cpu]);
         const n = pending.reduce((a, b) => a + b, 0);
-        c.emit(n ? `rcu_barrier() waits for ${n} callback(s) queued on ${pending.map((p, cpu) => (p ? `cpu${cpu}` : '')).filter(Boolean).join(', ')}` : 'rcu_barrier(): no callbacks pending');
+        c.emit(
+          n
+            ? `rcu_barrier() waits for ${n} callback(s) queued on ${pending
+                .map((p, cpu) => (p ? `cpu${cpu}` : ''))
+                .filter(Boolean)
+                .join(', ')}`
+            : 'rcu_barrier(): no callbacks pending',
+        );
       },
     },
     {

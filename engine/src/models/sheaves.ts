@@ -11,7 +11,8 @@ const sheafObjs = (s: State, id: number | null) => (id === null ? [] : s.sheaves
 /** Work function queued by flush_rcu_sheaves_on_cache() on every CPU. */
 export const flush_rcu_sheaf: LeafModel = {
   name: 'flush_rcu_sheaf',
-  summary: 'work on each CPU: under local_lock takes pcs->rcu_free (sets it NULL), then call_rcu(rcu_free_sheaf_nobarn) on it',
+  summary:
+    'work on each CPU: under local_lock takes pcs->rcu_free (sets it NULL), then call_rcu(rcu_free_sheaf_nobarn) on it',
   assumes: { calls: ['local_lock', 'local_unlock', 'call_rcu'], locks: ['local_lock'] },
   phases: [
     {
@@ -25,7 +26,9 @@ export const flush_rcu_sheaf: LeafModel = {
           c.emit(`flush_rcu_sheaf on cpu${c.task.cpu}: pcs->rcu_free is NULL`);
           return 'done';
         }
-        c.emit(`flush_rcu_sheaf on cpu${c.task.cpu}: takes pcs->rcu_free sheaf#${id} [${list(c.s.sheaves[id].objects)}]`);
+        c.emit(
+          `flush_rcu_sheaf on cpu${c.task.cpu}: takes pcs->rcu_free sheaf#${id} [${list(c.s.sheaves[id].objects)}]`,
+        );
       },
     },
     {
@@ -43,7 +46,8 @@ export const flush_rcu_sheaf: LeafModel = {
 /** RCU callback for an rcu_free sheaf: free hooks first, then flush what is left to the slabs. */
 export const rcu_free_sheaf_nobarn: LeafModel = {
   name: 'rcu_free_sheaf_nobarn',
-  summary: 'RCU callback: __rcu_free_sheaf_prepare() runs slab_free_hook() on each object (KASAN may keep it in its quarantine), sheaf_flush_unused() frees the rest to their slabs',
+  summary:
+    'RCU callback: __rcu_free_sheaf_prepare() runs slab_free_hook() on each object (KASAN may keep it in its quarantine), sheaf_flush_unused() frees the rest to their slabs',
   assumes: { calls: ['__rcu_free_sheaf_prepare', 'sheaf_flush_unused', 'free_empty_sheaf'] },
   phases: [
     {
@@ -60,7 +64,9 @@ export const rcu_free_sheaf_nobarn: LeafModel = {
           q.push(o);
           c.s.objects[o].where = `quarantine:${c.task.cpu}`;
         }
-        c.emit(`__rcu_free_sheaf_prepare: slab_free_hook() → kasan_slab_free() puts ${list(sheaf.objects)} into the KASAN quarantine of cpu${c.task.cpu}, not back to the slab`);
+        c.emit(
+          `__rcu_free_sheaf_prepare: slab_free_hook() → kasan_slab_free() puts ${list(sheaf.objects)} into the KASAN quarantine of cpu${c.task.cpu}, not back to the slab`,
+        );
         sheaf.objects = [];
       },
     },
@@ -71,7 +77,11 @@ export const rcu_free_sheaf_nobarn: LeafModel = {
         const sheaf = c.s.sheaves[c.frame.args.sheaf as number];
         const objs = sheaf.objects;
         sheaf.objects = [];
-        c.emit(objs.length ? `sheaf_flush_unused: __kmem_cache_free_bulk(${list(objs)})` : 'sheaf_flush_unused: sheaf is empty');
+        c.emit(
+          objs.length
+            ? `sheaf_flush_unused: __kmem_cache_free_bulk(${list(objs)})`
+            : 'sheaf_flush_unused: sheaf is empty',
+        );
         for (const o of objs) c.call('do_slab_free', { obj: o });
       },
     },
@@ -81,7 +91,8 @@ export const rcu_free_sheaf_nobarn: LeafModel = {
 /** kfree_rcu(obj) in a thread: __kfree_rcu_sheaf() puts it into this CPU's rcu_free sheaf. */
 export const __kfree_rcu_sheaf: LeafModel = {
   name: '__kfree_rcu_sheaf',
-  summary: 'local_trylock (assumed to succeed: nothing else holds this CPU\'s sheaves lock in the scenarios) and adds the object to pcs->rcu_free; a full sheaf goes to call_rcu(rcu_free_sheaf)',
+  summary:
+    "local_trylock (assumed to succeed: nothing else holds this CPU's sheaves lock in the scenarios) and adds the object to pcs->rcu_free; a full sheaf goes to call_rcu(rcu_free_sheaf)",
   assumes: { calls: ['local_trylock', 'local_unlock', 'call_rcu'], locks: ['local_trylock'] },
   params: ['s', 'obj'],
   phases: [
@@ -122,7 +133,11 @@ export const pcs_flush_all: LeafModel = {
         const objs = [...sheafObjs(c.s, pcs.main), ...sheafObjs(c.s, pcs.spare)];
         for (const id of [pcs.main, pcs.spare]) if (id !== null) c.s.sheaves[id].objects = [];
         pcs.spare = null;
-        c.emit(objs.length ? `pcs_flush_all on cpu${c.task.cpu}: flushes ${list(objs)} from main/spare` : `pcs_flush_all on cpu${c.task.cpu}: main/spare empty`);
+        c.emit(
+          objs.length
+            ? `pcs_flush_all on cpu${c.task.cpu}: flushes ${list(objs)} from main/spare`
+            : `pcs_flush_all on cpu${c.task.cpu}: main/spare empty`,
+        );
         for (const o of objs) c.call('do_slab_free', { obj: o });
       },
     },
@@ -136,7 +151,16 @@ export const barn_shrink: LeafModel = {
   assumes: { calls: [] },
   phases: [
     {
-      footprint: ({ s }) => ({ r: [], w: ['barn', ...slabKeys(s, s.barn.full.flatMap((id) => s.sheaves[id].objects))] }),
+      footprint: ({ s }) => ({
+        r: [],
+        w: [
+          'barn',
+          ...slabKeys(
+            s,
+            s.barn.full.flatMap((id) => s.sheaves[id].objects),
+          ),
+        ],
+      }),
       run: (c) => {
         const objs = c.s.barn.full.flatMap((id) => c.s.sheaves[id].objects);
         for (const id of c.s.barn.full) c.s.sheaves[id].objects = [];
@@ -156,7 +180,8 @@ export const barn_shrink: LeafModel = {
 /** Work function of flush_all_cpus_locked(): this CPU's sheaves, then its cpu slab. */
 export const flush_cpu_slab: LeafModel = {
   name: 'flush_cpu_slab',
-  summary: 'work on each CPU: pcs_flush_all() when the cache has sheaves, then flush_this_cpu_slab() → flush_slab() when there is a cpu slab',
+  summary:
+    'work on each CPU: pcs_flush_all() when the cache has sheaves, then flush_this_cpu_slab() → flush_slab() when there is a cpu slab',
   assumes: { calls: ['pcs_flush_all', 'flush_this_cpu_slab'] },
   phases: [
     {
@@ -196,7 +221,8 @@ export const flush_cpu_sheaves: LeafModel = {
  */
 export const has_pcs_used: PredModel = {
   name: 'has_pcs_used',
-  summary: 'the CPU\'s percpu sheaves hold a spare or rcu_free sheaf, or objects in main (read as the loop reaches the CPU; exact while nothing frees into the cache during destroy)',
+  summary:
+    "the CPU's percpu sheaves hold a spare or rcu_free sheaf, or objects in main (read as the loop reaches the CPU; exact while nothing frees into the cache during destroy)",
   eval: (s, _env, args) => {
     if (!s.cache.cpu_sheaves) return false;
     const pcs = s.pcs[Number(args[0])];

@@ -9,12 +9,15 @@ const quarantined = (s: State) => s.quarantine.flat();
 
 export const kasan_cache_shutdown: LeafModel = {
   name: 'kasan_cache_shutdown',
-  summary: "with CONFIG_KASAN: kasan_quarantine_remove_cache() frees every quarantined object of the cache (all CPUs' lists) back to its slab; no-op otherwise",
+  summary:
+    "with CONFIG_KASAN: kasan_quarantine_remove_cache() frees every quarantined object of the cache (all CPUs' lists) back to its slab; no-op otherwise",
   assumes: { calls: [] },
   phases: [
     {
       footprint: ({ s, env }) =>
-        env.config.CONFIG_KASAN ? { r: [], w: [...allCpus(s, 'quarantine'), ...slabKeys(s, quarantined(s))] } : { r: [], w: [] },
+        env.config.CONFIG_KASAN
+          ? { r: [], w: [...allCpus(s, 'quarantine'), ...slabKeys(s, quarantined(s))] }
+          : { r: [], w: [] },
       run: (c) => {
         if (!c.env.config.CONFIG_KASAN) {
           c.emit('kasan_cache_shutdown(): no-op without CONFIG_KASAN');
@@ -23,7 +26,11 @@ export const kasan_cache_shutdown: LeafModel = {
         const objs = quarantined(c.s);
         for (let cpu = 0; cpu < c.s.ncpus; cpu++) c.s.quarantine[cpu] = [];
         for (const o of objs) returnToSlab(c.s, o);
-        c.emit(objs.length ? `kasan_cache_shutdown(): flushes quarantined ${list(objs)} back to their slabs` : 'kasan_cache_shutdown(): quarantine holds no object of this cache');
+        c.emit(
+          objs.length
+            ? `kasan_cache_shutdown(): flushes quarantined ${list(objs)} back to their slabs`
+            : 'kasan_cache_shutdown(): quarantine holds no object of this cache',
+        );
       },
     },
   ],
@@ -32,12 +39,16 @@ export const kasan_cache_shutdown: LeafModel = {
 const describe = (s: State, slab: number) =>
   s.objects
     .filter((o) => o.slab === slab && o.where !== 'slab')
-    .map((o) => `o${o.id} (${o.where.startsWith('quarantine') ? 'in the KASAN quarantine of cpu' + o.where.split(':')[1] : o.where})`)
+    .map(
+      (o) =>
+        `o${o.id} (${o.where.startsWith('quarantine') ? 'in the KASAN quarantine of cpu' + o.where.split(':')[1] : o.where})`,
+    )
     .join(', ');
 
 export const free_partial: LeafModel = {
   name: 'free_partial',
-  summary: 'for each slab on the node partial list: discard it when inuse == 0, otherwise list_slab_objects() reports "Objects remaining in <cache> on __kmem_cache_shutdown()"',
+  summary:
+    'for each slab on the node partial list: discard it when inuse == 0, otherwise list_slab_objects() reports "Objects remaining in <cache> on __kmem_cache_shutdown()"',
   assumes: { calls: ['list_slab_objects', 'discard_slab', 'remove_partial'] },
   phases: [
     {
@@ -63,9 +74,15 @@ export const free_partial: LeafModel = {
 
 export const __kvfree_rcu_barrier: LeafModel = {
   name: '__kvfree_rcu_barrier',
-  summary: 'waits for the kfree_rcu() batches (krcp); they hold no object of the cache in these scenarios, and it does not wait for call_rcu() callbacks',
+  summary:
+    'waits for the kfree_rcu() batches (krcp); they hold no object of the cache in these scenarios, and it does not wait for call_rcu() callbacks',
   assumes: { calls: [] },
-  phases: [{ footprint: () => ({ r: [], w: [] }), run: (c) => c.emit('__kvfree_rcu_barrier(): kfree_rcu batches drained (none hold objects here)') }],
+  phases: [
+    {
+      footprint: () => ({ r: [], w: [] }),
+      run: (c) => c.emit('__kvfree_rcu_barrier(): kfree_rcu batches drained (none hold objects here)'),
+    },
+  ],
 };
 
 export const cache_has_sheaves: PredModel = {

@@ -14,7 +14,10 @@ export const queue_work_on: LeafModel = {
   assumes: { calls: [] },
   phases: [
     {
-      footprint: ({ frame }) => ({ r: ['online'], w: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`] }),
+      footprint: ({ frame }) => ({
+        r: ['online'],
+        w: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`],
+      }),
       run: (c) => {
         const cpu = Number(c.frame.args.cpu);
         const fn = String(c.frame.args.fn);
@@ -29,8 +32,16 @@ export const queue_work_on: LeafModel = {
         for (let n = 2; c.s.tasks.some((t) => t.id === id); n++) id = `kworker/${cpu}:${fn}#${n}`;
         if (w) Object.assign(w, { fn, task: id, pending: true });
         else c.s.works.push({ key, cpu, fn, task: id, pending: true });
-        const worker: Task = { id, cpu, ctx: 'kworker', frames: [{ k: 'leaf', fn: 'process_one_work', phase: 0, args: { key, fn }, data: {} }], done: false };
-        c.emit(`INIT_WORK(&sfw->work, ${fn}); queue_work_on(${cpu}, flushwq, &sfw->work)${c.s.online[cpu] ? '' : `: cpu${cpu} is offline`}`);
+        const worker: Task = {
+          id,
+          cpu,
+          ctx: 'kworker',
+          frames: [{ k: 'leaf', fn: 'process_one_work', phase: 0, args: { key, fn }, data: {} }],
+          done: false,
+        };
+        c.emit(
+          `INIT_WORK(&sfw->work, ${fn}); queue_work_on(${cpu}, flushwq, &sfw->work)${c.s.online[cpu] ? '' : `: cpu${cpu} is offline`}`,
+        );
         if (c.s.online[cpu]) c.spawn(worker);
         else unboundCandidates(c.s, worker, cpu, c.spawn);
         c.ret(true);
@@ -70,10 +81,18 @@ export const flush_work: LeafModel = {
   phases: [
     {
       enabled: ({ s, frame }) => !item(s, workKey(String(frame.args.work), Number(frame.args.cpu)))?.pending,
-      footprint: ({ frame }) => ({ r: [], w: [], wait: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`] }),
+      footprint: ({ frame }) => ({
+        r: [],
+        w: [],
+        wait: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`],
+      }),
       run: (c) => {
         const w = item(c.s, workKey(String(c.frame.args.work), Number(c.frame.args.cpu)));
-        c.emit(w ? `flush_work(&sfw->work) on cpu${c.frame.args.cpu}: ${w.fn} has finished` : `flush_work on cpu${c.frame.args.cpu}: nothing queued`);
+        c.emit(
+          w
+            ? `flush_work(&sfw->work) on cpu${c.frame.args.cpu}: ${w.fn} has finished`
+            : `flush_work on cpu${c.frame.args.cpu}: nothing queued`,
+        );
       },
     },
   ],

@@ -89,7 +89,10 @@ export class Gen implements StepWriter {
   }
 
   reader(t: TaskCtx): number {
-    if (t.readerSlot === null) throw new ExportError(`not exportable: rcu_read_lock() in ${t.name} (only threads are RCU readers in the export)`);
+    if (t.readerSlot === null)
+      throw new ExportError(
+        `not exportable: rcu_read_lock() in ${t.name} (only threads are RCU readers in the export)`,
+      );
     return t.readerSlot;
   }
 
@@ -110,7 +113,11 @@ export class Gen implements StepWriter {
     }
     const gen = LEAVES[fn];
     if (!gen) {
-      throw new ExportError(this.part.registry.leaf(fn) ? `not exportable: ${fn} (no Promela model of this leaf)` : `not exportable: ${fn} (not modelled)`);
+      throw new ExportError(
+        this.part.registry.leaf(fn)
+          ? `not exportable: ${fn} (no Promela model of this leaf)`
+          : `not exportable: ${fn} (not modelled)`,
+      );
     }
     const ret = (v: string) => (assign ? `${assign} = ${v}` : 'skip');
     // leaves without a result deliver null: falsy, as 0
@@ -181,7 +188,10 @@ function pred(g: Gen, f: Frame, p: Pred): string {
     case 'call': {
       const m = PREDS[p.fn];
       if (!m) throw new ExportError(`not exportable: predicate ${p.fn}()`);
-      return m(g, (p.args ?? []).map((a) => lookup(f, a)));
+      return m(
+        g,
+        (p.args ?? []).map((a) => lookup(f, a)),
+      );
     }
     case 'local':
       return `(${p.index ? perCpu(f, p.name, p.index) : lookup(f, p.name)} != 0)`;
@@ -210,14 +220,19 @@ const VIA_OP = new Set(['queue_work_on', 'flush_work', 'process_one_work', 'rcu_
 function compileStmt(g: Gen, t: TaskCtx, s: Stmt, k: string, f: Frame): string {
   switch (s.op) {
     case 'call': {
-      if (VIA_OP.has(s.fn)) throw new ExportError(`not exportable: a call of ${s.fn} (the IR has its own statement for it)`);
+      if (VIA_OP.has(s.fn))
+        throw new ExportError(`not exportable: a call of ${s.fn} (the IR has its own statement for it)`);
       const params = g.part.registry.leaf(s.fn)?.params;
       const args: Args = {};
       (s.args ?? []).forEach((a, i) => (args[params?.[i] ?? a] = lookup(f, a)));
       return g.call(s.fn, t, args, k, s.assign ? lookup(f, s.assign) : null);
     }
     case 'if':
-      return branch(pred(g, f, s.cond), compileStmts(g, t, s.then, k, f), s.else ? compileStmts(g, t, s.else, k, f) : k);
+      return branch(
+        pred(g, f, s.cond),
+        compileStmts(g, t, s.then, k, f),
+        s.else ? compileStmts(g, t, s.else, k, f) : k,
+      );
     case 'for_each': {
       const n = s.over === 'cpu' ? g.sc.ncpus : 1;
       let entry = k;
@@ -237,7 +252,13 @@ function compileStmt(g: Gen, t: TaskCtx, s: Stmt, k: string, f: Frame): string {
       return `${v} = (${pred(g, f, s.value)} -> 1 : 0); ${k}`;
     }
     case 'queue_work_on':
-      return g.call('queue_work_on', t, { cpu: lookup(f, s.cpu), work: String(g.part.work(s.work)), fn: s.fn }, k, null);
+      return g.call(
+        'queue_work_on',
+        t,
+        { cpu: lookup(f, s.cpu), work: String(g.part.work(s.work)), fn: s.fn },
+        k,
+        null,
+      );
     case 'flush_work':
       return LEAVES.flush_work(g, t, { cpu: lookup(f, s.cpu), work: String(g.part.work(s.work)) }, k, () => 'skip');
     case 'return': {
@@ -320,7 +341,14 @@ export class Part {
         },
       };
       const g = new Gen(this);
-      const frame: Frame = { fn: th.id, vars: new Map(), assign: null, k: `${pcVar} = 0; live--`, perCpu: new Map(), ctx: t };
+      const frame: Frame = {
+        fn: th.id,
+        vars: new Map(),
+        assign: null,
+        k: `${pcVar} = 0; live--`,
+        perCpu: new Map(),
+        ctx: t,
+      };
       declareAssigns(th.program, frame, t);
       entries.push(compileStmts(g, t, th.program, frame.k, frame));
       this.procs.push(`proctype ${name}() {`, '  do', ...loopOf(g.finish(), pcVar, t.cpu), '  od', '}');
@@ -328,7 +356,8 @@ export class Part {
 
     for (const c of this.cpus) this.procs.push(...this.rcuCore(c));
     // kworkers, compiled as queue_work_on statements name them (a work function may queue more)
-    for (let done = 0; done < this.kworkers.size; done++) this.procs.push(...this.kworkerProc([...this.kworkers.keys()][done]));
+    for (let done = 0; done < this.kworkers.size; done++)
+      this.procs.push(...this.kworkerProc([...this.kworkers.keys()][done]));
     this.procs.push(...this.finalCheck());
 
     this.sizes = sizesOf(s0, sc.threads.length, Math.max(1, this.works.size));
@@ -373,7 +402,15 @@ export class Part {
     const g = new Gen(this);
     const end = g.step(null, `wpend[w * NCPU + cpu] = 0; pc = 0; live--`);
     const start = g.step(null, g.call(fn, t, {}, t.goto(end), null));
-    return [`proctype ${this.kworker(fn)}(byte cpu; byte w) {`, `  short pc = ${start};`, ...decls, '  do', ...loopOf(g.finish(), 'pc', 'cpu'), '  od', '}'];
+    return [
+      `proctype ${this.kworker(fn)}(byte cpu; byte w) {`,
+      `  short pc = ${start};`,
+      ...decls,
+      '  do',
+      ...loopOf(g.finish(), 'pc', 'cpu'),
+      '  od',
+      '}',
+    ];
   }
 
   /** rcu_core softirq of one CPU: the oldest callback queued there, once its readers left, run to the end in one step. */
@@ -386,7 +423,10 @@ export class Part {
       if (s.guard || s.spawns) throw new ExportError('not exportable: an RCU callback that waits or queues work');
       return `:: cpc == ${s.pc} -> ${s.body}`;
     });
-    const ready = this.readers.map((_, r) => `(cbrd[cbhead[${c}] * NTHR + ${r}] == 0 || repoch[${r}] + 1 != cbrd[cbhead[${c}] * NTHR + ${r}] || rdepth[${r}] == 0)`);
+    const ready = this.readers.map(
+      (_, r) =>
+        `(cbrd[cbhead[${c}] * NTHR + ${r}] == 0 || repoch[${r}] + 1 != cbrd[cbhead[${c}] * NTHR + ${r}] || rdepth[${r}] == 0)`,
+    );
     const advance = `cbhead[${c}] = NONE; j = cb + 1; do :: j < ncb -> if :: cblive[j] && cbcpu[j] == ${c} -> cbhead[${c}] = j; break :: else -> j++ fi :: else -> break od`;
     return [
       `proctype ${this.prefix}rcu_core_${c}() {`,
@@ -408,11 +448,20 @@ export class Part {
     const n = applySetup(this.sc).objects.length;
     const checks: string[] = [];
     for (let o = 0; o < n; o++) {
-      checks.push(`if :: owhere[${o}] == ${W.lost} || (owhere[${o}] == ${W.cpu_freelist} && cslab[oarg[${o}]] != oslab[${o}]) -> lost_free = 1; assert(!lost_free) :: else -> skip fi`);
+      checks.push(
+        `if :: owhere[${o}] == ${W.lost} || (owhere[${o}] == ${W.cpu_freelist} && cslab[oarg[${o}]] != oslab[${o}]) -> lost_free = 1; assert(!lost_free) :: else -> skip fi`,
+      );
     }
     if (this.sc.checkLeak) {
-      for (let o = 0; o < n; o++) checks.push(`if :: owhere[${o}] != ${W.slab} && owhere[${o}] != ${W.allocated} -> leak = 1; assert(!leak) :: else -> skip fi`);
+      for (let o = 0; o < n; o++)
+        checks.push(
+          `if :: owhere[${o}] != ${W.slab} && owhere[${o}] != ${W.allocated} -> leak = 1; assert(!leak) :: else -> skip fi`,
+        );
     }
-    return [`proctype ${this.prefix}final() {`, `  timeout -> d_step { if :: live == 0 -> ${checks.join('; ') || 'skip'} :: else -> skip fi }`, '}'];
+    return [
+      `proctype ${this.prefix}final() {`,
+      `  timeout -> d_step { if :: live == 0 -> ${checks.join('; ') || 'skip'} :: else -> skip fi }`,
+      '}',
+    ];
   }
 }

@@ -48,7 +48,8 @@ export interface Sizes {
 
 /** The bounds one scenario needs. Sheaves and callbacks are made at run time: one per freed object at most. */
 export function sizesOf(s: State, threads: number, works: number): Sizes {
-  if (s.objects.length > 31) throw new ExportError(`not exportable: ${s.objects.length} objects (c->freelist is a 31-bit set in the export)`);
+  if (s.objects.length > 31)
+    throw new ExportError(`not exportable: ${s.objects.length} objects (c->freelist is a 31-bit set in the export)`);
   return {
     NCPU: s.ncpus,
     NOBJ: Math.max(1, s.objects.length),
@@ -63,12 +64,15 @@ export function sizesOf(s: State, threads: number, works: number): Sizes {
 /** Assignments that set the globals to state `s` (all other globals start at 0). */
 export function initialAssignments(s: State, readerSlot: (task: string) => number): string[] {
   const out: string[] = [`refcount = ${s.cache.refcount}`];
-  if (s.barn.full.length || s.barn.empty.length) throw new ExportError('not exportable: sheaves in the barn at the start');
+  if (s.barn.full.length || s.barn.empty.length)
+    throw new ExportError('not exportable: sheaves in the barn at the start');
   if (s.works.length) throw new ExportError('not exportable: work items at the start');
   // CPU hotplug and locks (models/locks.ts) have no Promela translation yet: refused, not dropped
   if (s.online.some((on) => !on)) throw new ExportError('not exportable: an offline CPU at the start (CPU hotplug)');
-  if (Object.values(s.locks).some((l) => l.owner !== null || l.readers.length)) throw new ExportError('not exportable: a lock held at the start');
-  if (s.cpus.some((c) => c.irqOwner !== null || c.preemptOwner !== null)) throw new ExportError('not exportable: a CPU with irqs or preemption off at the start');
+  if (Object.values(s.locks).some((l) => l.owner !== null || l.readers.length))
+    throw new ExportError('not exportable: a lock held at the start');
+  if (s.cpus.some((c) => c.irqOwner !== null || c.preemptOwner !== null))
+    throw new ExportError('not exportable: a CPU with irqs or preemption off at the start');
   s.objects.forEach((o, i) => {
     const { code, arg } = whereCode(o.where);
     out.push(`oslab[${i}] = ${o.slab}`);
@@ -86,7 +90,9 @@ export function initialAssignments(s: State, readerSlot: (task: string) => numbe
   });
   out.push(`nsh = ${s.sheaves.length}`);
   const ref = (v: number | null) => (v === null ? NONE : v);
-  s.pcs.forEach((p, c) => out.push(`pmain[${c}] = ${ref(p.main)}`, `pspare[${c}] = ${ref(p.spare)}`, `prcu[${c}] = ${ref(p.rcu_free)}`));
+  s.pcs.forEach((p, c) =>
+    out.push(`pmain[${c}] = ${ref(p.main)}`, `pspare[${c}] = ${ref(p.spare)}`, `prcu[${c}] = ${ref(p.rcu_free)}`),
+  );
   s.cpuSlab.forEach((k, c) => {
     out.push(`cslab[${c}] = ${ref(k.slab)}`, `ctid[${c}] = ${k.tid}`);
     const bits = k.freelist.reduce((a, o) => a | (1 << o), 0);
@@ -109,9 +115,12 @@ export function initialAssignments(s: State, readerSlot: (task: string) => numbe
     if (s.rcu.queued[c]) out.push(`queued[${c}] = ${s.rcu.queued[c]}`);
     if (s.rcu.completed[c]) out.push(`completed[${c}] = ${s.rcu.completed[c]}`);
   }
-  s.quarantine.forEach((q, c) => q.forEach((o) => {
-    if (s.objects[o].where !== `quarantine:${c}`) throw new ExportError(`not exportable: o${o} in a quarantine list and at ${s.objects[o].where}`);
-  }));
+  s.quarantine.forEach((q, c) =>
+    q.forEach((o) => {
+      if (s.objects[o].where !== `quarantine:${c}`)
+        throw new ExportError(`not exportable: o${o} in a quarantine list and at ${s.objects[o].where}`);
+    }),
+  );
   for (const [t, r] of Object.entries(s.rcu.readers)) {
     out.push(`rdepth[${readerSlot(t)}] = ${r.depth}`, `repoch[${readerSlot(t)}] = ${r.epoch}`);
   }

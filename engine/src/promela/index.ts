@@ -21,7 +21,9 @@ const GLOBALS = (z: Sizes) => `
 #define NWORK ${z.NWORK}
 #define NONE ${NONE}
 
-/* object places (owhere): ${Object.entries(W).map(([k, v]) => `${v} ${k}`).join(', ')} */
+/* object places (owhere): ${Object.entries(W)
+  .map(([k, v]) => `${v} ${k}`)
+  .join(', ')} */
 byte owhere[NOBJ]; byte oarg[NOBJ]; byte oslab[NOBJ];
 short sinuse[NSLAB]; byte sobjects[NSLAB]; bool sfrozen[NSLAB]; bool sdisc[NSLAB];
 byte shobj[NSHEAF * NOBJ]; byte shn[NSHEAF]; byte nsh;
@@ -53,7 +55,14 @@ const header = (what: string) => `/* slablens Promela export: ${what}.
 export function exportPromela(sc: Scenario, registry: Registry = defaultRegistry()): string {
   const p = new Part(sc, registry, '');
   return [
-    header(`${sc.id}, ${sc.ncpus} CPUs, ${Object.entries(sc.config).filter(([, v]) => v).map(([k]) => k).join(' ') || 'no config options'}`),
+    header(
+      `${sc.id}, ${sc.ncpus} CPUs, ${
+        Object.entries(sc.config)
+          .filter(([, v]) => v)
+          .map(([k]) => k)
+          .join(' ') || 'no config options'
+      }`,
+    ),
     GLOBALS(p.sizes),
     ...p.globals,
     '',
@@ -76,8 +85,13 @@ export function exportPromela(sc: Scenario, registry: Registry = defaultRegistry
 export function exportPromelaBatch(scs: Scenario[], registry: Registry = defaultRegistry()): string {
   const parts = scs.map((sc, i) => new Part(sc, registry, `g${i}_`));
   const proctypes = parts.reduce((n, p) => n + p.procs.filter((l) => l.startsWith('proctype ')).length, 1);
-  if (proctypes > 250) throw new ExportError(`not exportable in one model: ${proctypes} proctypes (Spin allows 255); fewer scenarios per batch`);
-  const branches = parts.map((p, i) => [`  :: sel == ${i} -> atomic {`, ...p.init.map((l) => `      ${l};`), '    }'].join('\n'));
+  if (proctypes > 250)
+    throw new ExportError(
+      `not exportable in one model: ${proctypes} proctypes (Spin allows 255); fewer scenarios per batch`,
+    );
+  const branches = parts.map((p, i) =>
+    [`  :: sel == ${i} -> atomic {`, ...p.init.map((l) => `      ${l};`), '    }'].join('\n'),
+  );
   return [
     header(`${scs.length} scenarios; SLABLENS_PART=i picks one`),
     GLOBALS(maxSizes(parts)),

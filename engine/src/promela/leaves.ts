@@ -48,7 +48,13 @@ const takeSheaf = (t: TaskCtx, sh: string) => {
 function freeEach(g: Gen, t: TaskCtx, k: string): string {
   const pi = t.v('pi');
   const loop = g.token();
-  const entry = g.call('do_slab_free', t, { obj: `${t.v('pend')}[${pi}]` }, `${pi}++; if :: ${pi} < ${t.v('np')} -> ${loop} :: else -> ${k} fi`, null);
+  const entry = g.call(
+    'do_slab_free',
+    t,
+    { obj: `${t.v('pend')}[${pi}]` },
+    `${pi}++; if :: ${pi} < ${t.v('np')} -> ${loop} :: else -> ${k} fi`,
+    null,
+  );
   g.patch(loop, entry);
   return `if :: ${t.v('np')} > 0 -> ${pi} = 0; ${entry} :: else -> ${k} fi`;
 }
@@ -57,7 +63,11 @@ export const LEAVES: Record<string, LeafGen> = {
   // --- workqueues (models/workqueue.ts)
   queue_work_on: (g, t, a, k, ret) => {
     const w = `${a.work} * NCPU + ${a.cpu}`;
-    const p = g.step(null, `if :: wpend[${w}] -> ${ret('0')} :: else -> wpend[${w}] = 1; live++; run ${g.kworker(a.fn)}(${a.cpu}, ${a.work}); ${ret('1')} fi; ${k}`, true);
+    const p = g.step(
+      null,
+      `if :: wpend[${w}] -> ${ret('0')} :: else -> wpend[${w}] = 1; live++; run ${g.kworker(a.fn)}(${a.cpu}, ${a.work}); ${ret('1')} fi; ${k}`,
+      true,
+    );
     return t.goto(p);
   },
   flush_work: (g, t, a, k) => t.goto(g.step(`!wpend[${a.work} * NCPU + ${a.cpu}]`, k)),
@@ -81,7 +91,12 @@ export const LEAVES: Record<string, LeafGen> = {
   flush_rcu_sheaf: (g, t, a, k) => {
     const sh = t.v('sh');
     const p1 = g.step(null, `${callRcu(g, t, t.cpu, sh)}; ${k}`);
-    return t.goto(g.step(null, `${sh} = prcu[${t.cpu}]; prcu[${t.cpu}] = NONE; if :: ${sh} == NONE -> ${k} :: else -> ${t.goto(p1)} fi`));
+    return t.goto(
+      g.step(
+        null,
+        `${sh} = prcu[${t.cpu}]; prcu[${t.cpu}] = NONE; if :: ${sh} == NONE -> ${k} :: else -> ${t.goto(p1)} fi`,
+      ),
+    );
   },
   rcu_free_sheaf_nobarn: (g, t, a, k) => {
     const sh = a.sheaf;
@@ -109,7 +124,12 @@ export const LEAVES: Record<string, LeafGen> = {
   pcs_flush_all: (g, t, a, k) => {
     const cpu = t.cpu;
     const take = (p: string) => `if :: ${p}[${cpu}] != NONE -> ${takeSheaf(t, `${p}[${cpu}]`)} :: else -> skip fi`;
-    return t.goto(g.step(null, `${t.v('np')} = 0; ${take('pmain')}; ${take('pspare')}; pspare[${cpu}] = NONE; ${freeEach(g, t, k)}`));
+    return t.goto(
+      g.step(
+        null,
+        `${t.v('np')} = 0; ${take('pmain')}; ${take('pspare')}; pspare[${cpu}] = NONE; ${freeEach(g, t, k)}`,
+      ),
+    );
   },
   barn_shrink: (g, t, a, k) => {
     // Nothing puts a sheaf into the barn in these models, and export refuses a setup that does.
@@ -134,7 +154,11 @@ export const LEAVES: Record<string, LeafGen> = {
       null,
       `if :: cfl[${cpu}] == ${fl}${tidOk} -> cfl[${cpu}] = cfl[${cpu}] | (1 << ${o}); ctid[${cpu}]++; owhere[${o}] = ${W.cpu_freelist}; oarg[${o}] = ${cpu}; ${k} :: else -> ${t.goto(p0)} fi`,
     );
-    g.define(p0, null, `if :: cslab[${cpu}] != oslab[${o}] -> ${returnToSlab(o)}; ${k} :: else -> ${tid} = ctid[${cpu}]; ${fl} = cfl[${cpu}]; ${t.goto(p1)} fi`);
+    g.define(
+      p0,
+      null,
+      `if :: cslab[${cpu}] != oslab[${o}] -> ${returnToSlab(o)}; ${k} :: else -> ${tid} = ctid[${cpu}]; ${fl} = cfl[${cpu}]; ${t.goto(p1)} fi`,
+    );
     return t.goto(p0);
   },
   flush_slab: (g, t, a, k) => {
@@ -153,7 +177,10 @@ export const LEAVES: Record<string, LeafGen> = {
         `cslab[${cpu}] = NONE; cfl[${cpu}] = 0; ctid[${cpu}]++; ${irq ? `irq[${cpu}] = 0; ` : ''}${t.goto(p2)}`,
     );
     return t.goto(
-      g.step(null, `if :: cslab[${cpu}] == NONE -> ${k} :: else -> ${irq ? `irq[${cpu}] = _pid + 1; ` : ''}${slab} = cslab[${cpu}]; ${fl} = cfl[${cpu}]; ${t.goto(p1)} fi`),
+      g.step(
+        null,
+        `if :: cslab[${cpu}] == NONE -> ${k} :: else -> ${irq ? `irq[${cpu}] = _pid + 1; ` : ''}${slab} = cslab[${cpu}]; ${fl} = cfl[${cpu}]; ${t.goto(p1)} fi`,
+      ),
     );
   },
   kmem_cache_free: (g, t, a, k) => {
@@ -164,14 +191,24 @@ export const LEAVES: Record<string, LeafGen> = {
     else if (g.sc.cache.cpu_sheaves) {
       path = `if :: pmain[${cpu}] == NONE -> ${newSheaf(g, `pmain[${cpu}]`)} :: else -> skip fi; ${push(`pmain[${cpu}]`, o)}; owhere[${o}] = ${W.main}; oarg[${o}] = ${cpu}; ${k}`;
     } else path = g.call('do_slab_free', t, { obj: o }, k, null);
-    return t.goto(g.step(null, `if :: owhere[${o}] != ${W.allocated} -> double_free = 1; assert(!double_free); ${k} :: else -> ${path} fi`));
+    return t.goto(
+      g.step(
+        null,
+        `if :: owhere[${o}] != ${W.allocated} -> double_free = 1; assert(!double_free); ${k} :: else -> ${path} fi`,
+      ),
+    );
   },
 
   // --- cache shutdown (models/shutdown.ts)
   kasan_cache_shutdown: (g, t, a, k) => {
     if (!g.kasan) return t.goto(g.step(null, k));
     const j = t.v('j');
-    return t.goto(g.step(null, `${j} = 0; do :: ${j} < NOBJ -> if :: owhere[${j}] == ${W.quarantine} -> ${returnToSlab(j)} :: else -> skip fi; ${j}++ :: else -> break od; ${k}`));
+    return t.goto(
+      g.step(
+        null,
+        `${j} = 0; do :: ${j} < NOBJ -> if :: owhere[${j}] == ${W.quarantine} -> ${returnToSlab(j)} :: else -> skip fi; ${j}++ :: else -> break od; ${k}`,
+      ),
+    );
   },
   free_partial: (g, t, a, k) => {
     const body = g.slabs.map(
@@ -188,7 +225,8 @@ export const PREDS: Record<string, (g: Gen, args: string[]) => string> = {
   cache_has_sheaves: (g) => (!g.sc.config.CONFIG_SLUB_TINY && g.sc.cache.sheaf_capacity > 0 ? 'true' : 'false'),
   slab_in_kunit_test: () => 'false',
   has_pcs_used: (g, [cpu]) => {
-    if (!/^\d+$/.test(cpu ?? '')) throw new ExportError(`not exportable: has_pcs_used(${cpu ?? ''}) with the CPU known only at run time`);
+    if (!/^\d+$/.test(cpu ?? ''))
+      throw new ExportError(`not exportable: has_pcs_used(${cpu ?? ''}) with the CPU known only at run time`);
     if (!g.sc.cache.cpu_sheaves || Number(cpu) >= g.sc.ncpus) return 'false';
     return `(pspare[${cpu}] != NONE || prcu[${cpu}] != NONE || (pmain[${cpu}] != NONE && shn[pmain[${cpu}]] > 0))`;
   },

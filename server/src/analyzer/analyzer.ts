@@ -10,7 +10,17 @@ import { Lines, lowerBound, mask, Masked, maskedSlice, parseMasked, remask, Synt
 import { functionInteriors, parseSkeleton, parseSpan } from './skeleton';
 import { bodyNodeAt, findFunctions } from './definitions';
 import { findStructs } from './structs';
-import type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Range, Skeleton, Span, StructEntry, StructInfo } from './types';
+import type {
+  CallSite,
+  FoundFunction,
+  FunctionEntry,
+  FunctionInfo,
+  Range,
+  Skeleton,
+  Span,
+  StructEntry,
+  StructInfo,
+} from './types';
 
 interface FileState {
   text: string;
@@ -31,7 +41,11 @@ interface FileState {
 }
 
 /** What the last applyEdit re-derived (for tests and the bench). */
-export interface EditStats { reindexed: number; kept: number; regions: Span[] }
+export interface EditStats {
+  reindexed: number;
+  kept: number;
+  regions: Span[];
+}
 
 export interface AnalyzerOptions {
   /**
@@ -56,7 +70,10 @@ export class Analyzer {
   update(uri: string, text: string): void {
     const masked = mask(text);
     const lines = Lines.of(text);
-    this.replace(uri, (this.lazyBodies ? skeletonState(uri, text, lines, masked) : undefined) ?? fullState(uri, text, lines, masked));
+    this.replace(
+      uri,
+      (this.lazyBodies ? skeletonState(uri, text, lines, masked) : undefined) ?? fullState(uri, text, lines, masked),
+    );
   }
 
   /**
@@ -126,7 +143,10 @@ export class Analyzer {
     f.errors ??= errorItems(f, uri);
     // the caller's copy of the whole new text, when it has one (an editor's document): one string
     // of the file's size less to build (V8 copies it on first read)
-    const text = textAfter !== undefined && textAfter.length === old.length - (oldEndIndex - startIndex) + newText.length ? textAfter : old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
+    const text =
+      textAfter !== undefined && textAfter.length === old.length - (oldEndIndex - startIndex) + newText.length
+        ? textAfter
+        : old.slice(0, startIndex) + newText + old.slice(oldEndIndex);
     const newEndIndex = startIndex + newText.length;
     const masked = remask(f.masked, old, text, startIndex, oldEndIndex, newEndIndex);
     const lines = f.lines.edit(text, startIndex, oldEndIndex, newEndIndex);
@@ -143,14 +163,27 @@ export class Analyzer {
     const start = w.start + head;
     const endOld = w.oldEnd - tail;
     const endNew = w.newEnd - tail;
-    f.tree.edit({ startIndex: start, oldEndIndex: endOld, newEndIndex: endNew, startPosition: f.lines.point(start), oldEndPosition: f.lines.point(endOld), newEndPosition: lines.point(endNew) });
+    f.tree.edit({
+      startIndex: start,
+      oldEndIndex: endOld,
+      newEndIndex: endNew,
+      startPosition: f.lines.point(start),
+      oldEndPosition: f.lines.point(endOld),
+      newEndPosition: lines.point(endNew),
+    });
     const tree = parseMasked(text, masked, f.tree);
     try {
-      this.reindex(uri, f, { text, lines, masked, tree, functions: [], structs: [], errors: undefined, full: true }, {
-        start: Math.min(start, startIndex),
-        oldEnd: Math.max(endOld, oldEndIndex),
-        newEnd: Math.max(endNew, newEndIndex),
-      }, f.tree.getChangedRanges(tree));
+      this.reindex(
+        uri,
+        f,
+        { text, lines, masked, tree, functions: [], structs: [], errors: undefined, full: true },
+        {
+          start: Math.min(start, startIndex),
+          oldEnd: Math.max(endOld, oldEndIndex),
+          newEnd: Math.max(endNew, newEndIndex),
+        },
+        f.tree.getChangedRanges(tree),
+      );
     } catch {
       // never leave a half-updated file behind: fall back to deriving everything
       this.update(uri, text);
@@ -158,12 +191,22 @@ export class Analyzer {
   }
 
   /** Re-derive what an edit touched (see applyEdit); `edit` is the union of the text and parser edits. */
-  private reindex(uri: string, prev: FileState, next: FileState, edit: { start: number; oldEnd: number; newEnd: number }, changed: { startIndex: number; endIndex: number }[]): void {
+  private reindex(
+    uri: string,
+    prev: FileState,
+    next: FileState,
+    edit: { start: number; oldEnd: number; newEnd: number },
+    changed: { startIndex: number; endIndex: number }[],
+  ): void {
     const delta = edit.newEnd - edit.oldEnd;
     const text = next.text;
     // New-text span of an old entry; one that overlaps the edit is stretched over it (it is re-derived anyway).
     const shifted = (sp: Span): Span =>
-      sp.end < edit.start ? sp : sp.start > edit.oldEnd ? { start: sp.start + delta, end: sp.end + delta } : { start: Math.min(sp.start, edit.start), end: Math.max(sp.end + delta, edit.newEnd) };
+      sp.end < edit.start
+        ? sp
+        : sp.start > edit.oldEnd
+          ? { start: sp.start + delta, end: sp.end + delta }
+          : { start: Math.min(sp.start, edit.start), end: Math.max(sp.end + delta, edit.newEnd) };
     const around: Span = { start: edit.start, end: edit.newEnd };
     for (const r of changed) {
       around.start = Math.min(around.start, r.startIndex);
@@ -198,14 +241,19 @@ export class Analyzer {
           grew = true;
         }
       }
-      const outside = findFunctions(next.tree, uri, text, next.lines, { regions, derive: false, errors: false }).items.filter((sp) => !covered(regions, sp));
+      const outside = findFunctions(next.tree, uri, text, next.lines, {
+        regions,
+        derive: false,
+        errors: false,
+      }).items.filter((sp) => !covered(regions, sp));
       if (!outside.length) break;
       regions = merge([...regions, ...outside]);
     }
     const found = findFunctions(next.tree, uri, text, next.lines, { regions, masked: next.masked });
     const structs = findStructs(next.tree, uri, text, regions);
     // a struct re-derived over a longer span replaces any old one it overlaps
-    for (const s of prev.structs) if (!dirtyS.has(s) && structs.some((n) => overlapsSpan(n.span, shifted(s.span)))) dirtyS.add(s);
+    for (const s of prev.structs)
+      if (!dirtyS.has(s) && structs.some((n) => overlapsSpan(n.span, shifted(s.span)))) dirtyS.add(s);
     const lineDelta = next.lines.row(edit.newEnd) - prev.lines.row(edit.oldEnd);
     const keptF = prev.functions.filter((e) => !dirtyF.has(e));
     const keptS = prev.structs.filter((e) => !dirtyS.has(e));
@@ -214,7 +262,9 @@ export class Analyzer {
     next.functions = [...keptF, ...found.functions].sort((x, y) => x.key - y.key);
     next.structs = [...keptS, ...structs].sort((x, y) => x.span.start - y.span.start);
     // errors outside the regions stay (shifted); inside them, they are what the walk just found
-    next.errors = [...prevErrors.map(shifted).filter((sp) => !touchesAny(regions, sp)), ...(found.errors ?? [])].sort((x, y) => x.start - y.start);
+    next.errors = [...prevErrors.map(shifted).filter((sp) => !touchesAny(regions, sp)), ...(found.errors ?? [])].sort(
+      (x, y) => x.start - y.start,
+    );
     for (const e of dirtyF) this.graph.remove(e.info);
     this.files.set(uri, next);
     for (const e of found.functions) this.graph.add(e.info);
@@ -301,7 +351,11 @@ export class Analyzer {
     const e = f?.functions.find((x) => x.info === info);
     if (!f || !e) return undefined;
     // with a skeleton, the definition parsed alone (its interior is not in the skeleton)
-    return { info: e.info, body: bodyNode(f.full ? f.tree : parseSpan(f.text, f.masked, f.lines, e.span.start, e.span.end), e), text: f.text };
+    return {
+      info: e.info,
+      body: bodyNode(f.full ? f.tree : parseSpan(f.text, f.masked, f.lines, e.span.start, e.span.end), e),
+      text: f.text,
+    };
   }
 
   /** Call sites of `name` (calls, and references such as INIT_WORK(&w, name) / call_rcu(&h, name)). */
@@ -359,10 +413,26 @@ function skeletonState(uri: string, text: string, lines: Lines, masked: Masked):
   const interiors = functionInteriors(text);
   if (!interiors?.length) return undefined;
   const tree = parseSkeleton(text, masked, lines, interiors);
-  const skeleton: Skeleton = { text, masked, lines, uri, interiors: new Map(interiors.map((b) => [b.start, b.end])), matched: 0 };
+  const skeleton: Skeleton = {
+    text,
+    masked,
+    lines,
+    uri,
+    interiors: new Map(interiors.map((b) => [b.start, b.end])),
+    matched: 0,
+  };
   try {
     const functions = findFunctions(tree, uri, text, lines, { errors: false, masked, skeleton }).functions;
-    return { text, lines, masked, tree, functions, structs: findStructs(tree, uri, text, undefined, true), errors: undefined, full: false };
+    return {
+      text,
+      lines,
+      masked,
+      tree,
+      functions,
+      structs: findStructs(tree, uri, text, undefined, true),
+      errors: undefined,
+      full: false,
+    };
   } catch {
     // NotSkeleton, or a tree the walkers cannot handle: the full parse decides
     return undefined;
@@ -387,11 +457,22 @@ export function extractOrchestration(a: Analyzer): ProgramSet {
 }
 
 /** Same, with the per-function extraction reports (not modelled, ignored, lines). */
-export function extractOrchestrationReport(a: Analyzer): { programs: ProgramSet; extractions: Record<string, Extraction>; teardown: string[] } {
+export function extractOrchestrationReport(a: Analyzer): {
+  programs: ProgramSet;
+  extractions: Record<string, Extraction>;
+  teardown: string[];
+} {
   const programs: ProgramSet = {};
   const extractions: Record<string, Extraction> = {};
   // the cpuhp teardown callbacks the C registers with cpuhp_setup_state*(): the hotplug thread runs them
-  const teardown = [...new Set([...new Set(a.functions().map((f) => f.uri))].flatMap((uri) => registrations(a.text(uri) ?? '')).filter((r) => r.kind === 'cpuhp' && r.teardown && a.definition(r.fn)).map((r) => r.fn))];
+  const teardown = [
+    ...new Set(
+      [...new Set(a.functions().map((f) => f.uri))]
+        .flatMap((uri) => registrations(a.text(uri) ?? ''))
+        .filter((r) => r.kind === 'cpuhp' && r.teardown && a.definition(r.fn))
+        .map((r) => r.fn),
+    ),
+  ];
   for (const n of [...ORCHESTRATION, ...teardown]) {
     const x = a.extract(n);
     if (!x) continue;

@@ -4,7 +4,16 @@
 import type { CallSite, FunctionInfo } from './types';
 
 /** Where reviewers start reading: the API entry points of the slab allocator lifecycle. */
-export const ENTRY_POINTS = ['kmem_cache_destroy', 'kmem_cache_create', 'kmem_cache_shrink', 'kvfree_call_rcu', 'kfree_rcu_sheaf', 'kmem_cache_free', 'kfree', 'kvfree_rcu_barrier'];
+export const ENTRY_POINTS = [
+  'kmem_cache_destroy',
+  'kmem_cache_create',
+  'kmem_cache_shrink',
+  'kvfree_call_rcu',
+  'kfree_rcu_sheaf',
+  'kmem_cache_free',
+  'kfree',
+  'kvfree_rcu_barrier',
+];
 
 export class CallGraph {
   /** direct calls, by callee */
@@ -19,7 +28,9 @@ export class CallGraph {
   constructor(private readonly rank: (uri: string) => number) {}
 
   private bySite = (a: CallSite, b: CallSite): number =>
-    this.rank(a.uri) - this.rank(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+    this.rank(a.uri) - this.rank(b.uri) ||
+    a.range.start.line - b.range.start.line ||
+    a.range.start.character - b.range.start.character;
 
   add(f: FunctionInfo): void {
     const d = this.defs.get(f.name);
@@ -73,7 +84,9 @@ export class CallGraph {
   callers(name: string): CallSite[] {
     let s = this.sorted.get(name);
     if (!s) {
-      s = [...(this.calls.get(name) ?? []), ...(this.defs.has(name) ? this.refs.get(name) ?? [] : [])].sort(this.bySite);
+      s = [...(this.calls.get(name) ?? []), ...(this.defs.has(name) ? (this.refs.get(name) ?? []) : [])].sort(
+        this.bySite,
+      );
       this.sorted.set(name, s);
     }
     return s;

@@ -3,7 +3,18 @@
 // masking changed nothing.
 
 import type Parser from 'tree-sitter';
-import { KIND_LEAF, KIND_MAYBE, KIND_NO_CALLS, KIND_TOKEN, pointOf, rangeAt, skipSpaces, types, wordEnd, wordRange } from './cursor';
+import {
+  KIND_LEAF,
+  KIND_MAYBE,
+  KIND_NO_CALLS,
+  KIND_TOKEN,
+  pointOf,
+  rangeAt,
+  skipSpaces,
+  types,
+  wordEnd,
+  wordRange,
+} from './cursor';
 import { firstReplacementAfter, type Lines, literalEnd, type Masked, type SyntaxNode } from './parse';
 import type { CNode } from './liteTree';
 import type { CallSite, Range } from './types';
@@ -33,7 +44,8 @@ export function loopMacroOf<N extends CNode>(n: N, text: string): { name: string
     const name = loopMacroAt(text, n.startIndex);
     if (!name) return null;
     const cond = n.childForFieldName('condition');
-    const inner = cond?.type === 'parenthesized_expression' ? cond.namedChildren.find((c) => c.type !== 'comment') : undefined;
+    const inner =
+      cond?.type === 'parenthesized_expression' ? cond.namedChildren.find((c) => c.type !== 'comment') : undefined;
     return { name, args: inner ? commaList(inner) : [], body: n.childForFieldName('body') };
   }
   if (n.type === 'function_definition') {
@@ -98,16 +110,58 @@ function nextParen(w: CallWalk): number {
  * Every call in a function body, with loop-macro context, in source (pre)order; `refs` gets the
  * identifiers passed as arguments, grouped call by call in the same order. One cursor walk.
  */
-export function collectCalls(body: SyntaxNode, caller: string, uri: string, text: string, lines: Lines, refs?: CallSite[]): CallSite[] {
-  return callsAt(body.walk(), body.type, caller, uri, text, lines, body.startIndex, body.endIndex, body.hasError, undefined, refs);
+export function collectCalls(
+  body: SyntaxNode,
+  caller: string,
+  uri: string,
+  text: string,
+  lines: Lines,
+  refs?: CallSite[],
+): CallSite[] {
+  return callsAt(
+    body.walk(),
+    body.type,
+    caller,
+    uri,
+    text,
+    lines,
+    body.startIndex,
+    body.endIndex,
+    body.hasError,
+    undefined,
+    refs,
+  );
 }
 
 /**
  * The same from the node at the cursor (of `type`; where the cursor ends too), [start, end);
  * `hasError`: whether it holds a syntax error; `masked`: how the parser's text was masked, if known.
  */
-export function callsAt(c: Parser.TreeCursor, type: string, caller: string, uri: string, text: string, lines: Lines, start: number, end: number, hasError: boolean, masked: Masked | undefined, refs?: CallSite[]): CallSite[] {
-  const w: CallWalk = { text, lines, caller, uri, calls: [], groups: refs ? [] : null, pos: start, paren: -1, exact: hasError, masked };
+export function callsAt(
+  c: Parser.TreeCursor,
+  type: string,
+  caller: string,
+  uri: string,
+  text: string,
+  lines: Lines,
+  start: number,
+  end: number,
+  hasError: boolean,
+  masked: Masked | undefined,
+  refs?: CallSite[],
+): CallSite[] {
+  const w: CallWalk = {
+    text,
+    lines,
+    caller,
+    uri,
+    calls: [],
+    groups: refs ? [] : null,
+    pos: start,
+    paren: -1,
+    exact: hasError,
+    masked,
+  };
   if (type === 'call_expression') visitCall(c, w, undefined);
   else walkChildren(c, w, type, end, undefined, undefined, null);
   if (refs && w.groups) for (const g of w.groups) refs.push(...g);
@@ -122,7 +176,15 @@ export function callsAt(c: Parser.TreeCursor, type: string, caller: string, uri:
  * the loop macro a call_expression first child opens (what an expression_statement parent needs
  * to know).
  */
-function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, end: number, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null): string | undefined {
+function walkChildren(
+  c: Parser.TreeCursor,
+  w: CallWalk,
+  parentType: string,
+  end: number,
+  loop: string | undefined,
+  bodyLoop: string | undefined,
+  group: CallSite[] | null,
+): string | undefined {
   const skip = end >= 0 && group === null;
   let skipped = false;
   if (skip) {
@@ -154,14 +216,23 @@ function walkChildren(c: Parser.TreeCursor, w: CallWalk, parentType: string, end
  * its arguments go. `one`: the cursor's node only. Returns the loop macro a call_expression
  * first child opens, for an expression_statement parent.
  */
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 function walkSiblings(
-  c: Parser.TreeCursor, w: CallWalk, id: number, parentType: string, exitAt: number, loop: string | undefined, bodyLoop: string | undefined, group: CallSite[] | null, skipped: boolean,
+  c: Parser.TreeCursor,
+  w: CallWalk,
+  id: number,
+  parentType: string,
+  exitAt: number,
+  loop: string | undefined,
+  bodyLoop: string | undefined,
+  group: CallSite[] | null,
+  skipped: boolean,
   one = false,
 ): string | undefined {
   let prevLoop: string | undefined;
   let first: string | undefined;
   let sawNamed = skipped;
-  for (;; id = c.nodeTypeId) {
+  for (; ; id = c.nodeTypeId) {
     const type = types.of(c, id);
     const kind = types.kind[id];
     let end = -1;
@@ -176,7 +247,14 @@ function walkSiblings(
       if (group && parentType === 'argument_list' && type === 'identifier') {
         const s = c.startIndex;
         const e = w.exact ? c.endIndex : wordEnd(w.text, s);
-        const r: CallSite = { callee: w.text.slice(s, e), caller: w.caller, uri: w.uri, range: wordRange(w.lines, s, e), viaPointer: true, reference: true };
+        const r: CallSite = {
+          callee: w.text.slice(s, e),
+          caller: w.caller,
+          uri: w.uri,
+          range: wordRange(w.lines, s, e),
+          viaPointer: true,
+          reference: true,
+        };
         if (loop) r.inLoopMacro = loop;
         group.push(r);
         w.pos = e;
@@ -193,12 +271,20 @@ function walkSiblings(
     } else {
       let inner = loop;
       if (types.block[id]) {
-        const l = parentType === 'function_definition' ? (type === 'compound_statement' ? bodyLoop : undefined) : parentType === 'while_statement' ? bodyLoop : prevLoop;
+        const l =
+          parentType === 'function_definition'
+            ? type === 'compound_statement'
+              ? bodyLoop
+              : undefined
+            : parentType === 'while_statement'
+              ? bodyLoop
+              : prevLoop;
         if (l) inner = l;
       }
       let opens: string | undefined;
       if (type === 'call_expression') opens = visitCall(c, w, loop);
-      else if (type === 'while_statement') walkChildren(c, w, type, c.endIndex, inner, loopMacroAt(w.text, c.startIndex), null);
+      else if (type === 'while_statement')
+        walkChildren(c, w, type, c.endIndex, inner, loopMacroAt(w.text, c.startIndex), null);
       else if (type === 'function_definition') {
         // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
         const t = c.currentNode.childForFieldName('type');
@@ -260,6 +346,7 @@ function firstOnLine(text: string, i: number): boolean {
  * closing parenthesis). Within a definition free of syntax errors, and where the masking changed
  * nothing, the argument list's children are these arguments, separated by commas.
  */
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export function argumentsAt(text: string, open: number): { args: number[]; close: number } | undefined {
   const args: number[] = [];
   const n = text.length;
@@ -279,15 +366,28 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
     // where the character (or literal) read ends
     let to = i + 1;
     switch (ch) {
-      case 32: case 9: case 10: case 13: case 12: case 11: // white space
+      case 32:
+      case 9:
+      case 10:
+      case 13:
+      case 12:
+      case 11: // white space
         continue;
-      case 92: { // a backslash: a line continuation is white space, anything else is not read here
-        if (text.charCodeAt(i + 1) === 10) { i++; continue; }
-        if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) { i += 2; continue; }
+      case 92: {
+        // a backslash: a line continuation is white space, anything else is not read here
+        if (text.charCodeAt(i + 1) === 10) {
+          i++;
+          continue;
+        }
+        if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) {
+          i += 2;
+          continue;
+        }
         visit = true;
         break;
       }
-      case 47: { // /
+      case 47: {
+        // /
         const next = text.charCodeAt(i + 1);
         if (next === 42 || next === 47) {
           const close = next === 42 ? text.indexOf('*/', i + 2) : text.indexOf('\n', i + 2);
@@ -299,7 +399,9 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
         }
         break;
       }
-      case 34: case 39: { // a string or character literal
+      case 34:
+      case 39: {
+        // a string or character literal
         const j = literalEnd(text, i);
         if (j < 0) return undefined;
         to = j + 1;
@@ -309,11 +411,15 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
       case 35: // a # first on its line is a preprocessor line
         if (firstOnLine(text, i)) return undefined;
         break;
-      case 40: case 91: case 123: // ( [ {
+      case 40:
+      case 91:
+      case 123: // ( [ {
         depth++;
         if (ch === 40) visit = true;
         break;
-      case 41: case 93: case 125: // ) ] }
+      case 41:
+      case 93:
+      case 125: // ) ] }
         if (depth === 0) {
           if (ch !== 41) return undefined;
           if (start < 0 && args.length) return undefined;
@@ -360,14 +466,28 @@ function readArguments(w: CallWalk, open: number): ArgumentList | undefined {
  * are visited in the tree. The cursor is at the argument_list, or (`beforeList`) at the sibling
  * before it, the function; it ends at one of the two (the caller goes up from either).
  */
-function walkArguments(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined, group: CallSite[], list: ArgumentList, beforeList: boolean): void {
+function walkArguments(
+  c: Parser.TreeCursor,
+  w: CallWalk,
+  loop: string | undefined,
+  group: CallSite[],
+  list: ArgumentList,
+  beforeList: boolean,
+): void {
   const a = list.args;
   let moved = false;
   for (let k = 0; k < a.length; k += 2) {
     const start = a[k];
     if (a[k + 1] === ARG_WORD) {
       const end = wordEnd(w.text, start);
-      const r: CallSite = { callee: w.text.slice(start, end), caller: w.caller, uri: w.uri, range: wordRange(w.lines, start, end), viaPointer: true, reference: true };
+      const r: CallSite = {
+        callee: w.text.slice(start, end),
+        caller: w.caller,
+        uri: w.uri,
+        range: wordRange(w.lines, start, end),
+        viaPointer: true,
+        reference: true,
+      };
       if (loop) r.inLoopMacro = loop;
       group.push(r);
     } else if (a[k + 1] === ARG_VISIT) {
@@ -427,7 +547,8 @@ function visitCall(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined):
         callee = w.text.slice(fs, fe);
         const e = w.exact ? undefined : fe;
         c.gotoParent();
-        range = e === undefined ? rangeAt(c, w.lines) : { start: pointOf(w.lines.point(s)), end: pointOf(w.lines.point(e)) };
+        range =
+          e === undefined ? rangeAt(c, w.lines) : { start: pointOf(w.lines.point(s)), end: pointOf(w.lines.point(e)) };
       } else {
         // not the usual shape (error recovery): the last field name among the children
         c.gotoParent();

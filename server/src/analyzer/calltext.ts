@@ -60,7 +60,8 @@ function grow(n: number): void {
   match = room(match, n);
 }
 
-const isIdentStart = (ch: number): boolean => (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || ch === 95 || ch === 36;
+const isIdentStart = (ch: number): boolean =>
+  (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || ch === 95 || ch === 36;
 const isIdentPart = (ch: number): boolean => isIdentStart(ch) || (ch >= 48 && ch <= 57);
 const isDigit = (ch: number): boolean => ch >= 48 && ch <= 57;
 
@@ -73,7 +74,8 @@ function directiveEnd(s: string, i: number, end: number): number {
   if (eol < 0 || eol > end) eol = end;
   const line = s.slice(i + 1, eol);
   const name = /^\s*(\w*)/.exec(line)![1];
-  if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('('))) return -1;
+  if (!CONDITIONALS.has(name) || line.includes('\\') || ((name === 'if' || name === 'elif') && line.includes('(')))
+    return -1;
   const open = line.lastIndexOf('/*');
   if (open >= 0 && line.indexOf('*/', open) < 0) return -1;
   return eol;
@@ -118,7 +120,11 @@ function punct(s: string, i: number, n: number): number {
   if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) openStack.push(n);
   else if (ch === CLOSE_PAREN || ch === CLOSE_BRACKET || ch === CLOSE_BRACE) {
     const o = openStack.pop();
-    if (o === undefined || code[o] !== (ch === CLOSE_PAREN ? OPEN_PAREN : ch === CLOSE_BRACKET ? OPEN_BRACKET : OPEN_BRACE)) return -1;
+    if (
+      o === undefined ||
+      code[o] !== (ch === CLOSE_PAREN ? OPEN_PAREN : ch === CLOSE_BRACKET ? OPEN_BRACKET : OPEN_BRACE)
+    )
+      return -1;
     match[o] = n;
     match[n] = o;
   }
@@ -135,7 +141,7 @@ function lex(s: string, from: number, end: number): number {
   openStack.length = 0;
   let n = 0;
   let lineStart = true;
-  for (let i = from; i < end; ) {
+  for (let i = from; i < end;) {
     const ch = s.charCodeAt(i);
     if (ch === 10) {
       lineStart = true;
@@ -216,7 +222,14 @@ function statementEnd(s: string, k: number, n: number): number {
     }
     if (w === 'do') {
       const e = statementEnd(s, k + 1, n);
-      if (e < 0 || e + 2 >= n || kind[e] !== T_IDENT || s.slice(tokStart[e], tokEnd[e]) !== 'while' || !isPunct(e + 1, OPEN_PAREN)) return -1;
+      if (
+        e < 0 ||
+        e + 2 >= n ||
+        kind[e] !== T_IDENT ||
+        s.slice(tokStart[e], tokEnd[e]) !== 'while' ||
+        !isPunct(e + 1, OPEN_PAREN)
+      )
+        return -1;
       const close = match[e + 1];
       return isPunct(close + 1, SEMICOLON) ? close + 2 : -1;
     }
@@ -237,13 +250,43 @@ function statementEnd(s: string, k: number, n: number): number {
 
 /** Words a cast's type can start with (a parenthesized expression cannot). */
 const TYPE_WORDS = new Set([
-  'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'struct', 'union', 'enum', 'const', 'volatile', 'bool', '_Bool',
-  'size_t', 'ssize_t', 'ptrdiff_t', 'intptr_t', 'uintptr_t', 'int8_t', 'int16_t', 'int32_t', 'int64_t', 'uint8_t', 'uint16_t', 'uint32_t', 'uint64_t',
+  'void',
+  'char',
+  'short',
+  'int',
+  'long',
+  'float',
+  'double',
+  'signed',
+  'unsigned',
+  'struct',
+  'union',
+  'enum',
+  'const',
+  'volatile',
+  'bool',
+  '_Bool',
+  'size_t',
+  'ssize_t',
+  'ptrdiff_t',
+  'intptr_t',
+  'uintptr_t',
+  'int8_t',
+  'int16_t',
+  'int32_t',
+  'int64_t',
+  'uint8_t',
+  'uint16_t',
+  'uint32_t',
+  'uint64_t',
 ]);
 
 /** Whether the `(` at token `open` is a statement's condition (`if (...)`) or a cast to a type the grammar knows (`(void *)`). */
 function conditionOrCast(s: string, open: number): boolean {
-  return isCondition(s, open) || (kind[open + 1] === T_IDENT && TYPE_WORDS.has(s.slice(tokStart[open + 1], tokEnd[open + 1])));
+  return (
+    isCondition(s, open) ||
+    (kind[open + 1] === T_IDENT && TYPE_WORDS.has(s.slice(tokStart[open + 1], tokEnd[open + 1])))
+  );
 }
 
 /** Whether the `(` at token `open` is a statement's condition: `if (...)`, `while (...)` (a loop macro's too). */
@@ -263,7 +306,14 @@ const CAST_OPERAND = new Set([43, 45, 42, 38, 33, 126, OPEN_PAREN]); // + - * & 
  */
 function mayBeCastToCallType(s: string, open: number, n: number): boolean {
   const close = match[open];
-  if (close + 1 >= n || isCondition(s, open) || kind[open + 1] !== T_IDENT || !isPunct(open + 2, OPEN_PAREN) || match[open + 2] + 1 !== close) return false;
+  if (
+    close + 1 >= n ||
+    isCondition(s, open) ||
+    kind[open + 1] !== T_IDENT ||
+    !isPunct(open + 2, OPEN_PAREN) ||
+    match[open + 2] + 1 !== close
+  )
+    return false;
   const t = kind[close + 1];
   return t === T_IDENT || t === T_LITERAL || (t === T_PUNCT && CAST_OPERAND.has(code[close + 1]));
 }
@@ -275,8 +325,20 @@ const PAREN_KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'case'
  * (`sizeof(f())` is the size of a function type to tree-sitter, `sizeof(g(z))` a call).
  */
 const TYPE_PARENS = new Set([
-  'sizeof', '__alignof__', '__alignof', '_Alignof', 'alignof', '_alignof', 'typeof', '__typeof__', '__typeof', 'offsetof', '__builtin_offsetof',
-  '__builtin_types_compatible_p', 'va_arg', '__builtin_va_arg',
+  'sizeof',
+  '__alignof__',
+  '__alignof',
+  '_Alignof',
+  'alignof',
+  '_alignof',
+  'typeof',
+  '__typeof__',
+  '__typeof',
+  'offsetof',
+  '__builtin_offsetof',
+  '__builtin_types_compatible_p',
+  'va_arg',
+  '__builtin_va_arg',
 ]);
 /** Words that may come right before a call's name. */
 const BEFORE_CALL = new Set(['return', 'case', 'else', 'do', 'sizeof']);
@@ -303,7 +365,14 @@ function closeArgumentAt(depth: number): boolean {
     if (!NOT_IDENTIFIERS.has(word)) {
       if (GRAMMAR_WORDS.has(word)) return false;
       const p = pointAt(tokStart[a]);
-      const r: CallSite = { callee: word, caller: body.caller, uri: body.uri, range: { start: p, end: { line: p.line, character: p.character + word.length } }, viaPointer: true, reference: true };
+      const r: CallSite = {
+        callee: word,
+        caller: body.caller,
+        uri: body.uri,
+        range: { start: p, end: { line: p.line, character: p.character + word.length } },
+        viaPointer: true,
+        reference: true,
+      };
       const loop = loopAt[depth];
       if (loop) r.inLoopMacro = loop;
       group.push(r);
@@ -317,12 +386,23 @@ function closeArgumentAt(depth: number): boolean {
  * The loop macros' bodies among the n tokens of s: [first token, token after) and the macro, in
  * source order; undefined where a body's end is not settled by the text.
  */
-function loopMacroBodies(text: string, s: string, base: number, n: number): { loopFrom: number[]; loopTo: number[]; loopName: string[] } | undefined {
+function loopMacroBodies(
+  text: string,
+  s: string,
+  base: number,
+  n: number,
+): { loopFrom: number[]; loopTo: number[]; loopName: string[] } | undefined {
   const loopFrom: number[] = [];
   const loopTo: number[] = [];
   const loopName: string[] = [];
   for (let i = 0; i < n; i++) {
-    if (kind[i] !== T_IDENT || tokEnd[i] - tokStart[i] !== 5 || s.slice(tokStart[i], tokEnd[i]) !== 'while' || !isPunct(i + 1, OPEN_PAREN)) continue;
+    if (
+      kind[i] !== T_IDENT ||
+      tokEnd[i] - tokStart[i] !== 5 ||
+      s.slice(tokStart[i], tokEnd[i]) !== 'while' ||
+      !isPunct(i + 1, OPEN_PAREN)
+    )
+      continue;
     const name = loopMacroAt(text, base + tokStart[i]);
     if (!name) continue;
     const bodyStart = match[i + 1] + 1;
@@ -347,7 +427,8 @@ function calleeStart(s: string, i: number): number {
     if (from < 0 || kind[from] !== T_IDENT) return -1;
     while (from >= 2 && (kind[from - 1] === T_ARROW || isPunct(from - 1, DOT)) && kind[from - 2] === T_IDENT) from -= 2;
     const b = from - 1;
-    if (b >= 0 && (kind[b] === T_ARROW || isPunct(b, DOT) || isPunct(b, CLOSE_PAREN) || isPunct(b, CLOSE_BRACKET))) return -1;
+    if (b >= 0 && (kind[b] === T_ARROW || isPunct(b, DOT) || isPunct(b, CLOSE_PAREN) || isPunct(b, CLOSE_BRACKET)))
+      return -1;
     return from;
   }
   // `struct foo (*fn)...`, `int f(void);`: a declaration, not surely a call
@@ -359,7 +440,9 @@ function calleeStart(s: string, i: number): number {
 function callSiteAt(word: string, from: number, i: number, loop: string | undefined): CallSite {
   const viaPointer = from < i;
   const p = pointAt(tokStart[from]);
-  const range: Range = viaPointer ? { start: p, end: pointAt(tokEnd[i]) } : { start: p, end: { line: p.line, character: p.character + word.length } };
+  const range: Range = viaPointer
+    ? { start: p, end: pointAt(tokEnd[i]) }
+    : { start: p, end: { line: p.line, character: p.character + word.length } };
   const cs: CallSite = { callee: word, caller: body.caller, uri: body.uri, range, viaPointer };
   if (loop) cs.inLoopMacro = loop;
   return cs;
@@ -377,7 +460,16 @@ function openBracketAt(depth: number, group: CallSite[] | null, loop: string | u
  * parser saw it (masked by `m`), and the identifiers passed as their arguments: what collectCalls
  * gives for a definition free of syntax errors, or undefined where the text does not settle it.
  */
-export function callsFromText(text: string, m: Masked, lines: Lines, start: number, end: number, caller: string, uri: string): { calls: CallSite[]; refs: CallSite[] } | undefined {
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
+export function callsFromText(
+  text: string,
+  m: Masked,
+  lines: Lines,
+  start: number,
+  end: number,
+  caller: string,
+  uri: string,
+): { calls: CallSite[]; refs: CallSite[] } | undefined {
   // the text itself where the masking changed nothing in the body (token offsets are the text's
   // then), else the body masked (offsets from its start)
   const r = firstReplacementAfter(m, start);
@@ -431,7 +523,12 @@ export function callsFromText(text: string, m: Masked, lines: Lines, start: numb
       const ch = code[i];
       if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) {
         // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
-        if (ch === OPEN_PAREN && i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))) return undefined;
+        if (
+          ch === OPEN_PAREN &&
+          i > 0 &&
+          (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))
+        )
+          return undefined;
         if (ch === OPEN_PAREN && mayBeCastToCallType(s, i, n)) return undefined;
         openBracketAt(++depth, null, undefined);
       }

@@ -32,7 +32,15 @@ class TypeNames {
     if (n === undefined) {
       n = this.names[id] = c.nodeType;
       const named = (this.named[id] = c.nodeIsNamed);
-      this.kind[id] = !named ? KIND_TOKEN : NO_CALLS.has(n) ? KIND_NO_CALLS : MAYBE_NO_CALLS.has(n) ? KIND_MAYBE : LEAVES.has(n) ? KIND_LEAF : KIND_OTHER;
+      this.kind[id] = !named
+        ? KIND_TOKEN
+        : NO_CALLS.has(n)
+          ? KIND_NO_CALLS
+          : MAYBE_NO_CALLS.has(n)
+            ? KIND_MAYBE
+            : LEAVES.has(n)
+              ? KIND_LEAF
+              : KIND_OTHER;
       this.block[id] = n === 'compound_statement' || n.endsWith('_statement');
       this.openParen[id] = !named && n === '(';
     }
@@ -59,7 +67,15 @@ export const KIND_LEAF = 3;
 const KIND_OTHER = 4;
 export const types = new TypeNames();
 
-export const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'linkage_specification', 'declaration_list']);
+export const CONTAINERS = new Set([
+  'preproc_if',
+  'preproc_ifdef',
+  'preproc_else',
+  'preproc_elif',
+  'preproc_elifdef',
+  'linkage_specification',
+  'declaration_list',
+]);
 
 /** Whether [s, e) touches one of the sorted regions (adjacent counts). */
 export function touches(regions: Span[], s: number, e: number): boolean {
@@ -94,7 +110,12 @@ export function seekChild(c: Parser.TreeCursor, goal: number): boolean {
  * a declarator is the last child of most wrappers). Types are read only when no child is in
  * the field.
  */
-export function gotoChild(c: Parser.TreeCursor, field: string, fallback?: (type: string) => boolean, fromEnd = false): boolean {
+export function gotoChild(
+  c: Parser.TreeCursor,
+  field: string,
+  fallback?: (type: string) => boolean,
+  fromEnd = false,
+): boolean {
   if (!(fromEnd ? c.gotoLastChild() : c.gotoFirstChild())) return false;
   do if (types.field(c) === field) return true;
   while (fromEnd ? c.gotoPreviousSibling() : c.gotoNextSibling());
@@ -123,22 +144,61 @@ export const pointOf = (p: Parser.Point): Position => ({ line: p.row, character:
 
 /** Named node types that hold no calls (types, declarators, jumps), with or without children. */
 const NO_CALLS = new Set([
-  'struct_specifier', 'union_specifier', 'enum_specifier', 'pointer_declarator', 'storage_class_specifier', 'type_qualifier', 'type_descriptor',
-  'parameter_list', 'goto_statement', 'break_statement', 'continue_statement', 'field_declaration_list',
+  'struct_specifier',
+  'union_specifier',
+  'enum_specifier',
+  'pointer_declarator',
+  'storage_class_specifier',
+  'type_qualifier',
+  'type_descriptor',
+  'parameter_list',
+  'goto_statement',
+  'break_statement',
+  'continue_statement',
+  'field_declaration_list',
 ]);
 /** Statements and expressions often without a call: looked into only when their text has a `(` (every call has one, a masked loop macro too). */
 const MAYBE_NO_CALLS = new Set([
-  'declaration', 'expression_statement', 'return_statement', 'binary_expression', 'pointer_expression', 'field_expression', 'unary_expression',
-  'comma_expression', 'subscript_expression', 'compound_statement', 'else_clause', 'case_statement', 'labeled_statement', 'assignment_expression',
-  'conditional_expression', 'update_expression', 'init_declarator', 'initializer_list',
+  'declaration',
+  'expression_statement',
+  'return_statement',
+  'binary_expression',
+  'pointer_expression',
+  'field_expression',
+  'unary_expression',
+  'comma_expression',
+  'subscript_expression',
+  'compound_statement',
+  'else_clause',
+  'case_statement',
+  'labeled_statement',
+  'assignment_expression',
+  'conditional_expression',
+  'update_expression',
+  'init_declarator',
+  'initializer_list',
 ]);
 
 /** Named node types with no calls below them. */
 const LEAVES = new Set([
-  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'number_literal', 'comment', 'string_literal',
-  'concatenated_string', 'char_literal', 'string_content', 'escape_sequence', 'true', 'false', 'null', 'system_lib_string', 'sized_type_specifier',
+  'identifier',
+  'field_identifier',
+  'type_identifier',
+  'statement_identifier',
+  'primitive_type',
+  'number_literal',
+  'comment',
+  'string_literal',
+  'concatenated_string',
+  'char_literal',
+  'string_content',
+  'escape_sequence',
+  'true',
+  'false',
+  'null',
+  'system_lib_string',
+  'sized_type_specifier',
 ]);
-
 
 /** The first offset from `i` on that is not a space (not past the end). */
 export function skipSpaces(text: string, i: number): number {
@@ -150,7 +210,8 @@ export function skipSpaces(text: string, i: number): number {
 }
 
 /** The C grammar's identifier (tree-sitter-c's own pattern), at a given offset. */
-const IDENTIFIER = /(?:\p{XID_Start}|\$|_|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})(?:\p{XID_Continue}|\$|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*/uy;
+const IDENTIFIER =
+  /(?:\p{XID_Start}|\$|_|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})(?:\p{XID_Continue}|\$|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*/uy;
 
 /** Where the identifier starting at `start` ends (no further than `start` when there is none). */
 export function wordEnd(text: string, start: number): number {
@@ -182,7 +243,11 @@ export function firstSpecifier(kids: SyntaxNode[], i: number): number {
   let start = kids[i].startIndex;
   for (let j = i - 1; j >= 0; j--) {
     const t = kids[j].type;
-    if (!/(specifier|qualifier|primitive_type|type_identifier|identifier|ERROR|attribute)/.test(t) || kids[j].endPosition.row < kids[i].startPosition.row - 1) break;
+    if (
+      !/(specifier|qualifier|primitive_type|type_identifier|identifier|ERROR|attribute)/.test(t) ||
+      kids[j].endPosition.row < kids[i].startPosition.row - 1
+    )
+      break;
     start = kids[j].startIndex;
   }
   return start;

@@ -5,7 +5,23 @@
 import type Parser from 'tree-sitter';
 import { callsAt, closesNext, collectCalls, paramNamesFrom } from './calls';
 import { callsFromText } from './calltext';
-import { CONTAINERS, endsWithDeclarator, firstSpecifier, gotoChild, identifierOrDeclarator, isIdentifier, pointOf, rangeOf, seekChild, touches, types, up, wordEnd, wordRange, WRAPPERS } from './cursor';
+import {
+  CONTAINERS,
+  endsWithDeclarator,
+  firstSpecifier,
+  gotoChild,
+  identifierOrDeclarator,
+  isIdentifier,
+  pointOf,
+  rangeOf,
+  seekChild,
+  touches,
+  types,
+  up,
+  wordEnd,
+  wordRange,
+  WRAPPERS,
+} from './cursor';
 import type { Lines, Masked, SyntaxNode, Tree } from './parse';
 import { parseSpan } from './skeleton';
 import type { CallSite, FunctionEntry, FunctionInfo, Range, Skeleton, Span } from './types';
@@ -15,7 +31,11 @@ import { isLoopMacro } from './words';
 function functionDeclarator(n: SyntaxNode | null): SyntaxNode | null {
   while (n) {
     if (n.type === 'function_declarator') return n;
-    if (n.type === 'pointer_declarator' || n.type === 'attributed_declarator' || n.type === 'parenthesized_declarator') {
+    if (
+      n.type === 'pointer_declarator' ||
+      n.type === 'attributed_declarator' ||
+      n.type === 'parenthesized_declarator'
+    ) {
       n = n.childForFieldName('declarator') ?? n.namedChildren.find((c) => c.type.endsWith('declarator')) ?? null;
       continue;
     }
@@ -27,8 +47,15 @@ function functionDeclarator(n: SyntaxNode | null): SyntaxNode | null {
 function declaratorName(fd: SyntaxNode): SyntaxNode | null {
   let d: SyntaxNode | null = fd.childForFieldName('declarator');
   while (d && d.type !== 'identifier') {
-    if (d.type === 'parenthesized_declarator' || d.type === 'pointer_declarator' || d.type === 'attributed_declarator') {
-      d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type === 'identifier' || c.type.endsWith('declarator')) ?? null;
+    if (
+      d.type === 'parenthesized_declarator' ||
+      d.type === 'pointer_declarator' ||
+      d.type === 'attributed_declarator'
+    ) {
+      d =
+        d.childForFieldName('declarator') ??
+        d.namedChildren.find((c) => c.type === 'identifier' || c.type.endsWith('declarator')) ??
+        null;
     } else return null;
   }
   return d;
@@ -41,7 +68,8 @@ function paramNames(fd: SyntaxNode): string[] {
   for (const p of params.namedChildren) {
     if (p.type !== 'parameter_declaration') continue;
     let d: SyntaxNode | null = p.childForFieldName('declarator');
-    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type === 'identifier') ?? null;
+    while (d && d.type !== 'identifier')
+      d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type === 'identifier') ?? null;
     if (d) out.push(d.text);
   }
   return out;
@@ -69,14 +97,26 @@ interface TopCtx {
 }
 
 /** The calls of a body the skeleton left out, or undefined when the body is no interior of it (it was parsed). */
-function skeletonCalls(sk: Skeleton | undefined, name: string, from: number, bodyStart: number, bodyEnd: number, hasError: boolean): { calls: CallSite[]; refs: CallSite[] } | undefined {
+function skeletonCalls(
+  sk: Skeleton | undefined,
+  name: string,
+  from: number,
+  bodyStart: number,
+  bodyEnd: number,
+  hasError: boolean,
+): { calls: CallSite[]; refs: CallSite[] } | undefined {
   if (!sk || sk.interiors.get(bodyStart + 1) !== bodyEnd - 1) return undefined;
   sk.matched++;
   const fromText = hasError ? undefined : callsFromText(sk.text, sk.masked, sk.lines, bodyStart, bodyEnd, name, sk.uri);
   if (fromText) return fromText;
   // not settled by the text: the definition parsed alone
-  const n = bodyNodeAt(parseSpan(sk.text, sk.masked, sk.lines, from, bodyEnd), { start: bodyStart, end: bodyEnd }, 'compound_statement');
-  if (!n || n.startIndex !== bodyStart || n.endIndex !== bodyEnd) throw new NotSkeleton(`${name}: its body does not parse alone`);
+  const n = bodyNodeAt(
+    parseSpan(sk.text, sk.masked, sk.lines, from, bodyEnd),
+    { start: bodyStart, end: bodyEnd },
+    'compound_statement',
+  );
+  if (!n || n.startIndex !== bodyStart || n.endIndex !== bodyEnd)
+    throw new NotSkeleton(`${name}: its body does not parse alone`);
   const refs: CallSite[] = [];
   return { calls: collectCalls(n, name, sk.uri, sk.text, sk.lines, refs), refs };
 }
@@ -118,17 +158,36 @@ export interface FindOptions {
  * looked at, so the caller knows which of its old entries these replace; `errors`: those of them
  * holding a syntax error (unless not asked for).
  */
-export function findFunctions(tree: Tree, uri: string, text: string, lines: Lines, opts: FindOptions = {}): { functions: FunctionEntry[]; items: Span[]; errors: Span[] | undefined } {
+export function findFunctions(
+  tree: Tree,
+  uri: string,
+  text: string,
+  lines: Lines,
+  opts: FindOptions = {},
+): { functions: FunctionEntry[]; items: Span[]; errors: Span[] | undefined } {
   const wantErrors = opts.errors ?? true;
   const ctx: TopCtx = {
-    uri, text, lines, regions: opts.regions, out: [], seen: new Set(), items: [], errors: wantErrors ? [] : undefined, derive: opts.derive ?? true, masked: opts.masked,
-    treeHasError: tree.rootNode.hasError, skeleton: opts.skeleton,
+    uri,
+    text,
+    lines,
+    regions: opts.regions,
+    out: [],
+    seen: new Set(),
+    items: [],
+    errors: wantErrors ? [] : undefined,
+    derive: opts.derive ?? true,
+    masked: opts.masked,
+    treeHasError: tree.rootNode.hasError,
+    skeleton: opts.skeleton,
   };
   // One cursor walk over the top level: cursor moves create no node objects (each node object the
   // binding hands out is cached with a finalizer, which is what made the indexer slow).
   const c = tree.walk();
   visitTop(c, ctx);
-  if (opts.skeleton && opts.skeleton.matched !== opts.skeleton.interiors.size) throw new NotSkeleton(`${opts.skeleton.interiors.size - opts.skeleton.matched} interiors left out are no function body`);
+  if (opts.skeleton && opts.skeleton.matched !== opts.skeleton.interiors.size)
+    throw new NotSkeleton(
+      `${opts.skeleton.interiors.size - opts.skeleton.matched} interiors left out are no function body`,
+    );
   ctx.out.sort((a, b) => a.key - b.key);
   return { functions: ctx.out, items: ctx.items, errors: ctx.errors };
 }
@@ -164,10 +223,18 @@ function visitTop(c: Parser.TreeCursor, ctx: TopCtx): void {
       if (hit && CONTAINERS.has(type)) visitTop(c, ctx);
       else if (hit) {
         // a definition's span takes in the specifiers the grammar left in the declaration before it
-        const start = type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1 ? prevStart : s;
+        const start =
+          type === 'function_definition' && prevSpecifiers && ctx.lines.row(prevEnd) >= ctx.lines.row(s) - 1
+            ? prevStart
+            : s;
         ctx.items.push({ start, end: e });
         // (a definition is asked anyway: its walk takes shortcuts where it holds no syntax error)
-        const hasError = type === 'ERROR' || (ctx.treeHasError && (ctx.errors !== undefined || (ctx.derive && type === 'function_definition')) && !NO_ERRORS.has(type) && c.currentNode.hasError);
+        const hasError =
+          type === 'ERROR' ||
+          (ctx.treeHasError &&
+            (ctx.errors !== undefined || (ctx.derive && type === 'function_definition')) &&
+            !NO_ERRORS.has(type) &&
+            c.currentNode.hasError);
         if (hasError) ctx.errors?.push({ start, end: e });
         if (ctx.derive && type === 'function_definition') {
           const f = definitionAt(c, ctx, start, s, e, hasError);
@@ -237,7 +304,12 @@ function downToDeclaratorName(c: Parser.TreeCursor): number {
  * depth from where the walk began (`depth` levels above the cursor), or -1 with the cursor moved back
  * up those levels too.
  */
-function downThroughWrappers(c: Parser.TreeCursor, target: string, accept: Parameters<typeof gotoChild>[2], depth: number): number {
+function downThroughWrappers(
+  c: Parser.TreeCursor,
+  target: string,
+  accept: Parameters<typeof gotoChild>[2],
+  depth: number,
+): number {
   for (;;) {
     const t = types.name(c);
     if (t === target) return depth;
@@ -261,7 +333,11 @@ function paramNamesAt(c: Parser.TreeCursor, text: string, exact: boolean): strin
       let last = false;
       if (gotoChild(c, 'declarator', undefined, true)) {
         depth = 1;
-        for (let t = types.name(c); t !== 'identifier' && gotoChild(c, 'declarator', isIdentifier, true); t = types.name(c)) {
+        for (
+          let t = types.name(c);
+          t !== 'identifier' && gotoChild(c, 'declarator', isIdentifier, true);
+          t = types.name(c)
+        ) {
           if (t !== 'pointer_declarator') pointers = false;
           depth++;
         }
@@ -282,7 +358,11 @@ function paramNamesAt(c: Parser.TreeCursor, text: string, exact: boolean): strin
 }
 
 /** A definition's name, where it is, and its parameter names. */
-interface Named { name: string; selectionRange: Range; params: string[] }
+interface Named {
+  name: string;
+  selectionRange: Range;
+  params: string[];
+}
 
 /**
  * From a function_declarator at the cursor, its name and parameter names (undefined when it
@@ -296,7 +376,11 @@ function declaratorNameAt(c: Parser.TreeCursor, ctx: TopCtx, hasError: boolean):
   up(c, n);
   // the name right under the function declarator: its parameter list follows it in the text
   const fromText = !hasError && n === 1 && ctx.masked ? paramNamesFrom(ctx.text, ctx.masked, ne) : undefined;
-  return { name: ctx.text.slice(ns, ne), selectionRange: wordRange(ctx.lines, ns, ne), params: fromText ?? paramNamesAt(c, ctx.text, hasError) };
+  return {
+    name: ctx.text.slice(ns, ne),
+    selectionRange: wordRange(ctx.lines, ns, ne),
+    params: fromText ?? paramNamesAt(c, ctx.text, hasError),
+  };
 }
 
 /**
@@ -306,7 +390,14 @@ function declaratorNameAt(c: Parser.TreeCursor, ctx: TopCtx, hasError: boolean):
  * unless the declarator is no function declarator (then the name may be the type: see
  * definitionFromStart).
  */
-function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
+function definitionAt(
+  c: Parser.TreeCursor,
+  ctx: TopCtx,
+  start: number,
+  defStart: number,
+  defEnd: number,
+  hasError: boolean,
+): FunctionEntry | null {
   if (!c.gotoLastChild()) return null;
   if (types.field(c) === 'body' && c.gotoPreviousSibling()) {
     if (types.field(c) === 'declarator') {
@@ -326,7 +417,14 @@ function definitionAt(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart
 }
 
 /** The same, child by child from the first: the type is read too, which may be the name. */
-function definitionFromStart(c: Parser.TreeCursor, ctx: TopCtx, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
+function definitionFromStart(
+  c: Parser.TreeCursor,
+  ctx: TopCtx,
+  start: number,
+  defStart: number,
+  defEnd: number,
+  hasError: boolean,
+): FunctionEntry | null {
   if (!c.gotoFirstChild()) return null;
   let named: Named | undefined;
   let typeName: { name: string; range: Range } | undefined;
@@ -359,30 +457,74 @@ function definitionFromStart(c: Parser.TreeCursor, ctx: TopCtx, start: number, d
 }
 
 /** The entry of a definition named `named`, its body at the cursor (the definition's last child: it ends with it). */
-function bodyEntry(c: Parser.TreeCursor, ctx: TopCtx, named: Named, start: number, defStart: number, defEnd: number, hasError: boolean): FunctionEntry | null {
+function bodyEntry(
+  c: Parser.TreeCursor,
+  ctx: TopCtx,
+  named: Named,
+  start: number,
+  defStart: number,
+  defEnd: number,
+  hasError: boolean,
+): FunctionEntry | null {
   const { name, selectionRange, params } = named;
   if (isLoopMacro(name)) return null;
   const bodyStart = c.startIndex;
   const bodyType = types.name(c);
   const signature = ctx.text.slice(start, bodyStart).replace(/\s+/g, ' ').trim();
   const defRange: Range = { start: pointOf(ctx.lines.point(start)), end: pointOf(ctx.lines.point(defEnd)) };
-  const info: FunctionInfo = { name, uri: ctx.uri, range: defRange, selectionRange, signature, isStatic: /(^|\s)static(\s|$)/.test(signature), params, calls: [] };
+  const info: FunctionInfo = {
+    name,
+    uri: ctx.uri,
+    range: defRange,
+    selectionRange,
+    signature,
+    isStatic: /(^|\s)static(\s|$)/.test(signature),
+    params,
+    calls: [],
+  };
   // read from the text where it settles them (no native calls), else from the tree
   const fromText =
     skeletonCalls(ctx.skeleton, name, defStart, bodyStart, defEnd, hasError) ??
-    (!hasError && ctx.masked && bodyType === 'compound_statement' ? callsFromText(ctx.text, ctx.masked, ctx.lines, bodyStart, defEnd, name, ctx.uri) : undefined);
+    (!hasError && ctx.masked && bodyType === 'compound_statement'
+      ? callsFromText(ctx.text, ctx.masked, ctx.lines, bodyStart, defEnd, name, ctx.uri)
+      : undefined);
   if (fromText) {
     info.calls = fromText.calls;
     info.refs = fromText.refs;
   } else {
     const refs: CallSite[] = [];
-    info.calls = callsAt(c, bodyType, name, ctx.uri, ctx.text, ctx.lines, bodyStart, defEnd, hasError, ctx.masked, refs);
+    info.calls = callsAt(
+      c,
+      bodyType,
+      name,
+      ctx.uri,
+      ctx.text,
+      ctx.lines,
+      bodyStart,
+      defEnd,
+      hasError,
+      ctx.masked,
+      refs,
+    );
     info.refs = refs;
   }
-  return { info, span: { start: Math.min(start, defStart), end: defEnd }, key: defStart, body: { start: bodyStart, end: defEnd }, bodyType };
+  return {
+    info,
+    span: { start: Math.min(start, defStart), end: defEnd },
+    key: defStart,
+    body: { start: bodyStart, end: defEnd },
+    bodyType,
+  };
 }
 
-function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines, start: number, sk?: Skeleton): FunctionEntry | null {
+function fromDefinition(
+  def: SyntaxNode,
+  uri: string,
+  text: string,
+  lines: Lines,
+  start: number,
+  sk?: Skeleton,
+): FunctionEntry | null {
   const body = def.childForFieldName('body');
   if (!body) return null;
   const fd = functionDeclarator(def.childForFieldName('declarator'));
@@ -407,13 +549,30 @@ function fromDefinition(def: SyntaxNode, uri: string, text: string, lines: Lines
  *  (`void __init\nf(void) {...}` parses as a declaration `void __init;` then a definition). */
 function startWithSpecifiers(def: SyntaxNode, text: string): number {
   const prev = def.previousNamedSibling;
-  if (prev && prev.type === 'declaration' && !text.slice(prev.startIndex, prev.endIndex).includes(';') && prev.endPosition.row >= def.startPosition.row - 1) {
+  if (
+    prev &&
+    prev.type === 'declaration' &&
+    !text.slice(prev.startIndex, prev.endIndex).includes(';') &&
+    prev.endPosition.row >= def.startPosition.row - 1
+  ) {
     return prev.startIndex;
   }
   return def.startIndex;
 }
 
-function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: number, body: SyntaxNode, fd: SyntaxNode | null, uri: string, text: string, lines: Lines, parts?: SyntaxNode[], sk?: Skeleton): FunctionEntry {
+function make(
+  name: string,
+  nameNode: SyntaxNode,
+  def: SyntaxNode,
+  startIndex: number,
+  body: SyntaxNode,
+  fd: SyntaxNode | null,
+  uri: string,
+  text: string,
+  lines: Lines,
+  parts?: SyntaxNode[],
+  sk?: Skeleton,
+): FunctionEntry {
   const sigText = text.slice(startIndex, body.startIndex).replace(/\s+/g, ' ').trim();
   const defStart = def.startIndex;
   const defRange = rangeOf(def);
@@ -438,14 +597,30 @@ function make(name: string, nameNode: SyntaxNode, def: SyntaxNode, startIndex: n
     info.refs = left.refs;
   } else {
     const refs: CallSite[] = [];
-    info.calls = parts ? parts.flatMap((p) => collectCalls(p, name, uri, text, lines, refs)) : collectCalls(body, name, uri, text, lines, refs);
+    info.calls = parts
+      ? parts.flatMap((p) => collectCalls(p, name, uri, text, lines, refs))
+      : collectCalls(body, name, uri, text, lines, refs);
     info.refs = refs;
   }
-  return { info, span: { start: Math.min(startIndex, defStart), end: def.endIndex }, key: defStart, body: { start: body.startIndex, end: body.endIndex }, bodyType: body.type };
+  return {
+    info,
+    span: { start: Math.min(startIndex, defStart), end: def.endIndex },
+    key: defStart,
+    body: { start: body.startIndex, end: body.endIndex },
+    bodyType: body.type,
+  };
 }
 
 /** In an ERROR node, look for `name ( params ) { ... }` runs the grammar did not assemble. */
-function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, out: FunctionEntry[], seen: Set<number>, sk?: Skeleton): void {
+function fromErrorRun(
+  err: SyntaxNode,
+  uri: string,
+  text: string,
+  lines: Lines,
+  out: FunctionEntry[],
+  seen: Set<number>,
+  sk?: Skeleton,
+): void {
   const kids = err.namedChildren;
   const errSpan = { start: err.startIndex, end: err.endIndex };
   // `f(params) {` cut off before its closing brace: the body's statements are loose in the ERROR
@@ -461,7 +636,10 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, 
     seen.add(k.startIndex);
     const lineStart = text.lastIndexOf('\n', nameNode.startIndex - 1) + 1;
     const f = make(nameNode.text, nameNode, err, lineStart, err, k, uri, text, lines, parts, sk);
-    f.info.signature = text.slice(i > 0 && kids[i - 1].type !== 'function_declarator' ? firstSpecifier(kids, i) : k.startIndex, k.endIndex).replace(/\s+/g, ' ').trim();
+    f.info.signature = text
+      .slice(i > 0 && kids[i - 1].type !== 'function_declarator' ? firstSpecifier(kids, i) : k.startIndex, k.endIndex)
+      .replace(/\s+/g, ' ')
+      .trim();
     f.info.isStatic = /(^|\s)static(\s|$)/.test(f.info.signature);
     const last = parts[parts.length - 1] ?? k;
     f.info.range = { start: { line: nameNode.startPosition.row, character: 0 }, end: rangeOf(last).end };
@@ -496,4 +674,3 @@ function fromErrorRun(err: SyntaxNode, uri: string, text: string, lines: Lines, 
     out.push(fake);
   }
 }
-

@@ -1,10 +1,21 @@
+/* eslint-disable max-lines -- issue 16: over 600 lines once prettier wrapped it; to be split */
 // Deriving the engine's program IR from the C body of an orchestration function.
 // Only what decides what the allocator does is kept: calls of modelled functions in order, guards
 // over known predicates, per-CPU/per-node loops, work queue/flush, returns, WARN, s->refcount--.
 // Everything else is either known to be irrelevant (locks, accessors, sysfs/debugfs teardown:
 // the `ignored` list) or reported in `notModelled`.
 
-import { anchorPrograms, defaultRegistry, HOTPLUG_PRIMITIVES, LOCK_PRIMITIVES, ORCHESTRATION, Pred, Program, ProgramSet, Stmt } from '../../../engine/src';
+import {
+  anchorPrograms,
+  defaultRegistry,
+  HOTPLUG_PRIMITIVES,
+  LOCK_PRIMITIVES,
+  ORCHESTRATION,
+  Pred,
+  Program,
+  ProgramSet,
+  Stmt,
+} from '../../../engine/src';
 
 /** Named like a lock operation (or a lockdep assertion) but with no model: reported, never dropped. */
 const LOCKISH = /^(?:\w+_)?(?:(?:try)?lock|unlock)(?:_\w+)?$|^(?:down|up)_(?:read|write)\w*$|^lockdep_assert\w*$/;
@@ -13,8 +24,16 @@ import { loopMacroOf } from './calls';
 import type { FoundFunction } from './types';
 import { isLoopMacro } from './words';
 
-export interface NotModelled { call: string; line: number; reason: string; /** 0-based, where known */ column?: number }
-export interface Ignored { call: string; line: number }
+export interface NotModelled {
+  call: string;
+  line: number;
+  reason: string;
+  /** 0-based, where known */ column?: number;
+}
+export interface Ignored {
+  call: string;
+  line: number;
+}
 
 export interface Extraction {
   /** the IR, anchored ({fn, index, line}) */
@@ -53,7 +72,8 @@ export const MAX_C_NESTING = 200;
  * defer_free_barrier() waits for the frees kmalloc_nolock()/kfree_nolock() deferred: the engine
  * has no such frees, so there is nothing for it to wait for.
  */
-const IRRELEVANT = /^(might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|kfree_const|INIT_WORK|defer_free_barrier)$/;
+const IRRELEVANT =
+  /^(might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|kfree_const|INIT_WORK|defer_free_barrier)$/;
 
 /** Struct fields tested together with a modelled predicate that already covers them. */
 const SUBSUMED: Record<string, string> = { nr_partial: 'node_nr_slabs' };
@@ -68,10 +88,37 @@ const NODE_FIELDS: Record<string, Pred> = { barn: { kind: 'call', fn: 'cache_has
 export function knownFunctions(): Set<string> {
   const reg = defaultRegistry();
   const known = new Set<string>(ORCHESTRATION);
-  const candidates = ['rcu_barrier', 'call_rcu', 'rcu_read_lock', 'rcu_read_unlock', 'kasan_cache_shutdown', '__kmem_cache_shutdown', 'flush_all_cpus_locked',
-    'free_partial', 'barn_shrink', '__kvfree_rcu_barrier', 'cache_has_sheaves', 'node_nr_slabs', 'flush_rcu_sheaf', 'flush_cpu_slab', 'flush_slab',
-    'do_slab_free', 'deactivate_slab', 'pcs_flush_all', 'sheaf_flush_unused', '__kfree_rcu_sheaf', 'rcu_free_sheaf_nobarn', 'kmem_cache_free',
-    'slab_free_hook', '__update_cpu_freelist_fast', 'queue_work_on', 'flush_work', 'slab_in_kunit_test', '__pcs_flush_all_cpu', 'has_pcs_used'];
+  const candidates = [
+    'rcu_barrier',
+    'call_rcu',
+    'rcu_read_lock',
+    'rcu_read_unlock',
+    'kasan_cache_shutdown',
+    '__kmem_cache_shutdown',
+    'flush_all_cpus_locked',
+    'free_partial',
+    'barn_shrink',
+    '__kvfree_rcu_barrier',
+    'cache_has_sheaves',
+    'node_nr_slabs',
+    'flush_rcu_sheaf',
+    'flush_cpu_slab',
+    'flush_slab',
+    'do_slab_free',
+    'deactivate_slab',
+    'pcs_flush_all',
+    'sheaf_flush_unused',
+    '__kfree_rcu_sheaf',
+    'rcu_free_sheaf_nobarn',
+    'kmem_cache_free',
+    'slab_free_hook',
+    '__update_cpu_freelist_fast',
+    'queue_work_on',
+    'flush_work',
+    'slab_in_kunit_test',
+    '__pcs_flush_all_cpu',
+    'has_pcs_used',
+  ];
   for (const c of candidates) if (reg.leaf(c) || reg.pred(c)) known.add(c);
   return known;
 }
@@ -107,16 +154,41 @@ const line = (n: SyntaxNode): number => n.startPosition.row;
 const at = <T extends Stmt>(s: T, n: SyntaxNode, fn: string): T => ({ ...s, anchor: { fn, index: 0, line: line(n) } });
 
 /** Extract the IR of one function found by the analyzer. Never throws on damaged C. */
-export function extractProgram(f: FoundFunction, known: Set<string> = knownFunctions(), opts: ExtractOptions = {}): Extraction {
+export function extractProgram(
+  f: FoundFunction,
+  known: Set<string> = knownFunctions(),
+  opts: ExtractOptions = {},
+): Extraction {
   const sig = f.info.signature;
   const cacheVars = new Set<string>();
   for (const m of sig.matchAll(/struct\s+kmem_cache\s*\*\s*(\w+)/g)) cacheVars.add(m[1]);
-  const ctx: Ctx = { fn: f.info.name, opts, helpers: {}, params: new Set(f.info.params), known, cacheVars, locals: new Set(), workOf: new Map(), workCpu: new Map(), workFn: new Map(), loopVars: [], nodeVars: new Set(), text: f.text, notModelled: [], ignored: [], depth: 0 };
+  const ctx: Ctx = {
+    fn: f.info.name,
+    opts,
+    helpers: {},
+    params: new Set(f.info.params),
+    known,
+    cacheVars,
+    locals: new Set(),
+    workOf: new Map(),
+    workCpu: new Map(),
+    workFn: new Map(),
+    loopVars: [],
+    nodeVars: new Set(),
+    text: f.text,
+    notModelled: [],
+    ignored: [],
+    depth: 0,
+  };
   let body: Program = [];
   try {
     body = block(f.body, ctx);
   } catch (e) {
-    ctx.notModelled.push({ call: f.info.name, line: line(f.body), reason: `extraction failed: ${(e as Error).message}` });
+    ctx.notModelled.push({
+      call: f.info.name,
+      line: line(f.body),
+      reason: `extraction failed: ${(e as Error).message}`,
+    });
     ctx.unsupported ??= `${f.info.name}: extraction failed (${(e as Error).message})`;
   }
   const program = anchorPrograms({ [f.info.name]: body })[f.info.name];
@@ -131,7 +203,14 @@ export function extractProgram(f: FoundFunction, known: Set<string> = knownFunct
     }
   };
   walk(program);
-  return { program, notModelled: ctx.notModelled, ignored: ctx.ignored, lines, helpers: anchorPrograms(ctx.helpers), ...(ctx.unsupported ? { unsupported: ctx.unsupported } : {}) };
+  return {
+    program,
+    notModelled: ctx.notModelled,
+    ignored: ctx.ignored,
+    lines,
+    helpers: anchorPrograms(ctx.helpers),
+    ...(ctx.unsupported ? { unsupported: ctx.unsupported } : {}),
+  };
 }
 
 /** The statements of a block (or of a single statement used as one). */
@@ -209,7 +288,11 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
       const op = n.type === 'break_statement' ? 'break' : 'continue';
       // inside for_each_online_cpu/for_each_kmem_cache_node: control flow of the modelled loop
       if (ctx.loopVars.length) return [at({ op }, n, ctx.fn)];
-      ctx.notModelled.push({ call: `${op} statement`, line: line(n), reason: `${op} of a loop or switch the simulator does not model` });
+      ctx.notModelled.push({
+        call: `${op} statement`,
+        line: line(n),
+        reason: `${op} of a loop or switch the simulator does not model`,
+      });
       return [];
     }
     default:
@@ -218,10 +301,18 @@ function stmt(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
         if (l) return l;
       }
       if (n.type === 'goto_statement') {
-        ctx.notModelled.push({ call: n.text.replace(/\s+/g, ' '), line: line(n), reason: 'a goto: the simulator follows structured control flow only' });
+        ctx.notModelled.push({
+          call: n.text.replace(/\s+/g, ' '),
+          line: line(n),
+          reason: 'a goto: the simulator follows structured control flow only',
+        });
       } else if (/^(for|while|do|switch)_statement$/.test(n.type)) {
         const what = n.type.replace('_statement', '');
-        ctx.notModelled.push({ call: `${what} statement`, line: line(n), reason: `a ${what} loop or switch the simulator does not model (only for_each_online_cpu and for_each_kmem_cache_node)` });
+        ctx.notModelled.push({
+          call: `${what} statement`,
+          line: line(n),
+          reason: `a ${what} loop or switch the simulator does not model (only for_each_online_cpu and for_each_kmem_cache_node)`,
+        });
       }
       return [];
   }
@@ -238,13 +329,25 @@ function ifStatement(n: SyntaxNode, ctx: Ctx): Stmt[] {
     if (condNode) callsIn(condNode, ctx); // calls in the condition itself still count
     return [];
   }
-  if (!cond && condNode && then.length === 1 && then[0].op === 'return' && !then[0].value && !alt.length && isArgumentCheck(condNode, ctx)) {
+  if (
+    !cond &&
+    condNode &&
+    then.length === 1 &&
+    then[0].op === 'return' &&
+    !then[0].value &&
+    !alt.length &&
+    isArgumentCheck(condNode, ctx)
+  ) {
     // `if (unlikely(!s) || !kasan_check_byte(s)) return;`: a NULL/poison check of the cache argument
     ctx.ignored.push({ call: condNode.text.replace(/\s+/g, ' '), line: line(n) });
     return [];
   }
   if (!cond) {
-    ctx.notModelled.push({ call: condNode?.text.replace(/\s+/g, ' ') ?? 'if', line: line(n), reason: `condition not modelled: ${condNode?.text.replace(/\s+/g, ' ')}` });
+    ctx.notModelled.push({
+      call: condNode?.text.replace(/\s+/g, ' ') ?? 'if',
+      line: line(n),
+      reason: `condition not modelled: ${condNode?.text.replace(/\s+/g, ' ')}`,
+    });
     return [];
   }
   const s: Stmt = { op: 'if', cond, then };
@@ -256,7 +359,10 @@ function ifStatement(n: SyntaxNode, ctx: Ctx): Stmt[] {
 function preprocIfdef(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
   const name = n.childForFieldName('name')?.text ?? '';
   const negate = n.text.startsWith('#ifndef');
-  const kids = n.namedChildren.filter((c) => c !== null && c.type !== 'identifier' && !c.type.startsWith('preproc_else') && !c.type.startsWith('preproc_elif'));
+  const kids = n.namedChildren.filter(
+    (c) =>
+      c !== null && c.type !== 'identifier' && !c.type.startsWith('preproc_else') && !c.type.startsWith('preproc_elif'),
+  );
   const then: Stmt[] = [];
   for (const k of kids) then.push(...stmt(k, ctx, consumed));
   const altNode = n.childForFieldName('alternative');
@@ -275,13 +381,17 @@ function preprocIfdef(n: SyntaxNode, ctx: Ctx, consumed: Set<number>): Stmt[] {
  */
 function loopStatement(n: SyntaxNode, ctx: Ctx): Stmt[] | undefined {
   const condNode = n.childForFieldName('condition');
-  if (n.type === 'for_statement' && (n.childForFieldName('initializer') || n.childForFieldName('update'))) return undefined;
+  if (n.type === 'for_statement' && (n.childForFieldName('initializer') || n.childForFieldName('update')))
+    return undefined;
   const cond: Pred | undefined = condNode ? pred(condNode, ctx) : { kind: 'const', value: true };
   if (!cond) return undefined;
   const name = `${ctx.fn}:loop@${line(n) + 1}`;
   const body = block(n.childForFieldName('body'), ctx);
   const again: Stmt = at({ op: 'call', fn: name, args: [] }, n, name);
-  ctx.helpers[name] = n.type === 'do_statement' ? [...body, at({ op: 'if', cond, then: [again] }, n, name)] : [at({ op: 'if', cond, then: [...body, again] }, n, name)];
+  ctx.helpers[name] =
+    n.type === 'do_statement'
+      ? [...body, at({ op: 'if', cond, then: [again] }, n, name)]
+      : [at({ op: 'if', cond, then: [...body, again] }, n, name)];
   return [at({ op: 'call', fn: name, args: [] }, n, ctx.fn)];
 }
 
@@ -291,7 +401,11 @@ function loop(n: SyntaxNode, name: string, args: SyntaxNode[], body: SyntaxNode 
   if (name === 'for_each_online_cpu' && args[0]) {
     over = 'cpu';
     v = args[0].text;
-  } else if (name === 'list_for_each_entry' && args[0]?.type === 'identifier' && args[1]?.text.replace(/\s+/g, '') === '&slab_caches') {
+  } else if (
+    name === 'list_for_each_entry' &&
+    args[0]?.type === 'identifier' &&
+    args[1]?.text.replace(/\s+/g, '') === '&slab_caches'
+  ) {
     // every cache on slab_caches: the scenario has one, so the body runs once with it
     ctx.cacheVars.add(args[0].text);
     ctx.ignored.push({ call: name, line: line(n) });
@@ -347,7 +461,11 @@ function expr(e: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     case 'update_expression': {
       const arg = e.childForFieldName('argument');
       const isDec = e.text.includes('--');
-      if (isDec && arg?.type === 'field_expression' && ctx.cacheVars.has(arg.childForFieldName('argument')?.text ?? '')) {
+      if (
+        isDec &&
+        arg?.type === 'field_expression' &&
+        ctx.cacheVars.has(arg.childForFieldName('argument')?.text ?? '')
+      ) {
         return [at({ op: 'dec', field: arg.childForFieldName('field')!.text }, e, ctx.fn)];
       }
       return [];
@@ -390,12 +508,17 @@ function warn(c: SyntaxNode, name: string, args: SyntaxNode[], ctx: Ctx): Stmt[]
   return [at({ op: 'warn', cond, message }, c, ctx.fn)];
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
   const f = c.childForFieldName('function');
   const name = f?.type === 'identifier' ? f.text : undefined;
   const args = argList(c);
   if (!name) {
-    ctx.notModelled.push({ call: f?.text ?? c.text, line: line(c), reason: `call through a pointer: ${f?.text ?? ''}` });
+    ctx.notModelled.push({
+      call: f?.text ?? c.text,
+      line: line(c),
+      reason: `call through a pointer: ${f?.text ?? ''}`,
+    });
     return [];
   }
   if (name === 'INIT_WORK') {
@@ -408,7 +531,11 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     const v = workVar(args[2]);
     const fn = v ? ctx.workFn.get(v) : undefined;
     if (!v || !fn || !args[0]) {
-      ctx.notModelled.push({ call: name, line: line(c), reason: 'queue_work_on of a work item without a visible INIT_WORK' });
+      ctx.notModelled.push({
+        call: name,
+        line: line(c),
+        reason: 'queue_work_on of a work item without a visible INIT_WORK',
+      });
       return [];
     }
     return [at({ op: 'queue_work_on', cpu: args[0].text, work: ctx.workOf.get(v) ?? v, fn }, c, ctx.fn)];
@@ -422,7 +549,8 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     }
     return [at({ op: 'flush_work', cpu, work: ctx.workOf.get(v) ?? v }, c, ctx.fn)];
   }
-  if (name === 'WARN' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN_ONCE') return warn(c, name, args, ctx);
+  if (name === 'WARN' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN_ONCE')
+    return warn(c, name, args, ctx);
   if (LOCK_PRIMITIVES.has(name)) {
     // locks are state in the engine (models/locks.ts): one instance per C lock expression
     if (HOTPLUG_PRIMITIVES.has(name)) return [at({ op: 'lock', fn: name }, c, ctx.fn)];
@@ -450,9 +578,19 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     const pre: Stmt[] = [];
     for (const a of args) pre.push(...(a.type === 'call_expression' ? call(a, ctx) : callsIn(a, ctx)));
     // the cache, and the dead CPU a cpuhp callback is given (`cpu`, its parameter)
-    const kept = args.filter((a) => (a.type === 'identifier' || a.type === 'number_literal') && (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text) || (a.text === 'cpu' && ctx.params.has('cpu')))).map((a) => a.text);
+    const kept = args
+      .filter(
+        (a) =>
+          (a.type === 'identifier' || a.type === 'number_literal') &&
+          (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text) || (a.text === 'cpu' && ctx.params.has('cpu'))),
+      )
+      .map((a) => a.text);
     const s: Stmt = alias
-      ? { op: 'call', fn: alias.fn, args: alias.args.map((x) => (/^\$\d+$/.test(x) ? args[Number(x.slice(1)) - 1]?.text ?? x : x)) }
+      ? {
+          op: 'call',
+          fn: alias.fn,
+          args: alias.args.map((x) => (/^\$\d+$/.test(x) ? (args[Number(x.slice(1)) - 1]?.text ?? x) : x)),
+        }
       : { op: 'call', fn: name, args: kept };
     if (assign) {
       s.assign = assign;
@@ -484,12 +622,19 @@ function formatMessage(fmt: string, args: SyntaxNode[], ctx: Ctx): string {
 }
 
 function stringValue(n: SyntaxNode): string {
-  if (n.type === 'string_literal') return n.namedChildren.filter((c) => c.type === 'string_content' || c.type === 'escape_sequence').map((c) => c.text).join('') || n.text.slice(1, -1);
+  if (n.type === 'string_literal')
+    return (
+      n.namedChildren
+        .filter((c) => c.type === 'string_content' || c.type === 'escape_sequence')
+        .map((c) => c.text)
+        .join('') || n.text.slice(1, -1)
+    );
   if (n.type === 'concatenated_string') return n.namedChildren.map(stringValue).join('');
   return n.text;
 }
 
 /** A condition as a predicate the engine can evaluate, or undefined when it cannot be mapped. */
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
   switch (n.type) {
     case 'parenthesized_expression':
@@ -528,7 +673,12 @@ function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
       if (!l || !r) return undefined;
       if (op === '&') {
         const [obj, flag] = l.type === 'field_expression' ? [l, r] : [r, l];
-        if (obj.type === 'field_expression' && obj.childForFieldName('field')?.text === 'flags' && ctx.cacheVars.has(obj.childForFieldName('argument')?.text ?? '') && /^[A-Z_][A-Z0-9_]*$/.test(flag.text)) {
+        if (
+          obj.type === 'field_expression' &&
+          obj.childForFieldName('field')?.text === 'flags' &&
+          ctx.cacheVars.has(obj.childForFieldName('argument')?.text ?? '') &&
+          /^[A-Z_][A-Z0-9_]*$/.test(flag.text)
+        ) {
           return { kind: 'flag', name: flag.text };
         }
         return undefined;
@@ -537,8 +687,19 @@ function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
       const kind = op === '&&' ? 'and' : 'or';
       const operands = flatten(n, op);
       // a field tested next to the modelled predicate that covers it (n->nr_partial || node_nr_slabs(n))
-      const callsHere = new Set(operands.map((o) => (o.type === 'call_expression' ? o.childForFieldName('function')?.text : undefined)).filter(Boolean) as string[]);
-      const kept = operands.filter((o) => !(kind === 'or' && o.type === 'field_expression' && callsHere.has(SUBSUMED[o.childForFieldName('field')?.text ?? ''] ?? '')));
+      const callsHere = new Set(
+        operands
+          .map((o) => (o.type === 'call_expression' ? o.childForFieldName('function')?.text : undefined))
+          .filter(Boolean) as string[],
+      );
+      const kept = operands.filter(
+        (o) =>
+          !(
+            kind === 'or' &&
+            o.type === 'field_expression' &&
+            callsHere.has(SUBSUMED[o.childForFieldName('field')?.text ?? ''] ?? '')
+          ),
+      );
       const ps = kept.map((o) => pred(o, ctx));
       if (ps.some((p) => !p)) return undefined;
       return ps.length === 1 ? ps[0] : { kind, args: ps as Pred[] };
@@ -550,8 +711,11 @@ function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
       if (fname === 'IS_ENABLED' && args[0]) return { kind: 'config', name: args[0].text };
       if (ctx.known.has(fname)) {
         // has_pcs_used(cpu, s): the CPU of the loop and the cache go to the model
-        const vars = args.map((a) => (a.type === 'identifier' && (ctx.cacheVars.has(a.text) || ctx.loopVars.includes(a.text)) ? a.text : undefined));
-        if (vars.length && vars.every((v) => v !== undefined) && !vars.every((v) => ctx.cacheVars.has(v!))) return { kind: 'call', fn: fname, args: vars as string[] };
+        const vars = args.map((a) =>
+          a.type === 'identifier' && (ctx.cacheVars.has(a.text) || ctx.loopVars.includes(a.text)) ? a.text : undefined,
+        );
+        if (vars.length && vars.every((v) => v !== undefined) && !vars.every((v) => ctx.cacheVars.has(v!)))
+          return { kind: 'call', fn: fname, args: vars as string[] };
         return { kind: 'call', fn: fname };
       }
       return undefined;
@@ -591,7 +755,10 @@ function flatten(n: SyntaxNode, op: string): SyntaxNode[] {
 }
 
 /** The programs of the orchestration functions the analyzer has definitions for. */
-export function extractAll(find: (name: string) => FoundFunction | undefined, names: string[] = ORCHESTRATION): { programs: ProgramSet; extractions: Record<string, Extraction> } {
+export function extractAll(
+  find: (name: string) => FoundFunction | undefined,
+  names: string[] = ORCHESTRATION,
+): { programs: ProgramSet; extractions: Record<string, Extraction> } {
   const known = knownFunctions();
   const programs: ProgramSet = {};
   const extractions: Record<string, Extraction> = {};

@@ -14,10 +14,26 @@
 //   extract.ts      C bodies to the engine's IR
 //   words.ts        the words the grammar and the kernel's macros give meaning to
 
-export { Analyzer, extractOrchestration, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
+export {
+  Analyzer,
+  extractOrchestration,
+  extractOrchestrationReport,
+  notModelledByFunction,
+  SLAB_FILES,
+} from './analyzer';
 export type { AnalyzerOptions, EditStats } from './analyzer';
 export { ENTRY_POINTS } from './callgraph';
 export { extractProgram, knownFunctions } from './extract';
 export type { Extraction, Ignored, NotModelled } from './extract';
 export { isLoopMacro } from './words';
-export type { CallSite, FoundFunction, FunctionEntry, FunctionInfo, Position, Range, Span, StructField, StructInfo } from './types';
+export type {
+  CallSite,
+  FoundFunction,
+  FunctionEntry,
+  FunctionInfo,
+  Position,
+  Range,
+  Span,
+  StructField,
+  StructInfo,
+} from './types';

@@ -67,7 +67,10 @@ export function interpretPaths(a: Analyzer, roots: string[], file?: (uri: string
       if (!def || text === undefined) return undefined;
       if (def.fields.some((x) => x.name === field)) return true;
       // fields inside #ifdef blocks or anonymous unions: the definition's own text decides
-      const body = text.split('\n').slice(def.range.start.line, def.range.end.line + 1).join('\n');
+      const body = text
+        .split('\n')
+        .slice(def.range.start.line, def.range.end.line + 1)
+        .join('\n');
       return new RegExp(`\\b${field}\\s*(\\[[^\\]]*\\])?\\s*;`).test(body);
     },
     isConstant: (n) => n in CONSTANTS,
@@ -129,18 +132,29 @@ function finish(l: Lowered): Interpretation {
   for (const [name, f0] of Object.entries(cfuncs)) {
     const f: CFunc = { ...f0, unmodelled: undefined };
     for (const i of f.code) {
-      if (i.i !== 'call' || cfuncs[i.fn] || isPrimitive(i.fn) || hasFallback(i.fn) || primitives.has(i.fn) || registry.pred(i.fn)) continue;
+      if (
+        i.i !== 'call' ||
+        cfuncs[i.fn] ||
+        isPrimitive(i.fn) ||
+        hasFallback(i.fn) ||
+        primitives.has(i.fn) ||
+        registry.pred(i.fn)
+      )
+        continue;
       const why = failed.get(i.fn) ?? 'no body';
       (f.unmodelled ??= {})[i.fn] = why;
-      if (!traps.some((x) => x.caller === name && x.callee === i.fn)) traps.push({ caller: name, callee: i.fn, line: i.line, reason: why });
+      if (!traps.some((x) => x.caller === name && x.callee === i.fn))
+        traps.push({ caller: name, callee: i.fn, line: i.line, reason: why });
     }
     bodies[name] = f;
   }
-  const handModels: HandModel[] = [...failed].filter(([name]) => hasFallback(name) || !!registry.pred(name)).map(([name, reason]) => ({
-    name,
-    reason,
-    fallback: registry.pred(name) && !registry.leaf(name) ? 'predicate model' : 'hand model',
-  }));
+  const handModels: HandModel[] = [...failed]
+    .filter(([name]) => hasFallback(name) || !!registry.pred(name))
+    .map(([name, reason]) => ({
+      name,
+      reason,
+      fallback: registry.pred(name) && !registry.leaf(name) ? 'predicate model' : 'hand model',
+    }));
   // what runs interpreted: reached from the roots through interpreted bodies only
   const reached = new Set<string>();
   const walk = [...roots];
@@ -152,7 +166,8 @@ function finish(l: Lowered): Interpretation {
   }
   const run: CFuncSet = {};
   for (const n of reached) run[n] = bodies[n];
-  const onPath = (n: string) => roots.includes(n) || [...reached].some((r) => cCallees(bodies[r]).includes(n) || cCallbacks(bodies[r]).includes(n));
+  const onPath = (n: string) =>
+    roots.includes(n) || [...reached].some((r) => cCallees(bodies[r]).includes(n) || cCallbacks(bodies[r]).includes(n));
   return {
     cfuncs: run,
     interpreted: order.filter((n) => reached.has(n)),
@@ -178,8 +193,14 @@ export function fallBack(i: Interpretation, caller: string, callee: string, line
     delete lowered[fn];
     failed.set(fn, why);
     if (hasFallback(fn)) return;
-    for (const [n, f] of Object.entries(lowered)) if (cCallees(f).includes(fn) || cCallbacks(f).includes(fn)) drop(n, `not modelled: calls ${fn}(), which is not interpreted (${why})`, seen);
+    for (const [n, f] of Object.entries(lowered))
+      if (cCallees(f).includes(fn) || cCallbacks(f).includes(fn))
+        drop(n, `not modelled: calls ${fn}(), which is not interpreted (${why})`, seen);
   };
-  drop(caller, `not modelled: the run reached ${callee}() at line ${line + 1}, which is neither interpreted nor modelled (${l.failed.get(callee) ?? 'no body'})`, new Set());
+  drop(
+    caller,
+    `not modelled: the run reached ${callee}() at line ${line + 1}, which is neither interpreted nor modelled (${l.failed.get(callee) ?? 'no body'})`,
+    new Set(),
+  );
   return finish({ ...l, lowered, failed });
 }

@@ -82,7 +82,10 @@ export class LiteNode {
  */
 export function liteTree(root: SyntaxNode, text: string, lines: Lines = Lines.of(text)): LiteNode {
   const tree = root.tree as unknown as { getText?: (n: { startIndex: number; endIndex: number }) => string };
-  const src: Source = { text: tree.getText ? (s, e) => tree.getText!({ startIndex: s, endIndex: e }) : (s, e) => text.slice(s, e), lines };
+  const src: Source = {
+    text: tree.getText ? (s, e) => tree.getText!({ startIndex: s, endIndex: e }) : (s, e) => text.slice(s, e),
+    lines,
+  };
   const c = root.walk();
   const copy = (field: string | null): LiteNode => {
     const n = new LiteNode(src, c.nodeType, c.nodeIsNamed, field, c.startIndex, c.endIndex);

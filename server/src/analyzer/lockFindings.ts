@@ -19,9 +19,20 @@ export interface Ctx {
   root?: Registration['kind'] | 'entry' | 'uncalled';
 }
 
-export interface SiteHit { fn: string; uri: string; line: number; ctx: number; held: State; what: string; kind: 'loop' | 'assert' }
+export interface SiteHit {
+  fn: string;
+  uri: string;
+  line: number;
+  ctx: number;
+  held: State;
+  what: string;
+  kind: 'loop' | 'assert';
+}
 
-export interface Dependency { from: Held; to: Held & { frames: Frame[] } }
+export interface Dependency {
+  from: Held;
+  to: Held & { frames: Frame[] };
+}
 
 export function dedupeBy<T>(xs: T[], key: (x: T) => string): T[] {
   const seen = new Set<string>();
@@ -30,7 +41,12 @@ export function dedupeBy<T>(xs: T[], key: (x: T) => string): T[] {
 
 const arrow = (p: string[]): string => p.join(' → ');
 
-export function hotplugFindings(hits: SiteHit[], ctxs: Ctx[], pathsTo: (c: number, max?: number) => number[][], names: (p: number[]) => string[]): LockFinding[] {
+export function hotplugFindings(
+  hits: SiteHit[],
+  ctxs: Ctx[],
+  pathsTo: (c: number, max?: number) => number[][],
+  names: (p: number[]) => string[],
+): LockFinding[] {
   const bySite = new Map<string, SiteHit[]>();
   for (const h of hits) {
     const k = `${h.uri}:${h.line}`;
@@ -46,14 +62,30 @@ export function hotplugFindings(hits: SiteHit[], ctxs: Ctx[], pathsTo: (c: numbe
     const bad = list.filter((h) => !holds(h.held));
     if (!bad.length) continue;
     const good = list.filter((h) => holds(h.held));
-    const badPaths = dedupeBy(bad.flatMap((h) => pathsTo(h.ctx).map(names)), (p) => p.join(' '));
-    const goodPaths = dedupeBy(good.flatMap((h) => pathsTo(h.ctx).map(names)), (p) => p.join(' '));
+    const badPaths = dedupeBy(
+      bad.flatMap((h) => pathsTo(h.ctx).map(names)),
+      (p) => p.join(' '),
+    );
+    const goodPaths = dedupeBy(
+      good.flatMap((h) => pathsTo(h.ctx).map(names)),
+      (p) => p.join(' '),
+    );
     const locks = [...new Set(bad.flatMap((h) => h.held.map((x) => x.name)))];
-    const why = h0.kind === 'loop' ? `${h0.what}: the CPU can go offline between the mask read and the call (its work then runs on another CPU)` : `lockdep_assert_cpus_held() in ${h0.fn}()`;
+    const why =
+      h0.kind === 'loop'
+        ? `${h0.what}: the CPU can go offline between the mask read and the call (its work then runs on another CPU)`
+        : `lockdep_assert_cpus_held() in ${h0.fn}()`;
     let message = `${why}, reached without cpu_hotplug_lock (cpus_read_lock()) by ${badPaths.map(arrow).join('; ')}`;
     if (goodPaths.length) message += `. Other callers hold it: ${goodPaths.map(arrow).join('; ')}`;
     out.push({
-      rule: 'hotplug', message, function: h0.fn, uri: h0.uri, line: h0.line, paths: badPaths, locks, protectedPaths: goodPaths.length ? goodPaths : undefined,
+      rule: 'hotplug',
+      message,
+      function: h0.fn,
+      uri: h0.uri,
+      line: h0.line,
+      paths: badPaths,
+      locks,
+      protectedPaths: goodPaths.length ? goodPaths : undefined,
       related: dedupeBy(
         bad.flatMap((h) => {
           const p = pathsTo(h.ctx, 1)[0] ?? [h.ctx];
@@ -99,8 +131,16 @@ export function cycleFindings(deps: Dependency[]): LockFinding[] {
     const last = rot[rot.length - 1];
     const at = last.to.frames[last.to.frames.length - 1];
     const lk = (h: Held): string => `${h.name}${h.mode === 'read' ? ' (read)' : ''}`;
-    const chains: LockChain[] = rot.map((d) => ({ held: d.from.name, heldMode: d.from.mode, taken: d.to.name, takenMode: d.to.mode, heldAt: d.from.chain, takenAt: d.to.frames }));
-    const showChain = (d: Dependency): string => `${lk(d.to)} taken while ${lk(d.from)} is held: ${d.to.frames.map((f) => `${f.fn}:${f.line + 1}`).join(' → ')} (held since ${d.from.chain.map((f) => `${f.fn}:${f.line + 1}`).join(' → ')})`;
+    const chains: LockChain[] = rot.map((d) => ({
+      held: d.from.name,
+      heldMode: d.from.mode,
+      taken: d.to.name,
+      takenMode: d.to.mode,
+      heldAt: d.from.chain,
+      takenAt: d.to.frames,
+    }));
+    const showChain = (d: Dependency): string =>
+      `${lk(d.to)} taken while ${lk(d.from)} is held: ${d.to.frames.map((f) => `${f.fn}:${f.line + 1}`).join(' → ')} (held since ${d.from.chain.map((f) => `${f.fn}:${f.line + 1}`).join(' → ')})`;
     out.set(id, {
       rule: 'lock-order',
       message: `possible circular locking dependency: ${[...rot.map((d) => lk(d.from)), lk(rot[0].from)].join(' → ')}. ${rot.map((d, i) => `#${i}: ${showChain(d)}`).join('; ')}`,
@@ -111,12 +151,20 @@ export function cycleFindings(deps: Dependency[]): LockFinding[] {
       locks: rot.map((d) => d.from.name),
       chains,
       related: rot.flatMap((d, i) => [
-        ...d.from.chain.slice(-1).map((f) => ({ uri: f.uri, line: f.line, message: `#${i}: ${lk(d.from)} taken here (${f.what})` })),
-        ...d.to.frames.map((f, j) => ({ uri: f.uri, line: f.line, message: j === d.to.frames.length - 1 ? `#${i}: ${lk(d.to)} taken here while ${lk(d.from)} is held` : `#${i}: ${f.fn}() calls ${f.what}` })),
+        ...d.from.chain
+          .slice(-1)
+          .map((f) => ({ uri: f.uri, line: f.line, message: `#${i}: ${lk(d.from)} taken here (${f.what})` })),
+        ...d.to.frames.map((f, j) => ({
+          uri: f.uri,
+          line: f.line,
+          message:
+            j === d.to.frames.length - 1
+              ? `#${i}: ${lk(d.to)} taken here while ${lk(d.from)} is held`
+              : `#${i}: ${f.fn}() calls ${f.what}`,
+        })),
       ]),
     });
   };
   for (const d of deps) walk(d.from.key, [d]);
   return [...out.values()];
 }
-

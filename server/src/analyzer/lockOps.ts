@@ -3,13 +3,24 @@
 
 import { loopMacroOf } from './calls';
 import type { CNode } from './liteTree';
-import { CPU_HOTPLUG_LOCK, LOCK_PRIMITIVES, LOCKISH, LockMode, NOT_LOCKS, NotModelledLock, ON_CPU_CALLS } from './lockPrimitives';
+import {
+  CPU_HOTPLUG_LOCK,
+  LOCK_PRIMITIVES,
+  LOCKISH,
+  LockMode,
+  NOT_LOCKS,
+  NotModelledLock,
+  ON_CPU_CALLS,
+} from './lockPrimitives';
 import type { FunctionInfo } from './types';
 import { isLoopMacro } from './words';
 
 // --- the lock operations of a body -------------------------------------------------------------
 
-export interface LockRef { key: string; name: string }
+export interface LockRef {
+  key: string;
+  name: string;
+}
 
 /** What a value is known to be: 'null' (NULL, false, 0) or 'set'. */
 export type Tag = 'null' | 'set';
@@ -75,7 +86,14 @@ function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
     if (inner?.text === 'guard' && args[0]) {
       const kind = argsOf(fnNode)[0]?.text ?? '';
       const lock = /cpus_read_lock/.test(kind) ? HOTPLUG_REF : lockRef(args[0].text, ctx.typeOf);
-      out.push({ k: 'acquire', lock, mode: /read/.test(kind) ? 'read' : 'write', try: false, line: lineOf(call), text: call.text.replace(/\s+/g, ' ') });
+      out.push({
+        k: 'acquire',
+        lock,
+        mode: /read/.test(kind) ? 'read' : 'write',
+        try: false,
+        line: lineOf(call),
+        text: call.text.replace(/\s+/g, ' '),
+      });
       ctx.guards[ctx.guards.length - 1]?.push(lock);
       return;
     }
@@ -95,7 +113,16 @@ function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
       ctx.notModelled.push({ fn: ctx.fn, uri: ctx.uri, line, call: name });
       return;
     }
-    if (p.op === 'acquire') out.push({ k: 'acquire', lock, mode: p.mode, try: !!p.try, line, text: call.text.replace(/\s+/g, ' '), base: /^&?\(?([A-Za-z_]\w*)(?:->|\.)/.exec(args[0]?.text ?? '')?.[1] });
+    if (p.op === 'acquire')
+      out.push({
+        k: 'acquire',
+        lock,
+        mode: p.mode,
+        try: !!p.try,
+        line,
+        text: call.text.replace(/\s+/g, ' '),
+        base: /^&?\(?([A-Za-z_]\w*)(?:->|\.)/.exec(args[0]?.text ?? '')?.[1],
+      });
     else if (p.op === 'release') out.push({ k: 'release', lock, line });
     else out.push({ k: 'assert', lock, mode: p.mode, hotplug: !!p.hotplug, line });
     return;
@@ -112,8 +139,18 @@ function exprOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
     return;
   }
   // pcs = __pcs_replace_full_main(...): the result is remembered for a later `if (!pcs)`
-  const target = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.type === 'init_declarator' ? n.childForFieldName('declarator') : null;
-  const value = n.type === 'assignment_expression' ? n.childForFieldName('right') : n.type === 'init_declarator' ? n.childForFieldName('value') : null;
+  const target =
+    n.type === 'assignment_expression'
+      ? n.childForFieldName('left')
+      : n.type === 'init_declarator'
+        ? n.childForFieldName('declarator')
+        : null;
+  const value =
+    n.type === 'assignment_expression'
+      ? n.childForFieldName('right')
+      : n.type === 'init_declarator'
+        ? n.childForFieldName('value')
+        : null;
   if (target && value) {
     let t: CNode | null = target;
     while (t && t.type === 'pointer_declarator') t = t.childForFieldName('declarator');
@@ -126,7 +163,12 @@ function exprOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
       return;
     }
     exprOps(value, ctx, out);
-    if (v) out.push({ k: 'assign', v, tag: /^(NULL|false|0)$/.test(value.text) ? 'null' : /^(true|1)$/.test(value.text) ? 'set' : undefined });
+    if (v)
+      out.push({
+        k: 'assign',
+        v,
+        tag: /^(NULL|false|0)$/.test(value.text) ? 'null' : /^(true|1)$/.test(value.text) ? 'set' : undefined,
+      });
     return;
   }
   for (const c of n.namedChildren) exprOps(c, ctx, out);
@@ -137,8 +179,14 @@ function unwrapCondition(cond: CNode | null): { n: CNode | null; negated: boolea
   let n = cond;
   let negated = false;
   while (n) {
-    if (n.type === 'parenthesized_expression' || (n.type === 'call_expression' && /^(unlikely|likely)$/.test(n.childForFieldName('function')?.text ?? ''))) {
-      n = n.type === 'parenthesized_expression' ? n.namedChildren.find((c) => c.type !== 'comment') ?? null : argsOf(n)[0] ?? null;
+    if (
+      n.type === 'parenthesized_expression' ||
+      (n.type === 'call_expression' && /^(unlikely|likely)$/.test(n.childForFieldName('function')?.text ?? ''))
+    ) {
+      n =
+        n.type === 'parenthesized_expression'
+          ? (n.namedChildren.find((c) => c.type !== 'comment') ?? null)
+          : (argsOf(n)[0] ?? null);
       continue;
     }
     if (n.type === 'unary_expression' && n.child(0)?.type === '!') {
@@ -155,7 +203,8 @@ function unwrapCondition(cond: CNode | null): { n: CNode | null; negated: boolea
 function valueTest(cond: CNode | null): { v: string; negated: boolean } | undefined {
   const { n, negated } = unwrapCondition(cond);
   if (n?.type === 'identifier') return { v: n.text, negated };
-  if (n?.type === 'call_expression' && n.childForFieldName('function')?.type === 'identifier') return { v: '$call', negated };
+  if (n?.type === 'call_expression' && n.childForFieldName('function')?.type === 'identifier')
+    return { v: '$call', negated };
   return undefined;
 }
 
@@ -207,10 +256,21 @@ function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): voi
         const args = argsOf(e);
         const next = n.nextNamedSibling;
         const kind = args[0]?.text ?? '';
-        const lock = /cpus_read_lock/.test(kind) ? HOTPLUG_REF : args[1] ? lockRef(args[1].text, ctx.typeOf) : undefined;
+        const lock = /cpus_read_lock/.test(kind)
+          ? HOTPLUG_REF
+          : args[1]
+            ? lockRef(args[1].text, ctx.typeOf)
+            : undefined;
         if (lock && next?.type === 'compound_statement') {
           consumed.add(next.id);
-          out.push({ k: 'acquire', lock, mode: /read/.test(kind) ? 'read' : 'write', try: false, line: lineOf(n), text: e.text.replace(/\s+/g, ' ') });
+          out.push({
+            k: 'acquire',
+            lock,
+            mode: /read/.test(kind) ? 'read' : 'write',
+            try: false,
+            line: lineOf(n),
+            text: e.text.replace(/\s+/g, ' '),
+          });
           out.push(...blockOps(next, ctx));
           out.push({ k: 'release', lock, line: next.endPosition.row });
           return;
@@ -234,7 +294,13 @@ function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): voi
       } else if (cond) exprOps(cond, ctx, out);
       arms[0].push(...blockOps(n.childForFieldName('consequence'), ctx));
       const alt = n.childForFieldName('alternative');
-      if (alt) arms[1].push(...blockOps(alt.type === 'else_clause' ? alt.namedChildren.find((c) => c.type !== 'comment') ?? null : alt, ctx));
+      if (alt)
+        arms[1].push(
+          ...blockOps(
+            alt.type === 'else_clause' ? (alt.namedChildren.find((c) => c.type !== 'comment') ?? null) : alt,
+            ctx,
+          ),
+        );
       out.push({ k: 'branch', arms, test: t ? undefined : valueTest(cond) });
       return;
     }
@@ -269,7 +335,15 @@ function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): voi
     case 'return_statement': {
       for (const c of n.namedChildren) exprOps(c, ctx, out);
       const v = n.namedChildren.find((c) => c.type !== 'comment');
-      const value = !v ? undefined : /^(NULL|false|0)$/.test(v.text) ? 'null' : /^(true|1)$/.test(v.text) ? 'set' : v.type === 'call_expression' && out[out.length - 1]?.k === 'call' ? '$call' : undefined;
+      const value = !v
+        ? undefined
+        : /^(NULL|false|0)$/.test(v.text)
+          ? 'null'
+          : /^(true|1)$/.test(v.text)
+            ? 'set'
+            : v.type === 'call_expression' && out[out.length - 1]?.k === 'call'
+              ? '$call'
+              : undefined;
       out.push({ k: 'return', release: ctx.guards.flat(), value });
       return;
     }
@@ -289,7 +363,8 @@ function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): voi
       return;
     default:
       for (const c of n.namedChildren) {
-        if (c.type.endsWith('_statement') || c.type === 'compound_statement' || c.type === 'declaration') stmtOps(c, ctx, out, consumed);
+        if (c.type.endsWith('_statement') || c.type === 'compound_statement' || c.type === 'declaration')
+          stmtOps(c, ctx, out, consumed);
         else exprOps(c, ctx, out);
       }
   }
@@ -298,10 +373,11 @@ function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): voi
 function firstOnCpuCall(ops: LOp[]): string | undefined {
   for (const o of ops) {
     if (o.k === 'call' && ON_CPU_CALLS.has(o.callee)) return o.callee;
-    if (o.k === 'branch') for (const a of o.arms) {
-      const r = firstOnCpuCall(a);
-      if (r) return r;
-    }
+    if (o.k === 'branch')
+      for (const a of o.arms) {
+        const r = firstOnCpuCall(a);
+        if (r) return r;
+      }
     if (o.k === 'loop') {
       const r = firstOnCpuCall(o.body);
       if (r) return r;
@@ -313,7 +389,8 @@ function firstOnCpuCall(ops: LOp[]): string | undefined {
 /** Types of the variables declared `struct X *v` in a signature or body. */
 export function typeReader(sig: string, body: string): (v: string) => string | undefined {
   const m = new Map<string, string>();
-  for (const src of [sig, body]) for (const x of src.matchAll(/struct\s+(\w+)\s*\*\s*(\w+)/g)) if (!m.has(x[2])) m.set(x[2], x[1]);
+  for (const src of [sig, body])
+    for (const x of src.matchAll(/struct\s+(\w+)\s*\*\s*(\w+)/g)) if (!m.has(x[2])) m.set(x[2], x[1]);
   return (v) => m.get(v);
 }
 
@@ -323,4 +400,3 @@ export function flatOps(f: FunctionInfo): LOp[] {
     .sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character)
     .map((c) => ({ k: 'call', callee: c.callee, line: c.range.start.line }));
 }
-

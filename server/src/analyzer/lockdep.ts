@@ -16,7 +16,20 @@ import { ENTRY_POINTS } from './callgraph';
 import { liteTree } from './liteTree';
 import { Ctx, cycleFindings, dedupeBy, Dependency, hotplugFindings, SiteHit, State } from './lockFindings';
 import { BodyCtx, blockOps, flatOps, LOp, Tag, typeReader } from './lockOps';
-import { CPU_HOTPLUG_LOCK, Frame, Held, isLockCall, LOCK_PRIMITIVES, LOCKISH, LockFinding, LockReport, NOT_LOCKS, NotModelledLock, ON_CPU_CALLS, PathLocks } from './lockPrimitives';
+import {
+  CPU_HOTPLUG_LOCK,
+  Frame,
+  Held,
+  isLockCall,
+  LOCK_PRIMITIVES,
+  LOCKISH,
+  LockFinding,
+  LockReport,
+  NOT_LOCKS,
+  NotModelledLock,
+  ON_CPU_CALLS,
+  PathLocks,
+} from './lockPrimitives';
 import { Registration, registrations } from './lockRoots';
 import { Lines } from './parse';
 import type { FunctionInfo } from './types';
@@ -27,9 +40,15 @@ export type { Registration } from './lockRoots';
 
 // --- the walk -----------------------------------------------------------------------------------
 
-
 const heldKey = (s: State): string => s.map((h) => `${h.key}:${h.mode[0]}`).join(',');
-const stateKey = (s: State): string => `${heldKey(s)}|${s.ret ?? ''}|${s.facts ? Object.entries(s.facts).map(([k, v]) => k + v).join(',') : ''}`;
+const stateKey = (s: State): string =>
+  `${heldKey(s)}|${s.ret ?? ''}|${
+    s.facts
+      ? Object.entries(s.facts)
+          .map(([k, v]) => k + v)
+          .join(',')
+      : ''
+  }`;
 /** `held` with the facts and result of `from`, or those given (an explicit undefined forgets them) */
 function keep(from: State, held: Held[], ...given: [facts?: State['facts'], ret?: Tag]): State {
   const s = held as State;
@@ -47,7 +66,8 @@ function dedupe(states: State[]): State[] {
   if (seen.size <= MAX_STATES) return [...seen.values()];
   // too many: forget what is known of values before forgetting a set of locks held
   const coarse = new Map<string, State>();
-  for (const s of seen.values()) if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, keep(s, [...s], undefined));
+  for (const s of seen.values())
+    if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, keep(s, [...s], undefined));
   return [...coarse.values()];
 }
 
@@ -86,7 +106,14 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
     return sum;
   };
   const needsTree = (f: FunctionInfo): boolean =>
-    f.calls.some((c) => !c.viaPointer && (isLockCall(c.callee) || (c.inLoopMacro === 'for_each_online_cpu' && ON_CPU_CALLS.has(c.callee)) || (byName.has(c.callee) && weightOf(c.callee, new Set()) !== 0) || (LOCKISH.test(c.callee) && !NOT_LOCKS.test(c.callee))));
+    f.calls.some(
+      (c) =>
+        !c.viaPointer &&
+        (isLockCall(c.callee) ||
+          (c.inLoopMacro === 'for_each_online_cpu' && ON_CPU_CALLS.has(c.callee)) ||
+          (byName.has(c.callee) && weightOf(c.callee, new Set()) !== 0) ||
+          (LOCKISH.test(c.callee) && !NOT_LOCKS.test(c.callee))),
+    );
 
   const notModelled: NotModelledLock[] = [];
   const bodies = new Map<string, LOp[]>();
@@ -100,7 +127,14 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
       const found = a.found(name);
       b = [];
       if (found) {
-        const ctx: BodyCtx = { fn: name, text: found.text, typeOf: typeReader(f.signature, found.body.text), guards: [], notModelled, uri: f.uri };
+        const ctx: BodyCtx = {
+          fn: name,
+          text: found.text,
+          typeOf: typeReader(f.signature, found.body.text),
+          guards: [],
+          notModelled,
+          uri: f.uri,
+        };
         try {
           // a plain copy of the body: the walk reads each node many times (see liteTree.ts)
           b = blockOps(liteTree(found.body, found.text, linesOf(f.uri, found.text)), ctx);
@@ -137,7 +171,14 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
   const hits: SiteHit[] = [];
 
   // eslint-disable-next-line max-lines-per-function -- see analyzeLocks
-  const analyze = (fn: string, entry: State, stack: Frame[], from: { ctx: number; line: number } | undefined, rootKind?: Ctx['root']): State[] => {
+  const analyze = (
+    fn: string,
+    entry: State,
+    stack: Frame[],
+    from: { ctx: number; line: number } | undefined,
+    rootKind?: Ctx['root'],
+    // eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
+  ): State[] => {
     const key = `${fn}|${heldKey(entry)}`;
     let c = ctxByKey.get(key);
     if (c) {
@@ -146,7 +187,14 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
       // recursion: the call is taken as changing nothing
       return exits.get(c.id) ?? [entry];
     }
-    c = { id: ctxs.length, fn, uri: byName.get(fn)!.uri, held: entry.map((h) => h.name + (h.mode === 'read' ? ' (read)' : '')), from: from ? [from] : [], root: rootKind };
+    c = {
+      id: ctxs.length,
+      fn,
+      uri: byName.get(fn)!.uri,
+      held: entry.map((h) => h.name + (h.mode === 'read' ? ' (read)' : '')),
+      from: from ? [from] : [],
+      root: rootKind,
+    };
     ctxs.push(c);
     ctxByKey.set(key, c);
     active.add(c.id);
@@ -161,26 +209,49 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
           case 'acquire': {
             const frames = [...stack, { fn, uri: f.uri, line: op.line, what: op.text }];
             states = states.map((s) => {
-              if (!op.try) for (const h of s) {
-                if (h.key === op.lock.key) continue;
-                const dk = `${h.key}|${h.mode}|${op.lock.key}|${op.mode}`;
-                if (!deps.has(dk)) deps.set(dk, { from: h, to: { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try, chain: frames, frames } });
-              }
+              if (!op.try)
+                for (const h of s) {
+                  if (h.key === op.lock.key) continue;
+                  const dk = `${h.key}|${h.mode}|${op.lock.key}|${op.mode}`;
+                  if (!deps.has(dk))
+                    deps.set(dk, {
+                      from: h,
+                      to: { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try, chain: frames, frames },
+                    });
+                }
               const facts = op.base && s.facts?.[op.base] !== 'set' ? { ...s.facts, [op.base]: 'set' as Tag } : s.facts;
               if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return keep(s, [...s], facts);
-              return keep(s, [...s, { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try, chain: frames }], facts);
+              return keep(
+                s,
+                [...s, { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try, chain: frames }],
+                facts,
+              );
             });
             break;
           }
           case 'release':
             states = states.map((s) => {
               let i = -1;
-              for (let j = s.length - 1; j >= 0; j--) if (s[j].key === op.lock.key) { i = j; break; }
+              for (let j = s.length - 1; j >= 0; j--)
+                if (s[j].key === op.lock.key) {
+                  i = j;
+                  break;
+                }
               return i < 0 ? s : keep(s, [...s.slice(0, i), ...s.slice(i + 1)]);
             });
             break;
           case 'assert':
-            if (op.hotplug) for (const s of states) hits.push({ fn, uri: f.uri, line: op.line, ctx: c!.id, held: s, what: 'lockdep_assert_cpus_held()', kind: 'assert' });
+            if (op.hotplug)
+              for (const s of states)
+                hits.push({
+                  fn,
+                  uri: f.uri,
+                  line: op.line,
+                  ctx: c!.id,
+                  held: s,
+                  what: 'lockdep_assert_cpus_held()',
+                  kind: 'assert',
+                });
             break;
           case 'call': {
             if (!byName.has(op.callee) || regByFn.get(op.callee)?.kind === 'cpuhp') {
@@ -195,7 +266,12 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
             const next: State[] = [];
             for (const s of states) {
               const entryState = keep(s, [...s], undefined, undefined);
-              for (const x of analyze(op.callee, entryState, [...stack, { fn, uri: f.uri, line: op.line, what: `${op.callee}()` }], { ctx: c!.id, line: op.line })) {
+              for (const x of analyze(
+                op.callee,
+                entryState,
+                [...stack, { fn, uri: f.uri, line: op.line, what: `${op.callee}()` }],
+                { ctx: c!.id, line: op.line },
+              )) {
                 // the callee's locks, this function's facts; its result kept for a test or an assignment
                 const facts = op.assign ? { ...s.facts, [op.assign]: x.ret ?? 'set' } : s.facts;
                 if (op.assign && !x.ret) delete facts![op.assign];
@@ -214,21 +290,48 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
               return keep(s, [...s], facts);
             });
             break;
-          case 'branch': {
-            const t = op.test;
-            const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.[t!.v]);
-            // a value known NULL/false does not take the arm that needs it set, and the other way round
-            const takes = (s: State, arm: number): boolean => !t || value(s) === undefined || (value(s) === 'set') === ((arm === 0) !== t.negated);
-            states = dedupe(op.arms.flatMap((arm, i) => run(arm, states.filter((s) => takes(s, i)))));
-            break;
-          }
+          case 'branch':
+            {
+              const t = op.test;
+              const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.[t!.v]);
+              // a value known NULL/false does not take the arm that needs it set, and the other way round
+              const takes = (s: State, arm: number): boolean =>
+                !t || value(s) === undefined || (value(s) === 'set') === ((arm === 0) !== t.negated);
+              states = dedupe(
+                op.arms.flatMap((arm, i) =>
+                  run(
+                    arm,
+                    states.filter((s) => takes(s, i)),
+                  ),
+                ),
+              );
+              break;
+            }
             break;
           case 'loop':
-            if (op.onCpu) for (const s of states) hits.push({ fn, uri: f.uri, line: op.line, ctx: c!.id, held: s, what: `${op.macro} loop calling ${op.onCpu}()`, kind: 'loop' });
+            if (op.onCpu)
+              for (const s of states)
+                hits.push({
+                  fn,
+                  uri: f.uri,
+                  line: op.line,
+                  ctx: c!.id,
+                  held: s,
+                  what: `${op.macro} loop calling ${op.onCpu}()`,
+                  kind: 'loop',
+                });
             states = dedupe([...states, ...run(op.body, states)]);
             break;
           case 'return':
-            for (const s of states) returned.push(keep(s, s.filter((h) => !op.release.some((r) => r.key === h.key)), undefined, op.value === '$call' ? s.ret : op.value));
+            for (const s of states)
+              returned.push(
+                keep(
+                  s,
+                  s.filter((h) => !op.release.some((r) => r.key === h.key)),
+                  undefined,
+                  op.value === '$call' ? s.ret : op.value,
+                ),
+              );
             states = [];
             break;
           case 'goto':
@@ -246,7 +349,9 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
     // "NULL with the lock released, else the lock held" contracts)
     const fellOff = run(bodyOf(fn), [entry]);
     const explicitNull = returned.some((s) => s.ret === 'null');
-    const out = dedupe([...fellOff, ...returned].map((s) => keep(s, [...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))));
+    const out = dedupe(
+      [...fellOff, ...returned].map((s) => keep(s, [...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
+    );
     exits.set(c.id, out);
     active.delete(c.id);
     return out;
@@ -256,9 +361,34 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
     const f = byName.get(r.fn)!;
     const at = (what: string): Frame[] => [{ fn: r.fn, uri: f.uri, line: f.range.start.line, what }];
     const entry: State =
-      r.kind === 'cpuhp' ? [{ key: CPU_HOTPLUG_LOCK, name: CPU_HOTPLUG_LOCK, mode: 'write', try: false, chain: at(`cpuhp callback ${r.fn}() (cpus_write_lock() held)`) }]
-      : r.kind === 'memory-notifier' ? [{ key: CPU_HOTPLUG_LOCK, name: CPU_HOTPLUG_LOCK, mode: 'read', try: false, chain: at(`memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): cpus_read_lock() held)`) }, { key: 'mem_hotplug_lock', name: 'mem_hotplug_lock', mode: 'write', try: false, chain: at(`memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): mem_hotplug_lock held)`) }]
-      : [];
+      r.kind === 'cpuhp'
+        ? [
+            {
+              key: CPU_HOTPLUG_LOCK,
+              name: CPU_HOTPLUG_LOCK,
+              mode: 'write',
+              try: false,
+              chain: at(`cpuhp callback ${r.fn}() (cpus_write_lock() held)`),
+            },
+          ]
+        : r.kind === 'memory-notifier'
+          ? [
+              {
+                key: CPU_HOTPLUG_LOCK,
+                name: CPU_HOTPLUG_LOCK,
+                mode: 'read',
+                try: false,
+                chain: at(`memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): cpus_read_lock() held)`),
+              },
+              {
+                key: 'mem_hotplug_lock',
+                name: 'mem_hotplug_lock',
+                mode: 'write',
+                try: false,
+                chain: at(`memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): mem_hotplug_lock held)`),
+              },
+            ]
+          : [];
     analyze(r.fn, entry, [], undefined, r.kind);
   }
 
@@ -289,7 +419,10 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
     notModelled: dedupeBy(notModelled, (n) => `${n.uri}:${n.line}:${n.call}`),
     contexts: ctxs.length,
     roots,
-    dependencies: [...deps.values()].map((d) => `${d.from.name}${d.from.mode === 'read' ? ' (read)' : ''} -> ${d.to.name}${d.to.mode === 'read' ? ' (read)' : ''}`),
+    dependencies: [...deps.values()].map(
+      (d) =>
+        `${d.from.name}${d.from.mode === 'read' ? ' (read)' : ''} -> ${d.to.name}${d.to.mode === 'read' ? ' (read)' : ''}`,
+    ),
     pathLocks(fn: string, max = 8): PathLocks[] {
       const out: PathLocks[] = [];
       for (const c of ctxs) {
@@ -303,4 +436,3 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
     },
   };
 }
-

@@ -34,10 +34,16 @@ export interface LowerEnv {
 /** Calls that stand for their (first) argument: annotations and access markers. */
 const IDENTITY = new Set(['likely', 'unlikely', 'READ_ONCE', 'data_race', 'ACCESS_ONCE', 'kasan_reset_tag']);
 /** Lock primitives that take a `flags` variable by name (a macro): only the lock is passed. */
-const FLAGS_BY_NAME = /^(local_lock_irqsave|local_unlock_irqrestore|local_lock_cpu_slab|local_unlock_cpu_slab|spin_lock_irqsave|spin_unlock_irqrestore|raw_spin_lock_irqsave|raw_spin_unlock_irqrestore)$/;
+const FLAGS_BY_NAME =
+  /^(local_lock_irqsave|local_unlock_irqrestore|local_lock_cpu_slab|local_unlock_cpu_slab|spin_lock_irqsave|spin_unlock_irqrestore|raw_spin_lock_irqsave|raw_spin_unlock_irqrestore)$/;
 const LIST_LOOPS = new Set(['list_for_each_entry', 'list_for_each_entry_safe']);
 
-const typeText = (s: string) => s.replace(/\s+/g, ' ').replace(/\s*\*\s*/g, ' *').replace(/ \*/g, ' *').trim();
+const typeText = (s: string) =>
+  s
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\*\s*/g, ' *')
+    .replace(/ \*/g, ' *')
+    .trim();
 
 class Lowerer {
   code: CInstr[] = [];
@@ -263,13 +269,33 @@ class Lowerer {
     this.emit({ i: 'set', to: { k: 'var', n: i }, e: { k: 'num', v: 0 }, line });
     const top = this.code.length;
     this.stmtStart = true;
-    const jf = this.emit({ i: 'jf', e: { k: 'bin', op: '<', l: { k: 'var', n: i }, r: { k: 'bin', op: '#len', l: { k: 'var', n: list }, r: { k: 'num', v: 0 } } }, to: -1, line });
-    this.emit({ i: 'set', to: { k: 'var', n: pos }, e: { k: 'bin', op: '#nth', l: { k: 'var', n: list }, r: { k: 'var', n: i } }, line });
+    const jf = this.emit({
+      i: 'jf',
+      e: {
+        k: 'bin',
+        op: '<',
+        l: { k: 'var', n: i },
+        r: { k: 'bin', op: '#len', l: { k: 'var', n: list }, r: { k: 'num', v: 0 } },
+      },
+      to: -1,
+      line,
+    });
+    this.emit({
+      i: 'set',
+      to: { k: 'var', n: pos },
+      e: { k: 'bin', op: '#nth', l: { k: 'var', n: list }, r: { k: 'var', n: i } },
+      line,
+    });
     this.loops.push({ breaks: [], continues: [] });
     this.stmtStart = true;
     this.block(body);
     const cont = this.code.length;
-    this.emit({ i: 'set', to: { k: 'var', n: i }, e: { k: 'bin', op: '+', l: { k: 'var', n: i }, r: { k: 'num', v: 1 } }, line });
+    this.emit({
+      i: 'set',
+      to: { k: 'var', n: i },
+      e: { k: 'bin', op: '+', l: { k: 'var', n: i }, r: { k: 'num', v: 1 } },
+      line,
+    });
     this.emit({ i: 'jmp', to: top, line });
     this.patch(jf, this.code.length);
     this.closeLoop(this.code.length, cont);
@@ -287,7 +313,8 @@ class Lowerer {
       const v = d.childForFieldName('value')!;
       this.stmtStart = true;
       const e = v.type === 'initializer_list' ? this.initializer(v) : this.expr(v, { k: 'var', n: name });
-      if (!(e.k === 'var' && e.n === '$stored')) this.emit({ i: 'set', to: { k: 'var', n: name }, e, line: d.startPosition.row });
+      if (!(e.k === 'var' && e.n === '$stored'))
+        this.emit({ i: 'set', to: { k: 'var', n: name }, e, line: d.startPosition.row });
     }
   }
 
@@ -399,7 +426,10 @@ class Lowerer {
       case 'alignof_expression':
         throw new NotLowered('sizeof', line);
       default:
-        throw new NotLowered(`expression ${n.type.replace(/_/g, ' ')} (${n.text.replace(/\s+/g, ' ').slice(0, 40)})`, line);
+        throw new NotLowered(
+          `expression ${n.type.replace(/_/g, ' ')} (${n.text.replace(/\s+/g, ' ').slice(0, 40)})`,
+          line,
+        );
     }
   }
 
@@ -477,7 +507,12 @@ class Lowerer {
     }
     const t = this.temp();
     this.emit({ i: 'set', to: { k: 'var', n: t }, e: to, line });
-    this.emit({ i: 'set', to, e: { k: 'bin', op: inc ? '+' : '-', l: { k: 'var', n: t }, r: { k: 'num', v: 1 } }, line });
+    this.emit({
+      i: 'set',
+      to,
+      e: { k: 'bin', op: inc ? '+' : '-', l: { k: 'var', n: t }, r: { k: 'num', v: 1 } },
+      line,
+    });
     return { k: 'var', n: t };
   }
 
@@ -510,7 +545,8 @@ class Lowerer {
       const type = args[1].text.replace(/^struct\s+/, '').trim();
       return { k: 'cof', e: this.expr(args[0]), type, member: args[2].text.trim() };
     }
-    if (!this.env.isFunction(name)) throw new NotLowered(`call to ${name}() (no body in these files, no primitive)`, line);
+    if (!this.env.isFunction(name))
+      throw new NotLowered(`call to ${name}() (no body in these files, no primitive)`, line);
     let cargs: CExpr[];
     if (this.env.isNoop(name)) cargs = [];
     else if (FLAGS_BY_NAME.test(name)) cargs = [this.expr(args[0])];
@@ -536,7 +572,8 @@ class Lowerer {
     const st = m[1];
     if (!HEAP_FIELDS[st]) throw new NotLowered(`struct ${st} (not in the heap model): ->${f}`, line);
     if (!HEAP_FIELDS[st].includes(f)) throw new NotLowered(`field ${f} of struct ${st} (not in the heap model)`, line);
-    if (this.env.structHas?.(st, f) === false) throw new NotLowered(`field ${f}: struct ${st} in these files has no such field`, line);
+    if (this.env.structHas?.(st, f) === false)
+      throw new NotLowered(`field ${f}: struct ${st} in these files has no such field`, line);
   }
 
   private typeOf(n: SyntaxNode): string | undefined {
@@ -586,7 +623,11 @@ function hasEffect(n: SyntaxNode): boolean {
 }
 
 function stringValue(n: SyntaxNode): string {
-  if (n.type === 'string_literal') return n.namedChildren.filter((c) => c.type === 'string_content' || c.type === 'escape_sequence').map((c) => c.text).join('');
+  if (n.type === 'string_literal')
+    return n.namedChildren
+      .filter((c) => c.type === 'string_content' || c.type === 'escape_sequence')
+      .map((c) => c.text)
+      .join('');
   if (n.type === 'concatenated_string') return n.namedChildren.map(stringValue).join('');
   return n.text;
 }

@@ -32,10 +32,14 @@ const CHUNK = 16 * 1024;
  * file is never built (a 300 KB string costs a millisecond per edit).
  */
 export function parseMasked(text: string, m: Masked, oldTree?: Tree, includedRanges?: Parser.Range[]): Tree {
-  const tree = getParser().parse((i: number) => maskedSlice(m, text, i, i + CHUNK), oldTree, { bufferSize: CHUNK, includedRanges });
+  const tree = getParser().parse((i: number) => maskedSlice(m, text, i, i + CHUNK), oldTree, {
+    bufferSize: CHUNK,
+    includedRanges,
+  });
   // With a function input the binding reads node.text through that function a chunk at a time
   // (tree.getText, set by Parser.parse); read the node's own span instead.
-  (tree as unknown as { getText: (n: SyntaxNode) => string }).getText = (n: SyntaxNode) => maskedSlice(m, text, n.startIndex, n.endIndex);
+  (tree as unknown as { getText: (n: SyntaxNode) => string }).getText = (n: SyntaxNode) =>
+    maskedSlice(m, text, n.startIndex, n.endIndex);
   return tree;
 }
 
@@ -124,27 +128,95 @@ export class Lines {
 // spaces, newlines kept) before parsing, so every offset, row and column stays the same as in the
 // real text; names and signatures are always read from the real text.
 const ATTR_WORDS = [
-  '__always_inline', '__fastpath_inline', '__must_check', 'noinline', '__noinline', 'noinline_for_stack', '__init', '__exit', '__ref',
-  '__cold', '__hot', '__maybe_unused', '__always_unused', 'notrace', '__weak', '__bpf_kfunc', '__flatten', '__latent_entropy',
-  '__meminit', '__ro_after_init', '__read_mostly', '__initdata', '__initconst', '__refdata', '__visible', '__noreturn', '__pure',
-  '__malloc', '__no_kmsan_checks', '__no_sanitize_address', 'noinstr', '__sched', '__noclone', '__used',
+  '__always_inline',
+  '__fastpath_inline',
+  '__must_check',
+  'noinline',
+  '__noinline',
+  'noinline_for_stack',
+  '__init',
+  '__exit',
+  '__ref',
+  '__cold',
+  '__hot',
+  '__maybe_unused',
+  '__always_unused',
+  'notrace',
+  '__weak',
+  '__bpf_kfunc',
+  '__flatten',
+  '__latent_entropy',
+  '__meminit',
+  '__ro_after_init',
+  '__read_mostly',
+  '__initdata',
+  '__initconst',
+  '__refdata',
+  '__visible',
+  '__noreturn',
+  '__pure',
+  '__malloc',
+  '__no_kmsan_checks',
+  '__no_sanitize_address',
+  'noinstr',
+  '__sched',
+  '__noclone',
+  '__used',
 ];
-const ATTR_CALLS = ['__printf', '__scanf', '__acquires', '__releases', '__must_hold', '__cond_acquires', '__cond_releases', '__attribute__', '__attribute', '__section', '__aligned', '__alloc_size', '__assume_aligned', '__counted_by', '__diagnose_as', '__realloc_size'];
+const ATTR_CALLS = [
+  '__printf',
+  '__scanf',
+  '__acquires',
+  '__releases',
+  '__must_hold',
+  '__cond_acquires',
+  '__cond_releases',
+  '__attribute__',
+  '__attribute',
+  '__section',
+  '__aligned',
+  '__alloc_size',
+  '__assume_aligned',
+  '__counted_by',
+  '__diagnose_as',
+  '__realloc_size',
+];
 // Loop macros (for_each_online_cpu(cpu) { ... }, list_for_each_entry(s, &slab_caches, list) stmt;)
 // are not C: the grammar recovers from each with an error (a missing `;`), and a subtree holding
 // an error is never reused by an incremental parse. Their name is written as `while` (padded with
 // spaces), which makes each one a while_statement; the name is read back from the real text.
 // Same prefixes as isLoopMacro() in words.ts.
-const LOOP_MACRO = '\\b(?:for_each_|list_for_each|hlist_for_each|hlist_nulls_for_each|llist_for_each|rbtree_postorder_for_each|xa_for_each|radix_tree_for_each)\\w*\\s*\\(';
+const LOOP_MACRO =
+  '\\b(?:for_each_|list_for_each|hlist_for_each|hlist_nulls_for_each|llist_for_each|rbtree_postorder_for_each|xa_for_each|radix_tree_for_each)\\w*\\s*\\(';
 // Macros that take a type as an argument (container_of(w, struct slub_flush_work, work),
 // min_t(unsigned int, a, b)): a type is no expression, and the grammar recovers with an error. The
 // type argument is written as `0` (padded with spaces); the other arguments stay as they are.
 const TYPE_ARG_CALLS = [
-  'container_of', 'container_of_const', 'list_entry', 'list_first_entry', 'list_last_entry', 'list_first_entry_or_null', 'list_last_entry_or_null',
-  'hlist_entry', 'hlist_entry_safe', 'llist_entry', 'rb_entry', 'rb_entry_safe', 'min_t', 'max_t', 'clamp_t', 'alloc_percpu', 'alloc_percpu_gfp',
-  'struct_size_t', 'sizeof_field', 'typeof_member', 'DEFINE_PER_CPU', 'DECLARE_PER_CPU',
+  'container_of',
+  'container_of_const',
+  'list_entry',
+  'list_first_entry',
+  'list_last_entry',
+  'list_first_entry_or_null',
+  'list_last_entry_or_null',
+  'hlist_entry',
+  'hlist_entry_safe',
+  'llist_entry',
+  'rb_entry',
+  'rb_entry_safe',
+  'min_t',
+  'max_t',
+  'clamp_t',
+  'alloc_percpu',
+  'alloc_percpu_gfp',
+  'struct_size_t',
+  'sizeof_field',
+  'typeof_member',
+  'DEFINE_PER_CPU',
+  'DECLARE_PER_CPU',
 ];
-const TYPE_ARG = /^\s*(?:(?:struct|union|enum)\s+\w+|(?:(?:unsigned|signed|short|long|int|char|void|float|double|bool|_Bool|size_t|ssize_t)\b\s*)+)(?:\s*\*)*\s*$/;
+const TYPE_ARG =
+  /^\s*(?:(?:struct|union|enum)\s+\w+|(?:(?:unsigned|signed|short|long|int|char|void|float|double|bool|_Bool|size_t|ssize_t)\b\s*)+)(?:\s*\*)*\s*$/;
 /** Arguments in parentheses, three levels deep. */
 const ARGS = '\\((?:[^()]|\\((?:[^()]|\\([^()]*\\))*\\))*\\)';
 
@@ -180,7 +252,10 @@ function scanner(extra: string[]): RegExp {
 const SCANNERS = new Map<string, RegExp>();
 
 /** `#define NAME attr attr...` lines: NAME is an attribute macro of this file. */
-const LOCAL_ATTR = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+(\\w+)[ \\t]+(?:(?:${ATTR_WORDS.join('|')})\\b[ \\t]*)+$`, 'gm');
+const LOCAL_ATTR = new RegExp(
+  `^[ \\t]*#[ \\t]*define[ \\t]+(\\w+)[ \\t]+(?:(?:${ATTR_WORDS.join('|')})\\b[ \\t]*)+$`,
+  'gm',
+);
 
 function localAttributes(text: string): string[] {
   if (!text.includes('define')) return [];
@@ -344,7 +419,14 @@ export function lowerBound(n: number, before: (i: number) => boolean): number {
  * before (an unterminated comment or attribute argument list); the parse is the same either way,
  * as the grammar reads comments itself.
  */
-export function remask(old: Masked, oldText: string, text: string, start: number, oldEnd: number, newEnd: number): Masked {
+export function remask(
+  old: Masked,
+  oldText: string,
+  text: string,
+  start: number,
+  oldEnd: number,
+  newEnd: number,
+): Masked {
   const delta = newEnd - oldEnd;
   // back to the start of the line three lines above the edit (the texts agree before `start`)
   let s = start;
@@ -373,7 +455,8 @@ export function remask(old: Masked, oldText: string, text: string, start: number
       const inOld = spanAround(old.spans, p - delta);
       if (inOld < 0) {
         const tail = 2 * pairsEndingBy(old.spans, p - delta);
-        for (let i = 2 * pairsEndingBy(old.spans, s); i < tail && !defines; i += 2) defines = oldText.charCodeAt(old.spans[i]) === 35; // '#'
+        for (let i = 2 * pairsEndingBy(old.spans, s); i < tail && !defines; i += 2)
+          defines = oldText.charCodeAt(old.spans[i]) === 35; // '#'
         if (defines && localAttributes(text).join(' ') !== old.extra.join(' ')) return rescan();
         for (let i = tail; i < old.spans.length; i++) spans.push(old.spans[i] + delta);
         for (let i = below(old.at, p - delta); i < old.at.length; i++) {
@@ -389,7 +472,8 @@ export function remask(old: Masked, oldText: string, text: string, start: number
     if (m[0].charCodeAt(0) === 35) defines = true;
     pos = ms + m[0].length;
   }
-  for (let i = 2 * pairsEndingBy(old.spans, s); i < old.spans.length && !defines; i += 2) defines = oldText.charCodeAt(old.spans[i]) === 35;
+  for (let i = 2 * pairsEndingBy(old.spans, s); i < old.spans.length && !defines; i += 2)
+    defines = oldText.charCodeAt(old.spans[i]) === 35;
   if (defines && localAttributes(text).join(' ') !== old.extra.join(' ')) return rescan();
   return { spans, at, repl, extra: old.extra, window: { start: s, oldEnd: oldText.length, newEnd: text.length } };
 }

@@ -10,7 +10,10 @@ import type { Lines, Masked, Tree } from './parse';
 import { literalEnd, parseMasked } from './parse';
 
 /** A half-open span of the text. */
-export interface Interior { start: number; end: number }
+export interface Interior {
+  start: number;
+  end: number;
+}
 
 const isSpace = (ch: number): boolean => ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 12 || ch === 11;
 
@@ -78,7 +81,8 @@ export function functionInteriors(s: string): Interior[] | undefined {
         // a line comment, continued by a backslash at its end
         for (i += 2; i < n; i++) {
           const d = s.charCodeAt(i);
-          if (d === 10 && s.charCodeAt(i - 1) !== 92 && !(s.charCodeAt(i - 1) === 13 && s.charCodeAt(i - 2) === 92)) break;
+          if (d === 10 && s.charCodeAt(i - 1) !== 92 && !(s.charCodeAt(i - 1) === 13 && s.charCodeAt(i - 2) === 92))
+            break;
         }
         lineStart = true;
         continue;

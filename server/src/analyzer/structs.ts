@@ -34,7 +34,10 @@ export function findStructs(tree: Tree, uri: string, text: string, regions?: Spa
           if (!name) continue;
           const fields: StructField[] = [];
           addFieldsAt(body.walk(), fields, textOf);
-          out.push({ info: { name: name.text, uri, range: rangeOf(st), selectionRange: rangeOf(name), fields }, span: { start: st.startIndex, end: st.endIndex } });
+          out.push({
+            info: { name: name.text, uri, range: rangeOf(st), selectionRange: rangeOf(name), fields },
+            span: { start: st.startIndex, end: st.endIndex },
+          });
         }
       }
     } while (c.gotoNextSibling());
@@ -77,7 +80,11 @@ function maskedText(tree: Tree): (start: number, end: number) => string {
  * declarator's field_identifier, with the declaration's type (` *` added for a pointer). An
  * anonymous union or struct without declarators gives its own fields.
  */
-function addFieldsAt(c: Parser.TreeCursor, fields: StructField[], textOf: (start: number, end: number) => string): void {
+function addFieldsAt(
+  c: Parser.TreeCursor,
+  fields: StructField[],
+  textOf: (start: number, end: number) => string,
+): void {
   if (!c.gotoFirstChild()) return;
   do {
     if (types.name(c) !== 'field_declaration') continue;
@@ -97,8 +104,14 @@ function addFieldsAt(c: Parser.TreeCursor, fields: StructField[], textOf: (start
         declarators++;
         const pointer = types.name(c) === 'pointer_declarator';
         let depth = 0;
-        while (types.name(c) !== 'field_identifier' && gotoChild(c, 'declarator', (t) => t === 'field_identifier')) depth++;
-        if (types.name(c) === 'field_identifier') fields.push({ name: textOf(c.startIndex, c.endIndex), type: type + (pointer ? ' *' : ''), range: cursorRange(c) });
+        while (types.name(c) !== 'field_identifier' && gotoChild(c, 'declarator', (t) => t === 'field_identifier'))
+          depth++;
+        if (types.name(c) === 'field_identifier')
+          fields.push({
+            name: textOf(c.startIndex, c.endIndex),
+            type: type + (pointer ? ' *' : ''),
+            range: cursorRange(c),
+          });
         up(c, depth);
       }
       i++;

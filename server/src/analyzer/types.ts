@@ -3,9 +3,15 @@
 
 import type { Lines, Masked, SyntaxNode } from './parse';
 
-export interface Position { line: number; character: number }
+export interface Position {
+  line: number;
+  character: number;
+}
 /** 0-based lines and columns. */
-export interface Range { start: Position; end: Position }
+export interface Range {
+  start: Position;
+  end: Position;
+}
 
 export interface CallSite {
   /** the function called (for a call through a pointer: the field or variable name) */
@@ -36,14 +42,31 @@ export interface FunctionInfo {
   refs?: CallSite[];
 }
 
-export interface StructField { name: string; type: string; range: Range }
-export interface StructInfo { name: string; uri: string; range: Range; selectionRange: Range; fields: StructField[] }
+export interface StructField {
+  name: string;
+  type: string;
+  range: Range;
+}
+export interface StructInfo {
+  name: string;
+  uri: string;
+  range: Range;
+  selectionRange: Range;
+  fields: StructField[];
+}
 
 /** What extraction needs of a definition: its info, its body node in the current tree, and the file's real text (the tree was parsed from a masked copy). */
-export interface FoundFunction { info: FunctionInfo; body: SyntaxNode; text: string }
+export interface FoundFunction {
+  info: FunctionInfo;
+  body: SyntaxNode;
+  text: string;
+}
 
 /** A half-open span of text offsets (UTF-16 code units, like the text and tree-sitter's indices). */
-export interface Span { start: number; end: number }
+export interface Span {
+  start: number;
+  end: number;
+}
 
 /**
  * A function definition as the index keeps it. No tree nodes: those of an old tree go stale after
@@ -59,11 +82,21 @@ export interface FunctionEntry {
   bodyType: string;
 }
 
-export interface StructEntry { info: StructInfo; span: Span }
+export interface StructEntry {
+  info: StructInfo;
+  span: Span;
+}
 
 /**
  * A tree parsed with function interiors left out: a body that is one is read from the text, or
  * from a parse of its definition alone. `interiors`: start -> end of each interior left out;
  * `matched`: how many of them turned out to be a definition's body.
  */
-export interface Skeleton { text: string; masked: Masked; lines: Lines; uri: string; interiors: Map<number, number>; matched: number }
+export interface Skeleton {
+  text: string;
+  masked: Masked;
+  lines: Lines;
+  uri: string;
+  interiors: Map<number, number>;
+  matched: number;
+}

@@ -2,7 +2,13 @@
 // (information), model drift (a leaf model assumes calls its C body no longer makes), and the last
 // simulation's failing verdict, with its "Show trace" quick fix.
 
-import { CodeAction, CodeActionKind, CodeActionParams, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
+import {
+  CodeAction,
+  CodeActionKind,
+  CodeActionParams,
+  Diagnostic,
+  DiagnosticSeverity,
+} from 'vscode-languageserver/node';
 import { ORCHESTRATION } from '../../../engine/src';
 import { extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { analyzeLocks, LockReport } from '../analyzer/lockdep';
@@ -20,7 +26,11 @@ function isSlab(ctx: ServerContext, uri: string): boolean {
 }
 
 /** Not-modelled calls in the orchestration functions, as information on their lines. */
-function notModelledDiagnostics(ctx: ServerContext, report: ReturnType<typeof extractOrchestrationReport>, byUri: Map<string, Diagnostic[]>): void {
+function notModelledDiagnostics(
+  ctx: ServerContext,
+  report: ReturnType<typeof extractOrchestrationReport>,
+  byUri: Map<string, Diagnostic[]>,
+): void {
   for (const [fn, ex] of Object.entries(report.extractions)) {
     const d = ctx.analyzer.definition(fn);
     if (!d) continue;
@@ -105,7 +115,10 @@ function lockDiagnostics(ctx: ServerContext, byUri: Map<string, Diagnostic[]>, w
  * What the diagnostics of each indexed file are now (the verdict's included); no publishing.
  * locks 'later': the lock rules' last findings, rerun once typing pauses (see lockReport).
  */
-export function computeDiagnostics(ctx: ServerContext, locks: 'now' | 'later' = 'now'): Map<string, Diagnostic[]> | undefined {
+export function computeDiagnostics(
+  ctx: ServerContext,
+  locks: 'now' | 'later' = 'now',
+): Map<string, Diagnostic[]> | undefined {
   let report: ReturnType<typeof extractOrchestrationReport>;
   try {
     report = extractOrchestrationReport(ctx.analyzer);
@@ -128,30 +141,56 @@ export function refreshDiagnostics(ctx: ServerContext, locks: 'now' | 'later' = 
   if (!byUri) return;
   for (const [uri, diagnostics] of byUri) if (isSlab(ctx, uri)) ctx.connection.sendDiagnostics({ uri, diagnostics });
   // a file no longer indexed (slablens.files or maxFileBytes changed, closed) keeps no diagnostics
-  for (const uri of ctx.publishedDiagnostics) if (!byUri.has(uri)) ctx.connection.sendDiagnostics({ uri, diagnostics: [] });
+  for (const uri of ctx.publishedDiagnostics)
+    if (!byUri.has(uri)) ctx.connection.sendDiagnostics({ uri, diagnostics: [] });
   ctx.publishedDiagnostics = new Set([...byUri.keys()].filter((uri) => isSlab(ctx, uri)));
 }
 
 const isVerdict = (d: Diagnostic): boolean => d.source === 'slablens' && d.code === VERDICT;
 const overlaps = (a: Diagnostic['range'], b: Diagnostic['range']): boolean =>
-  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+  !(
+    a.end.line < b.start.line ||
+    (a.end.line === b.start.line && a.end.character < b.start.character) ||
+    b.end.line < a.start.line ||
+    (b.end.line === a.start.line && b.end.character < a.start.character)
+  );
 
 /** "Show trace" on a verdict's diagnostic: the client's slablens.showLastTrace shows the trace of the last simulation. */
 export function codeActions(ctx: ServerContext, p: CodeActionParams): CodeAction[] {
   // the client passes the diagnostics at the range; ours are looked up too, for clients that do not
   const actions: CodeAction[] = [];
-  const wants = (kind: string) => !p.context.only || p.context.only.some((k) => k === '' || k === kind || kind.startsWith(k + '.'));
-  const diags = [...p.context.diagnostics.filter(isVerdict), ...ctx.verdicts.diagnostics(p.textDocument.uri).filter((d) => overlaps(d.range, p.range))];
+  const wants = (kind: string) =>
+    !p.context.only || p.context.only.some((k) => k === '' || k === kind || kind.startsWith(k + '.'));
+  const diags = [
+    ...p.context.diagnostics.filter(isVerdict),
+    ...ctx.verdicts.diagnostics(p.textDocument.uri).filter((d) => overlaps(d.range, p.range)),
+  ];
   if (diags.length && wants(CodeActionKind.QuickFix)) {
     const config = (diags[0].data as { config?: string } | undefined)?.config;
-    actions.push({ title: 'Show trace', kind: CodeActionKind.QuickFix, diagnostics: [diags[0]], isPreferred: true, command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: config ? [config] : [] } });
+    actions.push({
+      title: 'Show trace',
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diags[0]],
+      isPreferred: true,
+      command: { title: 'Show trace', command: 'slablens.showLastTrace', arguments: config ? [config] : [] },
+    });
   }
   // "Simulate without this statement" on a statement of a function the simulator follows
   const line = p.range.start.line;
-  const fn = ctx.analyzer.functionsIn(p.textDocument.uri).find((f) => f.range.start.line < line && line <= f.range.end.line && ORCHESTRATION.includes(f.name));
+  const fn = ctx.analyzer
+    .functionsIn(p.textDocument.uri)
+    .find((f) => f.range.start.line < line && line <= f.range.end.line && ORCHESTRATION.includes(f.name));
   const found = fn && ctx.analyzer.found(fn.name);
   if (fn && found && statementOn(found.body, line) && wants(EXPERIMENT_KIND)) {
-    actions.push({ title: 'Simulate without this statement', kind: EXPERIMENT_KIND, command: { title: 'Simulate without this statement', command: 'slablens.simulateWithout', arguments: [{ uri: p.textDocument.uri, line, function: fn.name }] } });
+    actions.push({
+      title: 'Simulate without this statement',
+      kind: EXPERIMENT_KIND,
+      command: {
+        title: 'Simulate without this statement',
+        command: 'slablens.simulateWithout',
+        arguments: [{ uri: p.textDocument.uri, line, function: fn.name }],
+      },
+    });
   }
   return actions;
 }

@@ -86,7 +86,8 @@ export function workspacePrograms(ctx: ServerContext): {
 }
 
 /** A scenario file's bytes on disk: a FIFO or a device would block the request thread, so only a regular file under the size cap is read. */
-const diskBytes = (uri: string): Buffer => readInputFile(fileURLToPath(uri), 'scenario', DEFAULT_INDEX_SETTINGS.maxFileBytes);
+const diskBytes = (uri: string): Buffer =>
+  readInputFile(fileURLToPath(uri), 'scenario', DEFAULT_INDEX_SETTINGS.maxFileBytes);
 
 /** The path in messages: relative to the workspace folder. */
 const shownPath = (ctx: ServerContext, uri: string): string =>

@@ -6,7 +6,18 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancellationToken, Connection, ErrorCodes, RequestType, ResponseError } from 'vscode-languageserver/node';
-import { SeriesCheck, SeriesCompare, SeriesDescribe, SeriesExport, SeriesImages, SeriesOpen, SeriesRangeText, SeriesReview, SeriesSimulate, SeriesThreads } from '../../../protocol/src';
+import {
+  SeriesCheck,
+  SeriesCompare,
+  SeriesDescribe,
+  SeriesExport,
+  SeriesImages,
+  SeriesOpen,
+  SeriesRangeText,
+  SeriesReview,
+  SeriesSimulate,
+  SeriesThreads,
+} from '../../../protocol/src';
 import type { SeriesAnswer, SeriesRequest } from '../seriesWorker';
 
 /** The series worker (dist/seriesWorker.js, beside the bundled server), started at the first request. */
@@ -33,7 +44,14 @@ export class SeriesWorker {
     const lost = (why: string) => {
       if (this.worker !== w) return;
       this.worker = undefined;
-      for (const [id, f] of this.pending) f({ id, error: { code: ErrorCodes.InternalError, message: `the series worker stopped (${why}): open the series again` } });
+      for (const [id, f] of this.pending)
+        f({
+          id,
+          error: {
+            code: ErrorCodes.InternalError,
+            message: `the series worker stopped (${why}): open the series again`,
+          },
+        });
       this.pending.clear();
     };
     w.on('error', (e) => lost(e.message));

@@ -3,9 +3,27 @@
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CancellationToken, CancellationTokenSource, Diagnostic, DiagnosticSeverity, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import {
+  CancellationToken,
+  CancellationTokenSource,
+  Diagnostic,
+  DiagnosticSeverity,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  WorkDoneProgressReporter,
+} from 'vscode-languageserver/node';
 import { listScenarios, Progress, Trace } from '../../../engine/src';
-import { Replay, ReplayParams, ReplayResult, Scenarios, ScenarioInfo, Simulate, SimulateParams, SimulateResult } from '../../../protocol/src';
+import {
+  Replay,
+  ReplayParams,
+  ReplayResult,
+  Scenarios,
+  ScenarioInfo,
+  Simulate,
+  SimulateParams,
+  SimulateResult,
+} from '../../../protocol/src';
 import { extractOrchestrationReport, notModelledByFunction } from '../analyzer';
 import { ServerContext } from '../context';
 import { ExperimentError, ExperimentPrograms, experimentPrograms } from '../experiment';
@@ -39,7 +57,11 @@ export function warmWorker(): void {
  * Explore in the warm worker (a second run at the same time gets a worker of its own); progress
  * goes to the client, a cancel terminates the worker at once and the next run starts another.
  */
-export function runInWorker<R = WorkerResult>(job: WorkerJob, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<R | null> {
+export function runInWorker<R = WorkerResult>(
+  job: WorkerJob,
+  token: CancellationToken,
+  progress: WorkDoneProgressReporter,
+): Promise<R | null> {
   const own = warm && !warm.busy ? warm : startWorker();
   if (!warm) warm = own;
   own.busy = true;
@@ -58,7 +80,9 @@ export function runInWorker<R = WorkerResult>(job: WorkerJob, token: Cancellatio
       void own.worker.terminate();
       resolve(null);
     });
-    const onMessage = (m: { kind: 'progress'; id: number; progress: Progress } | { kind: 'result'; id: number; result: R }) => {
+    const onMessage = (
+      m: { kind: 'progress'; id: number; progress: Progress } | { kind: 'result'; id: number; result: R },
+    ) => {
       if (m.id !== id) return;
       if (m.kind === 'progress') progress.report(`${m.progress.states} states, ${m.progress.executions} interleavings`);
       else {
@@ -97,7 +121,10 @@ function leaveVerdict(ctx: ServerContext, p: SimulateParams, r: WorkerResult): v
   const fn = p.function ? ctx.analyzer.definition(p.function) : undefined;
   const at = bad?.anchor?.line !== undefined ? ctx.analyzer.definition(bad.anchor.fn) : undefined;
   if (r.verdict === 'fail') {
-    for (const [target, line] of [[fn, fn?.selectionRange.start.line], [at, bad?.anchor?.line]] as const) {
+    for (const [target, line] of [
+      [fn, fn?.selectionRange.start.line],
+      [at, bad?.anchor?.line],
+    ] as const) {
       if (!target || line === undefined) continue;
       diags.push({
         uri: target.uri,
@@ -119,17 +146,28 @@ function leaveVerdict(ctx: ServerContext, p: SimulateParams, r: WorkerResult): v
  * Progress of a run with Cancel: on the client's workDoneToken when it shows its own progress,
  * else on one the server asks for. The token is cancelled by the request's or the progress's Cancel.
  */
-export async function beginProgress(ctx: ServerContext, workDoneToken: string | number | undefined, title: string, token: CancellationToken): Promise<{ reporter: WorkDoneProgressReporter; token: CancellationToken }> {
+export async function beginProgress(
+  ctx: ServerContext,
+  workDoneToken: string | number | undefined,
+  title: string,
+  token: CancellationToken,
+): Promise<{ reporter: WorkDoneProgressReporter; token: CancellationToken }> {
   const { connection } = ctx;
   const attached = workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(workDoneToken) : null;
   const created = attached ? null : await connection.window.createWorkDoneProgress().catch(() => null);
   const progress = attached ?? created;
   progress?.begin(title, undefined, undefined, true);
-  const reporter = progress ?? ({ begin: () => undefined, report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter);
+  const reporter =
+    progress ??
+    ({ begin: () => undefined, report: () => undefined, done: () => undefined } as unknown as WorkDoneProgressReporter);
   return { reporter, token: created ? mergeTokens(token, created.token) : token };
 }
 
-export async function simulate(ctx: ServerContext, p: SimulateParams, token: CancellationToken): Promise<SimulateResult | ResponseError> {
+export async function simulate(
+  ctx: ServerContext,
+  p: SimulateParams,
+  token: CancellationToken,
+): Promise<SimulateResult | ResponseError> {
   const base = extractOrchestrationReport(ctx.analyzer);
   let exp: ExperimentPrograms | undefined;
   try {
@@ -140,11 +178,21 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
   }
   const { programs, extractions } = exp ?? base;
   const unsupported = unsupportedIn(extractions);
-  if (unsupported && !(p.builtin && p.scenario)) return new ResponseError(ErrorCodes.InvalidParams, `not simulated, no verdict: ${unsupported}`);
-  const progress = await beginProgress(ctx, p.workDoneToken, `Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}${exp ? ' — experiment' : ''}`, token);
+  if (unsupported && !(p.builtin && p.scenario))
+    return new ResponseError(ErrorCodes.InvalidParams, `not simulated, no verdict: ${unsupported}`);
+  const progress = await beginProgress(
+    ctx,
+    p.workDoneToken,
+    `Simulating ${p.function ?? p.scenario ?? 'kmem_cache_destroy'}${p.kasan ? ' (KASAN)' : ''}${exp ? ' — experiment' : ''}`,
+    token,
+  );
   let r: WorkerResult | null;
   try {
-    r = await runInWorker({ kind: 'simulate', programs, params: p, teardown: base.teardown }, progress.token, progress.reporter);
+    r = await runInWorker(
+      { kind: 'simulate', programs, params: p, teardown: base.teardown },
+      progress.token,
+      progress.reporter,
+    );
   } finally {
     progress.reporter.done();
   }
@@ -157,7 +205,12 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
   }
   // an experiment is not the file: its verdict is labelled, and no diagnostic claims it of the file
   if (exp) {
-    if (p.function) ctx.verdicts.setExperiment(p.function, configOf(!!p.kasan), `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states — ${exp.label}`);
+    if (p.function)
+      ctx.verdicts.setExperiment(
+        p.function,
+        configOf(!!p.kasan),
+        `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states — ${exp.label}`,
+      );
   } else if (!p.builtin) leaveVerdict(ctx, p, r);
   refreshDiagnostics(ctx);
   refreshCodeLenses(ctx);
@@ -168,7 +221,13 @@ export async function simulate(ctx: ServerContext, p: SimulateParams, token: Can
 
 /** The engine's built-in scenarios, for "Run Scenario…". */
 export function scenarios(): ScenarioInfo[] {
-  return listScenarios().map((s) => ({ id: s.id, title: s.title, fact: s.fact, expect: s.expect, description: s.description }));
+  return listScenarios().map((s) => ({
+    id: s.id,
+    title: s.title,
+    fact: s.fact,
+    expect: s.expect,
+    description: s.description,
+  }));
 }
 
 /**
@@ -183,13 +242,36 @@ export function replay(p: ReplayParams, token: CancellationToken): Promise<Repla
       resolve(r);
       void worker.terminate();
     };
-    const sub = token.onCancellationRequested(() => finish(new ResponseError(LSPErrorCodes.RequestCancelled, 'replay cancelled')));
+    const sub = token.onCancellationRequested(() =>
+      finish(new ResponseError(LSPErrorCodes.RequestCancelled, 'replay cancelled')),
+    );
     worker.on('message', (m: { kind: 'result'; trace: Trace } | { kind: 'refused' | 'error'; message: string }) => {
-      if (m.kind !== 'result') return finish(m.kind === 'refused' ? new ResponseError(ErrorCodes.InvalidParams, m.message) : new ResponseError(ErrorCodes.InternalError, `the replay failed: ${m.message}`));
+      if (m.kind !== 'result')
+        return finish(
+          m.kind === 'refused'
+            ? new ResponseError(ErrorCodes.InvalidParams, m.message)
+            : new ResponseError(ErrorCodes.InternalError, `the replay failed: ${m.message}`),
+        );
       const t = m.trace;
       finish({
-        scenario: t.scenario.id, title: t.scenario.title, ncpus: t.scenario.ncpus, config: t.scenario.config, verdict: t.verdict, property: t.property, message: t.message, strategy: 'replay',
-        states: t.schedule.length + 1, transitions: t.schedule.length, pruned: 0, executions: 1, outcomes: 1, failing: t.verdict === 'fail' ? 1 : 0, elapsedMs: 0, schedule: t.schedule, violationStep: t.violationStep, trace: t,
+        scenario: t.scenario.id,
+        title: t.scenario.title,
+        ncpus: t.scenario.ncpus,
+        config: t.scenario.config,
+        verdict: t.verdict,
+        property: t.property,
+        message: t.message,
+        strategy: 'replay',
+        states: t.schedule.length + 1,
+        transitions: t.schedule.length,
+        pruned: 0,
+        executions: 1,
+        outcomes: 1,
+        failing: t.verdict === 'fail' ? 1 : 0,
+        elapsedMs: 0,
+        schedule: t.schedule,
+        violationStep: t.violationStep,
+        trace: t,
       });
     });
     // a worker that dies (out of memory) answers too

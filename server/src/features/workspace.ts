@@ -18,7 +18,9 @@ function tellTooLarge(ctx: ServerContext, files: { file: string; bytes: number }
   const fresh: string[] = [];
   for (const { file, bytes } of new Map(files.map((f) => [f.file, f])).values()) {
     const what = `${ctx.shown(file)} (${formatBytes(bytes)})`;
-    ctx.connection.console.warn(`slablens: not indexing ${what}: larger than slablens.maxFileBytes (${formatBytes(ctx.settings.maxFileBytes)})`);
+    ctx.connection.console.warn(
+      `slablens: not indexing ${what}: larger than slablens.maxFileBytes (${formatBytes(ctx.settings.maxFileBytes)})`,
+    );
     if (!st.toldTooLarge.has(file)) {
       st.toldTooLarge.add(file);
       fresh.push(what);
@@ -26,7 +28,9 @@ function tellTooLarge(ctx: ServerContext, files: { file: string; bytes: number }
   }
   if (!fresh.length) return;
   const list = fresh.length > 3 ? `${fresh.slice(0, 3).join(', ')} and ${fresh.length - 3} more` : fresh.join(', ');
-  ctx.warn(`Slablens does not index ${list}: larger than slablens.maxFileBytes (${formatBytes(ctx.settings.maxFileBytes)}).`);
+  ctx.warn(
+    `Slablens does not index ${list}: larger than slablens.maxFileBytes (${formatBytes(ctx.settings.maxFileBytes)}).`,
+  );
 }
 
 /** Open documents are held to the size limit too; the ones over it are dropped from the index. */
@@ -52,8 +56,15 @@ export async function indexWorkspace(ctx: ServerContext): Promise<void> {
   const st = ctx.index;
   const pass = ++st.pass;
   const started = Date.now();
-  const folders = await connection.workspace.getWorkspaceFolders().then((f) => f ?? [], () => null);
-  ctx.roots = folders?.length ? folders.map((f) => fileURLToPath(f.uri)) : ctx.annotationRoot ? [ctx.annotationRoot] : [];
+  const folders = await connection.workspace.getWorkspaceFolders().then(
+    (f) => f ?? [],
+    () => null,
+  );
+  ctx.roots = folders?.length
+    ? folders.map((f) => fileURLToPath(f.uri))
+    : ctx.annotationRoot
+      ? [ctx.annotationRoot]
+      : [];
   const wanted = new Set<string>();
   const tooLarge: { file: string; bytes: number }[] = [];
   let capped = false;
@@ -80,11 +91,16 @@ export async function indexWorkspace(ctx: ServerContext): Promise<void> {
   indexOpenDocuments(ctx, tooLarge);
   tellTooLarge(ctx, tooLarge);
   if (capped) {
-    connection.console.warn(`slablens: slablens.files matches more than ${MAX_FILES} files; only the first ${MAX_FILES} are indexed`);
-    if (!st.toldCapped) ctx.warn(`Slablens indexes the first ${MAX_FILES} files slablens.files matches, not all of them.`);
+    connection.console.warn(
+      `slablens: slablens.files matches more than ${MAX_FILES} files; only the first ${MAX_FILES} are indexed`,
+    );
+    if (!st.toldCapped)
+      ctx.warn(`Slablens indexes the first ${MAX_FILES} files slablens.files matches, not all of them.`);
     st.toldCapped = true;
   }
-  connection.console.info(`slablens: indexed ${wanted.size} file(s) of ${ctx.roots.length} folder(s), ${analyzer.functions().length} functions, in ${Date.now() - started} ms`);
+  connection.console.info(
+    `slablens: indexed ${wanted.size} file(s) of ${ctx.roots.length} folder(s), ${analyzer.functions().length} functions, in ${Date.now() - started} ms`,
+  );
   refreshDiagnostics(ctx);
   refreshCodeLenses(ctx);
   completeTreesSoon(ctx);
@@ -103,7 +119,9 @@ function completeTreesSoon(ctx: ServerContext): void {
     st.completing = undefined;
     const started = Date.now();
     const changed = ctx.analyzer.completeTrees(1);
-    ctx.connection.console.log(`slablens: full tree parsed in ${Date.now() - started} ms${changed.length ? `; the index of ${changed.join(', ')} changed with it` : ''}`);
+    ctx.connection.console.log(
+      `slablens: full tree parsed in ${Date.now() - started} ms${changed.length ? `; the index of ${changed.join(', ')} changed with it` : ''}`,
+    );
     if (changed.length) {
       refreshDiagnostics(ctx);
       refreshCodeLenses(ctx);
@@ -115,10 +133,15 @@ function completeTreesSoon(ctx: ServerContext): void {
 /** The client sends the `slablens` section (synchronize.configurationSection); others are asked for it. */
 async function configurationChanged(ctx: ServerContext, p: DidChangeConfigurationParams): Promise<void> {
   let raw = (p.settings as { slablens?: unknown } | null)?.slablens;
-  if (raw === undefined) raw = await ctx.connection.workspace.getConfiguration('slablens').then((c) => c as unknown, () => undefined);
+  if (raw === undefined)
+    raw = await ctx.connection.workspace.getConfiguration('slablens').then(
+      (c) => c as unknown,
+      () => undefined,
+    );
   if (raw === undefined || raw === null) return;
   const next = readIndexSettings(raw);
-  if (next.maxFileBytes === ctx.settings.maxFileBytes && next.files.join('\n') === ctx.settings.files.join('\n')) return;
+  if (next.maxFileBytes === ctx.settings.maxFileBytes && next.files.join('\n') === ctx.settings.files.join('\n'))
+    return;
   ctx.settings = next;
   await indexWorkspace(ctx);
 }

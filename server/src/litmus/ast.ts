@@ -73,7 +73,11 @@ export class LitmusError extends Error {
   }
 }
 
-export const diag = (message: string, loc: Pick<SrcLoc, 'line' | 'column'> & Partial<SrcLoc>, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({
+export const diag = (
+  message: string,
+  loc: Pick<SrcLoc, 'line' | 'column'> & Partial<SrcLoc>,
+  severity: Diagnostic['severity'] = 'error',
+): Diagnostic => ({
   severity,
   message,
   line: loc.line,

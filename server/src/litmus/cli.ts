@@ -39,7 +39,8 @@ export function builtinScenario(id: string, cpus: number): Scenario | undefined 
   return l?.lowered && !firstError(l) && l.lowered.scenario.ncpus === cpus ? l.lowered.scenario : undefined;
 }
 
-export const isScenarioPath = (p: string): boolean => p.endsWith('.litmus') || (p.includes(path.sep) && fs.existsSync(p));
+export const isScenarioPath = (p: string): boolean =>
+  p.endsWith('.litmus') || (p.includes(path.sep) && fs.existsSync(p));
 
 const showDiag = (file: string, d: Diagnostic) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
 
@@ -51,7 +52,12 @@ export function kernelPrograms(dir: string) {
     const f = path.join(dir, rel);
     if (!fs.existsSync(f)) continue;
     // the server's cap (slablens.maxFileBytes) and its refusal of FIFOs and devices
-    analyzer.update(f, new TextDecoder('utf-8', { fatal: false }).decode(readInputFile(f, 'kernel file', DEFAULT_INDEX_SETTINGS.maxFileBytes)));
+    analyzer.update(
+      f,
+      new TextDecoder('utf-8', { fatal: false }).decode(
+        readInputFile(f, 'kernel file', DEFAULT_INDEX_SETTINGS.maxFileBytes),
+      ),
+    );
     n++;
   }
   if (!n) throw new UsageError(`${dir}: no mm/slab_common.c, mm/slub.c or mm/slab.h found`);
@@ -83,12 +89,23 @@ export function litmusJson(file: string, r: LitmusCheckResult, l: LoadedScenario
 export function litmusSummary(name: string, r: LitmusCheckResult): string[] {
   const x = r.litmus;
   const out = [`Test ${name}: ${x.clause}`];
-  if (x.observation) out.push(`  Observation ${name} ${x.observation} ${x.holds} ${x.total - x.holds}  (the clause holds in ${x.holds} of ${x.total} executions explored by ${r.strategy}${r.strategy === 'dpor' ? ', one per class of equivalent interleavings' : ''})`);
-  else out.push(`  Observation: undecided — ${r.message ?? 'the exploration stopped'} (the clause held in ${x.holds} of ${x.total} executions it finished)`);
-  if (x.expected) out.push(`  Expected ${x.expected}: ${x.matches === undefined ? 'cannot tell (incomplete)' : x.matches ? 'matches' : `MISMATCH (observed ${x.observation})`}`);
+  if (x.observation)
+    out.push(
+      `  Observation ${name} ${x.observation} ${x.holds} ${x.total - x.holds}  (the clause holds in ${x.holds} of ${x.total} executions explored by ${r.strategy}${r.strategy === 'dpor' ? ', one per class of equivalent interleavings' : ''})`,
+    );
+  else
+    out.push(
+      `  Observation: undecided — ${r.message ?? 'the exploration stopped'} (the clause held in ${x.holds} of ${x.total} executions it finished)`,
+    );
+  if (x.expected)
+    out.push(
+      `  Expected ${x.expected}: ${x.matches === undefined ? 'cannot tell (incomplete)' : x.matches ? 'matches' : `MISMATCH (observed ${x.observation})`}`,
+    );
   else out.push('  Expected: no (* Result: … *) comment');
   out.push(`  ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}${r.message ? `: ${r.message}` : ''}`);
-  out.push(`  ${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings, ${r.elapsedMs} ms`);
+  out.push(
+    `  ${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings, ${r.elapsedMs} ms`,
+  );
   return out;
 }
 
@@ -108,9 +125,11 @@ const OPTIONS = { ...CHECK_OPTIONS, kernel: { type: 'string' } } as const;
  */
 export function cmdCheckScenario(args: string[], io: Io, asBuiltin = false): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-  if (positionals.length !== 1) throw new UsageError('check takes one scenario file (or a built-in id, see `slablens list`)');
+  if (positionals.length !== 1)
+    throw new UsageError('check takes one scenario file (or a built-in id, see `slablens list`)');
   const strategy = (values.strategy ?? 'dpor') as Strategy;
-  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  if (!STRATEGIES.includes(strategy))
+    throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
   const file = asBuiltin ? builtinScenarioFile(positionals[0])! : positionals[0];
   const programs = values.kernel ? kernelPrograms(values.kernel).programs : undefined;
   const l = loadScenarioFile(file, { programs });
@@ -121,21 +140,37 @@ export function cmdCheckScenario(args: string[], io: Io, asBuiltin = false): num
   }
   const cpus = int('cpus', values.cpus, 2);
   if (cpus !== undefined && cpus !== l.lowered.scenario.ncpus) {
-    throw new UsageError(`--cpus ${cpus}: ${file} is written for ${l.lowered.scenario.ncpus} CPUs (its threads and init block; NR_CPUS=N in the init block sets more)`);
+    throw new UsageError(
+      `--cpus ${cpus}: ${file} is written for ${l.lowered.scenario.ncpus} CPUs (its threads and init block; NR_CPUS=N in the init block sets more)`,
+    );
   }
   if (!values.json) for (const w of l.diagnostics) io.err(showDiag(file, w));
   const seed = int('seed', values.seed, 0);
-  const o: ExploreOptions = { strategy, seed: seed ?? 1, runs: int('runs', values.runs, 1), preemptions: int('preemptions', values.preemptions, 0), maxStates: int('max-states', values['max-states'], 1) };
+  const o: ExploreOptions = {
+    strategy,
+    seed: seed ?? 1,
+    runs: int('runs', values.runs, 1),
+    preemptions: int('preemptions', values.preemptions, 0),
+    maxStates: int('max-states', values['max-states'], 1),
+  };
   const r = runScenario(l.lowered, o);
   // the trace to keep: the engine's counterexample when a property failed, else where the clause held
   const trace = r.verdict === 'fail' ? r.trace : (r.litmus.witness ?? r.trace);
-  if (values['trace-out'] && trace) writeOutput(values['trace-out'], JSON.stringify(trace, null, 1) + '\n', '--trace-out');
-  if (values.json) io.out(JSON.stringify(litmusJson(file, r, l, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
+  if (values['trace-out'] && trace)
+    writeOutput(values['trace-out'], JSON.stringify(trace, null, 1) + '\n', '--trace-out');
+  if (values.json)
+    io.out(
+      JSON.stringify(litmusJson(file, r, l, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1),
+    );
   else {
     io.out(`${l.lowered.scenario.id}: ${file}${values.kernel ? ` (programs from ${values.kernel})` : ''}`);
     for (const line of litmusSummary(l.lowered.scenario.id, r)) io.out(line);
     if (trace && (r.verdict === 'fail' || r.litmus.witness)) {
-      io.out(r.verdict === 'fail' ? `  shortest counterexample found (${trace.schedule.length} steps):` : `  shortest execution where the clause holds (${trace.schedule.length} steps):`);
+      io.out(
+        r.verdict === 'fail'
+          ? `  shortest counterexample found (${trace.schedule.length} steps):`
+          : `  shortest execution where the clause holds (${trace.schedule.length} steps):`,
+      );
       printTrace(io, trace);
       if (trace.token) io.out(`  replay: slablens replay --token ${trace.token}`);
     }

@@ -41,7 +41,10 @@ export function loadScenarioFile(file: string, o: LowerOptions = {}): LoadedScen
     // a FIFO or a device would block the reader (the server's request thread), a huge file is no scenario
     bytes = readInputFile(file, 'scenario', DEFAULT_INDEX_SETTINGS.maxFileBytes);
   } catch (e) {
-    const why = e instanceof UsageError ? e.message : `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    const why =
+      e instanceof UsageError
+        ? e.message
+        : `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
     return { file, diagnostics: [diag(why, { line: 1, column: 1 })] };
   }
   let text: string;
@@ -62,4 +65,5 @@ export function runScenario(l: Lowered, o: ExploreOptions): LitmusCheckResult {
 /** A scenario file, by its name (the editor's language id is slablens-scenario for these). */
 export const isScenarioUri = (uri: string): boolean => /\.litmus$/i.test(uri);
 
-export const firstError = (l: LoadedScenario): Diagnostic | undefined => l.diagnostics.find((d) => d.severity === 'error');
+export const firstError = (l: LoadedScenario): Diagnostic | undefined =>
+  l.diagnostics.find((d) => d.severity === 'error');

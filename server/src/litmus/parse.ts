@@ -20,9 +20,16 @@ export function decodeScenario(file: string, bytes: Uint8Array): string {
   } catch {
     let line = 1;
     let column = 1;
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const n = utf8Length(bytes, i);
-      if (n === 0) throw new LitmusError(file, diag(`not UTF-8: byte 0x${bytes[i].toString(16).padStart(2, '0')} cannot start or continue a character (save the file as UTF-8)`, { line, column }));
+      if (n === 0)
+        throw new LitmusError(
+          file,
+          diag(
+            `not UTF-8: byte 0x${bytes[i].toString(16).padStart(2, '0')} cannot start or continue a character (save the file as UTF-8)`,
+            { line, column },
+          ),
+        );
       if (bytes[i] === 0x0a) {
         line++;
         column = 1;
@@ -83,9 +90,18 @@ export function parseFrame(file: string, text: string): LitmusAst {
     const lines = c.text.slice(0, m.index).split('\n');
     const line = c.loc.line + lines.length - 1;
     const column = (lines.length === 1 ? c.loc.column + 2 : 1) + lines[lines.length - 1].length;
-    const at: SrcLoc = { line, column, offset: c.loc.offset, endLine: line, endColumn: column + m[0].length, endOffset: c.loc.offset };
-    if (expected) throw new LitmusError(file, diag('a second Result: comment (the file states one expected result)', at));
-    if (m[1] !== 'Never' && m[1] !== 'Sometimes' && m[1] !== 'Always') throw new LitmusError(file, diag(`Result: ${m[1]} — herd7's results are Never, Sometimes or Always`, at));
+    const at: SrcLoc = {
+      line,
+      column,
+      offset: c.loc.offset,
+      endLine: line,
+      endColumn: column + m[0].length,
+      endOffset: c.loc.offset,
+    };
+    if (expected)
+      throw new LitmusError(file, diag('a second Result: comment (the file states one expected result)', at));
+    if (m[1] !== 'Never' && m[1] !== 'Sometimes' && m[1] !== 'Always')
+      throw new LitmusError(file, diag(`Result: ${m[1]} — herd7's results are Never, Sometimes or Always`, at));
     expected = m[1];
     expectedLoc = at;
   }
@@ -105,9 +121,26 @@ export function commentText(body: string): string {
 /** peggy's expectation list without the white space and comments that may come anywhere. */
 function syntaxMessage(e: peggy.parser.SyntaxError): string {
   const found = e.found === null ? 'end of file' : JSON.stringify(e.found);
-  if (e.found === null && e.expected?.some((x) => x.type === 'literal' && x.text === '}')) return "end of file inside a '{ … }': a brace is not closed";
-  const expected = (e.expected ?? []).filter((x) => !(x.type === 'other' && (x.description === 'white space' || x.description === 'a comment')));
-  const names = [...new Set(expected.map((x) => (x.type === 'literal' ? JSON.stringify(x.text) : x.type === 'other' ? x.description : x.type === 'end' ? 'end of file' : x.type === 'class' ? classText(x) : 'anything')))];
+  if (e.found === null && e.expected?.some((x) => x.type === 'literal' && x.text === '}'))
+    return "end of file inside a '{ … }': a brace is not closed";
+  const expected = (e.expected ?? []).filter(
+    (x) => !(x.type === 'other' && (x.description === 'white space' || x.description === 'a comment')),
+  );
+  const names = [
+    ...new Set(
+      expected.map((x) =>
+        x.type === 'literal'
+          ? JSON.stringify(x.text)
+          : x.type === 'other'
+            ? x.description
+            : x.type === 'end'
+              ? 'end of file'
+              : x.type === 'class'
+                ? classText(x)
+                : 'anything',
+      ),
+    ),
+  ];
   if (!names.length) return e.message;
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
   return `expected ${list}, found ${found}`;

@@ -19,7 +19,9 @@ export function printInitItem(it: InitItem): string {
   }
 }
 
-type Printable = Pick<LitmusAst, 'name' | 'description' | 'expected' | 'init' | 'clause'> & { threads: Pick<LitmusAst['threads'][number], 'name' | 'params' | 'body'>[] };
+type Printable = Pick<LitmusAst, 'name' | 'description' | 'expected' | 'init' | 'clause'> & {
+  threads: Pick<LitmusAst['threads'][number], 'name' | 'params' | 'body'>[];
+};
 
 export function printScenario(a: Printable): string {
   const out: string[] = [`C ${a.name}`, ''];

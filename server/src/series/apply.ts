@@ -80,7 +80,8 @@ export interface ApplyResult {
   failure?: HunkFailure;
 }
 
-const hunkHeader = (h: Hunk): string => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.heading ? ' ' + h.heading : ''}`;
+const hunkHeader = (h: Hunk): string =>
+  `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.heading ? ' ' + h.heading : ''}`;
 
 function structured(f: FileDiff, hunks: Hunk[] = f.hunks): StructuredPatch {
   return {
@@ -88,7 +89,13 @@ function structured(f: FileDiff, hunks: Hunk[] = f.hunks): StructuredPatch {
     newFileName: `b/${f.path}`,
     oldHeader: undefined,
     newHeader: undefined,
-    hunks: hunks.map((h) => ({ oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, lines: h.lines.map((l) => l.op + l.text) })),
+    hunks: hunks.map((h) => ({
+      oldStart: h.oldStart,
+      oldLines: h.oldLines,
+      newStart: h.newStart,
+      newLines: h.newLines,
+      lines: h.lines.map((l) => l.op + l.text),
+    })),
   };
 }
 
@@ -117,21 +124,34 @@ function failingHunk(text: string, f: FileDiff): HunkFailure {
       continue;
     }
     const lines = cur.split('\n');
-    const expected = h.lines.filter((l) => l.op === ' ' || l.op === '-').map((l) => ({ line: l.oldLine!, text: l.text }));
+    const expected = h.lines
+      .filter((l) => l.op === ' ' || l.op === '-')
+      .map((l) => ({ line: l.oldLine!, text: l.text }));
     // where it was expected: where its code lines are, else at the header's line number
     const at = locateHunk(lines, h, 'old', 1);
     const found = lines.slice(at, at + Math.max(expected.length, 1)).map((t, k) => ({ line: at + k + 1, text: t }));
-    const missing = h.lines.filter((l) => l.op === '-' && !lines.includes(l.text)).map((l) => JSON.stringify(l.text.trim()));
+    const missing = h.lines
+      .filter((l) => l.op === '-' && !lines.includes(l.text))
+      .map((l) => JSON.stringify(l.text.trim()));
     return {
       file: f.path,
       hunk: h.index,
       header: hunkHeader(h),
       expected,
       found,
-      reason: missing.length ? `lines to remove not in the file: ${missing.join(', ')}` : `context does not match (even with fuzz ${MAX_FUZZ})`,
+      reason: missing.length
+        ? `lines to remove not in the file: ${missing.join(', ')}`
+        : `context does not match (even with fuzz ${MAX_FUZZ})`,
     };
   }
-  return { file: f.path, hunk: -1, header: '', expected: [], found: [], reason: 'the hunks apply one by one but not together' };
+  return {
+    file: f.path,
+    hunk: -1,
+    header: '',
+    expected: [],
+    found: [],
+    reason: 'the hunks apply one by one but not together',
+  };
 }
 
 /** A patch's effect on a tree: path → new text, or null for a file it deletes. */
@@ -145,9 +165,12 @@ type Changes = Map<string, string | null>;
 function patchChanges(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): { changes: Changes; result: ApplyResult } {
   const changes: Changes = new Map();
   // the tree as this patch has changed it so far (a later file of the patch sees an earlier one)
-  const get = (k: string): string | undefined => (changes.has(k) ? changes.get(k) ?? undefined : tree.get(k));
+  const get = (k: string): string | undefined => (changes.has(k) ? (changes.get(k) ?? undefined) : tree.get(k));
   const files: ApplyResult['files'] = [];
-  const fail = (failure: HunkFailure) => ({ changes: new Map() as Changes, result: { patch: p.number, applied: false, files, failure } });
+  const fail = (failure: HunkFailure) => ({
+    changes: new Map() as Changes,
+    result: { patch: p.number, applied: false, files, failure },
+  });
   for (const f of p.files) {
     if (f.status === 'binary') {
       files.push({ path: f.path, status: 'binary: skipped' });
@@ -155,9 +178,20 @@ function patchChanges(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): { ch
     }
     const src = get(f.oldPath ?? f.path);
     if (f.status === 'added') {
-      if (src !== undefined) return fail({ file: f.path, hunk: 0, header: '', expected: [], found: [], reason: 'creates a file that already exists' });
+      if (src !== undefined)
+        return fail({
+          file: f.path,
+          hunk: 0,
+          header: '',
+          expected: [],
+          found: [],
+          reason: 'creates a file that already exists',
+        });
       const r = tryApply('', f);
-      changes.set(f.path, r ? r.out : f.hunks.flatMap((h) => h.lines.filter((l) => l.op === '+').map((l) => l.text)).join('\n') + '\n');
+      changes.set(
+        f.path,
+        r ? r.out : f.hunks.flatMap((h) => h.lines.filter((l) => l.op === '+').map((l) => l.text)).join('\n') + '\n',
+      );
       files.push({ path: f.path, status: 'created' });
       continue;
     }
@@ -196,7 +230,11 @@ export function applyOne(tree: Tree, p: Pick<PatchEntry, 'number' | 'files'>): {
 }
 
 /** Apply patches 1..upTo cumulatively; stops at the first that does not apply (later ones build on it). */
-export function applySeries(tree: Tree, series: Pick<Series, 'patches'>, upTo = Infinity): { tree: Tree; results: ApplyResult[] } {
+export function applySeries(
+  tree: Tree,
+  series: Pick<Series, 'patches'>,
+  upTo = Infinity,
+): { tree: Tree; results: ApplyResult[] } {
   const results: ApplyResult[] = [];
   const cur: Tree = new Map(tree);
   for (const p of series.patches) {
@@ -265,7 +303,9 @@ function destroyVerdicts(tree: Tree, o: { cpus?: number; maxStates?: number }): 
   for (const [p, text] of tree) if (/^mm\/.*\.[ch]$/.test(p)) a.update(p, text);
   const { programs, extractions } = extractOrchestrationReport(a);
   if (unsupportedIn(extractions)) return { kasan: 'unsupported', nokasan: 'unsupported' };
-  const run = (kasan: boolean) => simulateFromSource(programs, { function: 'kmem_cache_destroy', kasan, cpus: o.cpus ?? 2, maxStates: o.maxStates }).verdict;
+  const run = (kasan: boolean) =>
+    simulateFromSource(programs, { function: 'kmem_cache_destroy', kasan, cpus: o.cpus ?? 2, maxStates: o.maxStates })
+      .verdict;
   return { kasan: run(true), nokasan: run(false) };
 }
 
@@ -274,7 +314,11 @@ function destroyVerdicts(tree: Tree, o: { cpus?: number; maxStates?: number }): 
  * one that touches a modelled (orchestration) function, kmem_cache_destroy is simulated with
  * CONFIG_KASAN=y and =n on the tree before and after it.
  */
-export function simulateSeries(series: Pick<Series, 'patches'>, tree: Tree, o: { cpus?: number; maxStates?: number; upTo?: number } = {}): SimulatedPatch[] {
+export function simulateSeries(
+  series: Pick<Series, 'patches'>,
+  tree: Tree,
+  o: { cpus?: number; maxStates?: number; upTo?: number } = {},
+): SimulatedPatch[] {
   const out: SimulatedPatch[] = [];
   const cur: Tree = new Map(tree);
   let blocked: number | undefined;
@@ -283,24 +327,52 @@ export function simulateSeries(series: Pick<Series, 'patches'>, tree: Tree, o: {
     if (p.number > (o.upTo ?? Infinity)) break;
     const touches = p.functions.filter((f) => modelled.has(f));
     if (blocked !== undefined) {
-      out.push({ patch: p.number, title: p.title, touches, applied: false, skipped: `patch ${blocked} before it does not apply` });
+      out.push({
+        patch: p.number,
+        title: p.title,
+        touches,
+        applied: false,
+        skipped: `patch ${blocked} before it does not apply`,
+      });
       continue;
     }
     const r = patchChanges(cur, p);
     if (!r.result.applied) {
       blocked = p.number;
-      out.push({ patch: p.number, title: p.title, touches, applied: false, skipped: 'does not apply', failure: r.result.failure });
+      out.push({
+        patch: p.number,
+        title: p.title,
+        touches,
+        applied: false,
+        skipped: 'does not apply',
+        failure: r.result.failure,
+      });
       continue;
     }
     const files = r.result.files;
     if (!touches.length) {
-      out.push({ patch: p.number, title: p.title, touches, applied: true, files, skipped: 'touches no modelled function' });
+      out.push({
+        patch: p.number,
+        title: p.title,
+        touches,
+        applied: true,
+        files,
+        skipped: 'touches no modelled function',
+      });
       commit(cur, r.changes);
       continue;
     }
     const before = destroyVerdicts(cur, o);
     commit(cur, r.changes);
-    out.push({ patch: p.number, title: p.title, touches, applied: true, files, before, after: destroyVerdicts(cur, o) });
+    out.push({
+      patch: p.number,
+      title: p.title,
+      touches,
+      applied: true,
+      files,
+      before,
+      after: destroyVerdicts(cur, o),
+    });
   }
   return out;
 }

@@ -13,7 +13,10 @@ import type { PatchEntry, Series } from './thread';
 
 const norm = (s: string): string => s.toLowerCase().replace(/\s+/g, ' ').trim();
 
-export function sameSeries(a: Pick<Series, 'changeId' | 'cover' | 'patches'>, b: Pick<Series, 'changeId' | 'cover' | 'patches'>): boolean {
+export function sameSeries(
+  a: Pick<Series, 'changeId' | 'cover' | 'patches'>,
+  b: Pick<Series, 'changeId' | 'cover' | 'patches'>,
+): boolean {
   if (a.changeId && b.changeId) return a.changeId === b.changeId;
   const ta = a.cover?.title ?? a.patches[0]?.title;
   const tb = b.cover?.title ?? b.patches[0]?.title;
@@ -21,10 +24,18 @@ export function sameSeries(a: Pick<Series, 'changeId' | 'cover' | 'patches'>, b:
 }
 
 /** Why `older` cannot be compared with `newer` as an earlier revision of it, or undefined when it can. */
-export function notAnEarlierRevision(older: Series, newer: Series): { kind: 'other series' | 'not earlier'; message: string } | undefined {
+export function notAnEarlierRevision(
+  older: Series,
+  newer: Series,
+): { kind: 'other series' | 'not earlier'; message: string } | undefined {
   const name = (x: Series) => x.cover?.title ?? x.patches[0]?.title ?? x.key;
-  if (!sameSeries(older, newer)) return { kind: 'other series', message: `"${name(older)}" and "${name(newer)}" are not revisions of one series (neither change-id nor title match)` };
-  if (older.version >= newer.version) return { kind: 'not earlier', message: `v${older.version} is not earlier than v${newer.version}` };
+  if (!sameSeries(older, newer))
+    return {
+      kind: 'other series',
+      message: `"${name(older)}" and "${name(newer)}" are not revisions of one series (neither change-id nor title match)`,
+    };
+  if (older.version >= newer.version)
+    return { kind: 'not earlier', message: `v${older.version} is not earlier than v${newer.version}` };
   return undefined;
 }
 
@@ -59,7 +70,9 @@ export function pairPatches(older: Pick<Series, 'patches'>, newer: Pick<Series, 
 export function rangeDiffText(p: Pick<PatchEntry, 'title' | 'commitMessage' | 'files'>): string {
   const out = [p.title, '', p.commitMessage.trim(), ''];
   for (const f of p.files) {
-    out.push(`--- ${f.oldPath && f.oldPath !== f.path ? `${f.oldPath} → ` : ''}${f.path}${f.status === 'modified' ? '' : ` (${f.status})`}`);
+    out.push(
+      `--- ${f.oldPath && f.oldPath !== f.path ? `${f.oldPath} → ` : ''}${f.path}${f.status === 'modified' ? '' : ` (${f.status})`}`,
+    );
     for (const h of f.hunks) {
       out.push(`@@ ${h.heading}`.trimEnd());
       for (const l of h.lines) out.push(l.op === '\\' ? `\\ ${l.text}` : `${l.op}${l.text}`);
@@ -118,7 +131,13 @@ export type { CarriedComment, CarriedPatch };
 
 function lineOf(files: FileDiff[], c: ReviewComment): DiffLine | undefined {
   const f = files.find((x) => x.path === c.file);
-  for (const h of f?.hunks ?? []) for (const l of h.lines) if (l.op !== '\\' && (c.side === 'old' ? l.op !== '+' && l.oldLine === c.line : l.op !== '-' && l.newLine === c.line)) return l;
+  for (const h of f?.hunks ?? [])
+    for (const l of h.lines)
+      if (
+        l.op !== '\\' &&
+        (c.side === 'old' ? l.op !== '+' && l.oldLine === c.line : l.op !== '-' && l.newLine === c.line)
+      )
+        return l;
   return undefined;
 }
 
@@ -134,15 +153,26 @@ export function quotedLine(files: FileDiff[], c: ReviewComment): string | undefi
  * is gone from the new revision's diff of the file. The line comes from the comment's own `quote`
  * (kept in the review file) or, for a comment without one, from the old patch when it is given.
  */
-export function carryForward(comments: ReviewComment[], older: Pick<PatchEntry, 'files'> | undefined, newer: Pick<PatchEntry, 'files'>): CarriedComment[] {
+export function carryForward(
+  comments: ReviewComment[],
+  older: Pick<PatchEntry, 'files'> | undefined,
+  newer: Pick<PatchEntry, 'files'>,
+): CarriedComment[] {
   return comments.map((c) => {
     const was = { line: c.line, side: c.side };
     const quote = c.quote ?? (older && quotedLine(older.files, c));
-    if (!quote) return { ...c, addressed: false, was, why: 'which line it was written on is not known: kept at the same line' };
+    if (!quote)
+      return { ...c, addressed: false, was, why: 'which line it was written on is not known: kept at the same line' };
     const [op, text] = [quote[0], quote.slice(1)];
     const f = newer.files.find((x) => x.path === c.file);
     const cands = (f?.hunks ?? []).flatMap((h) => h.lines).filter((m) => m.op === op && m.text === text);
-    if (!cands.length) return { ...c, addressed: true, was, why: `${c.file}: the commented line changed or was dropped in the new revision` };
+    if (!cands.length)
+      return {
+        ...c,
+        addressed: true,
+        was,
+        why: `${c.file}: the commented line changed or was dropped in the new revision`,
+      };
     // the occurrence nearest to the old position
     const pos = (m: DiffLine) => (c.side === 'old' ? m.oldLine! : m.newLine!);
     const best = cands.reduce((a, b) => (Math.abs(pos(b) - c.line) < Math.abs(pos(a) - c.line) ? b : a));
@@ -150,13 +180,17 @@ export function carryForward(comments: ReviewComment[], older: Pick<PatchEntry, 
   });
 }
 
-
 /**
  * The comments of the review of revision `version` (its patches), carried to `newer`: each
  * reviewed patch paired by the title kept in the review file (or by the earlier series, when it is
  * open), each comment at its line in the new patch, open or addressed.
  */
-export function carryReview(reviewed: ReviewFile['patches'], version: number, newer: Pick<Series, 'patches'>, older?: Pick<Series, 'patches'>): CarriedPatch[] {
+export function carryReview(
+  reviewed: ReviewFile['patches'],
+  version: number,
+  newer: Pick<Series, 'patches'>,
+  older?: Pick<Series, 'patches'>,
+): CarriedPatch[] {
   const out: CarriedPatch[] = [];
   for (const [n, pr] of Object.entries(reviewed)) {
     if (!pr.comments.length) continue;
@@ -165,8 +199,13 @@ export function carryReview(reviewed: ReviewFile['patches'], version: number, ne
     const from = { version, patch: Number(n), title };
     const to = title ? newer.patches.find((p) => norm(p.title) === norm(title)) : undefined;
     if (!to) {
-      const why = title ? `patch "${title}" is not in this revision (dropped or renamed)` : 'the review file does not say which patch this was';
-      out.push({ from, comments: pr.comments.map((c) => ({ ...c, addressed: false, was: { line: c.line, side: c.side }, why })) });
+      const why = title
+        ? `patch "${title}" is not in this revision (dropped or renamed)`
+        : 'the review file does not say which patch this was';
+      out.push({
+        from,
+        comments: pr.comments.map((c) => ({ ...c, addressed: false, was: { line: c.line, side: c.side }, why })),
+      });
       continue;
     }
     out.push({ from, to: to.number, comments: carryForward(pr.comments, was, to) });

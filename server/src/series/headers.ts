@@ -29,7 +29,8 @@ export const isMsgId = (id: string): boolean => id.length <= 998 && MSG_ID.test(
 /** Why a Message-Id cannot be used, or undefined when it can. */
 export function msgIdProblem(id: string, what = 'Message-Id'): string | undefined {
   if (isMsgId(id)) return undefined;
-  if (hasControl(id)) return `${what} ${shown(id)} holds CR, LF, NUL or another control character once decoded: refused`;
+  if (hasControl(id))
+    return `${what} ${shown(id)} holds CR, LF, NUL or another control character once decoded: refused`;
   return `${what} ${shown(id)} is not a msg-id (id-left@id-right, printable ASCII without spaces or <>): refused`;
 }
 
@@ -40,7 +41,8 @@ export const isAddress = (a: string): boolean => a.length <= 254 && ADDR.test(a)
 
 /** Why a name/address pair cannot go into a header, or undefined when it can. */
 export function addressProblem(a: Address, what: string): string | undefined {
-  if (hasControl(a.name) || hasControl(a.address)) return `${what} ${shown(a.name ? `${a.name} <${a.address}>` : a.address)} holds CR, LF, NUL or another control character once decoded: refused`;
+  if (hasControl(a.name) || hasControl(a.address))
+    return `${what} ${shown(a.name ? `${a.name} <${a.address}>` : a.address)} holds CR, LF, NUL or another control character once decoded: refused`;
   if (!isAddress(a.address)) return `${what} ${shown(a.address)} is not an e-mail address: refused`;
   return undefined;
 }
@@ -52,9 +54,13 @@ export class IdentityError extends Error {}
  * mailbox. Throws IdentityError, saying why, for anything else: a second address, a group, CR/LF.
  */
 export function parseIdentity(s: string): Address {
-  if (hasControl(s)) throw new IdentityError(`identity ${shown(s)} holds CR, LF, NUL or another control character: refused (expected "Name <address>")`);
+  if (hasControl(s))
+    throw new IdentityError(
+      `identity ${shown(s)} holds CR, LF, NUL or another control character: refused (expected "Name <address>")`,
+    );
   const list = addressparser(s.trim());
-  if (list.length !== 1 || 'group' in list[0] || !list[0].address) throw new IdentityError(`identity ${shown(s)} is not one "Name <address>": refused`);
+  if (list.length !== 1 || 'group' in list[0] || !list[0].address)
+    throw new IdentityError(`identity ${shown(s)} is not one "Name <address>": refused`);
   const a: Address = { name: list[0].name ?? '', address: list[0].address };
   const why = addressProblem(a, 'identity');
   if (why) throw new IdentityError(why);

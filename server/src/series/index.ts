@@ -23,10 +23,27 @@ export { checkSeries, compareBase, nearestContext, seriesBase } from './base';
 export type { BaseCheck, PatchCheck, PatchState } from './base';
 export type { ApplyResult, HunkFailure, SimulatedPatch, Tree, Verdicts } from './apply';
 export { exportReply, importComments, mapQuotes, unquote } from './reply';
-export type { ExportedReply, ExportOptions, ImportedComment, QuotedLine, ReplyTarget, ReviewComment, Side } from './reply';
+export type {
+  ExportedReply,
+  ExportOptions,
+  ImportedComment,
+  QuotedLine,
+  ReplyTarget,
+  ReviewComment,
+  Side,
+} from './reply';
 export { ReviewStore } from './review';
 export type { PatchReview, ReviewFile, ReviewState } from './review';
-export { carryForward, carryReview, notAnEarlierRevision, pairPatches, quotedLine, rangeDiff, rangeDiffText, sameSeries } from './compare';
+export {
+  carryForward,
+  carryReview,
+  notAnEarlierRevision,
+  pairPatches,
+  quotedLine,
+  rangeDiff,
+  rangeDiffText,
+  sameSeries,
+} from './compare';
 export type { CarriedComment, CarriedPatch, Pairing, RangeDiff, RangeDiffPair } from './compare';
 
 export interface OpenOptions {
@@ -58,15 +75,21 @@ export async function parseAll(raws: AsyncIterable<RawMessage>, o: OpenOptions =
 }
 
 /** Read the mails of an input: an mbox/mboxrd or .eml file, a folder of .eml files, or a public-inbox page. */
-export async function readMails(input: string, o: OpenOptions = {}): Promise<{ mails: Mail[]; problems: Problem[]; format: 'mbox' | 'eml-folder' | 'public-inbox' }> {
+export async function readMails(
+  input: string,
+  o: OpenOptions = {},
+): Promise<{ mails: Mail[]; problems: Problem[]; format: 'mbox' | 'eml-folder' | 'public-inbox' }> {
   let st: fs.Stats;
   try {
     st = fs.statSync(input);
   } catch (e) {
-    throw new SeriesInputError(`${input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    throw new SeriesInputError(
+      `${input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+    );
   }
   // a FIFO or a device would block the reader (the server's main thread) or never end
-  if (!st.isDirectory() && !st.isFile()) throw new SeriesInputError(`${input}: not a regular file or a folder (a FIFO, socket or device): refused`);
+  if (!st.isDirectory() && !st.isFile())
+    throw new SeriesInputError(`${input}: not a regular file or a folder (a FIFO, socket or device): refused`);
   if (st.isDirectory()) {
     const files = mailFilesIn(input);
     if (!files.length) throw new SeriesInputError(`${input}: no .eml, .patch or .mbx files in this folder`);
@@ -131,20 +154,49 @@ export function seriesSummary(s: Series & { format?: string }) {
     rfc: s.rfc,
     total: s.total,
     messages: s.messages,
-    cover: s.cover ? { subject: s.cover.subject, from: s.cover.from, date: s.cover.date ?? null, baseCommit: s.cover.baseCommit ?? null, replies: s.cover.replies.length } : null,
+    cover: s.cover
+      ? {
+          subject: s.cover.subject,
+          from: s.cover.from,
+          date: s.cover.date ?? null,
+          baseCommit: s.cover.baseCommit ?? null,
+          replies: s.cover.replies.length,
+        }
+      : null,
     patches: s.patches.map((p) => ({
       number: p.number,
       subject: p.subject,
       from: p.from,
       date: p.date ?? null,
-      files: p.files.map((f) => ({ path: f.path, status: f.status, added: f.added, removed: f.removed, hunks: f.hunks.length })),
+      files: p.files.map((f) => ({
+        path: f.path,
+        status: f.status,
+        added: f.added,
+        removed: f.removed,
+        hunks: f.hunks.length,
+      })),
       functions: p.functions,
-      trailers: p.trailers.map((t) => ({ kind: t.kind, value: t.value, givenBy: t.givenBy ?? null, ...(t.stable ? { stable: true } : {}), ...(t.fixes ? { fixes: t.fixes } : {}) })),
+      trailers: p.trailers.map((t) => ({
+        kind: t.kind,
+        value: t.value,
+        givenBy: t.givenBy ?? null,
+        ...(t.stable ? { stable: true } : {}),
+        ...(t.fixes ? { fixes: t.fixes } : {}),
+      })),
       replies: p.replies.length,
       problems: p.problems,
     })),
     missing: s.missing,
-    replies: s.replies.map((r) => ({ from: r.from, date: r.date ?? null, subject: r.subject, answers: r.answers ?? null, depth: r.depth, trailers: r.trailers.length, quotedDiffLines: r.quotes.filter((q) => q.file).length, comments: r.comments.length })),
+    replies: s.replies.map((r) => ({
+      from: r.from,
+      date: r.date ?? null,
+      subject: r.subject,
+      answers: r.answers ?? null,
+      depth: r.depth,
+      trailers: r.trailers.length,
+      quotedDiffLines: r.quotes.filter((q) => q.file).length,
+      comments: r.comments.length,
+    })),
     problems: s.problems,
   };
 }

@@ -42,7 +42,8 @@ export class AbortError extends Error {
 
 const NL = 0x0a;
 const FROM_ = Buffer.from('From ');
-const FROM_LINE = /^From \S*\s+(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d(:\d\d)? (\d{4})/;
+const FROM_LINE =
+  /^From \S*\s+(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d(:\d\d)? (\d{4})/;
 
 /** mboxrd: a body line ">From ", ">>From " ... had one '>' added when stored; take it away. */
 function unescapeMboxrd(msg: Buffer): Buffer {
@@ -54,7 +55,11 @@ function unescapeMboxrd(msg: Buffer): Buffer {
     if (nl < 0) nl = msg.length - 1;
     let j = start;
     while (j <= nl && msg[j] === 0x3e) j++;
-    parts.push(j > start && msg.compare(FROM_, 0, 5, j, Math.min(j + 5, msg.length)) === 0 ? msg.subarray(start + 1, nl + 1) : msg.subarray(start, nl + 1));
+    parts.push(
+      j > start && msg.compare(FROM_, 0, 5, j, Math.min(j + 5, msg.length)) === 0
+        ? msg.subarray(start + 1, nl + 1)
+        : msg.subarray(start, nl + 1),
+    );
     start = nl + 1;
   }
   return Buffer.concat(parts);
@@ -73,7 +78,12 @@ const blank = (b: Buffer): boolean => {
  * are searched with indexOf, never decoded, so any charset passes through untouched; only the
  * current message is kept between chunks.
  */
-export async function* splitMbox(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, source = '<mbox>', o: SplitOptions = {}, total?: number): AsyncGenerator<RawMessage> {
+export async function* splitMbox(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  source = '<mbox>',
+  o: SplitOptions = {},
+  total?: number,
+): AsyncGenerator<RawMessage> {
   let buf: Buffer = Buffer.alloc(0);
   let base = 0; // input offset of buf[0]
   let cur = 0; // start of the current message's bytes in buf
@@ -85,7 +95,12 @@ export async function* splitMbox(chunks: AsyncIterable<Buffer> | Iterable<Buffer
   const emit = (end: number): RawMessage | undefined => {
     const bytes = buf.subarray(cur, end);
     if (!started && blank(bytes)) return undefined;
-    return { index: index++, offset: curOffset, bytes: unescapeMboxrd(Buffer.from(bytes)), source: `${source}#${index - 1}` };
+    return {
+      index: index++,
+      offset: curOffset,
+      bytes: unescapeMboxrd(Buffer.from(bytes)),
+      source: `${source}#${index - 1}`,
+    };
   };
   const separators = function* (final: boolean): Generator<RawMessage> {
     for (;;) {
@@ -168,7 +183,11 @@ export interface Mail {
   problems: Problem[];
 }
 
-export const stripAngles = (s: string): string => s.trim().replace(/^<+|>+$/g, '').trim();
+export const stripAngles = (s: string): string =>
+  s
+    .trim()
+    .replace(/^<+|>+$/g, '')
+    .trim();
 
 function addrList(v: unknown): Address[] {
   const out: Address[] = [];
@@ -178,7 +197,8 @@ function addrList(v: unknown): Address[] {
     const o = x as { value?: unknown; address?: string; name?: string; group?: unknown };
     if (o.group) return visit(o.group);
     if (o.value) return visit(o.value);
-    if (typeof o.address === 'string' || typeof o.name === 'string') out.push({ name: o.name ?? '', address: o.address ?? '' });
+    if (typeof o.address === 'string' || typeof o.name === 'string')
+      out.push({ name: o.name ?? '', address: o.address ?? '' });
   };
   visit(v);
   return out;
@@ -189,16 +209,25 @@ function addrList(v: unknown): Address[] {
  * <kasan-dev@googlegroups.com>) keeps the sender in X-Original-From, or in Reply-To: the author is
  * taken from there, as b4 does. Undefined when From is not such a rewrite.
  */
-export function undoListRewrite(from: Address, xOriginalFrom: unknown, replyTo: Address[]): { from: Address; problem?: string } | undefined {
+export function undoListRewrite(
+  from: Address,
+  xOriginalFrom: unknown,
+  replyTo: Address[],
+): { from: Address; problem?: string } | undefined {
   const via = /^\s*(?:'(.+)'|"(.+)"|(.+?))\s+via\s+\S.*$/.exec(from.name);
   if (!via) return undefined;
   const name = (via[1] ?? via[2] ?? via[3]).trim();
-  const xof = typeof xOriginalFrom === 'string' ? addressparser(xOriginalFrom, { flatten: true }) : addrList(xOriginalFrom);
+  const xof =
+    typeof xOriginalFrom === 'string' ? addressparser(xOriginalFrom, { flatten: true }) : addrList(xOriginalFrom);
   // the list's own address (a Reply-To back to the list) is not the author
-  const usable = (a: Address | undefined) => a && a.address && !addressProblem(a, 'author') && a.address.toLowerCase() !== from.address.toLowerCase();
+  const usable = (a: Address | undefined) =>
+    a && a.address && !addressProblem(a, 'author') && a.address.toLowerCase() !== from.address.toLowerCase();
   const orig = [xof.length === 1 ? xof[0] : undefined, replyTo.length === 1 ? replyTo[0] : undefined].find(usable);
   if (orig) return { from: { name: orig.name || name, address: orig.address } };
-  return { from: { name, address: from.address }, problem: `From ${JSON.stringify(from.name)} <${from.address}> is a list's rewrite and the mail has no X-Original-From or Reply-To with one address: the author's own address is unknown` };
+  return {
+    from: { name, address: from.address },
+    problem: `From ${JSON.stringify(from.name)} <${from.address}> is a list's rewrite and the mail has no X-Original-From or Reply-To with one address: the author's own address is unknown`,
+  };
 }
 
 function knownCharset(cs: string): boolean {
@@ -216,24 +245,58 @@ export const MAX_MIME_PARTS = 50;
 const PATCH_TYPES = /^text\/(x-patch|x-diff|x-patch-file|plain|diff)$/i;
 
 /** Decode one raw message. Never throws: what cannot be decoded is listed in `problems`. */
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export async function parseMail(raw: RawMessage): Promise<Mail> {
   const problems: Problem[] = [];
   const where = raw.source;
-  const mail: Mail = { index: raw.index, source: raw.source, messageId: '', references: [], subject: '', from: { name: '', address: '' }, to: [], cc: [], body: '', attachments: [], problems };
+  const mail: Mail = {
+    index: raw.index,
+    source: raw.source,
+    messageId: '',
+    references: [],
+    subject: '',
+    from: { name: '', address: '' },
+    to: [],
+    cc: [],
+    body: '',
+    attachments: [],
+    problems,
+  };
   const headEnd = raw.bytes.indexOf('\n\n') >= 0 || raw.bytes.indexOf('\r\n\r\n') >= 0;
-  if (!headEnd) problems.push({ message: raw.index, where, text: 'no blank line after the headers: the message is truncated or not a mail' });
+  if (!headEnd)
+    problems.push({
+      message: raw.index,
+      where,
+      text: 'no blank line after the headers: the message is truncated or not a mail',
+    });
   // mailparser drops the body of a message nested too deep without a word: count the multipart
   // parts first, and say so (a patch mail has none, or two or three)
   const parts = raw.bytes.toString('latin1').match(/^content-type:[ \t]*multipart\//gim)?.length ?? 0;
   let input = raw.bytes;
   if (parts > MAX_MIME_PARTS) {
-    problems.push({ message: raw.index, where, text: `${parts} multipart MIME parts (more than ${MAX_MIME_PARTS}, nested or not): only the headers are read, not the body` });
+    problems.push({
+      message: raw.index,
+      where,
+      text: `${parts} multipart MIME parts (more than ${MAX_MIME_PARTS}, nested or not): only the headers are read, not the body`,
+    });
     const end = raw.bytes.indexOf('\n\n');
     // the top headers, without the multipart Content-Type whose parts are not read
-    input = Buffer.from(raw.bytes.subarray(0, end < 0 ? raw.bytes.length : end).toString('latin1').replace(/^content-type:.*(\n[ \t].*)*$/gim, '') + '\n\n', 'latin1');
+    input = Buffer.from(
+      raw.bytes
+        .subarray(0, end < 0 ? raw.bytes.length : end)
+        .toString('latin1')
+        .replace(/^content-type:.*(\n[ \t].*)*$/gim, '') + '\n\n',
+      'latin1',
+    );
   }
   try {
-    const p = await simpleParser(input, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
+    const p = await simpleParser(input, {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      skipTextLinks: true,
+      keepCidLinks: true,
+    });
     // ids become headers of the reviewer's reply and keys of the model: a bad one is refused here
     const refuse = (text: string) => problems.push({ message: raw.index, where, text });
     const id = p.messageId ? stripAngles(p.messageId) : '';
@@ -241,14 +304,16 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
     if (idWhy) {
       mail.idProblem = idWhy;
       refuse(`${idWhy}: the message is threaded by a made-up id`);
-    }
-    else mail.messageId = id;
-    const irt = p.inReplyTo ? /<([^>]+)>/.exec(p.inReplyTo)?.[1] ?? stripAngles(p.inReplyTo) : undefined;
+    } else mail.messageId = id;
+    const irt = p.inReplyTo ? (/<([^>]+)>/.exec(p.inReplyTo)?.[1] ?? stripAngles(p.inReplyTo)) : undefined;
     const irtWhy = irt ? msgIdProblem(irt, 'In-Reply-To') : undefined;
     if (irtWhy) refuse(`${irtWhy}: the header is ignored`);
     else if (irt) mail.inReplyTo = irt;
-    const refs = (typeof p.references === 'string' ? [p.references] : p.references ?? []).join(' ');
-    if (hasControl(refs)) refuse(`References ${shown(refs)} holds CR, LF, NUL or another control character once decoded: the header is ignored`);
+    const refs = (typeof p.references === 'string' ? [p.references] : (p.references ?? [])).join(' ');
+    if (hasControl(refs))
+      refuse(
+        `References ${shown(refs)} holds CR, LF, NUL or another control character once decoded: the header is ignored`,
+      );
     else
       mail.references = (refs.match(/<[^<>]*>/g) ?? refs.split(/\s+/)).map(stripAngles).filter((r) => {
         const why = r ? msgIdProblem(r, 'a References entry') : 'empty';
@@ -270,19 +335,45 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
     let body = typeof p.text === 'string' ? p.text : '';
     const ct = p.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
     const cs = ct?.params?.charset;
-    if (cs && !knownCharset(cs) && body.includes('\uFFFD')) problems.push({ message: raw.index, where, text: `unknown charset "${cs}": bytes that are not UTF-8 are shown as U+FFFD` });
+    if (cs && !knownCharset(cs) && body.includes('\uFFFD'))
+      problems.push({
+        message: raw.index,
+        where,
+        text: `unknown charset "${cs}": bytes that are not UTF-8 are shown as U+FFFD`,
+      });
     for (const a of p.attachments) {
       const textual = PATCH_TYPES.test(a.contentType) && !a.content.includes(0);
       // git format-patch --attach and some mailers put the patch in a text attachment: read it as body
-      const inlined = textual && (/^text\/(x-patch|x-diff|diff)$/i.test(a.contentType) || /^(diff --git |--- a\/)/m.test(a.content.toString('latin1')));
+      const inlined =
+        textual &&
+        (/^text\/(x-patch|x-diff|diff)$/i.test(a.contentType) ||
+          /^(diff --git |--- a\/)/m.test(a.content.toString('latin1')));
       mail.attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, inlined });
       if (inlined) body += (body.endsWith('\n') || !body ? '' : '\n') + new TextDecoder('utf-8').decode(a.content);
-      else if (!textual) problems.push({ message: raw.index, where, text: `attachment ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes) is not text: ignored` });
-      else problems.push({ message: raw.index, where, text: `text attachment ${a.filename ?? '(unnamed)'} (${a.size} bytes) has no diff: not read into the body` });
+      else if (!textual)
+        problems.push({
+          message: raw.index,
+          where,
+          text: `attachment ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes) is not text: ignored`,
+        });
+      else
+        problems.push({
+          message: raw.index,
+          where,
+          text: `text attachment ${a.filename ?? '(unnamed)'} (${a.size} bytes) has no diff: not read into the body`,
+        });
     }
     mail.body = body.replace(/\r\n/g, '\n');
-    if ([mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)].some((h) => h.includes('\uFFFD')))
-      problems.push({ message: raw.index, where, text: 'a header has 8-bit bytes that are not UTF-8 (not RFC 2047 encoded): shown as U+FFFD' });
+    if (
+      [mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)].some((h) =>
+        h.includes('\uFFFD'),
+      )
+    )
+      problems.push({
+        message: raw.index,
+        where,
+        text: 'a header has 8-bit bytes that are not UTF-8 (not RFC 2047 encoded): shown as U+FFFD',
+      });
     if (!p.headers.size) problems.push({ message: raw.index, where, text: 'no mail headers found' });
   } catch (e) {
     problems.push({ message: raw.index, where, text: `cannot decode the message: ${(e as Error).message}` });

@@ -28,7 +28,11 @@ export function treePath(p: string): { path: string } | { refused: string } {
  * The file `rel` of the tree `root`, when it is a regular file inside the tree once every symlink
  * is followed; else why it is not read. `rootReal` is root's own realpath.
  */
-export function containedFile(root: string, rootReal: string, rel: string): { file: string } | { refused: string } | undefined {
+export function containedFile(
+  root: string,
+  rootReal: string,
+  rel: string,
+): { file: string } | { refused: string } | undefined {
   const t = treePath(rel);
   if ('refused' in t) return t;
   const f = path.join(root, t.path);
@@ -38,14 +42,16 @@ export function containedFile(root: string, rootReal: string, rel: string): { fi
   } catch {
     return undefined; // not in this tree
   }
-  if (real !== rootReal && !real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep)) return { refused: `${rel} is a symlink that leads out of the tree (to ${real})` };
+  if (real !== rootReal && !real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep))
+    return { refused: `${rel} is a symlink that leads out of the tree (to ${real})` };
   let st: fs.Stats;
   try {
     st = fs.statSync(real);
   } catch {
     return undefined;
   }
-  if (!st.isFile()) return st.isDirectory() ? undefined : { refused: `${rel} is not a regular file (a FIFO, socket or device)` };
+  if (!st.isFile())
+    return st.isDirectory() ? undefined : { refused: `${rel} is not a regular file (a FIFO, socket or device)` };
   return { file: real };
 }
 

@@ -12,7 +12,10 @@ const TREE_LINE = /^(?:[ @] )?\s*(\d{4}-\d\d-\d\d +\d{1,2}:\d\d)( +)(` )?(.*)$/;
 
 /** Does this text look like a saved public-inbox thread page? */
 export function isPublicInboxText(text: string): boolean {
-  return /^From: .* @ \d{4}-\d\d-\d\d +\d{1,2}:\d\d UTC \(permalink \/ raw\)\s*$/m.test(text) && /^\^ permalink raw reply/m.test(text);
+  return (
+    /^From: .* @ \d{4}-\d\d-\d\d +\d{1,2}:\d\d UTC \(permalink \/ raw\)\s*$/m.test(text) &&
+    /^\^ permalink raw reply/m.test(text)
+  );
 }
 
 interface TreeEntry {
@@ -53,7 +56,10 @@ interface PiMessage {
 
 /** Split "Name A, Name B,\n\tName C" address lists as the page prints them (names only). */
 function names(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** The messages on a thread page, above its overview, in page order. */
@@ -93,15 +99,38 @@ function readMessages(lines: string[], overviewAt: number, source: string, probl
     }
     let end = k;
     while (end < overviewAt && !FOOTER.test(lines[end]) && !FROM_LINE.test(lines[end])) end++;
-    if (end >= overviewAt || !FOOTER.test(lines[end])) problems.push({ where: `${source}:${i + 1}`, text: `message from ${m[1]} at ${m[2]} has no "^ permalink raw reply" footer: the page may be truncated` });
-    const body = lines.slice(k + 1, end).join('\n').replace(/\s+$/, '') + '\n';
-    msgs.push({ name: m[1].trim(), date: normDate(m[2]), subject, to: names(hdr.to ?? ''), cc: names(hdr.cc ?? ''), body, parentLine, line: i + 1 });
+    if (end >= overviewAt || !FOOTER.test(lines[end]))
+      problems.push({
+        where: `${source}:${i + 1}`,
+        text: `message from ${m[1]} at ${m[2]} has no "^ permalink raw reply" footer: the page may be truncated`,
+      });
+    const body =
+      lines
+        .slice(k + 1, end)
+        .join('\n')
+        .replace(/\s+$/, '') + '\n';
+    msgs.push({
+      name: m[1].trim(),
+      date: normDate(m[2]),
+      subject,
+      to: names(hdr.to ?? ''),
+      cc: names(hdr.cc ?? ''),
+      body,
+      parentLine,
+      line: i + 1,
+    });
   }
   return msgs;
 }
 
 /** Each message's parent (an index into msgs): by the overview, else the tree lines above it, else its subject and quote. */
-function threadParents(lines: string[], overviewAt: number, msgs: PiMessage[], source: string, problems: Problem[]): (number | undefined)[] {
+function threadParents(
+  lines: string[],
+  overviewAt: number,
+  msgs: PiMessage[],
+  source: string,
+  problems: Problem[],
+): (number | undefined)[] {
   const parent: (number | undefined)[] = msgs.map(() => undefined);
   const threaded = msgs.map(() => false);
   // 1. the thread overview: tree order with depth; match entries to messages by date + author (+ subject)
@@ -143,7 +172,8 @@ function threadParents(lines: string[], overviewAt: number, msgs: PiMessage[], s
 /** One message as a Mail with a synthetic id, its references the chain of its parents. */
 function toMail(m: PiMessage, i: number, parent: (number | undefined)[], source: string): Mail {
   const chain: string[] = [];
-  for (let p = parent[i], guard = 0; p !== undefined && guard < parent.length; p = parent[p], guard++) chain.unshift(piId(p));
+  for (let p = parent[i], guard = 0; p !== undefined && guard < parent.length; p = parent[p], guard++)
+    chain.unshift(piId(p));
   const mail: Mail = {
     index: i,
     source: `${source}:${m.line}`,
@@ -172,7 +202,11 @@ export function readPublicInbox(text: string, source = '<public-inbox>'): { mail
   let overviewAt = lines.findIndex((l) => /^Thread overview: /.test(l));
   if (overviewAt < 0) overviewAt = lines.length;
   const msgs = readMessages(lines, overviewAt, source, problems);
-  if (!msgs.length) problems.push({ where: source, text: 'no "From: … @ date UTC (permalink / raw)" lines: not a public-inbox thread page' });
+  if (!msgs.length)
+    problems.push({
+      where: source,
+      text: 'no "From: … @ date UTC (permalink / raw)" lines: not a public-inbox thread page',
+    });
   const parent = threadParents(lines, overviewAt, msgs, source, problems);
   return { mails: msgs.map((m, i) => toMail(m, i, parent, source)), problems };
 }
@@ -210,7 +244,11 @@ function bySubjectAndQuote(msgs: PiMessage[], i: number): number | undefined {
   if (!/^re:/i.test(m.subject)) return undefined;
   const subj = bareSubject(m.subject);
   const attr = /^On .*?,\s*([^,<]+?)\s*(?:<[^>]*>)?\s+wrote:\s*$/m.exec(m.body);
-  const cands = msgs.map((x, k) => ({ x, k })).filter(({ x, k }) => k !== i && (isoDate(x.date) ?? '') <= (isoDate(m.date) ?? '') && bareSubject(x.subject) === subj);
+  const cands = msgs
+    .map((x, k) => ({ x, k }))
+    .filter(
+      ({ x, k }) => k !== i && (isoDate(x.date) ?? '') <= (isoDate(m.date) ?? '') && bareSubject(x.subject) === subj,
+    );
   if (attr) {
     const who = attr[1].trim();
     const named = cands.filter(({ x }) => x.name === who);

@@ -48,7 +48,9 @@ interface Flat {
 
 function flatten(files: FileDiff[]): Flat[] {
   const out: Flat[] = [];
-  for (const f of files) for (const h of f.hunks) for (const l of h.lines) if (l.op !== '\\') out.push({ file: f.path, hunk: h.index, line: l, s: l.op + l.text });
+  for (const f of files)
+    for (const h of f.hunks)
+      for (const l of h.lines) if (l.op !== '\\') out.push({ file: f.path, hunk: h.index, line: l, s: l.op + l.text });
   return out;
 }
 
@@ -90,7 +92,11 @@ export function mapQuotes(body: string, files: FileDiff[]): QuotedLine[] {
     if (/^(--- (a\/|\/dev\/null)|index [0-9a-f]+\.\.|new file mode|deleted file mode)/.test(text)) continue;
     const hh = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
     if (hh) {
-      const at = flat.findIndex((f) => (!fileHint || f.file === fileHint) && files.find((x) => x.path === f.file)!.hunks[f.hunk].oldStart === Number(hh[1]));
+      const at = flat.findIndex(
+        (f) =>
+          (!fileHint || f.file === fileHint) &&
+          files.find((x) => x.path === f.file)!.hunks[f.hunk].oldStart === Number(hh[1]),
+      );
       if (at >= 0) cursor = at;
       inDiff = at >= 0;
       continue;
@@ -99,7 +105,13 @@ export function mapQuotes(body: string, files: FileDiff[]): QuotedLine[] {
     if (text.trim() === '') {
       const f = flat[cursor];
       if (f && inDiff && f.line.op === ' ' && f.line.text.trim() === '') {
-        Object.assign(q, { file: f.file, hunk: f.hunk, op: f.line.op, oldLine: f.line.oldLine, newLine: f.line.newLine });
+        Object.assign(q, {
+          file: f.file,
+          hunk: f.hunk,
+          op: f.line.op,
+          oldLine: f.line.oldLine,
+          newLine: f.line.newLine,
+        });
         cursor++;
       }
       continue;
@@ -204,7 +216,10 @@ function rfc2822Date(d: Date): string {
 }
 
 function lineIndex(h: Hunk, c: ReviewComment): number {
-  return h.lines.findIndex((l) => l.op !== '\\' && (c.side === 'old' ? l.op !== '+' && l.oldLine === c.line : l.op !== '-' && l.newLine === c.line));
+  return h.lines.findIndex(
+    (l) =>
+      l.op !== '\\' && (c.side === 'old' ? l.op !== '+' && l.oldLine === c.line : l.op !== '-' && l.newLine === c.line),
+  );
 }
 
 /** To: the author; Cc: everyone else on the original, without duplicates or ourselves; no address that fails its check. */
@@ -230,18 +245,24 @@ function recipients(target: ReplyTarget, myAddress: string, problems: string[]):
 
 /** The id we answer and the thread's earlier ids: each a valid msg-id, or left out with a problem. */
 function threadIds(target: ReplyTarget, problems: string[]): { threaded: boolean; refs: string[] } {
-  const idProblem = target.syntheticId ? undefined : msgIdProblem(target.messageId, 'the patch mail\'s Message-Id');
+  const idProblem = target.syntheticId ? undefined : msgIdProblem(target.messageId, "the patch mail's Message-Id");
   const threaded = !target.syntheticId && !idProblem;
   if (idProblem) problems.push(`${idProblem}; In-Reply-To and References are left out`);
   const refs = threaded
-    ? [...(target.references ?? []), target.messageId].filter((x, k, a) => a.indexOf(x) === k).filter((r) => {
-        const why = msgIdProblem(r, 'a References entry');
-        if (why) problems.push(why);
-        return !why;
-      })
+    ? [...(target.references ?? []), target.messageId]
+        .filter((x, k, a) => a.indexOf(x) === k)
+        .filter((r) => {
+          const why = msgIdProblem(r, 'a References entry');
+          if (why) problems.push(why);
+          return !why;
+        })
     : [];
-  if (target.syntheticId && target.idProblem) problems.push(`the patch mail's ${target.idProblem}; In-Reply-To and References are left out`);
-  else if (target.syntheticId) problems.push('the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply');
+  if (target.syntheticId && target.idProblem)
+    problems.push(`the patch mail's ${target.idProblem}; In-Reply-To and References are left out`);
+  else if (target.syntheticId)
+    problems.push(
+      'the message has no Message-Id (a public-inbox page): In-Reply-To and References are left out; export from the raw mbox (lore: …/t.mbox.gz) to thread the reply',
+    );
   return { threaded, refs };
 }
 
@@ -251,14 +272,23 @@ function threadIds(target: ReplyTarget, problems: string[]): { threaded: boolean
  * a recipient, Message-Id or reference that holds CR/LF/NUL or is not an address / msg-id is left
  * out with a problem saying so.
  */
-export async function exportReply(target: ReplyTarget, comments: ReviewComment[], o: ExportOptions): Promise<ExportedReply> {
+// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
+export async function exportReply(
+  target: ReplyTarget,
+  comments: ReviewComment[],
+  o: ExportOptions,
+): Promise<ExportedReply> {
   const problems: string[] = [];
   const me = parseIdentity(o.from);
-  for (const t of o.trailers ?? []) if (hasControl(t)) throw new IdentityError(`trailer ${shown(t)} holds CR, LF, NUL or another control character: refused`);
+  for (const t of o.trailers ?? [])
+    if (hasControl(t))
+      throw new IdentityError(`trailer ${shown(t)} holds CR, LF, NUL or another control character: refused`);
   const date = o.date ?? new Date();
   // the sender's domain on the right, as mailers do
-  const msgId = o.messageId ?? `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
-  const ownIdProblem = msgIdProblem(msgId, 'the reply\'s Message-Id');
+  const msgId =
+    o.messageId ??
+    `${date.getTime().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${/@([^>\s]+)$/.exec(me.address)?.[1] ?? 'slablens'}`;
+  const ownIdProblem = msgIdProblem(msgId, "the reply's Message-Id");
   if (ownIdProblem) throw new IdentityError(ownIdProblem);
   const { to, cc } = recipients(target, me.address, problems);
   let subject = /^\s*re\s*:/i.test(target.subject) ? target.subject : `Re: ${target.subject}`;
@@ -269,19 +299,27 @@ export async function exportReply(target: ReplyTarget, comments: ReviewComment[]
   const { threaded, refs } = threadIds(target, problems);
 
   const body: string[] = [];
-  const who = target.from.name ? `${target.from.name}${target.from.address ? ` <${target.from.address}>` : ''}` : target.from.address;
+  const who = target.from.name
+    ? `${target.from.name}${target.from.address ? ` <${target.from.address}>` : ''}`
+    : target.from.address;
   body.push(`On ${target.date ? rfc2822Date(new Date(target.date)) : 'an unknown date'}, ${who} wrote:`);
   const quoted: ExportedReply['quoted'] = [];
   for (const f of target.files) {
     const mine = comments.filter((c) => c.file === f.path);
-    const wantHunks = f.hunks.map((h) => ({ h, cs: mine.filter((c) => lineIndex(h, c) >= 0) })).filter((x) => x.cs.length);
-    for (const c of mine) if (!f.hunks.some((h) => lineIndex(h, c) >= 0)) problems.push(`comment on ${c.file}:${c.line} (${c.side}) matches no line of the patch: not exported`);
+    const wantHunks = f.hunks
+      .map((h) => ({ h, cs: mine.filter((c) => lineIndex(h, c) >= 0) }))
+      .filter((x) => x.cs.length);
+    for (const c of mine)
+      if (!f.hunks.some((h) => lineIndex(h, c) >= 0))
+        problems.push(`comment on ${c.file}:${c.line} (${c.side}) matches no line of the patch: not exported`);
     if (!wantHunks.length) continue;
     const oldP = f.status === 'added' ? '/dev/null' : `a/${f.oldPath ?? f.path}`;
     const newP = f.status === 'deleted' ? '/dev/null' : `b/${f.path}`;
     body.push(`> diff --git a/${f.oldPath ?? f.path} b/${f.path}`, `> --- ${oldP}`, `> +++ ${newP}`);
     for (const { h, cs } of wantHunks) {
-      body.push(`> @@ -${h.oldStart}${h.oldLines === 1 ? '' : `,${h.oldLines}`} +${h.newStart}${h.newLines === 1 ? '' : `,${h.newLines}`} @@${h.heading ? ' ' + h.heading : ''}`);
+      body.push(
+        `> @@ -${h.oldStart}${h.oldLines === 1 ? '' : `,${h.oldLines}`} +${h.newStart}${h.newLines === 1 ? '' : `,${h.newLines}`} @@${h.heading ? ' ' + h.heading : ''}`,
+      );
       const at = [...new Set(cs.map((c) => lineIndex(h, c)))].sort((a, b) => a - b);
       let next = 0; // first hunk line not yet quoted
       for (const idx of at) {
@@ -292,12 +330,17 @@ export async function exportReply(target: ReplyTarget, comments: ReviewComment[]
           quoted.push({ file: f.path, op: l.op, oldLine: l.oldLine, newLine: l.newLine });
         }
         next = idx + 1;
-        const text = cs.filter((c) => lineIndex(h, c) === idx).map((c) => c.text.replace(/\s+$/, '')).join('\n\n');
+        const text = cs
+          .filter((c) => lineIndex(h, c) === idx)
+          .map((c) => c.text.replace(/\s+$/, ''))
+          .join('\n\n');
         body.push('', text, '');
       }
     }
   }
-  for (const c of comments) if (!target.files.some((f) => f.path === c.file)) problems.push(`comment on ${c.file}:${c.line}: the patch does not touch ${c.file}: not exported`);
+  for (const c of comments)
+    if (!target.files.some((f) => f.path === c.file))
+      problems.push(`comment on ${c.file}:${c.line}: the patch does not touch ${c.file}: not exported`);
   if (o.trailers?.length) {
     if (body[body.length - 1] !== '') body.push('');
     body.push(...o.trailers);

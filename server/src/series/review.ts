@@ -18,13 +18,21 @@ const NEXT: Record<ReviewState, ReviewState[]> = { new: ['reviewing'], reviewing
 
 /** Why a value cannot be a patch number (0: the cover letter), or undefined. Patch numbers key maps. */
 export function patchNumberProblem(n: unknown): string | undefined {
-  return Number.isSafeInteger(n) && (n as number) >= 0 ? undefined : `patch ${JSON.stringify(n)} is not a patch number (0 for the cover letter, 1, 2, …)`;
+  return Number.isSafeInteger(n) && (n as number) >= 0
+    ? undefined
+    : `patch ${JSON.stringify(n)} is not a patch number (0 for the cover letter, 1, 2, …)`;
 }
 
 /** Why a value from the client cannot be a review comment, or undefined. */
 export function commentProblem(c: unknown): string | undefined {
   const x = c as Partial<ReviewComment> | null | undefined;
-  const ok = typeof x === 'object' && x !== null && typeof x.file === 'string' && Number.isSafeInteger(x.line) && (x.side === 'new' || x.side === 'old') && typeof x.text === 'string';
+  const ok =
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.file === 'string' &&
+    Number.isSafeInteger(x.line) &&
+    (x.side === 'new' || x.side === 'old') &&
+    typeof x.text === 'string';
   return ok ? undefined : 'a comment is {file: string, line: integer, side: "new"|"old", text: string}';
 }
 
@@ -38,7 +46,13 @@ function patchMap(v: unknown): Record<string, PatchReview> | undefined {
   const out: Record<string, PatchReview> = Object.create(null);
   for (const [k, p] of Object.entries(v)) {
     if (!/^\d{1,6}$/.test(k)) return undefined;
-    const ok = typeof p === 'object' && p !== null && typeof p.viewed === 'boolean' && Array.isArray(p.trailers) && p.trailers.every((t: unknown) => typeof t === 'string') && Array.isArray(p.comments);
+    const ok =
+      typeof p === 'object' &&
+      p !== null &&
+      typeof p.viewed === 'boolean' &&
+      Array.isArray(p.trailers) &&
+      p.trailers.every((t: unknown) => typeof t === 'string') &&
+      Array.isArray(p.comments);
     if (!ok) return undefined;
     out[k] = p as PatchReview;
   }
@@ -51,7 +65,11 @@ const fileName = (base: string, version: number) => `${slug(base)}-v${version}.j
 export class ReviewStore {
   readonly file: string;
   readonly key: string;
-  constructor(private readonly root: string, readonly base: string, readonly seriesVersion: number) {
+  constructor(
+    private readonly root: string,
+    readonly base: string,
+    readonly seriesVersion: number,
+  ) {
     this.key = revisionKey(base, seriesVersion);
     this.file = path.join(reviewsDir(root), fileName(base, seriesVersion));
   }
@@ -74,7 +92,13 @@ export class ReviewStore {
 
   /** The review, or why it cannot be read (the file is then left untouched). */
   load(): { review: ReviewFile; error?: string } {
-    const empty: ReviewFile = { version: 1, key: this.key, seriesVersion: this.seriesVersion, state: 'new', patches: {} };
+    const empty: ReviewFile = {
+      version: 1,
+      key: this.key,
+      seriesVersion: this.seriesVersion,
+      state: 'new',
+      patches: {},
+    };
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
@@ -86,10 +110,23 @@ export class ReviewStore {
     try {
       data = JSON.parse(text) as Partial<ReviewFile>;
     } catch {
-      return { review: empty, error: `${this.file} is corrupt (not valid JSON); it was kept as it is and will not be overwritten` };
+      return {
+        review: empty,
+        error: `${this.file} is corrupt (not valid JSON); it was kept as it is and will not be overwritten`,
+      };
     }
-    const patches = data && data.version === 1 && typeof data.key === 'string' && ['new', 'reviewing', 'replied'].includes(data.state as string) ? patchMap(data.patches) : undefined;
-    if (!patches) return { review: empty, error: `${this.file} is not a slablens review file (version 1); it was kept as it is and will not be overwritten` };
+    const patches =
+      data &&
+      data.version === 1 &&
+      typeof data.key === 'string' &&
+      ['new', 'reviewing', 'replied'].includes(data.state as string)
+        ? patchMap(data.patches)
+        : undefined;
+    if (!patches)
+      return {
+        review: empty,
+        error: `${this.file} is not a slablens review file (version 1); it was kept as it is and will not be overwritten`,
+      };
     return { review: { ...(data as ReviewFile), patches } };
   }
 
@@ -108,7 +145,8 @@ export class ReviewStore {
     const err = f(copy);
     if (err) return { review: cur.review, error: err };
     // what is written is what load() accepts: a change that broke the shape is not saved
-    if (!patchMap(copy.patches)) return { review: cur.review, error: 'the change would not leave a valid review file: not saved' };
+    if (!patchMap(copy.patches))
+      return { review: cur.review, error: 'the change would not leave a valid review file: not saved' };
     writeAtomic(this.file, JSON.stringify(copy, null, 1) + '\n');
     return { review: copy };
   }

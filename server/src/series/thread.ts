@@ -141,7 +141,12 @@ export const revisionKey = (base: string, version: number): string => `${base}-v
  * one patch) but what the patches' titles share, with the version and the count:
  * "mm/slab: (v2, 5 patches)".
  */
-export function seriesTitle(cover: Pick<CoverLetter, 'title'> | undefined, patches: Pick<PatchEntry, 'title'>[], version: number, total: number): string {
+export function seriesTitle(
+  cover: Pick<CoverLetter, 'title'> | undefined,
+  patches: Pick<PatchEntry, 'title'>[],
+  version: number,
+  total: number,
+): string {
   if (cover) return cover.title;
   const count = `v${version}, ${patches.length === total ? '' : `${patches.length} of `}${total} patch${total === 1 ? '' : 'es'}`;
   if (patches.length <= 1) return `${patches[0]?.title ?? 'series'} (${count})`;
@@ -157,12 +162,20 @@ export function seriesTitle(cover: Pick<CoverLetter, 'title'> | undefined, patch
     prefix = firsts[0].slice(0, k);
   }
   prefix = prefix.replace(/[\s,;-]+$/, '');
-  return prefix.length >= 2 ? `${prefix} … (${count})` : `${patches[0].title} and ${patches.length - 1} more (${count})`;
+  return prefix.length >= 2
+    ? `${prefix} … (${count})`
+    : `${patches[0].title} and ${patches.length - 1} more (${count})`;
 }
 
 /** A filesystem-safe series key. */
 export function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'series';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'series'
+  );
 }
 
 function dedupe(ts: Trailer[]): Trailer[] {
@@ -195,22 +208,27 @@ class SeriesMails {
     const problems: Problem[] = [...inputProblems, ...mails.flatMap((m) => m.problems)];
     this.problems = problems;
     for (const m of mails) {
-      if (this.byId.has(m.messageId)) problems.push({ message: m.index, text: `duplicate Message-Id <${m.messageId}>: the later copy is ignored` });
+      if (this.byId.has(m.messageId))
+        problems.push({ message: m.index, text: `duplicate Message-Id <${m.messageId}>: the later copy is ignored` });
       else this.byId.set(m.messageId, m);
     }
     const info = new Map(mails.map((m) => [m, parseSubject(m.subject)]));
     this.info = info;
-    const patchMails = mails.filter((m) => this.byId.get(m.messageId) === m && info.get(m)!.isPatch && !info.get(m)!.reply);
+    const patchMails = mails.filter(
+      (m) => this.byId.get(m.messageId) === m && info.get(m)!.isPatch && !info.get(m)!.reply,
+    );
     // several versions in one mbox: the one with the most patch mails (the newest on a tie)
     const versions = new Map<number, number>();
     for (const m of patchMails) versions.set(info.get(m)!.version, (versions.get(info.get(m)!.version) ?? 0) + 1);
     const version = [...versions.entries()].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0]?.[0] ?? 1;
     this.version = version;
-    for (const [v, n] of versions) if (v !== version) problems.push({ text: `${n} patch mail(s) of v${v} ignored: this model shows v${version}` });
+    for (const [v, n] of versions)
+      if (v !== version) problems.push({ text: `${n} patch mail(s) of v${v} ignored: this model shows v${version}` });
     this.inSeries = patchMails.filter((m) => info.get(m)!.version === version);
     for (const m of this.inSeries) {
       const n = info.get(m)!.number!;
-      if (this.byNumber.has(n)) problems.push({ message: m.index, text: `patch ${n} appears twice ("${m.subject}"): the first is used` });
+      if (this.byNumber.has(n))
+        problems.push({ message: m.index, text: `patch ${n} appears twice ("${m.subject}"): the first is used` });
       else this.byNumber.set(n, m);
     }
     this.total = Math.max(0, ...this.inSeries.map((m) => info.get(m)!.total ?? 0));
@@ -255,7 +273,10 @@ class SeriesMails {
     const si = this.info.get(m)!;
     // a reply to a patch that is not in the input: it still answers that patch number
     if (m.inReplyTo && !this.byId.has(m.inReplyTo) && this.namesMissingPatch(m)) {
-      this.problems.push({ message: m.index, text: `reply from ${m.from.name || m.from.address} answers patch ${si.number}/${si.total ?? this.total}, which is not in the input` });
+      this.problems.push({
+        message: m.index,
+        text: `reply from ${m.from.name || m.from.address} answers patch ${si.number}/${si.total ?? this.total}, which is not in the input`,
+      });
       return { answers: si.number, depth: 1, unattached: false };
     }
     let depth = 0;
@@ -267,7 +288,8 @@ class SeriesMails {
       if (this.patchOf.has(p)) return { answers: this.patchOf.get(p), depth, unattached: false };
       leaves = this.parentOutside(p);
       if (leaves) {
-        if (this.namesMissingPatch(p)) return { answers: this.info.get(p)!.number, depth: depth + 1, unattached: false };
+        if (this.namesMissingPatch(p))
+          return { answers: this.info.get(p)!.number, depth: depth + 1, unattached: false };
         break;
       }
     }
@@ -280,9 +302,14 @@ class SeriesMails {
     const commitEnd = cut && (ds < 0 || cut.index < ds) ? cut.index : ds >= 0 ? ds : m.body.length;
     const pd = diffText(m.body);
     const parsed = pd ? parseDiff(pd) : { files: [], problems: ['no diff in this patch mail'] };
-    for (const t of parsed.problems) if (/path refused/.test(t)) this.problems.push({ message: m.index, text: `patch ${n}, ${t}` });
+    for (const t of parsed.problems)
+      if (/path refused/.test(t)) this.problems.push({ message: m.index, text: `patch ${n}, ${t}` });
     for (const f of parsed.files) for (const h of f.hunks) h.functions = hunkFunctionsFromText(h);
-    const own = parseTrailers(m.body.slice(0, commitEnd)).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
+    const own = parseTrailers(m.body.slice(0, commitEnd)).map((t) => ({
+      ...t,
+      givenBy: m.from.name || m.from.address,
+      messageId: m.messageId,
+    }));
     return {
       number: n,
       subject: m.subject,
@@ -326,29 +353,63 @@ class SeriesMails {
   /** The change-id keys the series and names its files under .slablens/: one that is no b4 change-id is refused. */
   changeId(): string | undefined {
     const coverMail = this.byNumber.get(0);
-    const given = coverMail?.changeId ?? /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ?? this.inSeries.find((m) => m.changeId)?.changeId;
+    const given =
+      coverMail?.changeId ??
+      /^change-id: (\S+)\s*$/m.exec(coverMail?.body ?? '')?.[1] ??
+      this.inSeries.find((m) => m.changeId)?.changeId;
     const changeId = given !== undefined && isChangeId(given) ? given : undefined;
-    if (given !== undefined && !changeId) this.problems.push({ text: `change-id ${JSON.stringify(given.slice(0, 120))} refused (letters, digits, ".", "_", "+", "-" only, no ".."): the series is keyed by its title` });
+    if (given !== undefined && !changeId)
+      this.problems.push({
+        text: `change-id ${JSON.stringify(given.slice(0, 120))} refused (letters, digits, ".", "_", "+", "-" only, no ".."): the series is keyed by its title`,
+      });
     return changeId;
   }
 
   reply(m: Mail, entryOf: Map<number, PatchEntry>): Reply {
     const { answers, depth, unattached } = this.answerOf(m);
     const entry = answers ? entryOf.get(answers) : undefined;
-    const trailers = parseTrailers(m.body).map((t) => ({ ...t, givenBy: m.from.name || m.from.address, messageId: m.messageId }));
+    const trailers = parseTrailers(m.body).map((t) => ({
+      ...t,
+      givenBy: m.from.name || m.from.address,
+      messageId: m.messageId,
+    }));
     const quotes = entry ? mapQuotes(m.body, entry.files) : [];
     const comments = entry ? importComments(m.body, entry.files).comments : [];
-    const r: Reply = { messageId: m.messageId, inReplyTo: this.parentOf(m)?.messageId, from: m.from, date: m.date, subject: m.subject, answers, depth, body: m.body, trailers, quotes, comments };
+    const r: Reply = {
+      messageId: m.messageId,
+      inReplyTo: this.parentOf(m)?.messageId,
+      from: m.from,
+      date: m.date,
+      subject: m.subject,
+      answers,
+      depth,
+      body: m.body,
+      trailers,
+      quotes,
+      comments,
+    };
     if (answers === undefined && unattached) {
       r.unattached = true;
-      this.problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} is unattached: its thread leaves the input (a message it answers is not here); its trailers count for no patch` });
-    } else if (answers === undefined) this.problems.push({ message: m.index, text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series` });
+      this.problems.push({
+        message: m.index,
+        text: `reply "${m.subject}" from ${m.from.name || m.from.address} is unattached: its thread leaves the input (a message it answers is not here); its trailers count for no patch`,
+      });
+    } else if (answers === undefined)
+      this.problems.push({
+        message: m.index,
+        text: `reply "${m.subject}" from ${m.from.name || m.from.address} answers no patch of this series`,
+      });
     return r;
   }
 }
 
 /** Hand each reply's trailers to the patch it answers; the cover letter's acks count for every patch. */
-function creditTrailers(replies: Reply[], cover: CoverLetter | undefined, patches: PatchEntry[], entryOf: Map<number, PatchEntry>): void {
+function creditTrailers(
+  replies: Reply[],
+  cover: CoverLetter | undefined,
+  patches: PatchEntry[],
+  entryOf: Map<number, PatchEntry>,
+): void {
   const coverTrailers: Trailer[] = [];
   for (const r of replies) {
     if (r.answers === 0 && cover) {
@@ -360,7 +421,10 @@ function creditTrailers(replies: Reply[], cover: CoverLetter | undefined, patche
       e.trailers = [...e.trailers, ...r.trailers];
     }
   }
-  if (cover) cover.trailers = dedupe(coverTrailers.filter((t) => t.kind === 'Reviewed-by' || t.kind === 'Acked-by' || t.kind === 'Tested-by'));
+  if (cover)
+    cover.trailers = dedupe(
+      coverTrailers.filter((t) => t.kind === 'Reviewed-by' || t.kind === 'Acked-by' || t.kind === 'Tested-by'),
+    );
   for (const e of patches) e.trailers = dedupe([...e.trailers, ...(cover?.trailers ?? [])]);
 }
 
@@ -376,14 +440,31 @@ export function buildSeries(mails: Mail[], inputProblems: Problem[] = []): Serie
   const entryOf = new Map(patches.map((p) => [p.number, p]));
   const cover = sm.coverLetter();
   const changeId = sm.changeId();
-  const others = mails.filter((m) => sm.byId.get(m.messageId) === m && !sm.patchOf.has(m) && !(info.get(m)!.isPatch && !info.get(m)!.reply));
+  const others = mails.filter(
+    (m) => sm.byId.get(m.messageId) === m && !sm.patchOf.has(m) && !(info.get(m)!.isPatch && !info.get(m)!.reply),
+  );
   const replies = others.map((m) => sm.reply(m, entryOf));
   replies.sort((x, y) => (x.date ?? '').localeCompare(y.date ?? ''));
   creditTrailers(replies, cover, patches, entryOf);
 
   const missing: number[] = [];
   for (let n = 1; n <= total; n++) if (!entryOf.has(n)) missing.push(n);
-  if (!patches.length) problems.push({ text: 'no patch mails ("[PATCH …]" subjects that are not replies) in the input' });
+  if (!patches.length)
+    problems.push({ text: 'no patch mails ("[PATCH …]" subjects that are not replies) in the input' });
   const base = changeId ?? slug(cover?.title ?? patches[0]?.title ?? 'series');
-  return { key: revisionKey(base, version), title: seriesTitle(cover, patches, version, total), base, changeId, version, rfc, total, cover, patches, missing, replies, messages: mails.length, problems };
+  return {
+    key: revisionKey(base, version),
+    title: seriesTitle(cover, patches, version, total),
+    base,
+    changeId,
+    version,
+    rfc,
+    total,
+    cover,
+    patches,
+    missing,
+    replies,
+    messages: mails.length,
+    problems,
+  };
 }

@@ -1,9 +1,32 @@
 // Trailers ("Reviewed-by: Name <addr>") as git interpret-trailers and b4 read them: only in the
 // unquoted text, in a patch only above the "---" that ends the commit message.
 
-export type TrailerKind = 'Reviewed-by' | 'Acked-by' | 'Tested-by' | 'Signed-off-by' | 'Reported-by' | 'Suggested-by' | 'Co-developed-by' | 'Fixes' | 'Cc' | 'Closes' | 'Link';
+export type TrailerKind =
+  | 'Reviewed-by'
+  | 'Acked-by'
+  | 'Tested-by'
+  | 'Signed-off-by'
+  | 'Reported-by'
+  | 'Suggested-by'
+  | 'Co-developed-by'
+  | 'Fixes'
+  | 'Cc'
+  | 'Closes'
+  | 'Link';
 
-export const TRAILER_KINDS: readonly TrailerKind[] = ['Reviewed-by', 'Acked-by', 'Tested-by', 'Signed-off-by', 'Reported-by', 'Suggested-by', 'Co-developed-by', 'Fixes', 'Cc', 'Closes', 'Link'];
+export const TRAILER_KINDS: readonly TrailerKind[] = [
+  'Reviewed-by',
+  'Acked-by',
+  'Tested-by',
+  'Signed-off-by',
+  'Reported-by',
+  'Suggested-by',
+  'Co-developed-by',
+  'Fixes',
+  'Cc',
+  'Closes',
+  'Link',
+];
 /** The ones a reviewer gives on the list (b4's "A·R·T"). */
 export const REVIEW_TRAILERS: readonly TrailerKind[] = ['Reviewed-by', 'Acked-by', 'Tested-by'];
 
@@ -45,7 +68,8 @@ export function parseTrailerLine(line: string): Trailer | undefined {
     t.fixes = { sha: f[1], subject: f[2] };
   }
   if (kind === 'Cc' && /^stable@(vger\.)?kernel\.org\b/i.test(t.address ?? value)) t.stable = true;
-  if ((kind === 'Reviewed-by' || kind === 'Acked-by' || kind === 'Tested-by' || kind === 'Signed-off-by') && !t.address) return undefined;
+  if ((kind === 'Reviewed-by' || kind === 'Acked-by' || kind === 'Tested-by' || kind === 'Signed-off-by') && !t.address)
+    return undefined;
   return t;
 }
 
