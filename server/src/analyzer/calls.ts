@@ -205,6 +205,70 @@ function walkChildren(
   return opens;
 }
 
+/** An identifier among a call's arguments, as a reference; true when the `)` after it closes the list. */
+function argumentIdentifier(c: Parser.TreeCursor, w: CallWalk, loop: string | undefined, group: CallSite[]): boolean {
+  const s = c.startIndex;
+  const e = w.exact ? c.endIndex : wordEnd(w.text, s);
+  const r: CallSite = {
+    callee: w.text.slice(s, e),
+    caller: w.caller,
+    uri: w.uri,
+    range: wordRange(w.lines, s, e),
+    viaPointer: true,
+    reference: true,
+  };
+  if (loop) r.inLoopMacro = loop;
+  group.push(r);
+  w.pos = e;
+  return !w.exact && closesNext(w.text, e);
+}
+
+/** The loop macro whose body a block is: see walkSiblings. */
+function blockLoop(
+  type: string,
+  parentType: string,
+  bodyLoop: string | undefined,
+  prevLoop: string | undefined,
+): string | undefined {
+  if (parentType === 'function_definition') return type === 'compound_statement' ? bodyLoop : undefined;
+  return parentType === 'while_statement' ? bodyLoop : prevLoop;
+}
+
+/** Visit one named node that may hold calls; returns the loop macro an expression statement opens. */
+function visitNamed(
+  c: Parser.TreeCursor,
+  w: CallWalk,
+  type: string,
+  parentType: string,
+  end: number,
+  loop: string | undefined,
+  inner: string | undefined,
+  group: CallSite[] | null,
+): string | undefined {
+  let opens: string | undefined;
+  if (type === 'call_expression') opens = visitCall(c, w, loop);
+  else if (type === 'while_statement')
+    walkChildren(c, w, type, c.endIndex, inner, loopMacroAt(w.text, c.startIndex), null);
+  else if (type === 'function_definition') {
+    // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
+    const t = c.currentNode.childForFieldName('type');
+    const tt = t ? t.text : '';
+    walkChildren(c, w, type, -1, inner, isLoopMacro(tt) ? tt : undefined, null);
+  } else {
+    const args = type === 'argument_list' && parentType === 'call_expression' ? group : null;
+    const list = args && !w.exact ? readArguments(w, c.startIndex) : undefined;
+    if (list) walkArguments(c, w, loop, args!, list, false);
+    else {
+      // (the end of an argument list is not needed when its identifiers are collected)
+      if (end < 0 && !(type === 'argument_list' && args)) end = c.endIndex;
+      const r = walkChildren(c, w, type, end, inner, undefined, args);
+      if (type === 'expression_statement') opens = r;
+    }
+  }
+  if (end > w.pos) w.pos = end;
+  return opens;
+}
+
 /**
  * Visit the cursor's node (its type id `id`, read by the caller) and its siblings after it, the
  * children of a `parentType` node, inside the loop macro `loop`; `exitAt`: where the parent ends,
@@ -216,7 +280,6 @@ function walkChildren(
  * its arguments go. `one`: the cursor's node only. Returns the loop macro a call_expression
  * first child opens, for an expression_statement parent.
  */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 function walkSiblings(
   c: Parser.TreeCursor,
   w: CallWalk,
@@ -244,23 +307,9 @@ function walkSiblings(
       sawNamed = true;
       prevLoop = undefined;
     } else if (kind === KIND_LEAF) {
-      if (group && parentType === 'argument_list' && type === 'identifier') {
-        const s = c.startIndex;
-        const e = w.exact ? c.endIndex : wordEnd(w.text, s);
-        const r: CallSite = {
-          callee: w.text.slice(s, e),
-          caller: w.caller,
-          uri: w.uri,
-          range: wordRange(w.lines, s, e),
-          viaPointer: true,
-          reference: true,
-        };
-        if (loop) r.inLoopMacro = loop;
-        group.push(r);
-        w.pos = e;
-        // `, s)`: the closing parenthesis is the only child left (with no syntax error around)
-        if (!w.exact && closesNext(w.text, e)) break;
-      }
+      // `, s)`: the closing parenthesis is the only child left (with no syntax error around)
+      if (group && parentType === 'argument_list' && type === 'identifier' && argumentIdentifier(c, w, loop, group))
+        break;
       sawNamed = true;
       prevLoop = undefined;
     } else if (kind === KIND_MAYBE && nextParen(w) >= (end = c.endIndex)) {
@@ -269,39 +318,8 @@ function walkSiblings(
       sawNamed = true;
       prevLoop = undefined;
     } else {
-      let inner = loop;
-      if (types.block[id]) {
-        const l =
-          parentType === 'function_definition'
-            ? type === 'compound_statement'
-              ? bodyLoop
-              : undefined
-            : parentType === 'while_statement'
-              ? bodyLoop
-              : prevLoop;
-        if (l) inner = l;
-      }
-      let opens: string | undefined;
-      if (type === 'call_expression') opens = visitCall(c, w, loop);
-      else if (type === 'while_statement')
-        walkChildren(c, w, type, c.endIndex, inner, loopMacroAt(w.text, c.startIndex), null);
-      else if (type === 'function_definition') {
-        // a loop macro with a block parses as a nested definition: `for_each_x(cpu) { ... }`
-        const t = c.currentNode.childForFieldName('type');
-        const tt = t ? t.text : '';
-        walkChildren(c, w, type, -1, inner, isLoopMacro(tt) ? tt : undefined, null);
-      } else {
-        const args = type === 'argument_list' && parentType === 'call_expression' ? group : null;
-        const list = args && !w.exact ? readArguments(w, c.startIndex) : undefined;
-        if (list) walkArguments(c, w, loop, args!, list, false);
-        else {
-          // (the end of an argument list is not needed when its identifiers are collected)
-          if (end < 0 && !(type === 'argument_list' && args)) end = c.endIndex;
-          const r = walkChildren(c, w, type, end, inner, undefined, args);
-          if (type === 'expression_statement') opens = r;
-        }
-      }
-      if (end > w.pos) w.pos = end;
+      const inner = types.block[id] ? blockLoop(type, parentType, bodyLoop, prevLoop) || loop : loop;
+      const opens = visitNamed(c, w, type, parentType, end, loop, inner, group);
       if (!sawNamed) {
         sawNamed = true;
         if (type === 'call_expression') first = opens;
@@ -339,6 +357,24 @@ function firstOnLine(text: string, i: number): boolean {
   return j < 0 || text.charCodeAt(j) === 10;
 }
 
+/** Where the white space, line continuation or comment at i ends: i when there is none, -1 for a comment never closed. */
+function blankEnd(text: string, i: number): number {
+  const ch = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  if (ch === 32 || (ch >= 9 && ch <= 13)) return i + 1;
+  if (ch === 92) {
+    if (next === 10) return i + 2;
+    if (next === 13 && text.charCodeAt(i + 2) === 10) return i + 3;
+    return i;
+  }
+  if (ch === 47 && (next === 42 || next === 47)) {
+    const close = next === 42 ? text.indexOf('*/', i + 2) : text.indexOf('\n', i + 2);
+    if (close < 0) return -1;
+    return next === 42 ? close + 2 : close;
+  }
+  return i;
+}
+
 /**
  * The arguments of the argument list whose `(` is at `open`, read from the text: each one's start
  * and kind (ARG_*), flat, and where the list ends (after its `)`). Undefined when the text is not
@@ -346,7 +382,6 @@ function firstOnLine(text: string, i: number): boolean {
  * closing parenthesis). Within a definition free of syntax errors, and where the masking changed
  * nothing, the argument list's children are these arguments, separated by commas.
  */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export function argumentsAt(text: string, open: number): { args: number[]; close: number } | undefined {
   const args: number[] = [];
   const n = text.length;
@@ -365,40 +400,18 @@ export function argumentsAt(text: string, open: number): { args: number[]; close
     const ch = text.charCodeAt(i);
     // where the character (or literal) read ends
     let to = i + 1;
+    const blank = blankEnd(text, i);
+    if (blank < 0) return undefined;
+    if (blank > i) {
+      // a comment inside an argument: the tree is asked
+      if (ch === 47 && start >= 0) visit = true;
+      i = blank - 1;
+      continue;
+    }
     switch (ch) {
-      case 32:
-      case 9:
-      case 10:
-      case 13:
-      case 12:
-      case 11: // white space
-        continue;
-      case 92: {
-        // a backslash: a line continuation is white space, anything else is not read here
-        if (text.charCodeAt(i + 1) === 10) {
-          i++;
-          continue;
-        }
-        if (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10) {
-          i += 2;
-          continue;
-        }
+      case 92: // a backslash that does not continue the line is not read here
         visit = true;
         break;
-      }
-      case 47: {
-        // /
-        const next = text.charCodeAt(i + 1);
-        if (next === 42 || next === 47) {
-          const close = next === 42 ? text.indexOf('*/', i + 2) : text.indexOf('\n', i + 2);
-          if (close < 0) return undefined;
-          // a comment inside an argument: the tree is asked
-          if (start >= 0) visit = true;
-          i = next === 42 ? close + 1 : close - 1;
-          continue;
-        }
-        break;
-      }
       case 34:
       case 39: {
         // a string or character literal
