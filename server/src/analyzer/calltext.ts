@@ -456,11 +456,45 @@ function openBracketAt(depth: number, group: CallSite[] | null, loop: string | u
 }
 
 /**
+ * The body's tokens, lexed from the text itself where the masking changed nothing in the body (token
+ * offsets are the text's then), else from the body masked (offsets from its start); undefined when
+ * the lexer gives up.
+ */
+function lexBody(
+  text: string,
+  m: Masked,
+  start: number,
+  end: number,
+): { s: string; base: number; n: number } | undefined {
+  const r = firstReplacementAfter(m, start);
+  const plain = r === m.at.length || m.at[r] >= end;
+  const s = plain ? text : maskedSlice(m, text, start, end);
+  const n = plain ? lex(text, start, end) : lex(s, 0, s.length);
+  return n < 0 ? undefined : { s, base: plain ? 0 : start, n };
+}
+
+/** The per-bracket argument counters hold n entries. */
+function argumentRoom(n: number): void {
+  if (argCount.length >= n) return;
+  argCount = room(argCount, n);
+  argFirst = room(argFirst, n);
+}
+
+/**
+ * The `(` at token i calls through an expression: `(*fn)(x)`, `ops[i](x)`, `f(x)(y)` (not
+ * `if (x) (y)`, `(void *)(p)`), or may be a cast to a function type.
+ */
+function callThroughExpression(s: string, i: number, n: number): boolean {
+  if (i > 0 && (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1]))))
+    return true;
+  return mayBeCastToCallType(s, i, n);
+}
+
+/**
  * The calls in the body [start, end) of `caller` (its `{` to its `}`), read from the text as the
  * parser saw it (masked by `m`), and the identifiers passed as their arguments: what collectCalls
  * gives for a definition free of syntax errors, or undefined where the text does not settle it.
  */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export function callsFromText(
   text: string,
   m: Masked,
@@ -470,14 +504,9 @@ export function callsFromText(
   caller: string,
   uri: string,
 ): { calls: CallSite[]; refs: CallSite[] } | undefined {
-  // the text itself where the masking changed nothing in the body (token offsets are the text's
-  // then), else the body masked (offsets from its start)
-  const r = firstReplacementAfter(m, start);
-  const plain = r === m.at.length || m.at[r] >= end;
-  const s = plain ? text : maskedSlice(m, text, start, end);
-  const base = plain ? 0 : start;
-  const n = plain ? lex(text, start, end) : lex(s, 0, s.length);
-  if (n < 0) return undefined;
+  const lexed = lexBody(text, m, start, end);
+  if (!lexed) return undefined;
+  const { s, base, n } = lexed;
   const loopBodies = loopMacroBodies(text, s, base, n);
   if (!loopBodies) return undefined;
   const { loopFrom, loopTo, loopName } = loopBodies;
@@ -489,10 +518,7 @@ export function callsFromText(
   // the open brackets, innermost at `depth`: each one's argument group if it is a recorded call's
   // argument list (else null), its current argument's token count and first token, its loop macro
   let depth = -1;
-  if (argCount.length < n + 1) {
-    argCount = room(argCount, n + 1);
-    argFirst = room(argFirst, n + 1);
-  }
+  argumentRoom(n + 1);
   // open parentheses that may hold a type (typeof(...)): no call may be read inside
   let typeParens = 0;
   const typeParenAt: number[] = [];
@@ -522,14 +548,7 @@ export function callsFromText(
     if (t === T_PUNCT) {
       const ch = code[i];
       if (ch === OPEN_PAREN || ch === OPEN_BRACKET || ch === OPEN_BRACE) {
-        // `(*fn)(x)`, `ops[i](x)`, `f(x)(y)`: a call through an expression (not `if (x) (y)`, `(void *)(p)`)
-        if (
-          ch === OPEN_PAREN &&
-          i > 0 &&
-          (isPunct(i - 1, CLOSE_BRACKET) || (isPunct(i - 1, CLOSE_PAREN) && !conditionOrCast(s, match[i - 1])))
-        )
-          return undefined;
-        if (ch === OPEN_PAREN && mayBeCastToCallType(s, i, n)) return undefined;
+        if (ch === OPEN_PAREN && callThroughExpression(s, i, n)) return undefined;
         openBracketAt(++depth, null, undefined);
       }
       continue;
@@ -559,7 +578,5 @@ export function callsFromText(
     i++;
     openBracketAt(++depth, group, loop);
   }
-  const refs: CallSite[] = [];
-  for (const g of groups) for (const r of g) refs.push(r);
-  return { calls, refs };
+  return { calls, refs: groups.flat() };
 }
