@@ -1,4 +1,3 @@
-/* eslint-disable max-lines -- issue 16: over 600 lines once prettier wrapped it; to be split */
 // Deriving the engine's program IR from the C body of an orchestration function.
 // Only what decides what the allocator does is kept: calls of modelled functions in order, guards
 // over known predicates, per-CPU/per-node loops, work queue/flush, returns, WARN, s->refcount--.
@@ -22,47 +21,11 @@ const LOCKISH = /^(?:\w+_)?(?:(?:try)?lock|unlock)(?:_\w+)?$|^(?:down|up)_(?:rea
 import type { SyntaxNode } from './parse';
 import { loopMacroOf } from './calls';
 import type { FoundFunction } from './types';
+import { at, Ctx, ExtractOptions, Extraction, line } from './extractCtx';
+import { argList, isArgumentCheck, perCpuField, pred } from './extractPred';
 import { isLoopMacro } from './words';
 
-export interface NotModelled {
-  call: string;
-  line: number;
-  reason: string;
-  /** 0-based, where known */ column?: number;
-}
-export interface Ignored {
-  call: string;
-  line: number;
-}
-
-export interface Extraction {
-  /** the IR, anchored ({fn, index, line}) */
-  program: Program;
-  notModelled: NotModelled[];
-  ignored: Ignored[];
-  /** source line (0-based) of each statement, by anchor index (preorder) */
-  lines: number[];
-  /** programs made for the loops of the body (ExtractOptions.loops), called from it */
-  helpers: ProgramSet;
-  /** why the function could not be extracted at all (nested too deep): no verdict may be drawn from it */
-  unsupported?: string;
-}
-
-/**
- * How a scenario file's thread bodies differ from kernel functions: they pass objects (o0) and
- * numbers as arguments, call the kernel API by the names a caller uses (kfree_rcu), and may loop.
- */
-export interface ExtractOptions {
-  /** arguments kept besides the cache: the scenario's objects */
-  keepArg?: (text: string) => boolean;
-  /** an API name → the model that stands for it, with its arguments ($1: the call's first) */
-  aliases?: Record<string, { fn: string; args: string[] }>;
-  /**
-   * `while (c)`, `do … while (c)` and `for (;;)` lowered to a program that calls itself (a helper
-   * named `<fn>:loop@<line>`); an unbounded one runs until the explorer's limits stop it
-   */
-  loops?: boolean;
-}
+export type { ExtractOptions, Extraction, Ignored, NotModelled } from './extractCtx';
 
 /** Blocks nested deeper than this are not extracted (the walk recurses per level): an "unsupported" note. */
 export const MAX_C_NESTING = 200;
@@ -74,15 +37,6 @@ export const MAX_C_NESTING = 200;
  */
 const IRRELEVANT =
   /^(might_sleep|might_fault|cond_resched|list_del\w*|list_add\w*|sysfs_slab_\w+|debugfs_slab_\w+|kfence_shutdown_cache|kmem_cache_release|slab_kmem_cache_release|__kmem_cache_release|per_cpu|per_cpu_ptr|this_cpu_ptr|raw_cpu_ptr|container_of|READ_ONCE|WRITE_ONCE|barrier|pr_\w+|printk|kasan_check_byte|kfree_const|INIT_WORK|defer_free_barrier)$/;
-
-/** Struct fields tested together with a modelled predicate that already covers them. */
-const SUBSUMED: Record<string, string> = { nr_partial: 'node_nr_slabs' };
-
-/**
- * Fields of the node in `for_each_kmem_cache_node(s, node, n)` that stand for a cache predicate:
- * a node has a barn exactly when the cache has percpu sheaves (they are set up together).
- */
-const NODE_FIELDS: Record<string, Pred> = { barn: { kind: 'call', fn: 'cache_has_sheaves' } };
 
 /** Names the engine has a model (or a program) for. */
 export function knownFunctions(): Set<string> {
@@ -122,36 +76,6 @@ export function knownFunctions(): Set<string> {
   for (const c of candidates) if (reg.leaf(c) || reg.pred(c)) known.add(c);
   return known;
 }
-
-interface Ctx {
-  fn: string;
-  opts: ExtractOptions;
-  helpers: ProgramSet;
-  /** the function's parameters */
-  params: Set<string>;
-  known: Set<string>;
-  cacheVars: Set<string>;
-  locals: Set<string>;
-  /** work pointer variable -> per-cpu work name (sfw = &per_cpu(slub_flush, cpu)) */
-  workOf: Map<string, string>;
-  /** work pointer variable -> the CPU variable of its per_cpu() (`cpu`) */
-  workCpu: Map<string, string>;
-  /** work pointer variable -> function given to INIT_WORK */
-  workFn: Map<string, string>;
-  loopVars: string[];
-  /** the node pointers of for_each_kmem_cache_node loops (`n`) */
-  nodeVars: Set<string>;
-  /** the file's real text (loop macro names are masked in the tree) */
-  text: string;
-  notModelled: NotModelled[];
-  ignored: Ignored[];
-  /** blocks open around the statement being read */
-  depth: number;
-  unsupported?: string;
-}
-
-const line = (n: SyntaxNode): number => n.startPosition.row;
-const at = <T extends Stmt>(s: T, n: SyntaxNode, fn: string): T => ({ ...s, anchor: { fn, index: 0, line: line(n) } });
 
 /** Extract the IR of one function found by the analyzer. Never throws on damaged C. */
 export function extractProgram(
@@ -485,10 +409,6 @@ function callsIn(e: SyntaxNode, ctx: Ctx): Stmt[] {
   return out;
 }
 
-function argList(c: SyntaxNode): SyntaxNode[] {
-  return c.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
-}
-
 /** `&sfw->work` -> 'sfw' */
 function workVar(a: SyntaxNode | undefined): string | undefined {
   if (!a) return undefined;
@@ -508,19 +428,8 @@ function warn(c: SyntaxNode, name: string, args: SyntaxNode[], ctx: Ctx): Stmt[]
   return [at({ op: 'warn', cond, message }, c, ctx.fn)];
 }
 
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
-function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
-  const f = c.childForFieldName('function');
-  const name = f?.type === 'identifier' ? f.text : undefined;
-  const args = argList(c);
-  if (!name) {
-    ctx.notModelled.push({
-      call: f?.text ?? c.text,
-      line: line(c),
-      reason: `call through a pointer: ${f?.text ?? ''}`,
-    });
-    return [];
-  }
+/** INIT_WORK, queue_work_on and flush_work; undefined for any other call. */
+function workCall(c: SyntaxNode, name: string, args: SyntaxNode[], ctx: Ctx): Stmt[] | undefined {
   if (name === 'INIT_WORK') {
     const v = workVar(args[0]);
     if (v && args[1]) ctx.workFn.set(v, args[1].text);
@@ -549,22 +458,69 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     }
     return [at({ op: 'flush_work', cpu, work: ctx.workOf.get(v) ?? v }, c, ctx.fn)];
   }
+  return undefined;
+}
+
+/** A lock operation: state in the engine (models/locks.ts), one instance per C lock expression. */
+function lockCall(c: SyntaxNode, name: string, args: SyntaxNode[], ctx: Ctx, assign?: string): Stmt[] {
+  // locks are state in the engine (models/locks.ts): one instance per C lock expression
+  if (HOTPLUG_PRIMITIVES.has(name)) return [at({ op: 'lock', fn: name }, c, ctx.fn)];
+  if (!args[0]) {
+    ctx.notModelled.push({ call: name, line: line(c), reason: `${name} without a lock argument` });
+    return [];
+  }
+  const s: Stmt = { op: 'lock', fn: name, lock: args[0].text.replace(/\s+/g, '') };
+  if (assign) {
+    s.assign = assign;
+    ctx.locals.add(assign);
+  }
+  return [at(s, c, ctx.fn)];
+}
+
+/** A call of a modelled function (or an alias of one), after the calls in its arguments. */
+function modelledCall(c: SyntaxNode, name: string, args: SyntaxNode[], ctx: Ctx, assign?: string): Stmt[] {
+  const alias = ctx.opts.aliases?.[name];
+  const pre: Stmt[] = [];
+  for (const a of args) pre.push(...(a.type === 'call_expression' ? call(a, ctx) : callsIn(a, ctx)));
+  // the cache, and the dead CPU a cpuhp callback is given (`cpu`, its parameter)
+  const kept = args
+    .filter(
+      (a) =>
+        (a.type === 'identifier' || a.type === 'number_literal') &&
+        (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text) || (a.text === 'cpu' && ctx.params.has('cpu'))),
+    )
+    .map((a) => a.text);
+  const s: Stmt = alias
+    ? {
+        op: 'call',
+        fn: alias.fn,
+        args: alias.args.map((x) => (/^\$\d+$/.test(x) ? (args[Number(x.slice(1)) - 1]?.text ?? x) : x)),
+      }
+    : { op: 'call', fn: name, args: kept };
+  if (assign) {
+    s.assign = assign;
+    ctx.locals.add(assign);
+  }
+  return [...pre, at(s, c, ctx.fn)];
+}
+
+function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
+  const f = c.childForFieldName('function');
+  const name = f?.type === 'identifier' ? f.text : undefined;
+  const args = argList(c);
+  if (!name) {
+    ctx.notModelled.push({
+      call: f?.text ?? c.text,
+      line: line(c),
+      reason: `call through a pointer: ${f?.text ?? ''}`,
+    });
+    return [];
+  }
+  const queued = workCall(c, name, args, ctx);
+  if (queued) return queued;
   if (name === 'WARN' || name === 'WARN_ON' || name === 'WARN_ON_ONCE' || name === 'WARN_ONCE')
     return warn(c, name, args, ctx);
-  if (LOCK_PRIMITIVES.has(name)) {
-    // locks are state in the engine (models/locks.ts): one instance per C lock expression
-    if (HOTPLUG_PRIMITIVES.has(name)) return [at({ op: 'lock', fn: name }, c, ctx.fn)];
-    if (!args[0]) {
-      ctx.notModelled.push({ call: name, line: line(c), reason: `${name} without a lock argument` });
-      return [];
-    }
-    const s: Stmt = { op: 'lock', fn: name, lock: args[0].text.replace(/\s+/g, '') };
-    if (assign) {
-      s.assign = assign;
-      ctx.locals.add(assign);
-    }
-    return [at(s, c, ctx.fn)];
-  }
+  if (LOCK_PRIMITIVES.has(name)) return lockCall(c, name, args, ctx, assign);
   if (IRRELEVANT.test(name)) {
     ctx.ignored.push({ call: name, line: line(c) });
     return [];
@@ -574,30 +530,7 @@ function call(c: SyntaxNode, ctx: Ctx, assign?: string): Stmt[] {
     return [];
   }
   const alias = ctx.opts.aliases?.[name];
-  if (ctx.known.has(name) || alias) {
-    const pre: Stmt[] = [];
-    for (const a of args) pre.push(...(a.type === 'call_expression' ? call(a, ctx) : callsIn(a, ctx)));
-    // the cache, and the dead CPU a cpuhp callback is given (`cpu`, its parameter)
-    const kept = args
-      .filter(
-        (a) =>
-          (a.type === 'identifier' || a.type === 'number_literal') &&
-          (ctx.cacheVars.has(a.text) || !!ctx.opts.keepArg?.(a.text) || (a.text === 'cpu' && ctx.params.has('cpu'))),
-      )
-      .map((a) => a.text);
-    const s: Stmt = alias
-      ? {
-          op: 'call',
-          fn: alias.fn,
-          args: alias.args.map((x) => (/^\$\d+$/.test(x) ? (args[Number(x.slice(1)) - 1]?.text ?? x) : x)),
-        }
-      : { op: 'call', fn: name, args: kept };
-    if (assign) {
-      s.assign = assign;
-      ctx.locals.add(assign);
-    }
-    return [...pre, at(s, c, ctx.fn)];
-  }
+  if (ctx.known.has(name) || alias) return modelledCall(c, name, args, ctx, assign);
   if (isLoopMacro(name)) return [];
   ctx.notModelled.push({ call: name, line: line(c), column: f!.startPosition.column, reason: `no model for ${name}` });
   return [];
@@ -631,127 +564,6 @@ function stringValue(n: SyntaxNode): string {
     );
   if (n.type === 'concatenated_string') return n.namedChildren.map(stringValue).join('');
   return n.text;
-}
-
-/** A condition as a predicate the engine can evaluate, or undefined when it cannot be mapped. */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
-function pred(n: SyntaxNode, ctx: Ctx): Pred | undefined {
-  switch (n.type) {
-    case 'parenthesized_expression':
-    case 'condition_clause':
-      return n.namedChildCount ? pred(n.namedChildren[n.namedChildCount - 1], ctx) : undefined;
-    case 'true':
-      return { kind: 'const', value: true };
-    case 'false':
-      return { kind: 'const', value: false };
-    case 'number_literal':
-      return { kind: 'const', value: Number(n.text.replace(/[uUlL]+$/, '')) !== 0 };
-    case 'identifier':
-      if (n.text === 'true' || n.text === 'false') return { kind: 'const', value: n.text === 'true' };
-      if (ctx.locals.has(n.text)) return { kind: 'local', name: n.text };
-      return undefined;
-    case 'field_expression': {
-      const obj = n.childForFieldName('argument');
-      const field = n.childForFieldName('field');
-      if (obj && field && ctx.cacheVars.has(obj.text)) return { kind: 'cache', field: field.text };
-      if (obj && field && ctx.nodeVars.has(obj.text) && NODE_FIELDS[field.text]) return NODE_FIELDS[field.text];
-      const pf = perCpuField(n, ctx);
-      if (pf && ctx.locals.has(pf.name)) return { kind: 'local', ...pf };
-      return undefined;
-    }
-    case 'unary_expression': {
-      const op = n.child(0)?.text;
-      const arg = n.childForFieldName('argument');
-      if (op !== '!' || !arg) return undefined;
-      const p = pred(arg, ctx);
-      return p ? { kind: 'not', arg: p } : undefined;
-    }
-    case 'binary_expression': {
-      const op = n.childForFieldName('operator')?.text ?? n.child(1)?.text;
-      const l = n.childForFieldName('left');
-      const r = n.childForFieldName('right');
-      if (!l || !r) return undefined;
-      if (op === '&') {
-        const [obj, flag] = l.type === 'field_expression' ? [l, r] : [r, l];
-        if (
-          obj.type === 'field_expression' &&
-          obj.childForFieldName('field')?.text === 'flags' &&
-          ctx.cacheVars.has(obj.childForFieldName('argument')?.text ?? '') &&
-          /^[A-Z_][A-Z0-9_]*$/.test(flag.text)
-        ) {
-          return { kind: 'flag', name: flag.text };
-        }
-        return undefined;
-      }
-      if (op !== '&&' && op !== '||') return undefined;
-      const kind = op === '&&' ? 'and' : 'or';
-      const operands = flatten(n, op);
-      // a field tested next to the modelled predicate that covers it (n->nr_partial || node_nr_slabs(n))
-      const callsHere = new Set(
-        operands
-          .map((o) => (o.type === 'call_expression' ? o.childForFieldName('function')?.text : undefined))
-          .filter(Boolean) as string[],
-      );
-      const kept = operands.filter(
-        (o) =>
-          !(
-            kind === 'or' &&
-            o.type === 'field_expression' &&
-            callsHere.has(SUBSUMED[o.childForFieldName('field')?.text ?? ''] ?? '')
-          ),
-      );
-      const ps = kept.map((o) => pred(o, ctx));
-      if (ps.some((p) => !p)) return undefined;
-      return ps.length === 1 ? ps[0] : { kind, args: ps as Pred[] };
-    }
-    case 'call_expression': {
-      const fname = n.childForFieldName('function')?.text ?? '';
-      const args = argList(n);
-      if ((fname === 'unlikely' || fname === 'likely') && args[0]) return pred(args[0], ctx);
-      if (fname === 'IS_ENABLED' && args[0]) return { kind: 'config', name: args[0].text };
-      if (ctx.known.has(fname)) {
-        // has_pcs_used(cpu, s): the CPU of the loop and the cache go to the model
-        const vars = args.map((a) =>
-          a.type === 'identifier' && (ctx.cacheVars.has(a.text) || ctx.loopVars.includes(a.text)) ? a.text : undefined,
-        );
-        if (vars.length && vars.every((v) => v !== undefined) && !vars.every((v) => ctx.cacheVars.has(v!)))
-          return { kind: 'call', fn: fname, args: vars as string[] };
-        return { kind: 'call', fn: fname };
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** `sfw->skip` with sfw = &per_cpu(slub_flush, cpu): the local `slub_flush.skip`, per `cpu`. */
-function perCpuField(n: SyntaxNode, ctx: Ctx): { name: string; index: string } | undefined {
-  if (n.type !== 'field_expression') return undefined;
-  const obj = n.childForFieldName('argument')?.text ?? '';
-  const field = n.childForFieldName('field')?.text;
-  const work = ctx.workOf.get(obj);
-  const cpu = ctx.workCpu.get(obj);
-  if (!work || !cpu || !field || !ctx.loopVars.includes(cpu)) return undefined;
-  return { name: `${work}.${field}`, index: cpu };
-}
-
-/** A condition made only of `!s` (cache argument NULL) and kasan_check_byte(s) tests. */
-function isArgumentCheck(cond: SyntaxNode, ctx: Ctx): boolean {
-  const c = cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
-  const v = [...ctx.cacheVars].join('|');
-  if (!v) return false;
-  const atom = `(?:!(?:${v})|!kasan_check_byte\\((?:${v})\\)|unlikely\\(!(?:${v})\\)|(?:${v})==NULL)`;
-  return new RegExp(`^${atom}(?:\\|\\|${atom})*$`).test(c);
-}
-
-function flatten(n: SyntaxNode, op: string): SyntaxNode[] {
-  let x = n;
-  while (x.type === 'parenthesized_expression' && x.namedChildCount === 1) x = x.namedChild(0)!;
-  if (x.type === 'binary_expression' && (x.childForFieldName('operator')?.text ?? x.child(1)?.text) === op) {
-    return [...flatten(x.childForFieldName('left')!, op), ...flatten(x.childForFieldName('right')!, op)];
-  }
-  return [x];
 }
 
 /** The programs of the orchestration functions the analyzer has definitions for. */
