@@ -171,7 +171,39 @@ function cmdExportKernel(args: string[], io: Io): number {
   return code;
 }
 
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
+/** `check --kernel` on code the extraction could not read: no verdict, exit 3. */
+function reportUnsupported(io: Io, entry: string, kernel: string, unsupported: string, json: boolean): number {
+  if (json)
+    io.out(
+      JSON.stringify(
+        { version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, entry, kernel },
+        null,
+        1,
+      ),
+    );
+  else io.out(`${entry} from ${kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
+  return EXIT.incomplete;
+}
+
+/** The text form of `check --kernel`'s verdict. */
+function printKernelVerdict(
+  io: Io,
+  r: ReturnType<typeof simulateFromSource>,
+  run: { entry: string; kernel: string; kasan: boolean; hotplug: boolean },
+  notModelled: ReturnType<typeof notModelledByFunction>,
+  interpretation: ReturnType<typeof interpretScenario>,
+): void {
+  io.out(
+    `${run.entry} from ${run.kernel} (${run.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${run.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`,
+  );
+  if (r.message) io.out(`  ${r.message}`);
+  io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
+  if (r.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
+  for (const [fn, list] of Object.entries(notModelled))
+    for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
+  printInterpretation(io, interpretation);
+}
+
 function cmdCheckKernel(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
@@ -197,19 +229,8 @@ function cmdCheckKernel(args: string[], io: Io): number {
   const { analyzer } = load(values.kernel!);
   const { programs, extractions, teardown } = extractOrchestrationReport(analyzer);
   const unsupported = unsupportedIn(extractions);
-  if (unsupported) {
-    // never a verdict from code that was not read: incomplete (exit 3), with the note
-    if (values.json)
-      io.out(
-        JSON.stringify(
-          { version: 1, verdict: 'incomplete', reason: `unsupported: ${unsupported}`, entry, kernel: values.kernel },
-          null,
-          1,
-        ),
-      );
-    else io.out(`${entry} from ${values.kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
-    return EXIT.incomplete;
-  }
+  // never a verdict from code that was not read: incomplete (exit 3), with the note
+  if (unsupported) return reportUnsupported(io, entry, values.kernel!, unsupported, !!values.json);
   const cpus = values.cpus ? Number(values.cpus) : 2;
   const interpretation = interpretScenario(
     analyzer,
@@ -249,18 +270,14 @@ function cmdCheckKernel(args: string[], io: Io): number {
         1,
       ),
     );
-  else {
-    io.out(
-      `${entry} from ${values.kernel} (${config.CONFIG_KASAN ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${values.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''}): ${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}`,
+  else
+    printKernelVerdict(
+      io,
+      r,
+      { entry, kernel: values.kernel!, kasan: !!config.CONFIG_KASAN, hotplug: !!values.hotplug },
+      notModelled,
+      interpretation,
     );
-    if (r.message) io.out(`  ${r.message}`);
-    io.out(`  ${r.strategy}: ${r.states} states, ${r.executions} interleavings, ${r.elapsedMs} ms`);
-    if (r.builtinFallback.length)
-      io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
-    for (const [fn, list] of Object.entries(notModelled))
-      for (const n of list) io.out(`  not modelled in ${fn} (line ${n.line + 1}): ${n.call}: ${n.reason}`);
-    printInterpretation(io, interpretation);
-  }
   return exitFor(r.verdict);
 }
 
