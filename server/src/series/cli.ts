@@ -123,7 +123,27 @@ function cmdCompare(older: Series, newer: Series, json: boolean, io: Io): number
   return 0;
 }
 
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
+/** `series --reply-to N`: the reply mail to patch N, with the comments and trailers given. */
+async function cmdReply(
+  s: Series,
+  o: { replyTo: string; from?: string; comments?: string; trailer?: string[]; out?: string },
+  inputs: (string | undefined)[],
+  io: Io,
+): Promise<number> {
+  const p = s.patches.find((x) => String(x.number) === o.replyTo || x.number === Number(o.replyTo));
+  if (!p)
+    throw new UsageError(`--reply-to ${o.replyTo}: no such patch (have ${s.patches.map((x) => x.number).join(', ')})`);
+  if (!o.from || !/<[^>]+@[^>]+>/.test(o.from)) throw new UsageError('--reply-to needs --from "Name <address>"');
+  const comments = o.comments ? readComments(o.comments) : [];
+  const r = await exportReply(p, comments, { from: o.from, trailers: o.trailer }).catch((e: unknown) => {
+    throw e instanceof IdentityError ? new UsageError(`--from/--trailer: ${e.message}`) : e;
+  });
+  for (const pr of r.problems) io.err(`slablens: ${pr}`);
+  if (o.out) writeOutput(o.out, r.text, '--out', [...inputs, o.comments]);
+  else io.out(r.text.replace(/\n$/, ''));
+  return 0;
+}
+
 export async function cmdSeries(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -163,24 +183,8 @@ export async function cmdSeries(args: string[], io: Io): Promise<number> {
   const s = await open(positionals[0]);
   if (values.import) return cmdImport(s, values.import, io);
   if (values.compare) return cmdCompare(await open(values.compare), s, !!values.json, io);
-  if (values['reply-to'] !== undefined) {
-    const p = s.patches.find((x) => String(x.number) === values['reply-to'] || x.number === Number(values['reply-to']));
-    if (!p)
-      throw new UsageError(
-        `--reply-to ${values['reply-to']}: no such patch (have ${s.patches.map((x) => x.number).join(', ')})`,
-      );
-    if (!values.from || !/<[^>]+@[^>]+>/.test(values.from))
-      throw new UsageError('--reply-to needs --from "Name <address>"');
-    const comments = values.comments ? readComments(values.comments) : [];
-    const r = await exportReply(p, comments, { from: values.from, trailers: values.trailer }).catch((e: unknown) => {
-      throw e instanceof IdentityError ? new UsageError(`--from/--trailer: ${e.message}`) : e;
-    });
-    for (const pr of r.problems) io.err(`slablens: ${pr}`);
-    if (values.out)
-      writeOutput(values.out, r.text, '--out', [positionals[0], values.comments, values.import, values.compare]);
-    else io.out(r.text.replace(/\n$/, ''));
-    return 0;
-  }
+  if (values['reply-to'] !== undefined)
+    return cmdReply(s, { ...values, replyTo: values['reply-to'] }, [positionals[0], values.import, values.compare], io);
   const summary = seriesSummary(s);
   let code = 0;
   const extra: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simpleParser } from 'mailparser';
+import { ParsedMail, simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Address } from '../../../protocol/src/wire';
 import { addressProblem, hasControl, msgIdProblem, shown } from './headers';
@@ -245,10 +245,9 @@ export const MAX_MIME_PARTS = 50;
 const PATCH_TYPES = /^text\/(x-patch|x-diff|x-patch-file|plain|diff)$/i;
 
 /** Decode one raw message. Never throws: what cannot be decoded is listed in `problems`. */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export async function parseMail(raw: RawMessage): Promise<Mail> {
   const problems: Problem[] = [];
-  const where = raw.source;
+  const problem = (text: string): void => void problems.push({ message: raw.index, where: raw.source, text });
   const mail: Mail = {
     index: raw.index,
     source: raw.source,
@@ -263,68 +262,21 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
     problems,
   };
   const headEnd = raw.bytes.indexOf('\n\n') >= 0 || raw.bytes.indexOf('\r\n\r\n') >= 0;
-  if (!headEnd)
-    problems.push({
-      message: raw.index,
-      where,
-      text: 'no blank line after the headers: the message is truncated or not a mail',
-    });
-  // mailparser drops the body of a message nested too deep without a word: count the multipart
-  // parts first, and say so (a patch mail has none, or two or three)
-  const parts = raw.bytes.toString('latin1').match(/^content-type:[ \t]*multipart\//gim)?.length ?? 0;
-  let input = raw.bytes;
-  if (parts > MAX_MIME_PARTS) {
-    problems.push({
-      message: raw.index,
-      where,
-      text: `${parts} multipart MIME parts (more than ${MAX_MIME_PARTS}, nested or not): only the headers are read, not the body`,
-    });
-    const end = raw.bytes.indexOf('\n\n');
-    // the top headers, without the multipart Content-Type whose parts are not read
-    input = Buffer.from(
-      raw.bytes
-        .subarray(0, end < 0 ? raw.bytes.length : end)
-        .toString('latin1')
-        .replace(/^content-type:.*(\n[ \t].*)*$/gim, '') + '\n\n',
-      'latin1',
-    );
-  }
+  if (!headEnd) problem('no blank line after the headers: the message is truncated or not a mail');
   try {
-    const p = await simpleParser(input, {
+    const p = await simpleParser(mimeInput(raw.bytes, problem), {
       skipHtmlToText: true,
       skipTextToHtml: true,
       skipImageLinks: true,
       skipTextLinks: true,
       keepCidLinks: true,
     });
-    // ids become headers of the reviewer's reply and keys of the model: a bad one is refused here
-    const refuse = (text: string) => problems.push({ message: raw.index, where, text });
-    const id = p.messageId ? stripAngles(p.messageId) : '';
-    const idWhy = id ? msgIdProblem(id) : undefined;
-    if (idWhy) {
-      mail.idProblem = idWhy;
-      refuse(`${idWhy}: the message is threaded by a made-up id`);
-    } else mail.messageId = id;
-    const irt = p.inReplyTo ? (/<([^>]+)>/.exec(p.inReplyTo)?.[1] ?? stripAngles(p.inReplyTo)) : undefined;
-    const irtWhy = irt ? msgIdProblem(irt, 'In-Reply-To') : undefined;
-    if (irtWhy) refuse(`${irtWhy}: the header is ignored`);
-    else if (irt) mail.inReplyTo = irt;
-    const refs = (typeof p.references === 'string' ? [p.references] : (p.references ?? [])).join(' ');
-    if (hasControl(refs))
-      refuse(
-        `References ${shown(refs)} holds CR, LF, NUL or another control character once decoded: the header is ignored`,
-      );
-    else
-      mail.references = (refs.match(/<[^<>]*>/g) ?? refs.split(/\s+/)).map(stripAngles).filter((r) => {
-        const why = r ? msgIdProblem(r, 'a References entry') : 'empty';
-        if (why && r) refuse(`${why}: left out`);
-        return !why;
-      });
+    readIds(p, mail, problem);
     mail.subject = (p.subject ?? '').replace(/\s+/g, ' ').trim();
     mail.from = addrList(p.from)[0] ?? { name: '', address: '' };
     const unrewritten = undoListRewrite(mail.from, p.headers.get('x-original-from'), addrList(p.replyTo));
     if (unrewritten) {
-      if (unrewritten.problem) problems.push({ message: raw.index, where, text: unrewritten.problem });
+      if (unrewritten.problem) problem(unrewritten.problem);
       mail.from = unrewritten.from;
     }
     mail.to = addrList(p.to);
@@ -332,57 +284,83 @@ export async function parseMail(raw: RawMessage): Promise<Mail> {
     if (p.date && !Number.isNaN(p.date.getTime())) mail.date = p.date.toISOString();
     const cid = p.headers.get('x-change-id');
     if (typeof cid === 'string') mail.changeId = cid.trim();
-    let body = typeof p.text === 'string' ? p.text : '';
-    const ct = p.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
-    const cs = ct?.params?.charset;
-    if (cs && !knownCharset(cs) && body.includes('\uFFFD'))
-      problems.push({
-        message: raw.index,
-        where,
-        text: `unknown charset "${cs}": bytes that are not UTF-8 are shown as U+FFFD`,
-      });
-    for (const a of p.attachments) {
-      const textual = PATCH_TYPES.test(a.contentType) && !a.content.includes(0);
-      // git format-patch --attach and some mailers put the patch in a text attachment: read it as body
-      const inlined =
-        textual &&
-        (/^text\/(x-patch|x-diff|diff)$/i.test(a.contentType) ||
-          /^(diff --git |--- a\/)/m.test(a.content.toString('latin1')));
-      mail.attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, inlined });
-      if (inlined) body += (body.endsWith('\n') || !body ? '' : '\n') + new TextDecoder('utf-8').decode(a.content);
-      else if (!textual)
-        problems.push({
-          message: raw.index,
-          where,
-          text: `attachment ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes) is not text: ignored`,
-        });
-      else
-        problems.push({
-          message: raw.index,
-          where,
-          text: `text attachment ${a.filename ?? '(unnamed)'} (${a.size} bytes) has no diff: not read into the body`,
-        });
-    }
-    mail.body = body.replace(/\r\n/g, '\n');
-    if (
-      [mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)].some((h) =>
-        h.includes('\uFFFD'),
-      )
-    )
-      problems.push({
-        message: raw.index,
-        where,
-        text: 'a header has 8-bit bytes that are not UTF-8 (not RFC 2047 encoded): shown as U+FFFD',
-      });
-    if (!p.headers.size) problems.push({ message: raw.index, where, text: 'no mail headers found' });
+    mail.body = readBody(p, mail, problem).replace(/\r\n/g, '\n');
+    const names = [mail.subject, mail.from.name, ...mail.to.map((a) => a.name), ...mail.cc.map((a) => a.name)];
+    if (names.some((h) => h.includes('\uFFFD')))
+      problem('a header has 8-bit bytes that are not UTF-8 (not RFC 2047 encoded): shown as U+FFFD');
+    if (!p.headers.size) problem('no mail headers found');
   } catch (e) {
-    problems.push({ message: raw.index, where, text: `cannot decode the message: ${(e as Error).message}` });
+    problem(`cannot decode the message: ${(e as Error).message}`);
   }
   if (!mail.messageId) {
     mail.messageId = `slablens-${raw.index}@local`;
     mail.syntheticId = true;
   }
   return mail;
+}
+
+/**
+ * What mailparser is given. It drops the body of a message nested too deep without a word: count
+ * the multipart parts first, and say so (a patch mail has none, or two or three); then only the top
+ * headers are read, without the multipart Content-Type whose parts are not read.
+ */
+function mimeInput(bytes: Buffer, problem: (text: string) => void): Buffer {
+  const parts = bytes.toString('latin1').match(/^content-type:[ \t]*multipart\//gim)?.length ?? 0;
+  if (parts <= MAX_MIME_PARTS) return bytes;
+  problem(
+    `${parts} multipart MIME parts (more than ${MAX_MIME_PARTS}, nested or not): only the headers are read, not the body`,
+  );
+  const end = bytes.indexOf('\n\n');
+  const head = bytes.subarray(0, end < 0 ? bytes.length : end).toString('latin1');
+  return Buffer.from(head.replace(/^content-type:.*(\n[ \t].*)*$/gim, '') + '\n\n', 'latin1');
+}
+
+/** Message-ID, In-Reply-To and References: they become headers of the reviewer's reply and keys of the model, so a bad one is refused here. */
+function readIds(p: ParsedMail, mail: Mail, refuse: (text: string) => void): void {
+  const id = p.messageId ? stripAngles(p.messageId) : '';
+  const idWhy = id ? msgIdProblem(id) : undefined;
+  if (idWhy) {
+    mail.idProblem = idWhy;
+    refuse(`${idWhy}: the message is threaded by a made-up id`);
+  } else mail.messageId = id;
+  const irt = p.inReplyTo ? (/<([^>]+)>/.exec(p.inReplyTo)?.[1] ?? stripAngles(p.inReplyTo)) : undefined;
+  const irtWhy = irt ? msgIdProblem(irt, 'In-Reply-To') : undefined;
+  if (irtWhy) refuse(`${irtWhy}: the header is ignored`);
+  else if (irt) mail.inReplyTo = irt;
+  const refs = (typeof p.references === 'string' ? [p.references] : (p.references ?? [])).join(' ');
+  if (hasControl(refs))
+    refuse(
+      `References ${shown(refs)} holds CR, LF, NUL or another control character once decoded: the header is ignored`,
+    );
+  else
+    mail.references = (refs.match(/<[^<>]*>/g) ?? refs.split(/\s+/)).map(stripAngles).filter((r) => {
+      const why = r ? msgIdProblem(r, 'a References entry') : 'empty';
+      if (why && r) refuse(`${why}: left out`);
+      return !why;
+    });
+}
+
+/** The text body, with a patch sent as a text attachment read into it; other attachments are noted and ignored. */
+function readBody(p: ParsedMail, mail: Mail, problem: (text: string) => void): string {
+  let body = typeof p.text === 'string' ? p.text : '';
+  const ct = p.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const cs = ct?.params?.charset;
+  if (cs && !knownCharset(cs) && body.includes('\uFFFD'))
+    problem(`unknown charset "${cs}": bytes that are not UTF-8 are shown as U+FFFD`);
+  for (const a of p.attachments) {
+    const textual = PATCH_TYPES.test(a.contentType) && !a.content.includes(0);
+    // git format-patch --attach and some mailers put the patch in a text attachment: read it as body
+    const inlined =
+      textual &&
+      (/^text\/(x-patch|x-diff|diff)$/i.test(a.contentType) ||
+        /^(diff --git |--- a\/)/m.test(a.content.toString('latin1')));
+    mail.attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, inlined });
+    const name = a.filename ?? '(unnamed)';
+    if (inlined) body += (body.endsWith('\n') || !body ? '' : '\n') + new TextDecoder('utf-8').decode(a.content);
+    else if (!textual) problem(`attachment ${name} (${a.contentType}, ${a.size} bytes) is not text: ignored`);
+    else problem(`text attachment ${name} (${a.size} bytes) has no diff: not read into the body`);
+  }
+  return body;
 }
 
 /** The .eml (and .patch/.mbx) files of a folder, sorted by name as git format-patch numbers them. */

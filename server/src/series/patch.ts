@@ -85,24 +85,8 @@ function headingsByFile(text: string): Map<string, string[]> {
 }
 
 /** Parse a diff. Never throws: what jsdiff rejects is reported and the files before it are kept. */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export function parseDiff(text: string): ParsedDiff {
   const problems: string[] = [];
-  let structured: StructuredPatch[] = [];
-  try {
-    structured = parsePatch(text.replace(/\r\n/g, '\n'));
-  } catch (e) {
-    problems.push(`the diff does not parse: ${(e as Error).message}`);
-    // keep the files before the broken one
-    const parts = text.split(/^(?=diff --git )/m);
-    for (const part of parts) {
-      try {
-        structured.push(...parsePatch(part));
-      } catch {
-        break;
-      }
-    }
-  }
   const headings = headingsByFile(text);
   const binary = new Set<string>();
   for (const m of text.matchAll(
@@ -110,12 +94,12 @@ export function parseDiff(text: string): ParsedDiff {
   ))
     binary.add(m[2]);
   const files: FileDiff[] = [];
-  for (const sp of structured) {
-    let oldP = stripAB(sp.oldFileName);
-    let newP = stripAB(sp.newFileName);
-    if (!oldP && !newP) continue;
+  for (const sp of structuredPatches(text, problems)) {
+    if (!stripAB(sp.oldFileName) && !stripAB(sp.newFileName)) continue;
     // a path from mail is a file of the tree, or the file is left out of the patch with the reason
-    const checked = [oldP, newP].map((x) => (x === '/dev/null' ? { path: x } : treePath(x)));
+    const checked = [stripAB(sp.oldFileName), stripAB(sp.newFileName)].map((x) =>
+      x === '/dev/null' ? { path: x } : treePath(x),
+    );
     const bad = checked.findIndex((c) => 'refused' in c);
     if (bad >= 0) {
       const h = sp.hunks[0];
@@ -125,7 +109,7 @@ export function parseDiff(text: string): ParsedDiff {
       );
       continue;
     }
-    [oldP, newP] = checked.map((c) => (c as { path: string }).path);
+    const [oldP, newP] = checked.map((c) => (c as { path: string }).path);
     const path = newP && newP !== '/dev/null' ? newP : oldP;
     const status: FileDiff['status'] = binary.has(path)
       ? 'binary'
@@ -136,42 +120,58 @@ export function parseDiff(text: string): ParsedDiff {
           : oldP !== newP
             ? 'renamed'
             : 'modified';
+    const counts = { added: 0, removed: 0 };
     const hs = headings.get(path) ?? [];
-    let added = 0;
-    let removed = 0;
-    const hunks: Hunk[] = sp.hunks.map((h, index) => {
-      // (jsdiff already moved a 0-line side's start to the line after, as patch(1) reads it)
-      let o = h.oldStart;
-      let n = h.newStart;
-      const lines: DiffLine[] = h.lines.map((l) => {
-        const op = (l[0] ?? ' ') as DiffLine['op'];
-        const t = l.slice(1);
-        if (op === '+') {
-          added++;
-          return { op, text: t, newLine: n++ };
-        }
-        if (op === '-') {
-          removed++;
-          return { op, text: t, oldLine: o++ };
-        }
-        if (op === '\\') return { op, text: t };
-        return { op: ' ', text: t, oldLine: o++, newLine: n++ };
-      });
-      return {
-        index,
-        oldStart: h.oldStart,
-        oldLines: h.oldLines,
-        newStart: h.newStart,
-        newLines: h.newLines,
-        heading: hs[index] ?? '',
-        lines,
-        functions: [],
-        functionsFrom: 'hunk',
-      };
-    });
-    files.push({ path, oldPath: status === 'renamed' ? oldP : undefined, status, added, removed, hunks });
+    const hunks = sp.hunks.map((h, index) => hunkOf(h, index, hs[index] ?? '', counts));
+    files.push({ path, oldPath: status === 'renamed' ? oldP : undefined, status, ...counts, hunks });
   }
   return { files, problems };
+}
+
+/** jsdiff's reading of the diff; when it fails, the files before the broken one, and the problem. */
+function structuredPatches(text: string, problems: string[]): StructuredPatch[] {
+  try {
+    return parsePatch(text.replace(/\r\n/g, '\n'));
+  } catch (e) {
+    problems.push(`the diff does not parse: ${(e as Error).message}`);
+    const structured: StructuredPatch[] = [];
+    for (const part of text.split(/^(?=diff --git )/m)) {
+      try {
+        structured.push(...parsePatch(part));
+      } catch {
+        break;
+      }
+    }
+    return structured;
+  }
+}
+
+/** One hunk with its lines numbered on both sides; counts the added and removed lines. */
+function hunkOf(
+  h: StructuredPatch['hunks'][number],
+  index: number,
+  heading: string,
+  counts: { added: number; removed: number },
+): Hunk {
+  // (jsdiff already moved a 0-line side's start to the line after, as patch(1) reads it)
+  let o = h.oldStart;
+  let n = h.newStart;
+  const lines: DiffLine[] = h.lines.map((l) => {
+    const op = (l[0] ?? ' ') as DiffLine['op'];
+    const t = l.slice(1);
+    if (op === '+') {
+      counts.added++;
+      return { op, text: t, newLine: n++ };
+    }
+    if (op === '-') {
+      counts.removed++;
+      return { op, text: t, oldLine: o++ };
+    }
+    if (op === '\\') return { op, text: t };
+    return { op: ' ', text: t, oldLine: o++, newLine: n++ };
+  });
+  const { oldStart, oldLines, newStart, newLines } = h;
+  return { index, oldStart, oldLines, newStart, newLines, heading, lines, functions: [], functionsFrom: 'hunk' };
 }
 
 const KEYWORDS = new Set([

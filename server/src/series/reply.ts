@@ -266,13 +266,54 @@ function threadIds(target: ReplyTarget, problems: string[]): { threaded: boolean
   return { threaded, refs };
 }
 
+/** The hunks of one file that carry comments, quoted up to 5 lines before each commented line, each followed by its comments. */
+function quoteFile(
+  f: ReplyTarget['files'][number],
+  comments: ReviewComment[],
+  body: string[],
+  quoted: ExportedReply['quoted'],
+  problems: string[],
+): void {
+  const mine = comments.filter((c) => c.file === f.path);
+  const wantHunks = f.hunks
+    .map((h) => ({ h, cs: mine.filter((c) => lineIndex(h, c) >= 0) }))
+    .filter((x) => x.cs.length);
+  for (const c of mine)
+    if (!f.hunks.some((h) => lineIndex(h, c) >= 0))
+      problems.push(`comment on ${c.file}:${c.line} (${c.side}) matches no line of the patch: not exported`);
+  if (!wantHunks.length) return;
+  const oldP = f.status === 'added' ? '/dev/null' : `a/${f.oldPath ?? f.path}`;
+  const newP = f.status === 'deleted' ? '/dev/null' : `b/${f.path}`;
+  body.push(`> diff --git a/${f.oldPath ?? f.path} b/${f.path}`, `> --- ${oldP}`, `> +++ ${newP}`);
+  for (const { h, cs } of wantHunks) {
+    body.push(
+      `> @@ -${h.oldStart}${h.oldLines === 1 ? '' : `,${h.oldLines}`} +${h.newStart}${h.newLines === 1 ? '' : `,${h.newLines}`} @@${h.heading ? ' ' + h.heading : ''}`,
+    );
+    const at = [...new Set(cs.map((c) => lineIndex(h, c)))].sort((a, b) => a - b);
+    let next = 0; // first hunk line not yet quoted
+    for (const idx of at) {
+      for (let k = Math.max(next, idx - 5); k <= idx; k++) {
+        const l = h.lines[k];
+        if (l.op === '\\') continue;
+        body.push(`> ${l.op}${l.text}`.replace(/\s+$/, (m) => (l.text.trim() === '' ? '' : m)));
+        quoted.push({ file: f.path, op: l.op, oldLine: l.oldLine, newLine: l.newLine });
+      }
+      next = idx + 1;
+      const text = cs
+        .filter((c) => lineIndex(h, c) === idx)
+        .map((c) => c.text.replace(/\s+$/, ''))
+        .join('\n\n');
+      body.push('', text, '');
+    }
+  }
+}
+
 /**
  * Write a b4-style review reply to a patch mail. The headers are built by nodemailer's MailComposer
  * from parsed, checked parts: the identity must be one "Name <address>" (IdentityError otherwise),
  * a recipient, Message-Id or reference that holds CR/LF/NUL or is not an address / msg-id is left
  * out with a problem saying so.
  */
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export async function exportReply(
   target: ReplyTarget,
   comments: ReviewComment[],
@@ -304,40 +345,7 @@ export async function exportReply(
     : target.from.address;
   body.push(`On ${target.date ? rfc2822Date(new Date(target.date)) : 'an unknown date'}, ${who} wrote:`);
   const quoted: ExportedReply['quoted'] = [];
-  for (const f of target.files) {
-    const mine = comments.filter((c) => c.file === f.path);
-    const wantHunks = f.hunks
-      .map((h) => ({ h, cs: mine.filter((c) => lineIndex(h, c) >= 0) }))
-      .filter((x) => x.cs.length);
-    for (const c of mine)
-      if (!f.hunks.some((h) => lineIndex(h, c) >= 0))
-        problems.push(`comment on ${c.file}:${c.line} (${c.side}) matches no line of the patch: not exported`);
-    if (!wantHunks.length) continue;
-    const oldP = f.status === 'added' ? '/dev/null' : `a/${f.oldPath ?? f.path}`;
-    const newP = f.status === 'deleted' ? '/dev/null' : `b/${f.path}`;
-    body.push(`> diff --git a/${f.oldPath ?? f.path} b/${f.path}`, `> --- ${oldP}`, `> +++ ${newP}`);
-    for (const { h, cs } of wantHunks) {
-      body.push(
-        `> @@ -${h.oldStart}${h.oldLines === 1 ? '' : `,${h.oldLines}`} +${h.newStart}${h.newLines === 1 ? '' : `,${h.newLines}`} @@${h.heading ? ' ' + h.heading : ''}`,
-      );
-      const at = [...new Set(cs.map((c) => lineIndex(h, c)))].sort((a, b) => a - b);
-      let next = 0; // first hunk line not yet quoted
-      for (const idx of at) {
-        for (let k = Math.max(next, idx - 5); k <= idx; k++) {
-          const l = h.lines[k];
-          if (l.op === '\\') continue;
-          body.push(`> ${l.op}${l.text}`.replace(/\s+$/, (m) => (l.text.trim() === '' ? '' : m)));
-          quoted.push({ file: f.path, op: l.op, oldLine: l.oldLine, newLine: l.newLine });
-        }
-        next = idx + 1;
-        const text = cs
-          .filter((c) => lineIndex(h, c) === idx)
-          .map((c) => c.text.replace(/\s+$/, ''))
-          .join('\n\n');
-        body.push('', text, '');
-      }
-    }
-  }
+  for (const f of target.files) quoteFile(f, comments, body, quoted, problems);
   for (const c of comments)
     if (!target.files.some((f) => f.path === c.file))
       problems.push(`comment on ${c.file}:${c.line}: the patch does not touch ${c.file}: not exported`);
