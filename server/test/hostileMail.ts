@@ -3,7 +3,9 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { parseMail } from '../src/series';
 
 export const DIFF = (file = 'mm/slub.c') => `diff --git a/${file} b/${file}
 --- a/${file}
@@ -62,3 +64,17 @@ export function tmpDir(prefix = 'slablens-hostile-'): string {
 
 /** The probe's Message-Id: an encoded word whose =0A decodes to LF and starts a Bcc: line. */
 export const INJECTED_ID = '<=?UTF-8?Q?p1@x.example>=0ABcc:_evil@attacker.example=0AX-Z:_<z?=>';
+
+/** The repository's root, and the built CLI run with arguments: its exit code, stdout, stderr. */
+export const CLI_ROOT = path.resolve(__dirname, '../../..');
+export const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(CLI_ROOT, 'dist/cli.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+};
+
+/** A mail's text read as the series reader reads one message. */
+export const decode = async (text: string) =>
+  parseMail({ index: 0, offset: 0, bytes: Buffer.from(text, 'utf8'), source: 't' });
