@@ -358,6 +358,24 @@ export class Analyzer {
     };
   }
 
+  /**
+   * The text a definition's body is read from without a tree (lockText.ts): the file's text, how
+   * it is masked for the parser, its lines, and the body's span (its `{` to its `}`).
+   */
+  bodySource(name: string): BodySource | undefined {
+    const info = this.definition(name);
+    const f = info && this.files.get(info.uri);
+    if (!f) return undefined;
+    // a file's entries by definition, made once per index of it (a search per name is quadratic over a file)
+    let byInfo = this.entries.get(f.functions);
+    if (!byInfo) this.entries.set(f.functions, (byInfo = new Map(f.functions.map((x) => [x.info, x]))));
+    const e = byInfo.get(info);
+    if (!e || e.bodyType !== 'compound_statement') return undefined;
+    return { text: f.text, masked: f.masked, lines: f.lines, body: e.body };
+  }
+
+  private entries = new WeakMap<FunctionEntry[], Map<FunctionInfo, FunctionEntry>>();
+
   /** Call sites of `name` (calls, and references such as INIT_WORK(&w, name) / call_rcu(&h, name)). */
   callers(name: string): CallSite[] {
     return this.graph.callers(name);
@@ -444,6 +462,14 @@ let knownOnce: Set<string> | undefined;
 const known = (): Set<string> => (knownOnce ??= knownFunctions());
 
 /** The slab files of a kernel tree, relative to its root: what is indexed by default. */
+/** See Analyzer.bodySource. */
+export interface BodySource {
+  text: string;
+  masked: Masked;
+  lines: Lines;
+  body: Span;
+}
+
 export const SLAB_FILES = ['mm/slab_common.c', 'mm/slub.c', 'mm/slab.h'];
 
 /** Per orchestration function, what its extraction could not model. */

@@ -580,3 +580,23 @@ export function callsFromText(
   }
   return { calls, refs: groups.flat() };
 }
+
+/** The tokens of s[from, end) as lex reads them; the arrays are reused by the next call. */
+export interface Tokens {
+  n: number;
+  kind: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
+  /** the punctuation character */
+  code: Uint16Array;
+  /** for a bracket, its match's token index */
+  match: Int32Array;
+}
+
+/** For other readers of a body's text (lockText.ts): its tokens, or undefined where lex gives up. */
+export function tokensOf(s: string, from: number, end: number): Tokens | undefined {
+  const n = lex(s, from, end);
+  return n < 0 ? undefined : { n, kind, start: tokStart, end: tokEnd, code, match };
+}
+
+export { T_ARROW, T_DIRECTIVE, T_IDENT, T_PUNCT, TYPE_WORDS };

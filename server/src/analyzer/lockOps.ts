@@ -44,7 +44,7 @@ export type LOp =
 export const HOTPLUG_REF: LockRef = { key: CPU_HOTPLUG_LOCK, name: CPU_HOTPLUG_LOCK };
 
 /** A lock's class from its C expression: the base variable's struct type when it can be read, else the expression. */
-function lockRef(expr: string, typeOf: (v: string) => string | undefined): LockRef {
+export function lockRef(expr: string, typeOf: (v: string) => string | undefined): LockRef {
   let e = expr.replace(/\s+/g, '').replace(/^\(+|\)+$/g, '');
   if (e.startsWith('&')) e = e.slice(1);
   const name = `&${e}`;
@@ -74,41 +74,43 @@ function argsOf(call: CNode): CNode[] {
   return call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
 }
 
-/** The lock operations of one call (its arguments' calls first). */
-function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
-  const fnNode = call.childForFieldName('function');
-  const args = argsOf(call);
-  for (const a of args) exprOps(a, ctx, out);
-  if (!fnNode) return;
-  if (fnNode.type === 'call_expression') {
-    // guard(mutex)(&slab_mutex): held to the end of the enclosing block
-    const inner = fnNode.childForFieldName('function');
-    if (inner?.text === 'guard' && args[0]) {
-      const kind = argsOf(fnNode)[0]?.text ?? '';
-      const lock = /cpus_read_lock/.test(kind) ? HOTPLUG_REF : lockRef(args[0].text, ctx.typeOf);
-      out.push({
-        k: 'acquire',
-        lock,
-        mode: /read/.test(kind) ? 'read' : 'write',
-        try: false,
-        line: lineOf(call),
-        text: call.text.replace(/\s+/g, ' '),
-      });
-      ctx.guards[ctx.guards.length - 1]?.push(lock);
-      return;
-    }
-    exprOps(fnNode, ctx, out);
-    return;
-  }
-  if (fnNode.type !== 'identifier') {
-    exprOps(fnNode, ctx, out);
-    return;
-  }
-  const name = fnNode.text;
+/** What a value assigned or returned is known to be, from its text: NULL/false/0, true/1, or unknown. */
+export function tagOf(text: string): Tag | undefined {
+  return /^(NULL|false|0)$/.test(text) ? 'null' : /^(true|1)$/.test(text) ? 'set' : undefined;
+}
+
+/** `guard(<kind>)(<lock>)` / `scoped_guard(<kind>, <lock>)`: the lock taken, how, where. */
+export function guardAcquire(kind: string, lock: LockRef, line: number, text: string): LOp {
+  return {
+    k: 'acquire',
+    lock,
+    mode: /read/.test(kind) ? 'read' : 'write',
+    try: false,
+    line,
+    text: text.replace(/\s+/g, ' '),
+  };
+}
+
+/** The lock of a guard's kind and lock argument: cpus_read_lock's is cpu_hotplug_lock. */
+export function guardLock(kind: string, arg: string | undefined, ctx: BodyCtx): LockRef | undefined {
+  return /cpus_read_lock/.test(kind) ? HOTPLUG_REF : arg !== undefined ? lockRef(arg, ctx.typeOf) : undefined;
+}
+
+/**
+ * The operation of a call of `name` (a plain name), its arguments' operations already in `out`:
+ * a lock primitive's, else a call (a lock-like name not modelled is reported). `text`: the call's.
+ */
+export function namedCallOps(
+  name: string,
+  firstArg: string | undefined,
+  line: number,
+  text: () => string,
+  ctx: BodyCtx,
+  out: LOp[],
+): void {
   const p = LOCK_PRIMITIVES.get(name);
-  const line = lineOf(call);
   if (p) {
-    const lock = p.hotplug ? HOTPLUG_REF : args[0] ? lockRef(args[0].text, ctx.typeOf) : undefined;
+    const lock = p.hotplug ? HOTPLUG_REF : firstArg !== undefined ? lockRef(firstArg, ctx.typeOf) : undefined;
     if (!lock) {
       ctx.notModelled.push({ fn: ctx.fn, uri: ctx.uri, line, call: name });
       return;
@@ -120,8 +122,8 @@ function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
         mode: p.mode,
         try: !!p.try,
         line,
-        text: call.text.replace(/\s+/g, ' '),
-        base: /^&?\(?([A-Za-z_]\w*)(?:->|\.)/.exec(args[0]?.text ?? '')?.[1],
+        text: text().replace(/\s+/g, ' '),
+        base: /^&?\(?([A-Za-z_]\w*)(?:->|\.)/.exec(firstArg ?? '')?.[1],
       });
     else if (p.op === 'release') out.push({ k: 'release', lock, line });
     else out.push({ k: 'assert', lock, mode: p.mode, hotplug: !!p.hotplug, line });
@@ -131,6 +133,33 @@ function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
   if (name === 'likely' || name === 'unlikely') return;
   if (LOCKISH.test(name) && !NOT_LOCKS.test(name)) ctx.notModelled.push({ fn: ctx.fn, uri: ctx.uri, line, call: name });
   out.push({ k: 'call', callee: name, line });
+}
+
+/** The lock operations of one call (its arguments' calls first). */
+function callOps(call: CNode, ctx: BodyCtx, out: LOp[]): void {
+  const fnNode = call.childForFieldName('function');
+  const args = argsOf(call);
+  for (const a of args) exprOps(a, ctx, out);
+  if (!fnNode) return;
+  if (fnNode.type === 'call_expression') {
+    // guard(mutex)(&slab_mutex): held to the end of the enclosing block
+    const inner = fnNode.childForFieldName('function');
+    const kind = inner?.text === 'guard' ? (argsOf(fnNode)[0]?.text ?? '') : '';
+    // guard(cpus_read_lock)(): no lock argument, cpu_hotplug_lock
+    const lock = inner?.text === 'guard' ? guardLock(kind, args[0]?.text, ctx) : undefined;
+    if (lock) {
+      out.push(guardAcquire(kind, lock, lineOf(call), call.text));
+      ctx.guards[ctx.guards.length - 1]?.push(lock);
+      return;
+    }
+    exprOps(fnNode, ctx, out);
+    return;
+  }
+  if (fnNode.type !== 'identifier') {
+    exprOps(fnNode, ctx, out);
+    return;
+  }
+  namedCallOps(fnNode.text, args[0]?.text, lineOf(call), () => call.text, ctx, out);
 }
 
 function exprOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
@@ -163,12 +192,7 @@ function exprOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
       return;
     }
     exprOps(value, ctx, out);
-    if (v)
-      out.push({
-        k: 'assign',
-        v,
-        tag: /^(NULL|false|0)$/.test(value.text) ? 'null' : /^(true|1)$/.test(value.text) ? 'set' : undefined,
-      });
+    if (v) out.push({ k: 'assign', v, tag: tagOf(value.text) });
     return;
   }
   for (const c of n.namedChildren) exprOps(c, ctx, out);
@@ -230,147 +254,147 @@ export function blockOps(n: CNode | null, ctx: BodyCtx): LOp[] {
   return out;
 }
 
-// Left over 80 lines (issue 16, open): one case per C statement kind, to be cut like extract.ts's stmt.
-// eslint-disable-next-line max-lines-per-function
+/** What `return <v>` gives a caller's test: NULL/false/0, true/1, or the result of the call it ends with. */
+export function returnValue(text: string | undefined, isCall: boolean, out: LOp[]): Tag | '$call' | undefined {
+  if (text === undefined) return undefined;
+  return tagOf(text) ?? (isCall && out[out.length - 1]?.k === 'call' ? '$call' : undefined);
+}
+
+/** The statements of a C body by kind; anything else: its statements and expressions in order. */
+const STATEMENTS: Record<string, (n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>) => void> = {
+  compound_statement: (n, ctx, out) => out.push(...blockOps(n, ctx)),
+  expression_statement: expressionStatementOps,
+  declaration: (n, ctx, out) => {
+    for (const c of n.namedChildren) exprOps(c, ctx, out);
+  },
+  if_statement: ifOps,
+  for_statement: loopOps,
+  while_statement: loopOps,
+  do_statement: loopOps,
+  switch_statement: switchOps,
+  return_statement: (n, ctx, out) => {
+    for (const c of n.namedChildren) exprOps(c, ctx, out);
+    const v = n.namedChildren.find((c) => c.type !== 'comment');
+    out.push({
+      k: 'return',
+      release: ctx.guards.flat(),
+      value: returnValue(v?.text, v?.type === 'call_expression', out),
+    });
+  },
+  goto_statement: (n, _ctx, out) => {
+    const l = n.childForFieldName('label')?.text;
+    if (l) out.push({ k: 'goto', label: l });
+  },
+  labeled_statement: (n, ctx, out, consumed) => {
+    const l = n.childForFieldName('label')?.text;
+    if (l) out.push({ k: 'label', label: l });
+    const s = n.namedChildren[n.namedChildCount - 1];
+    if (s && s.type !== 'statement_identifier') stmtOps(s, ctx, out, consumed);
+  },
+  comment: () => undefined,
+};
+
 function stmtOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): void {
-  const lm = loopMacroOf(n, ctx.text);
-  if (lm) {
-    if (lm.body) consumed.add(lm.body.id);
-    const head: LOp[] = [];
-    for (const a of lm.args) exprOps(a, ctx, head);
-    out.push(...head);
-    if (lm.name === 'scoped_guard' || lm.name === 'scoped_cond_guard') return; // not a loop macro name (isLoopMacro), kept for safety
-    const body = blockOps(lm.body, ctx);
-    const onCpu = lm.name === 'for_each_online_cpu' ? firstOnCpuCall(body) : undefined;
-    out.push({ k: 'loop', body, line: lineOf(n), macro: lm.name, onCpu });
+  if (loopMacroOps(n, ctx, out, consumed)) return;
+  const kind = STATEMENTS[n.type];
+  if (kind) {
+    kind(n, ctx, out, consumed);
     return;
   }
-  switch (n.type) {
-    case 'compound_statement':
-      out.push(...blockOps(n, ctx));
-      return;
-    case 'expression_statement': {
-      const e = n.namedChild(0);
-      // scoped_guard(mutex, &m) { ... }: the tree sees a call followed by a block
-      if (e?.type === 'call_expression' && /^scoped_(cond_)?guard$/.test(e.childForFieldName('function')?.text ?? '')) {
-        const args = argsOf(e);
-        const next = n.nextNamedSibling;
-        const kind = args[0]?.text ?? '';
-        const lock = /cpus_read_lock/.test(kind)
-          ? HOTPLUG_REF
-          : args[1]
-            ? lockRef(args[1].text, ctx.typeOf)
-            : undefined;
-        if (lock && next?.type === 'compound_statement') {
-          consumed.add(next.id);
-          out.push({
-            k: 'acquire',
-            lock,
-            mode: /read/.test(kind) ? 'read' : 'write',
-            try: false,
-            line: lineOf(n),
-            text: e.text.replace(/\s+/g, ' '),
-          });
-          out.push(...blockOps(next, ctx));
-          out.push({ k: 'release', lock, line: next.endPosition.row });
-          return;
-        }
-      }
-      if (e) exprOps(e, ctx, out);
-      return;
-    }
-    case 'declaration':
-      for (const c of n.namedChildren) exprOps(c, ctx, out);
-      return;
-    case 'if_statement': {
-      const cond = n.childForFieldName('condition');
-      const t = trylockIn(cond);
-      const arms: LOp[][] = [[], []];
-      if (t) {
-        for (const a of argsOf(t.call)) exprOps(a, ctx, out);
-        const tryOps: LOp[] = [];
-        callOps(t.call, ctx, tryOps);
-        arms[t.thenHolds ? 0 : 1].push(...tryOps.filter((o) => o.k === 'acquire'));
-      } else if (cond) exprOps(cond, ctx, out);
-      arms[0].push(...blockOps(n.childForFieldName('consequence'), ctx));
-      const alt = n.childForFieldName('alternative');
-      if (alt)
-        arms[1].push(
-          ...blockOps(
-            alt.type === 'else_clause' ? (alt.namedChildren.find((c) => c.type !== 'comment') ?? null) : alt,
-            ctx,
-          ),
-        );
-      out.push({ k: 'branch', arms, test: t ? undefined : valueTest(cond) });
-      return;
-    }
-    case 'for_statement':
-    case 'while_statement':
-    case 'do_statement': {
-      for (const f of ['initializer', 'condition']) {
-        const c = n.childForFieldName(f);
-        if (c) exprOps(c, ctx, out);
-      }
-      const body = blockOps(n.childForFieldName('body'), ctx);
-      const upd = n.childForFieldName('update');
-      if (upd) exprOps(upd, ctx, body);
-      out.push({ k: 'loop', body, line: lineOf(n) });
-      return;
-    }
-    case 'switch_statement': {
-      const cond = n.childForFieldName('condition');
-      if (cond) exprOps(cond, ctx, out);
-      const body = n.childForFieldName('body');
-      const arms: LOp[][] = [[]];
-      for (const c of body?.namedChildren ?? []) {
-        if (c.type === 'case_statement') {
-          const arm: LOp[] = [];
-          for (const s of c.namedChildren.slice(c.childForFieldName('value') ? 1 : 0)) stmtOps(s, ctx, arm, new Set());
-          arms.push(arm);
-        }
-      }
-      out.push({ k: 'branch', arms });
-      return;
-    }
-    case 'return_statement': {
-      for (const c of n.namedChildren) exprOps(c, ctx, out);
-      const v = n.namedChildren.find((c) => c.type !== 'comment');
-      const value = !v
-        ? undefined
-        : /^(NULL|false|0)$/.test(v.text)
-          ? 'null'
-          : /^(true|1)$/.test(v.text)
-            ? 'set'
-            : v.type === 'call_expression' && out[out.length - 1]?.k === 'call'
-              ? '$call'
-              : undefined;
-      out.push({ k: 'return', release: ctx.guards.flat(), value });
-      return;
-    }
-    case 'goto_statement': {
-      const l = n.childForFieldName('label')?.text;
-      if (l) out.push({ k: 'goto', label: l });
-      return;
-    }
-    case 'labeled_statement': {
-      const l = n.childForFieldName('label')?.text;
-      if (l) out.push({ k: 'label', label: l });
-      const s = n.namedChildren[n.namedChildCount - 1];
-      if (s && s.type !== 'statement_identifier') stmtOps(s, ctx, out, consumed);
-      return;
-    }
-    case 'comment':
-      return;
-    default:
-      for (const c of n.namedChildren) {
-        if (c.type.endsWith('_statement') || c.type === 'compound_statement' || c.type === 'declaration')
-          stmtOps(c, ctx, out, consumed);
-        else exprOps(c, ctx, out);
-      }
+  for (const c of n.namedChildren) {
+    if (c.type.endsWith('_statement') || c.type === 'compound_statement' || c.type === 'declaration')
+      stmtOps(c, ctx, out, consumed);
+    else exprOps(c, ctx, out);
   }
 }
 
-function firstOnCpuCall(ops: LOp[]): string | undefined {
+/** `for_each_online_cpu(cpu) { ... }` and the other loop macros: false if `n` is none. */
+function loopMacroOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): boolean {
+  const lm = loopMacroOf(n, ctx.text);
+  if (!lm) return false;
+  if (lm.body) consumed.add(lm.body.id);
+  const head: LOp[] = [];
+  for (const a of lm.args) exprOps(a, ctx, head);
+  out.push(...head);
+  if (lm.name === 'scoped_guard' || lm.name === 'scoped_cond_guard') return true; // not a loop macro name (isLoopMacro), kept for safety
+  out.push(loopMacroOp(lm.name, blockOps(lm.body, ctx), lineOf(n)));
+  return true;
+}
+
+/** The loop op of a loop macro: a for_each_online_cpu loop names the first call it makes on each CPU. */
+export function loopMacroOp(macro: string, body: LOp[], line: number): LOp {
+  const onCpu = macro === 'for_each_online_cpu' ? firstOnCpuCall(body) : undefined;
+  return { k: 'loop', body, line, macro, onCpu };
+}
+
+function expressionStatementOps(n: CNode, ctx: BodyCtx, out: LOp[], consumed: Set<number>): void {
+  const e = n.namedChild(0);
+  // scoped_guard(mutex, &m) { ... }: the tree sees a call followed by a block
+  if (e?.type === 'call_expression' && /^scoped_(cond_)?guard$/.test(e.childForFieldName('function')?.text ?? '')) {
+    const args = argsOf(e);
+    const next = n.nextNamedSibling;
+    const kind = args[0]?.text ?? '';
+    const lock = guardLock(kind, args[1]?.text, ctx);
+    if (lock && next?.type === 'compound_statement') {
+      consumed.add(next.id);
+      out.push(guardAcquire(kind, lock, lineOf(n), e.text));
+      out.push(...blockOps(next, ctx));
+      out.push({ k: 'release', lock, line: next.endPosition.row });
+      return;
+    }
+  }
+  if (e) exprOps(e, ctx, out);
+}
+
+function ifOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
+  const cond = n.childForFieldName('condition');
+  const t = trylockIn(cond);
+  const arms: LOp[][] = [[], []];
+  if (t) {
+    for (const a of argsOf(t.call)) exprOps(a, ctx, out);
+    const tryOps: LOp[] = [];
+    callOps(t.call, ctx, tryOps);
+    arms[t.thenHolds ? 0 : 1].push(...tryOps.filter((o) => o.k === 'acquire'));
+  } else if (cond) exprOps(cond, ctx, out);
+  arms[0].push(...blockOps(n.childForFieldName('consequence'), ctx));
+  const alt = n.childForFieldName('alternative');
+  if (alt)
+    arms[1].push(
+      ...blockOps(
+        alt.type === 'else_clause' ? (alt.namedChildren.find((c) => c.type !== 'comment') ?? null) : alt,
+        ctx,
+      ),
+    );
+  out.push({ k: 'branch', arms, test: t ? undefined : valueTest(cond) });
+}
+
+function loopOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
+  for (const f of ['initializer', 'condition']) {
+    const c = n.childForFieldName(f);
+    if (c) exprOps(c, ctx, out);
+  }
+  const body = blockOps(n.childForFieldName('body'), ctx);
+  const upd = n.childForFieldName('update');
+  if (upd) exprOps(upd, ctx, body);
+  out.push({ k: 'loop', body, line: lineOf(n) });
+}
+
+function switchOps(n: CNode, ctx: BodyCtx, out: LOp[]): void {
+  const cond = n.childForFieldName('condition');
+  if (cond) exprOps(cond, ctx, out);
+  const body = n.childForFieldName('body');
+  const arms: LOp[][] = [[]];
+  for (const c of body?.namedChildren ?? []) {
+    if (c.type === 'case_statement') {
+      const arm: LOp[] = [];
+      for (const s of c.namedChildren.slice(c.childForFieldName('value') ? 1 : 0)) stmtOps(s, ctx, arm, new Set());
+      arms.push(arm);
+    }
+  }
+  out.push({ k: 'branch', arms });
+}
+
+export function firstOnCpuCall(ops: LOp[]): string | undefined {
   for (const o of ops) {
     if (o.k === 'call' && ON_CPU_CALLS.has(o.callee)) return o.callee;
     if (o.k === 'branch')

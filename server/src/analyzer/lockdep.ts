@@ -8,30 +8,18 @@
 //    a lockdep_assert_cpus_held(), reached on a path without cpu_hotplug_lock.
 // No LSP types here: the server and the CLI turn findings into diagnostics and JSON.
 // This file is the walk; the primitives and report types are in lockPrimitives.ts, a body's lock
-// operations in lockOps.ts, the registered callbacks in lockRoots.ts, the findings in
-// lockFindings.ts.
+// operations in lockOps.ts (from the tree) and lockText.ts (from the text), which bodies are read
+// how in lockBodies.ts, the registered callbacks in lockRoots.ts, the findings in lockFindings.ts.
+// The walk is a class, not closures made per run: V8 drops the optimized code of closures that no
+// live function holds, and the walk ran interpreted on every run.
 
 import type { Analyzer } from './analyzer';
 import { ENTRY_POINTS } from './callgraph';
-import { liteTree } from './liteTree';
+import { LockBodies } from './lockBodies';
 import { Ctx, cycleFindings, dedupeBy, Dependency, hotplugFindings, SiteHit, State } from './lockFindings';
-import { BodyCtx, blockOps, flatOps, LOp, Tag, typeReader } from './lockOps';
-import {
-  CPU_HOTPLUG_LOCK,
-  Frame,
-  Held,
-  isLockCall,
-  LOCK_PRIMITIVES,
-  LOCKISH,
-  LockFinding,
-  LockReport,
-  NOT_LOCKS,
-  NotModelledLock,
-  ON_CPU_CALLS,
-  PathLocks,
-} from './lockPrimitives';
+import type { LOp, Tag } from './lockOps';
+import { CPU_HOTPLUG_LOCK, Frame, Held, LockFinding, LockReport, PathLocks } from './lockPrimitives';
 import { Registration, registrations } from './lockRoots';
-import { Lines } from './parse';
 import type { FunctionInfo } from './types';
 
 export * from './lockPrimitives';
@@ -61,8 +49,12 @@ function keep(from: State, held: Held[], ...given: [facts?: State['facts'], ret?
 const MAX_STATES = 16;
 
 function dedupe(states: State[]): State[] {
+  if (states.length < 2) return states;
   const seen = new Map<string, State>();
-  for (const s of states) if (!seen.has(stateKey(s))) seen.set(stateKey(s), s);
+  for (const s of states) {
+    const k = stateKey(s);
+    if (!seen.has(k)) seen.set(k, s);
+  }
   if (seen.size <= MAX_STATES) return [...seen.values()];
   // too many: forget what is known of values before forgetting a set of locks held
   const coarse = new Map<string, State>();
@@ -77,327 +69,116 @@ export interface LockOptions {
 }
 
 /** Run the lock rules over what the analyzer has indexed. */
-// Left over 80 lines (issue 16, open): the walk's closures share one state; its cut into a class
-// (as dpor.ts) is the next step. The disables name this function and its two inner walks only.
-// eslint-disable-next-line max-lines-per-function
 export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
-  const fns = a.functions();
-  const byName = new Map<string, FunctionInfo>();
-  for (const f of fns) if (!byName.has(f.name)) byName.set(f.name, a.definition(f.name) ?? f);
+  return new LockWalk(a, opts).report();
+}
 
-  // which bodies need their tree: those with lock operations or an online-CPU loop, and the
-  // callers of functions that may return holding more or fewer locks than they were called with
-  const weight = new Map<string, number>();
-  const weightOf = (name: string, seen: Set<string>): number => {
-    const w = weight.get(name);
-    if (w !== undefined) return w;
-    const f = byName.get(name);
-    if (!f || seen.has(name)) return 0;
-    seen.add(name);
-    let sum = 0;
-    for (const c of f.calls) {
-      if (c.viaPointer) continue;
-      const p = LOCK_PRIMITIVES.get(c.callee);
-      if (p) sum += p.op === 'acquire' ? 1 : p.op === 'release' ? -1 : 0;
-      else if (byName.has(c.callee)) sum += weightOf(c.callee, seen);
+/** A function being walked: its context, the calls that led to it, what its gotos and returns carry. */
+interface Walking {
+  fn: string;
+  f: FunctionInfo;
+  c: Ctx;
+  stack: Frame[];
+  labels: Map<string, State[]>;
+  returned: State[];
+}
+
+/** The locks a root starts holding: cpuhp callbacks the write side of cpu_hotplug_lock, memory notifiers the read side. */
+function rootEntry(r: LockReport['roots'][number], f: FunctionInfo): State {
+  const at = (what: string): Frame[] => [{ fn: r.fn, uri: f.uri, line: f.range.start.line, what }];
+  const held = (key: string, mode: Held['mode'], what: string): Held => ({
+    key,
+    name: key,
+    mode,
+    try: false,
+    chain: at(what),
+  });
+  if (r.kind === 'cpuhp') return [held(CPU_HOTPLUG_LOCK, 'write', `cpuhp callback ${r.fn}() (cpus_write_lock() held)`)];
+  if (r.kind === 'memory-notifier')
+    return [
+      held(CPU_HOTPLUG_LOCK, 'read', `memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): cpus_read_lock() held)`),
+      held(
+        'mem_hotplug_lock',
+        'write',
+        `memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): mem_hotplug_lock held)`,
+      ),
+    ];
+  return [];
+}
+
+/** Every path from the roots, walked with the locks held; what the rules need recorded on the way. */
+class LockWalk {
+  private readonly byName = new Map<string, FunctionInfo>();
+  private readonly bodies: LockBodies;
+  private readonly regByFn = new Map<string, Registration>();
+  private readonly roots: LockReport['roots'] = [];
+  private readonly ctxs: Ctx[] = [];
+  private readonly ctxByKey = new Map<string, Ctx>();
+  private readonly exits = new Map<number, State[]>();
+  private readonly deps = new Map<string, Dependency>();
+  private readonly hits: SiteHit[] = [];
+
+  constructor(
+    private readonly a: Analyzer,
+    opts: LockOptions,
+  ) {
+    const fns = a.functions();
+    for (const f of fns) if (!this.byName.has(f.name)) this.byName.set(f.name, a.definition(f.name) ?? f);
+    this.bodies = new LockBodies(a, this.byName);
+    const uris = new Set<string>();
+    for (const f of fns) uris.add(f.uri);
+    for (const uri of uris)
+      for (const r of registrations(a.text(uri) ?? ''))
+        if (this.byName.has(r.fn) && !this.regByFn.has(r.fn)) this.regByFn.set(r.fn, r);
+    const entries = new Set(opts.entries ?? ENTRY_POINTS);
+    for (const name of this.byName.keys()) {
+      const reg = this.regByFn.get(name);
+      if (reg) this.roots.push({ fn: name, kind: reg.kind });
+      else if (entries.has(name)) this.roots.push({ fn: name, kind: 'entry' });
+      else if (!a.callers(name).some((c) => !c.reference)) this.roots.push({ fn: name, kind: 'uncalled' });
     }
-    seen.delete(name);
-    weight.set(name, sum);
-    return sum;
-  };
-  const needsTree = (f: FunctionInfo): boolean =>
-    f.calls.some(
-      (c) =>
-        !c.viaPointer &&
-        (isLockCall(c.callee) ||
-          (c.inLoopMacro === 'for_each_online_cpu' && ON_CPU_CALLS.has(c.callee)) ||
-          (byName.has(c.callee) && weightOf(c.callee, new Set()) !== 0) ||
-          (LOCKISH.test(c.callee) && !NOT_LOCKS.test(c.callee))),
-    );
-
-  const notModelled: NotModelledLock[] = [];
-  const bodies = new Map<string, LOp[]>();
-  const lines = new Map<string, Lines>();
-  const linesOf = (uri: string, text: string): Lines => lines.get(uri) ?? lines.set(uri, Lines.of(text)).get(uri)!;
-  const bodyOf = (name: string): LOp[] => {
-    let b = bodies.get(name);
-    if (b) return b;
-    const f = byName.get(name)!;
-    if (needsTree(f)) {
-      const found = a.found(name);
-      b = [];
-      if (found) {
-        const ctx: BodyCtx = {
-          fn: name,
-          text: found.text,
-          typeOf: typeReader(f.signature, found.body.text),
-          guards: [],
-          notModelled,
-          uri: f.uri,
-        };
-        try {
-          // a plain copy of the body: the walk reads each node many times (see liteTree.ts)
-          b = blockOps(liteTree(found.body, found.text, linesOf(f.uri, found.text)), ctx);
-        } catch {
-          b = flatOps(f);
-        }
-      }
-    } else b = flatOps(f);
-    bodies.set(name, b);
-    return b;
-  };
-
-  // roots
-  const regs: Registration[] = [];
-  const texts = new Set<string>();
-  for (const f of fns) texts.add(f.uri);
-  for (const uri of texts) regs.push(...registrations(a.text(uri) ?? ''));
-  const regByFn = new Map<string, Registration>();
-  for (const r of regs) if (byName.has(r.fn) && !regByFn.has(r.fn)) regByFn.set(r.fn, r);
-  const roots: LockReport['roots'] = [];
-  const entries = new Set(opts.entries ?? ENTRY_POINTS);
-  for (const name of byName.keys()) {
-    const reg = regByFn.get(name);
-    if (reg) roots.push({ fn: name, kind: reg.kind });
-    else if (entries.has(name)) roots.push({ fn: name, kind: 'entry' });
-    else if (!a.callers(name).some((c) => !c.reference)) roots.push({ fn: name, kind: 'uncalled' });
   }
 
-  const ctxs: Ctx[] = [];
-  const ctxByKey = new Map<string, Ctx>();
-  const exits = new Map<number, State[]>();
-  const active = new Set<number>();
-  const deps = new Map<string, Dependency>();
-  const hits: SiteHit[] = [];
-
-  // eslint-disable-next-line max-lines-per-function -- see analyzeLocks
-  const analyze = (
-    fn: string,
-    entry: State,
-    stack: Frame[],
-    from: { ctx: number; line: number } | undefined,
-    rootKind?: Ctx['root'],
-    // eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
-  ): State[] => {
-    const key = `${fn}|${heldKey(entry)}`;
-    let c = ctxByKey.get(key);
-    if (c) {
-      if (from && !c.from.some((x) => x.ctx === from.ctx && x.line === from.line)) c.from.push(from);
-      if (rootKind && !c.root) c.root = rootKind;
-      // recursion: the call is taken as changing nothing
-      return exits.get(c.id) ?? [entry];
-    }
-    c = {
-      id: ctxs.length,
-      fn,
-      uri: byName.get(fn)!.uri,
-      held: entry.map((h) => h.name + (h.mode === 'read' ? ' (read)' : '')),
-      from: from ? [from] : [],
-      root: rootKind,
-    };
-    ctxs.push(c);
-    ctxByKey.set(key, c);
-    active.add(c.id);
-    const f = byName.get(fn)!;
-    const labels = new Map<string, State[]>();
-    const returned: State[] = [];
-    // eslint-disable-next-line max-lines-per-function -- see analyzeLocks
-    const run = (ops: LOp[], states: State[]): State[] => {
-      for (const op of ops) {
-        if (!states.length && op.k !== 'label') continue;
-        switch (op.k) {
-          case 'acquire': {
-            const frames = [...stack, { fn, uri: f.uri, line: op.line, what: op.text }];
-            states = states.map((s) => {
-              if (!op.try)
-                for (const h of s) {
-                  if (h.key === op.lock.key) continue;
-                  const dk = `${h.key}|${h.mode}|${op.lock.key}|${op.mode}`;
-                  if (!deps.has(dk))
-                    deps.set(dk, {
-                      from: h,
-                      to: { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try, chain: frames, frames },
-                    });
-                }
-              const facts = op.base && s.facts?.[op.base] !== 'set' ? { ...s.facts, [op.base]: 'set' as Tag } : s.facts;
-              if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return keep(s, [...s], facts);
-              return keep(
-                s,
-                [...s, { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try, chain: frames }],
-                facts,
-              );
-            });
-            break;
+  report(): LockReport {
+    for (const r of this.roots) this.analyze(r.fn, rootEntry(r, this.byName.get(r.fn)!), [], undefined, r.kind);
+    const pathsTo = (ctxId: number, max?: number): number[][] => this.pathsTo(ctxId, max);
+    const names = (p: number[]): string[] => p.map((i) => this.ctxs[i].fn);
+    const findings: LockFinding[] = [
+      ...hotplugFindings(this.hits, this.ctxs, pathsTo, names),
+      ...cycleFindings([...this.deps.values()]),
+    ];
+    findings.sort((x, y) => x.uri.localeCompare(y.uri) || x.line - y.line || x.rule.localeCompare(y.rule));
+    const ctxs = this.ctxs;
+    return {
+      findings,
+      notModelled: dedupeBy(this.bodies.notModelled, (n) => `${n.uri}:${n.line}:${n.call}`),
+      contexts: ctxs.length,
+      roots: this.roots,
+      dependencies: [...this.deps.values()].map(
+        (d) =>
+          `${d.from.name}${d.from.mode === 'read' ? ' (read)' : ''} -> ${d.to.name}${d.to.mode === 'read' ? ' (read)' : ''}`,
+      ),
+      pathLocks(fn: string, max = 8): PathLocks[] {
+        const out: PathLocks[] = [];
+        for (const c of ctxs) {
+          if (c.fn !== fn) continue;
+          for (const p of pathsTo(c.id, max)) {
+            if (out.length >= max) return out;
+            out.push({ path: names(p), held: p.map((i) => ctxs[i].held) });
           }
-          case 'release':
-            states = states.map((s) => {
-              let i = -1;
-              for (let j = s.length - 1; j >= 0; j--)
-                if (s[j].key === op.lock.key) {
-                  i = j;
-                  break;
-                }
-              return i < 0 ? s : keep(s, [...s.slice(0, i), ...s.slice(i + 1)]);
-            });
-            break;
-          case 'assert':
-            if (op.hotplug)
-              for (const s of states)
-                hits.push({
-                  fn,
-                  uri: f.uri,
-                  line: op.line,
-                  ctx: c!.id,
-                  held: s,
-                  what: 'lockdep_assert_cpus_held()',
-                  kind: 'assert',
-                });
-            break;
-          case 'call': {
-            if (!byName.has(op.callee) || regByFn.get(op.callee)?.kind === 'cpuhp') {
-              states = states.map((s) => {
-                if (!op.assign) return s.ret ? keep(s, [...s], s.facts, undefined) : s;
-                const facts = { ...s.facts };
-                delete facts[op.assign];
-                return keep(s, [...s], facts, undefined);
-              });
-              break;
-            }
-            const next: State[] = [];
-            for (const s of states) {
-              const entryState = keep(s, [...s], undefined, undefined);
-              for (const x of analyze(
-                op.callee,
-                entryState,
-                [...stack, { fn, uri: f.uri, line: op.line, what: `${op.callee}()` }],
-                { ctx: c!.id, line: op.line },
-              )) {
-                // the callee's locks, this function's facts; its result kept for a test or an assignment
-                const facts = op.assign ? { ...s.facts, [op.assign]: x.ret ?? 'set' } : s.facts;
-                if (op.assign && !x.ret) delete facts![op.assign];
-                next.push(keep(s, [...x], facts, op.assign ? undefined : x.ret));
-              }
-            }
-            states = dedupe(next);
-            break;
-          }
-          case 'assign':
-            states = states.map((s) => {
-              if (s.facts?.[op.v] === op.tag) return s;
-              const facts = { ...s.facts };
-              if (op.tag) facts[op.v] = op.tag;
-              else delete facts[op.v];
-              return keep(s, [...s], facts);
-            });
-            break;
-          case 'branch':
-            {
-              const t = op.test;
-              const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.[t!.v]);
-              // a value known NULL/false does not take the arm that needs it set, and the other way round
-              const takes = (s: State, arm: number): boolean =>
-                !t || value(s) === undefined || (value(s) === 'set') === ((arm === 0) !== t.negated);
-              states = dedupe(
-                op.arms.flatMap((arm, i) =>
-                  run(
-                    arm,
-                    states.filter((s) => takes(s, i)),
-                  ),
-                ),
-              );
-              break;
-            }
-            break;
-          case 'loop':
-            if (op.onCpu)
-              for (const s of states)
-                hits.push({
-                  fn,
-                  uri: f.uri,
-                  line: op.line,
-                  ctx: c!.id,
-                  held: s,
-                  what: `${op.macro} loop calling ${op.onCpu}()`,
-                  kind: 'loop',
-                });
-            states = dedupe([...states, ...run(op.body, states)]);
-            break;
-          case 'return':
-            for (const s of states)
-              returned.push(
-                keep(
-                  s,
-                  s.filter((h) => !op.release.some((r) => r.key === h.key)),
-                  undefined,
-                  op.value === '$call' ? s.ret : op.value,
-                ),
-              );
-            states = [];
-            break;
-          case 'goto':
-            labels.set(op.label, [...(labels.get(op.label) ?? []), ...states]);
-            states = [];
-            break;
-          case 'label':
-            states = dedupe([...states, ...(labels.get(op.label) ?? [])]);
-            break;
         }
-      }
-      return states;
+        return out;
+      },
     };
-    // a function that returns NULL/false somewhere returns something set elsewhere (the kernel's
-    // "NULL with the lock released, else the lock held" contracts)
-    const fellOff = run(bodyOf(fn), [entry]);
-    const explicitNull = returned.some((s) => s.ret === 'null');
-    const out = dedupe(
-      [...fellOff, ...returned].map((s) => keep(s, [...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
-    );
-    exits.set(c.id, out);
-    active.delete(c.id);
-    return out;
-  };
-
-  for (const r of roots) {
-    const f = byName.get(r.fn)!;
-    const at = (what: string): Frame[] => [{ fn: r.fn, uri: f.uri, line: f.range.start.line, what }];
-    const entry: State =
-      r.kind === 'cpuhp'
-        ? [
-            {
-              key: CPU_HOTPLUG_LOCK,
-              name: CPU_HOTPLUG_LOCK,
-              mode: 'write',
-              try: false,
-              chain: at(`cpuhp callback ${r.fn}() (cpus_write_lock() held)`),
-            },
-          ]
-        : r.kind === 'memory-notifier'
-          ? [
-              {
-                key: CPU_HOTPLUG_LOCK,
-                name: CPU_HOTPLUG_LOCK,
-                mode: 'read',
-                try: false,
-                chain: at(`memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): cpus_read_lock() held)`),
-              },
-              {
-                key: 'mem_hotplug_lock',
-                name: 'mem_hotplug_lock',
-                mode: 'write',
-                try: false,
-                chain: at(`memory hotplug notifier ${r.fn}() (mem_hotplug_begin(): mem_hotplug_lock held)`),
-              },
-            ]
-          : [];
-    analyze(r.fn, entry, [], undefined, r.kind);
   }
 
-  const pathsTo = (ctxId: number, max = 8): number[][] => {
+  /** Up to `max` paths of contexts from a root down to context `ctxId`, shortest first. */
+  private pathsTo(ctxId: number, max = 8): number[][] {
     const out: number[][] = [];
     const queue: number[][] = [[ctxId]];
     while (queue.length && out.length < max) {
       const p = queue.shift()!;
-      const c = ctxs[p[0]];
+      const c = this.ctxs[p[0]];
       if (c.root || !c.from.length) {
         out.push(p);
         if (!c.from.length) continue;
@@ -406,33 +187,181 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
       for (const f of c.from) if (!p.includes(f.ctx)) queue.push([f.ctx, ...p]);
     }
     return out;
-  };
-  const names = (p: number[]): string[] => p.map((i) => ctxs[i].fn);
+  }
 
-  const findings: LockFinding[] = [];
-  findings.push(...hotplugFindings(hits, ctxs, pathsTo, names));
-  findings.push(...cycleFindings([...deps.values()]));
-  findings.sort((x, y) => x.uri.localeCompare(y.uri) || x.line - y.line || x.rule.localeCompare(y.rule));
+  /** `fn` walked holding `entry`: the states it can return in (once per function and locks held). */
+  private analyze(
+    fn: string,
+    entry: State,
+    stack: Frame[],
+    from: { ctx: number; line: number } | undefined,
+    rootKind?: Ctx['root'],
+  ): State[] {
+    const key = `${fn}|${heldKey(entry)}`;
+    let c = this.ctxByKey.get(key);
+    if (c) {
+      if (from && !c.from.some((x) => x.ctx === from.ctx && x.line === from.line)) c.from.push(from);
+      if (rootKind && !c.root) c.root = rootKind;
+      // recursion: the call is taken as changing nothing
+      return this.exits.get(c.id) ?? [entry];
+    }
+    const f = this.byName.get(fn)!;
+    c = {
+      id: this.ctxs.length,
+      fn,
+      uri: f.uri,
+      held: entry.map((h) => h.name + (h.mode === 'read' ? ' (read)' : '')),
+      from: from ? [from] : [],
+      root: rootKind,
+    };
+    this.ctxs.push(c);
+    this.ctxByKey.set(key, c);
+    const w: Walking = { fn, f, c, stack, labels: new Map(), returned: [] };
+    // a function that returns NULL/false somewhere returns something set elsewhere (the kernel's
+    // "NULL with the lock released, else the lock held" contracts)
+    const fellOff = this.run(w, this.bodies.of(fn), [entry]);
+    const explicitNull = w.returned.some((s) => s.ret === 'null');
+    const out = dedupe(
+      [...fellOff, ...w.returned].map((s) => keep(s, [...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
+    );
+    this.exits.set(c.id, out);
+    return out;
+  }
 
-  return {
-    findings,
-    notModelled: dedupeBy(notModelled, (n) => `${n.uri}:${n.line}:${n.call}`),
-    contexts: ctxs.length,
-    roots,
-    dependencies: [...deps.values()].map(
-      (d) =>
-        `${d.from.name}${d.from.mode === 'read' ? ' (read)' : ''} -> ${d.to.name}${d.to.mode === 'read' ? ' (read)' : ''}`,
-    ),
-    pathLocks(fn: string, max = 8): PathLocks[] {
-      const out: PathLocks[] = [];
-      for (const c of ctxs) {
-        if (c.fn !== fn) continue;
-        for (const p of pathsTo(c.id, max)) {
-          if (out.length >= max) return out;
-          out.push({ path: names(p), held: p.map((i) => ctxs[i].held) });
-        }
+  /** The ops in order from `states`: the states after them. */
+  private run(w: Walking, ops: LOp[], states: State[]): State[] {
+    for (const op of ops) {
+      if (!states.length && op.k !== 'label') continue;
+      switch (op.k) {
+        case 'acquire':
+          states = this.acquire(w, op, states);
+          break;
+        case 'release':
+          states = states.map((s) => release(s, op.lock.key));
+          break;
+        case 'assert':
+          if (op.hotplug) for (const s of states) this.hit(w, op.line, s, 'lockdep_assert_cpus_held()', 'assert');
+          break;
+        case 'call':
+          states = this.call(w, op, states);
+          break;
+        case 'assign':
+          states = states.map((s) => assign(s, op.v, op.tag));
+          break;
+        case 'branch':
+          states = this.branch(w, op, states);
+          break;
+        case 'loop':
+          if (op.onCpu)
+            for (const s of states) this.hit(w, op.line, s, `${op.macro} loop calling ${op.onCpu}()`, 'loop');
+          states = dedupe([...states, ...this.run(w, op.body, states)]);
+          break;
+        case 'return':
+          for (const s of states) w.returned.push(returned(s, op));
+          states = [];
+          break;
+        case 'goto':
+          w.labels.set(op.label, [...(w.labels.get(op.label) ?? []), ...states]);
+          states = [];
+          break;
+        case 'label':
+          states = dedupe([...states, ...(w.labels.get(op.label) ?? [])]);
+          break;
       }
-      return out;
-    },
-  };
+    }
+    return states;
+  }
+
+  private hit(w: Walking, line: number, held: State, what: string, kind: SiteHit['kind']): void {
+    this.hits.push({ fn: w.fn, uri: w.f.uri, line, ctx: w.c.id, held, what, kind });
+  }
+
+  /** A lock taken: a dependency on each lock held (lockdep's A→B), unless it is only tried. */
+  private acquire(w: Walking, op: Extract<LOp, { k: 'acquire' }>, states: State[]): State[] {
+    const frames = [...w.stack, { fn: w.fn, uri: w.f.uri, line: op.line, what: op.text }];
+    const taken = { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try };
+    return states.map((s) => {
+      if (!op.try)
+        for (const h of s) {
+          if (h.key === op.lock.key) continue;
+          const dk = `${h.key}|${h.mode}|${op.lock.key}|${op.mode}`;
+          if (!this.deps.has(dk)) this.deps.set(dk, { from: h, to: { ...taken, chain: frames, frames } });
+        }
+      const facts = op.base && s.facts?.[op.base] !== 'set' ? { ...s.facts, [op.base]: 'set' as Tag } : s.facts;
+      if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return keep(s, [...s], facts);
+      return keep(s, [...s, { ...taken, chain: frames }], facts);
+    });
+  }
+
+  /** A call: into the callee when it is defined (not a cpuhp callback), with the locks held and no facts. */
+  private call(w: Walking, op: Extract<LOp, { k: 'call' }>, states: State[]): State[] {
+    if (!this.byName.has(op.callee) || this.regByFn.get(op.callee)?.kind === 'cpuhp')
+      return states.map((s) => {
+        if (!op.assign) return s.ret ? keep(s, [...s], s.facts, undefined) : s;
+        const facts = { ...s.facts };
+        delete facts[op.assign];
+        return keep(s, [...s], facts, undefined);
+      });
+    const next: State[] = [];
+    const stack = [...w.stack, { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }];
+    for (const s of states) {
+      for (const x of this.analyze(op.callee, keep(s, [...s], undefined, undefined), stack, {
+        ctx: w.c.id,
+        line: op.line,
+      })) {
+        // the callee's locks, this function's facts; its result kept for a test or an assignment
+        const facts = op.assign ? { ...s.facts, [op.assign]: x.ret ?? 'set' } : s.facts;
+        if (op.assign && !x.ret) delete facts![op.assign];
+        next.push(keep(s, [...x], facts, op.assign ? undefined : x.ret));
+      }
+    }
+    return dedupe(next);
+  }
+
+  /** Each arm from the states that can take it: a value known NULL/false does not take the arm that needs it set. */
+  private branch(w: Walking, op: Extract<LOp, { k: 'branch' }>, states: State[]): State[] {
+    const t = op.test;
+    const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.[t!.v]);
+    const takes = (s: State, arm: number): boolean =>
+      !t || value(s) === undefined || (value(s) === 'set') === ((arm === 0) !== t.negated);
+    return dedupe(
+      op.arms.flatMap((arm, i) =>
+        this.run(
+          w,
+          arm,
+          states.filter((s) => takes(s, i)),
+        ),
+      ),
+    );
+  }
+}
+
+/** `s` without the last-taken instance of lock `key`. */
+function release(s: State, key: string): State {
+  let i = -1;
+  for (let j = s.length - 1; j >= 0; j--)
+    if (s[j].key === key) {
+      i = j;
+      break;
+    }
+  return i < 0 ? s : keep(s, [...s.slice(0, i), ...s.slice(i + 1)]);
+}
+
+/** `v = <tag>` (undefined: not known). */
+function assign(s: State, v: string, tag: Tag | undefined): State {
+  if (s.facts?.[v] === tag) return s;
+  const facts = { ...s.facts };
+  if (tag) facts[v] = tag;
+  else delete facts[v];
+  return keep(s, [...s], facts);
+}
+
+/** What a `return` hands the caller: the locks held less the guards released, and its value. */
+function returned(s: State, op: Extract<LOp, { k: 'return' }>): State {
+  return keep(
+    s,
+    s.filter((h) => !op.release.some((r) => r.key === h.key)),
+    undefined,
+    op.value === '$call' ? s.ret : op.value,
+  );
 }
