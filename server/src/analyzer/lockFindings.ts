@@ -13,10 +13,18 @@ export interface Ctx {
   id: number;
   fn: string;
   uri: string;
+  /** the locks held on entry (of a shared context: those of its first walk) */
   held: string[];
-  /** callers' contexts with the line of the call */
-  from: { ctx: number; line: number }[];
+  /** callers' contexts with the line of the call (into a shared context: the locks held there) */
+  from: { ctx: number; line: number; held?: string[] }[];
   root?: Registration['kind'] | 'entry' | 'uncalled';
+  /**
+   * One context for every set of locks held: the function and its callees take, release and
+   * assert no lock, and queue no work on a CPU, so its walk is the same whatever is held.
+   */
+  shared?: boolean;
+  /** of a shared context that is a root: the locks held on entry as a root */
+  rootHeld?: string[];
 }
 
 export interface SiteHit {

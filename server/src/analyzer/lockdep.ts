@@ -18,7 +18,16 @@ import { ENTRY_POINTS } from './callgraph';
 import { LockBodies } from './lockBodies';
 import { Ctx, cycleFindings, dedupeBy, Dependency, hotplugFindings, SiteHit, State } from './lockFindings';
 import type { LOp, Tag } from './lockOps';
-import { CPU_HOTPLUG_LOCK, Frame, Held, LockFinding, LockReport, PathLocks } from './lockPrimitives';
+import {
+  CPU_HOTPLUG_LOCK,
+  Frame,
+  Held,
+  isLockCall,
+  LockFinding,
+  LockReport,
+  ON_CPU_CALLS,
+  PathLocks,
+} from './lockPrimitives';
 import { Registration, registrations } from './lockRoots';
 import type { FunctionInfo } from './types';
 
@@ -73,12 +82,24 @@ export function analyzeLocks(a: Analyzer, opts: LockOptions = {}): LockReport {
   return new LockWalk(a, opts).report();
 }
 
+/** The calls that led to a function, innermost first: made into frames only where a lock is taken. */
+interface Stack {
+  frame: Frame;
+  up: Stack | undefined;
+}
+
+function frames(s: Stack | undefined, last: Frame): Frame[] {
+  const out = [last];
+  for (let x = s; x; x = x.up) out.push(x.frame);
+  return out.reverse();
+}
+
 /** A function being walked: its context, the calls that led to it, what its gotos and returns carry. */
 interface Walking {
   fn: string;
   f: FunctionInfo;
   c: Ctx;
-  stack: Frame[];
+  stack: Stack | undefined;
   labels: Map<string, State[]>;
   returned: State[];
 }
@@ -117,6 +138,8 @@ class LockWalk {
   private readonly exits = new Map<number, State[]>();
   private readonly deps = new Map<string, Dependency>();
   private readonly hits: SiteHit[] = [];
+  /** functions that take, release or assert a lock or queue work on a CPU, themselves or through a callee */
+  private readonly lockful: Set<string>;
 
   constructor(
     private readonly a: Analyzer,
@@ -130,6 +153,7 @@ class LockWalk {
     for (const uri of uris)
       for (const r of registrations(a.text(uri) ?? ''))
         if (this.byName.has(r.fn) && !this.regByFn.has(r.fn)) this.regByFn.set(r.fn, r);
+    this.lockful = lockful(a, this.byName);
     const entries = new Set(opts.entries ?? ENTRY_POINTS);
     for (const name of this.byName.keys()) {
       const reg = this.regByFn.get(name);
@@ -140,7 +164,7 @@ class LockWalk {
   }
 
   report(): LockReport {
-    for (const r of this.roots) this.analyze(r.fn, rootEntry(r, this.byName.get(r.fn)!), [], undefined, r.kind);
+    for (const r of this.roots) this.analyze(r.fn, rootEntry(r, this.byName.get(r.fn)!), undefined, undefined, r.kind);
     const pathsTo = (ctxId: number, max?: number): number[][] => this.pathsTo(ctxId, max);
     const names = (p: number[]): string[] => p.map((i) => this.ctxs[i].fn);
     const findings: LockFinding[] = [
@@ -149,6 +173,7 @@ class LockWalk {
     ];
     findings.sort((x, y) => x.uri.localeCompare(y.uri) || x.line - y.line || x.rule.localeCompare(y.rule));
     const ctxs = this.ctxs;
+    const heldOn = (p: number[]): string[][] => this.heldOn(p);
     return {
       findings,
       notModelled: dedupeBy(this.bodies.notModelled, (n) => `${n.uri}:${n.line}:${n.call}`),
@@ -164,7 +189,7 @@ class LockWalk {
           if (c.fn !== fn) continue;
           for (const p of pathsTo(c.id, max)) {
             if (out.length >= max) return out;
-            out.push({ path: names(p), held: p.map((i) => ctxs[i].held) });
+            out.push({ path: names(p), held: heldOn(p) });
           }
         }
         return out;
@@ -189,31 +214,41 @@ class LockWalk {
     return out;
   }
 
-  /** `fn` walked holding `entry`: the states it can return in (once per function and locks held). */
+  /**
+   * `fn` walked holding `entry`: the states it can return in. Once per function and locks held;
+   * once per function where nothing below it touches a lock (a shared context).
+   */
   private analyze(
     fn: string,
     entry: State,
-    stack: Frame[],
+    stack: Stack | undefined,
     from: { ctx: number; line: number } | undefined,
     rootKind?: Ctx['root'],
   ): State[] {
-    const key = `${fn}|${heldKey(entry)}`;
+    const shared = !this.lockful.has(fn);
+    const key = shared ? fn : `${fn}|${heldKey(entry)}`;
     let c = this.ctxByKey.get(key);
     if (c) {
-      if (from && !c.from.some((x) => x.ctx === from.ctx && x.line === from.line)) c.from.push(from);
+      if (from) link(c, from, shared ? heldNames(entry) : undefined);
       if (rootKind && !c.root) c.root = rootKind;
+      if (rootKind && shared) c.rootHeld = heldNames(entry);
+      const exits = this.exits.get(c.id);
       // recursion: the call is taken as changing nothing
-      return this.exits.get(c.id) ?? [entry];
+      if (!exits) return [entry];
+      // a shared context's exits hold what its first walk held: the caller's locks instead
+      return shared ? exits.map((x) => keep(entry, [...entry], undefined, x.ret)) : exits;
     }
     const f = this.byName.get(fn)!;
     c = {
       id: this.ctxs.length,
       fn,
       uri: f.uri,
-      held: entry.map((h) => h.name + (h.mode === 'read' ? ' (read)' : '')),
-      from: from ? [from] : [],
+      held: heldNames(entry),
+      from: from ? [shared ? { ...from, held: heldNames(entry) } : from] : [],
       root: rootKind,
     };
+    if (shared) c.shared = true;
+    if (shared && rootKind) c.rootHeld = c.held;
     this.ctxs.push(c);
     this.ctxByKey.set(key, c);
     const w: Walking = { fn, f, c, stack, labels: new Map(), returned: [] };
@@ -225,6 +260,21 @@ class LockWalk {
       [...fellOff, ...w.returned].map((s) => keep(s, [...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
     );
     this.exits.set(c.id, out);
+    return out;
+  }
+
+  /** The locks held on entry of each context of path `p` (root first). */
+  private heldOn(p: number[]): string[][] {
+    const out: string[][] = [];
+    p.forEach((id, k) => {
+      const c = this.ctxs[id];
+      const before = k > 0 ? this.ctxs[p[k - 1]] : undefined;
+      if (!c.shared) out.push(c.held);
+      else if (!before) out.push(c.rootHeld ?? c.held);
+      // below a shared context the locks are those it was entered with
+      else if (before.shared) out.push(out[k - 1]);
+      else out.push(c.from.find((x) => x.ctx === before.id)?.held ?? c.held);
+    });
     return out;
   }
 
@@ -278,18 +328,18 @@ class LockWalk {
 
   /** A lock taken: a dependency on each lock held (lockdep's A→B), unless it is only tried. */
   private acquire(w: Walking, op: Extract<LOp, { k: 'acquire' }>, states: State[]): State[] {
-    const frames = [...w.stack, { fn: w.fn, uri: w.f.uri, line: op.line, what: op.text }];
+    const chain = frames(w.stack, { fn: w.fn, uri: w.f.uri, line: op.line, what: op.text });
     const taken = { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try };
     return states.map((s) => {
       if (!op.try)
         for (const h of s) {
           if (h.key === op.lock.key) continue;
           const dk = `${h.key}|${h.mode}|${op.lock.key}|${op.mode}`;
-          if (!this.deps.has(dk)) this.deps.set(dk, { from: h, to: { ...taken, chain: frames, frames } });
+          if (!this.deps.has(dk)) this.deps.set(dk, { from: h, to: { ...taken, chain, frames: chain } });
         }
       const facts = op.base && s.facts?.[op.base] !== 'set' ? { ...s.facts, [op.base]: 'set' as Tag } : s.facts;
       if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return keep(s, [...s], facts);
-      return keep(s, [...s, { ...taken, chain: frames }], facts);
+      return keep(s, [...s, { ...taken, chain }], facts);
     });
   }
 
@@ -303,7 +353,7 @@ class LockWalk {
         return keep(s, [...s], facts, undefined);
       });
     const next: State[] = [];
-    const stack = [...w.stack, { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }];
+    const stack: Stack = { frame: { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }, up: w.stack };
     for (const s of states) {
       for (const x of this.analyze(op.callee, keep(s, [...s], undefined, undefined), stack, {
         ctx: w.c.id,
@@ -334,6 +384,33 @@ class LockWalk {
       ),
     );
   }
+}
+
+const heldNames = (s: State): string[] => s.map((h) => h.name + (h.mode === 'read' ? ' (read)' : ''));
+
+/** Record that `from` calls context c (holding `held`, into a shared context), once. */
+function link(c: Ctx, from: { ctx: number; line: number }, held: string[] | undefined): void {
+  const same = (x: Ctx['from'][number]): boolean =>
+    x.ctx === from.ctx && x.line === from.line && (!held || x.held?.join() === held.join());
+  if (!c.from.some(same)) c.from.push(held ? { ...from, held } : from);
+}
+
+/**
+ * The functions that take, release or assert a lock, or queue work on a CPU, and their callers up
+ * to the roots (by the calls the index found: more than the walk follows, never fewer).
+ */
+function lockful(a: Analyzer, byName: Map<string, FunctionInfo>): Set<string> {
+  const out = new Set<string>();
+  for (const f of byName.values())
+    if (f.calls.some((c) => !c.viaPointer && (isLockCall(c.callee) || ON_CPU_CALLS.has(c.callee)))) out.add(f.name);
+  const queue = [...out];
+  while (queue.length)
+    for (const c of a.callers(queue.pop()!))
+      if (!c.reference && !out.has(c.caller)) {
+        out.add(c.caller);
+        queue.push(c.caller);
+      }
+  return out;
 }
 
 /** `s` without the last-taken instance of lock `key`. */
