@@ -41,4 +41,10 @@ export function callRcu(s: State, cpu: number, fn: string, sheaf: number): numbe
 }
 
 export const allCpus = (s: State, prefix: string) => Array.from({ length: s.ncpus }, (_, c) => `${prefix}:${c}`);
+/**
+ * The footprint key of each object's place (o->where): every phase that moves an object declares
+ * it, so that two paths freeing the same object (a double free) are dependent even when their
+ * other keys (this CPU's sheaves, another CPU's c->freelist) are disjoint.
+ */
+export const objKeys = (objs: number[]) => objs.map((o) => `obj:${o}`);
 export const slabKeys = (s: State, objs: number[]) => [...new Set(objs.map((o) => `slab:${s.objects[o].slab}`))];

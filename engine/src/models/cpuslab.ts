@@ -4,7 +4,7 @@
 
 import type { LeafModel } from '../model';
 import type { State } from '../state';
-import { list, returnToSlab } from './common';
+import { list, objKeys, returnToSlab } from './common';
 
 const sameList = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const onCpuSlab = (s: State, cpu: number, obj: number) => s.cpuSlab[cpu].slab === s.objects[obj].slab;
@@ -26,7 +26,7 @@ export const do_slab_free: LeafModel = {
         const obj = frame.args.obj as number;
         return onCpuSlab(s, task.cpu, obj)
           ? { r: [`c:${task.cpu}`], w: [] }
-          : { r: [`c:${task.cpu}`], w: [`slab:${s.objects[obj].slab}`] };
+          : { r: [`c:${task.cpu}`], w: [`slab:${s.objects[obj].slab}`, ...objKeys([obj])] };
       },
       run: (c) => {
         const obj = c.frame.args.obj as number;
@@ -47,7 +47,7 @@ export const do_slab_free: LeafModel = {
     },
     {
       name: '__update_cpu_freelist_fast',
-      footprint: ({ task }) => ({ r: [], w: [`c:${task.cpu}`] }),
+      footprint: ({ task, frame }) => ({ r: [], w: [`c:${task.cpu}`, ...objKeys([frame.args.obj as number])] }),
       run: (c) => {
         const obj = c.frame.args.obj as number;
         const cpu = c.task.cpu;
@@ -106,9 +106,14 @@ export const flush_slab: LeafModel = {
       },
     },
     {
-      footprint: ({ env, task }) => ({
+      footprint: ({ s, env, task }) => ({
         r: [],
-        w: [`c:${task.cpu}`, ...(env.switches.flush_slab_irqsave ? [`cpu:${task.cpu}`] : [])],
+        w: [
+          `c:${task.cpu}`,
+          ...(env.switches.flush_slab_irqsave ? [`cpu:${task.cpu}`] : []),
+          // the objects freed to c->freelist since the snapshot become lost
+          ...objKeys(s.cpuSlab[task.cpu].freelist),
+        ],
       }),
       run: (c) => {
         const cpu = c.task.cpu;
@@ -128,7 +133,10 @@ export const flush_slab: LeafModel = {
     },
     {
       name: 'deactivate_slab',
-      footprint: ({ frame }) => ({ r: [], w: [`slab:${frame.data.slab}`] }),
+      footprint: ({ frame }) => ({
+        r: [],
+        w: [`slab:${frame.data.slab}`, ...objKeys((frame.data.freelist as number[] | undefined) ?? [])],
+      }),
       run: (c) => {
         const sl = c.s.slabs[c.frame.data.slab as number];
         const taken = c.frame.data.freelist as number[];
@@ -153,9 +161,13 @@ export const kmem_cache_free: LeafModel = {
   params: ['s', 'obj'],
   phases: [
     {
-      footprint: ({ s, env, task }) => ({
+      footprint: ({ s, env, task, frame }) => ({
         r: [],
-        w: env.config.CONFIG_KASAN ? [`quarantine:${task.cpu}`] : s.cache.cpu_sheaves ? [`pcs:${task.cpu}`] : [],
+        w: [
+          ...(env.config.CONFIG_KASAN ? [`quarantine:${task.cpu}`] : s.cache.cpu_sheaves ? [`pcs:${task.cpu}`] : []),
+          // the double-free check reads the object's place, the free moves it
+          ...objKeys([frame.args.obj as number]),
+        ],
       }),
       run: (c) => {
         const obj = c.frame.args.obj as number;

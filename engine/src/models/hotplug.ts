@@ -17,7 +17,7 @@
 
 import type { LeafModel } from '../model';
 import type { State, Task } from '../state';
-import { callRcu, list, returnToSlab } from './common';
+import { callRcu, list, objKeys, returnToSlab } from './common';
 
 /** The CPU that runs the hotplug thread and receives the dead CPU's callbacks. */
 export const controlCpu = (dead: number): number => (dead === 0 ? 1 : 0);
@@ -191,7 +191,17 @@ export const __pcs_flush_all_cpu: LeafModel = {
     {
       footprint: ({ s, frame, task }) => ({
         r: ['rcu:readers'],
-        w: [`pcs:${frame.args.cpu}`, `rcu:cbs:${task.cpu}`, ...s.slabs.map((x) => `slab:${x.id}`)],
+        w: [
+          `pcs:${frame.args.cpu}`,
+          `rcu:cbs:${task.cpu}`,
+          ...s.slabs.map((x) => `slab:${x.id}`),
+          ...objKeys(
+            (['main', 'spare', 'rcu_free'] as const).flatMap((k) => {
+              const id = s.pcs[Number(frame.args.cpu)][k];
+              return id === null ? [] : s.sheaves[id].objects;
+            }),
+          ),
+        ],
       }),
       run: (c) => {
         const cpu = Number(c.frame.args.cpu);

@@ -4,7 +4,7 @@
 
 import type { LeafModel, PredModel } from '../model';
 import type { State } from '../state';
-import { callRcu, list, slabKeys } from './common';
+import { callRcu, list, objKeys, slabKeys } from './common';
 
 const sheafObjs = (s: State, id: number | null) => (id === null ? [] : s.sheaves[id].objects);
 
@@ -33,6 +33,9 @@ export const flush_rcu_sheaf: LeafModel = {
     },
     {
       name: 'call_rcu',
+      // call_rcu() only relabels the objects of this CPU's rcu_free sheaf (rcu_free → rcu_cb); the
+      // callback that frees them declares their keys (objKeys), so no object key here: it would
+      // make the call and its own callback a race that can never be reversed
       footprint: ({ task }) => ({ r: ['rcu:readers'], w: [`rcu:cbs:${task.cpu}`] }),
       run: (c) => {
         const id = c.frame.data.sheaf as number;
@@ -52,7 +55,12 @@ export const rcu_free_sheaf_nobarn: LeafModel = {
   phases: [
     {
       name: 'slab_free_hook',
-      footprint: ({ env, task }) => ({ r: [], w: env.config.CONFIG_KASAN ? [`quarantine:${task.cpu}`] : [] }),
+      footprint: ({ s, env, task, frame }) => ({
+        r: [],
+        w: env.config.CONFIG_KASAN
+          ? [`quarantine:${task.cpu}`, ...objKeys(sheafObjs(s, frame.args.sheaf as number))]
+          : [],
+      }),
       run: (c) => {
         const sheaf = c.s.sheaves[c.frame.args.sheaf as number];
         if (!c.env.config.CONFIG_KASAN) {
@@ -97,7 +105,15 @@ export const __kfree_rcu_sheaf: LeafModel = {
   params: ['s', 'obj'],
   phases: [
     {
-      footprint: ({ task }) => ({ r: ['rcu:readers'], w: [`pcs:${task.cpu}`, `rcu:cbs:${task.cpu}`] }),
+      footprint: ({ task, frame }) => ({
+        r: ['rcu:readers'],
+        w: [
+          `pcs:${task.cpu}`,
+          `rcu:cbs:${task.cpu}`,
+          // the object's place; a full sheaf's call_rcu() relabels the others (see flush_rcu_sheaf)
+          ...objKeys([frame.args.obj as number]),
+        ],
+      }),
       run: (c) => {
         const obj = c.frame.args.obj as number;
         const cpu = c.task.cpu;
@@ -159,6 +175,7 @@ export const barn_shrink: LeafModel = {
             s,
             s.barn.full.flatMap((id) => s.sheaves[id].objects),
           ),
+          ...objKeys(s.barn.full.flatMap((id) => s.sheaves[id].objects)),
         ],
       }),
       run: (c) => {

@@ -3,7 +3,7 @@
 
 import type { LeafModel, PredModel } from '../model';
 import type { State } from '../state';
-import { allCpus, list, returnToSlab, slabKeys } from './common';
+import { allCpus, list, objKeys, returnToSlab, slabKeys } from './common';
 
 const quarantined = (s: State) => s.quarantine.flat();
 
@@ -16,7 +16,7 @@ export const kasan_cache_shutdown: LeafModel = {
     {
       footprint: ({ s, env }) =>
         env.config.CONFIG_KASAN
-          ? { r: [], w: [...allCpus(s, 'quarantine'), ...slabKeys(s, quarantined(s))] }
+          ? { r: [], w: [...allCpus(s, 'quarantine'), ...slabKeys(s, quarantined(s)), ...objKeys(quarantined(s))] }
           : { r: [], w: [] },
       run: (c) => {
         if (!c.env.config.CONFIG_KASAN) {
@@ -52,7 +52,8 @@ export const free_partial: LeafModel = {
   assumes: { calls: ['list_slab_objects', 'discard_slab', 'remove_partial'] },
   phases: [
     {
-      footprint: ({ s }) => ({ r: [], w: s.slabs.map((sl) => `slab:${sl.id}`) }),
+      // list_slab_objects() reads where each object in use is
+      footprint: ({ s }) => ({ r: objKeys(s.objects.map((o) => o.id)), w: s.slabs.map((sl) => `slab:${sl.id}`) }),
       run: (c) => {
         const notes: string[] = [];
         for (const sl of c.s.slabs) {
