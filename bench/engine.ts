@@ -134,7 +134,9 @@ function main(): void {
   console.log(
     `whole processes, median of ${RUNS}; cells: states, wall ms, peak MB ('+' = stopped at the state limit, or pan at ${SPIN_TIMEOUT_MS} ms)`,
   );
-  console.log('pan: -O2 -DSAFETY, -w24; full = -c0 (on past errors); ratios: ours / pan (wall, whole processes)');
+  console.log(
+    'pan: -O2 -DSAFETY, -w24; full = -c0 (on past errors, one trail); ratios: ours / pan (wall, whole processes)',
+  );
   const spinHead = SPIN
     ? ` ${'pan full'.padStart(22)} ${'pan first error'.padStart(22)} ${'pipeline ms'.padStart(11)}  full/pan  first/pan`
     : '';

@@ -21,6 +21,40 @@ const PLAIN_CALLS = [
 ];
 const WORK_FNS = ['flush_rcu_sheaf', 'flush_cpu_slab', 'flush_cpu_sheaves'];
 
+const lk = (fn: string, lock?: string, assign?: string): Stmt => ({
+  op: 'lock',
+  fn,
+  ...(lock ? { lock } : {}),
+  ...(assign ? { assign } : {}),
+});
+/** Lock and unlock around a statement: mutual exclusion, irqs off, cpu_hotplug_lock read or write. */
+const LOCK_PAIRS: [Stmt, Stmt][] = [
+  [lk('mutex_lock', '&a'), lk('mutex_unlock', '&a')],
+  [lk('mutex_lock', '&b'), lk('mutex_unlock', '&b')],
+  [lk('spin_lock_irqsave', '&b'), lk('spin_unlock_irqrestore', '&b')],
+  [lk('cpus_read_lock'), lk('cpus_read_unlock')],
+  [lk('cpus_write_lock'), lk('cpus_write_unlock')],
+];
+/** Lock statements on their own: asserts, an unbalanced unlock, a trylock. */
+const LOCK_ALONE: Stmt[] = [
+  lk('lockdep_assert_held', '&a'),
+  lk('lockdep_assert_cpus_held'),
+  lk('mutex_unlock', '&a'),
+  {
+    op: 'if',
+    cond: { kind: 'const', value: true },
+    then: [
+      lk('mutex_trylock', '&a', 'ok'),
+      { op: 'if', cond: { kind: 'local', name: 'ok' }, then: [lk('mutex_unlock', '&a')] },
+    ],
+  },
+];
+const locked = ([take, give]: [Stmt, Stmt], inner: Stmt): Stmt => ({
+  op: 'if',
+  cond: { kind: 'const', value: true },
+  then: [take, inner, give],
+});
+
 export function genScenario(): fc.Arbitrary<Scenario> {
   return fc
     .record({
@@ -60,7 +94,7 @@ export function genScenario(): fc.Arbitrary<Scenario> {
       for (const c of rcuCpus) if (pick([true, false])) setup.push({ op: 'call_rcu_sheaf', cpu: c });
 
       const stmt = (depth: number, inLoop: boolean): Stmt => {
-        const kind = pick(['leaf', 'leaf', 'plain', 'plain', 'work', 'flush', 'if', 'loop', 'dec', 'helper']);
+        const kind = pick(['leaf', 'leaf', 'plain', 'plain', 'work', 'flush', 'if', 'loop', 'dec', 'helper', 'lock']);
         const c = inLoop ? 'cpu' : String(cpu());
         switch (kind) {
           case 'leaf':
@@ -99,6 +133,10 @@ export function genScenario(): fc.Arbitrary<Scenario> {
             };
           case 'dec':
             return { op: 'dec', field: 'refcount' };
+          case 'lock':
+            return depth > 1 || pick([true, false])
+              ? pick(LOCK_ALONE)
+              : locked(pick(LOCK_PAIRS), stmt(depth + 1, inLoop));
           default:
             return { op: 'call', fn: 'helper', args: ['s'], assign: 'err' };
         }

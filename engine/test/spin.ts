@@ -53,6 +53,8 @@ const PROPERTIES: Record<string, string> = {
   double_free: 'double free',
   lost_free: 'lost free',
   leak: 'leak',
+  bad_unlock_balance: 'bad unlock balance',
+  lockdep_assert: 'lockdep assert',
 };
 
 /** Run pan (stopping at the first error unless `all`) and read its verdict. */
@@ -60,7 +62,7 @@ export function runPan(
   dir: string,
   o: { part?: number; all?: boolean; hashBits?: number; depth?: number; timeoutMs?: number } = {},
 ): PanResult {
-  const args = [`-m${o.depth ?? 200000}`, `-w${o.hashBits ?? 20}`, ...(o.all ? ['-c0', '-e'] : [])];
+  const args = [`-m${o.depth ?? 200000}`, `-w${o.hashBits ?? 20}`, ...(o.all ? ['-c0'] : [])];
   const env = { ...process.env, SLABLENS_PART: String(o.part ?? 0) };
   const t0 = process.hrtime.bigint();
   const p = spawnSync('./pan', args, {

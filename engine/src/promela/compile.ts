@@ -14,6 +14,7 @@ import { applySetup, Scenario } from '../scenario';
 import { initialAssignments, Sizes, sizesOf, W } from './encode';
 import { ExportError } from './errors';
 import { LEAVES, PREDS } from './leaves';
+import { lockStmt } from './locks';
 import type { Args, StepWriter, TaskCtx } from './task';
 
 const SCRATCH: [string, string, string][] = [
@@ -27,6 +28,8 @@ const SCRATCH: [string, string, string][] = [
   ['pi', 'byte', ''],
   ['pend', 'byte', 'NOBJ'],
   ['target', 'byte', 'NCPU'],
+  // read holds of cpu_hotplug_lock (locks.ts)
+  ['hpr', 'byte', ''],
 ];
 
 const ident = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
@@ -100,6 +103,10 @@ export class Gen implements StepWriter {
     return this.part.kworker(fn);
   }
 
+  lock(key: string): number {
+    return this.part.lock(key);
+  }
+
   /** A call (Machine.pushCall): an orchestration program, inlined, or a leaf's steps. */
   call(fn: string, t: TaskCtx, args: Args, k: string, assign: string | null): string {
     const prog = this.sc.programs[fn];
@@ -144,7 +151,7 @@ interface Frame {
 function declareAssigns(body: Stmt[], f: Frame, t: TaskCtx): void {
   const walk = (ss: Stmt[]) => {
     for (const s of ss) {
-      if (s.op === 'call' && s.assign && !f.vars.has(s.assign)) f.vars.set(s.assign, t.local());
+      if ((s.op === 'call' || s.op === 'lock') && s.assign && !f.vars.has(s.assign)) f.vars.set(s.assign, t.local());
       else if (s.op === 'set' && !s.index && !f.vars.has(s.name)) f.vars.set(s.name, t.local());
       else if (s.op === 'if') {
         walk(s.then);
@@ -269,6 +276,8 @@ function compileStmt(g: Gen, t: TaskCtx, s: Stmt, k: string, f: Frame): string {
       // a WARN taints the run; no property reads it
       pred(g, f, s.cond);
       return k;
+    case 'lock':
+      return lockStmt(g, t, s.fn, s.lock, k, s.assign ? lookup(f, s.assign) : null);
     case 'dec':
       if (s.field !== 'refcount') throw new ExportError(`not exportable: dec of s->${s.field}`);
       return `refcount--; ${k}`;
@@ -296,6 +305,7 @@ export class Part {
   readonly readers: string[];
   readonly sizes: Sizes;
   private works = new Map<string, number>();
+  private locks = new Map<string, number>();
   private kworkers = new Map<string, string>();
   private locals = 0;
   readonly globals: string[] = [];
@@ -316,6 +326,11 @@ export class Part {
       if (i < 0) throw new ExportError(`not exportable: RCU reader ${task} at the start`);
       return i;
     };
+    // takedown_cpu moves tasks, callbacks and work between CPUs: no translation yet
+    if (sc.hotplug)
+      throw new ExportError(
+        `not exportable: CPU hotplug (takedown_cpu of cpu${sc.hotplug.cpu}); export without --hotplug`,
+      );
     const assigns = initialAssignments(s0, slot);
     if (sc.threads.length + sc.ncpus + 2 > 200) throw new ExportError('not exportable: more than 200 processes');
 
@@ -343,7 +358,7 @@ export class Part {
       const g = new Gen(this);
       const frame: Frame = {
         fn: th.id,
-        vars: new Map(),
+        vars: new Map(Object.entries(th.locals ?? {}).map(([k, v]) => [k, String(v)])),
         assign: null,
         k: `${pcVar} = 0; live--`,
         perCpu: new Map(),
@@ -360,7 +375,7 @@ export class Part {
       this.procs.push(...this.kworkerProc([...this.kworkers.keys()][done]));
     this.procs.push(...this.finalCheck());
 
-    this.sizes = sizesOf(s0, sc.threads.length, Math.max(1, this.works.size));
+    this.sizes = sizesOf(s0, sc.threads.length, Math.max(1, this.works.size), this.locks.size);
     this.init.push(...assigns, `live = ${sc.threads.length}`, ...entries);
     for (const th of sc.threads) this.init.push(`run ${prefix}${ident(th.id)}()`);
     for (const c of this.cpus) this.init.push(`run ${prefix}rcu_core_${c}()`);
@@ -370,6 +385,12 @@ export class Part {
   work(name: string): number {
     if (!this.works.has(name)) this.works.set(name, this.works.size);
     return this.works.get(name)!;
+  }
+
+  /** The index of a lock in lk[], by its C expression (cpu_hotplug_lock for the cpus_* ones). */
+  lock(key: string): number {
+    if (!this.locks.has(key)) this.locks.set(key, this.locks.size);
+    return this.locks.get(key)!;
   }
 
   kworker(fn: string): string {

@@ -44,10 +44,11 @@ export interface Sizes {
   NCB: number;
   NTHR: number;
   NWORK: number;
+  NLOCK: number;
 }
 
 /** The bounds one scenario needs. Sheaves and callbacks are made at run time: one per freed object at most. */
-export function sizesOf(s: State, threads: number, works: number): Sizes {
+export function sizesOf(s: State, threads: number, works: number, locks: number): Sizes {
   if (s.objects.length > 31)
     throw new ExportError(`not exportable: ${s.objects.length} objects (c->freelist is a 31-bit set in the export)`);
   return {
@@ -58,6 +59,7 @@ export function sizesOf(s: State, threads: number, works: number): Sizes {
     NCB: Math.max(1, s.rcu.cbs.length + s.sheaves.length + s.objects.length),
     NTHR: Math.max(1, threads),
     NWORK: Math.max(1, works),
+    NLOCK: Math.max(1, locks),
   };
 }
 
@@ -67,7 +69,7 @@ export function initialAssignments(s: State, readerSlot: (task: string) => numbe
   if (s.barn.full.length || s.barn.empty.length)
     throw new ExportError('not exportable: sheaves in the barn at the start');
   if (s.works.length) throw new ExportError('not exportable: work items at the start');
-  // CPU hotplug and locks (models/locks.ts) have no Promela translation yet: refused, not dropped
+  // CPU hotplug has no Promela translation yet, and locks start free in the export: refused, not dropped
   if (s.online.some((on) => !on)) throw new ExportError('not exportable: an offline CPU at the start (CPU hotplug)');
   if (Object.values(s.locks).some((l) => l.owner !== null || l.readers.length))
     throw new ExportError('not exportable: a lock held at the start');

@@ -8,6 +8,7 @@ import { Part } from './compile';
 import type { Sizes } from './encode';
 import { NONE, W } from './encode';
 import { ExportError } from './errors';
+import { LOCK_GLOBALS, LOCK_PROPERTIES } from './locks';
 
 export { ExportError } from './errors';
 
@@ -19,6 +20,7 @@ const GLOBALS = (z: Sizes) => `
 #define NCB ${z.NCB}
 #define NTHR ${z.NTHR}
 #define NWORK ${z.NWORK}
+#define NLOCK ${z.NLOCK}
 #define NONE ${NONE}
 
 /* object places (owhere): ${Object.entries(W)
@@ -34,10 +36,11 @@ byte queued[NCPU]; byte completed[NCPU];
 byte rdepth[NTHR]; byte repoch[NTHR];
 bool wpend[NWORK * NCPU];
 byte irq[NCPU];
+${LOCK_GLOBALS}
 short refcount;
 byte live;
 /* properties: set, then asserted false, where the engine calls violate() */
-bool double_free; bool objects_remaining; bool lost_free; bool leak;
+bool double_free; bool objects_remaining; bool lost_free; bool leak; ${LOCK_PROPERTIES.map((p) => `bool ${p};`).join(' ')}
 `;
 
 const maxSizes = (parts: Part[]): Sizes => {
@@ -48,7 +51,8 @@ const maxSizes = (parts: Part[]): Sizes => {
 
 const header = (what: string) => `/* slablens Promela export: ${what}.
    Check it: spin -a model.pml && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000
-   An assertion names the property (objects_remaining, double_free, lost_free, leak);
+   An assertion names the property (objects_remaining, double_free, lost_free, leak,
+   bad_unlock_balance, lockdep_assert);
    "invalid end state" is a deadlock (a task that can never move again). */`;
 
 /** One scenario as a Promela model. Throws ExportError for anything it cannot translate. */

@@ -37,5 +37,7 @@ export interface StepWriter {
   patch(token: string, text: string): void;
   reader(t: TaskCtx): number;
   kworker(fn: string): string;
+  /** index of a lock in lk[] */
+  lock(key: string): number;
   call(fn: string, t: TaskCtx, args: Args, k: string, assign: string | null): string;
 }
