@@ -6,7 +6,8 @@ import type { Tag } from './lockOps';
 import type { Registration } from './lockRoots';
 
 /** The locks held, in the order taken; with what is known of values that decide later tests. */
-export type State = Held[] & { facts?: Record<string, Tag>; ret?: Tag };
+/** hk: the held locks' key, made once (see lockdep.ts) */
+export type State = Held[] & { facts?: Record<string, Tag>; ret?: Tag; hk?: string };
 
 /** A function analysed with the locks held on entry, and where it was called from. */
 export interface Ctx {
@@ -16,7 +17,9 @@ export interface Ctx {
   /** the locks held on entry (of a shared context: those of its first walk) */
   held: string[];
   /** callers' contexts with the line of the call (into a shared context: the locks held there) */
-  from: { ctx: number; line: number; held?: string[] }[];
+  from: { ctx: number; line: number; held?: string[]; heldKey?: string }[];
+  /** the keys of `from`, made on the first link after the first */
+  fromKeys?: Set<string>;
   root?: Registration['kind'] | 'entry' | 'uncalled';
   /**
    * One context for every set of locks held: the function and its callees take, release and

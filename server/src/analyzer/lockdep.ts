@@ -37,21 +37,21 @@ export type { Registration } from './lockRoots';
 
 // --- the walk -----------------------------------------------------------------------------------
 
-const heldKey = (s: State): string => s.map((h) => `${h.key}:${h.mode[0]}`).join(',');
-const stateKey = (s: State): string =>
-  `${heldKey(s)}|${s.ret ?? ''}|${
-    s.facts
-      ? Object.entries(s.facts)
-          .map(([k, v]) => k + v)
-          .join(',')
-      : ''
-  }`;
-/** `held` with the facts and result of `from`, or those given (an explicit undefined forgets them) */
-function keep(from: State, held: Held[], ...given: [facts?: State['facts'], ret?: Tag]): State {
+/** The locks held, as a key (kept on the state: a state's locks never change once made). */
+const heldKey = (s: State): string => (s.hk ??= s.map((h) => `${h.key}:${h.mode[0]}`).join(','));
+const stateKey = (s: State): string => {
+  let facts = '';
+  if (s.facts) for (const k in s.facts) facts += `${facts ? ',' : ''}${k}${s.facts[k]}`;
+  return `${heldKey(s)}|${s.ret ?? ''}|${facts}`;
+};
+/** `held` (a new array) as a state with these facts and result. */
+function state(held: Held[], facts: State['facts'], ret: Tag | undefined): State {
   const s = held as State;
-  const facts = given.length >= 1 ? given[0] : from.facts;
-  const ret = given.length >= 2 ? given[1] : from.ret;
-  if (facts && Object.keys(facts).length) s.facts = facts;
+  if (facts)
+    for (const _ in facts) {
+      s.facts = facts;
+      break;
+    }
   if (ret) s.ret = ret;
   return s;
 }
@@ -68,7 +68,7 @@ function dedupe(states: State[]): State[] {
   // too many: forget what is known of values before forgetting a set of locks held
   const coarse = new Map<string, State>();
   for (const s of seen.values())
-    if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, keep(s, [...s], undefined));
+    if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, state([...s], undefined, s.ret));
   return [...coarse.values()];
 }
 
@@ -229,14 +229,14 @@ class LockWalk {
     const key = shared ? fn : `${fn}|${heldKey(entry)}`;
     let c = this.ctxByKey.get(key);
     if (c) {
-      if (from) link(c, from, shared ? heldNames(entry) : undefined);
+      if (from) link(c, from, shared ? entry : undefined);
       if (rootKind && !c.root) c.root = rootKind;
       if (rootKind && shared) c.rootHeld = heldNames(entry);
       const exits = this.exits.get(c.id);
       // recursion: the call is taken as changing nothing
       if (!exits) return [entry];
       // a shared context's exits hold what its first walk held: the caller's locks instead
-      return shared ? exits.map((x) => keep(entry, [...entry], undefined, x.ret)) : exits;
+      return shared ? exits.map((x) => state([...entry], undefined, x.ret)) : exits;
     }
     const f = this.byName.get(fn)!;
     c = {
@@ -244,7 +244,7 @@ class LockWalk {
       fn,
       uri: f.uri,
       held: heldNames(entry),
-      from: from ? [shared ? { ...from, held: heldNames(entry) } : from] : [],
+      from: from ? [shared ? { ...from, held: heldNames(entry), heldKey: heldKey(entry) } : from] : [],
       root: rootKind,
     };
     if (shared) c.shared = true;
@@ -257,7 +257,7 @@ class LockWalk {
     const fellOff = this.run(w, this.bodies.of(fn), [entry]);
     const explicitNull = w.returned.some((s) => s.ret === 'null');
     const out = dedupe(
-      [...fellOff, ...w.returned].map((s) => keep(s, [...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
+      [...fellOff, ...w.returned].map((s) => state([...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
     );
     this.exits.set(c.id, out);
     return out;
@@ -338,8 +338,8 @@ class LockWalk {
           if (!this.deps.has(dk)) this.deps.set(dk, { from: h, to: { ...taken, chain, frames: chain } });
         }
       const facts = op.base && s.facts?.[op.base] !== 'set' ? { ...s.facts, [op.base]: 'set' as Tag } : s.facts;
-      if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return keep(s, [...s], facts);
-      return keep(s, [...s, { ...taken, chain }], facts);
+      if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return state([...s], facts, s.ret);
+      return state([...s, { ...taken, chain }], facts, s.ret);
     });
   }
 
@@ -347,22 +347,22 @@ class LockWalk {
   private call(w: Walking, op: Extract<LOp, { k: 'call' }>, states: State[]): State[] {
     if (!this.byName.has(op.callee) || this.regByFn.get(op.callee)?.kind === 'cpuhp')
       return states.map((s) => {
-        if (!op.assign) return s.ret ? keep(s, [...s], s.facts, undefined) : s;
+        if (!op.assign) return s.ret ? state([...s], s.facts, undefined) : s;
         const facts = { ...s.facts };
         delete facts[op.assign];
-        return keep(s, [...s], facts, undefined);
+        return state([...s], facts, undefined);
       });
     const next: State[] = [];
     const stack: Stack = { frame: { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }, up: w.stack };
     for (const s of states) {
-      for (const x of this.analyze(op.callee, keep(s, [...s], undefined, undefined), stack, {
+      for (const x of this.analyze(op.callee, s.facts || s.ret ? state([...s], undefined, undefined) : s, stack, {
         ctx: w.c.id,
         line: op.line,
       })) {
         // the callee's locks, this function's facts; its result kept for a test or an assignment
         const facts = op.assign ? { ...s.facts, [op.assign]: x.ret ?? 'set' } : s.facts;
         if (op.assign && !x.ret) delete facts![op.assign];
-        next.push(keep(s, [...x], facts, op.assign ? undefined : x.ret));
+        next.push(state([...x], facts, op.assign ? undefined : x.ret));
       }
     }
     return dedupe(next);
@@ -389,10 +389,12 @@ class LockWalk {
 const heldNames = (s: State): string[] => s.map((h) => h.name + (h.mode === 'read' ? ' (read)' : ''));
 
 /** Record that `from` calls context c (holding `held`, into a shared context), once. */
-function link(c: Ctx, from: { ctx: number; line: number }, held: string[] | undefined): void {
-  const same = (x: Ctx['from'][number]): boolean =>
-    x.ctx === from.ctx && x.line === from.line && (!held || x.held?.join() === held.join());
-  if (!c.from.some(same)) c.from.push(held ? { ...from, held } : from);
+function link(c: Ctx, from: { ctx: number; line: number }, held: State | undefined): void {
+  const key = `${from.ctx}:${from.line}${held ? `:${heldKey(held)}` : ''}`;
+  const seen = (c.fromKeys ??= new Set(c.from.map((x) => `${x.ctx}:${x.line}${x.heldKey ? `:${x.heldKey}` : ''}`)));
+  if (seen.has(key)) return;
+  seen.add(key);
+  c.from.push(held ? { ...from, held: heldNames(held), heldKey: heldKey(held) } : from);
 }
 
 /**
@@ -421,7 +423,7 @@ function release(s: State, key: string): State {
       i = j;
       break;
     }
-  return i < 0 ? s : keep(s, [...s.slice(0, i), ...s.slice(i + 1)]);
+  return i < 0 ? s : state([...s.slice(0, i), ...s.slice(i + 1)], s.facts, s.ret);
 }
 
 /** `v = <tag>` (undefined: not known). */
@@ -430,15 +432,11 @@ function assign(s: State, v: string, tag: Tag | undefined): State {
   const facts = { ...s.facts };
   if (tag) facts[v] = tag;
   else delete facts[v];
-  return keep(s, [...s], facts);
+  return state([...s], facts, s.ret);
 }
 
 /** What a `return` hands the caller: the locks held less the guards released, and its value. */
 function returned(s: State, op: Extract<LOp, { k: 'return' }>): State {
-  return keep(
-    s,
-    s.filter((h) => !op.release.some((r) => r.key === h.key)),
-    undefined,
-    op.value === '$call' ? s.ret : op.value,
-  );
+  const held = op.release.length ? s.filter((h) => !op.release.some((r) => r.key === h.key)) : [...s];
+  return state(held, undefined, op.value === '$call' ? s.ret : op.value);
 }
