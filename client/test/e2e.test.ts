@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { editorSteps } from '../e2e/editorSteps';
 import { experimentSteps } from '../e2e/experimentSteps';
 import { Harness, prerequisites, required } from '../e2e/harness';
+import { lockSteps } from '../e2e/lockSteps';
 import { scenarioSteps } from '../e2e/scenarioSteps';
 import { seriesSteps } from '../e2e/seriesSteps';
 import { serverSteps } from '../e2e/serverSteps';
@@ -37,5 +38,6 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   seriesSteps(ui);
   experimentSteps(ui); // the fix typed in the buffer stays for the experiment steps
   scenarioSteps(ui);
+  lockSteps(ui); // the lock rules' warning in slub.c, Simulate (KASAN, hotplug)
   serverSteps(ui); // kills the language server: last
 });
