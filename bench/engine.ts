@@ -268,13 +268,14 @@ function interpretedVsHand(): void {
     `\ninterpreted C vs hand models: ${id} over server/fixtures/kernel-interp, dpor stateful, median of ${RUNS}`,
   );
   console.log(
-    `${'cpus'.padStart(4)} ${'hand states'.padStart(12)} ${'ms'.padStart(7)}   ${'interp states'.padStart(13)} ${'ms'.padStart(7)}   time ×`,
+    `${'cpus'.padStart(4)} ${'hand states'.padStart(12)} ${'ms'.padStart(7)}   ${'interp states'.padStart(13)} ${'ms'.padStart(7)}   time ×  per state ×`,
   );
   const irows: {
     cpus: number;
     hand: { states: number; ms: number; verdict: string };
     interp: { states: number; ms: number; verdict: string; interpreted: number };
     ratio: number;
+    perState: number;
   }[] = [];
   for (let cpus = 2; cpus <= maxCpus; cpus++) {
     const cfuncs = interpretScenario(a, id, programs, cpus).cfuncs;
@@ -294,14 +295,18 @@ function interpretedVsHand(): void {
     const h = { ...hs[0], elapsedMs: median(hs.map((r) => r.elapsedMs)) };
     const i = { ...is[0], elapsedMs: median(is.map((r) => r.elapsedMs)) };
     const ratio = i.elapsedMs / Math.max(1, h.elapsedMs);
+    // the two searches reach different numbers of states (an interpreted step covers a whole
+    // locked section, a hand model's phases may not): the cost of interpretation itself is per state
+    const perState = i.elapsedMs / i.states / (Math.max(1, h.elapsedMs) / h.states);
     console.log(
-      `${String(cpus).padStart(4)} ${String(h.states).padStart(12)} ${String(h.elapsedMs).padStart(7)}   ${String(i.states).padStart(13)} ${String(i.elapsedMs).padStart(7)}   ${ratio.toFixed(2)}×`,
+      `${String(cpus).padStart(4)} ${String(h.states).padStart(12)} ${String(h.elapsedMs).padStart(7)}   ${String(i.states).padStart(13)} ${String(i.elapsedMs).padStart(7)}   ${ratio.toFixed(2).padStart(5)}×  ${perState.toFixed(2).padStart(10)}×`,
     );
     irows.push({
       cpus,
       hand: { states: h.states, ms: h.elapsedMs, verdict: h.verdict },
       interp: { states: i.states, ms: i.elapsedMs, verdict: i.verdict, interpreted: Object.keys(cfuncs).length },
       ratio: Number(ratio.toFixed(2)),
+      perState: Number(perState.toFixed(2)),
     });
   }
   const at4 = irows.find((r) => r.cpus === 4);

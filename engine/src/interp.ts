@@ -96,10 +96,10 @@ export class Interp {
     return locals;
   }
 
-  /** Run one step of the C frame on top of the task (the state is the caller's to change). */
   /** the current step's violation reporter (set while a step runs) */
   private violate?: (property: string, message: string) => void;
 
+  /** Run one step of the C frame on top of the task (the state is the caller's to change). */
   step(s: State, t: Task, hooks: StepHooks): CStepResult {
     this.violate = hooks.violate;
     const heap = new HeapStep(s, t.cpu, hooks.violate);
@@ -155,7 +155,6 @@ export class Interp {
   }
 
   /** Returns true when the step must end after this instruction. */
-  // eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
   private exec(
     s: State,
     t: Task,
@@ -168,22 +167,9 @@ export class Interp {
   ): boolean {
     const ev = (e: CExpr) => this.eval(e, f, heap, s, t, ins.line);
     switch (ins.i) {
-      case 'set': {
-        const r0 = heap.shared;
-        const v = ev(ins.e);
-        const shared = heap.shared;
-        this.store(ins.to, v, f, heap, s, t, ins.line);
-        // what the step did, in the C's words: a store to the heap, or a local read from it
-        if (heap.shared > shared) texts.push(`${f.fn}: ${showC(ins.to)} = ${show(v)}`);
-        else if (shared > r0)
-          texts.push(
-            ins.to.k === 'var' && ins.to.n.startsWith('$')
-              ? `${f.fn}: ${showC(ins.e)} is ${show(v)}`
-              : `${f.fn}: ${showC(ins.to)} = ${showC(ins.e)} (${show(v)})`,
-          );
-        f.pc++;
+      case 'set':
+        this.execSet(s, t, f, ins, heap, texts);
         return false;
-      }
       case 'jf': {
         const r0 = heap.shared;
         const v = ev(ins.e);
@@ -192,16 +178,7 @@ export class Interp {
         return false;
       }
       case 'jmp':
-        if (ins.to <= f.pc) {
-          f.loops = (f.loops ?? 0) + 1;
-          if (f.loops > MAX_LOOPS) {
-            hooks.violate(
-              'livelock',
-              `${f.fn}: the loop at line ${ins.line + 1} ran ${MAX_LOOPS} times without leaving`,
-            );
-            throw new Halt();
-          }
-        }
+        if (ins.to <= f.pc) this.loopBack(f, ins.line, hooks);
         f.pc = ins.to;
         return false;
       case 'ret':
@@ -209,90 +186,126 @@ export class Interp {
       case 'call': {
         const args = ins.args.map(ev);
         f.pc++;
-        if (this.has(ins.fn)) {
-          const callee = this.cfuncs[ins.fn];
-          const locals: Record<string, Value> = {};
-          callee.params.forEach((p, i) => (locals[p.name] = (args[i] ?? null) as Value));
-          t.frames.push({
-            k: 'c',
-            fn: ins.fn,
-            pc: 0,
-            locals,
-            to: ins.to,
-            anchor: { fn: f.fn, index: f.pc - 1, line: ins.line },
-          });
-          return false;
-        }
-        const prim = PRIM.get(ins.fn);
-        if (prim) {
-          const ctx: CCtx = {
-            s,
-            t,
-            heap,
-            env: this.env,
-            fn: f.fn,
-            line: ins.line,
-            emit: (x) => texts.push(x),
-            violate: hooks.violate,
-            local: (name, v) => {
-              if (v !== undefined) f.locals[name] = v as Value;
-              return f.locals[name] as CVal;
-            },
-          };
-          const v = prim.run(ctx, args);
-          if (ins.to) this.store(ins.to, v, f, heap, s, t, ins.line);
-          return false;
-        }
-        const pred = this.registry.pred(ins.fn);
-        if (pred && !this.registry.leaf(ins.fn)) {
-          // a predicate the orchestration IR also tests (cache_has_sheaves): constant over a run
-          if (ins.to)
-            this.store(
-              ins.to,
-              pred.eval(s, this.env, args.map((a) => (a === 'cache' ? 0 : a)) as Value[]) ? 1 : 0,
-              f,
-              heap,
-              s,
-              t,
-              ins.line,
-            );
-          return false;
-        }
-        const leaf = this.registry.leaf(ins.fn);
-        if (leaf) {
-          if (this.atomic(s, t))
-            throw new ModelError(
-              `not modelled: ${ins.fn}() called with irqs or preemption off in ${f.fn} (line ${ins.line + 1})`,
-            );
-          // leaf models name their arguments by what they are (obj, sheaf), not by C position
-          const named: Record<string, Value> = {};
-          const refOf = (kind: string) => {
-            const a = args.find((x) => isRef(x) && splitRef(x).kind === kind && !splitRef(x).member) as
-              string | undefined;
-            return a === undefined ? null : Number(splitRef(a).id);
-          };
-          (leaf.params ?? []).forEach(
-            (p, i) =>
-              (named[p] =
-                p === 'obj'
-                  ? refOf('obj')
-                  : p === 'sheaf'
-                    ? refOf('sheaf')
-                    : p === 's'
-                      ? 0
-                      : ((args[i] ?? null) as Value)),
-          );
-          if (ins.to && ins.to.k !== 'var')
-            throw new ModelError(`not modelled: result of ${ins.fn}() stored in ${showC(ins.to)}`);
-          hooks.pushLeaf(ins.fn, named, ins.to?.k === 'var' ? ins.to.n : undefined, ins.line);
-          return true;
-        }
-        const why = fn.unmodelled?.[ins.fn];
-        throw new ModelError(
-          `not modelled: call to ${ins.fn}() in ${f.fn} at line ${ins.line + 1}${why ? ` (${why})` : ''}`,
-        );
+        return this.call(s, t, f, fn, ins, args, hooks, heap, texts);
       }
     }
+  }
+
+  private execSet(
+    s: State,
+    t: Task,
+    f: CFrame,
+    ins: Extract<CInstr, { i: 'set' }>,
+    heap: HeapStep,
+    texts: string[],
+  ): void {
+    const r0 = heap.shared;
+    const v = this.eval(ins.e, f, heap, s, t, ins.line);
+    const shared = heap.shared;
+    this.store(ins.to, v, f, heap, s, t, ins.line);
+    // what the step did, in the C's words: a store to the heap, or a local read from it
+    if (heap.shared > shared) texts.push(`${f.fn}: ${showC(ins.to)} = ${show(v)}`);
+    else if (shared > r0)
+      texts.push(
+        ins.to.k === 'var' && ins.to.n.startsWith('$')
+          ? `${f.fn}: ${showC(ins.e)} is ${show(v)}`
+          : `${f.fn}: ${showC(ins.to)} = ${showC(ins.e)} (${show(v)})`,
+      );
+    f.pc++;
+  }
+
+  /** A backward jump: one more round of a loop (or a goto retry), a livelock past MAX_LOOPS. */
+  private loopBack(f: CFrame, line: number, hooks: StepHooks): void {
+    f.loops = (f.loops ?? 0) + 1;
+    if (f.loops <= MAX_LOOPS) return;
+    hooks.violate('livelock', `${f.fn}: the loop at line ${line + 1} ran ${MAX_LOOPS} times without leaving`);
+    throw new Halt();
+  }
+
+  /** A call: an interpreted function (a frame), a primitive, a predicate, or a hand model (a step of its own). */
+  private call(
+    s: State,
+    t: Task,
+    f: CFrame,
+    fn: CFunc,
+    ins: Extract<CInstr, { i: 'call' }>,
+    args: CVal[],
+    hooks: StepHooks,
+    heap: HeapStep,
+    texts: string[],
+  ): boolean {
+    if (this.has(ins.fn)) {
+      const callee = this.cfuncs[ins.fn];
+      const locals: Record<string, Value> = {};
+      callee.params.forEach((p, i) => (locals[p.name] = (args[i] ?? null) as Value));
+      const anchor = { fn: f.fn, index: f.pc - 1, line: ins.line };
+      t.frames.push({ k: 'c', fn: ins.fn, pc: 0, locals, to: ins.to, anchor });
+      return false;
+    }
+    const prim = PRIM.get(ins.fn);
+    if (prim) {
+      const ctx: CCtx = {
+        s,
+        t,
+        heap,
+        env: this.env,
+        fn: f.fn,
+        line: ins.line,
+        emit: (x) => texts.push(x),
+        violate: hooks.violate,
+        local: (name, v) => {
+          if (v !== undefined) f.locals[name] = v as Value;
+          return f.locals[name] as CVal;
+        },
+      };
+      const v = prim.run(ctx, args);
+      if (ins.to) this.store(ins.to, v, f, heap, s, t, ins.line);
+      return false;
+    }
+    const pred = this.registry.pred(ins.fn);
+    if (pred && !this.registry.leaf(ins.fn)) {
+      // a predicate the orchestration IR also tests (cache_has_sheaves): constant over a run
+      const v = pred.eval(s, this.env, args.map((a) => (a === 'cache' ? 0 : a)) as Value[]) ? 1 : 0;
+      if (ins.to) this.store(ins.to, v, f, heap, s, t, ins.line);
+      return false;
+    }
+    if (this.registry.leaf(ins.fn)) {
+      this.callLeaf(s, t, f, ins, args, hooks);
+      return true;
+    }
+    const why = fn.unmodelled?.[ins.fn];
+    throw new ModelError(
+      `not modelled: call to ${ins.fn}() in ${f.fn} at line ${ins.line + 1}${why ? ` (${why})` : ''}`,
+    );
+  }
+
+  /** A hand model or blocking primitive: the step ends, and the leaf's frame runs next. */
+  private callLeaf(
+    s: State,
+    t: Task,
+    f: CFrame,
+    ins: Extract<CInstr, { i: 'call' }>,
+    args: CVal[],
+    hooks: StepHooks,
+  ): void {
+    const leaf = this.registry.leaf(ins.fn)!;
+    if (this.atomic(s, t))
+      throw new ModelError(
+        `not modelled: ${ins.fn}() called with irqs or preemption off in ${f.fn} (line ${ins.line + 1})`,
+      );
+    // leaf models name their arguments by what they are (obj, sheaf), not by C position
+    const refOf = (kind: string) => {
+      const a = args.find((x) => isRef(x) && splitRef(x).kind === kind && !splitRef(x).member) as string | undefined;
+      return a === undefined ? null : Number(splitRef(a).id);
+    };
+    const named: Record<string, Value> = {};
+    (leaf.params ?? []).forEach((p, i) => {
+      if (p === 'obj' || p === 'sheaf') named[p] = refOf(p);
+      else named[p] = p === 's' ? 0 : ((args[i] ?? null) as Value);
+    });
+    if (ins.to && ins.to.k !== 'var')
+      throw new ModelError(`not modelled: result of ${ins.fn}() stored in ${showC(ins.to)}`);
+    hooks.pushLeaf(ins.fn, named, ins.to?.k === 'var' ? ins.to.n : undefined, ins.line);
   }
 
   /** Return from the C frame f with v. True when the step ends (the caller is no C frame). */

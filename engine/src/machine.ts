@@ -8,6 +8,7 @@ import { applySetup, Scenario } from './scenario';
 import { cloneState, diffViews, flatView, Frame, State, Task, Value } from './state';
 import { lockdepReport } from './models/locks';
 import { ModelError } from './modelError';
+import { DryStep, StepMemo } from './stepMemo';
 
 export { ModelError } from './modelError';
 
@@ -58,8 +59,8 @@ export class Machine {
   readonly executed = new Set<NonNullable<Stmt['anchor']>>();
   /** interpreted C functions (the scenario's cfuncs): preferred over leaf models of the same name */
   readonly interp: Interp;
-  /** footprint dry runs of interpreted steps, by state: the step itself reuses the result */
-  private dry = new WeakMap<State, Map<string, { fp: Footprint; next: State }>>();
+  /** dry runs of interpreted steps and softirq invocations (their footprints and results) */
+  private readonly memo = new StepMemo<StepInfo>();
   constructor(
     readonly scenario: Scenario,
     readonly programs: ProgramSet,
@@ -139,15 +140,19 @@ export class Machine {
     return !!t.service && !!f && f.fn === 'rcu_do_batch' && f.phase === 0;
   }
 
-  private ownFootprint(s: State, t: Task, cache = true): Footprint | null {
+  private ownFootprint(s: State, t: Task): Footprint | null {
     if (t.done) return null;
-    if (this.topC(t)) return this.exclusion(s, t, this.dryRun(s, t, cache).fp);
+    if (this.topC(t)) return this.exclusion(s, t, this.dryRun(s, t).fp);
     const f = this.top(t);
     if (!f) return null;
+    return this.exclusion(s, t, this.leafFootprint(s, t, f));
+  }
+
+  /** An irq-disabled section on this CPU (local_lock_irqsave) disables the step: entering one
+   * does not commute with it, so every step reads its CPU's exclusion state. */
+  private leafFootprint(s: State, t: Task, f: LeafFrame): Footprint {
     const fp = this.phase(f).footprint({ s, task: t, frame: f, env: this.env });
-    // An irq-disabled section on this CPU (local_lock_irqsave) disables the step: entering one
-    // does not commute with it, so every step reads its CPU's exclusion state.
-    return this.exclusion(s, t, { ...fp, r: [...fp.r, `cpu:${t.cpu}`] });
+    return { ...fp, r: [...fp.r, `cpu:${t.cpu}`] };
   }
 
   /** Inside an irq-off section the owner holds irq:N, which blocks every other task's step on CPU N (see gated()). */
@@ -168,69 +173,55 @@ export class Machine {
   footprint(s: State, t: Task): Footprint | null {
     const own = this.ownFootprint(s, t);
     if (!own || !this.composite(t) || !this.isEnabled(s, t)) return own;
-    const r = new Set(own.r);
-    const w = new Set(own.w);
-    const wait = new Set(own.wait ?? []);
-    const dry = cloneState(s);
-    const dt = this.task(dry, t.id);
-    do {
-      // `dry` changes in place from one sub-step to the next: no cached dry run applies to it
-      const fp = this.ownFootprint(dry, dt, false)!;
-      fp.r.forEach((k) => r.add(k));
-      fp.w.forEach((k) => w.add(k));
-      fp.wait?.forEach((k) => wait.add(k));
-      this.stepOnce(dry, dt, false);
-    } while (!this.composite(dt));
+    const { fp } = this.dryRun(s, t);
     // whether the invocation may start is decided by its first phase alone
-    return { r: [...r], w: [...w], wait: [...wait], holds: own.holds, blockedBy: own.blockedBy };
+    return { ...fp, holds: own.holds, blockedBy: own.blockedBy };
   }
 
   /**
-   * The footprint of an interpreted step is what it touches when run: it is run on a copy, and
-   * the copy kept for the step itself (states are never changed once made).
+   * The footprint of an interpreted step, or of a whole softirq invocation, is what it touches
+   * when run: it is run on a copy, and the copy kept for the step itself (states are never
+   * changed once made). See StepMemo for when it carries over from the state before.
    */
-  private dryRun(s: State, t: Task, cache = true): { fp: Footprint; next: State } {
-    let m = cache ? this.dry.get(s) : undefined;
-    const hit = m?.get(t.id);
-    if (hit) return hit;
+  private dryRun(s: State, t: Task): DryStep<StepInfo> {
+    const known = this.memo.get(s, t);
+    if (known) return known;
     const next = cloneState(s);
     const nt = this.task(next, t.id);
     const acc = { r: new Set<string>(), w: new Set<string>() };
-    this.stepOnce(next, nt, false, acc);
-    const fp: Footprint = { r: [...acc.r, `cpu:${t.cpu}`], w: [...acc.w] };
-    const r = { fp, next };
-    if (!cache) return r;
-    if (!m) this.dry.set(s, (m = new Map()));
-    m.set(t.id, r);
-    return r;
+    const wait = new Set<string>();
+    const infos: StepInfo[] = [];
+    do {
+      const f = this.top(nt);
+      if (f) {
+        const fp = this.leafFootprint(next, nt, f);
+        fp.r.forEach((k) => acc.r.add(k));
+        fp.w.forEach((k) => acc.w.add(k));
+        fp.wait?.forEach((k) => wait.add(k));
+      } else acc.r.add(`cpu:${nt.cpu}`);
+      infos.push(this.stepOnce(next, nt, false, acc));
+    } while (nt.service && !this.composite(nt));
+    const d: DryStep<StepInfo> = { fp: { r: [...acc.r], w: [...acc.w], wait: [...wait] }, task: t, next, infos };
+    this.memo.put(s, d);
+    return d;
   }
 
   /** Execute one step of task `id`; returns the new state (the old one is untouched). */
   step(prev: State, id: string, record = false): { state: State; info: StepInfo; infos: StepInfo[] } {
     const pt = this.task(prev, id);
-    if (!record && !pt.service && this.topC(pt) && this.isEnabled(prev, pt)) {
-      const hit = this.dry.get(prev)?.get(id);
+    let fp: Footprint | null = null;
+    if (!record && this.isEnabled(prev, pt)) {
+      const top = this.top(pt);
+      if (!top || this.composite(pt)) fp = this.dryRun(prev, pt).fp;
+      const hit = this.memo.take(prev, id);
       if (hit) {
-        // the dry run's state is the step's result; take it (and leave a fresh copy for a replay)
-        this.dry.get(prev)!.delete(id);
-        const s = hit.next;
+        const s = hit.next!;
         s.steps = prev.steps + 1;
-        const t = this.task(s, id);
-        const f = pt.frames[pt.frames.length - 1] as CFrame;
-        const info: StepInfo = {
-          task: id,
-          cpu: t.cpu,
-          ctx: t.ctx,
-          fn: f.fn,
-          stack: this.stackOf(pt),
-          anchor: f.anchor,
-          event: f.fn,
-          warnings: [],
-        };
-        if (s.violation && s.violation !== prev.violation)
-          info.violation = { property: s.violation.property, message: s.violation.message };
-        return { state: s, info, infos: [info] };
+        this.memo.link(s, prev, id, hit.fp);
+        return { state: s, info: hit.infos![0], infos: hit.infos! };
       }
+      // what the step touches, for carrying the other tasks' footprints over to the next state
+      if (!fp && top && this.memo.knows(prev)) fp = this.leafFootprint(prev, pt, top);
     }
     const s = cloneState(prev);
     const t = this.task(s, id);
@@ -239,6 +230,7 @@ export class Machine {
     do infos.push(this.stepOnce(s, t, record));
     while (t.service && !this.composite(t));
     s.steps++;
+    if (fp) this.memo.link(s, prev, id, fp);
     return { state: s, info: infos[0], infos };
   }
 
@@ -383,13 +375,9 @@ export class Machine {
       return;
     }
     if (this.interp.has(fn)) {
-      if (args.node === undefined) {
-        try {
-          args = { ...args, node: this.lookup(t, 'node') };
-        } catch {
-          // not inside a for_each_kmem_cache_node loop
-        }
-      }
+      // inside a for_each_kmem_cache_node loop, the node it is at
+      const node = args.node === undefined ? this.find(t, 'node') : undefined;
+      if (node !== undefined) args = { ...args, node };
       t.frames.push({ k: 'c', fn, pc: 0, locals: this.interp.bindEntry(fn, args, s, t), assign, anchor });
       return;
     }
@@ -398,6 +386,12 @@ export class Machine {
   }
 
   private lookup(t: Task, name: string): Value {
+    const v = this.find(t, name);
+    if (v === undefined) throw new ModelError(`unknown variable ${name} in ${t.id}`);
+    return v;
+  }
+
+  private find(t: Task, name: string): Value | undefined {
     for (let i = t.frames.length - 1; i >= 0; i--) {
       const f = t.frames[i];
       if (f.k === 'loop' && f.stmt.var === name) return f.i - 1;
@@ -408,7 +402,7 @@ export class Machine {
     }
     if (name === 's') return 0;
     if (/^-?\d+$/.test(name)) return Number(name);
-    throw new ModelError(`unknown variable ${name} in ${t.id}`);
+    return undefined;
   }
 
   evalPred(s: State, t: Task, p: Pred): boolean {
