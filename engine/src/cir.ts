@@ -14,6 +14,8 @@ export type CExpr =
   | { k: 'str'; v: string }
   /** a local or a parameter */
   | { k: 'var'; n: string }
+  /** a local array used as a value: a pointer to its first element */
+  | { k: 'larr'; n: string }
   /** a function used as a value (a callback given to call_rcu, INIT_WORK) */
   | { k: 'fn'; n: string }
   /** an enumerator or object-like macro: resolved by the engine's table of kernel constants */
@@ -116,6 +118,7 @@ export function showC(e: CExpr): string {
     case 'str':
       return JSON.stringify(e.v);
     case 'var':
+    case 'larr':
     case 'fn':
     case 'const':
       return e.n;

@@ -4,36 +4,15 @@
 // queue_work_on, rcu_read_lock). A few functions of mm/slub.c are here too as `hand model`:
 // used only when their body in the tree cannot be interpreted, and then reported as such.
 
-import { CONSTANTS, CVal, Halt, HeapStep, isRef, splitRef } from './heap';
-import type { Env } from './model';
+import { CONSTANTS, CVal, Halt, isRef, splitRef } from './heap';
 import { activeReaders } from './models/common';
-import type { State, Task } from './state';
 import { ModelError } from './modelError';
+import type { CCtx, CPrimitive } from './cctx';
+import { MEM_PRIMS, num } from './cprimsMem';
 
-export interface CCtx {
-  s: State;
-  t: Task;
-  heap: HeapStep;
-  env: Env;
-  /** the interpreted function making the call */
-  fn: string;
-  line: number;
-  emit(text: string): void;
-  violate(property: string, message: string): void;
-  /** read or write a local of the calling frame (for &old in the cmpxchg primitives) */
-  local(name: string, v?: CVal): CVal;
-}
+export type { CCtx, CPrimitive } from './cctx';
 
-export interface CPrimitive {
-  name: string;
-  /** primitive: kernel code outside mm/slub.c and mm/slab_common.c (or below the page level);
-   * no-op: statistics, debug output, annotations; hand model: a slub function's fallback */
-  kind: 'primitive' | 'no-op' | 'hand model';
-  contract: string;
-  run(c: CCtx, args: CVal[]): CVal;
-}
-
-const num = (v: CVal): number => (v === null ? 0 : typeof v === 'number' ? v : NaN);
+export { PTR_SIZE } from './cprimsMem';
 const objId = (v: CVal, what: string, c: CCtx): number => {
   if (!isRef(v) || splitRef(v).kind !== 'obj')
     throw new ModelError(`not modelled: ${what} of ${String(v)} in ${c.fn} at line ${c.line + 1}`);
@@ -354,8 +333,6 @@ const PRIMS: CPrimitive[] = [
       return 0;
     },
   },
-  noop('dec_slabs_node', 'node slab counters: the model counts the slabs themselves'),
-  noop('inc_slabs_node', 'node slab counters: the model counts the slabs themselves'),
   {
     name: 'kfree',
     kind: 'primitive',
@@ -379,57 +356,7 @@ const PRIMS: CPrimitive[] = [
     },
   },
 
-  // ---- lists -----------------------------------------------------------------------------------
-  {
-    name: 'list_del',
-    kind: 'primitive',
-    contract: 'unlinks the entry from its list',
-    run: (c, args) => (c.heap.listDel(args[0], c.line), 0),
-  },
-  {
-    name: 'list_del_init',
-    kind: 'primitive',
-    contract: 'unlinks the entry from its list',
-    run: (c, args) => (c.heap.listDel(args[0], c.line), 0),
-  },
-  {
-    name: 'list_add',
-    kind: 'primitive',
-    contract: 'links the entry into the list',
-    run: (c, args) => (c.heap.listAdd(args[0], args[1], c.line), 0),
-  },
-  {
-    name: 'list_add_tail',
-    kind: 'primitive',
-    contract: 'links the entry into the list',
-    run: (c, args) => (c.heap.listAdd(args[0], args[1], c.line), 0),
-  },
-  {
-    name: '__list_entries',
-    kind: 'primitive',
-    contract:
-      'list_for_each_entry(_safe): the entries of a modelled list (node partial list, barn sheaves), taken when the loop starts',
-    run: (c, args) => c.heap.entries(args[0], c.line).join(','),
-  },
-  {
-    name: 'list_empty',
-    kind: 'primitive',
-    contract: 'whether a modelled list has no entries',
-    run: (c, args) => (c.heap.entries(args[0], c.line).length ? 0 : 1),
-  },
-  {
-    name: 'atomic_long_read',
-    kind: 'primitive',
-    contract: "atomic_long_read(&n->nr_slabs): the node's slabs not yet freed",
-    run: (c, args) => {
-      const r = splitRef(String(args[0]));
-      if (r.kind === 'node' && r.member === 'nr_slabs') {
-        c.s.slabs.forEach((sl) => c.heap.read(`slab:${sl.id}`));
-        return c.s.slabs.filter((sl) => sl.node === Number(r.id) && !sl.discarded).length;
-      }
-      throw new ModelError(`not modelled: atomic_long_read(${String(args[0])}) at line ${c.line + 1}`);
-    },
-  },
+  ...MEM_PRIMS,
 
   // ---- reports ---------------------------------------------------------------------------------
   {
@@ -520,6 +447,20 @@ const PRIMS: CPrimitive[] = [
         p = next;
       }
       c.emit(`__slab_free(slab#${sl.id}): inuse=${sl.inuse}`);
+      return 0;
+    },
+  },
+  {
+    name: '__kmem_cache_free_bulk',
+    kind: 'hand model',
+    contract:
+      "frees the `size` objects of the array p (a sheaf's objects, a local array) to their slabs, one __slab_free() each: on the slab's freelist, slab->inuse lowered",
+    run: (c, args) => {
+      for (let k = 0; k < num(args[1]); k++) {
+        const o = objId(c.mem.load(c.mem.offset(args[2], k, c.line), c.line), '__kmem_cache_free_bulk()', c);
+        const sl = `slab:${c.s.objects[o].slab}`;
+        PRIM.get('__slab_free')!.run(c, [args[0], sl, `obj:${o}`, `obj:${o}`, 1, 0]);
+      }
       return 0;
     },
   },

@@ -26,8 +26,8 @@ export const HEAP_FIELDS: Record<string, string[]> = {
   slub_percpu_sheaves: ['lock', 'main', 'spare', 'rcu_free'],
   slab_sheaf: ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'capacity', 'objects'],
   kmem_cache_cpu: ['freelist', 'tid', 'freelist_tid', 'slab', 'lock', 'partial'],
-  slab: ['slab_cache', 'slab_list', 'freelist', 'inuse', 'objects', 'frozen', 'next'],
-  kmem_cache_node: ['list_lock', 'nr_partial', 'partial', 'nr_slabs', 'barn'],
+  slab: ['slab_cache', 'slab_list', 'freelist', 'inuse', 'objects', 'frozen', 'next', 'flags'],
+  kmem_cache_node: ['list_lock', 'nr_partial', 'partial', 'nr_slabs', 'total_objects', 'barn'],
   node_barn: ['lock', 'sheaves_full', 'sheaves_empty', 'nr_full', 'nr_empty'],
   slub_flush_work: ['work', 's', 'skip'],
 };
@@ -41,6 +41,10 @@ export const CONSTANTS: Record<string, number> = {
   true: 1,
   false: 0,
   NUMA_NO_NODE: -1,
+  // mm/slub.c's bound on sheaf_flush_main()'s on-stack batch (#define PCS_BATCH_MAX 32U)
+  PCS_BATCH_MAX: 32,
+  // enum slab_flags: the bit that mirrors a slab's place on its node's partial list
+  SL_partial: 0,
   DEACTIVATE_TO_HEAD: 0,
   DEACTIVATE_TO_TAIL: 1,
   GFP_KERNEL: 0,
@@ -73,6 +77,13 @@ export function splitRef(ref: string): { base: string; kind: string; id: string;
 }
 
 const elemRe = /^(.*)\/objects\[(-?\d+)\]$/;
+
+/**
+ * The kernel's static bootstrap_sheaf: init_percpu_sheaves() installs it as every pcs->main, so
+ * the C may take pcs->main as always valid. A pcs without a main sheaf in the state points to it:
+ * size 0, NULL cache, never modified.
+ */
+export const BOOTSTRAP_SHEAF = 'sheaf:bootstrap';
 
 /** What one step did to the heap: its footprint, and the parts of the state it keeps canonical at commit. */
 export class HeapStep {
@@ -108,6 +119,8 @@ export class HeapStep {
   }
 
   private sheaf(ref: string, what: string) {
+    if (splitRef(ref).base === BOOTSTRAP_SHEAF)
+      throw new ModelError(`not modelled: ${what} of the bootstrap sheaf (it is never modified or freed)`);
     const id = Number(splitRef(ref).id);
     const sh = this.s.sheaves[id];
     if (!sh) throw new ModelError(`no sheaf ${ref}`);
@@ -188,6 +201,13 @@ export class HeapStep {
   }
 
   private sheafField(ref: string, base: string, f: string): CVal | undefined {
+    if (base === BOOTSTRAP_SHEAF) {
+      if (f === 'size' || f === 'node') return 0;
+      if (f === 'cache') return null;
+      if (f === 'capacity') return this.s.cache.sheaf_capacity;
+      if (f === 'objects') return `${base}/objects[0]`;
+      return undefined;
+    }
     if (f === 'rcu_head' || f === 'barn_list') return `${base}/${f}`;
     if (f === 'cache') return 'cache';
     if (f === 'node') return 0;
@@ -216,7 +236,7 @@ export class HeapStep {
 
   private slabField(ref: string, base: string, f: string, line: number): CVal | undefined {
     if (f === 'slab_cache') return 'cache';
-    if (f === 'slab_list') return `${base}/slab_list`;
+    if (f === 'slab_list' || f === 'flags') return `${base}/${f}`;
     if (f === 'next') throw new ModelError(`not modelled: slab->next (the cpu partial list) at line ${line + 1}`);
     const sl = this.slab(ref, `slab->${f}`);
     this.read(`slab:${sl.id}`);
@@ -239,6 +259,8 @@ export class HeapStep {
     const c = Number(id);
     if (member && !(kind === 'kcc' && member === 'freelist_tid')) {
       if (kind === 'percpu') return `${ref}/${f}`;
+      // slab->flags.f: the word of the slab's flag bits (SL_partial), see test_bit() in cprims.ts
+      if (kind === 'slab' && member === 'flags' && f === 'f') return `${ref}/f`;
       throw new ModelError(`not modelled: field ${f} of ${ref} at line ${line + 1}`);
     }
     switch (kind) {
@@ -254,7 +276,8 @@ export class HeapStep {
         if (f === 'main' || f === 'spare' || f === 'rcu_free') {
           this.read(`pcs:${c}`);
           const v = s.pcs[c][f];
-          return v === null ? null : `sheaf:${v}`;
+          if (v === null) return f === 'main' ? BOOTSTRAP_SHEAF : null;
+          return `sheaf:${v}`;
         }
         break;
       case 'sheaf':
@@ -270,7 +293,7 @@ export class HeapStep {
         break;
       }
       case 'node':
-        if (f === 'list_lock' || f === 'partial' || f === 'nr_slabs') return `${base}/${f}`;
+        if (f === 'list_lock' || f === 'partial' || f === 'nr_slabs' || f === 'total_objects') return `${base}/${f}`;
         if (f === 'barn') return s.cache.cpu_sheaves ? `barn:${c}` : null;
         if (f === 'nr_partial')
           return (
@@ -349,12 +372,13 @@ export class HeapStep {
         case 'pcs':
           if (f === 'main' || f === 'spare' || f === 'rcu_free') {
             this.write(`pcs:${c}`);
-            s.pcs[c][f] = refId(v, 'sheaf');
+            s.pcs[c][f] = v === BOOTSTRAP_SHEAF && f === 'main' ? null : refId(v, 'sheaf');
             this.touchedObjects = true;
             return;
           }
           break;
         case 'sheaf':
+          if (base === BOOTSTRAP_SHEAF && f === 'size' && v === 0) return;
           if (f === 'size') {
             const sh = this.sheaf(ref, 'sheaf->size');
             this.write(`sheaf:${sh.id}`);
@@ -491,6 +515,45 @@ export class HeapStep {
       return;
     }
     throw new ModelError(`not modelled: list_add(${entry}, ${head}) at line ${line + 1}`);
+  }
+
+  /** list_splice_init(head, <a local list>): every entry leaves the modelled list `head`, in order. */
+  spliceOut(head: CVal, line: number): string[] {
+    const out = this.entries(head, line);
+    const { kind, id, member } = splitRef(String(head));
+    if (kind === 'barn') {
+      this.write('barn');
+      this.keepBase(Number(id));
+      if (member === 'sheaves_full') this.s.barn.full = [];
+      else this.s.barn.empty = [];
+      this.touchedObjects = true;
+    } else
+      for (const e of out) {
+        const sl = this.slab(e, 'list_splice_init()');
+        this.keepBase(sl.node);
+        this.write(`slab:${sl.id}`);
+        sl.off = true;
+      }
+    return out;
+  }
+
+  /** An entry put on a local list must be on no modelled list (list_add after list_del). */
+  checkDetached(entry: CVal, line: number): string {
+    const e = isRef(entry) ? splitRef(entry) : undefined;
+    const ref = e?.base ?? String(entry);
+    if (e?.kind === 'slab' && e.member === 'slab_list') {
+      const sl = this.slab(entry as string, 'list_add(&slab->slab_list)');
+      this.read(`slab:${sl.id}`);
+      if (sl.off) return ref;
+    }
+    if (e?.kind === 'sheaf' && e.member === 'barn_list') {
+      this.read('barn');
+      const n = Number(e.id);
+      if (!this.s.barn.full.includes(n) && !this.s.barn.empty.includes(n)) return ref;
+    }
+    throw new ModelError(
+      `not modelled: list_add(${String(entry)}) onto a local list while it is on a list (line ${line + 1})`,
+    );
   }
 
   private keepBase(node: number): void {

@@ -10,6 +10,7 @@
 import { CExpr, CFunc, CFuncSet, CInstr, showC } from './cir';
 import { CONSTANTS, CStruct, CVal, Halt, HeapStep, isRef, splitRef } from './heap';
 import { PRIM, CCtx } from './cprims';
+import { Mem } from './cmem';
 import { ModelError } from './modelError';
 import type { Env, Registry } from './model';
 import type { Frame, State, Task, Value } from './state';
@@ -96,13 +97,15 @@ export class Interp {
     return locals;
   }
 
-  /** the current step's violation reporter (set while a step runs) */
+  /** the current step's violation reporter and element memory (set while a step runs) */
   private violate?: (property: string, message: string) => void;
+  private mem!: Mem;
 
   /** Run one step of the C frame on top of the task (the state is the caller's to change). */
   step(s: State, t: Task, hooks: StepHooks): CStepResult {
     this.violate = hooks.violate;
     const heap = new HeapStep(s, t.cpu, hooks.violate);
+    this.mem = new Mem(heap, t, hooks.violate);
     const top = t.frames[t.frames.length - 1] as CFrame;
     const res: CStepResult = {
       heap,
@@ -248,6 +251,7 @@ export class Interp {
         s,
         t,
         heap,
+        mem: this.mem,
         env: this.env,
         fn: f.fn,
         line: ins.line,
@@ -340,6 +344,8 @@ export class Interp {
         return `"${e.v}`;
       case 'var':
         return this.local(f, e.n, line);
+      case 'larr':
+        return `local:${t.frames.indexOf(f)}:${e.n}[0]`;
       case 'fn':
         return `fn:${e.n}`;
       case 'const':
@@ -358,14 +364,14 @@ export class Interp {
         const b = ev(e.e);
         const i = Number(ev(e.i));
         if (b === 'nodes') return `node:${i}`;
-        return heap.load(heap.offset(b, i, line), line);
+        return this.mem.load(this.mem.offset(b, i, line), line);
       }
       case 'addr':
         return this.addr(e.e, f, heap, s, t, line);
       case 'deref': {
         const p = ev(e.e);
         if (isRef(p) && p.startsWith('local:')) return this.local(f, p.slice(6), line);
-        return heap.load(p, line);
+        return this.mem.load(p, line);
       }
       case 'un': {
         const v = ev(e.e);
@@ -378,7 +384,7 @@ export class Interp {
         if (e.op === '||') return truthy(ev(e.l)) || truthy(ev(e.r)) ? 1 : 0;
         const l = ev(e.l);
         const r = ev(e.r);
-        return binop(e.op, l, r, heap, line);
+        return binop(e.op, l, r, this.mem, line);
       }
       case 'cond':
         return truthy(ev(e.c)) ? ev(e.t) : ev(e.f);
@@ -414,7 +420,7 @@ export class Interp {
       case 'idx': {
         const b = ev(e.e);
         if (b === 'nodes') return `node:${Number(ev(e.i))}`;
-        return heap.offset(b, Number(ev(e.i)), line);
+        return this.mem.offset(b, Number(ev(e.i)), line);
       }
       case 'deref':
         return ev(e.e);
@@ -442,8 +448,8 @@ export class Interp {
         heap.set(this.eval(to.e, f, heap, st, t, line), to.f, v, line);
         return;
       case 'idx':
-        heap.store(
-          heap.offset(this.eval(to.e, f, heap, st, t, line), Number(this.eval(to.i, f, heap, st, t, line)), line),
+        this.mem.store(
+          this.mem.offset(this.eval(to.e, f, heap, st, t, line), Number(this.eval(to.i, f, heap, st, t, line)), line),
           v,
           line,
         );
@@ -454,7 +460,7 @@ export class Interp {
           f.locals[p.slice(6)] = v as Value;
           return;
         }
-        heap.store(p, v, line);
+        this.mem.store(p, v, line);
         return;
       }
       default:
@@ -463,7 +469,7 @@ export class Interp {
   }
 }
 
-function binop(op: string, l: CVal, r: CVal, heap: HeapStep, line: number): CVal {
+function binop(op: string, l: CVal, r: CVal, mem: Mem, line: number): CVal {
   // the entries of list_for_each_entry's snapshot (a comma-separated list of references)
   if (op === '#len') return typeof l === 'string' && l ? l.split(',').length : 0;
   if (op === '#nth') return typeof l === 'string' ? (l.split(',')[Number(r)] ?? null) : null;
@@ -472,13 +478,13 @@ function binop(op: string, l: CVal, r: CVal, heap: HeapStep, line: number): CVal
     const eq = isNull(l) && isNull(r) ? true : l === r;
     return (op === '==') === eq ? 1 : 0;
   }
-  if ((op === '+' || op === '-') && isRef(l) && typeof r === 'number') return heap.offset(l, op === '+' ? r : -r, line);
+  if ((op === '+' || op === '-') && isRef(l) && typeof r === 'number') return mem.offset(l, op === '+' ? r : -r, line);
   if (typeof l !== 'number' || typeof r !== 'number') {
     const a = l === null ? 0 : l;
     const b = r === null ? 0 : r;
     if (typeof a !== 'number' || typeof b !== 'number')
       throw new ModelError(`not modelled: ${String(l)} ${op} ${String(r)} (line ${line + 1})`);
-    return binop(op, a, b, heap, line);
+    return binop(op, a, b, mem, line);
   }
   switch (op) {
     case '+':

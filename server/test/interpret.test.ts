@@ -153,6 +153,60 @@ describe('dpor (stateful and stateless) over interpreted bodies reaches every fi
   }
 });
 
+describe('sheaf_flush_main: a full main sheaf goes back through a local array (memcpy, min, goto)', () => {
+  // F3 with three more objects in CPU 0's main sheaf: the fixture's sheaf_flush_main moves them
+  // onto its stack under the lock and frees them from there
+  const withMain = (a: Analyzer) => {
+    const { programs } = sourcePrograms(a);
+    const base = makeScenario('f3-nokasan-nofix', { programs });
+    const cfuncs = interpretPaths(a, pathRoots(base)).cfuncs;
+    const sc = makeScenario('f3-nokasan-nofix', { programs, cfuncs });
+    const first = 2 * sc.ncpus;
+    sc.setup.push({ op: 'new_slab', objects: 3 });
+    for (let o = first; o < first + 3; o++)
+      sc.setup.push({ op: 'alloc', obj: o }, { op: 'free_to_main', obj: o, cpu: 0 });
+    return { sc, hand: { ...sc, cfuncs: undefined } };
+  };
+
+  it('PASS, as with the hand models, and dpor reaches every final state the naive search reaches', () => {
+    const { sc, hand } = withMain(analyzer());
+    assert.equal(check(hand, { strategy: 'dpor' }).verdict, 'pass');
+    const r = check(sc, { strategy: 'dpor' });
+    assert.equal(r.verdict, 'pass', r.message);
+    const finals = (strategy: 'dpor' | 'naive') =>
+      explore(machineFor(sc), { strategy, collect: 'terminal', maxStates: 400_000 });
+    const n = finals('naive');
+    const d = finals('dpor');
+    assert.equal(n.reason, undefined);
+    assert.deepEqual(
+      [...n.collected!].filter((k) => !d.collected!.has(k)),
+      [],
+    );
+  });
+
+  const without = (line: string) => {
+    const body = SLUB.slice(SLUB.indexOf('static void sheaf_flush_main('));
+    assert.equal(body.slice(0, body.indexOf('\n}\n')).split(line).length, 2, `${line} once in sheaf_flush_main`);
+    const at = SLUB.indexOf(line, SLUB.indexOf('static void sheaf_flush_main('));
+    return withMain(analyzer(SLUB.slice(0, at) + SLUB.slice(at + line.length))).sc;
+  };
+
+  it('without the memcpy() the batch is read before it is set: FAIL (uninitialised variable)', () => {
+    const r = check(without('memcpy(batch, cur->objects + cur->size, n * sizeof(void *));'), {
+      strategy: 'dpor',
+      maxStates: 50_000,
+    });
+    assert.equal(r.verdict, 'fail', r.message);
+    assert.equal(r.property, 'uninitialised variable', r.message);
+    assert.match(r.message ?? '', /batch\[0\] is read before it is set/);
+  });
+
+  it('without `goto again;` PASS: one batch (PCS_BATCH_MAX = 32) holds the whole sheaf', () => {
+    const r = check(without('goto again;'), { strategy: 'dpor' });
+    assert.equal(r.verdict, 'pass', r.message);
+  });
+});
+
 interface Mutant {
   fn: string;
   /** the statement(s) to delete, or [a, b] to swap */

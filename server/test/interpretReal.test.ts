@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { check, makeScenario } from '../../engine/src';
+import { check, makeScenario, scenarioIds } from '../../engine/src';
 import { Analyzer } from '../src/analyzer';
 import { checkFromKernel, sourcePrograms } from '../src/kernelCheck';
 
@@ -53,13 +53,28 @@ describe(
   'interpreted C on the real pair (SLABLENS_KERNEL)',
   { skip: has(PAIR) ? false : 'SLABLENS_KERNEL not set' },
   () => {
-    for (const id of ['f1-kasan-nofix', 'f3-nokasan-nofix']) {
+    const a = has(PAIR) ? load(PAIR!) : undefined;
+    it('the destroy path: every mm/slub.c function interpreted but __kvfree_rcu_barrier and __kmem_cache_free_bulk, each with its reason', () => {
+      const k = checkFromKernel(a!, 'f1-kasan-nofix', {}, { strategy: 'dpor', maxStates: 500_000 });
+      const i = k.interpretation;
+      for (const fn of ['flush_rcu_sheaf', 'barn_shrink', 'free_partial', 'pcs_flush_all', 'sheaf_flush_main'])
+        assert.ok(i.interpreted.includes(fn), `${fn} interpreted (got ${i.interpreted.join(', ')})`);
+      for (const fn of ['rcu_free_sheaf_nobarn', 'sheaf_flush_unused', 'remove_partial', 'discard_slab'])
+        assert.ok(i.interpreted.includes(fn), `${fn} interpreted (got ${i.interpreted.join(', ')})`);
+      const hand = Object.fromEntries(
+        i.handModels.filter((h) => h.fallback === 'hand model').map((h) => [h.name, h.reason]),
+      );
+      assert.deepEqual(Object.keys(hand).sort(), ['__kmem_cache_free_bulk', '__kvfree_rcu_barrier']);
+      assert.match(hand.__kvfree_rcu_barrier, /^not modelled: loop macro for_each_possible_cpu at line \d+$/);
+      assert.match(hand.__kmem_cache_free_bulk, /^not modelled: struct detached_freelist .* at line \d+$/);
+    });
+    for (const id of scenarioIds()) {
       it(`${id}: the same verdict as the hand models over the same orchestration; what is not interpreted is listed with its reason`, () => {
-        const a = load(PAIR!);
-        const { programs } = sourcePrograms(a);
+        const { programs } = sourcePrograms(a!);
         const hand = check(makeScenario(id, { programs }), { strategy: 'dpor' });
-        const k = checkFromKernel(a, id, {}, { strategy: 'dpor', maxStates: 500_000 });
+        const k = checkFromKernel(a!, id, {}, { strategy: 'dpor', maxStates: 500_000 });
         assert.equal(k.result.verdict, hand.verdict, k.result.message);
+        assert.equal(k.result.property, hand.property, k.result.message);
         assert.ok(k.interpretation.interpreted.includes('flush_rcu_sheaf'));
         for (const h of k.interpretation.handModels)
           assert.match(

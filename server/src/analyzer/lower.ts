@@ -3,9 +3,12 @@
 // What the subset does not cover is reported as "not modelled: <construct> at line N" and the
 // function is not interpreted (a hand model stands in for it, and the result says so).
 
-import type { CExpr, CFunc, CInstr, CParam } from '../../../engine/src/cir';
+import type { CExpr, CFunc, CInstr } from '../../../engine/src/cir';
 import { HEAP_FIELDS } from '../../../engine/src/heap';
+import { ARRAY_LEN, LIST_ENTRIES } from '../../../engine/src/cmem';
+import { PTR_SIZE } from '../../../engine/src/cprims';
 import type { SyntaxNode } from './parse';
+import { declName, localListHead, params, stringValue, typeText } from './lowerSyntax';
 import { loopMacroOf } from './calls';
 import type { FoundFunction, StructInfo } from './types';
 
@@ -38,13 +41,6 @@ const FLAGS_BY_NAME =
   /^(local_lock_irqsave|local_unlock_irqrestore|local_lock_cpu_slab|local_unlock_cpu_slab|spin_lock_irqsave|spin_unlock_irqrestore|raw_spin_lock_irqsave|raw_spin_unlock_irqrestore)$/;
 const LIST_LOOPS = new Set(['list_for_each_entry', 'list_for_each_entry_safe']);
 
-const typeText = (s: string) =>
-  s
-    .replace(/\s+/g, ' ')
-    .replace(/\s*\*\s*/g, ' *')
-    .replace(/ \*/g, ' *')
-    .trim();
-
 class Lowerer {
   code: CInstr[] = [];
   private temps = 0;
@@ -53,6 +49,8 @@ class Lowerer {
   private loops: { breaks: number[]; continues: number[] }[] = [];
   /** local and parameter names with their declared types */
   types = new Map<string, string>();
+  /** local arrays (an array name used as a value is a pointer to its first element) */
+  private arrays = new Set<string>();
   private stmtStart = true;
 
   constructor(
@@ -305,9 +303,12 @@ class Lowerer {
     const base = n.childForFieldName('type')?.text ?? '';
     for (const d of n.childrenForFieldName('declarator')) {
       const decl = d.type === 'init_declarator' ? d.childForFieldName('declarator')! : d;
-      const { name, stars, array } = declName(decl);
+      const { name, stars, array, size } = declName(decl);
       if (!name) throw new NotLowered(`declaration ${d.text}`, d.startPosition.row);
-      if (array) throw new NotLowered(`local array ${name}[]`, d.startPosition.row);
+      if (array) {
+        this.localArray(name, `${base} ${stars}`, size, d);
+        continue;
+      }
       this.types.set(name, typeText(`${base} ${stars}`));
       if (d.type !== 'init_declarator') continue;
       const v = d.childForFieldName('value')!;
@@ -316,6 +317,22 @@ class Lowerer {
       if (!(e.k === 'var' && e.n === '$stored'))
         this.emit({ i: 'set', to: { k: 'var', n: name }, e, line: d.startPosition.row });
     }
+  }
+
+  /** `void *objects[N];`: a local array of pointers, as a record of its elements and its length (cmem.ts). */
+  private localArray(name: string, elem: string, size: SyntaxNode | undefined, d: SyntaxNode): void {
+    const line = d.startPosition.row;
+    if (d.type === 'init_declarator' || !size || !typeText(elem).endsWith('*'))
+      throw new NotLowered(`local array ${name}[] (only an uninitialised array of pointers)`, line);
+    this.arrays.add(name);
+    this.types.set(name, `${typeText(elem)}[]`);
+    this.stmtStart = true;
+    this.emit({
+      i: 'set',
+      to: { k: 'var', n: name },
+      e: { k: 'init', fields: { [ARRAY_LEN]: this.expr(size) } },
+      line,
+    });
   }
 
   private initializer(v: SyntaxNode): CExpr {
@@ -422,9 +439,14 @@ class Lowerer {
       case 'comma_expression':
         this.effect(n.childForFieldName('left')!);
         return this.expr(n.childForFieldName('right')!, into, dropped);
-      case 'sizeof_expression':
+      case 'sizeof_expression': {
+        // only the size of a pointer (memcpy of pointer arrays): the model counts pointers, not bytes
+        const ty = n.childForFieldName('type')?.text ?? '';
+        if (/\*\s*$/.test(ty)) return { k: 'num', v: PTR_SIZE };
+        throw new NotLowered(`sizeof ${n.text.replace(/\s+/g, ' ').slice(0, 40)}`, line);
+      }
       case 'alignof_expression':
-        throw new NotLowered('sizeof', line);
+        throw new NotLowered('alignof', line);
       default:
         throw new NotLowered(
           `expression ${n.type.replace(/_/g, ' ')} (${n.text.replace(/\s+/g, ' ').slice(0, 40)})`,
@@ -517,6 +539,7 @@ class Lowerer {
   }
 
   private ident(name: string, line: number): CExpr {
+    if (this.arrays.has(name)) return { k: 'larr', n: name };
     if (this.types.has(name)) return { k: 'var', n: name };
     if (name === 'NULL') return { k: 'null' };
     if (name === 'true') return { k: 'num', v: 1 };
@@ -541,6 +564,14 @@ class Lowerer {
       return to;
     }
     if (name === 'IS_ENABLED' && args[0]) return { k: 'cfg', n: args[0].text };
+    const head = localListHead(name, args, this.types);
+    if (head && dropped) {
+      // a local list head: a record of its entries (cprims.ts), empty
+      this.types.set(head, 'struct list_head');
+      const fields = { [LIST_ENTRIES]: { k: 'num', v: 0 } as CExpr };
+      this.emit({ i: 'set', to: { k: 'var', n: head }, e: { k: 'init', fields }, line });
+      return { k: 'num', v: 0 };
+    }
     if (name === 'container_of' && args.length === 3) {
       const type = args[1].text.replace(/^struct\s+/, '').trim();
       return { k: 'cof', e: this.expr(args[0]), type, member: args[2].text.trim() };
@@ -594,19 +625,6 @@ class Lowerer {
   }
 }
 
-function declName(d: SyntaxNode): { name?: string; stars: string; array: boolean } {
-  let stars = '';
-  let array = false;
-  let n: SyntaxNode | null = d;
-  while (n && n.type !== 'identifier') {
-    if (n.type === 'pointer_declarator') stars += '*';
-    if (n.type === 'array_declarator') array = true;
-    if (n.type === 'function_declarator') return { stars, array };
-    n = n.childForFieldName('declarator');
-  }
-  return { name: n?.text, stars, array };
-}
-
 function assertLvalue(e: CExpr, line: number): void {
   if (!['var', 'arrow', 'dot', 'idx', 'deref'].includes(e.k)) throw new NotLowered('assignment to a non-lvalue', line);
 }
@@ -620,33 +638,6 @@ function hasEffect(n: SyntaxNode): boolean {
   }
   if (n.type === 'assignment_expression' || n.type === 'update_expression') return true;
   return n.namedChildren.some(hasEffect);
-}
-
-function stringValue(n: SyntaxNode): string {
-  if (n.type === 'string_literal')
-    return n.namedChildren
-      .filter((c) => c.type === 'string_content' || c.type === 'escape_sequence')
-      .map((c) => c.text)
-      .join('');
-  if (n.type === 'concatenated_string') return n.namedChildren.map(stringValue).join('');
-  return n.text;
-}
-
-/** The parameters of a definition, from its declarator. */
-function params(def: SyntaxNode): CParam[] {
-  let d: SyntaxNode | null = def.childForFieldName('declarator');
-  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
-  const list = d?.childForFieldName('parameters');
-  const out: CParam[] = [];
-  for (const p of list?.namedChildren ?? []) {
-    if (p.type !== 'parameter_declaration') continue;
-    const t = p.childForFieldName('type')?.text ?? '';
-    const decl = p.childForFieldName('declarator');
-    if (!decl) continue; // (void)
-    const { name, stars } = declName(decl);
-    if (name) out.push({ name, type: typeText(`${t} ${stars}`) });
-  }
-  return out;
 }
 
 /** Lower one function. Throws NotLowered for the first construct outside the subset. */
