@@ -371,6 +371,7 @@ const PRIMS: CPrimitive[] = [
           ? args[2].slice(1)
           : 'Objects remaining in %s on __kmem_cache_shutdown()';
       const msg = text.replace('%s', c.s.cache.name);
+      c.s.objects.forEach((o) => o.slab === sl.id && c.heap.read(`obj:${o.id}`));
       const held = c.s.objects
         .filter((o) => o.slab === sl.id && o.where !== 'slab')
         .map(

@@ -116,6 +116,8 @@ export class Interp {
     const texts: string[] = [];
     // a section entered and left within the step changes nothing others see; one left open does
     const cpuBefore = JSON.stringify(s.cpus[t.cpu]);
+    // an object that changes place is written (obj:N), as the hand models declare it
+    const whereBefore = s.objects.map((o) => o.where);
     const violationBefore = s.violation;
     let budget = MAX_LOCAL;
     try {
@@ -153,6 +155,7 @@ export class Interp {
       // after a violation the heap may be half-updated: the violation is what the run reports
       if (!s.violation) throw e;
     }
+    s.objects.forEach((o, i) => o.where !== whereBefore[i] && heap.write(`obj:${o.id}`));
     if (texts.length) hooks.emit(texts.join('; '));
     return res;
   }
