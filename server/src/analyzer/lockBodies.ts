@@ -65,11 +65,13 @@ export class LockBodies {
     return sum;
   }
 
-  private ctx(f: FunctionInfo, body: string): BodyCtx {
+  /** `body()`: the body's text, read only when a lock expression's type is asked for */
+  private ctx(f: FunctionInfo, body: () => string): BodyCtx {
+    let types: ((v: string) => string | undefined) | undefined;
     return {
       fn: f.name,
       text: this.a.text(f.uri) ?? '',
-      typeOf: typeReader(f.signature, body),
+      typeOf: (v) => (types ??= typeReader(f.signature, body()))(v),
       guards: [],
       notModelled: this.notModelled,
       uri: f.uri,
@@ -78,7 +80,13 @@ export class LockBodies {
 
   private fromText(f: FunctionInfo): LOp[] | undefined {
     const src = this.a.bodySource(f.name);
-    return src && opsFromText(src, this.ctx(f, maskedSlice(src.masked, src.text, src.body.start, src.body.end)));
+    return (
+      src &&
+      opsFromText(
+        src,
+        this.ctx(f, () => maskedSlice(src.masked, src.text, src.body.start, src.body.end)),
+      )
+    );
   }
 
   private fromTree(f: FunctionInfo): LOp[] {
@@ -87,7 +95,10 @@ export class LockBodies {
     const lines = this.lines.get(f.uri) ?? this.lines.set(f.uri, Lines.of(found.text)).get(f.uri)!;
     try {
       // a plain copy of the body: the walk reads each node many times (see liteTree.ts)
-      return blockOps(liteTree(found.body, found.text, lines), this.ctx(f, found.body.text));
+      return blockOps(
+        liteTree(found.body, found.text, lines),
+        this.ctx(f, () => found.body.text),
+      );
     } catch {
       return flatOps(f);
     }

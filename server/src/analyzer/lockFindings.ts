@@ -6,8 +6,11 @@ import type { Tag } from './lockOps';
 import type { Registration } from './lockRoots';
 
 /** The locks held, in the order taken; with what is known of values that decide later tests. */
+/** What is known of variables' values: copied on write. */
+export type Facts = Map<string, Tag>;
+
 /** hk: the held locks' key, made once (see lockdep.ts) */
-export type State = Held[] & { facts?: Record<string, Tag>; ret?: Tag; hk?: string };
+export type State = Held[] & { facts?: Facts; ret?: Tag; hk?: string };
 
 /** A function analysed with the locks held on entry, and where it was called from. */
 export interface Ctx {

@@ -132,7 +132,7 @@ export function namedCallOps(
   // branch hints are no calls: the value tested is their argument's
   if (name === 'likely' || name === 'unlikely') return;
   if (LOCKISH.test(name) && !NOT_LOCKS.test(name)) ctx.notModelled.push({ fn: ctx.fn, uri: ctx.uri, line, call: name });
-  out.push({ k: 'call', callee: name, line });
+  out.push({ k: 'call', callee: name, line, assign: undefined });
 }
 
 /** The lock operations of one call (its arguments' calls first). */
@@ -422,5 +422,5 @@ export function flatOps(f: FunctionInfo): LOp[] {
   return [...f.calls]
     .filter((c) => !c.viaPointer && !isLoopMacro(c.callee))
     .sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character)
-    .map((c) => ({ k: 'call', callee: c.callee, line: c.range.start.line }));
+    .map((c) => ({ k: 'call', callee: c.callee, line: c.range.start.line, assign: undefined }));
 }

@@ -84,7 +84,15 @@ export function opsFromText(src: BodySource, ctx: BodyCtx): LOp[] | undefined {
     const out: LOp[] = [];
     // what is not modelled is reported once the whole body is read (else the tree reports it)
     const notModelled: BodyCtx['notModelled'] = [];
-    new BodyReader(t, s, base, src, { ...ctx, notModelled, guards: [] }).block(0, out);
+    const own: BodyCtx = {
+      fn: ctx.fn,
+      text: ctx.text,
+      typeOf: ctx.typeOf,
+      guards: [],
+      notModelled,
+      uri: ctx.uri,
+    };
+    new BodyReader(t, s, base, src, own).block(0, out);
     ctx.notModelled.push(...notModelled);
     return out;
   } catch (e) {

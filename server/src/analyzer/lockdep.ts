@@ -16,7 +16,7 @@
 import type { Analyzer } from './analyzer';
 import { ENTRY_POINTS } from './callgraph';
 import { LockBodies } from './lockBodies';
-import { Ctx, cycleFindings, dedupeBy, Dependency, hotplugFindings, SiteHit, State } from './lockFindings';
+import { Ctx, cycleFindings, dedupeBy, Dependency, Facts, hotplugFindings, SiteHit, State } from './lockFindings';
 import type { LOp, Tag } from './lockOps';
 import {
   CPU_HOTPLUG_LOCK,
@@ -41,19 +41,30 @@ export type { Registration } from './lockRoots';
 const heldKey = (s: State): string => (s.hk ??= s.map((h) => `${h.key}:${h.mode[0]}`).join(','));
 const stateKey = (s: State): string => {
   let facts = '';
-  if (s.facts) for (const k in s.facts) facts += `${facts ? ',' : ''}${k}${s.facts[k]}`;
+  if (s.facts) for (const [k, v] of s.facts) facts += `${facts ? ',' : ''}${k}${v}`;
   return `${heldKey(s)}|${s.ret ?? ''}|${facts}`;
 };
-/** `held` (a new array) as a state with these facts and result. */
-function state(held: Held[], facts: State['facts'], ret: Tag | undefined): State {
+/**
+ * `held` (a new array) as a state with these facts and result. Every state gets the same three
+ * properties in the same order: one shape per kind of array, kept alive by SHAPES (the code optimized for a shape
+ * that a collection frees is thrown away).
+ */
+function state(held: Held[], facts: Facts | undefined, ret: Tag | undefined): State {
   const s = held as State;
-  if (facts)
-    for (const _ in facts) {
-      s.facts = facts;
-      break;
-    }
-  if (ret) s.ret = ret;
+  s.facts = facts?.size ? facts : undefined;
+  s.ret = ret || undefined;
+  s.hk = undefined;
   return s;
+}
+// both kinds of arrays a state can be: no locks held (small integers to V8), some held (objects)
+const SHAPES = [state([], undefined, undefined), state([{} as Held], undefined, undefined)];
+void SHAPES;
+/** `facts` with v known to be `tag` (undefined: not known), a new map; undefined when empty. */
+function withFact(facts: Facts | undefined, v: string, tag: Tag | undefined): Facts | undefined {
+  const out = new Map(facts);
+  if (tag) out.set(v, tag);
+  else out.delete(v);
+  return out.size ? out : undefined;
 }
 const MAX_STATES = 16;
 
@@ -164,7 +175,14 @@ class LockWalk {
   }
 
   report(): LockReport {
-    for (const r of this.roots) this.analyze(r.fn, rootEntry(r, this.byName.get(r.fn)!), undefined, undefined, r.kind);
+    for (const r of this.roots)
+      this.analyze(
+        r.fn,
+        state(rootEntry(r, this.byName.get(r.fn)!), undefined, undefined),
+        undefined,
+        undefined,
+        r.kind,
+      );
     const pathsTo = (ctxId: number, max?: number): number[][] => this.pathsTo(ctxId, max);
     const names = (p: number[]): string[] => p.map((i) => this.ctxs[i].fn);
     const findings: LockFinding[] = [
@@ -239,16 +257,18 @@ class LockWalk {
       return shared ? exits.map((x) => state([...entry], undefined, x.ret)) : exits;
     }
     const f = this.byName.get(fn)!;
+    const held = heldNames(entry);
     c = {
       id: this.ctxs.length,
       fn,
       uri: f.uri,
-      held: heldNames(entry),
-      from: from ? [shared ? { ...from, held: heldNames(entry), heldKey: heldKey(entry) } : from] : [],
+      held,
+      from: from ? [fromLink(from, shared ? entry : undefined)] : [],
       root: rootKind,
+      shared,
+      rootHeld: shared && rootKind ? held : undefined,
+      fromKeys: undefined,
     };
-    if (shared) c.shared = true;
-    if (shared && rootKind) c.rootHeld = c.held;
     this.ctxs.push(c);
     this.ctxByKey.set(key, c);
     const w: Walking = { fn, f, c, stack, labels: new Map(), returned: [] };
@@ -329,17 +349,18 @@ class LockWalk {
   /** A lock taken: a dependency on each lock held (lockdep's A→B), unless it is only tried. */
   private acquire(w: Walking, op: Extract<LOp, { k: 'acquire' }>, states: State[]): State[] {
     const chain = frames(w.stack, { fn: w.fn, uri: w.f.uri, line: op.line, what: op.text });
-    const taken = { key: op.lock.key, name: op.lock.name, mode: op.mode, try: op.try };
+    const { key, name } = op.lock;
     return states.map((s) => {
       if (!op.try)
         for (const h of s) {
-          if (h.key === op.lock.key) continue;
-          const dk = `${h.key}|${h.mode}|${op.lock.key}|${op.mode}`;
-          if (!this.deps.has(dk)) this.deps.set(dk, { from: h, to: { ...taken, chain, frames: chain } });
+          if (h.key === key) continue;
+          const dk = `${h.key}|${h.mode}|${key}|${op.mode}`;
+          if (!this.deps.has(dk))
+            this.deps.set(dk, { from: h, to: { key, name, mode: op.mode, try: op.try, chain, frames: chain } });
         }
-      const facts = op.base && s.facts?.[op.base] !== 'set' ? { ...s.facts, [op.base]: 'set' as Tag } : s.facts;
-      if (s.some((h) => h.key === op.lock.key && h.mode === op.mode)) return state([...s], facts, s.ret);
-      return state([...s, { ...taken, chain }], facts, s.ret);
+      const facts = op.base && s.facts?.get(op.base) !== 'set' ? withFact(s.facts, op.base, 'set') : s.facts;
+      if (s.some((h) => h.key === key && h.mode === op.mode)) return state([...s], facts, s.ret);
+      return state([...s, { key, name, mode: op.mode, try: op.try, chain }], facts, s.ret);
     });
   }
 
@@ -348,9 +369,7 @@ class LockWalk {
     if (!this.byName.has(op.callee) || this.regByFn.get(op.callee)?.kind === 'cpuhp')
       return states.map((s) => {
         if (!op.assign) return s.ret ? state([...s], s.facts, undefined) : s;
-        const facts = { ...s.facts };
-        delete facts[op.assign];
-        return state([...s], facts, undefined);
+        return state([...s], withFact(s.facts, op.assign, undefined), undefined);
       });
     const next: State[] = [];
     const stack: Stack = { frame: { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }, up: w.stack };
@@ -360,8 +379,7 @@ class LockWalk {
         line: op.line,
       })) {
         // the callee's locks, this function's facts; its result kept for a test or an assignment
-        const facts = op.assign ? { ...s.facts, [op.assign]: x.ret ?? 'set' } : s.facts;
-        if (op.assign && !x.ret) delete facts![op.assign];
+        const facts = op.assign ? withFact(s.facts, op.assign, x.ret) : s.facts;
         next.push(state([...x], facts, op.assign ? undefined : x.ret));
       }
     }
@@ -371,7 +389,7 @@ class LockWalk {
   /** Each arm from the states that can take it: a value known NULL/false does not take the arm that needs it set. */
   private branch(w: Walking, op: Extract<LOp, { k: 'branch' }>, states: State[]): State[] {
     const t = op.test;
-    const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.[t!.v]);
+    const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.get(t!.v));
     const takes = (s: State, arm: number): boolean =>
       !t || value(s) === undefined || (value(s) === 'set') === ((arm === 0) !== t.negated);
     return dedupe(
@@ -394,7 +412,14 @@ function link(c: Ctx, from: { ctx: number; line: number }, held: State | undefin
   const seen = (c.fromKeys ??= new Set(c.from.map((x) => `${x.ctx}:${x.line}${x.heldKey ? `:${x.heldKey}` : ''}`)));
   if (seen.has(key)) return;
   seen.add(key);
-  c.from.push(held ? { ...from, held: heldNames(held), heldKey: heldKey(held) } : from);
+  c.from.push(fromLink(from, held));
+}
+
+/** A caller's link (into a shared context: with the locks held there), one shape for all. */
+function fromLink(from: { ctx: number; line: number }, held: State | undefined): Ctx['from'][number] {
+  return held
+    ? { ctx: from.ctx, line: from.line, held: heldNames(held), heldKey: heldKey(held) }
+    : { ctx: from.ctx, line: from.line, held: undefined, heldKey: undefined };
 }
 
 /**
@@ -428,11 +453,8 @@ function release(s: State, key: string): State {
 
 /** `v = <tag>` (undefined: not known). */
 function assign(s: State, v: string, tag: Tag | undefined): State {
-  if (s.facts?.[v] === tag) return s;
-  const facts = { ...s.facts };
-  if (tag) facts[v] = tag;
-  else delete facts[v];
-  return state([...s], facts, s.ret);
+  if (s.facts?.get(v) === tag) return s;
+  return state([...s], withFact(s.facts, v, tag), s.ret);
 }
 
 /** What a `return` hands the caller: the locks held less the guards released, and its value. */
