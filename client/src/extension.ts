@@ -17,7 +17,6 @@ import { TracePanel } from './tracePanel';
 
 let client: LanguageClient | undefined;
 
-// eslint-disable-next-line max-lines-per-function -- issue 16: wrapped past 80 lines by prettier; to be cut
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Slablens', { log: true });
   client = createClient(context, output);
@@ -37,10 +36,43 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 
   registerSeries(context, current, output);
+  registerSimulation(context, simulator, current);
+  registerScenarioFiles(context, simulator, current);
+  registerTraceCommands(context, panel, replay);
+  const command = commandRegistrar(context);
+  command('slablens.annotateCallPath', async (fn?: string) =>
+    annotateCallPath(current(), hints, fn ?? (await functionAtCursor())),
+  );
+  command('slablens.restartServer', async () => {
+    output.info('restarting the language server on request');
+    await current().restart();
+    hints.refresh();
+  });
+  command('slablens.showOutput', () => output.show());
 
-  const command = (id: string, fn: (...args: never[]) => unknown) =>
+  const selector: vscode.DocumentSelector = { scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' };
+  context.subscriptions.push(output, simulator, vscode.languages.registerInlayHintsProvider(selector, hints));
+  // LanguageClient follows slablens.trace.server on its own.
+  await client.start();
+}
+
+export function deactivate(): Thenable<void> | undefined {
+  return client?.stop();
+}
+
+/** registerCommand, disposed with the extension. */
+function commandRegistrar(context: vscode.ExtensionContext) {
+  return (id: string, fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+}
 
+/** Simulate (the lens, the palette), built-in scenarios, the what-if experiments, coverage. */
+function registerSimulation(
+  context: vscode.ExtensionContext,
+  simulator: Simulator,
+  current: () => LanguageClient,
+): void {
+  const command = commandRegistrar(context);
   command('slablens.simulate', async (args?: SimulateArgs) => {
     if (args?.function) return simulator.simulate(args);
     const fn = await functionAtCursor();
@@ -65,7 +97,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return undefined;
   });
   command('slablens.showLastTrace', (slot?: string) => simulator.showLast(slot));
-  registerScenarioFiles(context, simulator, current);
   const experiments = new Experiments(simulator);
   context.subscriptions.push(experiments);
   command('slablens.simulateWithout', async (a?: { uri: string; line: number; function?: string }) => {
@@ -83,6 +114,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command('slablens.showExperimentDiff', (uri?: vscode.Uri) => experiments.diff(uri));
   command('slablens.showCoverage', () => simulator.coverage.show());
   command('slablens.hideCoverage', () => simulator.coverage.hide());
+}
+
+/** The trace view's own commands: import a trace file, replay a token, focus the view. */
+function registerTraceCommands(
+  context: vscode.ExtensionContext,
+  panel: TracePanel,
+  replay: (p: ReplayParams) => Promise<void>,
+): void {
+  const command = commandRegistrar(context);
   command('slablens.importTrace', () => panel.importTrace());
   command('slablens.replayToken', async (token?: string) => {
     const t =
@@ -93,25 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }));
     if (t) await replay({ token: t });
   });
-  command('slablens.annotateCallPath', async (fn?: string) =>
-    annotateCallPath(current(), hints, fn ?? (await functionAtCursor())),
-  );
-  command('slablens.restartServer', async () => {
-    output.info('restarting the language server on request');
-    await current().restart();
-    hints.refresh();
-  });
-  command('slablens.showOutput', () => output.show());
   command('slablens.focusTrace', () => panel.focus());
-
-  const selector: vscode.DocumentSelector = { scheme: 'file', language: 'c', pattern: '**/mm/**/*.{c,h}' };
-  context.subscriptions.push(output, simulator, vscode.languages.registerInlayHintsProvider(selector, hints));
-  // LanguageClient follows slablens.trace.server on its own.
-  await client.start();
-}
-
-export function deactivate(): Thenable<void> | undefined {
-  return client?.stop();
 }
 
 /** Scenario files (.litmus): Run (the lens passes the file, the palette takes the active editor's) and Run all (a folder, or the workspace). */
@@ -120,8 +142,7 @@ function registerScenarioFiles(
   simulator: Simulator,
   current: () => LanguageClient,
 ): void {
-  const command = (id: string, fn: (...args: never[]) => unknown) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const command = commandRegistrar(context);
   command('slablens.runScenarioFile', (uri?: string | vscode.Uri) => {
     const target =
       uri?.toString() ??
