@@ -24,6 +24,11 @@ export function seriesSteps(ui: Harness): void {
         rows.some((r) => /01\/20 .*slab/.test(r)),
         `tree rows: ${rows.slice(0, 6).join(' | ')}`,
       );
+      // checked against the workspace: the patch's own row says whether it applies to this tree
+      await ui.runCommand('Slablens: Check Series Against This Tree');
+      const checked = ui.page.locator('.monaco-list-row', { hasText: /01\/20 [\s\S]*applies · A\d/ }).first();
+      await checked.waitFor({ timeout: 30_000 });
+      await ui.shot('6a-series-check');
       await first.click();
       await ui.page.keyboard.press('ArrowRight');
       await ui.page.locator('.monaco-list-row', { hasText: 'mm/slab_common.c' }).first().click();

@@ -419,7 +419,11 @@ class SeriesView {
     }
   }
 
-  /** The series against the workspace as it is: its base, and one answer per patch, as a report. */
+  /**
+   * The series against the workspace as it is: its base, and one answer per patch, in the tree's
+   * rows (applies / already applied / does not apply; the why in each row's tooltip). The whole
+   * report, with the hunks and their nearest context, opens on request.
+   */
   async check(n?: Node): Promise<void> {
     const at = this.patchOf(n);
     if (!at) {
@@ -433,6 +437,7 @@ class SeriesView {
       void vscode.window.showErrorMessage(plainText(`Slablens could not check the series: ${(e as Error).message}`));
       return;
     }
+    this.tree.setCheck(at.s.key, r);
     const count = (st: string) => r.patches.filter((p) => p.state === st).length;
     const text = [
       `${at.s.title} (v${at.s.version}) on this tree`,
@@ -442,12 +447,18 @@ class SeriesView {
       ...r.patches.map((p) => p.message),
       '',
     ].join('\n');
-    await this.showReport(`/${encodeURIComponent(at.s.key)}/check.txt`, text);
-    void vscode.window.showInformationMessage(
-      plainText(
-        `Slablens: ${count('applies')} apply, ${count('already applied')} already applied, ${count('does not apply')} do not apply. ${r.base.message.split('. ')[0]}.`,
-      ),
-    );
+    const report = 'Show Report';
+    // not awaited: the rows are the answer, the message only offers the whole report
+    void vscode.window
+      .showInformationMessage(
+        plainText(
+          `Slablens: ${count('applies')} apply, ${count('already applied')} already applied, ${count('does not apply')} do not apply (each patch's row says which). ${r.base.message.split('. ')[0].replace(/\.$/, '')}.`,
+        ),
+        report,
+      )
+      .then((picked) =>
+        picked === report ? this.showReport(`/${encodeURIComponent(at.s.key)}/check.txt`, text) : undefined,
+      );
   }
 
   /** The tree view, the documents, the comment threads and every series command. */

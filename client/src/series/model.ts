@@ -17,6 +17,7 @@ export type {
   Placement,
   ReviewComment,
   ReviewFile,
+  SeriesCheckResult,
   SeriesInfo,
   Threads,
 } from '../../../protocol/src';

@@ -6,7 +6,7 @@
 
 import { mdText } from '../untrustedText';
 import * as vscode from 'vscode';
-import { CarriedComment, Comparison, FileInfo, HunkInfo, pad, PatchInfo, SeriesInfo } from './model';
+import { CarriedComment, Comparison, FileInfo, HunkInfo, pad, PatchInfo, SeriesCheckResult, SeriesInfo } from './model';
 
 type Pair = Comparison['pairs'][number];
 
@@ -48,9 +48,16 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
   readonly series = new Map<string, SeriesInfo>();
   /** by the newer revision's key: its comparison with an earlier one */
   readonly comparisons = new Map<string, Comparison>();
+  /** by series key: the last "Check Against Workspace" (base, and per patch applies / already applied / does not apply) */
+  readonly checks = new Map<string, SeriesCheckResult>();
 
   set(s: SeriesInfo): void {
     this.series.set(s.key, s);
+    this.changed.fire(undefined);
+  }
+
+  setCheck(key: string, r: SeriesCheckResult): void {
+    this.checks.set(key, r);
     this.changed.fire(undefined);
   }
 
@@ -125,11 +132,14 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
   getTreeItem(n: Node): vscode.TreeItem {
     switch (n.kind) {
       case 'series':
-        return seriesItem(n);
+        return seriesItem(n, this.checks.get(n.series.key));
       case 'cover':
         return coverItem(n);
       case 'patch':
-        return patchItem(n);
+        return patchItem(
+          n,
+          this.checks.get(n.series.key)?.patches.find((x) => x.patch === n.patch.number),
+        );
       case 'file':
         return fileItem(n);
       case 'compare':
@@ -146,16 +156,18 @@ export class SeriesTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
-function seriesItem(n: Extract<Node, { kind: 'series' }>): vscode.TreeItem {
+function seriesItem(n: Extract<Node, { kind: 'series' }>, check?: SeriesCheckResult): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
   const s = n.series;
   const item = new vscode.TreeItem(s.title, C.Expanded);
   const state = s.reviewError ? 'review file unreadable' : (s.review?.state ?? 'new');
-  item.description = `${s.rfc ? 'RFC ' : ''}v${s.version} · ${s.patches.length}/${s.total} patches · ${state}`;
+  const onTree = check ? ` · on this tree: ${checkCounts(check)}` : '';
+  item.description = `${s.rfc ? 'RFC ' : ''}v${s.version} · ${s.patches.length}/${s.total} patches · ${state}${onTree}`;
   item.tooltip = new vscode.MarkdownString(
     [
       `**${mdText(s.title)}** (${s.format}: ${mdText(s.input)})`,
       `${s.messages} messages`,
+      check ? `On this tree: ${mdText(check.base.message)}` : '',
       s.missing.length ? `not in the input: patches ${s.missing.join(', ')}` : '',
       ...s.problems.map((p) => `⚠ ${mdText(p)}`),
       s.reviewError ? `⚠ ${mdText(s.reviewError)}` : '',
@@ -179,26 +191,54 @@ function coverItem(n: Extract<Node, { kind: 'cover' }>): vscode.TreeItem {
   return item;
 }
 
-function patchItem(n: Extract<Node, { kind: 'patch' }>): vscode.TreeItem {
+type PatchCheck = SeriesCheckResult['patches'][number];
+
+/** The icon of a patch checked against the workspace: it applies, is in the tree already, or does not apply. */
+const CHECK_ICON: Record<PatchCheck['state'], [string, string]> = {
+  applies: ['pass', 'testing.iconPassed'],
+  'already applied': ['check-all', 'charts.blue'],
+  'does not apply': ['error', 'testing.iconFailed'],
+  'not checked': ['circle-slash', 'disabledForeground'],
+};
+
+/** "3 apply · 1 already applied · 1 does not apply" */
+function checkCounts(r: SeriesCheckResult): string {
+  const n = (st: PatchCheck['state']) => r.patches.filter((p) => p.state === st).length;
+  return [
+    n('applies') ? `${n('applies')} apply` : '',
+    n('already applied') ? `${n('already applied')} already applied` : '',
+    n('does not apply') ? `${n('does not apply')} do not apply` : '',
+    n('not checked') ? `${n('not checked')} not checked` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+function patchItem(n: Extract<Node, { kind: 'patch' }>, check?: PatchCheck): vscode.TreeItem {
   const C = vscode.TreeItemCollapsibleState;
   const { series: s, patch: p } = n;
   const mine = s.review?.patches[String(p.number)];
   const item = new vscode.TreeItem(`${pad(p.number, s.total)}/${s.total} ${p.title}`, C.Collapsed);
   const myTrailers = mine?.trailers.length ? ` · mine: ${mine.trailers.map((t) => t.split(':')[0]).join(', ')}` : '';
   const carried = p.carried ? ` · v${p.carried.version}: ${p.carried.open} open, ${p.carried.addressed} addressed` : '';
-  item.description = `A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}${carried}`;
+  // on this tree first: after "Check Against Workspace" it is what the reviewer looks for
+  item.description = `${check ? `${check.state} · ` : ''}A${p.art.a}·R${p.art.r}·T${p.art.t} · ${p.replies} replies${mine?.comments.length ? ` · ${mine.comments.length} comments` : ''}${myTrailers}${carried}`;
   // subject, name, trailers and problems come from mail: escaped, so no link or image of it renders
   item.tooltip = new vscode.MarkdownString(
     [
       `**${mdText(p.subject)}**`,
+      check ? `On this tree: **${check.state}**. ${mdText(check.message)}` : '',
       `${mdText(p.from.name)} ${mdText(p.date ?? '')}`,
       `functions: ${p.functions.map(mdText).join(', ') || 'none'}`,
       ...p.trailers.map(mdText),
       ...p.problems.map((x) => `⚠ ${mdText(x)}`),
-    ].join('\n\n'),
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
   );
   item.checkboxState = mine?.viewed ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
-  item.iconPath = new vscode.ThemeIcon(p.problems.length ? 'warning' : 'git-commit');
+  const [icon, color] = check ? CHECK_ICON[check.state] : [p.problems.length ? 'warning' : 'git-commit', ''];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = 'patch';
   item.id = `${s.key}/${p.number}`;
   return item;
