@@ -224,7 +224,13 @@ export class Harness {
     } catch {
       assert.fail(`the trace view did not show ${expected} (it shows: ${await v.innerText().catch(() => 'nothing')})`);
     }
+    await this.traceReady();
     return v.innerText();
+  }
+
+  /** The trace view has built the lanes of the result it shows (they come a frame after the verdict). */
+  async traceReady(): Promise<void> {
+    await this.webview().locator('#app[aria-busy="false"]').waitFor({ state: 'attached', timeout: 30_000 });
   }
 
   /** Run a command by its title from the command palette (F1). */

@@ -21,6 +21,8 @@ export type SimulateArgs = Pick<
 /** Which verdict a run is: the files with or without KASAN, an experiment, a built-in scenario. */
 type Slot = 'KASAN' | 'no KASAN' | 'experiment' | 'scenario';
 const SLOTS: Slot[] = ['KASAN', 'no KASAN', 'experiment', 'scenario'];
+/** how long after a verdict the coverage decorations follow it (see simulate()) */
+const COVERAGE_AFTER_MS = 300;
 
 export class Simulator {
   private readonly status: vscode.StatusBarItem;
@@ -30,6 +32,8 @@ export class Simulator {
   readonly coverage = new Coverage();
   /** click-to-verdict of the last run, ms (logged; the e2e reads it from the log) */
   lastMs = 0;
+  /** simulations run: a late coverage update of an older one is dropped */
+  private runs = 0;
 
   constructor(
     private readonly client: () => LanguageClient,
@@ -90,9 +94,14 @@ export class Simulator {
     const view = toView(result, label, { notModelled, experiment });
     const slot: Slot = args.builtin ? 'scenario' : args.experiment ? 'experiment' : args.kasan ? 'KASAN' : 'no KASAN';
     this.show(view, slot);
-    if (result.statements)
-      this.coverage.set({ covered: result.covered, statements: result.statements, title: view.title });
     this.lastMs = Date.now() - started;
+    // the editor's decorations a moment later: the workbench draws the trace view's verdict first
+    const run = ++this.runs;
+    const statements = result.statements;
+    if (statements)
+      setTimeout(() => {
+        if (run === this.runs) this.coverage.set({ covered: result.covered, statements, title: view.title });
+      }, COVERAGE_AFTER_MS);
     this.output.info(
       `${label}: ${view.verdict.toUpperCase()} — command to result posted ${this.lastMs} ms (server exploration ${result.elapsedMs} ms, ${result.states} states)`,
     );
@@ -108,36 +117,31 @@ export class Simulator {
     title: string,
     send: (workDoneToken: string, token: vscode.CancellationToken) => Promise<R>,
   ): Promise<R | undefined> {
-    this.status.text = `$(sync~spin) slablens: ${label}`;
     const started = Date.now();
+    const cancel = new vscode.CancellationTokenSource();
+    const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
+    const notice = new ProgressNotice(title, cancel);
+    // The server reports states/interleavings explored on this token.
+    const sub = this.client().onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
+      if (p.kind !== 'end' && p.message) notice.report(p.message);
+    });
+    // the request first: what the window shows meanwhile waits on the workbench, the server does not
+    const request = send(workDoneToken, cancel.token);
+    notice.start(request);
+    this.status.text = `$(sync~spin) slablens: ${label}`;
     this.panel.busy(`${label[0].toUpperCase()}${label.slice(1)}…`);
-    const result = await vscode.window
-      .withProgress(
-        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-        async (progress, token) => {
-          const workDoneToken = `slablens-${started}-${Math.random().toString(36).slice(2)}`;
-          // The server reports states/interleavings explored on this token.
-          const sub = this.client().onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
-            if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
-          });
-          try {
-            return await send(workDoneToken, token);
-          } catch (e) {
-            if (token.isCancellationRequested) return null;
-            throw e;
-          } finally {
-            sub.dispose();
-          }
-        },
-      )
-      .then(
-        (r) => r,
-        (e: Error) => {
-          this.output.error(`${label}: ${e.message}`);
-          void vscode.window.showErrorMessage(plainText(`Slablens: ${label} failed: ${e.message}`));
-          return undefined;
-        },
-      );
+    const result = await request.then(
+      (r) => r,
+      (e: Error) => {
+        if (cancel.token.isCancellationRequested) return null;
+        this.output.error(`${label}: ${e.message}`);
+        void vscode.window.showErrorMessage(plainText(`Slablens: ${label} failed: ${e.message}`));
+        return undefined;
+      },
+    );
+    notice.dispose();
+    sub.dispose();
+    cancel.dispose();
     this.panel.busy(null);
     if (result === undefined) this.setStatus(this.last);
     else if (result === null) {
@@ -238,8 +242,9 @@ export class Simulator {
   show(view: SimulationView, slot: Slot = 'scenario'): void {
     this.last = view;
     this.slots.set(slot, view);
-    this.setStatus(view);
+    // the trace view first: the workbench handles what it is sent in order
     this.panel.show(view);
+    this.setStatus(view);
     if (view.builtinFallback?.length && view.builtinFallback.length < 5) {
       this.output.info(
         `${view.title}: not found in the source, simulated from the built-in model: ${view.builtinFallback.join(', ')}`,
@@ -292,4 +297,49 @@ async function fingerprint(uri: string): Promise<{ disk: string; buffer: string 
   const disk = await vscode.workspace.fs.readFile(u).then(hash, () => 'unreadable');
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === u.toString());
   return { disk, buffer: doc ? hash(doc.getText()) : disk };
+}
+
+/**
+ * The progress notification (states explored, Cancel) of a run that lasts: it opens only after
+ * NOTICE_AFTER_MS, so that a quick run's verdict does not wait behind a toast the workbench draws
+ * and takes down again. The status bar says at once that a run is going.
+ */
+class ProgressNotice {
+  static readonly NOTICE_AFTER_MS = 400;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private progress: vscode.Progress<{ message?: string }> | undefined;
+  private last: string | undefined;
+
+  constructor(
+    private readonly title: string,
+    private readonly cancel: vscode.CancellationTokenSource,
+  ) {}
+
+  start(request: Promise<unknown>): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: this.title, cancellable: true },
+        (progress, token) => {
+          this.progress = progress;
+          if (this.last) progress.report({ message: this.last });
+          token.onCancellationRequested(() => this.cancel.cancel());
+          return request.then(
+            () => undefined,
+            () => undefined,
+          );
+        },
+      );
+    }, ProgressNotice.NOTICE_AFTER_MS);
+  }
+
+  report(message: string): void {
+    this.last = message;
+    this.progress?.report({ message });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 }

@@ -46,10 +46,12 @@ export class TracePanel {
 
   private post(msg: ToWebview): void {
     const panel = this.ensurePanel();
-    panel.title = `Slablens: ${this.current?.title ?? 'trace'}`;
-    panel.reveal(vscode.ViewColumn.Beside, true);
+    // the message first: the workbench handles what it is sent in order, and the page waits behind it
     if (this.ready) void panel.webview.postMessage(msg);
     else this.pending = msg;
+    const title = `Slablens: ${this.current?.title ?? 'trace'}`;
+    if (panel.title !== title) panel.title = title;
+    if (!panel.visible) panel.reveal(vscode.ViewColumn.Beside, true);
   }
 
   private ensurePanel(): vscode.WebviewPanel {
@@ -112,7 +114,7 @@ export class TracePanel {
       case 'rendered':
         if (this.posted)
           this.output.info(
-            `trace view: ${this.current?.title ?? 'result'} on screen ${Date.now() - this.posted} ms after it was posted`,
+            `trace view: ${this.current?.title ?? 'result'} on screen ${Date.now() - this.posted} ms after it was posted (it reached the page after ${msg.arrived ? msg.arrived - this.posted : '?'} ms; the verdict was in ${msg.headline ?? '?'} ms after that, the lanes ${msg.lanes ?? '?'} ms)`,
           );
         this.posted = 0;
         return;

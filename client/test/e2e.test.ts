@@ -17,6 +17,7 @@ import { Harness, prerequisites, required } from '../e2e/harness';
 import { lockSteps } from '../e2e/lockSteps';
 import { scenarioSteps } from '../e2e/scenarioSteps';
 import { seriesSteps } from '../e2e/seriesSteps';
+import { speedSteps } from '../e2e/speedSteps';
 import { serverSteps } from '../e2e/serverSteps';
 
 describe('slablens in a real VS Code (code-server + chromium)', async () => {
@@ -39,5 +40,6 @@ describe('slablens in a real VS Code (code-server + chromium)', async () => {
   experimentSteps(ui); // the fix typed in the buffer stays for the experiment steps
   scenarioSteps(ui);
   lockSteps(ui); // the lock rules' warning in slub.c, Simulate (KASAN, hotplug)
+  speedSteps(ui);
   serverSteps(ui); // kills the language server: last
 });

@@ -81,8 +81,11 @@ export type FromWebview =
   | { type: 'copyToken'; token: string }
   | { type: 'exportTrace' }
   | { type: 'importTrace' }
-  /** a result is on screen (the host logs how long the page took) */
-  | { type: 'rendered' };
+  /**
+   * a result is on screen; ms after its message came: `headline` the verdict was in the page,
+   * `lanes` the rows of the steps were too; `arrived` the wall-clock time the message came (the host logs them)
+   */
+  | { type: 'rendered'; headline?: number; lanes?: number; arrived?: number };
 
 export interface ToViewExtras {
   notModelled?: Record<string, string[]>;
@@ -255,8 +258,9 @@ export function isFromWebview(x: unknown): x is FromWebview {
     case 'ready':
     case 'exportTrace':
     case 'importTrace':
-    case 'rendered':
       return true;
+    case 'rendered':
+      return (['headline', 'lanes', 'arrived'] as const).every((k) => x[k] === undefined || isCount(x[k]));
     case 'reveal':
       // a C identifier: the host looks it up, it never becomes a path
       return (

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { check, makeScenario } from '../../engine/src';
 import { makeNonce, traceHtml } from '../src/html';
 import { failingIndex, lanes, order } from '../src/model';
-import { FromWebview, SimulationView, toView, ToWebview, traceView } from '../src/protocol';
+import { FromWebview, isToWebview, SimulationView, toView, ToWebview, traceView } from '../src/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CHROMIUM = process.env.SLABLENS_CHROMIUM ?? '/usr/bin/chromium';
@@ -138,7 +138,12 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
       posted: () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted),
       // the same event VS Code's postMessage delivers, dispatched synchronously so the page
       // has handled it when evaluate returns (no timing guesses)
-      send: (m) => page.evaluate((data) => void window.dispatchEvent(new MessageEvent('message', { data })), m),
+      send: async (m) => {
+        await page.evaluate((data) => void window.dispatchEvent(new MessageEvent('message', { data })), m);
+        // a result's verdict is in at once, its lanes a frame later: wait for them (#app aria-busy)
+        if (isToWebview(m) && m.type === 'show')
+          await page.waitForSelector('#app[aria-busy="false"]', { state: 'attached' });
+      },
     };
     if (view) {
       await o.send({ type: 'show', view });
@@ -223,6 +228,37 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
       );
       assert.ok(v.top >= 0 && v.top < 20 && v.height > 10 && r.top >= v.bottom - 1, `verdict at ${JSON.stringify(v)}`);
       await o.page.screenshot({ path: path.join(SHOTS, 'webview-narrow.png') });
+    } finally {
+      await o.page.setViewportSize({ width: 1500, height: 950 });
+    }
+  });
+
+  it('at the default split width (571 px) the Not modelled list shows flush_all_cpus_locked whole: nothing clips its underscores', async () => {
+    const o = await open();
+    await o.page.setViewportSize({ width: 571, height: 800 });
+    try {
+      const v = clone(f1);
+      v.notModelled = { flush_all_cpus_locked: ['has_pcs_used_or_not: no model (a guess)', 'queue_work_on: x'] };
+      await o.send({ type: 'show', view: v });
+      await o.page.evaluate(() => window.scrollTo(0, 0));
+      const seen = await o.page.$$eval('.not-modelled code', (codes) =>
+        codes.map((c) => {
+          const r = c.getBoundingClientRect();
+          // every box around it that clips (overflow other than visible) holds it whole
+          const clippers: string[] = [];
+          for (let e = c.parentElement; e; e = e.parentElement) {
+            const cs = getComputedStyle(e);
+            const b = e.getBoundingClientRect();
+            if ((cs.overflowY !== 'visible' || cs.overflowX !== 'visible') && (b.top > r.top || b.bottom < r.bottom))
+              clippers.push(`${e.tagName}.${e.className} ${cs.overflowY}`);
+          }
+          const verdict = document.getElementById('verdict')!.getBoundingClientRect();
+          return { text: c.textContent, top: r.top, bottom: r.bottom, under: verdict.bottom > r.top, clippers };
+        }),
+      );
+      assert.equal(seen[0]?.text, 'flush_all_cpus_locked', JSON.stringify(seen));
+      for (const s of seen) assert.deepEqual([s.under, s.clippers], [false, []], JSON.stringify(s));
+      await o.page.locator('.not-modelled').screenshot({ path: path.join(SHOTS, 'webview-not-modelled-571.png') });
     } finally {
       await o.page.setViewportSize({ width: 1500, height: 950 });
     }

@@ -163,6 +163,25 @@ export async function beginProgress(
   return { reporter, token: created ? mergeTokens(token, created.token) : token };
 }
 
+/** Pending refreshes of the diagnostics and lenses, one per server. */
+const refreshes = new WeakMap<ServerContext, ReturnType<typeof setTimeout>>();
+
+/**
+ * The diagnostics and lenses a moment after the answer: the verdict in the trace view is what the
+ * user waits for, and the editor redrawn meanwhile would hold it up. Runs in a row refresh once.
+ */
+function refreshSoon(ctx: ServerContext): void {
+  clearTimeout(refreshes.get(ctx));
+  refreshes.set(
+    ctx,
+    setTimeout(() => {
+      refreshes.delete(ctx);
+      refreshDiagnostics(ctx);
+      refreshCodeLenses(ctx);
+    }, 300),
+  );
+}
+
 export async function simulate(
   ctx: ServerContext,
   p: SimulateParams,
@@ -212,8 +231,7 @@ export async function simulate(
         `${r.verdict.toUpperCase()}${r.property ? ` (${r.property})` : ''}, ${r.states} states — ${exp.label}`,
       );
   } else if (!p.builtin) leaveVerdict(ctx, p, r);
-  refreshDiagnostics(ctx);
-  refreshCodeLenses(ctx);
+  refreshSoon(ctx);
   const out: SimulateResult = { ...r, notModelled: notModelledByFunction(extractions), statements };
   if (exp) out.experiment = exp.label;
   return out;
