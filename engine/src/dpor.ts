@@ -97,24 +97,30 @@ class Dpor {
     return id;
   }
 
+  /** A node; its enabled tasks and footprints are filled by prepare(), once it is not a cache hit. */
   private mkNode(state: State, sleep: Map<string, Footprint>, clocks: Map<string, Clock>): Node {
-    const fps = new Map<string, Footprint>();
-    for (const t of state.tasks) {
-      if (t.done) continue;
-      const fp = this.m.footprint(state, t);
-      if (fp) fps.set(t.id, fp);
-    }
     return {
       state,
-      enabled: this.m.enabled(state),
+      enabled: [],
       backtrack: new Set(),
       done: new Set(),
       sleep,
       clocks,
-      fps,
+      fps: new Map(),
       execs: 0,
       failing: 0,
     };
+  }
+
+  /** What a node's tasks can do: computed only for a state that is explored (a softirq's footprint runs it on a copy). */
+  private prepare(node: Node): void {
+    const state = node.state;
+    for (const t of state.tasks) {
+      if (t.done) continue;
+      const fp = this.m.footprint(state, t);
+      if (fp) node.fps.set(t.id, fp);
+    }
+    node.enabled = this.m.enabled(state);
   }
 
   /** Schedule the reversal of a race between the step at i and a later step of task t. */
@@ -268,6 +274,7 @@ class Dpor {
     else run.revisits++;
     this.cache.set(node.hash, { done: false, sleep: [], summary: new Set(), execs: 0, failing: 0 });
     node.summary = new Set();
+    this.prepare(node);
     for (const [t, fp] of node.fps) node.summary.add(this.intern(t, fp));
     return false;
   }
@@ -292,7 +299,10 @@ class Dpor {
     const entrySleep = [...node.sleep.keys()];
     if (this.stateful) {
       if (this.cached(node, depth)) return;
-    } else run.visit(node.state);
+    } else {
+      run.visit(node.state);
+      this.prepare(node);
+    }
     run.deep(depth);
     run.early(node.state, this.schedule);
     this.addRaces(node);
