@@ -1,3 +1,4 @@
+// Size: 657 lines with comments, 568 of code (eslint counts code, at most 600): the execution model is the one API every explorer drives; its parts (enabled, footprint, step) share the task table.
 // The execution model: which tasks may take a step in a state, what that step touches, and the
 // state after it. Every explorer (dpor, naive, bounded, random, pct, replay) drives this one API.
 
