@@ -73,11 +73,21 @@ export function speedSteps(ui: Harness): void {
     await ui.openFile('slab_common.c');
     await ui.page.locator('.tab.active', { hasText: 'slab_common.c' }).waitFor();
     await ui.gotoSymbol('kvfree_rcu_barrier_on_cache');
-    // the first run opens the trace view or replaces another function's verdict: not timed
-    await ui.simulateExpecting(
-      await ui.lensAbove(DEFINITION, 'Simulate (KASAN)'),
-      /kvfree_rcu_barrier_on_cache \(KASAN\)/,
-    );
+    // the first run opens the trace view or replaces another function's verdict: not timed. A lens
+    // row re-rendered as it is clicked can take the click to kvfree_rcu_barrier's lens: then the
+    // lens is clicked again once it holds still (the timed runs below check every click too)
+    const mine = ui
+      .webview()
+      .locator('#verdict')
+      .filter({ hasText: /kvfree_rcu_barrier_on_cache \(KASAN\)/ });
+    for (let attempt = 0; ; attempt++) {
+      await ui.page.mouse.move(5, 5);
+      const b = await stableBox(ui);
+      await ui.page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      if (await ui.appears(mine, 45_000)) break;
+      assert.ok(attempt < 2, 'three clicks on the Simulate (KASAN) lens did not simulate kvfree_rcu_barrier_on_cache');
+    }
+    await ui.traceReady();
     const rows: { shown: number; painted: number }[] = [];
     const clicks: string[] = [];
     for (let run = 0; run < 10; run++) {
