@@ -37,6 +37,26 @@ export function int(name: string, v: string | undefined, min: number): number | 
   return Number(v);
 }
 
+/** The search options of a `check`, read from CHECK_OPTIONS' flags: the strategy (checked), seed, runs, bounds. */
+export function searchOptions(values: {
+  strategy?: string;
+  seed?: string;
+  runs?: string;
+  preemptions?: string;
+  'max-states'?: string;
+}): ExploreOptions & { strategy: Strategy } {
+  const strategy = (values.strategy ?? 'dpor') as Strategy;
+  if (!STRATEGIES.includes(strategy))
+    throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  return {
+    strategy,
+    seed: int('seed', values.seed, 0) ?? 1,
+    runs: int('runs', values.runs, 1),
+    preemptions: int('preemptions', values.preemptions, 0),
+    maxStates: int('max-states', values['max-states'], 1),
+  };
+}
+
 export function exitFor(verdict: string): number {
   return verdict === 'pass' ? EXIT.pass : verdict === 'fail' ? EXIT.fail : EXIT.incomplete;
 }
@@ -141,20 +161,10 @@ function cmdCheck(args: string[], io: Io): number {
     options: CHECK_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
-  const strategy = (values.strategy ?? 'dpor') as Strategy;
-  if (!STRATEGIES.includes(strategy))
-    throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
-  const seed = int('seed', values.seed, 0);
+  const search = searchOptions(values);
+  const { strategy } = search;
   const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
-  const o: ExploreOptions = {
-    strategy,
-    seed: seed ?? 1,
-    runs: int('runs', values.runs, 1),
-    preemptions: int('preemptions', values.preemptions, 0),
-    maxStates: int('max-states', values['max-states'], 1),
-    stopAtFirst: values['stop-at-first'],
-    stateless: values.stateless,
-  };
+  const o: ExploreOptions = { ...search, stopAtFirst: values['stop-at-first'], stateless: values.stateless };
   const r = check(sc, o);
   if (values['trace-out'] && r.trace)
     writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');

@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHECK_OPTIONS, EXIT, exitFor, int, printTrace, resultJson } from '../../../engine/src/cli';
+import { CHECK_OPTIONS, EXIT, exitFor, int, printTrace, resultJson, searchOptions } from '../../../engine/src/cli';
 import { Io, readInputFile, UsageError, writeOutput } from '../../../io/src';
 import { DEFAULT_INDEX_SETTINGS } from '../../../protocol/src/settings';
-import { ExploreOptions, LitmusCheckResult, Scenario, STRATEGIES, Strategy } from '../../../engine/src';
+import { LitmusCheckResult, Scenario } from '../../../engine/src';
 import { Analyzer, extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { Diagnostic } from './ast';
 import { firstError, loadScenarioFile, LoadedScenario, runScenario } from './index';
@@ -127,9 +127,8 @@ export function cmdCheckScenario(args: string[], io: Io, asBuiltin = false): num
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
   if (positionals.length !== 1)
     throw new UsageError('check takes one scenario file (or a built-in id, see `slablens list`)');
-  const strategy = (values.strategy ?? 'dpor') as Strategy;
-  if (!STRATEGIES.includes(strategy))
-    throw new UsageError(`unknown strategy '${values.strategy}' (one of ${STRATEGIES.join(', ')})`);
+  const o = searchOptions(values);
+  const { strategy } = o;
   const file = asBuiltin ? builtinScenarioFile(positionals[0])! : positionals[0];
   const programs = values.kernel ? kernelPrograms(values.kernel).programs : undefined;
   const l = loadScenarioFile(file, { programs });
@@ -145,14 +144,6 @@ export function cmdCheckScenario(args: string[], io: Io, asBuiltin = false): num
     );
   }
   if (!values.json) for (const w of l.diagnostics) io.err(showDiag(file, w));
-  const seed = int('seed', values.seed, 0);
-  const o: ExploreOptions = {
-    strategy,
-    seed: seed ?? 1,
-    runs: int('runs', values.runs, 1),
-    preemptions: int('preemptions', values.preemptions, 0),
-    maxStates: int('max-states', values['max-states'], 1),
-  };
   const r = runScenario(l.lowered, o);
   // the trace to keep: the engine's counterexample when a property failed, else where the clause held
   const trace = r.verdict === 'fail' ? r.trace : (r.litmus.witness ?? r.trace);
