@@ -36,28 +36,17 @@ export function editorSteps(ui: Harness): void {
   it('hover on kvfree_rcu_barrier_on_cache shows the path summary from kmem_cache_destroy', async () => {
     await ui.gotoSymbol('kvfree_rcu_barrier_on_cache');
     const name = ui.page.locator('.view-line span', { hasText: /^kvfree_rcu_barrier_on_cache$/ }).first();
-    const hover = ui.page.locator('.monaco-hover .hover-contents, .monaco-hover-content').first();
-    // the editor may still be scrolling to the symbol when the line first shows: find the name
-    // again and hover anew until the hover comes (a busy machine renders late)
-    let shown = false;
-    for (let attempt = 0; attempt < 6 && !shown; attempt++) {
-      await ui.page.mouse.move(5, 5);
-      const b = (await name.boundingBox())!;
-      await ui.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-      shown = await ui.appears(hover.filter({ hasText: 'Reached from' }), 5_000);
-    }
-    assert.ok(
-      shown,
-      `no hover with "Reached from" over kvfree_rcu_barrier_on_cache (hover shows: ${await hover.innerText().catch(() => 'nothing')})`,
-    );
-    const text = await hover.innerText();
+    const text = await ui.hoverUntil(name, 'Reached from');
     assert.match(text, /kmem_cache_destroy/);
     assert.match(text, /flush_rcu_sheaves_on_cache/);
     await ui.shot('2-hover');
   });
 
   it('"Simulate (KASAN)" on the fixture (no rcu_barrier() after flushing sheaves) shows FAIL with lanes per CPU', async () => {
-    const verdict = await ui.simulateExpecting(await ui.lensAbove(DEFINITION, 'Simulate (KASAN)'), /FAIL/i);
+    const verdict = await ui.simulateExpecting(
+      { line: DEFINITION, title: 'Simulate (KASAN)', fn: /^kvfree_rcu_barrier_on_cache \(KASAN\)/ },
+      /FAIL/i,
+    );
     assert.match(verdict, /objects remaining/i);
     const lanes = await ui.webview().locator('.lane-head .cell.lane').allInnerTexts();
     assert.ok(

@@ -40,7 +40,10 @@ export function experimentSteps(ui: Harness): void {
     }
     assert.equal(shown[3], 'rcu_barrier();', `edited: ${shown.join(' / ')}`);
     await ui.page.waitForTimeout(500); // let didChange reach the server
-    await ui.simulateExpecting(await ui.lensAbove(DEFINITION, 'Simulate (KASAN)'), /PASS/i);
+    await ui.simulateExpecting(
+      { line: DEFINITION, title: 'Simulate (KASAN)', fn: /^kvfree_rcu_barrier_on_cache \(KASAN\)/ },
+      /PASS/i,
+    );
     assert.match(await ui.page.locator('.statusbar').innerText(), /KASAN PASS/);
     assert.match(await ui.webview().locator('#covers').innerText(), /P0 on CPU0: kmem_cache_destroy\(s\)/);
     await ui.shot('4-pass');
@@ -104,7 +107,7 @@ export function experimentSteps(ui: Harness): void {
       await ui.page.waitForTimeout(100);
     const lens = copy.locator('.codelens-decoration a', { hasText: 'Simulate experiment (KASAN)' }).first();
     await lens.waitFor({ timeout: 20_000 });
-    await ui.simulateExpecting(lens, /FAIL/i);
+    await ui.simulateExpecting({ lens, fn: /kvfree_rcu_barrier_on_cache/ }, /FAIL/i);
     assert.match(await ui.webview().locator('#verdict').innerText(), /EXPERIMENT/);
     assert.match(
       await ui.webview().locator('#experiment').innerText(),

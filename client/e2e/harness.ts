@@ -37,6 +37,14 @@ export const V3 = path.resolve(ROOT, '..', 'shared', 'data', 'sheaves-v3.mbox');
 /** The line of kvfree_rcu_barrier_on_cache's definition in mm/slab_common.c. */
 export const DEFINITION = /void\s+kvfree_rcu_barrier_on_cache\(/;
 
+export type Box = { x: number; y: number; width: number; height: number };
+
+/**
+ * A Simulate lens: by its title above a line of the file, or as a locator (an experiment copy's
+ * lens), with the function whose verdict it must give (the start of the trace view's title).
+ */
+export type LensAt = ({ line: string | RegExp; title: string } | { lens: Locator }) & { fn: RegExp };
+
 export interface Prerequisites {
   cs: CodeServerInstall;
   chromiumPath: string;
@@ -214,18 +222,74 @@ export class Harness {
     assert.fail(`no "${title}" CodeLens above "${text}" within 10 s`);
   }
 
-  /** Click a Simulate lens and wait until the trace view shows the expected verdict. */
-  async simulateExpecting(lens: Locator, expected: RegExp): Promise<string> {
-    await this.page.mouse.move(5, 5);
-    await lens.click();
-    const v = this.webview().locator('#verdict');
+  /**
+   * Where a lens is once the lenses hold still: after a run or an edit the server refreshes them,
+   * and a row re-rendered under the mouse would take the click to another function's lens.
+   */
+  async stillBox(lens: LensAt): Promise<Box> {
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+      const l = 'line' in lens ? await this.lensAbove(lens.line, lens.title) : lens.lens;
+      const b = await l.boundingBox({ timeout: 10_000 }).catch(() => null);
+      if (b && JSON.stringify(b) === last) return b;
+      last = JSON.stringify(b);
+      await this.page.waitForTimeout(300);
+    }
+    assert.fail(`the "${'line' in lens ? lens.title : 'Simulate'}" CodeLens does not hold still`);
+  }
+
+  /** Mark the verdict the trace view shows as old, so that only a new one answers (none before the first run). */
+  async markVerdictOld(): Promise<void> {
+    const open = await this.page.locator('iframe.webview.ready').count();
+    if (open)
+      await this.webview()
+        .locator('#verdict')
+        .evaluate((e) => e.setAttribute('data-old', '1'), undefined, { timeout: 2_000 })
+        .catch(() => undefined); // no verdict yet: nothing to mark
+  }
+
+  /**
+   * Click a Simulate lens once it holds still and wait until the trace view shows a new verdict
+   * for `lens.fn` that matches `expected`. A click that a re-rendered row took to another
+   * function's lens is seen by the title, and the lens is clicked again (three clicks at most).
+   */
+  async simulateExpecting(lens: LensAt, expected: RegExp): Promise<string> {
+    const fresh = this.webview().locator('#verdict:not([data-old])');
+    for (let attempt = 0; ; attempt++) {
+      await this.page.mouse.move(5, 5);
+      await this.markVerdictOld();
+      const b = await this.stillBox(lens);
+      await this.page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      if (!(await this.appears(fresh, 90_000))) assert.fail('no new verdict in the trace view within 90 s');
+      const title = await fresh.locator('#title').innerText();
+      if (lens.fn.test(title)) break;
+      assert.ok(attempt < 2, `three clicks on the lens simulated ${title}, not ${lens.fn}`);
+    }
     try {
-      await v.filter({ hasText: expected }).waitFor({ timeout: 90_000 });
+      await fresh.filter({ hasText: expected }).waitFor({ timeout: 90_000 });
     } catch {
-      assert.fail(`the trace view did not show ${expected} (it shows: ${await v.innerText().catch(() => 'nothing')})`);
+      assert.fail(
+        `the trace view did not show ${expected} (it shows: ${await fresh.innerText().catch(() => 'nothing')})`,
+      );
     }
     await this.traceReady();
-    return v.innerText();
+    return fresh.innerText();
+  }
+
+  /**
+   * Hover `target` until the hover shows `text`, and return the hover's text. The editor may still
+   * be scrolling when the target first shows, so it is found and hovered anew (a busy machine
+   * renders late).
+   */
+  async hoverUntil(target: Locator, text: string | RegExp): Promise<string> {
+    const hover = this.page.locator('.monaco-hover .hover-contents, .monaco-hover-content').first();
+    for (let attempt = 0; attempt < 6; attempt++) {
+      await this.page.mouse.move(5, 5);
+      const b = await target.boundingBox();
+      if (b) await this.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+      if (await this.appears(hover.filter({ hasText: text }), 5_000)) return hover.innerText();
+    }
+    assert.fail(`no hover with ${text} (hover shows: ${await hover.innerText().catch(() => 'nothing')})`);
   }
 
   /** The trace view has built the lanes of the result it shows (they come a frame after the verdict). */

@@ -30,20 +30,8 @@ export function lockSteps(ui: Harness): void {
       }
       assert.ok(onLine, 'no warning squiggle on the for_each_online_cpu line within 60 s');
       // its message, in the hover over the loop
-      const hover = ui.page.locator('.monaco-hover .hover-contents, .monaco-hover-content').first();
       const name = loop.locator('span', { hasText: /^for_each_online_cpu$/ }).first();
-      let shown = false;
-      for (let attempt = 0; attempt < 6 && !shown; attempt++) {
-        await ui.page.mouse.move(5, 5);
-        const b = (await name.boundingBox())!;
-        await ui.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-        shown = await ui.appears(hover.filter({ hasText: 'cpu_hotplug_lock' }), 5_000);
-      }
-      assert.ok(
-        shown,
-        `no hover with the hotplug warning (hover shows: ${await hover.innerText().catch(() => 'nothing')})`,
-      );
-      const text = await hover.innerText();
+      const text = await ui.hoverUntil(name, 'cpu_hotplug_lock');
       assert.match(text, /for_each_online_cpu loop calling queue_work_on\(\)/);
       assert.match(text, /kvfree_rcu_barrier_on_cache → flush_rcu_sheaves_on_cache/);
       await ui.lensAbove(FLUSH, 'Simulate (KASAN, hotplug)');
@@ -53,7 +41,10 @@ export function lockSteps(ui: Harness): void {
   });
 
   it('"Simulate (KASAN, hotplug)" on flush_rcu_sheaves_on_cache runs with a CPU going down: FAIL', async () => {
-    const verdict = await ui.simulateExpecting(await ui.lensAbove(FLUSH, 'Simulate (KASAN, hotplug)'), /FAIL/i);
+    const verdict = await ui.simulateExpecting(
+      { line: FLUSH, title: 'Simulate (KASAN, hotplug)', fn: /^flush_rcu_sheaves_on_cache/ },
+      /FAIL/i,
+    );
     assert.match(verdict, /objects remaining/i);
     // the hotplug thread (cpuhp: cpus_write_lock, a CPU taken down) is one of the lanes
     const lanes = await ui.webview().locator('.lane-head .cell.lane').allInnerTexts();

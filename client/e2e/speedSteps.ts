@@ -51,21 +51,7 @@ function watchVerdict(): void {
   painted.observe({ type: 'element', buffered: false });
 }
 
-/**
- * Where the Simulate (KASAN) lens of kvfree_rcu_barrier_on_cache is once the lenses hold still:
- * after a run the server refreshes them, and a row re-rendered under the mouse would take the
- * click to another function's lens.
- */
-async function stableBox(ui: Harness): Promise<{ x: number; y: number; width: number; height: number }> {
-  let last = '';
-  for (let i = 0; i < 20; i++) {
-    const b = (await (await ui.lensAbove(DEFINITION, 'Simulate (KASAN)')).boundingBox())!;
-    if (JSON.stringify(b) === last) return b;
-    last = JSON.stringify(b);
-    await ui.page.waitForTimeout(300);
-  }
-  assert.fail('the Simulate (KASAN) lens does not hold still');
-}
+const LENS = { line: DEFINITION, title: 'Simulate (KASAN)', fn: /^kvfree_rcu_barrier_on_cache \(KASAN\)/ };
 
 export function speedSteps(ui: Harness): void {
   it('click to verdict of a warm Simulate on the fixture workspace (measured, printed)', async () => {
@@ -73,21 +59,8 @@ export function speedSteps(ui: Harness): void {
     await ui.openFile('slab_common.c');
     await ui.page.locator('.tab.active', { hasText: 'slab_common.c' }).waitFor();
     await ui.gotoSymbol('kvfree_rcu_barrier_on_cache');
-    // the first run opens the trace view or replaces another function's verdict: not timed. A lens
-    // row re-rendered as it is clicked can take the click to kvfree_rcu_barrier's lens: then the
-    // lens is clicked again once it holds still (the timed runs below check every click too)
-    const mine = ui
-      .webview()
-      .locator('#verdict')
-      .filter({ hasText: /kvfree_rcu_barrier_on_cache \(KASAN\)/ });
-    for (let attempt = 0; ; attempt++) {
-      await ui.page.mouse.move(5, 5);
-      const b = await stableBox(ui);
-      await ui.page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
-      if (await ui.appears(mine, 45_000)) break;
-      assert.ok(attempt < 2, 'three clicks on the Simulate (KASAN) lens did not simulate kvfree_rcu_barrier_on_cache');
-    }
-    await ui.traceReady();
+    // the first run opens the trace view or replaces another function's verdict: not timed
+    await ui.simulateExpecting(LENS, /PASS|FAIL|INCOMPLETE/);
     const rows: { shown: number; painted: number }[] = [];
     const clicks: string[] = [];
     for (let run = 0; run < 10; run++) {
@@ -97,11 +70,11 @@ export function speedSteps(ui: Harness): void {
         window.slablensClick = 0;
         window.addEventListener('mousedown', () => (window.slablensClick = Date.now()), { capture: true, once: true });
       });
-      const b = await stableBox(ui);
+      const b = await ui.stillBox(LENS);
       await ui.page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
       await ui.webview().locator('#verdict:not([data-old])').waitFor({ timeout: 60_000 });
       // the lens clicked is the one meant: a re-rendered lens row may have moved under the mouse
-      assert.match(await ui.webview().locator('#title').innerText(), /^kvfree_rcu_barrier_on_cache \(KASAN\)/);
+      assert.match(await ui.webview().locator('#title').innerText(), LENS.fn);
       const click: number = await ui.page.evaluate(() => window.slablensClick);
       let seen = { shown: 0, painted: 0 };
       for (let i = 0; i < 50 && !seen.painted; i++) {
