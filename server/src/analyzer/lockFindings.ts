@@ -9,8 +9,16 @@ import type { Registration } from './lockRoots';
 /** What is known of variables' values: copied on write. */
 export type Facts = Map<string, Tag>;
 
-/** hk: the held locks' key, made once (see lockdep.ts) */
-export type State = Held[] & { facts?: Facts; ret?: Tag; hk?: string };
+/**
+ * held: never changed once made, so states share it; hk: its key, made once (see lockdep.ts).
+ * One object shape for all states: the walk's code sees one kind of state.
+ */
+export interface State {
+  held: Held[];
+  facts: Facts | undefined;
+  ret: Tag | undefined;
+  hk: string | undefined;
+}
 
 /** A function analysed with the locks held on entry, and where it was called from. */
 export interface Ctx {
@@ -38,7 +46,7 @@ export interface SiteHit {
   uri: string;
   line: number;
   ctx: number;
-  held: State;
+  held: Held[];
   what: string;
   kind: 'loop' | 'assert';
 }
@@ -72,7 +80,7 @@ export function hotplugFindings(
   for (const list of bySite.values()) {
     const h0 = list[0];
     if (h0.kind === 'assert' && loopFns.has(h0.fn)) continue;
-    const holds = (s: State): boolean => s.some((x) => x.key === CPU_HOTPLUG_LOCK);
+    const holds = (s: Held[]): boolean => s.some((x) => x.key === CPU_HOTPLUG_LOCK);
     const bad = list.filter((h) => !holds(h.held));
     if (!bad.length) continue;
     const good = list.filter((h) => holds(h.held));

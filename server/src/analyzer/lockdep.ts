@@ -11,10 +11,12 @@
 // operations in lockOps.ts (from the tree) and lockText.ts (from the text), which bodies are read
 // how in lockBodies.ts, the registered callbacks in lockRoots.ts, the findings in lockFindings.ts.
 // The walk is a class, not closures made per run: V8 drops the optimized code of closures that no
-// live function holds, and the walk ran interpreted on every run.
+// live function holds, and the walk ran interpreted on every run; the last walk is kept alive for
+// the same reason (keepShape.ts).
 
 import type { Analyzer } from './analyzer';
 import { ENTRY_POINTS } from './callgraph';
+import { keepShape } from './keepShape';
 import { LockBodies } from './lockBodies';
 import { Ctx, cycleFindings, dedupeBy, Dependency, Facts, hotplugFindings, SiteHit, State } from './lockFindings';
 import type { LOp, Tag } from './lockOps';
@@ -37,28 +39,20 @@ export type { Registration } from './lockRoots';
 
 // --- the walk -----------------------------------------------------------------------------------
 
-/** The locks held, as a key (kept on the state: a state's locks never change once made). */
-const heldKey = (s: State): string => (s.hk ??= s.map((h) => `${h.key}:${h.mode[0]}`).join(','));
+/** The locks held, as a key (kept on the state, and passed on with its locks: they never change once made). */
+const heldKey = (s: State): string => (s.hk ??= s.held.map((h) => `${h.key}:${h.mode[0]}`).join(','));
 const stateKey = (s: State): string => {
   let facts = '';
   if (s.facts) for (const [k, v] of s.facts) facts += `${facts ? ',' : ''}${k}${v}`;
   return `${heldKey(s)}|${s.ret ?? ''}|${facts}`;
 };
-/**
- * `held` (a new array) as a state with these facts and result. Every state gets the same three
- * properties in the same order: one shape per kind of array, kept alive by SHAPES (the code optimized for a shape
- * that a collection frees is thrown away).
- */
-function state(held: Held[], facts: Facts | undefined, ret: Tag | undefined): State {
-  const s = held as State;
-  s.facts = facts?.size ? facts : undefined;
-  s.ret = ret || undefined;
-  s.hk = undefined;
-  return s;
+/** A state holding `held` (shared, never changed; `hk`: its key if known) with these facts and result. */
+function state(held: Held[], facts: Facts | undefined, ret: Tag | undefined, hk?: string): State {
+  return { held, facts: facts?.size ? facts : undefined, ret: ret || undefined, hk };
 }
-// both kinds of arrays a state can be: no locks held (small integers to V8), some held (objects)
-const SHAPES = [state([], undefined, undefined), state([{} as Held], undefined, undefined)];
-void SHAPES;
+/** `s`'s locks with these facts and result. */
+const withLocksOf = (s: State, facts: Facts | undefined, ret: Tag | undefined): State =>
+  state(s.held, facts, ret, s.hk);
 /** `facts` with v known to be `tag` (undefined: not known), a new map; undefined when empty. */
 function withFact(facts: Facts | undefined, v: string, tag: Tag | undefined): Facts | undefined {
   const out = new Map(facts);
@@ -79,7 +73,7 @@ function dedupe(states: State[]): State[] {
   // too many: forget what is known of values before forgetting a set of locks held
   const coarse = new Map<string, State>();
   for (const s of seen.values())
-    if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, state([...s], undefined, s.ret));
+    if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, withLocksOf(s, undefined, s.ret));
   return [...coarse.values()];
 }
 
@@ -116,7 +110,7 @@ interface Walking {
 }
 
 /** The locks a root starts holding: cpuhp callbacks the write side of cpu_hotplug_lock, memory notifiers the read side. */
-function rootEntry(r: LockReport['roots'][number], f: FunctionInfo): State {
+function rootEntry(r: LockReport['roots'][number], f: FunctionInfo): Held[] {
   const at = (what: string): Frame[] => [{ fn: r.fn, uri: f.uri, line: f.range.start.line, what }];
   const held = (key: string, mode: Held['mode'], what: string): Held => ({
     key,
@@ -172,6 +166,8 @@ class LockWalk {
       else if (entries.has(name)) this.roots.push({ fn: name, kind: 'entry' });
       else if (!a.callers(name).some((c) => !c.reference)) this.roots.push({ fn: name, kind: 'uncalled' });
     }
+    // with its bodies and states: their shapes stay alive for the next run
+    keepShape(this);
   }
 
   report(): LockReport {
@@ -254,7 +250,7 @@ class LockWalk {
       // recursion: the call is taken as changing nothing
       if (!exits) return [entry];
       // a shared context's exits hold what its first walk held: the caller's locks instead
-      return shared ? exits.map((x) => state([...entry], undefined, x.ret)) : exits;
+      return shared ? exits.map((x) => withLocksOf(entry, undefined, x.ret)) : exits;
     }
     const f = this.byName.get(fn)!;
     const held = heldNames(entry);
@@ -277,7 +273,7 @@ class LockWalk {
     const fellOff = this.run(w, this.bodies.of(fn), [entry]);
     const explicitNull = w.returned.some((s) => s.ret === 'null');
     const out = dedupe(
-      [...fellOff, ...w.returned].map((s) => state([...s], undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
+      [...fellOff, ...w.returned].map((s) => withLocksOf(s, undefined, s.ret ?? (explicitNull ? 'set' : undefined))),
     );
     this.exits.set(c.id, out);
     return out;
@@ -343,7 +339,7 @@ class LockWalk {
   }
 
   private hit(w: Walking, line: number, held: State, what: string, kind: SiteHit['kind']): void {
-    this.hits.push({ fn: w.fn, uri: w.f.uri, line, ctx: w.c.id, held, what, kind });
+    this.hits.push({ fn: w.fn, uri: w.f.uri, line, ctx: w.c.id, held: held.held, what, kind });
   }
 
   /** A lock taken: a dependency on each lock held (lockdep's A→B), unless it is only tried. */
@@ -352,15 +348,15 @@ class LockWalk {
     const { key, name } = op.lock;
     return states.map((s) => {
       if (!op.try)
-        for (const h of s) {
+        for (const h of s.held) {
           if (h.key === key) continue;
           const dk = `${h.key}|${h.mode}|${key}|${op.mode}`;
           if (!this.deps.has(dk))
             this.deps.set(dk, { from: h, to: { key, name, mode: op.mode, try: op.try, chain, frames: chain } });
         }
       const facts = op.base && s.facts?.get(op.base) !== 'set' ? withFact(s.facts, op.base, 'set') : s.facts;
-      if (s.some((h) => h.key === key && h.mode === op.mode)) return state([...s], facts, s.ret);
-      return state([...s, { key, name, mode: op.mode, try: op.try, chain }], facts, s.ret);
+      if (s.held.some((h) => h.key === key && h.mode === op.mode)) return withLocksOf(s, facts, s.ret);
+      return state([...s.held, { key, name, mode: op.mode, try: op.try, chain }], facts, s.ret);
     });
   }
 
@@ -368,19 +364,19 @@ class LockWalk {
   private call(w: Walking, op: Extract<LOp, { k: 'call' }>, states: State[]): State[] {
     if (!this.byName.has(op.callee) || this.regByFn.get(op.callee)?.kind === 'cpuhp')
       return states.map((s) => {
-        if (!op.assign) return s.ret ? state([...s], s.facts, undefined) : s;
-        return state([...s], withFact(s.facts, op.assign, undefined), undefined);
+        if (!op.assign) return s.ret ? withLocksOf(s, s.facts, undefined) : s;
+        return withLocksOf(s, withFact(s.facts, op.assign, undefined), undefined);
       });
     const next: State[] = [];
     const stack: Stack = { frame: { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }, up: w.stack };
     for (const s of states) {
-      for (const x of this.analyze(op.callee, s.facts || s.ret ? state([...s], undefined, undefined) : s, stack, {
+      for (const x of this.analyze(op.callee, s.facts || s.ret ? withLocksOf(s, undefined, undefined) : s, stack, {
         ctx: w.c.id,
         line: op.line,
       })) {
         // the callee's locks, this function's facts; its result kept for a test or an assignment
         const facts = op.assign ? withFact(s.facts, op.assign, x.ret) : s.facts;
-        next.push(state([...x], facts, op.assign ? undefined : x.ret));
+        next.push(withLocksOf(x, facts, op.assign ? undefined : x.ret));
       }
     }
     return dedupe(next);
@@ -404,7 +400,7 @@ class LockWalk {
   }
 }
 
-const heldNames = (s: State): string[] => s.map((h) => h.name + (h.mode === 'read' ? ' (read)' : ''));
+const heldNames = (s: State): string[] => s.held.map((h) => h.name + (h.mode === 'read' ? ' (read)' : ''));
 
 /** Record that `from` calls context c (holding `held`, into a shared context), once. */
 function link(c: Ctx, from: { ctx: number; line: number }, held: State | undefined): void {
@@ -442,23 +438,29 @@ function lockful(a: Analyzer, byName: Map<string, FunctionInfo>): Set<string> {
 
 /** `s` without the last-taken instance of lock `key`. */
 function release(s: State, key: string): State {
+  const h = s.held;
   let i = -1;
-  for (let j = s.length - 1; j >= 0; j--)
-    if (s[j].key === key) {
+  for (let j = h.length - 1; j >= 0; j--)
+    if (h[j].key === key) {
       i = j;
       break;
     }
-  return i < 0 ? s : state([...s.slice(0, i), ...s.slice(i + 1)], s.facts, s.ret);
+  return i < 0 ? s : state([...h.slice(0, i), ...h.slice(i + 1)], s.facts, s.ret);
 }
 
 /** `v = <tag>` (undefined: not known). */
 function assign(s: State, v: string, tag: Tag | undefined): State {
   if (s.facts?.get(v) === tag) return s;
-  return state([...s], withFact(s.facts, v, tag), s.ret);
+  return withLocksOf(s, withFact(s.facts, v, tag), s.ret);
 }
 
 /** What a `return` hands the caller: the locks held less the guards released, and its value. */
 function returned(s: State, op: Extract<LOp, { k: 'return' }>): State {
-  const held = op.release.length ? s.filter((h) => !op.release.some((r) => r.key === h.key)) : [...s];
-  return state(held, undefined, op.value === '$call' ? s.ret : op.value);
+  const ret = op.value === '$call' ? s.ret : op.value;
+  if (!op.release.length) return withLocksOf(s, undefined, ret);
+  return state(
+    s.held.filter((h) => !op.release.some((r) => r.key === h.key)),
+    undefined,
+    ret,
+  );
 }
