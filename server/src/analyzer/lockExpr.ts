@@ -126,6 +126,14 @@ export class ExprReader {
     if (from < b || out.length) out.push([from, b]);
     return out;
   }
+  /** the first token `ch` in [a, b) outside brackets, or b */
+  protected nextAt(a: number, b: number, ch: number): number {
+    for (let i = a; i < b; i++) {
+      if (this.p(i, OPEN_PAREN) || this.p(i, OPEN_BRACKET) || this.p(i, OPEN_BRACE)) i = this.match[i];
+      else if (this.p(i, ch)) return i;
+    }
+    return b;
+  }
   /** the `;` ending the statement from token k (outside brackets) */
   protected semicolon(k: number, limit: number): number {
     for (let i = k; i < limit; i++) {
@@ -246,10 +254,14 @@ export class ExprReader {
   /** An expression in [a, b): its calls (each one's arguments first), assignments, in the tree's order. */
   protected expr(a: number, b: number, out: LOp[]): void {
     if (a >= b) return;
-    const parts = this.split(a, b, COMMA);
-    if (parts.length > 1) {
-      for (const [x, y] of parts) this.expr(x, y, out);
-      return;
+    // `x, y`: each part (as split() gives them, without the array: this is the reader's hottest path)
+    if (this.nextAt(a, b, COMMA) < b) {
+      for (let x = a; ;) {
+        const y = this.nextAt(x, b, COMMA);
+        this.expr(x, y, out);
+        if (y >= b) return;
+        x = y + 1;
+      }
     }
     const as = this.assignmentIn(a, b);
     if (as) {
@@ -354,10 +366,11 @@ export class ExprReader {
 
   /** The call of `name` (`i`: its callee's first token) to its `)` at `close`: its arguments' ops and its own. */
   protected innerCall(i: number, name: number, close: number, out: LOp[]): void {
-    const args = this.split(name + 2, close, COMMA);
-    for (const [a, b] of args) this.expr(a, b, out);
+    // the arguments: as a comma expression, part by part
+    this.expr(name + 2, close, out);
     if (name > i) return;
-    const first = args[0] && args[0][0] < args[0][1] ? this.textOf(...args[0]) : undefined;
+    const comma = this.nextAt(name + 2, close, COMMA);
+    const first = name + 2 < comma ? this.textOf(name + 2, comma) : undefined;
     namedCallOps(this.word(name), first, this.row(i), () => this.textOf(i, close + 1), this.ctx, out);
   }
 

@@ -30,7 +30,7 @@ export interface Ctx {
   /** callers' contexts with the line of the call (into a shared context: the locks held there) */
   from: { ctx: number; line: number; held?: string[]; heldKey?: string }[];
   /** the keys of `from`, made on the first link after the first */
-  fromKeys?: Set<string>;
+  fromKeys?: Set<string | number>;
   root?: Registration['kind'] | 'entry' | 'uncalled';
   /**
    * One context for every set of locks held: the function and its callees take, release and

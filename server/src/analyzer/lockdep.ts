@@ -41,11 +41,20 @@ export type { Registration } from './lockRoots';
 
 /** The locks held, as a key (kept on the state, and passed on with its locks: they never change once made). */
 const heldKey = (s: State): string => (s.hk ??= s.held.map((h) => `${h.key}:${h.mode[0]}`).join(','));
-const stateKey = (s: State): string => {
-  let facts = '';
-  if (s.facts) for (const [k, v] of s.facts) facts += `${facts ? ',' : ''}${k}${v}`;
-  return `${heldKey(s)}|${s.ret ?? ''}|${facts}`;
-};
+/** Whether two states hold the same locks with the same result and facts (in the same order). */
+function sameState(x: State, y: State): boolean {
+  if (x === y) return true;
+  if (heldKey(x) !== heldKey(y) || x.ret !== y.ret) return false;
+  if (x.facts === y.facts) return true;
+  if (!x.facts || !y.facts || x.facts.size !== y.facts.size) return false;
+  const ys = [...y.facts];
+  let i = 0;
+  for (const [k, v] of x.facts) {
+    if (ys[i][0] !== k || ys[i][1] !== v) return false;
+    i++;
+  }
+  return true;
+}
 /** A state holding `held` (shared, never changed; `hk`: its key if known) with these facts and result. */
 function state(held: Held[], facts: Facts | undefined, ret: Tag | undefined, hk?: string): State {
   return { held, facts: facts?.size ? facts : undefined, ret: ret || undefined, hk };
@@ -62,17 +71,22 @@ function withFact(facts: Facts | undefined, v: string, tag: Tag | undefined): Fa
 }
 const MAX_STATES = 16;
 
+/** `states` without repeats, first ones kept (a scan: there are few). */
 function dedupe(states: State[]): State[] {
   if (states.length < 2) return states;
-  const seen = new Map<string, State>();
-  for (const s of states) {
-    const k = stateKey(s);
-    if (!seen.has(k)) seen.set(k, s);
+  let out: State[] | undefined;
+  for (let i = 1; i < states.length; i++) {
+    const kept = out ?? states;
+    let seen = false;
+    for (let j = 0; j < (out ? kept.length : i) && !seen; j++) seen = sameState(kept[j], states[i]);
+    if (!seen) out?.push(states[i]);
+    else out ??= states.slice(0, i);
   }
-  if (seen.size <= MAX_STATES) return [...seen.values()];
+  const seen = out ?? states;
+  if (seen.length <= MAX_STATES) return seen;
   // too many: forget what is known of values before forgetting a set of locks held
   const coarse = new Map<string, State>();
-  for (const s of seen.values())
+  for (const s of seen)
     if (!coarse.has(heldKey(s) + s.ret)) coarse.set(heldKey(s) + s.ret, withLocksOf(s, undefined, s.ret));
   return [...coarse.values()];
 }
@@ -105,7 +119,7 @@ interface Walking {
   f: FunctionInfo;
   c: Ctx;
   stack: Stack | undefined;
-  labels: Map<string, State[]>;
+  labels: Map<string, State[]> | undefined;
   returned: State[];
 }
 
@@ -139,7 +153,8 @@ class LockWalk {
   private readonly regByFn = new Map<string, Registration>();
   private readonly roots: LockReport['roots'] = [];
   private readonly ctxs: Ctx[] = [];
-  private readonly ctxByKey = new Map<string, Ctx>();
+  /** by function, then by the locks held on entry ('' for a shared context) */
+  private readonly ctxByKey = new Map<string, Map<string, Ctx>>();
   private readonly exits = new Map<number, State[]>();
   private readonly deps = new Map<string, Dependency>();
   private readonly hits: SiteHit[] = [];
@@ -240,8 +255,10 @@ class LockWalk {
     rootKind?: Ctx['root'],
   ): State[] {
     const shared = !this.lockful.has(fn);
-    const key = shared ? fn : `${fn}|${heldKey(entry)}`;
-    let c = this.ctxByKey.get(key);
+    const key = shared ? '' : heldKey(entry);
+    let byHeld = this.ctxByKey.get(fn);
+    if (!byHeld) this.ctxByKey.set(fn, (byHeld = new Map()));
+    let c = byHeld.get(key);
     if (c) {
       if (from) link(c, from, shared ? entry : undefined);
       if (rootKind && !c.root) c.root = rootKind;
@@ -266,8 +283,8 @@ class LockWalk {
       fromKeys: undefined,
     };
     this.ctxs.push(c);
-    this.ctxByKey.set(key, c);
-    const w: Walking = { fn, f, c, stack, labels: new Map(), returned: [] };
+    byHeld.set(key, c);
+    const w: Walking = { fn, f, c, stack, labels: undefined, returned: [] };
     // a function that returns NULL/false somewhere returns something set elsewhere (the kernel's
     // "NULL with the lock released, else the lock held" contracts)
     const fellOff = this.run(w, this.bodies.of(fn), [entry]);
@@ -327,11 +344,12 @@ class LockWalk {
           states = [];
           break;
         case 'goto':
+          w.labels ??= new Map();
           w.labels.set(op.label, [...(w.labels.get(op.label) ?? []), ...states]);
           states = [];
           break;
         case 'label':
-          states = dedupe([...states, ...(w.labels.get(op.label) ?? [])]);
+          states = dedupe([...states, ...(w.labels?.get(op.label) ?? [])]);
           break;
       }
     }
@@ -369,11 +387,14 @@ class LockWalk {
       });
     const next: State[] = [];
     const stack: Stack = { frame: { fn: w.fn, uri: w.f.uri, line: op.line, what: `${op.callee}()` }, up: w.stack };
+    const from = { ctx: w.c.id, line: op.line };
     for (const s of states) {
-      for (const x of this.analyze(op.callee, s.facts || s.ret ? withLocksOf(s, undefined, undefined) : s, stack, {
-        ctx: w.c.id,
-        line: op.line,
-      })) {
+      for (const x of this.analyze(
+        op.callee,
+        s.facts || s.ret ? withLocksOf(s, undefined, undefined) : s,
+        stack,
+        from,
+      )) {
         // the callee's locks, this function's facts; its result kept for a test or an assignment
         const facts = op.assign ? withFact(s.facts, op.assign, x.ret) : s.facts;
         next.push(withLocksOf(x, facts, op.assign ? undefined : x.ret));
@@ -404,12 +425,16 @@ const heldNames = (s: State): string[] => s.held.map((h) => h.name + (h.mode ===
 
 /** Record that `from` calls context c (holding `held`, into a shared context), once. */
 function link(c: Ctx, from: { ctx: number; line: number }, held: State | undefined): void {
-  const key = `${from.ctx}:${from.line}${held ? `:${heldKey(held)}` : ''}`;
-  const seen = (c.fromKeys ??= new Set(c.from.map((x) => `${x.ctx}:${x.line}${x.heldKey ? `:${x.heldKey}` : ''}`)));
+  const key = linkKey(from.ctx, from.line, held && heldKey(held));
+  const seen = (c.fromKeys ??= new Set(c.from.map((x) => linkKey(x.ctx, x.line, x.heldKey || undefined))));
   if (seen.has(key)) return;
   seen.add(key);
   c.from.push(fromLink(from, held));
 }
+
+/** A link's key: a number unless it holds locks' key (into a shared context). */
+const linkKey = (ctx: number, line: number, hk: string | undefined): string | number =>
+  hk === undefined ? ctx * 2 ** 20 + line : `${ctx}:${line}:${hk}`;
 
 /** A caller's link (into a shared context: with the locks held there), one shape for all. */
 function fromLink(from: { ctx: number; line: number }, held: State | undefined): Ctx['from'][number] {
