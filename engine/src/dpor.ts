@@ -26,6 +26,11 @@ interface Node {
   sleep: Map<string, Footprint>;
   /** per task: the clock of its last step (or of the step that created it) */
   clocks: Map<string, Clock>;
+  /**
+   * per task, the first node on the path where its next step (the one it has here) could run;
+   * absent while it never could (it waits, since it was spawned, took its last step or moved)
+   */
+  enabledAt: Map<string, number>;
   /** footprints of the tasks' next steps here (also of blocked tasks: what they wait to do) */
   fps: Map<string, Footprint>;
   /** stateful: hash of the state, and the (task, footprint) pairs met in the subtree below it */
@@ -70,7 +75,11 @@ class Dpor {
   private readonly schedule: string[] = [];
   private readonly cache = new Map<number, Cached>();
   private readonly pairIds = new Map<string, number>();
-  private readonly pairs: { task: string; fp: Footprint }[] = [];
+  /**
+   * `live`, for a step its task never took in an execution (met where it ended): the tasks that
+   * had not finished by themselves there, the only ones that may have taken no step (enablers())
+   */
+  private readonly pairs: { task: string; fp: Footprint; live?: string[] }[] = [];
   /** which tasks' steps were seen creating a task (a kworker by queue_work_on) */
   private readonly creators = new Map<string, Set<string>>();
 
@@ -82,25 +91,31 @@ class Dpor {
   }
 
   explore(): void {
-    this.nodes.push(this.mkNode(this.m.initial(), new Map(), new Map()));
+    this.nodes.push(this.mkNode(this.m.initial(), new Map(), new Map(), new Map()));
     this.go(0);
   }
 
-  private intern(task: string, fp: Footprint): number {
-    const k = `${task}|${fp.r.join(',')}|${fp.w.join(',')}|${(fp.wait ?? []).join(',')}`;
+  private intern(task: string, fp: Footprint, live?: string[]): number {
+    const k = `${task}|${fp.r.join(',')}|${fp.w.join(',')}|${(fp.wait ?? []).join(',')}|${live?.join(',') ?? '*'}`;
     let id = this.pairIds.get(k);
     if (id === undefined) {
       id = this.pairs.length;
-      this.pairs.push({ task, fp });
+      this.pairs.push({ task, fp, live });
       this.pairIds.set(k, id);
     }
     return id;
   }
 
   /** A node; its enabled tasks and footprints are filled by prepare(), once it is not a cache hit. */
-  private mkNode(state: State, sleep: Map<string, Footprint>, clocks: Map<string, Clock>): Node {
+  private mkNode(
+    state: State,
+    sleep: Map<string, Footprint>,
+    clocks: Map<string, Clock>,
+    enabledAt: Map<string, number>,
+  ): Node {
     return {
       state,
+      enabledAt,
       enabled: [],
       backtrack: new Set(),
       done: new Set(),
@@ -161,22 +176,69 @@ class Dpor {
     return out;
   }
 
+  /**
+   * The races of the tasks' next steps here against the path. A step that could not run at any
+   * node yet is raced only where it first can (with the same races, but a clock that knows what
+   * let it run), or, if it never can, where the execution ends (every task done, blocked or
+   * asleep) or another task's step replaces it: raced here, FG's fallback (every task runnable
+   * at the race) explored orders that sleep sets then cut short, 6,903 states for F2 at 8 CPUs.
+   */
   private addRaces(node: Node): void {
+    const ends = node.enabled.every((p) => node.sleep.has(p));
     for (const [t, fp] of node.fps) {
-      const cp = node.clocks.get(t);
-      for (let i = this.exec.length - 1; i >= 0; i--) {
-        const e = this.exec[i];
-        if (e.task === t || !races(e.fp, fp)) continue;
-        if (cp && (e.clock.get(e.task) ?? 0) <= (cp.get(e.task) ?? 0)) continue; // e happens-before t
-        const pre = this.nodes[i];
-        const starts = this.initials(i, t, fp, cp);
-        if (starts.some((q) => pre.backtrack.has(q))) break;
-        const q = starts.includes(t) && pre.enabled.includes(t) ? t : starts.find((x) => pre.enabled.includes(x));
-        if (q !== undefined) pre.backtrack.add(q);
-        else this.reverse(i, t);
-        break;
-      }
+      if (node.enabled.includes(t) || node.enabledAt.has(t)) this.raceWith(node, t, fp);
+      else if (ends) this.blockedRace(node, t, fp);
     }
+  }
+
+  /** The last step on the path that races with t's next step (fp): schedule its reversal. */
+  private raceWith(node: Node, t: string, fp: Footprint): void {
+    node.summary?.add(this.intern(t, fp));
+    const i = this.lastRace(node, t, fp);
+    if (i < 0) return;
+    const pre = this.nodes[i];
+    const starts = this.initials(i, t, fp, node.clocks.get(t));
+    if (starts.some((q) => pre.backtrack.has(q))) return;
+    const q = starts.includes(t) && pre.enabled.includes(t) ? t : starts.find((x) => pre.enabled.includes(x));
+    if (q !== undefined) pre.backtrack.add(q);
+    else this.reverse(i, t);
+  }
+
+  /** A step t never took in this execution: its last race is reversed by t, or by what may enable t (enablers()). */
+  private blockedRace(node: Node, t: string, fp: Footprint): void {
+    // a task ended by another's step (takedown_cpu, an unbound worker's pick) keeps its frames
+    const live = node.state.tasks.filter((x) => !x.done || x.frames.length > 0).map((x) => x.id);
+    node.summary?.add(this.intern(t, fp, live));
+    const i = this.lastRace(node, t, fp);
+    if (i >= 0) this.reverseBlocked(i, t, live);
+  }
+
+  private reverseBlocked(i: number, t: string, live: string[]): void {
+    const pre = this.nodes[i];
+    if (pre.enabled.includes(t)) pre.backtrack.add(t);
+    else for (const q of this.enablers(i, live)) pre.backtrack.add(q);
+  }
+
+  /** The last step on the path of another task that races with t's next step and does not happen before it; -1 if none. */
+  private lastRace(node: Node, t: string, fp: Footprint): number {
+    const cp = node.clocks.get(t);
+    for (let i = this.exec.length - 1; i >= 0; i--) {
+      const e = this.exec[i];
+      if (e.task === t || !races(e.fp, fp)) continue;
+      if (cp && (e.clock.get(e.task) ?? 0) <= (cp.get(e.task) ?? 0)) continue; // e happens-before t
+      return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Who may let a step run before exec[i] that could not run there and never ran after it: the
+   * tasks runnable at i that take no step after it. One that does take a step after i takes
+   * it in this execution, and a step it enables is raced where that step first can run.
+   */
+  private enablers(i: number, live: string[]): string[] {
+    const ran = new Set(this.exec.slice(i).map((x) => x.task));
+    return this.nodes[i].enabled.filter((q) => !ran.has(q) && live.includes(q));
   }
 
   /** The tasks among `live` that may have created t (transitively); all of them when unknown. */
@@ -211,15 +273,16 @@ class Dpor {
       const e = exec[i];
       return c !== undefined && (e.clock.get(e.task) ?? 0) <= (c.get(e.task) ?? 0);
     };
-    const live = new Set(node.state.tasks.filter((t) => !t.done).map((t) => t.id));
+    const here = new Set(node.state.tasks.filter((t) => !t.done).map((t) => t.id));
     for (const id of summary) {
-      const { task, fp } = this.pairs[id];
-      const from = this.roots(task, live);
+      const { task, fp, live } = this.pairs[id];
+      const from = this.roots(task, here);
       for (let i = exec.length - 1; i >= 0; i--) {
         const e = exec[i];
         if (e.task === task || !races(e.fp, fp)) continue;
         if (from.every((r) => hb(i, r))) continue;
-        this.reverse(i, task);
+        if (live) this.reverseBlocked(i, task, live);
+        else this.reverse(i, task);
       }
     }
   }
@@ -275,7 +338,6 @@ class Dpor {
     this.cache.set(node.hash, { done: false, sleep: [], summary: new Set(), execs: 0, failing: 0 });
     node.summary = new Set();
     this.prepare(node);
-    for (const [t, fp] of node.fps) node.summary.add(this.intern(t, fp));
     return false;
   }
 
@@ -333,18 +395,32 @@ class Dpor {
     const fp = node.fps.get(p)!;
     const next = this.m.step(node.state, p).state;
     this.run.transitions++;
+    const enabledAt = new Map(node.enabledAt);
+    for (const q of node.enabled) if (!enabledAt.has(q)) enabledAt.set(q, depth);
+    enabledAt.delete(p);
     // A step that ends or moves another task (takedown_cpu drops a kworker whose CPU died or
     // moves a task to the control CPU; an unbound worker taking an item ends the other
     // candidates) replaces that task's next step: the step it replaced is never met later
     // to be found racing, so the reversal is scheduled here.
     for (const t of next.tasks) {
       const was = node.state.tasks.find((x) => x.id === t.id);
-      if (t.id !== p && was && !was.done && node.fps.has(t.id) && (t.done || t.cpu !== was.cpu))
+      if (t.id !== p && was && !was.done && node.fps.has(t.id) && (t.done || t.cpu !== was.cpu)) {
+        // a replaced step that never could run was not raced yet (addRaces)
+        if (!node.enabled.includes(t.id) && !node.enabledAt.has(t.id))
+          this.blockedRace(node, t.id, node.fps.get(t.id)!);
         this.reverse(depth, t.id);
+        enabledAt.delete(t.id);
+      }
     }
 
     const clock: Clock = new Map(node.clocks.get(p) ?? []);
-    for (const e of exec) if (orderedAfter(e.fp, fp)) join(clock, e.clock);
+    // A step that waits on what e writes is ordered after e only if e may have let it run: not
+    // when it could already run before e (wait keys gate enabledness only, model.ts). Such an
+    // order would hide the races behind it, which no reversal of e and this step then finds.
+    const since = node.enabledAt.get(p) ?? depth;
+    exec.forEach((e, j) => {
+      if (j < since ? orderedAfter(e.fp, fp) : dependent(e.fp, fp)) join(clock, e.clock);
+    });
     clock.set(p, exec.length + 1);
     const clocks = new Map(node.clocks);
     clocks.set(p, clock);
@@ -360,7 +436,7 @@ class Dpor {
 
     exec.push({ task: p, fp, clock });
     schedule.push(p);
-    nodes.push(this.mkNode(next, sleep, clocks));
+    nodes.push(this.mkNode(next, sleep, clocks, enabledAt));
     this.go(depth + 1);
     nodes.pop();
     schedule.pop();
