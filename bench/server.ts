@@ -96,15 +96,17 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
   const full: number[] = [];
   const eager: number[] = [];
   const lint: number[] = [];
+  const lintCpu: number[] = [];
   let lintFindings = 0;
-  /** `slablens lint`'s work: a cold index of its own and the lock rules over it (analyzer/lockdep.ts) */
-  const lintOnce = async (): Promise<number> => {
+  /** `slablens lint`'s work: a cold index of its own and the lock rules over it (analyzer/lockdep.ts): wall and CPU ms */
+  const lintOnce = async (): Promise<{ ms: number; cpu: number }> => {
     await settle();
+    const c0 = cpuMs();
     const t0 = performance.now();
     const b = new Analyzer();
     files.forEach((f, k) => b.update(f, texts[k]));
     lintFindings = analyzeLocks(b).findings.length;
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, cpu: cpuMs() - c0 };
   };
   /** a cold index of the files by `a`: wall and CPU ms */
   const index = async (a: Analyzer): Promise<{ ms: number; cpu: number }> => {
@@ -149,7 +151,9 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
     eager.push((await index(new Analyzer({ lazyBodies: false }))).ms);
     // lint, after a run of its own, in the same turn as the cold index it is held to
     await lintOnce();
-    lint.push(await lintOnce());
+    const l = await lintOnce();
+    lint.push(l.ms);
+    lintCpu.push(l.cpu);
   }
   // CPU time in clock ticks of 10 ms: the mean over the runs, not a median
   const ctagsResult = ctagsRuns.length
@@ -192,6 +196,7 @@ async function inProcess(files: string[], texts: string[], ctags: boolean) {
     analyzer: a,
     ctags: ctagsResult,
     lint,
+    lintCpu,
     lintFindings,
     first,
     cold,
@@ -325,6 +330,10 @@ async function bench(label: string, dir: string) {
     coldVsCtagsCpu: ctagsCpu ? Number((coldCpu / ctagsCpu).toFixed(2)) : null,
     lintMs: ms(pct(local.lint, 50)),
     lintVsColdIndex: Number((pct(local.lint, 50) / cold).toFixed(2)),
+    lintCpuMs: ms(pct(local.lintCpu, 50)),
+    lintVsColdIndexCpu: Number((pct(local.lintCpu, 50) / coldCpu).toFixed(2)),
+    // the machine's load (1-minute average) when the row was done: wall times stretch with it
+    loadAverage: Number(os.loadavg()[0].toFixed(2)),
     lintFindings: local.lintFindings,
     firstColdIndexMs: ms(local.first),
     fullTreesMs: ms(pct(local.full, 50)),
@@ -350,6 +359,7 @@ async function bench(label: string, dir: string) {
             ? ''
             : `  (CPU time: ${row.coldIndexCpuMs} vs ${row.ctagsCpuMs} ms → ${row.coldVsCtagsCpu}×)`)) +
       `\n  lint (cold index + lock rules) ${row.lintMs} ms → ${row.lintVsColdIndex}× the cold index (target ≤ 2×), ${row.lintFindings} findings` +
+      `  (CPU time: ${row.lintCpuMs} vs ${row.coldIndexCpuMs} ms → ${row.lintVsColdIndexCpu}×; load average ${row.loadAverage})` +
       `\n    (the first one in this process, JIT cold: ${row.firstColdIndexMs} ms)` +
       `\n    then the full trees (function interiors parsed, the index checked against them) ${row.fullTreesMs} ms, after the index is in use` +
       `\n    (a cold index parsing every body first, as before skeletons: ${row.coldIndexEveryBodyParsedMs} ms` +

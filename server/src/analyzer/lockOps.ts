@@ -12,7 +12,7 @@ import {
   NotModelledLock,
   ON_CPU_CALLS,
 } from './lockPrimitives';
-import type { FunctionInfo } from './types';
+import type { CallSite, FunctionInfo } from './types';
 import { isLoopMacro } from './words';
 
 // --- the lock operations of a body -------------------------------------------------------------
@@ -419,8 +419,10 @@ export function typeReader(sig: string, body: string): (v: string) => string | u
 }
 
 export function flatOps(f: FunctionInfo): LOp[] {
-  return [...f.calls]
-    .filter((c) => !c.viaPointer && !isLoopMacro(c.callee))
-    .sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character)
-    .map((c) => ({ k: 'call', callee: c.callee, line: c.range.start.line, assign: undefined }));
+  const calls = f.calls.filter((c) => !c.viaPointer && !isLoopMacro(c.callee));
+  const before = (x: CallSite, y: CallSite): number =>
+    x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character;
+  // the index lists them in source order: sorted only where it does not
+  if (calls.some((c, i) => i > 0 && before(calls[i - 1], c) > 0)) calls.sort(before);
+  return calls.map((c) => ({ k: 'call', callee: c.callee, line: c.range.start.line, assign: undefined }));
 }

@@ -406,19 +406,17 @@ class LockWalk {
   /** Each arm from the states that can take it: a value known NULL/false does not take the arm that needs it set. */
   private branch(w: Walking, op: Extract<LOp, { k: 'branch' }>, states: State[]): State[] {
     const t = op.test;
-    const value = (s: State): Tag | undefined => (t!.v === '$call' ? s.ret : s.facts?.get(t!.v));
-    const takes = (s: State, arm: number): boolean =>
-      !t || value(s) === undefined || (value(s) === 'set') === ((arm === 0) !== t.negated);
-    return dedupe(
-      op.arms.flatMap((arm, i) =>
-        this.run(
-          w,
-          arm,
-          states.filter((s) => takes(s, i)),
-        ),
-      ),
-    );
+    const out: State[] = [];
+    for (let i = 0; i < op.arms.length; i++)
+      for (const s of this.run(w, op.arms[i], t ? states.filter((s) => takes(t, s, i)) : states)) out.push(s);
+    return dedupe(out);
   }
+}
+
+/** Whether state `s` can take arm `arm` of a branch testing `t`. */
+function takes(t: { v: string; negated: boolean }, s: State, arm: number): boolean {
+  const value = t.v === '$call' ? s.ret : s.facts?.get(t.v);
+  return value === undefined || (value === 'set') === ((arm === 0) !== t.negated);
 }
 
 const heldNames = (s: State): string[] => s.held.map((h) => h.name + (h.mode === 'read' ? ' (read)' : ''));
