@@ -24,7 +24,7 @@ const USAGE = `usage:
   slablens list [--json]
   slablens check <scenario> [--cpus N] [--strategy ${STRATEGIES.join('|')}] [--seed S] [--runs N]
                  [--preemptions K] [--max-states N] [--stop-at-first] [--stateless]
-                 [--json] [--trace-out FILE]
+                 [--symmetry] [--json] [--trace-out FILE]
   slablens replay <trace.json> [--json]
   slablens replay --token <token> [--json]
   slablens demo [--cpus N] [--trace-dir DIR]
@@ -44,6 +44,7 @@ export function searchOptions(values: {
   runs?: string;
   preemptions?: string;
   'max-states'?: string;
+  symmetry?: boolean;
 }): ExploreOptions & { strategy: Strategy } {
   const strategy = (values.strategy ?? 'dpor') as Strategy;
   if (!STRATEGIES.includes(strategy))
@@ -54,7 +55,21 @@ export function searchOptions(values: {
     runs: int('runs', values.runs, 1),
     preemptions: int('preemptions', values.preemptions, 0),
     maxStates: int('max-states', values['max-states'], 1),
+    ...(values.symmetry ? { symmetry: true } : {}),
   };
+}
+
+/** What --symmetry covered, in one line (none when it was not asked for). */
+export function symmetryLine(r: Pick<CheckResult, 'symmetry'>): string | undefined {
+  const y = r.symmetry;
+  if (!y) return undefined;
+  if (y.none) return `  symmetry: covered nothing: ${y.none}`;
+  const classes = y.classes.map((c) => `{${c.map((x) => `CPU${x}`).join(', ')}}`).join(', ');
+  return (
+    `  symmetry: ${classes} interchangeable by their setup; ${y.permuted} of ${y.keyed} states keyed up to a renaming of them` +
+    ` (only where nothing still to run tells them apart)${y.mappedHits ? `; ${y.mappedHits} cache hits through a renaming` : ''}` +
+    `${y.refusedHits ? `; ${y.refusedHits} refused (a footprint the renaming does not know)` : ''}`
+  );
 }
 
 export function exitFor(verdict: string): number {
@@ -86,6 +101,7 @@ export function resultJson(r: CheckResult, seed?: number) {
     violationStep: r.violationStep ?? null,
     stoppedAtFirst: r.stoppedAtFirst ?? false,
     shortened: r.shortened ?? null,
+    symmetry: r.symmetry ?? null,
     trace: r.trace?.steps ?? [],
   };
 }
@@ -104,6 +120,7 @@ function summary(
     | 'elapsedMs'
     | 'strategy'
     | 'stoppedAtFirst'
+    | 'symmetry'
   >,
   scenario: string,
 ): string {
@@ -112,7 +129,7 @@ function summary(
     ? 'stopped at the first failing one (--stop-at-first; drop it to count them all)'
     : `${r.failing} failing`;
   const stats = `${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings (${failing}), ${r.outcomes} distinct outcomes, ${r.elapsedMs} ms`;
-  return [head, r.message ? `  ${r.message}` : '', `  ${stats}`].filter(Boolean).join('\n');
+  return [head, r.message ? `  ${r.message}` : '', `  ${stats}`, symmetryLine(r)].filter(Boolean).join('\n');
 }
 
 export function printTrace(io: Io, t: Trace): void {
@@ -140,6 +157,7 @@ export const CHECK_OPTIONS = {
   'hotplug-up': { type: 'boolean' },
   'stop-at-first': { type: 'boolean' },
   stateless: { type: 'boolean' },
+  symmetry: { type: 'boolean' },
 } as const;
 
 /** --hotplug [--hotplug-cpu N] [--hotplug-up]: a thread that takes a CPU down (and up) at any point. */

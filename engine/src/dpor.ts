@@ -4,7 +4,8 @@
 import { Machine } from './machine';
 import { dependent, Footprint, orderedAfter, races } from './model';
 import { hash53, Run, Stop } from './run';
-import { State, stateKey } from './state';
+import { State } from './state';
+import { Renaming } from './symmetry';
 
 type Clock = Map<string, number>;
 
@@ -35,6 +36,8 @@ interface Node {
   fps: Map<string, Footprint>;
   /** stateful: hash of the state, and the (task, footprint) pairs met in the subtree below it */
   hash?: number;
+  /** --symmetry: the renaming the state's key was taken under (null: none) */
+  ren?: Renaming | null;
   summary?: Set<number>;
   execs: number;
   failing: number;
@@ -49,6 +52,8 @@ interface Cached {
   summary: Set<number>;
   execs: number;
   failing: number;
+  /** --symmetry: the renaming its key was taken under; its sleep set and summary are in its own names */
+  ren?: Renaming | null;
 }
 
 /**
@@ -296,13 +301,15 @@ class Dpor {
     if (!this.stateful) return;
     const prev = this.cache.get(node.hash!);
     const sleep = entrySleep;
+    const prevSleep = prev && prev.done ? this.toHere(prev.ren, node.ren)?.mapTasks(prev.sleep) : undefined;
     this.cache.set(node.hash!, {
       done: true,
       // explored twice with different sleep sets: what is covered is what both left awake
-      sleep: prev && prev.done ? sleep.filter((q) => prev.sleep.includes(q)) : sleep,
+      sleep: prevSleep ? sleep.filter((q) => prevSleep.includes(q)) : sleep,
       summary: node.summary!,
       execs: node.execs,
       failing: node.failing,
+      ren: node.ren,
     });
     if (parent) for (const id of node.summary!) parent.summary!.add(id);
   }
@@ -313,14 +320,17 @@ class Dpor {
    */
   private cached(node: Node, depth: number): boolean {
     const run = this.run;
-    node.hash = hash53(stateKey(node.state));
+    const key = run.key(node.state);
+    node.hash = hash53(key.key);
+    node.ren = key.r;
     const hit = this.cache.get(node.hash);
     if (hit && !hit.done)
       throw new Stop('the state graph has a cycle, which the stateful search does not cover (use --stateless)');
-    if (hit && hit.sleep.every((q) => node.sleep.has(q))) {
+    const mapped = hit && this.mapped(hit, node.ren);
+    if (hit && mapped && mapped.sleep.every((q) => node.sleep.has(q))) {
       run.pruned++;
-      this.replayRaces(node, hit.summary);
-      node.summary = hit.summary;
+      this.replayRaces(node, mapped.summary);
+      node.summary = mapped.summary;
       node.execs = hit.execs;
       node.failing = hit.failing;
       run.executions += hit.execs;
@@ -329,7 +339,7 @@ class Dpor {
       if (parent) {
         parent.execs += hit.execs;
         parent.failing += hit.failing;
-        for (const id of hit.summary) parent.summary!.add(id);
+        for (const id of mapped.summary) parent.summary!.add(id);
       }
       return true;
     }
@@ -339,6 +349,41 @@ class Dpor {
     node.summary = new Set();
     this.prepare(node);
     return false;
+  }
+
+  /** --symmetry: the renaming from a cached state's names to this visit's (null: the same names). */
+  private toHere(cached: Renaming | null | undefined, here: Renaming | null | undefined): Renaming | null {
+    if (!cached && !here) return null;
+    const n = this.m.scenario.ncpus;
+    const id = new Renaming([...Array(n).keys()], []);
+    const bundles = this.run.sym!.bundles;
+    const to = (cached ?? id).then((here ?? id).inverse(bundles), bundles);
+    return to.identity ? null : to;
+  }
+
+  /**
+   * A cached state's sleep set and summary in this visit's names: the subtree below a state
+   * reached under a CPU renaming is the cached subtree renamed, so its (task, footprint) pairs
+   * are renamed too. Undefined when a footprint key is of a kind the renaming does not know.
+   */
+  private mapped(
+    hit: Cached,
+    here: Renaming | null | undefined,
+  ): { sleep: string[]; summary: Set<number> } | undefined {
+    const to = this.toHere(hit.ren, here);
+    if (!to) return hit;
+    const summary = new Set<number>();
+    for (const id of hit.summary) {
+      const { task, fp, live } = this.pairs[id];
+      const fq = to.footprint(fp);
+      if (!fq) {
+        this.run.sym!.report.refusedHits++;
+        return undefined;
+      }
+      summary.add(this.intern(to.task(task), fq, live && to.mapTasks(live)));
+    }
+    this.run.sym!.report.mappedHits++;
+    return { sleep: to.mapTasks(hit.sleep), summary };
   }
 
   /** The next task of the node's backtrack set to run, skipping (and counting) those asleep. */

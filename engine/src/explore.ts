@@ -8,7 +8,7 @@ import { dpor } from './dpor';
 import { Machine } from './machine';
 import { FirstViolation, hash53, rng, Run, Stop } from './run';
 import type { ExploreOptions, ExploreResult } from './run';
-import { State, stateKey } from './state';
+import { State } from './state';
 
 export { hash53, rng, STRATEGIES } from './run';
 export type { ExploreOptions, ExploreResult, Observed, Progress, Strategy } from './run';
@@ -140,7 +140,7 @@ function naive(run: Run): void {
   const seen = new Set<number>();
   const schedule: string[] = [];
   const go = (s: State) => {
-    const h = hash53(stateKey(s));
+    const h = hash53(run.key(s).key);
     if (seen.has(h)) {
       run.pruned++;
       return;

@@ -3,6 +3,7 @@
 
 import { Machine } from './machine';
 import { State, stateKey } from './state';
+import { Renaming, Symmetry, SymmetryReport } from './symmetry';
 
 export type Strategy = 'dpor' | 'naive' | 'bounded' | 'random' | 'pct';
 export const STRATEGIES: Strategy[] = ['dpor', 'naive', 'bounded', 'random', 'pct'];
@@ -30,10 +31,18 @@ export interface ExploreOptions {
   stateless?: boolean;
   /** for tests: keep the key of every visited state (or only terminal ones) */
   collect?: 'all' | 'terminal';
+  /** for tests: called with each final state reached */
+  onFinal?: (s: State) => void;
   /** a condition over each final state (a scenario file's exists clause): counted in `observed` */
   observe?: (s: State) => boolean;
   /** stop (incomplete) when one execution grows longer than this many steps (an unbounded loop) */
   maxDepth?: number;
+  /**
+   * Symmetry reduction over CPUs (naive and stateful dpor): states equal up to a renaming of the
+   * CPUs that nothing still to run tells apart share one key (symmetry.ts); the result's
+   * `symmetry` says what it covered.
+   */
+  symmetry?: boolean;
 }
 
 /** How often the observed condition held over the complete executions explored. */
@@ -80,6 +89,8 @@ export interface ExploreResult {
   /** --stop-at-first: context switches of the counterexample as found, and after shortening */
   shortened?: { from: number; to: number; stepsFrom: number; stepsTo: number };
   collected?: Set<string>;
+  /** --symmetry: what it covered */
+  symmetry?: SymmetryReport;
 }
 
 export class Stop extends Error {
@@ -118,6 +129,7 @@ export class Run {
   collected?: Set<string>;
   readonly t0 = Date.now();
   private lastProgress = 0;
+  readonly sym?: Symmetry;
 
   constructor(
     readonly m: Machine,
@@ -125,6 +137,20 @@ export class Run {
   ) {
     if (o.collect) this.collected = new Set();
     if (o.observe) this.observed = { holds: 0, total: 0 };
+    if (o.symmetry) {
+      const cached = o.strategy === 'naive' || (o.strategy === 'dpor' && o.stateless !== true);
+      const unused = !cached
+        ? `the ${o.stateless ? 'stateless ' : ''}${o.strategy} search keeps no state set`
+        : o.observe
+          ? "a scenario file's exists clause may name one CPU or object: it is checked on every final state"
+          : undefined;
+      this.sym = new Symmetry(m, unused);
+    }
+  }
+
+  /** The key state sets use: the state's own, or with --symmetry its key up to a CPU renaming (r: the renaming, null for none). */
+  key(s: State): { key: string; r: Renaming | null } {
+    return this.sym ? this.sym.key(s) : { key: stateKey(s), r: null };
   }
 
   /** Called at each new depth of an execution: an unbounded loop ends as incomplete, not as a stack overflow. */
@@ -174,6 +200,7 @@ export class Run {
     const key = stateKey(s);
     this.outcomes.add(key);
     if (this.o.collect === 'terminal') this.collected!.add(key);
+    this.o.onFinal?.(s);
     if (!this.first) this.first = schedule.slice();
     const ob = this.observed;
     if (ob) {
@@ -205,6 +232,7 @@ export class Run {
       elapsedMs: Date.now() - this.t0,
       observed: this.observed,
       collected: this.collected,
+      ...(this.sym ? { symmetry: this.sym.report } : {}),
     };
     if (this.best) {
       // A violation is definitive even if the exploration stopped early; keep why it stopped.

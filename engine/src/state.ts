@@ -280,8 +280,10 @@ export function stateKey(s: State): string {
     w.startsWith('rcu_cb:') ? `rcu_cb:${name.get(Number(w.slice(7))) ?? w.slice(7)}` : w;
   // tasks, work items and readers by name: the order two CPUs spawned or queued them in is not state
   const byName = <T>(xs: T[], nameOf: (x: T) => string) => xs.slice().sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1));
+  // a task's CPU too: hotplug moves tasks, and a CPU renaming (symmetry.ts) moves a thread
   const tasks = byName(s.tasks, (t) => t.id).map((t) => [
     t.id,
+    t.cpu,
     t.done,
     t.frames.map((f) =>
       f.k === 'body'

@@ -44,6 +44,7 @@ function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
       ),
       hotplug: { type: 'boolean' },
       'hotplug-up': { type: 'boolean' },
+      symmetry: { type: 'boolean' },
     },
   });
   const p = positionals[0];

@@ -5,7 +5,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHECK_OPTIONS, EXIT, exitFor, int, printTrace, resultJson, searchOptions } from '../../../engine/src/cli';
+import {
+  CHECK_OPTIONS,
+  EXIT,
+  exitFor,
+  int,
+  printTrace,
+  resultJson,
+  searchOptions,
+  symmetryLine,
+} from '../../../engine/src/cli';
 import { Io, readInputFile, UsageError, writeOutput } from '../../../io/src';
 import { DEFAULT_INDEX_SETTINGS } from '../../../protocol/src/settings';
 import { LitmusCheckResult, Scenario } from '../../../engine/src';
@@ -106,6 +115,8 @@ export function litmusSummary(name: string, r: LitmusCheckResult): string[] {
   out.push(
     `  ${r.strategy}: ${r.states} states, ${r.transitions} transitions, ${r.executions} interleavings, ${r.elapsedMs} ms`,
   );
+  const sym = symmetryLine(r);
+  if (sym) out.push(sym);
   return out;
 }
 
