@@ -99,8 +99,8 @@ export class Gen implements StepWriter {
     return t.readerSlot;
   }
 
-  kworker(fn: string): string {
-    return this.part.kworker(fn);
+  kworker(fn: string, work: string): number {
+    return this.part.kworker(fn, work);
   }
 
   lock(key: string): number {
@@ -288,14 +288,44 @@ function compileStmt(g: Gen, t: TaskCtx, s: Stmt, k: string, f: Frame): string {
 
 const gate = (cpu: string) => `(irq[${cpu}] == 0 || irq[${cpu}] == _pid + 1)`;
 
-function loopOf(steps: ReturnType<Gen['finish']>, pcVar: string, cpu: string): string[] {
+function loopOf(steps: ReturnType<Gen['finish']>, pcVar: string, cpu: string, ends = true): string[] {
   const out: string[] = [];
   for (const s of steps) {
     const cond = [`${pcVar} == ${s.pc}`, gate(cpu), ...(s.guard ? [`(${s.guard})`] : [])].join(' && ');
     out.push(`  :: ${s.spawns ? 'atomic' : 'd_step'} { ${cond} -> ${s.body} }`);
   }
-  out.push(`  :: ${pcVar} == 0 -> break`);
+  if (ends) out.push(`  :: ${pcVar} == 0 -> break`);
   return out;
+}
+
+/** The smallest type for a step machine's pc. */
+const pcType = (steps: { pc: number }[]) => (steps.every((s) => s.pc < 255) ? 'byte' : 'short');
+
+const declName = (d: string) => /(\w+)(?:\[[^\]]*\])?;$/.exec(d.trim())![1];
+
+const RESET = '@@reset@@';
+
+/**
+ * The scratch variables a process's code uses (a smaller state vector for Spin), and the code
+ * with RESET replaced by their zeroing: a process's scratch is dead once its step ends, and a
+ * stale value would split Spin's states where the engine's are one.
+ */
+function scratch(decls: string[], code: string[]): { decls: string[]; code: string[] } {
+  const text = code.join('\n');
+  const used = decls.filter((d) => new RegExp(`\\b${declName(d)}\\b`).test(text));
+  const zero: string[] = [];
+  let loop = false;
+  for (const d of used) {
+    const m = /(\w+)\[(\w+)\];$/.exec(d.trim());
+    if (m) {
+      loop = true;
+      zero.push(`z = 0; do :: z < ${m[2]} -> ${m[1]}[z] = 0; z++ :: else -> break od; z = 0`);
+    } else zero.push(`${declName(d)} = 0`);
+  }
+  return {
+    decls: loop ? [...used, '  byte z;'] : used,
+    code: code.map((l) => l.split(RESET).join(zero.join('; ') || 'skip')),
+  };
 }
 
 /** One scenario's processes and initial state, with names under `prefix`. */
@@ -306,7 +336,8 @@ export class Part {
   readonly sizes: Sizes;
   private works = new Map<string, number>();
   private locks = new Map<string, number>();
-  private kworkers = new Map<string, string>();
+  /** work functions by number (wfn[] holds it + 1), and the work items each runs for */
+  private kworkers = new Map<string, { n: number; works: Set<string> }>();
   private locals = 0;
   readonly globals: string[] = [];
   readonly procs: string[] = [];
@@ -339,8 +370,7 @@ export class Part {
     sc.threads.forEach((th, i) => {
       const name = `${prefix}${ident(th.id)}`;
       const pcVar = `${name}_pc`;
-      this.globals.push(`short ${pcVar};`);
-      for (const [v, ty, n] of SCRATCH) this.globals.push(`${ty} ${name}_${v}${n ? `[${n}]` : ''};`);
+      const at = this.globals.length;
       const t: TaskCtx = {
         name: th.id,
         cpu: String(th.cpu),
@@ -365,20 +395,35 @@ export class Part {
         ctx: t,
       };
       declareAssigns(th.program, frame, t);
-      entries.push(compileStmts(g, t, th.program, frame.k, frame));
-      this.procs.push(`proctype ${name}() {`, '  do', ...loopOf(g.finish(), pcVar, t.cpu), '  od', '}');
+      const entry = compileStmts(g, t, th.program, frame.k, frame);
+      entries.push(entry);
+      const steps = g.finish();
+      const code = loopOf(steps, pcVar, t.cpu);
+      // the pc and the scratch the thread's code uses, as globals (init runs its first control flow)
+      const text = [entry, ...code].join('\n');
+      const decls = SCRATCH.filter(([v]) => new RegExp(`\\b${name}_${v}\\b`).test(text)).map(
+        ([v, ty, n]) => `${ty} ${name}_${v}${n ? `[${n}]` : ''};`,
+      );
+      this.globals.splice(at, 0, `${pcType(steps)} ${pcVar};`, ...decls);
+      this.procs.push(`proctype ${name}() {`, '  do', ...code, '  od', '}');
     });
 
     for (const c of this.cpus) this.procs.push(...this.rcuCore(c));
     // kworkers, compiled as queue_work_on statements name them (a work function may queue more)
     for (let done = 0; done < this.kworkers.size; done++)
       this.procs.push(...this.kworkerProc([...this.kworkers.keys()][done]));
+    // one kworker process per CPU, work item and function, from the start: spawning them would
+    // give Spin states that differ only in which process slots finished kworkers left behind
+    const workers: string[] = [];
+    for (const [fn, k] of this.kworkers)
+      for (const w of k.works) for (const c of this.cpus) workers.push(`run ${this.kwName(fn)}(${c}, ${w})`);
     this.procs.push(...this.finalCheck());
 
     this.sizes = sizesOf(s0, sc.threads.length, Math.max(1, this.works.size), this.locks.size);
     this.init.push(...assigns, `live = ${sc.threads.length}`, ...entries);
     for (const th of sc.threads) this.init.push(`run ${prefix}${ident(th.id)}()`);
     for (const c of this.cpus) this.init.push(`run ${prefix}rcu_core_${c}()`);
+    this.init.push(...workers);
     this.init.push(`run ${prefix}final()`);
   }
 
@@ -393,9 +438,15 @@ export class Part {
     return this.locks.get(key)!;
   }
 
-  kworker(fn: string): string {
-    if (!this.kworkers.has(fn)) this.kworkers.set(fn, `${this.prefix}kw_${ident(fn)}`);
-    return this.kworkers.get(fn)!;
+  kworker(fn: string, work: string): number {
+    if (!this.kworkers.has(fn)) this.kworkers.set(fn, { n: this.kworkers.size + 1, works: new Set() });
+    const k = this.kworkers.get(fn)!;
+    k.works.add(work);
+    return k.n;
+  }
+
+  private kwName(fn: string): string {
+    return `${this.prefix}kw_${ident(fn)}`;
   }
 
   private localCtx(name: string, cpu: string, pcVar: string, decls: string[]): TaskCtx {
@@ -416,19 +467,27 @@ export class Part {
     };
   }
 
-  /** process_one_work(): a step that starts the function, its steps, a step that ends the item. */
+  /**
+   * process_one_work(): idle until its item is queued with its function, then a step that starts
+   * the function, its steps, a step that ends the item; then idle again (an end state).
+   */
   private kworkerProc(fn: string): string[] {
     const decls: string[] = [];
     const t = this.localCtx(`kworker:${fn}`, 'cpu', 'pc', decls);
     const g = new Gen(this);
-    const end = g.step(null, `wpend[w * NCPU + cpu] = 0; pc = 0; live--`);
-    const start = g.step(null, g.call(fn, t, {}, t.goto(end), null));
+    const item = 'w * NCPU + cpu';
+    const end = g.step(null, `wpend[${item}] = 0; pc = 0; live--; ${RESET}`);
+    const start = g.call(fn, t, {}, t.goto(end), null);
+    const steps = g.finish();
+    const wake = `  :: d_step { pc == 0 && wfn[${item}] == ${this.kworkers.get(fn)!.n} && ${gate('cpu')} -> wfn[${item}] = 0; ${start} }`;
+    const used = scratch(decls, [wake, ...loopOf(steps, 'pc', 'cpu', false)]);
     return [
-      `proctype ${this.kworker(fn)}(byte cpu; byte w) {`,
-      `  short pc = ${start};`,
-      ...decls,
+      `proctype ${this.kwName(fn)}(byte cpu; byte w) {`,
+      `  ${pcType(steps)} pc;`,
+      ...used.decls,
+      'end:',
       '  do',
-      ...loopOf(g.finish(), 'pc', 'cpu'),
+      ...used.code,
       '  od',
       '}',
     ];
@@ -439,26 +498,37 @@ export class Part {
     const decls: string[] = [];
     const t = this.localCtx(`rcu_core/${c}`, String(c), 'cpc', decls);
     const g = new Gen(this);
-    const entry = g.call('rcu_free_sheaf_nobarn', t, { sheaf: 'cbsheaf[cb]' }, 'cpc = 0', null);
+    const entry = g.call('rcu_free_sheaf_nobarn', t, { sheaf: 'cb' }, 'cpc = 0', null);
     const inner = g.finish().map((s) => {
       if (s.guard || s.spawns) throw new ExportError('not exportable: an RCU callback that waits or queues work');
       return `:: cpc == ${s.pc} -> ${s.body}`;
     });
+    const head = `${c} * QLEN`;
     const ready = this.readers.map(
       (_, r) =>
-        `(cbrd[cbhead[${c}] * NTHR + ${r}] == 0 || repoch[${r}] + 1 != cbrd[cbhead[${c}] * NTHR + ${r}] || rdepth[${r}] == 0)`,
+        `(cbrd[${head} * NTHR + ${r}] == 0 || repoch[${r}] + 1 != cbrd[${head} * NTHR + ${r}] || rdepth[${r}] == 0)`,
     );
-    const advance = `cbhead[${c}] = NONE; j = cb + 1; do :: j < ncb -> if :: cblive[j] && cbcpu[j] == ${c} -> cbhead[${c}] = j; break :: else -> j++ fi :: else -> break od`;
+    // the queue moves up one place (callbacks are named by their place: see leaves.ts callRcu)
+    const shift = [
+      `cbq[${head} + j] = cbq[${head} + j + 1]`,
+      ...this.readers.map((_, r) => `cbrd[(${head} + j) * NTHR + ${r}] = cbrd[(${head} + j + 1) * NTHR + ${r}]`),
+    ].join('; ');
+    const clear = [`cbq[${head} + j] = 0`, ...this.readers.map((_, r) => `cbrd[(${head} + j) * NTHR + ${r}] = 0`)].join(
+      '; ',
+    );
+    const used = scratch(decls, [
+      `  :: d_step { ${gate(String(c))} && cbn[${c}] > 0${ready.map((r) => ` && ${r}`).join('')} ->`,
+      `       cb = cbq[${head}]; j = 0; do :: j + 1 < cbn[${c}] -> ${shift}; j++ :: else -> break od; ${clear}; cbn[${c}]--;`,
+      `       ${entry}; do ${inner.join(' ')} :: cpc == 0 -> break od; completed[${c}]++; cb = 0; ${RESET} }`,
+    ]);
     return [
       `proctype ${this.prefix}rcu_core_${c}() {`,
       '  byte cb;',
-      '  short cpc;',
-      ...decls,
+      '  byte cpc;',
+      ...used.decls,
       'end:',
       '  do',
-      `  :: d_step { ${gate(String(c))} && cbhead[${c}] != NONE${ready.map((r) => ` && ${r}`).join('')} ->`,
-      `       cb = cbhead[${c}]; cblive[cb] = 0; ${advance};`,
-      `       ${entry}; do ${inner.join(' ')} :: cpc == 0 -> break od; completed[${c}]++ }`,
+      ...used.code,
       '  od',
       '}',
     ];

@@ -6,9 +6,9 @@
 // only inuse is kept). Sheaves: shobj[sheaf * NOBJ + i], shn[sheaf]. struct kmem_cache_cpu:
 // cslab, cfl (c->freelist as a bit set: between a snapshot and its cmpxchg it only gains objects
 // or is cleared for good, so set equality is list equality), ctid. RCU: callbacks by id
-// (cblive, cbcpu, cbsheaf, cbrd: each thread's reader epoch + 1 when it was inside
-// rcu_read_lock() at call_rcu time), cbhead (the oldest live callback per CPU), queued,
-// completed. Work items: wpend[work * NCPU + cpu]. irq[cpu]: _pid + 1 of the task holding
+// per CPU a queue of callbacks by place (cbq[cpu * QLEN + k]: the sheaf, cbn[cpu] how many,
+// cbrd: each thread's reader epoch + 1 when it was inside rcu_read_lock() at call_rcu time),
+// queued, completed. Work items: wpend[work * NCPU + cpu]. irq[cpu]: _pid + 1 of the task holding
 // local_lock_irqsave.
 
 import type { State, Where } from '../state';
@@ -75,8 +75,11 @@ export function initialAssignments(s: State, readerSlot: (task: string) => numbe
     throw new ExportError('not exportable: a lock held at the start');
   if (s.cpus.some((c) => c.irqOwner !== null || c.preemptOwner !== null))
     throw new ExportError('not exportable: a CPU with irqs or preemption off at the start');
+  const cbCpu = new Map(s.rcu.cbs.map((cb) => [cb.id, cb.cpu]));
   s.objects.forEach((o, i) => {
-    const { code, arg } = whereCode(o.where);
+    const w = whereCode(o.where);
+    const code = w.code;
+    const arg = code === W.rcu_cb ? (cbCpu.get(w.arg) ?? 0) : w.arg;
     out.push(`oslab[${i}] = ${o.slab}`);
     if (code) out.push(`owhere[${i}] = ${code}`);
     if (arg) out.push(`oarg[${i}] = ${arg}`);
@@ -100,20 +103,18 @@ export function initialAssignments(s: State, readerSlot: (task: string) => numbe
     const bits = k.freelist.reduce((a, o) => a | (1 << o), 0);
     if (bits) out.push(`cfl[${c}] = ${bits}`);
   });
-  for (let c = 0; c < s.ncpus; c++) out.push(`cbhead[${c}] = ${NONE}`);
-  s.rcu.cbs.forEach((cb, i) => {
-    if (cb.id !== i) throw new ExportError('not exportable: RCU callbacks out of order at the start');
+  const at = new Array<number>(s.ncpus).fill(0);
+  for (const cb of s.rcu.cbs) {
     if (cb.fn !== 'rcu_free_sheaf_nobarn') throw new ExportError(`not exportable: RCU callback ${cb.fn}`);
-    out.push(`cblive[${i}] = 1`, `cbcpu[${i}] = ${cb.cpu}`, `cbsheaf[${i}] = ${cb.sheaf}`);
+    const slot = `(${cb.cpu} * QLEN + ${at[cb.cpu]++})`;
+    out.push(`cbq[${slot}] = ${cb.sheaf}`);
     for (const r of cb.readers) {
       const [t, e] = r.split('@');
-      out.push(`cbrd[${i} * NTHR + ${readerSlot(t)}] = ${Number(e) + 1}`);
+      out.push(`cbrd[${slot} * NTHR + ${readerSlot(t)}] = ${Number(e) + 1}`);
     }
-  });
-  out.push(`ncb = ${s.rcu.nextCb}`);
+  }
   for (let c = 0; c < s.ncpus; c++) {
-    const head = s.rcu.cbs.find((cb) => cb.cpu === c);
-    if (head) out.push(`cbhead[${c}] = ${head.id}`);
+    if (at[c]) out.push(`cbn[${c}] = ${at[c]}`);
     if (s.rcu.queued[c]) out.push(`queued[${c}] = ${s.rcu.queued[c]}`);
     if (s.rcu.completed[c]) out.push(`completed[${c}] = ${s.rcu.completed[c]}`);
   }

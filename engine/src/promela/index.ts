@@ -17,7 +17,7 @@ const GLOBALS = (z: Sizes) => `
 #define NOBJ ${z.NOBJ}
 #define NSLAB ${z.NSLAB}
 #define NSHEAF ${z.NSHEAF}
-#define NCB ${z.NCB}
+#define QLEN ${z.NCB}
 #define NTHR ${z.NTHR}
 #define NWORK ${z.NWORK}
 #define NLOCK ${z.NLOCK}
@@ -26,15 +26,15 @@ const GLOBALS = (z: Sizes) => `
 /* object places (owhere): ${Object.entries(W)
   .map(([k, v]) => `${v} ${k}`)
   .join(', ')} */
-byte owhere[NOBJ]; byte oarg[NOBJ]; byte oslab[NOBJ];
-short sinuse[NSLAB]; byte sobjects[NSLAB]; bool sfrozen[NSLAB]; bool sdisc[NSLAB];
+byte owhere[NOBJ]; byte oarg[NOBJ]; hidden byte oslab[NOBJ];
+short sinuse[NSLAB]; hidden byte sobjects[NSLAB]; bool sfrozen[NSLAB]; bool sdisc[NSLAB];
 byte shobj[NSHEAF * NOBJ]; byte shn[NSHEAF]; byte nsh;
 byte pmain[NCPU]; byte pspare[NCPU]; byte prcu[NCPU];
 byte cslab[NCPU]; int cfl[NCPU]; byte ctid[NCPU];
-bool cblive[NCB]; byte cbcpu[NCB]; byte cbsheaf[NCB]; byte cbrd[NCB * NTHR]; byte ncb; byte cbhead[NCPU];
+byte cbq[NCPU * QLEN]; byte cbrd[NCPU * QLEN * NTHR]; byte cbn[NCPU];
 byte queued[NCPU]; byte completed[NCPU];
 byte rdepth[NTHR]; byte repoch[NTHR];
-bool wpend[NWORK * NCPU];
+bool wpend[NWORK * NCPU]; byte wfn[NWORK * NCPU];
 byte irq[NCPU];
 ${LOCK_GLOBALS}
 short refcount;

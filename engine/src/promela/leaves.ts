@@ -23,18 +23,23 @@ const newSheaf = (g: Gen, into: string) => `assert(nsh < NSHEAF); ${into} = nsh;
 
 const push = (sh: string, o: string) => `shobj[${sh} * NOBJ + shn[${sh}]] = ${o}; shn[${sh}]++`;
 
-/** call_rcu(&sheaf->rcu_head, rcu_free_sheaf_nobarn) on `cpu` (models/common.ts callRcu). */
+/**
+ * call_rcu(&sheaf->rcu_head, rcu_free_sheaf_nobarn) on `cpu` (models/common.ts callRcu): the
+ * callback goes at the tail of its CPU's queue, named by its place there, not by a global count
+ * (the order two CPUs queued in is not state, as the engine's key has it).
+ */
 function callRcu(g: Gen, t: TaskCtx, cpu: string, sheaf: string): string {
   const j = t.v('j');
-  const readers = g.readers.map((_, r) => `cbrd[ncb * NTHR + ${r}] = (rdepth[${r}] > 0 -> repoch[${r}] + 1 : 0)`);
+  const slot = `(${cpu} * QLEN + cbn[${cpu}])`;
+  const readers = g.readers.map((_, r) => `cbrd[${slot} * NTHR + ${r}] = (rdepth[${r}] > 0 -> repoch[${r}] + 1 : 0)`);
   return [
-    `assert(ncb < NCB)`,
-    `cbcpu[ncb] = ${cpu}; cbsheaf[ncb] = ${sheaf}; cblive[ncb] = 1`,
+    `assert(cbn[${cpu}] < QLEN)`,
+    `cbq[${slot}] = ${sheaf}`,
     ...readers,
     `queued[${cpu}]++`,
-    `${j} = 0; do :: ${j} < shn[${sheaf}] -> owhere[shobj[${sheaf} * NOBJ + ${j}]] = ${W.rcu_cb}; oarg[shobj[${sheaf} * NOBJ + ${j}]] = ncb; ${j}++ :: else -> break od`,
-    `if :: cbhead[${cpu}] == NONE -> cbhead[${cpu}] = ncb :: else -> skip fi`,
-    `ncb++`,
+    `${j} = 0; do :: ${j} < shn[${sheaf}] -> owhere[shobj[${sheaf} * NOBJ + ${j}]] = ${W.rcu_cb}; oarg[shobj[${sheaf} * NOBJ + ${j}]] = ${cpu}; ${j}++ :: else -> break od`,
+    `${j} = 0`,
+    `cbn[${cpu}]++`,
   ].join('; ');
 }
 
@@ -63,10 +68,10 @@ export const LEAVES: Record<string, LeafGen> = {
   // --- workqueues (models/workqueue.ts)
   queue_work_on: (g, t, a, k, ret) => {
     const w = `${a.work} * NCPU + ${a.cpu}`;
+    // the item's kworker on that CPU (a process from the start, idle until wfn names its function) takes it
     const p = g.step(
       null,
-      `if :: wpend[${w}] -> ${ret('0')} :: else -> wpend[${w}] = 1; live++; run ${g.kworker(a.fn)}(${a.cpu}, ${a.work}); ${ret('1')} fi; ${k}`,
-      true,
+      `if :: wpend[${w}] -> ${ret('0')} :: else -> wpend[${w}] = 1; wfn[${w}] = ${g.kworker(a.fn, a.work)}; live++; ${ret('1')} fi; ${k}`,
     );
     return t.goto(p);
   },

@@ -36,7 +36,8 @@ export interface StepWriter {
   token(): string;
   patch(token: string, text: string): void;
   reader(t: TaskCtx): number;
-  kworker(fn: string): string;
+  /** the kworkers of work item `work` running fn (one per CPU, started by init): fn's number for wfn[] */
+  kworker(fn: string, work: string): number;
   /** index of a lock in lk[] */
   lock(key: string): number;
   call(fn: string, t: TaskCtx, args: Args, k: string, assign: string | null): string;
