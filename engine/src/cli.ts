@@ -28,7 +28,7 @@ const USAGE = `usage:
   slablens replay <trace.json> [--json]
   slablens replay --token <token> [--json]
   slablens demo [--cpus N] [--trace-dir DIR]
-  slablens export <scenario> [--cpus N] --promela FILE
+  slablens export <scenario> [--cpus N] [--hotplug [--hotplug-cpu N] [--hotplug-up]] --promela FILE
   slablens export --kernel DIR [--entry kmem_cache_destroy] [--config KASAN=y] [--cpus N] --promela FILE`;
 
 export function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -321,11 +321,18 @@ function cmdExport(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { cpus: { type: 'string' }, promela: { type: 'string' } },
+    options: {
+      cpus: { type: 'string' },
+      promela: { type: 'string' },
+      hotplug: { type: 'boolean' },
+      'hotplug-cpu': { type: 'string' },
+      'hotplug-up': { type: 'boolean' },
+    },
   });
   if (positionals.length !== 1)
     throw new UsageError('export takes one scenario id (see `slablens list`), or --kernel DIR');
-  return writePromela(makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2) }), values.promela, io);
+  const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
+  return writePromela(sc, values.promela, io);
 }
 
 /**

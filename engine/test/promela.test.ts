@@ -38,10 +38,6 @@ describe('Promela export', () => {
       () => exportPromela(withOp({ op: 'lock', fn: 'down_read', lock: '&r' })),
       (e: Error) => e instanceof ExportError && /^not exportable: lock primitive down_read/.test(e.message),
     );
-    assert.throws(
-      () => exportPromela(makeScenario('f1-kasan-nofix', { hotplug: true })),
-      /not exportable: .*(takedown_cpu|hotplug)/,
-    );
     assert.throws(() => exportPromela(withOp({ op: 'call', fn: 'no_such_fn' })), /not exportable: no_such_fn/);
     assert.throws(
       () => exportPromela(withOp({ op: 'if', cond: { kind: 'call', fn: 'mystery' }, then: [] })),
@@ -59,6 +55,15 @@ describe('Promela export', () => {
       const text = exportPromela(makeScenario(id, { cpus: 3 }));
       assert.match(text, /lk\[\d\] = _pid \+ 1/, id);
     }
+  });
+
+  it('writes CPU hotplug: the online mask, moved threads, kworkers and callbacks', () => {
+    const text = exportPromela(makeScenario('f5-cpu-slab-flush', { cpus: 2, hotplug: { up: true } }));
+    assert.match(text, /online\[1\] = 0/, 'takedown_cpu clears the CPU in the mask');
+    assert.match(text, /P1_cpu = 0/, 'P1, on the CPU that goes down, moves to the control CPU');
+    assert.match(text, /cbqon\[/, 'callbacks moved to the control CPU keep where rcu_barrier() counts them');
+    assert.match(text, /wunb\[/, 'work on an offline CPU goes to an unbound worker');
+    assert.match(text, /online\[1\] = 1/, 'bringup_cpu');
   });
 
   it('writes a generated scenario with its properties as assertions', () => {
@@ -141,6 +146,21 @@ describe('Spin agrees with the explorer', { skip }, () => {
       return got === want ? null : `${c.name}: Spin ${got}, the thread says ${want}`;
     });
     assert.deepEqual(d.disagreements, [], d.disagreements.join('\n\n'));
+  });
+
+  it('on every built-in scenario with CPU hotplug (the last CPU down, and down then up) at 2 and 3 CPUs', () => {
+    const cases = [2, 3].flatMap((cpus) =>
+      scenarioIds().flatMap((id) =>
+        [false, true].map((up) => ({
+          name: `${id}@${cpus}${up ? ' down and up' : ' down'}`,
+          sc: makeScenario(id, { cpus, hotplug: { up } }),
+        })),
+      ),
+    );
+    const disagreements: string[] = [];
+    for (let b = 0; b < cases.length; b += 20)
+      disagreements.push(...differential(cases.slice(b, b + 20), 'hotplug', false).disagreements);
+    assert.deepEqual(disagreements, [], disagreements.join('\n\n'));
   });
 
   it('on 200 generated IR programs (setups, leaves, guards, loops, work, RCU readers)', () => {

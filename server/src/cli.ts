@@ -150,6 +150,7 @@ function cmdExportKernel(args: string[], io: Io): number {
       config: { type: 'string', multiple: true },
       cpus: { type: 'string' },
       promela: { type: 'string' },
+      hotplug: { type: 'boolean' },
     },
   });
   const entry = values.entry ?? 'kmem_cache_destroy';
@@ -159,12 +160,17 @@ function cmdExportKernel(args: string[], io: Io): number {
     throw new UsageError(`--cpus must be an integer ≥ 2, got '${values.cpus}'`);
   const config = configOf(values.config);
   const { analyzer } = load(values.kernel!);
-  const { programs, extractions } = extractOrchestrationReport(analyzer);
-  const { scenario, builtinFallback } = scenarioFromSource(programs, {
-    function: entry,
-    kasan: !!config.CONFIG_KASAN,
-    cpus: values.cpus ? Number(values.cpus) : 2,
-  });
+  const { programs, extractions, teardown } = extractOrchestrationReport(analyzer);
+  const { scenario, builtinFallback } = scenarioFromSource(
+    programs,
+    {
+      function: entry,
+      kasan: !!config.CONFIG_KASAN,
+      cpus: values.cpus ? Number(values.cpus) : 2,
+      hotplug: !!values.hotplug,
+    },
+    teardown,
+  );
   const code = writePromela(scenario, values.promela, io);
   if (builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${builtinFallback.join(', ')}`);
   for (const [fn, list] of Object.entries(notModelledByFunction(extractions)))

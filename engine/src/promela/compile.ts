@@ -10,11 +10,14 @@
 
 import type { Pred, Stmt } from '../ir';
 import type { Registry } from '../model';
+import { controlCpu } from '../models/hotplug';
 import { applySetup, Scenario } from '../scenario';
 import { initialAssignments, Sizes, sizesOf, W } from './encode';
 import { ExportError } from './errors';
+import { HOTPLUG_LEAVES } from './hotplug';
 import { LEAVES, PREDS } from './leaves';
 import { lockStmt } from './locks';
+import { pcType, RESET, scratch } from './scratch';
 import type { Args, StepWriter, TaskCtx } from './task';
 
 const SCRATCH: [string, string, string][] = [
@@ -65,6 +68,12 @@ export class Gen implements StepWriter {
   }
   get readers() {
     return this.part.readers;
+  }
+  get hotplug() {
+    return this.part.hotplug;
+  }
+  get movers() {
+    return this.part.movers;
   }
 
   alloc(): number {
@@ -118,7 +127,7 @@ export class Gen implements StepWriter {
       declareAssigns(prog, frame, t);
       return compileStmts(this, inner, prog, `${assign ? `${assign} = 0; ` : ''}${k}`, frame);
     }
-    const gen = LEAVES[fn];
+    const gen = LEAVES[fn] ?? (this.hotplug ? HOTPLUG_LEAVES[fn] : undefined);
     if (!gen) {
       throw new ExportError(
         this.part.registry.leaf(fn)
@@ -241,6 +250,7 @@ function compileStmt(g: Gen, t: TaskCtx, s: Stmt, k: string, f: Frame): string {
         s.else ? compileStmts(g, t, s.else, k, f) : k,
       );
     case 'for_each': {
+      if (s.over === 'cpu' && g.hotplug) return onlineLoop(g, t, s, k, f);
       const n = s.over === 'cpu' ? g.sc.ncpus : 1;
       let entry = k;
       for (let i = n - 1; i >= 0; i--) {
@@ -286,6 +296,23 @@ function compileStmt(g: Gen, t: TaskCtx, s: Stmt, k: string, f: Frame): string {
   }
 }
 
+/**
+ * for_each_online_cpu with CPU hotplug: each iteration starts with a step that reads the online
+ * mask (cpumask_next) and goes to the first online CPU from there, or out of the loop.
+ */
+function onlineLoop(g: Gen, t: TaskCtx, s: Extract<Stmt, { op: 'for_each' }>, k: string, f: Frame): string {
+  const n = g.sc.ncpus;
+  const probes = Array.from({ length: n }, () => g.alloc());
+  const probe = (i: number) => (i < n ? t.goto(probes[i]) : k);
+  const bodies = Array.from({ length: n }, (_, i) => {
+    const inner: Frame = { ...f, vars: new Map(f.vars).set(s.var, String(i)), loop: { next: probe(i + 1), out: k } };
+    return compileStmts(g, t, s.body, probe(i + 1), inner);
+  });
+  const chain = (i: number): string => (i < n ? `if :: online[${i}] -> ${bodies[i]} :: else -> ${chain(i + 1)} fi` : k);
+  for (let i = 0; i < n; i++) g.define(probes[i], null, chain(i));
+  return probe(0);
+}
+
 const gate = (cpu: string) => `(irq[${cpu}] == 0 || irq[${cpu}] == _pid + 1)`;
 
 function loopOf(steps: ReturnType<Gen['finish']>, pcVar: string, cpu: string, ends = true): string[] {
@@ -298,42 +325,14 @@ function loopOf(steps: ReturnType<Gen['finish']>, pcVar: string, cpu: string, en
   return out;
 }
 
-/** The smallest type for a step machine's pc. */
-const pcType = (steps: { pc: number }[]) => (steps.every((s) => s.pc < 255) ? 'byte' : 'short');
-
-const declName = (d: string) => /(\w+)(?:\[[^\]]*\])?;$/.exec(d.trim())![1];
-
-const RESET = '@@reset@@';
-
-/**
- * The scratch variables a process's code uses (a smaller state vector for Spin), and the code
- * with RESET replaced by their zeroing: a process's scratch is dead once its step ends, and a
- * stale value would split Spin's states where the engine's are one.
- */
-function scratch(decls: string[], code: string[]): { decls: string[]; code: string[] } {
-  const text = code.join('\n');
-  const used = decls.filter((d) => new RegExp(`\\b${declName(d)}\\b`).test(text));
-  const zero: string[] = [];
-  let loop = false;
-  for (const d of used) {
-    const m = /(\w+)\[(\w+)\];$/.exec(d.trim());
-    if (m) {
-      loop = true;
-      zero.push(`z = 0; do :: z < ${m[2]} -> ${m[1]}[z] = 0; z++ :: else -> break od; z = 0`);
-    } else zero.push(`${declName(d)} = 0`);
-  }
-  return {
-    decls: loop ? [...used, '  byte z;'] : used,
-    code: code.map((l) => l.split(RESET).join(zero.join('; ') || 'skip')),
-  };
-}
-
 /** One scenario's processes and initial state, with names under `prefix`. */
 export class Part {
   readonly cpus: number[];
   readonly slabs: number[];
   readonly readers: string[];
   readonly sizes: Sizes;
+  readonly hotplug: { dead: number; ctrl: number } | null;
+  readonly movers: { pc: string; cpu: string }[] = [];
   private works = new Map<string, number>();
   private locks = new Map<string, number>();
   /** work functions by number (wfn[] holds it + 1), and the work items each runs for */
@@ -357,12 +356,9 @@ export class Part {
       if (i < 0) throw new ExportError(`not exportable: RCU reader ${task} at the start`);
       return i;
     };
-    // takedown_cpu moves tasks, callbacks and work between CPUs: no translation yet
-    if (sc.hotplug)
-      throw new ExportError(
-        `not exportable: CPU hotplug (takedown_cpu of cpu${sc.hotplug.cpu}); export without --hotplug`,
-      );
+    this.hotplug = sc.hotplug ? { dead: sc.hotplug.cpu, ctrl: controlCpu(sc.hotplug.cpu) } : null;
     const assigns = initialAssignments(s0, slot);
+    if (this.hotplug) assigns.push(...this.cpus.map((c) => `online[${c}] = 1`));
     if (sc.threads.length + sc.ncpus + 2 > 200) throw new ExportError('not exportable: more than 200 processes');
 
     // threads: globals for pc, scratch and locals, so init can run their first control flow
@@ -371,9 +367,16 @@ export class Part {
       const name = `${prefix}${ident(th.id)}`;
       const pcVar = `${name}_pc`;
       const at = this.globals.length;
+      // a thread on the CPU that goes down moves to the control CPU: its CPU is a variable
+      const moves = this.hotplug?.dead === th.cpu;
+      if (moves) {
+        this.globals.push(`byte ${name}_cpu;`);
+        assigns.push(`${name}_cpu = ${th.cpu}`);
+        this.movers.push({ pc: pcVar, cpu: `${name}_cpu` });
+      }
       const t: TaskCtx = {
         name: th.id,
-        cpu: String(th.cpu),
+        cpu: moves ? `${name}_cpu` : String(th.cpu),
         pcVar,
         v: (x) => `${name}_${x}`,
         goto: (pc) => `${pcVar} = ${pc}`,
@@ -419,7 +422,7 @@ export class Part {
       for (const w of k.works) for (const c of this.cpus) workers.push(`run ${this.kwName(fn)}(${c}, ${w})`);
     this.procs.push(...this.finalCheck());
 
-    this.sizes = sizesOf(s0, sc.threads.length, Math.max(1, this.works.size), this.locks.size);
+    this.sizes = sizesOf(s0, sc.threads.length, Math.max(1, this.works.size), this.locks.size, !!this.hotplug);
     this.init.push(...assigns, `live = ${sc.threads.length}`, ...entries);
     for (const th of sc.threads) this.init.push(`run ${prefix}${ident(th.id)}()`);
     for (const c of this.cpus) this.init.push(`run ${prefix}rcu_core_${c}()`);
@@ -473,14 +476,27 @@ export class Part {
    */
   private kworkerProc(fn: string): string[] {
     const decls: string[] = [];
-    const t = this.localCtx(`kworker:${fn}`, 'cpu', 'pc', decls);
-    const g = new Gen(this);
     const item = 'w * NCPU + cpu';
+    // with hotplug the kworker runs on kon[item]: its CPU, or the control CPU, or an unbound worker's
+    const on = this.hotplug ? `kon[${item}]` : 'cpu';
+    const t = this.localCtx(`kworker:${fn}`, on, 'pc', decls);
+    const g = new Gen(this);
     const end = g.step(null, `wpend[${item}] = 0; pc = 0; live--; ${RESET}`);
     const start = g.call(fn, t, {}, t.goto(end), null);
+    const queued = `pc == 0 && wfn[${item}] == ${this.kworkers.get(fn)!.n}`;
+    const wake = [
+      `  :: d_step { ${queued}${this.hotplug ? ` && wunb[${item}] == 0` : ''} && ${gate(on)} -> wfn[${item}] = 0; ${start} }`,
+    ];
+    if (this.hotplug) {
+      // workqueue_pick_cpu: one of the candidate CPUs takes the item, then process_one_work starts it
+      const begin = g.step(null, start);
+      for (const c of this.cpus)
+        wake.push(
+          `  :: d_step { ${queued} && ((wunb[${item}] >> ${c}) & 1) && ${gate(String(c))} -> kon[${item}] = ${c}; wunb[${item}] = 0; wfn[${item}] = 0; pc = ${begin} }`,
+        );
+    }
     const steps = g.finish();
-    const wake = `  :: d_step { pc == 0 && wfn[${item}] == ${this.kworkers.get(fn)!.n} && ${gate('cpu')} -> wfn[${item}] = 0; ${start} }`;
-    const used = scratch(decls, [wake, ...loopOf(steps, 'pc', 'cpu', false)]);
+    const used = scratch(decls, [...wake, ...loopOf(steps, 'pc', on, false)]);
     return [
       `proctype ${this.kwName(fn)}(byte cpu; byte w) {`,
       `  ${pcType(steps)} pc;`,
@@ -509,21 +525,26 @@ export class Part {
         `(cbrd[${head} * NTHR + ${r}] == 0 || repoch[${r}] + 1 != cbrd[${head} * NTHR + ${r}] || rdepth[${r}] == 0)`,
     );
     // the queue moves up one place (callbacks are named by their place: see leaves.ts callRcu)
+    const hp = !!this.hotplug;
     const shift = [
       `cbq[${head} + j] = cbq[${head} + j + 1]`,
+      ...(hp ? [`cbqon[${head} + j] = cbqon[${head} + j + 1]`] : []),
       ...this.readers.map((_, r) => `cbrd[(${head} + j) * NTHR + ${r}] = cbrd[(${head} + j + 1) * NTHR + ${r}]`),
     ].join('; ');
-    const clear = [`cbq[${head} + j] = 0`, ...this.readers.map((_, r) => `cbrd[(${head} + j) * NTHR + ${r}] = 0`)].join(
-      '; ',
-    );
+    const clear = [
+      `cbq[${head} + j] = 0`,
+      ...(hp ? [`cbqon[${head} + j] = 0`] : []),
+      ...this.readers.map((_, r) => `cbrd[(${head} + j) * NTHR + ${r}] = 0`),
+    ].join('; ');
     const used = scratch(decls, [
       `  :: d_step { ${gate(String(c))} && cbn[${c}] > 0${ready.map((r) => ` && ${r}`).join('')} ->`,
-      `       cb = cbq[${head}]; j = 0; do :: j + 1 < cbn[${c}] -> ${shift}; j++ :: else -> break od; ${clear}; cbn[${c}]--;`,
-      `       ${entry}; do ${inner.join(' ')} :: cpc == 0 -> break od; completed[${c}]++; cb = 0; ${RESET} }`,
+      `       cb = cbq[${head}]; ${hp ? `q = (cbqon[${head}] == 0 -> ${c} : cbqon[${head}] - 1); ` : ''}j = 0; do :: j + 1 < cbn[${c}] -> ${shift}; j++ :: else -> break od; ${clear}; cbn[${c}]--;`,
+      `       ${entry}; do ${inner.join(' ')} :: cpc == 0 -> break od; completed[${hp ? 'q' : c}]++; cb = 0; ${hp ? 'q = 0; ' : ''}${RESET} }`,
     ]);
     return [
       `proctype ${this.prefix}rcu_core_${c}() {`,
       '  byte cb;',
+      ...(hp ? ['  byte q;'] : []),
       '  byte cpc;',
       ...used.decls,
       'end:',

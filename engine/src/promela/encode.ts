@@ -45,10 +45,12 @@ export interface Sizes {
   NTHR: number;
   NWORK: number;
   NLOCK: number;
+  /** 1 with CPU hotplug (its globals are declared) */
+  HOTPLUG: number;
 }
 
 /** The bounds one scenario needs. Sheaves and callbacks are made at run time: one per freed object at most. */
-export function sizesOf(s: State, threads: number, works: number, locks: number): Sizes {
+export function sizesOf(s: State, threads: number, works: number, locks: number, hotplug = false): Sizes {
   if (s.objects.length > 31)
     throw new ExportError(`not exportable: ${s.objects.length} objects (c->freelist is a 31-bit set in the export)`);
   return {
@@ -60,6 +62,7 @@ export function sizesOf(s: State, threads: number, works: number, locks: number)
     NTHR: Math.max(1, threads),
     NWORK: Math.max(1, works),
     NLOCK: Math.max(1, locks),
+    HOTPLUG: hotplug ? 1 : 0,
   };
 }
 

@@ -36,7 +36,7 @@ byte queued[NCPU]; byte completed[NCPU];
 byte rdepth[NTHR]; byte repoch[NTHR];
 bool wpend[NWORK * NCPU]; byte wfn[NWORK * NCPU];
 byte irq[NCPU];
-${LOCK_GLOBALS}
+${z.HOTPLUG ? 'bool online[NCPU]; byte kon[NWORK * NCPU]; byte wunb[NWORK * NCPU]; byte cbqon[NCPU * QLEN];\n' : ''}${LOCK_GLOBALS}
 short refcount;
 byte live;
 /* properties: set, then asserted false, where the engine calls violate() */

@@ -16,7 +16,7 @@ export type { Args };
  */
 export type LeafGen = (g: Gen, t: TaskCtx, a: Args, k: string, ret: (v: string) => string) => string;
 
-const returnToSlab = (o: string) => `sinuse[oslab[${o}]] = sinuse[oslab[${o}]] - 1; owhere[${o}] = ${W.slab}`;
+export const returnToSlab = (o: string) => `sinuse[oslab[${o}]] = sinuse[oslab[${o}]] - 1; owhere[${o}] = ${W.slab}`;
 
 /** A new sheaf (kernel: alloc_empty_sheaf); the bound is the export's, checked. */
 const newSheaf = (g: Gen, into: string) => `assert(nsh < NSHEAF); ${into} = nsh; shn[nsh] = 0; nsh++`;
@@ -28,7 +28,7 @@ const push = (sh: string, o: string) => `shobj[${sh} * NOBJ + shn[${sh}]] = ${o}
  * callback goes at the tail of its CPU's queue, named by its place there, not by a global count
  * (the order two CPUs queued in is not state, as the engine's key has it).
  */
-function callRcu(g: Gen, t: TaskCtx, cpu: string, sheaf: string): string {
+export function callRcu(g: Gen, t: TaskCtx, cpu: string, sheaf: string): string {
   const j = t.v('j');
   const slot = `(${cpu} * QLEN + cbn[${cpu}])`;
   const readers = g.readers.map((_, r) => `cbrd[${slot} * NTHR + ${r}] = (rdepth[${r}] > 0 -> repoch[${r}] + 1 : 0)`);
@@ -69,9 +69,14 @@ export const LEAVES: Record<string, LeafGen> = {
   queue_work_on: (g, t, a, k, ret) => {
     const w = `${a.work} * NCPU + ${a.cpu}`;
     // the item's kworker on that CPU (a process from the start, idle until wfn names its function) takes it
+    // with CPU hotplug: kon[] is the CPU it runs on, and on an offline CPU an unbound worker on
+    // one of the CPUs online now takes it (wunb[]: their mask; models/hotplug.ts unboundCandidates)
+    const hp = g.hotplug
+      ? `kon[${w}] = ${a.cpu}; wunb[${w}] = (online[${a.cpu}] -> 0 : ${g.cpus.map((c) => `(online[${c}] -> ${1 << c} : 0)`).join(' | ')}); `
+      : '';
     const p = g.step(
       null,
-      `if :: wpend[${w}] -> ${ret('0')} :: else -> wpend[${w}] = 1; wfn[${w}] = ${g.kworker(a.fn, a.work)}; live++; ${ret('1')} fi; ${k}`,
+      `if :: wpend[${w}] -> ${ret('0')} :: else -> wpend[${w}] = 1; wfn[${w}] = ${g.kworker(a.fn, a.work)}; ${hp}live++; ${ret('1')} fi; ${k}`,
     );
     return t.goto(p);
   },

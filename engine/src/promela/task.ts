@@ -28,6 +28,10 @@ export interface StepWriter {
   readonly sc: Scenario;
   readonly kasan: boolean;
   readonly cpus: number[];
+  /** CPU hotplug: the CPU that goes down and the control CPU (models/hotplug.ts) */
+  readonly hotplug: { dead: number; ctrl: number } | null;
+  /** with hotplug: the threads that may run on the dead CPU, by pc and CPU variable (takedown_cpu moves them) */
+  readonly movers: { pc: string; cpu: string }[];
   readonly slabs: number[];
   readonly readers: string[];
   alloc(): number;
