@@ -101,7 +101,8 @@ class Dpor {
   }
 
   private intern(task: string, fp: Footprint, live?: string[]): number {
-    const k = `${task}|${fp.r.join(',')}|${fp.w.join(',')}|${(fp.wait ?? []).join(',')}|${live?.join(',') ?? '*'}`;
+    // the exclusion tokens too: races() reads them, and they differ with what the task holds
+    const k = `${task}|${fp.r.join(',')}|${fp.w.join(',')}|${(fp.wait ?? []).join(',')}|${(fp.holds ?? []).join(',')}|${(fp.blockedBy ?? []).join(',')}|${live?.join(',') ?? '*'}`;
     let id = this.pairIds.get(k);
     if (id === undefined) {
       id = this.pairs.length;
@@ -168,16 +169,18 @@ class Dpor {
    */
   private initials(i: number, t: string, fp: Footprint, cp: Clock | undefined): string[] {
     const exec = this.exec;
-    const first = new Map<string, number>(); // each task's first step in v
+    const first = new Set<string>(); // the tasks with a step in v
+    const firsts: number[] = []; // and where each one's first is
     const out: string[] = [];
-    const startsFree = (c: Clock | undefined) => [...first.values()].every((j) => !this.before(j, c));
+    const startsFree = (c: Clock | undefined) => firsts.every((j) => !this.before(j, c));
     for (let k = i + 1; k < exec.length; k++) {
       const x = exec[k];
-      if (this.before(i, x.clock) || first.has(x.task)) continue;
+      if (first.has(x.task) || this.before(i, x.clock)) continue;
       if (startsFree(x.clock)) out.push(x.task);
-      first.set(x.task, k);
+      first.add(x.task);
+      firsts.push(k);
     }
-    if (!first.has(t) && startsFree(cp) && ![...first.values()].some((j) => orderedAfter(exec[j].fp, fp))) out.push(t);
+    if (!first.has(t) && startsFree(cp) && !firsts.some((j) => orderedAfter(exec[j].fp, fp))) out.push(t);
     return out;
   }
 
@@ -229,9 +232,8 @@ class Dpor {
     const cp = node.clocks.get(t);
     for (let i = this.exec.length - 1; i >= 0; i--) {
       const e = this.exec[i];
-      if (e.task === t || !races(e.fp, fp)) continue;
-      if (cp && (e.clock.get(e.task) ?? 0) <= (cp.get(e.task) ?? 0)) continue; // e happens-before t
-      return i;
+      if (e.task === t || (cp && i < (cp.get(e.task) ?? 0))) continue; // e happens-before t
+      if (races(e.fp, fp)) return i;
     }
     return -1;
   }
@@ -463,9 +465,11 @@ class Dpor {
     // when it could already run before e (wait keys gate enabledness only, model.ts). Such an
     // order would hide the races behind it, which no reversal of e and this step then finds.
     const since = node.enabledAt.get(p) ?? depth;
-    exec.forEach((e, j) => {
+    for (let j = exec.length - 1; j >= 0; j--) {
+      const e = exec[j];
+      if (j < (clock.get(e.task) ?? 0)) continue; // already before this step
       if (j < since ? orderedAfter(e.fp, fp) : dependent(e.fp, fp)) join(clock, e.clock);
-    });
+    }
     clock.set(p, exec.length + 1);
     const clocks = new Map(node.clocks);
     clocks.set(p, clock);
