@@ -9,6 +9,9 @@ import { DEFINITION, Harness } from './harness';
 
 export function experimentSteps(ui: Harness): void {
   it('adding the missing rcu_barrier(); in the editor and simulating again gives PASS', async () => {
+    // one editor: the lines below are read by their height on the page, and an editor that an
+    // earlier step left open beside (the series steps close theirs; without ../shared they are skipped) would mix in
+    await ui.runCommand('View: Close All Editors');
     await ui.openDefinition();
     await ui.page
       .locator('.codelens-decoration a', { hasText: 'Simulate (KASAN)' })
