@@ -91,6 +91,9 @@ export class Renaming {
       return `${m[1]}:${to}`;
     }
     if (k.startsWith('work:')) return `work:${this.work(k.slice(5))}`;
+    // workqueue.ts: an item pending under its kworker, and the kworker name a queue_work_on takes
+    if (k.startsWith('pending:')) return `pending:${this.work(k.slice(8))}`;
+    if (k.startsWith('kworker/')) return this.task(k);
     if (k === 'rcu:readers' || k === 'online' || k === 'barn' || k.startsWith('lock:') || k.startsWith('own:'))
       return k;
     if (k.startsWith('read:') || k.startsWith('write:')) return k;

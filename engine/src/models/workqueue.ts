@@ -16,7 +16,11 @@ export const queue_work_on: LeafModel = {
     {
       footprint: ({ frame }) => ({
         r: ['online'],
-        w: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`],
+        // kworker/<cpu>:<fn>: two items with one function on one CPU are named in queueing order
+        w: [
+          `work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`,
+          `kworker/${frame.args.cpu}:${frame.args.fn}`,
+        ],
       }),
       run: (c) => {
         const cpu = Number(c.frame.args.cpu);
@@ -64,7 +68,12 @@ export const process_one_work: LeafModel = {
       },
     },
     {
-      footprint: ({ frame }) => ({ r: [], w: [`work:${frame.args.key}`] }),
+      // the item is pending until this step: flush_work() of it cannot run alongside it
+      footprint: ({ s, task, frame }) => ({
+        r: [],
+        w: [`work:${frame.args.key}`],
+        holds: item(s, String(frame.args.key))?.task === task.id ? [`pending:${frame.args.key}`] : [],
+      }),
       run: (c) => {
         const w = item(c.s, String(c.frame.args.key))!;
         w.pending = false;
@@ -81,11 +90,11 @@ export const flush_work: LeafModel = {
   phases: [
     {
       enabled: ({ s, frame }) => !item(s, workKey(String(frame.args.work), Number(frame.args.cpu)))?.pending,
-      footprint: ({ frame }) => ({
-        r: [],
-        w: [],
-        wait: [`work:${workKey(String(frame.args.work), Number(frame.args.cpu))}`],
-      }),
+      // queue_work_on() makes the item pending again: not a wait that only opens, an order
+      footprint: ({ frame }) => {
+        const key = workKey(String(frame.args.work), Number(frame.args.cpu));
+        return { r: [`work:${key}`], w: [], wait: [`work:${key}`], blockedBy: [`pending:${key}`] };
+      },
       run: (c) => {
         const w = item(c.s, workKey(String(c.frame.args.work), Number(c.frame.args.cpu)));
         c.emit(
