@@ -312,7 +312,7 @@ export function writePromela(sc: Scenario, file: string | undefined, io: Io): nu
   writeOutput(file, text, '--promela');
   io.out(`${sc.id}, ${sc.ncpus} CPUs: wrote ${file} (${text.split('\n').length} lines of Promela)`);
   io.out(
-    `  check it with Spin: spin -a ${shellCommand([path.basename(file)])} && gcc -O1 -DSAFETY -o pan pan.c && ./pan -m1000000`,
+    `  check it with Spin: spin -a ${shellCommand([path.basename(file)])} && gcc -O2 -DSAFETY -DVECTORSZ=8192 -o pan pan.c && ./pan -m1000000`,
   );
   return 0;
 }
