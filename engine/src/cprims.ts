@@ -4,7 +4,8 @@
 // queue_work_on, rcu_read_lock). A few functions of mm/slub.c are here too as `hand model`:
 // used only when their body in the tree cannot be interpreted, and then reported as such.
 
-import { CONSTANTS, CVal, Halt, isRef, splitRef } from './heap';
+import { CONSTANTS, CVal, GLOBALS, Halt, isRef, splitRef } from './heap';
+import { isKrcWork } from './krc';
 import { activeReaders } from './models/common';
 import { ModelError } from './modelError';
 import type { CCtx, CPrimitive } from './cctx';
@@ -97,7 +98,45 @@ const noop = (name: string, contract: string, ret: CVal = 0): CPrimitive => ({
   run: () => ret,
 });
 
+// ---- the kfree_rcu() batching (krc.ts): empty in every scenario ------------------------------------
+
+const krcWork = (w: CVal, what: string, line: number): string => {
+  if (isKrcWork(w)) return String(w);
+  throw new ModelError(`not modelled: ${what}(${String(w)}) (only krc's own work) at line ${line + 1}`);
+};
+
+const KRC_PRIMS: CPrimitive[] = [
+  {
+    name: 'flush_rcu_work',
+    kind: 'primitive',
+    contract:
+      'waits until a queued rcu_work (a krc batch) has had its grace period and run; returns false when none was queued, which is every krc batch here (krc is empty: kfree_rcu() goes to the sheaves)',
+    run: (c, args) => {
+      c.emit(`flush_rcu_work(${krcWork(args[0], 'flush_rcu_work', c.line)}): no batch queued`);
+      return 0;
+    },
+  },
+  {
+    name: 'cancel_delayed_work_sync',
+    kind: 'primitive',
+    contract:
+      "cancels a delayed work and waits for a running instance; returns false when it was not pending, which krc's monitor work never is here (krc is empty)",
+    run: (c, args) => {
+      krcWork(args[0], 'cancel_delayed_work_sync', c.line);
+      return 0;
+    },
+  },
+  {
+    name: '__nr_cpu_ids',
+    kind: 'primitive',
+    contract:
+      'for_each_possible_cpu(): every CPU of the scenario, online or not (it does not read cpu_online_mask, so a CPU taken down is still visited)',
+    run: (c) => c.s.cpus.length,
+  },
+];
+
 const PRIMS: CPrimitive[] = [
+  ...KRC_PRIMS,
   lock('local_lock', 'preempt', LOCK_CONTRACT),
   unlock('local_unlock', 'preempt', LOCK_CONTRACT),
   lock('local_lock_irq', 'irq', LOCK_CONTRACT),
@@ -136,12 +175,13 @@ const PRIMS: CPrimitive[] = [
     name,
     kind: 'primitive',
     contract:
-      "the instance of a per-CPU variable for this CPU (per_cpu_ptr: for the CPU given): s->cpu_sheaves → that CPU's struct slub_percpu_sheaves, s->cpu_slab → its struct kmem_cache_cpu",
+      "the instance of a per-CPU variable for this CPU (per_cpu_ptr: for the CPU given): s->cpu_sheaves → that CPU's struct slub_percpu_sheaves, s->cpu_slab → its struct kmem_cache_cpu, &krc → its struct kfree_rcu_cpu",
     run: (c, args) => {
       const cpu = name.startsWith('per_cpu') ? num(args[1]) : c.t.cpu;
       const p = args[0];
       if (p === 'percpu:cpu_sheaves') return `pcs:${cpu}`;
       if (p === 'percpu:cpu_slab') return `kcc:${cpu}`;
+      if (p === GLOBALS.krc) return `krc:${cpu}`;
       throw new ModelError(`not modelled: ${name}(${String(p)}) in ${c.fn} at line ${c.line + 1}`);
     },
   })),

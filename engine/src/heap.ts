@@ -12,14 +12,13 @@
 // Every access records a footprint key, the same keys the hand models use (pcs:c, c:c, slab:id,
 // barn, quarantine:c), plus sheaf:id for a sheaf's own fields.
 
+import { CStruct, CVal, isRef, splitRef } from './cref';
+import { GLOBALS, isKrcList, KRC_CONSTANTS, KRC_FIELDS, krcField, krcOffset } from './krc';
 import { ModelError } from './modelError';
-import type { State, Where } from './state';
 
-/** A C value: a number, NULL, a reference, a string literal ("\"text"), or a struct value. */
-export type CVal = number | null | string | CStruct;
-export interface CStruct {
-  [field: string]: CVal;
-}
+export { isRef, splitRef };
+export type { CStruct, CVal };
+import type { State, Where } from './state';
 
 /** The struct types the heap maps, with the fields that exist (a field no function touches need not). */
 export const HEAP_FIELDS: Record<string, string[]> = {
@@ -31,6 +30,7 @@ export const HEAP_FIELDS: Record<string, string[]> = {
   kmem_cache_node: ['list_lock', 'nr_partial', 'partial', 'nr_slabs', 'total_objects', 'barn'],
   node_barn: ['lock', 'sheaves_full', 'sheaves_empty', 'nr_full', 'nr_empty'],
   slub_flush_work: ['work', 's', 'skip'],
+  ...KRC_FIELDS,
 };
 
 /** Kernel constants the interpreted C may name (enumerators and object-like macros). */
@@ -59,23 +59,10 @@ export const CONSTANTS: Record<string, number> = {
   SLAB_STORE_USER: 1 << 6,
   SLAB_CONSISTENCY_CHECKS: 1 << 7,
   SLAB_NO_MERGE: 1 << 8,
+  ...KRC_CONSTANTS,
 };
+export { GLOBALS };
 const FLAG_BITS = Object.fromEntries(Object.entries(CONSTANTS).filter(([k]) => k.startsWith('SLAB_')));
-
-export const isRef = (v: CVal): v is string => typeof v === 'string' && !v.startsWith('"');
-
-/** Splits "sheaf:3/rcu_head" into its object and member path. */
-export function splitRef(ref: string): { base: string; kind: string; id: string; member: string } {
-  const slash = ref.indexOf('/');
-  const base = slash < 0 ? ref : ref.slice(0, slash);
-  const colon = base.indexOf(':');
-  return {
-    base,
-    kind: colon < 0 ? base : base.slice(0, colon),
-    id: colon < 0 ? '' : base.slice(colon + 1),
-    member: slash < 0 ? '' : ref.slice(slash + 1),
-  };
-}
 
 const elemRe = /^(.*)\/objects\[(-?\d+)\]$/;
 
@@ -258,6 +245,11 @@ export class HeapStep {
     const { base, kind, id, member } = splitRef(ref);
     const s = this.s;
     const c = Number(id);
+    if (kind === 'krc') {
+      const v = krcField(ref, f);
+      if (v !== undefined) return v;
+      throw new ModelError(`not modelled: field ${f} of ${ref} at line ${line + 1}`);
+    }
     if (member && !(kind === 'kcc' && member === 'freelist_tid')) {
       if (kind === 'percpu') return `${ref}/${f}`;
       // slab->flags.f: the word of the slab's flag bits (SL_partial), see test_bit() in cprims.ts
@@ -414,6 +406,8 @@ export class HeapStep {
 
   /** Element pointer arithmetic: "sheaf:3/objects[0]" + i. */
   offset(p: CVal, i: number, line: number): string {
+    const krc = krcOffset(p, i, line);
+    if (krc) return krc;
     const m = isRef(p) ? elemRe.exec(p) : null;
     if (!m) throw new ModelError(`not modelled: pointer arithmetic on ${String(p)} at line ${line + 1}`);
     return `${m[1]}/objects[${Number(m[2]) + i}]`;
@@ -463,6 +457,7 @@ export class HeapStep {
   /** Entries of a modelled list head, as references to the containing objects. */
   entries(head: CVal, line: number): string[] {
     if (!isRef(head)) throw new ModelError(`not modelled: list over ${String(head)} at line ${line + 1}`);
+    if (isKrcList(head)) return [];
     const { kind, id, member } = splitRef(head);
     if (kind === 'node' && member === 'partial') return this.partial(Number(id)).map((x) => `slab:${x}`);
     if (kind === 'barn' && (member === 'sheaves_full' || member === 'sheaves_empty')) {

@@ -8,7 +8,7 @@
 // is no step of its own; a call to a blocking primitive (rcu_barrier, flush_work) is.
 
 import { CExpr, CFunc, CFuncSet, CInstr, showC } from './cir';
-import { CONSTANTS, CStruct, CVal, Halt, HeapStep, isRef, splitRef } from './heap';
+import { CONSTANTS, CStruct, CVal, GLOBALS, Halt, HeapStep, isRef, splitRef } from './heap';
 import { PRIM, CCtx } from './cprims';
 import { Mem } from './cmem';
 import { ModelError } from './modelError';
@@ -353,6 +353,7 @@ export class Interp {
         return `fn:${e.n}`;
       case 'const':
         if (e.n in CONSTANTS) return CONSTANTS[e.n];
+        if (e.n in GLOBALS) return GLOBALS[e.n];
         throw new ModelError(`not modelled: constant ${e.n} in ${f.fn} (line ${line + 1})`);
       case 'cfg':
         return this.env.config[e.n] ? 1 : 0;
@@ -429,6 +430,10 @@ export class Interp {
         return ev(e.e);
       case 'fn':
         return `fn:${e.n}`;
+      case 'const':
+        // &krc: a per-CPU variable's address is what per_cpu_ptr() takes
+        if (e.n in GLOBALS) return GLOBALS[e.n];
+        throw new ModelError(`not modelled: &${e.n} (line ${line + 1})`);
       default:
         throw new ModelError(`not modelled: &(${showC(e)}) (line ${line + 1})`);
     }

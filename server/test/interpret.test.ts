@@ -33,7 +33,7 @@ const run = (a: Analyzer, id: string, maxStates = 200_000): CheckResult =>
 describe('interpreted C: the fixture bodies', () => {
   const a = analyzer();
 
-  it('every slub/slab_common function on the destroy path is interpreted; only kernel primitives, __kvfree_rcu_barrier (krc batching) and the node_nr_slabs predicate are not', () => {
+  it('every slub/slab_common function on the destroy path is interpreted, __kvfree_rcu_barrier too; only kernel primitives and the node_nr_slabs predicate are not', () => {
     const { programs } = sourcePrograms(a);
     const i = interpretPaths(a, pathRoots(makeScenario('f1-kasan-nofix', { programs })));
     for (const fn of [
@@ -50,13 +50,20 @@ describe('interpreted C: the fixture bodies', () => {
       'deactivate_slab',
       'discard_slab',
       'remove_partial',
+      '__kvfree_rcu_barrier',
+      'krc_has_queued',
+      'krc_wait_batches',
     ]) {
       assert.ok(i.interpreted.includes(fn), `${fn} interpreted (got ${i.interpreted.join(', ')})`);
     }
-    assert.deepEqual(i.handModels.map((h) => h.name).sort(), ['__kvfree_rcu_barrier', 'node_nr_slabs']);
-    assert.match(
-      i.handModels.find((h) => h.name === '__kvfree_rcu_barrier')!.reason,
-      /^not modelled: loop macro for_each_possible_cpu at line \d+$/,
+    assert.deepEqual(
+      i.handModels.map((h) => h.name),
+      ['node_nr_slabs'],
+    );
+    // krc_start_batch touches krc fields the heap does not map: a trap, reached only if krc held objects
+    assert.deepEqual(
+      i.traps.map((t) => `${t.caller} → ${t.callee}`),
+      ['__kvfree_rcu_barrier → krc_start_batch'],
     );
     for (const p of ['call_rcu', 'rcu_barrier', 'slab_free_hook', 'local_lock', 'kasan_cache_shutdown'])
       assert.ok(i.primitives.includes(p), p);
@@ -76,10 +83,7 @@ describe('interpreted C: the fixture bodies', () => {
       ),
     );
     assert.match(hoverText(ctx, 'flush_slab'), /interpreted from this body on the cpu-slab path \(F5\)/);
-    assert.match(
-      hoverText(ctx, '__kvfree_rcu_barrier'),
-      /\*\*not interpreted\*\* on the destroy path \(F1–F4\) — not modelled: loop macro for_each_possible_cpu at line \d+; its hand model is used/,
-    );
+    assert.match(hoverText(ctx, '__kvfree_rcu_barrier'), /interpreted from this body on the destroy path \(F1–F4\)/);
   });
 
   it('lowering: flush_rcu_sheaf takes pcs->rcu_free under local_lock, then call_rcu on it', () => {
@@ -151,6 +155,62 @@ describe('dpor (stateful and stateless) over interpreted bodies reaches every fi
       }
     });
   }
+});
+
+describe('__kvfree_rcu_barrier: for_each_possible_cpu over the krc batching, from its body', () => {
+  const barrier = COMMON.slice(COMMON.indexOf('static void __kvfree_rcu_barrier(void)'));
+  const end = barrier.indexOf('\n}\n') + 3;
+  /** the fixture with __kvfree_rcu_barrier's body edited (`from` must occur in it once) */
+  const edited = (from: string, to: string) => {
+    assert.equal(barrier.slice(0, end).split(from).length, 2, `${from} once in __kvfree_rcu_barrier`);
+    const at = COMMON.indexOf(from, COMMON.indexOf('static void __kvfree_rcu_barrier(void)'));
+    return analyzer(SLUB, COMMON.slice(0, at) + to + COMMON.slice(at + from.length));
+  };
+
+  it('visits every CPU, the krc of each empty: F1 at 3 CPUs still FAILs, its trace shows each batch flushed', () => {
+    const r = checkFromKernel(analyzer(), 'f1-kasan-nofix', { cpus: 3 }, { strategy: 'dpor', maxStates: 200_000 });
+    assert.equal(r.result.property, 'objects remaining', r.result.message);
+    const ev = r.result.trace!.steps.filter((x) => x.function === '__kvfree_rcu_barrier').map((x) => x.event);
+    for (const c of [0, 1, 2])
+      for (const b of [0, 1])
+        assert.ok(
+          ev.some((e) => e.includes(`flush_rcu_work(krc:${c}/krw_arr[${b}]/rcu_work)`)),
+          `${c}.${b}: ${ev.join(' | ')}`,
+        );
+  });
+
+  it('the verdict follows its C: an rcu_barrier() added at its end waits for the sheaf callbacks too, and F1 PASSes', () => {
+    const a = edited('\t\tkrc_wait_batches(kc);\n\t}\n}', '\t\tkrc_wait_batches(kc);\n\t}\n\trcu_barrier();\n}');
+    assert.equal(run(a, 'f1-kasan-nofix').verdict, 'pass');
+  });
+
+  it('a run that reaches krc_start_batch (a trap: krc fields the heap does not map) falls back to the hand model and says so', () => {
+    const a = edited('while (krc_has_queued(kc)) {', 'while (!krc_has_queued(kc)) {');
+    const k = checkFromKernel(a, 'f3-nokasan-nofix', {}, { strategy: 'dpor', maxStates: 200_000 });
+    assert.equal(k.result.verdict, 'pass', k.result.message);
+    const h = k.interpretation.handModels.find((x) => x.name === '__kvfree_rcu_barrier');
+    assert.match(
+      h?.reason ?? '',
+      /the run reached krc_start_batch\(\) at line \d+, which is neither interpreted nor modelled/,
+    );
+    assert.ok(!k.interpretation.interpreted.includes('__kvfree_rcu_barrier'));
+  });
+
+  it('another loop macro is not modelled: the hand model stands in, and the hover says why', () => {
+    const a = edited(
+      'for_each_possible_cpu(c) {\n\t\tkc = per_cpu_ptr(&krc, c);\n\t\twhile',
+      'for_each_present_cpu(c) {\n\t\tkc = per_cpu_ptr(&krc, c);\n\t\twhile',
+    );
+    const log = () => undefined;
+    const ctx = new ServerContext(
+      { console: { log, info: log, warn: log, error: log }, sendDiagnostics: log } as unknown as Connection,
+      a,
+    );
+    assert.match(
+      hoverText(ctx, '__kvfree_rcu_barrier'),
+      /\*\*not interpreted\*\* on the destroy path \(F1–F4\) — not modelled: loop macro for_each_present_cpu at line \d+; its hand model is used/,
+    );
+  });
 });
 
 describe('sheaf_flush_main: a full main sheaf goes back through a local array (memcpy, min, goto)', () => {

@@ -6,6 +6,7 @@
 import { calledFunctions, CFunc, CFuncSet, defaultRegistry, ORCHESTRATION, Scenario } from '../../../engine/src';
 import { cCallbacks, cCallees } from '../../../engine/src/cir';
 import { PRIM, CONSTANTS } from '../../../engine/src/cprims';
+import { GLOBALS } from '../../../engine/src/heap';
 import type { Analyzer } from './index';
 import { LowerEnv, lowerFunction, NotLowered } from './lower';
 
@@ -73,7 +74,7 @@ export function interpretPaths(a: Analyzer, roots: string[], file?: (uri: string
         .join('\n');
       return new RegExp(`\\b${field}\\s*(\\[[^\\]]*\\])?\\s*;`).test(body);
     },
-    isConstant: (n) => n in CONSTANTS,
+    isConstant: (n) => n in CONSTANTS || n in GLOBALS,
   };
   const cfuncs: CFuncSet = {};
   const failed = new Map<string, string>();

@@ -255,8 +255,17 @@ class Lowerer {
     l.continues.forEach((c) => this.patch(c, cont));
   }
 
-  /** list_for_each_entry(_safe)(pos, [n,] head, member): over the list's entries taken at the start. */
+  /**
+   * list_for_each_entry(_safe)(pos, [n,] head, member): over the list's entries taken at the start;
+   * for_each_possible_cpu(cpu): over every CPU of the scenario (it does not read the online mask).
+   */
   private listLoop(name: string, args: SyntaxNode[], body: SyntaxNode | null, line: number): void {
+    if (name === 'for_each_possible_cpu' && args.length === 1 && args[0].type === 'identifier') {
+      this.stmtStart = true;
+      const n = this.temp();
+      this.emit({ i: 'call', fn: '__nr_cpu_ids', args: [], to: { k: 'var', n }, line });
+      return this.countedLoop(args[0].text, { k: 'var', n }, undefined, body, line);
+    }
     if (!LIST_LOOPS.has(name)) throw new NotLowered(`loop macro ${name}`, line);
     const pos = args[0]?.text;
     const head = args[name.endsWith('_safe') ? 2 : 1];
@@ -265,26 +274,24 @@ class Lowerer {
     const list = this.temp();
     const i = this.temp();
     this.emit({ i: 'call', fn: '__list_entries', args: [this.expr(head)], to: { k: 'var', n: list }, line });
+    const len: CExpr = { k: 'bin', op: '#len', l: { k: 'var', n: list }, r: { k: 'num', v: 0 } };
+    const nth: CExpr = { k: 'bin', op: '#nth', l: { k: 'var', n: list }, r: { k: 'var', n: i } };
+    this.countedLoop(i, len, { to: pos, e: nth }, body, line);
+  }
+
+  /** for (i = 0; i < bound; i++) { [bind.to = bind.e;] body } */
+  private countedLoop(
+    i: string,
+    bound: CExpr,
+    bind: { to: string; e: CExpr } | undefined,
+    body: SyntaxNode | null,
+    line: number,
+  ): void {
     this.emit({ i: 'set', to: { k: 'var', n: i }, e: { k: 'num', v: 0 }, line });
     const top = this.code.length;
     this.stmtStart = true;
-    const jf = this.emit({
-      i: 'jf',
-      e: {
-        k: 'bin',
-        op: '<',
-        l: { k: 'var', n: i },
-        r: { k: 'bin', op: '#len', l: { k: 'var', n: list }, r: { k: 'num', v: 0 } },
-      },
-      to: -1,
-      line,
-    });
-    this.emit({
-      i: 'set',
-      to: { k: 'var', n: pos },
-      e: { k: 'bin', op: '#nth', l: { k: 'var', n: list }, r: { k: 'var', n: i } },
-      line,
-    });
+    const jf = this.emit({ i: 'jf', e: { k: 'bin', op: '<', l: { k: 'var', n: i }, r: bound }, to: -1, line });
+    if (bind) this.emit({ i: 'set', to: { k: 'var', n: bind.to }, e: bind.e, line });
     this.loops.push({ breaks: [], continues: [] });
     this.stmtStart = true;
     this.block(body);
