@@ -155,8 +155,10 @@ const PRIMS: CPrimitive[] = [
       return 1;
     },
   },
-  ...['spin_lock', 'raw_spin_lock'].map((n) => lock(n, 'preempt', LOCK_CONTRACT)),
-  ...['spin_unlock', 'raw_spin_unlock'].map((n) => unlock(n, 'preempt', LOCK_CONTRACT)),
+  ...['spin_lock', 'raw_spin_lock', 'bit_spin_lock'].map((n) => lock(n, 'preempt', LOCK_CONTRACT)),
+  ...['spin_unlock', 'raw_spin_unlock', 'bit_spin_unlock'].map((n) => unlock(n, 'preempt', LOCK_CONTRACT)),
+  lock('local_irq_save', 'irq', LOCK_CONTRACT),
+  unlock('local_irq_restore', 'irq', LOCK_CONTRACT),
   ...['spin_lock_irq', 'raw_spin_lock_irq', 'spin_lock_irqsave', 'raw_spin_lock_irqsave'].map((n) =>
     lock(n, 'irq', LOCK_CONTRACT),
   ),
@@ -332,6 +334,22 @@ const PRIMS: CPrimitive[] = [
     run: (c, args) => `slab:${c.s.objects[objId(args[0], 'virt_to_slab()', c)].slab}`,
   },
   {
+    name: 'virt_to_page',
+    kind: 'primitive',
+    contract: "the struct page of an object: its slab's first page",
+    run: (c, args) => `page:${c.s.objects[objId(args[0], 'virt_to_page()', c)].slab}`,
+  },
+  {
+    name: 'page_slab',
+    kind: 'primitive',
+    contract: 'the slab a page belongs to',
+    run: (c, args) => {
+      if (!isRef(args[0]) || splitRef(args[0]).kind !== 'page')
+        throw new ModelError(`not modelled: page_slab(${String(args[0])}) at line ${c.line + 1}`);
+      return `slab:${splitRef(args[0]).id}`;
+    },
+  },
+  {
     name: 'slab_nid',
     kind: 'primitive',
     contract: "the node of the slab's pages",
@@ -440,7 +458,12 @@ const PRIMS: CPrimitive[] = [
     'kmemleak_free_recursive',
     'debug_check_no_locks_freed',
     'prefetchw',
+    'pr_info',
+    'cpu_relax',
   ].map((n) => noop(n, 'statistics, debug output or annotation: no effect on the allocator state')),
+  noop('kmem_cache_debug_flags', 'mm/slab.h: no SLUB debugging (slub_debug) in the scenarios'),
+  noop('is_kfence_address', 'no object of the scenarios comes from the KFENCE pool'),
+  noop('kfence_free', 'no object of the scenarios comes from the KFENCE pool: returns false'),
   noop('slab_want_init_on_free', 'init_on_free is off in the scenarios'),
   noop('slab_in_kunit_test', 'not a KUnit run'),
   {

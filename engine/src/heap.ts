@@ -1,4 +1,4 @@
-// Size: 670 lines with comments, 574 of code (eslint counts code, at most 600): one field view per kernel struct, all over the same allocator state.
+// Size: 689 lines with comments, 590 of code (eslint counts code, at most 600): one field view per kernel struct, all over the same allocator state.
 // The heap that interpreted C sees: the allocator state (state.ts) viewed as kernel objects with
 // the fields the C touches. A pointer is a reference string naming the object ("sheaf:3",
 // "pcs:1", "kcc:0" for struct kmem_cache_cpu, "slab:2", "obj:4", "node:0", "barn:0", "cache"),
@@ -14,6 +14,7 @@
 
 import { CStruct, CVal, isRef, splitRef } from './cref';
 import { GLOBALS, isKrcList, KRC_CONSTANTS, KRC_FIELDS, krcField, krcOffset } from './krc';
+import { counterBits, packCounters } from './clocal';
 import { ModelError } from './modelError';
 
 export { isRef, splitRef };
@@ -26,7 +27,7 @@ export const HEAP_FIELDS: Record<string, string[]> = {
   slub_percpu_sheaves: ['lock', 'main', 'spare', 'rcu_free'],
   slab_sheaf: ['rcu_head', 'barn_list', 'cache', 'size', 'node', 'capacity', 'objects'],
   kmem_cache_cpu: ['freelist', 'tid', 'freelist_tid', 'slab', 'lock', 'partial'],
-  slab: ['slab_cache', 'slab_list', 'freelist', 'inuse', 'objects', 'frozen', 'next', 'flags'],
+  slab: ['slab_cache', 'slab_list', 'freelist', 'inuse', 'objects', 'frozen', 'next', 'flags', 'counters'],
   kmem_cache_node: ['list_lock', 'nr_partial', 'partial', 'nr_slabs', 'total_objects', 'barn'],
   node_barn: ['lock', 'sheaves_full', 'sheaves_empty', 'nr_full', 'nr_empty'],
   slub_flush_work: ['work', 's', 'skip'],
@@ -46,6 +47,14 @@ export const CONSTANTS: Record<string, number> = {
   PCS_BATCH_MAX: 32,
   // enum slab_flags: the bit that mirrors a slab's place on its node's partial list
   SL_partial: 0,
+  // the bit of slab_lock(): a bit spinlock in slab->flags (mm/slab.h)
+  SL_locked: 1,
+  // enum add_mode of mm/slub.c
+  ADD_TO_HEAD: 0,
+  ADD_TO_TAIL: 1,
+  // the model's caches have no __CMPXCHG_DOUBLE: slab_update_freelist() takes the slab_lock()
+  // path with irqs off, which updates the (freelist, counters) pair as atomically as the cmpxchg
+  __CMPXCHG_DOUBLE: 1 << 30,
   DEACTIVATE_TO_HEAD: 0,
   DEACTIVATE_TO_TAIL: 1,
   GFP_KERNEL: 0,
@@ -232,6 +241,8 @@ export class HeapStep {
     if (f === 'inuse') return sl.inuse;
     if (f === 'objects') return sl.objects;
     if (f === 'frozen') return sl.frozen ? 1 : 0;
+    // the word of inuse, objects and frozen that __slab_free() swaps with the freelist (clocal.ts)
+    if (f === 'counters') return packCounters(sl.inuse, sl.objects, sl.frozen);
     return undefined;
   }
 
@@ -335,12 +346,21 @@ export class HeapStep {
   private setSlab(ref: string, base: string, f: string, v: CVal): boolean {
     const sl = this.slab(ref, `slab->${f}`);
     this.write(`slab:${sl.id}`);
+    // a full slab is on no list: one the C frees into (__slab_free) joins the node's partial list
+    // only when the C puts it there (add_partial), so it stays off the lists until then
+    const wasFull = sl.inuse >= sl.objects && !sl.frozen && !sl.off && (f === 'inuse' || f === 'counters');
+    if (wasFull) this.keepBase(sl.node);
     if (f === 'freelist') {
       this.heads.set(base, v === null || v === 0 ? null : String(v));
       this.touchedObjects = true;
     } else if (f === 'inuse') sl.inuse = Number(v);
     else if (f === 'frozen') sl.frozen = !!v;
-    else return false;
+    else if (f === 'counters') {
+      if (typeof v !== 'number' || counterBits(v, 'objects') !== sl.objects) return false;
+      sl.inuse = counterBits(v, 'inuse');
+      sl.frozen = !!counterBits(v, 'frozen');
+    } else return false;
+    if (wasFull && sl.inuse < sl.objects && !sl.frozen) sl.off = true;
     return true;
   }
 
@@ -498,6 +518,10 @@ export class HeapStep {
     const h = splitRef(head);
     if (e.kind === 'slab' && e.member === 'slab_list' && h.kind === 'node' && h.member === 'partial') {
       const sl = this.slab(entry, 'list_add(&slab->slab_list)');
+      if (sl.frozen)
+        throw new ModelError(
+          `not modelled: the frozen slab#${sl.id} (a cpu slab, which this C does not know) put on the node partial list by list_add() at line ${line + 1}`,
+        );
       this.keepBase(sl.node);
       this.write(`slab:${sl.id}`);
       delete sl.off;

@@ -10,7 +10,8 @@
 import { CExpr, CFunc, CFuncSet, CInstr, showC } from './cir';
 import { CONSTANTS, CStruct, CVal, GLOBALS, Halt, HeapStep, isRef, splitRef } from './heap';
 import { PRIM, CCtx } from './cprims';
-import { Mem } from './cmem';
+import { ARRAY_LEN, LIST_ENTRIES, Mem } from './cmem';
+import { fieldOf, isLvar, lvar, lvarGet, lvarSet, withField } from './clocal';
 import { ModelError } from './modelError';
 import type { Env, Registry } from './model';
 import type { Frame, State, Task, Value } from './state';
@@ -120,11 +121,13 @@ export class Interp {
     const whereBefore = s.objects.map((o) => o.where);
     const violationBefore = s.violation;
     let budget = MAX_LOCAL;
+    let at = { fn: res.fn, line: res.line };
     try {
       for (;;) {
         const f = t.frames[t.frames.length - 1];
         if (!f || f.k !== 'c') break;
         const fn = this.cfuncs[f.fn];
+        at = { fn: f.fn, line: fn.code[f.pc]?.line ?? fn.line };
         if (f.pc >= fn.code.length) {
           if (this.ret(t, f, 0, hooks, heap)) break;
           continue;
@@ -145,6 +148,7 @@ export class Interp {
         if (stop || s.violation !== violationBefore) break;
       }
     } catch (e) {
+      if (e instanceof ModelError) e.at ??= at;
       if (!(e instanceof Halt)) throw e;
       res.halted = true;
     }
@@ -152,6 +156,7 @@ export class Interp {
     try {
       heap.commit();
     } catch (e) {
+      if (e instanceof ModelError) e.at ??= { fn: res.fn, line: res.line };
       // after a violation the heap may be half-updated: the violation is what the run reports
       if (!s.violation) throw e;
     }
@@ -357,11 +362,13 @@ export class Interp {
         throw new ModelError(`not modelled: constant ${e.n} in ${f.fn} (line ${line + 1})`);
       case 'cfg':
         return this.env.config[e.n] ? 1 : 0;
-      case 'arrow':
-        return heap.get(ev(e.e), e.f, line);
+      case 'arrow': {
+        const b = ev(e.e);
+        return isLvar(b) ? lvarGet(t, b, e.f, line) : heap.get(b, e.f, line);
+      }
       case 'dot': {
         const b = ev(e.e);
-        if (b && typeof b === 'object') return e.f === 'full' ? b : (b[e.f] ?? null);
+        if (b && typeof b === 'object') return e.f === 'full' ? b : fieldOf(b, e.f);
         return heap.get(b, e.f, line);
       }
       case 'idx': {
@@ -410,8 +417,13 @@ export class Interp {
   private addr(e: CExpr, f: CFrame, heap: HeapStep, s: State, t: Task, line: number): CVal {
     const ev = (x: CExpr) => this.eval(x, f, heap, s, t, line);
     switch (e.k) {
-      case 'var':
+      case 'var': {
+        // &df of a stack-only struct (clocal.ts) may go to a callee: the pointer names the frame
+        const v = f.locals[e.n];
+        if (v && typeof v === 'object' && !(ARRAY_LEN in v) && !(LIST_ENTRIES in v))
+          return lvar(t.frames.indexOf(f), e.n);
         return `local:${e.n}`;
+      }
       case 'dot':
         if (e.e.k === 'var' && f.locals[e.e.n] && typeof f.locals[e.e.n] === 'object') return `local:${e.e.n}`;
         return heap.get(ev(e.e), e.f, line);
@@ -445,12 +457,15 @@ export class Interp {
       case 'var':
         f.locals[to.n] = v as Value;
         return;
-      case 'arrow':
-        heap.set(this.eval(to.e, f, heap, st, t, line), to.f, v, line);
+      case 'arrow': {
+        const b = this.eval(to.e, f, heap, st, t, line);
+        if (isLvar(b)) lvarSet(t, b, to.f, v, line);
+        else heap.set(b, to.f, v, line);
         return;
+      }
       case 'dot':
         if (to.e.k === 'var' && f.locals[to.e.n] && typeof f.locals[to.e.n] === 'object') {
-          f.locals[to.e.n] = { ...(f.locals[to.e.n] as CStruct), [to.f]: v } as Value;
+          f.locals[to.e.n] = withField(f.locals[to.e.n] as CStruct, to.f, v, line) as Value;
           return;
         }
         heap.set(this.eval(to.e, f, heap, st, t, line), to.f, v, line);

@@ -14,7 +14,7 @@ import {
   ProgramSet,
 } from '../../engine/src';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, NotModelled } from './analyzer';
-import { fallBack, Interpretation, interpretPaths, pathRoots } from './analyzer/interpret';
+import { fallBack, Interpretation, interpretPaths, pathRoots, trapWhy } from './analyzer/interpret';
 
 export interface KernelCheck {
   result: CheckResult;
@@ -73,9 +73,18 @@ export function checkFromKernel(
     try {
       return { result: check(sc, explore), interpretation, builtinFallback, notModelled };
     } catch (e) {
-      const m = e instanceof ModelError ? TRAP.exec(e.message) : null;
-      if (!m || round > 20 || !interpretation.cfuncs[m[2]]) throw e;
-      interpretation = fallBack(interpretation, m[2], m[1], Number(m[3]) - 1);
+      if (!(e instanceof ModelError) || round > 20) throw e;
+      const m = TRAP.exec(e.message);
+      if (m && interpretation.cfuncs[m[2]])
+        interpretation = fallBack(interpretation, m[2], trapWhy(interpretation, m[1], Number(m[3]) - 1));
+      else if (e.at && interpretation.cfuncs[e.at.fn])
+        // something else the model does not cover, met while running this body
+        interpretation = fallBack(
+          interpretation,
+          e.at.fn,
+          `${e.message.replace(/ at line \d+$/, '')}, met by the run in ${e.at.fn} at line ${e.at.line + 1}`,
+        );
+      else throw e;
     }
   }
 }

@@ -180,11 +180,12 @@ function finish(l: Lowered): Interpretation {
 }
 
 /**
- * A run reached a call that is not modelled (callee, in caller): the caller is no longer
- * interpreted; without a hand model of its own, neither are its interpreted callers, up to the
- * first that has one. Decides again what runs.
+ * A run met something not modelled in `caller` (a call to a function neither interpreted nor
+ * modelled, or a construct of the heap): the caller is no longer interpreted; without a hand
+ * model of its own, neither are its interpreted callers, up to the first that has one. Decides
+ * again what runs.
  */
-export function fallBack(i: Interpretation, caller: string, callee: string, line: number): Interpretation {
+export function fallBack(i: Interpretation, caller: string, why: string): Interpretation {
   const l = i.lowered;
   const failed = new Map(l.failed);
   const lowered = { ...l.lowered };
@@ -198,10 +199,11 @@ export function fallBack(i: Interpretation, caller: string, callee: string, line
       if (cCallees(f).includes(fn) || cCallbacks(f).includes(fn))
         drop(n, `not modelled: calls ${fn}(), which is not interpreted (${why})`, seen);
   };
-  drop(
-    caller,
-    `not modelled: the run reached ${callee}() at line ${line + 1}, which is neither interpreted nor modelled (${l.failed.get(callee) ?? 'no body'})`,
-    new Set(),
-  );
+  drop(caller, why, new Set());
   return finish({ ...l, lowered, failed });
+}
+
+/** Why the caller falls back when a run reached its call to a function neither interpreted nor modelled. */
+export function trapWhy(i: Interpretation, callee: string, line: number): string {
+  return `not modelled: the run reached ${callee}() at line ${line + 1}, which is neither interpreted nor modelled (${i.lowered.failed.get(callee) ?? 'no body'})`;
 }

@@ -1,4 +1,4 @@
-// Size: 653 lines with comments, 579 of code (eslint counts code, at most 600): one lowering per C construct, all over the same lowering context and temporaries.
+// Size: 675 lines with comments, 595 of code (eslint counts code, at most 600): one lowering per C construct, all over the same lowering context and temporaries.
 // Lowering a kernel C function body from its tree-sitter parse into the engine's interpreted-C
 // IR (engine/src/cir.ts): flat code with jumps, calls hoisted out of expressions into temporaries.
 // What the subset does not cover is reported as "not modelled: <construct> at line N" and the
@@ -6,10 +6,11 @@
 
 import type { CExpr, CFunc, CInstr } from '../../../engine/src/cir';
 import { HEAP_FIELDS } from '../../../engine/src/heap';
+import { LOCAL_STRUCTS } from '../../../engine/src/clocal';
 import { ARRAY_LEN, LIST_ENTRIES } from '../../../engine/src/cmem';
 import { PTR_SIZE } from '../../../engine/src/cprims';
 import type { SyntaxNode } from './parse';
-import { declName, localListHead, params, stringValue, typeText } from './lowerSyntax';
+import { declName, hasEffect, IDENTITY, localListHead, params, stringValue, typeText } from './lowerSyntax';
 import { loopMacroOf } from './calls';
 import type { FoundFunction, StructInfo } from './types';
 
@@ -35,8 +36,6 @@ export interface LowerEnv {
   isConstant(name: string): boolean;
 }
 
-/** Calls that stand for their (first) argument: annotations and access markers. */
-const IDENTITY = new Set(['likely', 'unlikely', 'READ_ONCE', 'data_race', 'ACCESS_ONCE', 'kasan_reset_tag']);
 /** Lock primitives that take a `flags` variable by name (a macro): only the lock is passed. */
 const FLAGS_BY_NAME =
   /^(local_lock_irqsave|local_unlock_irqrestore|local_lock_cpu_slab|local_unlock_cpu_slab|spin_lock_irqsave|spin_unlock_irqrestore|raw_spin_lock_irqsave|raw_spin_unlock_irqrestore)$/;
@@ -318,6 +317,12 @@ class Lowerer {
         continue;
       }
       this.types.set(name, typeText(`${base} ${stars}`));
+      const local = /^struct (\w+)$/.exec(typeText(`${base} ${stars}`));
+      if (d.type !== 'init_declarator' && local && (LOCAL_STRUCTS[local[1]] || HEAP_FIELDS[local[1]])) {
+        // a struct on the stack (clocal.ts; `struct slab new;`): a record of its fields, none set yet
+        this.stmtStart = true;
+        this.emit({ i: 'set', to: { k: 'var', n: name }, e: { k: 'init', fields: {} }, line: d.startPosition.row });
+      }
       if (d.type !== 'init_declarator') continue;
       const v = d.childForFieldName('value')!;
       this.stmtStart = true;
@@ -572,6 +577,7 @@ class Lowerer {
       return to;
     }
     if (name === 'IS_ENABLED' && args[0]) return { k: 'cfg', n: args[0].text };
+    if (name === 'swap' && args.length === 2 && dropped) return this.swap(args, line);
     const head = localListHead(name, args, this.types);
     if (head && dropped) {
       // a local list head: a record of its entries (cprims.ts), empty
@@ -589,6 +595,7 @@ class Lowerer {
     let cargs: CExpr[];
     if (this.env.isNoop(name)) cargs = [];
     else if (FLAGS_BY_NAME.test(name)) cargs = [this.expr(args[0])];
+    else if (name === 'local_irq_save' || name === 'local_irq_restore') cargs = [];
     else cargs = args.map((a) => this.expr(a));
     if (dropped) {
       this.emit({ i: 'call', fn: name, args: cargs, line });
@@ -603,12 +610,29 @@ class Lowerer {
     return { k: 'var', n: t };
   }
 
+  /** swap(a, b) of include/linux/minmax.h: through a temporary. */
+  private swap(args: SyntaxNode[], line: number): CExpr {
+    const a = this.expr(args[0]);
+    const b = this.expr(args[1]);
+    assertLvalue(a, line);
+    assertLvalue(b, line);
+    const t = this.temp();
+    this.emit({ i: 'set', to: { k: 'var', n: t }, e: a, line });
+    this.emit({ i: 'set', to: a, e: b, line });
+    this.emit({ i: 'set', to: b, e: { k: 'var', n: t }, line });
+    return { k: 'num', v: 0 };
+  }
+
   /** The static half of the heap check: a field the C reads must be one the heap maps. */
   private checkField(obj: SyntaxNode, f: string, arrow: boolean, line: number): void {
     const t = this.typeOf(obj);
     const m = t && /^struct (\w+)( \*)?$/.exec(t);
     if (!m || (arrow && !m[2]) || (!arrow && m[2])) return;
     const st = m[1];
+    if (LOCAL_STRUCTS[st]) {
+      if (!LOCAL_STRUCTS[st].includes(f)) throw new NotLowered(`field ${f} of the stack-only struct ${st}`, line);
+      return;
+    }
     if (!HEAP_FIELDS[st]) throw new NotLowered(`struct ${st} (not in the heap model): ->${f}`, line);
     if (!HEAP_FIELDS[st].includes(f)) throw new NotLowered(`field ${f} of struct ${st} (not in the heap model)`, line);
     if (this.env.structHas?.(st, f) === false)
@@ -638,15 +662,6 @@ function assertLvalue(e: CExpr, line: number): void {
 }
 
 const isSimpleTarget = (e: CExpr): boolean => e.k === 'var';
-
-function hasEffect(n: SyntaxNode): boolean {
-  if (n.type === 'call_expression') {
-    const name = n.childForFieldName('function')?.text ?? '';
-    if (!IDENTITY.has(name) && name !== 'IS_ENABLED') return true;
-  }
-  if (n.type === 'assignment_expression' || n.type === 'update_expression') return true;
-  return n.namedChildren.some(hasEffect);
-}
 
 /** Lower one function. Throws NotLowered for the first construct outside the subset. */
 export function lowerFunction(f: FoundFunction, env: LowerEnv, file?: string): CFunc {

@@ -63,3 +63,16 @@ export function params(def: SyntaxNode): CParam[] {
   }
   return out;
 }
+
+/** Calls that stand for their (first) argument: annotations and access markers. */
+export const IDENTITY = new Set(['likely', 'unlikely', 'READ_ONCE', 'data_race', 'ACCESS_ONCE', 'kasan_reset_tag']);
+
+/** Whether an expression calls something or assigns (it must then be hoisted out, in order). */
+export function hasEffect(n: SyntaxNode): boolean {
+  if (n.type === 'call_expression') {
+    const name = n.childForFieldName('function')?.text ?? '';
+    if (!IDENTITY.has(name) && name !== 'IS_ENABLED') return true;
+  }
+  if (n.type === 'assignment_expression' || n.type === 'update_expression') return true;
+  return n.namedChildren.some(hasEffect);
+}
