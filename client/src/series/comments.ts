@@ -5,7 +5,7 @@
 import { plainText } from '../untrustedText';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { hunkSpan, SeriesReview, SeriesThreads } from '../../../protocol/src';
+import { hunkSpan, ReviewResult, SeriesReview, SeriesThreads } from '../../../protocol/src';
 import { Images, parseImageUri, SCHEME } from './model';
 
 class ReplyComment implements vscode.Comment {
@@ -29,7 +29,7 @@ export class ReviewComments {
     private readonly client: () => LanguageClient,
     private readonly images: (u: vscode.Uri) => Promise<Images>,
     private readonly identity: () => string,
-    private readonly onChanged: (key: string) => void,
+    private readonly onChanged: (key: string, r: ReviewResult) => void,
   ) {
     this.controller = vscode.comments.createCommentController('slablens-review', 'Slablens patch review');
     this.controller.options = {
@@ -125,7 +125,7 @@ export class ReviewComments {
     }
     reply.thread.dispose();
     await this.show(reply.thread.uri);
-    this.onChanged(at.key);
+    this.onChanged(at.key, r);
   }
 
   async remove(c: vscode.Comment | undefined, thread?: vscode.CommentThread): Promise<void> {
@@ -141,6 +141,6 @@ export class ReviewComments {
     });
     if (r.error) void vscode.window.showErrorMessage(plainText(`Slablens: ${r.error}`));
     await this.show(th.uri);
-    this.onChanged(at.key);
+    this.onChanged(at.key, r);
   }
 }

@@ -8,6 +8,7 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import { ReviewComments } from './comments';
 import {
   ExportResult,
+  ReviewResult,
   SeriesCheck,
   SeriesCheckResult,
   SeriesCompare,
@@ -68,7 +69,7 @@ class SeriesView {
       client,
       (u) => this.images(u),
       () => this.identity(),
-      (key) => void this.refresh(key),
+      (key, r) => void this.applyReview(key, r),
     );
   }
 
@@ -87,6 +88,15 @@ class SeriesView {
   async refresh(key: string): Promise<void> {
     const s = await this.client().sendRequest(SeriesDescribe, { key });
     this.tree.set(s);
+  }
+
+  /** After a review action: its answer holds the whole review file, so the tree takes the review from
+   * there. A describe would send every patch again (4.3 MB for 10,000 patches), ahead of hovers on
+   * the server's main thread; an action's answer grows with the comments only. */
+  async applyReview(key: string, r: ReviewResult): Promise<void> {
+    const s = this.tree.series.get(key);
+    if (!s || r.error || !r.review) return this.refresh(key);
+    this.tree.set({ ...s, review: r.review, reviewError: undefined });
   }
 
   async provideTextDocumentContent(u: vscode.Uri): Promise<string | undefined> {
@@ -254,7 +264,7 @@ class SeriesView {
       trailers: next,
     });
     if (r.error) void vscode.window.showErrorMessage(plainText(`Slablens: ${r.error}`));
-    await this.refresh(at.s.key);
+    await this.applyReview(at.s.key, r);
   }
 
   async exportReply(n?: Node): Promise<void> {
@@ -278,8 +288,10 @@ class SeriesView {
     await vscode.workspace.fs.writeFile(target, Buffer.from(r.text) /* LF, as git send-email and b4 expect on disk */);
     await vscode.window.showTextDocument(target, { preview: false });
     if (at.s.review?.state === 'reviewing')
-      await this.client().sendRequest(SeriesReview, { key: at.s.key, action: 'setState', state: 'replied' });
-    await this.refresh(at.s.key);
+      await this.applyReview(
+        at.s.key,
+        await this.client().sendRequest(SeriesReview, { key: at.s.key, action: 'setState', state: 'replied' }),
+      );
     for (const pr of r.problems) this.output.warn(`export ${vscode.workspace.asRelativePath(target)}: ${pr}`);
     const extra = r.problems.length ? ` Check: ${summariseProblems(r.problems)}` : '';
     void vscode.window.showInformationMessage(
@@ -478,13 +490,13 @@ class SeriesView {
       this.view.onDidChangeCheckboxState(async (e) => {
         for (const [n, state] of e.items) {
           if (n.kind !== 'patch') continue;
-          await this.client().sendRequest(SeriesReview, {
+          const r = await this.client().sendRequest(SeriesReview, {
             key: n.series.key,
             action: 'setViewed',
             patch: n.patch.number,
             viewed: state === vscode.TreeItemCheckboxState.Checked,
           });
-          await this.refresh(n.series.key);
+          await this.applyReview(n.series.key, r);
         }
       }),
       vscode.commands.registerCommand('slablens.openSeries', (u?: vscode.Uri) => this.open(u)),
