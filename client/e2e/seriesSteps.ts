@@ -59,6 +59,11 @@ export function seriesSteps(ui: Harness): void {
       await ui.page.keyboard.type(text);
       await ui.page.locator('.review-widget .monaco-button', { hasText: 'Add Review Comment' }).first().click();
       await ui.page.locator('.review-widget', { hasText: text }).first().waitFor({ timeout: 10_000 });
+      // the tree counts it, from the review action's answer (no describe of the whole series)
+      await ui.page
+        .locator('.monaco-list-row', { hasText: /01\/20 [\s\S]*· 1 comments/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await ui.runCommand('Slablens: Export Review Reply');
       await ui.page.locator('.quick-input-list .monaco-list-row:visible', { hasText: '01/20' }).first().click();
       const dir = path.join(ui.workspace, '.slablens', 'replies');
