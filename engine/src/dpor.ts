@@ -1,6 +1,7 @@
 // Dynamic partial-order reduction (Flanagan–Godefroid, with sleep sets), stateless or stateful:
 // the exhaustive explorer that explore() runs by default.
 
+import { counted, UNCOUNTED_CYCLE } from './cycles';
 import { Machine } from './machine';
 import { dependent, Footprint, orderedAfter, races } from './model';
 import { hash53, Run, Stop } from './run';
@@ -325,9 +326,13 @@ class Dpor {
     const key = run.key(node.state);
     node.hash = hash53(key.key);
     node.ren = key.r;
-    const hit = this.cache.get(node.hash);
-    if (hit && !hit.done)
-      throw new Stop('the state graph has a cycle, which the stateful search does not cover (use --stateless)');
+    let hit = this.cache.get(node.hash);
+    if (hit && !hit.done) {
+      // on the path: a cycle, which goes on as a new state with its loop counters (cycles.ts)
+      node.hash = hash53(counted(key.key, node.state));
+      hit = this.cache.get(node.hash);
+      if (hit && !hit.done) throw new Stop(UNCOUNTED_CYCLE);
+    }
     const mapped = hit && this.mapped(hit, node.ren);
     if (hit && mapped && mapped.sleep.every((q) => node.sleep.has(q))) {
       run.pruned++;

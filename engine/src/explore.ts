@@ -4,6 +4,7 @@
 // ASPLOS'10) with a seed. Replay re-executes a schedule. A verdict is never a silent pass:
 // hitting a limit or a cancel gives "incomplete" with the reason.
 
+import { counted, UNCOUNTED_CYCLE } from './cycles';
 import { dpor } from './dpor';
 import { Machine } from './machine';
 import { FirstViolation, hash53, rng, Run, Stop } from './run';
@@ -139,18 +140,26 @@ function naive(run: Run): void {
   const m = run.m;
   const seen = new Set<number>();
   const schedule: string[] = [];
+  // the states on the path: one met again closes a cycle, and is keyed with its loop counters
+  const onPath = new Set<number>();
   const go = (s: State) => {
-    const h = hash53(run.key(s).key);
+    const key = run.key(s).key;
+    let h = hash53(key);
+    if (onPath.has(h)) {
+      h = hash53(counted(key, s));
+      if (onPath.has(h)) throw new Stop(UNCOUNTED_CYCLE);
+    }
     if (seen.has(h)) {
       run.pruned++;
       return;
     }
     seen.add(h);
+    onPath.add(h);
     run.visit(s);
     run.deep(schedule.length);
     run.early(s, schedule);
     const en = m.enabled(s);
-    if (!en.length) return run.terminal(s, schedule);
+    if (!en.length) run.terminal(s, schedule);
     for (const p of en) {
       const next = m.step(s, p).state;
       run.transitions++;
@@ -158,6 +167,7 @@ function naive(run: Run): void {
       go(next);
       schedule.pop();
     }
+    onPath.delete(h);
   };
   go(m.initial());
 }

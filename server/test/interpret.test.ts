@@ -300,6 +300,31 @@ describe('sheaf_flush_main: a full main sheaf goes back through a local array (m
   });
 });
 
+describe('a retry loop whose round comes back to the same state: a cycle, then the livelock, by every strategy', () => {
+  // sheaf_flush_main without its `cur->size == 0` test: on an empty main sheaf (the bootstrap
+  // sheaf) it takes 0 objects, frees none and goes `again`, for ever; each round is a step (it
+  // reads the pcs under local_lock), and leaves the state as it was
+  const edited = SLUB.replace('\tif (cur == NULL || cur->size == 0) {', '\tif (cur == NULL) {');
+  assert.notEqual(edited, SLUB);
+  const a = analyzer(edited);
+  const { programs } = sourcePrograms(a);
+  const sc = makeScenario('f3-nokasan-nofix', {
+    programs,
+    cfuncs: interpretPaths(a, pathRoots(makeScenario('f3-nokasan-nofix', { programs }))).cfuncs,
+  });
+  for (const [strategy, stateless] of [
+    ['naive', false],
+    ['dpor', false],
+    ['dpor', true],
+  ] as const)
+    it(`${strategy}${strategy === 'dpor' ? (stateless ? ' stateless' : ' stateful') : ''}: FAIL (livelock), not PASS and not incomplete`, () => {
+      const r = explore(machineFor(sc), { strategy, stateless, maxStates: 200_000 });
+      assert.equal(r.verdict, 'fail', `${r.verdict}: ${r.reason ?? ''} ${r.message ?? ''}`);
+      assert.equal(r.property, 'livelock');
+      assert.match(r.message ?? '', /sheaf_flush_main: the loop at line \d+ ran 64 times without leaving/);
+    });
+});
+
 interface Mutant {
   fn: string;
   /** the statement(s) to delete, or [a, b] to swap */
