@@ -183,6 +183,11 @@ int kmem_cache_shrink(struct kmem_cache *s)
     assert.deepEqual(r.findings[0].paths, [['kmem_cache_shrink', 'flush_all_cpus_locked']]);
   });
 
+  it('a caller with no locks comes into a shared context once: one hover path', () => {
+    const r = lintText(fixture('shared-callee.c'));
+    assert.deepEqual(r.pathLocks('slab_order_of'), [{ path: ['kmem_cache_shrink', 'slab_order_of'], held: [[], []] }]);
+  });
+
   it('the locks held along each path, for the hover', () => {
     const r = lintText(fixture('hotplug-loop.c'));
     const p = r.pathLocks('flush_cpu_sheaves_all');

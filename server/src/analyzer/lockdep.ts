@@ -423,7 +423,8 @@ const heldNames = (s: State): string[] => s.held.map((h) => h.name + (h.mode ===
 
 /** Record that `from` calls context c (holding `held`, into a shared context), once. */
 function link(c: Ctx, from: { ctx: number; line: number }, held: State | undefined): void {
-  const key = linkKey(from.ctx, from.line, held && heldKey(held));
+  // no locks held ('') keys as no locks given: the first link's key is made that way (fromKeys)
+  const key = linkKey(from.ctx, from.line, (held && heldKey(held)) || undefined);
   const seen = (c.fromKeys ??= new Set(c.from.map((x) => linkKey(x.ctx, x.line, x.heldKey || undefined))));
   if (seen.has(key)) return;
   seen.add(key);
