@@ -10,12 +10,31 @@ const common = {
   logLevel: 'warning',
 };
 
+// The CLI: dist/cli.js is a small entry that loads one of two bundles (server/src/cliEntry.ts says
+// why): the engine's command line alone, or the whole CLI (which also runs as a process).
 await esbuild.build({
   ...common,
-  entryPoints: { cli: 'server/src/cli.ts' },
+  entryPoints: { cliEngine: 'engine/src/cli.ts', cliFull: 'server/src/cli.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
   external: ['tree-sitter', 'tree-sitter-c'],
+});
+/** cliEntry.ts's requires of the two CLIs, as the bundles next to it. */
+const cliBundles = {
+  name: 'cli-bundles',
+  setup(b) {
+    const to = { '../../engine/src/cli': './cliEngine.js', './cli': './cliFull.js' };
+    b.onResolve({ filter: /^(\.\.\/\.\.\/engine\/src\/cli|\.\/cli)$/ }, (a) =>
+      a.importer.endsWith('cliEntry.ts') ? { path: to[a.path], external: true } : undefined,
+    );
+  },
+};
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: 'server/src/cliEntry.ts' },
+  outdir: 'dist',
+  banner: { js: '#!/usr/bin/env node' },
+  plugins: [cliBundles],
 });
 
 // The language server. tree-sitter and its C grammar are native addons: loaded from node_modules.

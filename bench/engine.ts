@@ -8,6 +8,10 @@
 //   npm run bench:engine                      the default cases
 //   npm run bench:engine -- f1-kasan-nofix:2-6 RUNS=5 NAIVE_LIMIT=30000
 //   ONLY_INTERP=1 npm run bench:engine       only the interpreted-C vs hand-model section
+//   ONLY_CLI=1 npm run bench:engine          only the CLI processes (list, F2@8; cli.js against cliFull.js)
+//
+// The server (tree-sitter) is loaded only by the interpreted-C section: a child that runs one
+// search loads the engine alone, as `node dist/cli.js check` does.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,8 +20,7 @@ import * as path from 'node:path';
 import { explore, ExploreOptions, machineFor, makeScenario, scenarioIds } from '../engine/src';
 import { ExportError, exportPromela } from '../engine/src/promela';
 import { buildPan, PanResult, runPan, spinAvailable } from '../engine/test/spin';
-import { Analyzer } from '../server/src/analyzer';
-import { interpretScenario, sourcePrograms } from '../server/src/kernelCheck';
+import { cliSection } from './cliProcess';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const NAIVE_LIMIT = Number(process.env.NAIVE_LIMIT ?? 30_000);
@@ -130,7 +133,7 @@ function cases(args: string[]): { id: string; cpus: number }[] {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   const cell = (r: One) =>
     `${String(r.states).padStart(8)}${r.complete ? ' ' : '+'} ${r.wallMs.toFixed(0).padStart(6)} ${r.rssMB.toFixed(0).padStart(4)}`;
@@ -226,7 +229,7 @@ function main(): void {
     const f2 = get('f2-kasan-fix', 8)?.[t];
     if (f2)
       console.log(
-        `target F2 @8 (${t}): < 1 s and < 150 MB: ${f2.wallMs.toFixed(0)} ms, ${f2.rssMB.toFixed(0)} MB ${f2.wallMs < 1000 && f2.rssMB < 150 ? 'met' : 'NOT met'}`,
+        `F2 @8 (${t}, bench child): < 1 s and < 150 MB: ${f2.wallMs.toFixed(0)} ms, ${f2.rssMB.toFixed(0)} MB ${f2.wallMs < 1000 && f2.rssMB < 150 ? 'met' : 'NOT met'} (the target is the CLI's process, below)`,
       );
   }
   const f1s = f1?.['dpor+symmetry'];
@@ -258,15 +261,18 @@ function main(): void {
       }
     }
   }
+  rows.push({ cli: cliSection(RUNS) });
   for (const r of rows) console.log(JSON.stringify(r));
-  if (!process.env.SKIP_INTERP) interpretedVsHand();
+  if (!process.env.SKIP_INTERP) await interpretedVsHand();
 }
 
 // Interpreted C against the hand models: the destroy scenario (F3: no KASAN, every object back to
 // its slab; F1's failure would stop the search early) over server/fixtures/kernel-interp, the
 // same orchestration for both, 2–MAX_CPUS CPUs, stateful dpor in this process, warmed up, in turns.
 // SKIP_INTERP=1 leaves it out.
-function interpretedVsHand(): void {
+async function interpretedVsHand(): Promise<void> {
+  const { Analyzer } = await import('../server/src/analyzer');
+  const { interpretScenario, sourcePrograms } = await import('../server/src/kernelCheck');
   const maxCpus = Number(process.env.MAX_CPUS ?? 6);
   const fixture = path.resolve(__dirname, '../../server/fixtures/kernel-interp');
   const a = new Analyzer({ lazyBodies: false });
@@ -327,6 +333,11 @@ function interpretedVsHand(): void {
   for (const r of irows) console.log(JSON.stringify({ interpretedVsHand: id, ...r }));
 }
 
+const crash = (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+};
 if (process.argv[2] === '--one') child(process.argv[3]);
-else if (process.env.ONLY_INTERP) interpretedVsHand();
-else main();
+else if (process.env.ONLY_INTERP) interpretedVsHand().catch(crash);
+else if (process.env.ONLY_CLI) console.log(JSON.stringify({ cli: cliSection(RUNS) }));
+else main().catch(crash);

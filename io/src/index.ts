@@ -29,6 +29,21 @@ export function quietOnClosedPipe(): void {
 }
 
 /**
+ * Run a command line's main() as this process: its result is the exit code, and whatever escapes
+ * (a throw in a callback, a rejected promise) is one line and `crashed`'s code, never node's 1.
+ */
+export function runAsProcess(
+  main: (argv: string[]) => number | Promise<number>,
+  crashed: (e: unknown, io: Io) => number,
+): void {
+  quietOnClosedPipe();
+  const die = (e: unknown) => process.exit(crashed(e, stdio));
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code), die);
+}
+
+/**
  * Make `dir` and its missing parents, one level at a time. fs.mkdirSync's recursive mode loops for
  * good on a parent that says ENOENT to mkdir while it exists (/proc/nope): here any error ends it.
  */

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cliError, crashed, EXIT, exitFor, main as engineMain, resultJson, writePromela } from '../../engine/src/cli';
-import { inputFileProblem, Io, quietOnClosedPipe, readInputFile, stdio, UsageError, writeOutput } from '../../io/src';
+import { inputFileProblem, Io, readInputFile, runAsProcess, stdio, UsageError, writeOutput } from '../../io/src';
 import { DEFAULT_INDEX_SETTINGS } from '../../protocol/src/settings';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { scenarioFromSource, simulateFromSource, unsupportedIn } from './simulate';
@@ -14,53 +14,8 @@ import type { Interpretation } from './analyzer/interpret';
 import { STRATEGIES, Strategy } from '../../engine/src';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
-import { builtinScenario, builtinScenarioFile, cmdCheckScenario, isScenarioPath } from './litmus/cli';
-
-/**
- * `check` of a scenario file, or of a built-in id (its file in scenarios/) when neither --kernel
- * nor --cpus nor --hotplug asks for the built-in builder (which scales the setup to N CPUs, adds
- * the hotplug thread).
- */
-function scenarioRoute(args: string[]): 'file' | 'builtin' | undefined {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: false,
-    options: {
-      ...Object.fromEntries(
-        [
-          'kernel',
-          'entry',
-          'cpus',
-          'strategy',
-          'seed',
-          'runs',
-          'preemptions',
-          'max-states',
-          'trace-out',
-          'token',
-          'hotplug-cpu',
-        ].map((k) => [k, { type: 'string' as const }]),
-      ),
-      hotplug: { type: 'boolean' },
-      'hotplug-up': { type: 'boolean' },
-      symmetry: { type: 'boolean' },
-    },
-  });
-  const p = positionals[0];
-  if (typeof p !== 'string') return undefined;
-  if (isScenarioPath(p)) return 'file';
-  // the scenario files have no hotplug thread: --hotplug asks for the built-in builder's
-  const builder =
-    values.kernel !== undefined ||
-    values.cpus !== undefined ||
-    values.entry !== undefined ||
-    values.hotplug !== undefined ||
-    values['hotplug-up'] !== undefined ||
-    values['hotplug-cpu'] !== undefined;
-  if (!builder && builtinScenarioFile(p)) return 'builtin';
-  return undefined;
-}
+import { builtinScenario, cmdCheckScenario } from './litmus/cli';
+import { asksForKernel, scenarioRoute } from './cliRoute';
 
 /** Index the slab files of a kernel tree (those that exist; at least one must). */
 function load(
@@ -386,6 +341,8 @@ function checkScenarioKernel(
   return exitFor(r.verdict);
 }
 
+export { crashed };
+
 export function main(argv: string[], io: Io = stdio): number | Promise<number> {
   // reading mail is asynchronous (mailparser): `series` returns a promise
   if (argv[0] === 'series') return cmdSeries(argv.slice(1), io).catch((e) => cliError(e, io));
@@ -396,7 +353,7 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
       const route = scenarioRoute(argv.slice(1));
       if (route) return cmdCheckScenario(argv.slice(1), io, route === 'builtin');
     }
-    const kernel = argv.some((a) => a === '--kernel' || a.startsWith('--kernel='));
+    const kernel = asksForKernel(argv);
     if (argv[0] === 'check' && kernel) return cmdCheckKernel(argv.slice(1), io);
     if (argv[0] === 'export' && kernel) return cmdExportKernel(argv.slice(1), io);
   } catch (e) {
@@ -405,11 +362,5 @@ export function main(argv: string[], io: Io = stdio): number | Promise<number> {
   return engineMain(argv, io, builtinScenario);
 }
 
-if (require.main === module) {
-  quietOnClosedPipe();
-  // whatever escapes (a throw in a callback, a rejected promise): one line and EXIT.crash, never 1
-  const die = (e: unknown) => process.exit(crashed(e, stdio));
-  process.on('uncaughtException', die);
-  process.on('unhandledRejection', die);
-  void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code), die);
-}
+// dist/cliFull.js, which dist/cli.js loads for what the engine alone cannot run, runs as a process too
+if (require.main === module) runAsProcess(main, crashed);

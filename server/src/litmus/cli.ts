@@ -21,25 +21,7 @@ import { LitmusCheckResult, Scenario } from '../../../engine/src';
 import { Analyzer, extractOrchestrationReport, SLAB_FILES } from '../analyzer';
 import { Diagnostic } from './ast';
 import { firstError, loadScenarioFile, LoadedScenario, runScenario } from './index';
-
-/** The shipped scenarios/ folder (next to dist/ in the package; the repo root from out/). */
-export function scenariosDir(): string | undefined {
-  let d = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const c = path.join(d, 'scenarios');
-    if (fs.existsSync(path.join(c, 'f1-kasan-nofix.litmus'))) return c;
-    d = path.dirname(d);
-  }
-  return undefined;
-}
-
-/** The file of a built-in scenario id, if shipped. */
-export function builtinScenarioFile(id: string): string | undefined {
-  const dir = scenariosDir();
-  if (!dir || !/^[\w.-]+$/.test(id)) return undefined;
-  const f = path.join(dir, `${id}.litmus`);
-  return fs.existsSync(f) ? f : undefined;
-}
+import { builtinScenarioFile } from '../cliRoute';
 
 /** A built-in id (a shipped .litmus file's name) as its file lowers with `cpus` CPUs: what a replayed trace of it must carry. */
 export function builtinScenario(id: string, cpus: number): Scenario | undefined {
@@ -47,9 +29,6 @@ export function builtinScenario(id: string, cpus: number): Scenario | undefined 
   const l = file ? loadScenarioFile(file) : undefined;
   return l?.lowered && !firstError(l) && l.lowered.scenario.ncpus === cpus ? l.lowered.scenario : undefined;
 }
-
-export const isScenarioPath = (p: string): boolean =>
-  p.endsWith('.litmus') || (p.includes(path.sep) && fs.existsSync(p));
 
 const showDiag = (file: string, d: Diagnostic) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
 
