@@ -183,7 +183,8 @@ function cmdCheck(args: string[], io: Io): number {
   const { strategy } = search;
   const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
   const o: ExploreOptions = { ...search, stopAtFirst: values['stop-at-first'], stateless: values.stateless };
-  const r = check(sc, o);
+  // a pass's trace is shown only in --json and --trace-out
+  const r = check(sc, o, { passTrace: !!(values.json || values['trace-out']) });
   if (values['trace-out'] && r.trace)
     writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
   if (values.json)
@@ -285,7 +286,7 @@ function cmdDemo(args: string[], io: Io): number {
   let worst = 0;
   let f1: string | null = null;
   for (const s of listScenarios()) {
-    const r = check(makeScenario(s.id, { cpus }), { strategy: 'dpor' });
+    const r = check(makeScenario(s.id, { cpus }), { strategy: 'dpor' }, { passTrace: s.id === 'f1-kasan-nofix' });
     const ok = r.verdict === s.expect;
     if (!ok) worst = 1;
     io.out(

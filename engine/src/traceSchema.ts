@@ -4,7 +4,7 @@
 // neither another setup nor a verdict for another scenario. What replays is the rebuilt scenario.
 
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import type * as Zod from 'zod';
 import type { ProgramSet } from './ir';
 import type { Scenario } from './scenario';
 import { makeScenario, MIN_CPUS, scenarioIds } from './scenarios';
@@ -24,19 +24,25 @@ const LITMUS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** the id simulateFromSource gives a scenario with extracted programs: the function, "(KASAN)" */
 const EXTRACTED_ID = /^[A-Za-z_]\w{0,63}( \(KASAN\))?$/;
 
-const envelope = z.looseObject({
-  format: z.literal('slablens-trace'),
-  version: z.literal(1),
-  scenario: z.looseObject({
-    id: z.string().min(1).max(100),
-    ncpus: z.number().int().min(MIN_CPUS).max(MAX_CPUS),
-    source: z.enum(['builtin', 'extracted']).optional(),
-    setup: z.array(z.unknown()).max(1000),
-    threads: z.array(z.unknown()).max(64),
-    programs: z.record(z.string().regex(FUNCTION, 'a program is named by a C function name'), z.unknown()),
-  }),
-  schedule: z.array(z.string().regex(TASK, 'a schedule entry is a task name')).max(MAX_SCHEDULE),
-});
+/** The envelope's schema. zod (0.4 MB of the engine's 0.7 MB bundle) is loaded only when a trace is imported: `check` runs without it. */
+function envelopeSchema() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (above)
+  const { z } = require('zod') as typeof Zod;
+  return z.looseObject({
+    format: z.literal('slablens-trace'),
+    version: z.literal(1),
+    scenario: z.looseObject({
+      id: z.string().min(1).max(100),
+      ncpus: z.number().int().min(MIN_CPUS).max(MAX_CPUS),
+      source: z.enum(['builtin', 'extracted']).optional(),
+      setup: z.array(z.unknown()).max(1000),
+      threads: z.array(z.unknown()).max(64),
+      programs: z.record(z.string().regex(FUNCTION, 'a program is named by a C function name'), z.unknown()),
+    }),
+    schedule: z.array(z.string().regex(TASK, 'a schedule entry is a task name')).max(MAX_SCHEDULE),
+  });
+}
+let envelope: ReturnType<typeof envelopeSchema> | undefined;
 
 export class TraceSchemaError extends Error {}
 
@@ -60,7 +66,8 @@ function irProblem(v: unknown): string | undefined {
 }
 
 const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
-const describeIssue = (i: z.core.$ZodIssue): string => `${i.path.map(String).join('.') || '(the file)'}: ${i.message}`;
+const describeIssue = (i: Zod.z.core.$ZodIssue): string =>
+  `${i.path.map(String).join('.') || '(the file)'}: ${i.message}`;
 
 /** The scenario a built-in id (or a shipped .litmus file's name) runs as with `cpus` CPUs, when the caller can build it (the server lowers the file). */
 export type BuiltinScenario = (id: string, cpus: number) => Scenario | undefined;
@@ -83,6 +90,7 @@ export function checkImportedTrace(
   // bounded before anything walks it (zod and JSON.stringify recurse too; zod would drop a "__proto__" key unseen)
   const why = irProblem((data as { scenario?: unknown }).scenario);
   if (why) throw new TraceSchemaError(`the trace is refused: ${why}`);
+  envelope ??= envelopeSchema();
   const r = envelope.safeParse(data);
   if (!r.success)
     throw new TraceSchemaError(`the trace is refused: ${r.error.issues.slice(0, 3).map(describeIssue).join('; ')}`);
