@@ -11,13 +11,27 @@ const common = {
 };
 
 // The CLI: dist/cli.js is a small entry that loads one of two bundles (server/src/cliEntry.ts says
-// why): the engine's command line alone, or the whole CLI (which also runs as a process).
+// why): the engine's command line alone, or the whole CLI (which also runs as a process). zod,
+// which only reading a trace file needs (engine/src/traceSchema.ts requires it then), is a third
+// file: node parses a whole bundle before it runs a line of it, and zod was half the engine's.
+const zodApart = {
+  name: 'zod-apart',
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, () => ({ path: './cliZod.js', external: true }));
+  },
+};
 await esbuild.build({
   ...common,
   entryPoints: { cliEngine: 'engine/src/cli.ts', cliFull: 'server/src/cli.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
   external: ['tree-sitter', 'tree-sitter-c'],
+  plugins: [zodApart],
+});
+await esbuild.build({
+  ...common,
+  stdin: { contents: "module.exports = require('zod');", resolveDir: '.', sourcefile: 'cliZod.js' },
+  outfile: 'dist/cliZod.js',
 });
 /** cliEntry.ts's requires of the two CLIs, as the bundles next to it. */
 const cliBundles = {
