@@ -1,5 +1,5 @@
 // The CLI as the user runs it: whole `node dist/cli.js …` processes (wall time and peak RSS), the
-// same commands through dist/cliFull.js (the one 3.8 MB bundle dist/cli.js was before it loaded
+// same commands through dist/cliFull.js (the whole CLI in one bundle, as dist/cli.js was before it loaded
 // only the engine for the built-in scenarios), and `node -e 0` (node's own start), in one run.
 // issue 15's target "F2 at 8 CPUs under 1 s, in under 150 MB" is about this process.
 

@@ -1,7 +1,7 @@
 // dist/cli.js, the `slablens` command: it reads the command line, then loads only the bundle that
 // runs it. The built-in scenarios' list/check/export/demo need the engine alone (dist/cliEngine.js);
 // everything else loads the whole CLI (dist/cliFull.js: the analyzer with tree-sitter, peggy,
-// mailparser). Loading the whole 3.8 MB bundle took longer than F2@8's search (bench:engine's
+// mailparser). Loading that bundle whole (3.8 MB then) took longer than F2@8's search (bench:engine's
 // "the CLI as the user runs it" rows). Both bundles run the same main()s as before, so the
 // output and exit codes are the same either way.
 

@@ -1,7 +1,7 @@
 // Which part of the CLI a command line needs. dist/cli.js (cliEntry.ts) reads only this module
 // before it loads one bundle: list, check, export and demo of the built-in scenarios run on the
-// engine alone (dist/cliEngine.js, 0.7 MB); scenario files, kernel trees, mail and replay (a trace
-// of a scenario file) need the analyzer, peggy and mailparser too (dist/cliFull.js, 3.8 MB), whose
+// engine alone (dist/cliEngine.js, 0.3 MB); scenario files, kernel trees, mail and replay (a trace
+// of a scenario file) need the analyzer, peggy and mailparser too (dist/cliFull.js, 3.4 MB), whose
 // loading alone took longer than F2@8's search. So this module imports node's built-ins only.
 
 import * as fs from 'node:fs';
