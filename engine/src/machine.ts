@@ -252,6 +252,7 @@ export class Machine {
       emit: (text) => events.push(text),
       violate: (property, message) => {
         if (!s.violation) s.violation = { property, message, step: s.steps, task: t.id };
+        noteEvent(s, property);
       },
       pushLeaf: (fn, args, assign, line) => pending.push({ fn, args, assign, line }),
       deliver: (assign, v) => this.deliver(t, assign, v),

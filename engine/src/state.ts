@@ -316,8 +316,10 @@ export function stateKey(s: State): string {
       .map(([k, l]) => [k, l.owner, l.readers, l.writerWaiting ?? null]),
     s.online,
     tasks,
-    s.violation ? s.violation.property : null,
-    s.events ?? null,
+    // which properties were violated, not which first: two steps of different tasks that each
+    // violate one touch nothing in common, so dpor takes them as independent and runs one order
+    s.violation !== null,
+    s.events?.slice().sort() ?? null,
   ]);
 }
 
