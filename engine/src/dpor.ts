@@ -1,5 +1,6 @@
-// Dynamic partial-order reduction (Flanagan–Godefroid, with sleep sets), stateless or stateful:
-// the exhaustive explorer that explore() runs by default.
+// Dynamic partial-order reduction (source-DPOR: Flanagan–Godefroid's races reversed with source
+// sets, Abdulla et al. POPL'14; with sleep sets), stateless or stateful: the exhaustive explorer
+// that explore() runs by default.
 
 import { counted, UNCOUNTED_CYCLE } from './cycles';
 import { Machine } from './machine';
@@ -67,7 +68,9 @@ interface Cached {
  * The races its subtree would have found against the new path are replayed from a summary of
  * the subtree's steps (task, footprint), as Yang et al. (SPIN 2008) do with their visible
  * dependency graph, but without the happens-before relation: every earlier dependent step of
- * another task is treated as racing, which adds backtrack points and never removes one.
+ * another task is treated as racing, which adds backtrack points and never removes one. What
+ * leads to such a step below the hit is unknown, so its reversal is scheduled from the path's
+ * part of the reversed sequence only (reverseUnseen()).
  */
 export function dpor(run: Run, stateful: boolean): void {
   new Dpor(run, stateful).explore();
@@ -169,20 +172,33 @@ class Dpor {
    * race; t itself may not be able to run there (it waits, or is spawned later in v).
    */
   private initials(i: number, t: string, fp: Footprint, cp: Clock | undefined): string[] {
+    const { out, first, firsts, tWaits } = this.pathInitials(i, fp);
+    if (!first.has(t) && firsts.every((j) => !this.before(j, cp)) && !tWaits) out.push(t);
+    return out;
+  }
+
+  /**
+   * The steps after i that do not happen after exec[i] (the part of a reversed sequence v on the
+   * path): the tasks whose first such step nothing before it in v happens before (out), the
+   * tasks with such a step (first, at firsts), and whether a step t's (fp) is ordered after is
+   * among them (any step, not only a first).
+   */
+  private pathInitials(i: number, fp?: Footprint) {
     const exec = this.exec;
-    const first = new Set<string>(); // the tasks with a step in v
-    const firsts: number[] = []; // and where each one's first is
+    const first = new Set<string>();
+    const firsts: number[] = [];
     const out: string[] = [];
-    const startsFree = (c: Clock | undefined) => firsts.every((j) => !this.before(j, c));
+    let tWaits = false;
     for (let k = i + 1; k < exec.length; k++) {
       const x = exec[k];
-      if (first.has(x.task) || this.before(i, x.clock)) continue;
-      if (startsFree(x.clock)) out.push(x.task);
+      if (this.before(i, x.clock)) continue;
+      if (fp) tWaits ||= orderedAfter(x.fp, fp);
+      if (first.has(x.task)) continue;
+      if (firsts.every((j) => !this.before(j, x.clock))) out.push(x.task);
       first.add(x.task);
       firsts.push(k);
     }
-    if (!first.has(t) && startsFree(cp) && !firsts.some((j) => orderedAfter(exec[j].fp, fp))) out.push(t);
-    return out;
+    return { out, first, firsts, tWaits };
   }
 
   /**
@@ -200,26 +216,25 @@ class Dpor {
     }
   }
 
-  /** The last step on the path that races with t's next step (fp): schedule its reversal. */
+  /** The steps on the path that race with t's next step (fp): schedule the reversal of each. */
   private raceWith(node: Node, t: string, fp: Footprint): void {
     node.summary?.add(this.intern(t, fp));
-    const i = this.lastRace(node, t, fp);
-    if (i < 0) return;
-    const pre = this.nodes[i];
-    const starts = this.initials(i, t, fp, node.clocks.get(t));
-    if (starts.some((q) => pre.backtrack.has(q))) return;
-    const q = starts.includes(t) && pre.enabled.includes(t) ? t : starts.find((x) => pre.enabled.includes(x));
-    if (q !== undefined) pre.backtrack.add(q);
-    else this.reverse(i, t);
+    for (const i of this.racesOf(node, t, fp)) {
+      const pre = this.nodes[i];
+      const starts = this.initials(i, t, fp, node.clocks.get(t));
+      if (starts.some((q) => pre.backtrack.has(q))) continue;
+      const q = starts.includes(t) && pre.enabled.includes(t) ? t : starts.find((x) => pre.enabled.includes(x));
+      if (q !== undefined) pre.backtrack.add(q);
+      else this.reverse(i, t);
+    }
   }
 
-  /** A step t never took in this execution: its last race is reversed by t, or by what may enable t (enablers()). */
+  /** A step t never took in this execution: its races are reversed by t, or by what may enable t (enablers()). */
   private blockedRace(node: Node, t: string, fp: Footprint): void {
     // a task ended by another's step (takedown_cpu, an unbound worker's pick) keeps its frames
     const live = node.state.tasks.filter((x) => !x.done || x.frames.length > 0).map((x) => x.id);
     node.summary?.add(this.intern(t, fp, live));
-    const i = this.lastRace(node, t, fp);
-    if (i >= 0) this.reverseBlocked(i, t, live);
+    for (const i of this.racesOf(node, t, fp)) this.reverseBlocked(i, t, live);
   }
 
   private reverseBlocked(i: number, t: string, live: string[]): void {
@@ -228,15 +243,28 @@ class Dpor {
     else for (const q of this.enablers(i, live)) pre.backtrack.add(q);
   }
 
-  /** The last step on the path of another task that races with t's next step and does not happen before it; -1 if none. */
-  private lastRace(node: Node, t: string, fp: Footprint): number {
+  /**
+   * The steps on the path that race with t's next step (fp), latest first: a step of another
+   * task that is dependent with it, may be enabled together with it, and happens neither before
+   * t's position nor before a later such race (source-DPOR's races, Abdulla et al., POPL'14).
+   * Every one is reversed, not only the last: a reversal is scheduled with any initial of the
+   * reversed sequence (initials()), and with such source sets the last race alone misses orders
+   * (a step between two independent steps that both race with it: seed 2 #249 of the generated
+   * programs). A dependent step never enabled together with fp (one that lets it run: a
+   * kworker's end before flush_work, an unlock before a lock) is no race and hides none.
+   */
+  private racesOf(node: Node, t: string, fp: Footprint): number[] {
     const cp = node.clocks.get(t);
+    const out: number[] = [];
+    const later: Clock = new Map(); // what happens before a dependent step already met
     for (let i = this.exec.length - 1; i >= 0; i--) {
       const e = this.exec[i];
       if (e.task === t || (cp && i < (cp.get(e.task) ?? 0))) continue; // e happens-before t
-      if (races(e.fp, fp)) return i;
+      if (i < (later.get(e.task) ?? 0) || !races(e.fp, fp)) continue;
+      out.push(i);
+      join(later, e.clock);
     }
-    return -1;
+    return out;
   }
 
   /**
@@ -290,9 +318,29 @@ class Dpor {
         if (e.task === task || !races(e.fp, fp)) continue;
         if (from.every((r) => hb(i, r))) continue;
         if (live) this.reverseBlocked(i, task, live);
-        else this.reverse(i, task);
+        else this.reverseUnseen(i);
       }
     }
+  }
+
+  /**
+   * The reversal of a race between exec[i] and a step met in a cached subtree. The steps that
+   * lead to it below the hit are not on the path, so its task's step at i may be another one
+   * (an earlier step, maybe asleep at i) and only the path's part of the reversed sequence is
+   * known: a task that begins that part begins the sequence; else one of the tasks runnable at
+   * i with no step in that part does, and all of them are scheduled.
+   */
+  private reverseUnseen(i: number): void {
+    const pre = this.nodes[i];
+    const { out, first } = this.pathInitials(i);
+    if (out.some((q) => pre.backtrack.has(q))) return;
+    const q = out.find((x) => pre.enabled.includes(x));
+    if (q !== undefined) {
+      pre.backtrack.add(q);
+      return;
+    }
+    const rest = pre.enabled.filter((x) => !first.has(x));
+    for (const x of rest.length ? rest : pre.enabled) pre.backtrack.add(x);
   }
 
   private leave(node: Node, depth: number, entrySleep: string[]): void {
