@@ -44,7 +44,8 @@ describe('symmetry over CPUs', () => {
     assert.deepEqual([...sym.keys].sort(), [...plain.keys].sort());
     assert.equal(sym.r.verdict, 'fail');
     assert.deepEqual(sym.r.symmetry!.classes, [[1, 2, 3]], 'P0 is pinned to CPU 0; CPUs 1-3 have the same setup');
-    assert.ok(sym.r.states < plain.r.states * 0.75, `${sym.r.states} states with symmetry, ${plain.r.states} without`);
+    // 1,374 against 1,679 since dpor dropped its fallback for races it cannot reverse (2,624 against 4,947 before)
+    assert.ok(sym.r.states < plain.r.states * 0.9, `${sym.r.states} states with symmetry, ${plain.r.states} without`);
     assert.ok(sym.r.symmetry!.mappedHits > 0, 'some cache hits came through a renaming (summaries mapped)');
     // after P0's loops, which of CPUs 1-3 ran their callback before kasan_cache_shutdown(): 2^3 outcomes, 3+1 up to symmetry
     assert.equal(plain.r.outcomes, 16);
