@@ -105,7 +105,7 @@ describe('scenario files in the language server (trusted workspace)', () => {
     const d = await until('the mismatch diagnostic', () => diags(h, f1)?.find((x) => x.code === 'litmus-mismatch'));
     assert.equal(
       d.message,
-      'Observation Never, but the file expects Sometimes: the clause holds in 0 of 18 executions (390 states)',
+      'Observation Never, but the file expects Sometimes: the clause holds in 0 of 18 executions (345 states)',
     );
     assert.equal(d.range.start.line, line);
     assert.equal(d.severity, 1);
