@@ -64,17 +64,25 @@ export function runPan(
 ): PanResult {
   const args = [`-m${o.depth ?? 200000}`, `-w${o.hashBits ?? 20}`, ...(o.all ? ['-c0'] : [])];
   const env = { ...process.env, SLABLENS_PART: String(o.part ?? 0) };
+  // pan writes to a file, not a pipe: spawnSync closes its pipes when the timeout fires, and pan answers
+  // SIGINT by printing its statistics, so a stopped search still says how far it got
+  const outFile = path.join(dir, 'pan.out');
+  const fd = fs.openSync(outFile, 'w');
   const t0 = process.hrtime.bigint();
-  const p = spawnSync('./pan', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env,
-    maxBuffer: 1 << 26,
-    timeout: o.timeoutMs,
-    killSignal: 'SIGKILL',
-  });
+  let p;
+  try {
+    p = spawnSync('./pan', args, {
+      cwd: dir,
+      env,
+      stdio: ['ignore', fd, fd],
+      timeout: o.timeoutMs,
+      killSignal: 'SIGINT',
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
   const elapsed = ms(t0);
-  const out = p.stdout + p.stderr;
+  const out = fs.readFileSync(outFile, 'utf8');
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
   const errors = num(/errors: (\d+)/);
   const base = {
@@ -84,7 +92,8 @@ export function runPan(
     memMB: num(/([\d.]+)\s+total actual memory usage/),
     output: out,
   };
-  if (p.signal === 'SIGKILL') return { ...base, verdict: 'incomplete', reason: `stopped after ${o.timeoutMs} ms` };
+  const timedOut = (p.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' || p.signal === 'SIGINT';
+  if (timedOut) return { ...base, verdict: 'incomplete', reason: `stopped after ${o.timeoutMs} ms` };
   if (Number.isNaN(errors))
     return { ...base, verdict: 'incomplete', reason: `pan did not finish (exit ${p.status}): ${out.slice(-500)}` };
   if (errors > 0) {
