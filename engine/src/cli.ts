@@ -9,6 +9,7 @@ import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
 import { listScenarios, makeScenario, ScenarioOptions, scenarioIds, UnknownScenario } from './scenarios';
 import { replayTrace, Trace, TraceError } from './trace';
+import { symmetryText } from './symmetryText';
 import type { BuiltinScenario } from './traceSchema';
 import { ExportError, exportPromela } from './promela';
 import type { Scenario } from './scenario';
@@ -61,15 +62,7 @@ export function searchOptions(values: {
 
 /** What --symmetry covered, in one line (none when it was not asked for). */
 export function symmetryLine(r: Pick<CheckResult, 'symmetry'>): string | undefined {
-  const y = r.symmetry;
-  if (!y) return undefined;
-  if (y.none) return `  symmetry: covered nothing: ${y.none}`;
-  const classes = y.classes.map((c) => `{${c.map((x) => `CPU${x}`).join(', ')}}`).join(', ');
-  return (
-    `  symmetry: ${classes} interchangeable by their setup; ${y.permuted} of ${y.keyed} states keyed up to a renaming of them` +
-    ` (only where nothing still to run tells them apart)${y.mappedHits ? `; ${y.mappedHits} cache hits through a renaming` : ''}` +
-    `${y.refusedHits ? `; ${y.refusedHits} refused (a footprint the renaming does not know)` : ''}`
-  );
+  return r.symmetry ? `  symmetry: ${symmetryText(r.symmetry)}` : undefined;
 }
 
 export function exitFor(verdict: string): number {
@@ -106,7 +99,8 @@ export function resultJson(r: CheckResult, seed?: number) {
   };
 }
 
-function summary(
+/** A check's verdict and what it explored, in a few lines (the same for built-ins and `--kernel`). */
+export function summary(
   r: Pick<
     CheckResult,
     | 'verdict'
@@ -140,6 +134,29 @@ export function printTrace(io: Io, t: Trace): void {
     );
     for (const w of s.warnings) io.out(`        WARNING: ${w}`);
   }
+}
+
+/** A fail's trace, said as what it is (shortened first counterexample, or the shortest found), and its replay command. */
+export function printCounterexample(
+  io: Io,
+  r: Pick<CheckResult, 'verdict' | 'trace' | 'shortened' | 'schedule'>,
+): void {
+  if (r.verdict !== 'fail' || !r.trace) return;
+  const sh = r.shortened;
+  io.out(
+    sh
+      ? `  first counterexample, shortened from ${sh.from} to ${sh.to} context switches (violation at step ${sh.stepsTo}; ${r.schedule.length} steps):`
+      : `  shortest counterexample found (${r.schedule.length} steps):`,
+  );
+  printTrace(io, r.trace);
+  if (r.trace.token) io.out(`  replay: ${shellCommand(['slablens', 'replay', '--token', r.trace.token])}`);
+}
+
+/** Every search flag of `check` (strategy checked, numbers checked, --stop-at-first, --stateless, --symmetry). */
+export function checkSearch(
+  values: Parameters<typeof searchOptions>[0] & { 'stop-at-first'?: boolean; stateless?: boolean },
+): ExploreOptions & { strategy: Strategy } {
+  return { ...searchOptions(values), stopAtFirst: values['stop-at-first'], stateless: values.stateless };
 }
 
 /** The options of `check` (a scenario file's check takes these and --kernel). */
@@ -179,10 +196,9 @@ function cmdCheck(args: string[], io: Io): number {
     options: CHECK_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
-  const search = searchOptions(values);
-  const { strategy } = search;
+  const o = checkSearch(values);
+  const { strategy } = o;
   const sc = makeScenario(positionals[0], { cpus: int('cpus', values.cpus, 2), hotplug: hotplugOption(values) });
-  const o: ExploreOptions = { ...search, stopAtFirst: values['stop-at-first'], stateless: values.stateless };
   // a pass's trace is shown only in --json and --trace-out
   const r = check(sc, o, { passTrace: !!(values.json || values['trace-out']) });
   if (values['trace-out'] && r.trace)
@@ -191,16 +207,7 @@ function cmdCheck(args: string[], io: Io): number {
     io.out(JSON.stringify(resultJson(r, strategy === 'random' || strategy === 'pct' ? o.seed : undefined), null, 1));
   else {
     io.out(summary(r, sc.id));
-    if (r.verdict === 'fail' && r.trace) {
-      const sh = r.shortened;
-      io.out(
-        sh
-          ? `  first counterexample, shortened from ${sh.from} to ${sh.to} context switches (violation at step ${sh.stepsTo}; ${r.schedule.length} steps):`
-          : `  shortest counterexample found (${r.schedule.length} steps):`,
-      );
-      printTrace(io, r.trace);
-      if (r.trace.token) io.out(`  replay: ${shellCommand(['slablens', 'replay', '--token', r.trace.token])}`);
-    }
+    printCounterexample(io, r);
     if (values['trace-out'] && r.trace) io.out(`  trace written to ${values['trace-out']}`);
   }
   return exitFor(r.verdict);

@@ -67,6 +67,36 @@ describe('slablens CLI on kernel source', () => {
     assert.equal(run('check', '--kernel', FIX, '--config', 'KASAN=n').code, 0);
   });
 
+  it("check --kernel takes check's search flags, checked alike, and refuses what it would not simulate", () => {
+    const first = run('check', '--kernel', FIX, '--config', 'KASAN=y', '--stop-at-first', '--json');
+    assert.equal(first.code, 1, first.err);
+    const j = JSON.parse(first.out);
+    assert.equal(j.stoppedAtFirst, true, 'the first counterexample, as for a built-in');
+    assert.equal(j.executions, 1);
+    const sym = run('check', '--kernel', FIX, '--config', 'KASAN=y', '--symmetry');
+    assert.equal(sym.code, 1, sym.err);
+    assert.match(sym.out, /symmetry: /, 'what --symmetry covered is said');
+    const interp = path.join(ROOT, 'server/fixtures/kernel-interp');
+    const scen = run('check', 'f1-kasan-nofix', '--kernel', interp, '--stop-at-first', '--json');
+    assert.equal(scen.code, 1, scen.err);
+    assert.equal(JSON.parse(scen.out).stoppedAtFirst, true);
+    // a bad flag is a usage error (exit 2) naming it, never an internal error (70) or a silent default
+    for (const [args, msg] of [
+      [['--strategy', 'bogus'], /unknown strategy 'bogus'/],
+      [['--cpus', 'abc'], /--cpus must be an integer ≥ 2, got 'abc'/],
+      [['--max-states', '0'], /--max-states must be an integer ≥ 1, got '0'/],
+      [['--hotplug-up'], /--hotplug-up go with a built-in scenario/],
+    ] as const) {
+      const r = run('check', '--kernel', FIX, ...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, msg);
+    }
+    // the interpreted scenarios have no hotplug thread: refused rather than run without it
+    const hot = run('check', 'f1-kasan-nofix', '--kernel', interp, '--hotplug');
+    assert.equal(hot.code, 2, hot.out);
+    assert.match(hot.err, /--hotplug with a scenario id and --kernel is not simulated/);
+  });
+
   it('bad input: a folder without slab files, a bad --config', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'slablens-empty-'));
     const r = run('check', '--kernel', empty);
