@@ -66,6 +66,7 @@ export class Simulator {
       strategy: setting('slablens.simulation.strategy'),
       maxStates: setting('slablens.simulation.maxStates'),
       stopAtFirst: setting('slablens.simulation.stopAtFirst'),
+      symmetry: setting('slablens.simulation.symmetry'),
     };
     // an experiment only reads the kernel file and its buffer: checked, and said in the result
     const watched = args.experiment ? (args.experiment.without?.uri ?? args.uri) : undefined;
@@ -74,7 +75,7 @@ export class Simulator {
       ? `scenario ${args.scenario}`
       : `${args.function ?? 'kmem_cache_destroy'}${args.kasan ? (args.hotplug ? ' (KASAN, hotplug)' : ' (KASAN)') : args.hotplug ? ' (hotplug)' : ''}${args.experiment ? ' — experiment' : ''}`;
     // what is being explored, in front: a long run says why it is long
-    const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}${params.stopAtFirst ? ', to the first counterexample' : ''}`;
+    const title = `Slablens: simulating ${label} — ${params.cpus} CPUs, ${params.strategy}${params.stopAtFirst ? ', to the first counterexample' : ''}${params.symmetry ? ', CPU symmetry' : ''}`;
     const started = Date.now();
     const result = await this.explore(`simulating ${label}`, title, (workDoneToken, token) =>
       this.client().sendRequest(Simulate, { ...params, workDoneToken }, token),

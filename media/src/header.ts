@@ -89,6 +89,7 @@ export function summary(v: SimulationView): HTMLElement {
     add('failing', s.failing.toLocaleString('en') + (v.verdict === 'fail' && v.reason ? ` (${v.reason})` : ''));
     add('time', `${s.elapsedMs.toLocaleString('en')} ms`);
     add('CPUs', String(s.ncpus));
+    if (s.symmetry) add('symmetry', s.symmetry);
     sec.append(h('h2', {}, v.verdict === 'pass' ? 'Explored' : 'Exploration'), dl);
   } else {
     sec.append(h('p', { class: 'muted' }, 'Loaded from a trace file: exploration statistics are not saved in traces.'));

@@ -4,6 +4,7 @@
 // hand-edited trace), so each side checks what it receives with the guards below.
 
 import type { CheckResult, Trace, TraceStep } from '../../engine/src';
+import { symmetryText } from '../../engine/src/symmetryText';
 
 export type Verdict = 'pass' | 'fail' | 'incomplete';
 
@@ -20,6 +21,8 @@ export interface SimulationStats {
   failing: number;
   elapsedMs: number;
   ncpus: number;
+  /** with slablens.simulation.symmetry: what keying states up to a CPU renaming covered */
+  symmetry?: string;
 }
 
 export interface SimulationView {
@@ -115,6 +118,7 @@ export function toView(result: ViewableResult, title: string, extras: ToViewExtr
       failing: result.failing,
       elapsedMs: result.elapsedMs,
       ncpus: result.ncpus,
+      ...(result.symmetry ? { symmetry: symmetryText(result.symmetry) } : {}),
     },
     trace: result.trace,
     token: result.trace?.token ?? null,
@@ -203,7 +207,7 @@ export function isTrace(x: unknown): x is Trace {
 }
 
 function isStats(x: unknown): x is SimulationStats {
-  if (!isObj(x) || !isStr(x.strategy)) return false;
+  if (!isObj(x) || !isStr(x.strategy) || !optStr(x.symmetry)) return false;
   return (['states', 'transitions', 'executions', 'outcomes', 'failing', 'elapsedMs', 'ncpus'] as const).every((k) =>
     isCount(x[k]),
   );

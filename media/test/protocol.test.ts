@@ -73,6 +73,20 @@ describe('toView', () => {
     assert.equal(w.notModelled, undefined);
   });
 
+  it('says what CPU symmetry covered, and the guard takes only text for it', () => {
+    const f1at4 = check(makeScenario('f1-kasan-nofix', { cpus: 4 }), { strategy: 'dpor', symmetry: true });
+    const v = toView(f1at4, 'F1 at 4, symmetry');
+    assert.match(
+      v.stats?.symmetry ?? '',
+      /^\{CPU1, CPU2, CPU3\} interchangeable by their setup; \d+ of \d+ states keyed/,
+    );
+    assert.ok(isSimulationView(clone(v)));
+    assert.equal(toView(f2, 'F2').stats?.symmetry, undefined, 'nothing said when it was not asked for');
+    const bad = clone(v) as unknown as { stats: Record<string, unknown> };
+    bad.stats.symmetry = 5;
+    assert.equal(isSimulationView(bad), false);
+  });
+
   it('traceView shows an imported trace without inventing statistics', () => {
     const v = traceView(f1.trace!, 'f1.json');
     assert.equal(v.stats, null);

@@ -15,6 +15,7 @@ export interface Settings {
   'slablens.simulation.strategy': Strategy;
   'slablens.simulation.maxStates': number;
   'slablens.simulation.stopAtFirst': boolean;
+  'slablens.simulation.symmetry': boolean;
   'slablens.review.identity': string;
   'slablens.trace.server': 'off' | 'messages' | 'verbose';
 }
@@ -28,6 +29,7 @@ export const DEFAULTS: Readonly<Settings> = {
   'slablens.simulation.strategy': 'dpor',
   'slablens.simulation.maxStates': 1_000_000,
   'slablens.simulation.stopAtFirst': true,
+  'slablens.simulation.symmetry': false,
   'slablens.review.identity': '',
   'slablens.trace.server': 'off',
 };

@@ -24,6 +24,8 @@ export interface SimulateParams {
   maxStates?: number;
   /** stop at the first counterexample and shorten it (the counts then cover only what was explored) */
   stopAtFirst?: boolean;
+  /** key states up to a renaming of the CPUs the setup makes interchangeable (the result says what it covered) */
+  symmetry?: boolean;
   seed?: number;
   /** the client's progress token: progress and Cancel go through it */
   workDoneToken?: string | number;

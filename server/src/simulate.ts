@@ -33,6 +33,7 @@ export function simulateFromSource(
     maxStates: p.maxStates,
     seed: p.seed,
     stopAtFirst: p.stopAtFirst,
+    symmetry: p.symmetry,
     ...o,
   };
   // the cpuhp teardown callbacks found in the source, else the built-in slub_cpu_dead

@@ -392,6 +392,16 @@ describe('language server over stdio', () => {
     assert.equal(again.property, run.property);
     const byToken = (await conn.sendRequest('slablens/replay', { token: run.trace!.token })) as R;
     assert.deepEqual(byToken.trace!.schedule, run.trace!.schedule);
+    // slablens.simulation.symmetry reaches the search, and the answer says what it covered
+    const sym = (await conn.sendRequest('slablens/simulate', {
+      scenario: 'f1-kasan-nofix',
+      builtin: true,
+      cpus: 4,
+      symmetry: true,
+    })) as R & { states: number; symmetry?: { classes: number[][]; permuted: number } };
+    assert.equal(sym.verdict, 'fail');
+    assert.deepEqual(sym.symmetry?.classes, [[1, 2, 3]]);
+    assert.ok(sym.symmetry!.permuted > 0, 'some states were keyed up to a renaming');
     await assert.rejects(
       conn.sendRequest('slablens/replay', { trace: { format: 'something else' } }),
       /not a slablens trace/,
