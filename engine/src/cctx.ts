@@ -26,6 +26,11 @@ export interface CPrimitive {
   /** primitive: kernel code outside mm/slub.c and mm/slab_common.c (or below the page level);
    * no-op: statistics, debug output, annotations; hand model: a slub function's fallback */
   kind: 'primitive' | 'no-op' | 'hand model';
+  /**
+   * reads only its arguments and what no task changes (the caller's CPU and context, the config,
+   * an object's slab) and writes nothing: a call other tasks cannot see (clive.ts)
+   */
+  pure?: true;
   contract: string;
   run(c: CCtx, args: CVal[]): CVal;
 }

@@ -129,6 +129,7 @@ const KRC_PRIMS: CPrimitive[] = [
   {
     name: '__nr_cpu_ids',
     kind: 'primitive',
+    pure: true,
     contract:
       'for_each_possible_cpu(): every CPU of the scenario, online or not (it does not read cpu_online_mask, so a CPU taken down is still visited)',
     run: (c) => c.s.cpus.length,
@@ -176,6 +177,7 @@ const PRIMS: CPrimitive[] = [
   ...['this_cpu_ptr', 'raw_cpu_ptr', 'per_cpu_ptr', 'per_cpu'].map((name): CPrimitive => ({
     name,
     kind: 'primitive',
+    pure: true,
     contract:
       "the instance of a per-CPU variable for this CPU (per_cpu_ptr: for the CPU given): s->cpu_sheaves → that CPU's struct slub_percpu_sheaves, s->cpu_slab → its struct kmem_cache_cpu, &krc → its struct kfree_rcu_cpu",
     run: (c, args) => {
@@ -187,7 +189,13 @@ const PRIMS: CPrimitive[] = [
       throw new ModelError(`not modelled: ${name}(${String(p)}) in ${c.fn} at line ${c.line + 1}`);
     },
   })),
-  { name: 'smp_processor_id', kind: 'primitive', contract: 'the CPU the task runs on', run: (c) => c.t.cpu },
+  {
+    name: 'smp_processor_id',
+    kind: 'primitive',
+    pure: true,
+    contract: 'the CPU the task runs on',
+    run: (c) => c.t.cpu,
+  },
   ...['this_cpu_read', '__this_cpu_read', 'raw_cpu_read'].map((name): CPrimitive => ({
     name,
     kind: 'primitive',
@@ -213,22 +221,32 @@ const PRIMS: CPrimitive[] = [
       return 0;
     },
   })),
-  { name: 'in_nmi', kind: 'primitive', contract: 'no task of the scenarios runs in NMI context', run: () => 0 },
+  {
+    name: 'in_nmi',
+    kind: 'primitive',
+    pure: true,
+    contract: 'no task of the scenarios runs in NMI context',
+    run: () => 0,
+  },
   {
     name: 'in_task',
     kind: 'primitive',
+    pure: true,
     contract: 'process or kworker context (not softirq)',
     run: (c) => (c.t.ctx === 'softirq' ? 0 : 1),
   },
   {
     name: 'irqs_disabled',
     kind: 'primitive',
+    // only the task itself gives up irqs it holds
+    pure: true,
     contract: 'whether this task runs with irqs off on its CPU',
     run: (c) => (c.s.cpus[c.t.cpu].irqOwner === c.t.id ? 1 : 0),
   },
   {
     name: 'USE_LOCKLESS_FAST_PATH',
     kind: 'primitive',
+    pure: true,
     contract: '!CONFIG_PREEMPT_RT: the lockless fastpath is used',
     run: (c) => (c.env.config.CONFIG_PREEMPT_RT ? 0 : 1),
   },
@@ -330,18 +348,21 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'virt_to_slab',
     kind: 'primitive',
+    pure: true,
     contract: 'the slab (struct page level) an object belongs to',
     run: (c, args) => `slab:${c.s.objects[objId(args[0], 'virt_to_slab()', c)].slab}`,
   },
   {
     name: 'virt_to_page',
     kind: 'primitive',
+    pure: true,
     contract: "the struct page of an object: its slab's first page",
     run: (c, args) => `page:${c.s.objects[objId(args[0], 'virt_to_page()', c)].slab}`,
   },
   {
     name: 'page_slab',
     kind: 'primitive',
+    pure: true,
     contract: 'the slab a page belongs to',
     run: (c, args) => {
       if (!isRef(args[0]) || splitRef(args[0]).kind !== 'page')
@@ -352,12 +373,14 @@ const PRIMS: CPrimitive[] = [
   {
     name: 'slab_nid',
     kind: 'primitive',
+    pure: true,
     contract: "the node of the slab's pages",
     run: (c, args) => (isRef(args[0]) ? c.s.slabs[Number(splitRef(args[0]).id)].node : 0),
   },
   {
     name: 'get_node',
     kind: 'primitive',
+    pure: true,
     contract: 's->node[nid]: the struct kmem_cache_node of that node',
     run: (_c, args) => `node:${num(args[1])}`,
   },
@@ -466,18 +489,20 @@ const PRIMS: CPrimitive[] = [
   noop('kfence_free', 'no object of the scenarios comes from the KFENCE pool: returns false'),
   noop('slab_want_init_on_free', 'init_on_free is off in the scenarios'),
   noop('slab_in_kunit_test', 'not a KUnit run'),
-  {
-    name: 'BUG_ON',
+  // VM_BUG_ON() is BUG_ON() under CONFIG_DEBUG_VM: checked, as a debug kernel would
+  ...['BUG_ON', 'VM_BUG_ON'].map((name): CPrimitive => ({
+    name,
     kind: 'primitive',
+    pure: true,
     contract: 'BUG when the condition holds: a property violation',
     run: (c, args) => {
       if (num(args[0]) || isRef(args[0])) {
-        c.violate('BUG', `BUG_ON() in ${c.fn} at line ${c.line + 1}`);
+        c.violate('BUG', `${name}() in ${c.fn} at line ${c.line + 1}`);
         throw new Halt();
       }
       return 0;
     },
-  },
+  })),
   {
     name: 'WARN_ON',
     kind: 'primitive',

@@ -101,6 +101,7 @@ export const MEM_PRIMS: CPrimitive[] = [
   ...(['min', 'max'] as const).map((name): CPrimitive => ({
     name,
     kind: 'primitive',
+    pure: true,
     contract: `include/linux/minmax.h: the ${name === 'min' ? 'smaller' : 'larger'} of two numbers`,
     run: (c, args) => {
       const [a, b] = args.map(num);

@@ -349,7 +349,9 @@ export class HeapStep {
     // a full slab is on no list: one the C frees into (__slab_free) joins the node's partial list
     // only when the C puts it there (add_partial), so it stays off the lists until then
     const wasFull = sl.inuse >= sl.objects && !sl.frozen && !sl.off && (f === 'inuse' || f === 'counters');
-    if (wasFull) this.keepBase(sl.node);
+    // likewise a cpu slab the C unfreezes (deactivate_slab) is on no list until add_partial()
+    const wasFrozen = sl.frozen;
+    if (wasFull || wasFrozen) this.keepBase(sl.node);
     if (f === 'freelist') {
       this.heads.set(base, v === null || v === 0 ? null : String(v));
       this.touchedObjects = true;
@@ -360,7 +362,7 @@ export class HeapStep {
       sl.inuse = counterBits(v, 'inuse');
       sl.frozen = !!counterBits(v, 'frozen');
     } else return false;
-    if (wasFull && sl.inuse < sl.objects && !sl.frozen) sl.off = true;
+    if ((wasFull || wasFrozen) && sl.inuse < sl.objects && !sl.frozen) sl.off = true;
     return true;
   }
 

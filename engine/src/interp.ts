@@ -2,7 +2,8 @@
 //
 // Step granularity: a step runs the task's C from one statement boundary up to and including the
 // first statement that touches shared state (a field of a heap object, a primitive with a
-// footprint). Statements on locals only join the step that follows them. A section with irqs or
+// footprint). Statements on the task's own frames only join the step before or after them, and
+// dead locals leave the frame at the end of a step (clive.ts). A section with irqs or
 // preemption off on this CPU (local_lock, spin_lock*, local_lock_irqsave) runs whole as one step,
 // and so does an RCU callback (softirq, see Machine.composite). A call to an interpreted function
 // is no step of its own; a call to a blocking primitive (rcu_barrier, flush_work) is.
@@ -12,6 +13,7 @@ import { CONSTANTS, CStruct, CVal, GLOBALS, Halt, HeapStep, isRef, splitRef } fr
 import { PRIM, CCtx } from './cprims';
 import { ARRAY_LEN, LIST_ENTRIES, Mem } from './cmem';
 import { fieldOf, isLvar, lvar, lvarGet, lvarSet, withField } from './clocal';
+import { dropDead, localStatement } from './clive';
 import { ModelError } from './modelError';
 import type { Env, Registry } from './model';
 import type { Frame, State, Task, Value } from './state';
@@ -48,6 +50,10 @@ export class Interp {
     readonly registry: Registry,
     readonly env: Env,
   ) {}
+
+  /** a call that stays in the task: an interpreted body, or a primitive without effect */
+  private readonly calleeLocal = (fn: string): boolean =>
+    this.has(fn) || PRIM.get(fn)?.kind === 'no-op' || !!PRIM.get(fn)?.pure;
 
   has(fn: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.cfuncs, fn);
@@ -133,7 +139,9 @@ export class Interp {
           continue;
         }
         const ins = fn.code[f.pc];
-        if (ins.st && heap.shared > 0 && !this.atomic(s, t)) break;
+        // a statement on the task's own frames only is invisible to the others (clive.ts): no new step
+        if (ins.st && heap.shared > 0 && !this.atomic(s, t) && !localStatement(fn, f.pc, f.locals, this.calleeLocal))
+          break;
         if (--budget < 0)
           throw new ModelError(
             `not modelled: ${f.fn} runs ${MAX_LOCAL} instructions without touching shared state (line ${ins.line + 1})`,
@@ -152,6 +160,7 @@ export class Interp {
       if (!(e instanceof Halt)) throw e;
       res.halted = true;
     }
+    for (const fr of t.frames) if (fr.k === 'c') dropDead(this.cfuncs[fr.fn], fr.pc, fr.locals);
     if (JSON.stringify(s.cpus[t.cpu]) !== cpuBefore) heap.write(`cpu:${t.cpu}`);
     try {
       heap.commit();
