@@ -84,7 +84,10 @@ export class Interp {
         .trim();
       const obj = typeof args.obj === 'number' ? args.obj : undefined;
       let v: Value | undefined;
-      if (/struct kmem_cache \*$/.test(ty)) v = 'cache';
+      const named = args[p.name];
+      // an integer the caller passes by this parameter's name (slub_cpu_dead's cpu: the dead CPU, not 0)
+      if (/^(unsigned )?(int|long|unsigned long)$/.test(ty) && typeof named === 'number') v = named;
+      else if (/struct kmem_cache \*$/.test(ty)) v = 'cache';
       else if (/struct rcu_head \*$/.test(ty) && typeof args.sheaf === 'number') v = `sheaf:${args.sheaf}/rcu_head`;
       else if (/struct slab_sheaf \*$/.test(ty) && typeof args.sheaf === 'number') v = `sheaf:${args.sheaf}`;
       else if (/struct work_struct \*$/.test(ty) && typeof args.key === 'string') v = `sfw:${args.key}/work`;

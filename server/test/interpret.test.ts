@@ -157,6 +157,55 @@ describe('dpor (stateful and stateless) over interpreted bodies reaches every fi
   }
 });
 
+describe('CPU hotplug over interpreted bodies: the teardown gets the dead CPU', () => {
+  // our own slub_cpu_dead in the kernel's shape, appended to the fixture: the hotplug thread runs it
+  const TEARDOWN = `
+static void __pcs_flush_all_cpu(struct kmem_cache *cache, unsigned int cpu)
+{
+	struct slub_percpu_sheaves *dead_pcs = per_cpu_ptr(cache->cpu_sheaves, cpu);
+
+	sheaf_flush_unused(cache, dead_pcs->main);
+	if (dead_pcs->rcu_free) {
+		call_rcu(&dead_pcs->rcu_free->rcu_head, rcu_free_sheaf_nobarn);
+		dead_pcs->rcu_free = NULL;
+	}
+}
+
+static int slub_cpu_dead(unsigned int cpu)
+{
+	struct kmem_cache *s;
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		if (cache_has_sheaves(s))
+			__pcs_flush_all_cpu(s, cpu);
+	}
+	mutex_unlock(&slab_mutex);
+	return 0;
+}
+
+void __init kmem_cache_init(void)
+{
+	cpuhp_setup_state_nocalls(CPUHP_SLUB_DEAD, "slub:dead", NULL, slub_cpu_dead);
+}
+`;
+
+  it("__pcs_flush_all_cpu(s, cpu) flushes the dead CPU's sheaves, not CPU 0's: F2 with hotplug FAILs on objects remaining, never a NULL dereference", () => {
+    const a = analyzer(SLUB + TEARDOWN);
+    const k = checkFromKernel(a, 'f2-kasan-fix', { hotplug: {} }, { strategy: 'dpor', maxStates: 200_000 });
+    assert.ok(k.interpretation.interpreted.includes('__pcs_flush_all_cpu'), 'the teardown runs from its body');
+    // with `cpu` bound to 0, the teardown took CPU 0's rcu_free sheaf while CPU 0's own
+    // flush_rcu_sheaf took it too: a NULL dereference at the call_rcu
+    assert.equal(k.result.verdict, 'fail');
+    assert.equal(k.result.property, 'objects remaining', k.result.message);
+    const flushed = k.result.trace!.steps.filter(
+      (s) => s.function === '__pcs_flush_all_cpu' && /call_rcu/.test(s.event),
+    );
+    for (const s of flushed)
+      assert.doesNotMatch(s.event, /sheaf#0\b/, `CPU 0's sheaf is not the dead CPU's: ${s.event}`);
+  });
+});
+
 describe('__kvfree_rcu_barrier: for_each_possible_cpu over the krc batching, from its body', () => {
   const barrier = COMMON.slice(COMMON.indexOf('static void __kvfree_rcu_barrier(void)'));
   const end = barrier.indexOf('\n}\n') + 3;
