@@ -7,7 +7,7 @@ import { Io, makeDirs, readInputFile, stdio, UsageError, writeOutput } from '../
 import { check, CheckResult } from './check';
 import { ModelError } from './machine';
 import { ExploreOptions, STRATEGIES, Strategy } from './explore';
-import { listScenarios, makeScenario, ScenarioOptions, scenarioIds, UnknownScenario } from './scenarios';
+import { listScenarios, makeScenario, scenarioIds, UnknownScenario } from './scenarios';
 import { replayTrace, Trace, TraceError } from './trace';
 import { symmetryText } from './symmetryText';
 import type { BuiltinScenario } from './traceSchema';
@@ -182,7 +182,7 @@ export function hotplugOption(v: {
   hotplug?: boolean;
   'hotplug-cpu'?: string;
   'hotplug-up'?: boolean;
-}): ScenarioOptions['hotplug'] {
+}): { cpu?: number; up: boolean } | undefined {
   if (!v.hotplug && (v['hotplug-cpu'] !== undefined || v['hotplug-up']))
     throw new UsageError('--hotplug-cpu and --hotplug-up go with --hotplug');
   if (!v.hotplug) return undefined;

@@ -11,6 +11,7 @@ import {
   crashed,
   EXIT,
   exitFor,
+  hotplugOption,
   int,
   main as engineMain,
   printCounterexample,
@@ -160,6 +161,16 @@ function reportUnsupported(io: Io, entry: string, kernel: string, unsupported: s
   return EXIT.incomplete;
 }
 
+/** What the hotplug thread does, as the scenario's title says it ("cpu1 goes offline …"). */
+function hotplugWords(title: string): string {
+  const at = title.search(/cpu\d+ goes offline/);
+  if (at < 0) return title;
+  let w = title.slice(at);
+  // the title may close a parenthesis it opened before the words: drop what the words do not open
+  while (w.endsWith(')') && (w.match(/\)/g) ?? []).length > (w.match(/\(/g) ?? []).length) w = w.slice(0, -1);
+  return w;
+}
+
 /** The options of `check --kernel`: check's own (the search flags checked alike) and the tree's. */
 const KERNEL_CHECK_OPTIONS = {
   ...CHECK_OPTIONS,
@@ -176,7 +187,7 @@ function printKernelVerdict(
   notModelled: ReturnType<typeof notModelledByFunction>,
   interpretation: ReturnType<typeof interpretScenario>,
 ): void {
-  const what = `${run.entry} from ${run.kernel} (${run.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${run.hotplug ? `, hotplug: ${r.title.replace(/^.*, (cpu\d+ goes offline.*)$/, '$1')}` : ''})`;
+  const what = `${run.entry} from ${run.kernel} (${run.kasan ? 'CONFIG_KASAN=y' : 'CONFIG_KASAN=n'}${run.hotplug ? `, hotplug: ${hotplugWords(r.title)}` : ''})`;
   io.out(summary(r, what));
   if (r.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${r.builtinFallback.join(', ')}`);
   for (const [fn, list] of Object.entries(notModelled))
@@ -192,20 +203,15 @@ function cmdCheckKernel(args: string[], io: Io): number {
     options: KERNEL_CHECK_OPTIONS,
   });
   if (positionals.length > 1) throw new UsageError('check takes one scenario id (see `slablens list`)');
-  if (values['hotplug-cpu'] !== undefined || values['hotplug-up'])
-    throw new UsageError(
-      "--hotplug-cpu and --hotplug-up go with a built-in scenario without --kernel; with --kernel, --hotplug takes the last CPU down through the tree's cpuhp teardown callbacks",
-    );
   const search = checkSearch(values);
   const cpus = int('cpus', values.cpus, 2);
-  if (positionals.length === 1) {
-    // the interpreted scenarios have no hotplug thread yet: refused, never silently left out
-    if (values.hotplug)
-      throw new UsageError(
-        `--hotplug with a scenario id and --kernel is not simulated; drop --kernel (the built-in ${positionals[0]} with --hotplug) or use --entry kmem_cache_destroy --hotplug`,
-      );
-    return checkScenarioKernel(positionals[0], { ...values, cpus }, search, io);
-  }
+  // checked for both forms (--hotplug-cpu and --hotplug-up need --hotplug)
+  const hotplug = hotplugOption(values);
+  if (positionals.length === 1) return checkScenarioKernel(positionals[0], { ...values, cpus, hotplug }, search, io);
+  if (hotplug && (hotplug.cpu !== undefined || hotplug.up))
+    throw new UsageError(
+      '--hotplug-cpu and --hotplug-up go with a scenario id (`check <scenario> --kernel DIR --hotplug …`); --entry takes the last CPU down',
+    );
   const entry = values.entry ?? 'kmem_cache_destroy';
   if (entry !== 'kmem_cache_destroy')
     throw new UsageError(`--entry ${entry}: only kmem_cache_destroy is simulated from source so far`);
@@ -276,7 +282,14 @@ function printInterpretation(io: Io, i: Interpretation): void {
 /** `check <scenario> --kernel <dir>`: a built-in scenario over the tree's C. */
 function checkScenarioKernel(
   id: string,
-  values: { kernel?: string; cpus?: number; json?: boolean; 'trace-out'?: string; config?: string[] },
+  values: {
+    kernel?: string;
+    cpus?: number;
+    json?: boolean;
+    'trace-out'?: string;
+    config?: string[];
+    hotplug?: { cpu?: number; up?: boolean };
+  },
   search: ExploreOptions,
   io: Io,
 ): number {
@@ -303,7 +316,7 @@ function checkScenarioKernel(
     else io.out(`${id} from ${values.kernel}: UNSUPPORTED, no verdict\n  ${unsupported}`);
     return EXIT.incomplete;
   }
-  const k = checkFromKernel(analyzer, id, { cpus, config }, search);
+  const k = checkFromKernel(analyzer, id, { cpus, config, hotplug: values.hotplug }, search);
   const r = k.result;
   if (values['trace-out'] && r.trace)
     writeOutput(values['trace-out'], JSON.stringify(r.trace, null, 1) + '\n', '--trace-out');
@@ -323,7 +336,7 @@ function checkScenarioKernel(
     );
     return exitFor(r.verdict);
   }
-  io.out(summary(r, `${id} from ${values.kernel}`));
+  io.out(summary(r, `${id} from ${values.kernel}${values.hotplug ? ` (hotplug: ${hotplugWords(r.title)})` : ''}`));
   if (k.builtinFallback.length) io.out(`  not found in the source, built-in IR used: ${k.builtinFallback.join(', ')}`);
   printInterpretation(io, k.interpretation);
   printCounterexample(io, r);

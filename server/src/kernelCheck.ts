@@ -29,8 +29,10 @@ export function sourcePrograms(a: Analyzer): {
   programs: ProgramSet;
   builtinFallback: string[];
   notModelled: Record<string, NotModelled[]>;
+  /** the cpuhp teardown callbacks the source registers (for --hotplug) */
+  teardown: string[];
 } {
-  const { programs, extractions } = extractOrchestrationReport(a);
+  const { programs, extractions, teardown } = extractOrchestrationReport(a);
   const builtin = builtinPrograms();
   const builtinFallback: string[] = [];
   for (const fn of ORCHESTRATION) {
@@ -38,7 +40,7 @@ export function sourcePrograms(a: Analyzer): {
     programs[fn] = builtin[fn];
     builtinFallback.push(fn);
   }
-  return { programs, builtinFallback, notModelled: notModelledByFunction(extractions) };
+  return { programs, builtinFallback, notModelled: notModelledByFunction(extractions), teardown };
 }
 
 /** Interpretation of the functions a scenario reaches, given its programs. */
@@ -56,10 +58,17 @@ const TRAP = /^not modelled: call to (\w+)\(\) in (\w+) at line (\d+)/;
 export function checkFromKernel(
   a: Analyzer,
   id: string,
-  o: { cpus?: number; config?: Record<string, boolean>; handModelsOnly?: boolean },
+  o: {
+    cpus?: number;
+    config?: Record<string, boolean>;
+    handModelsOnly?: boolean;
+    /** a thread takes a CPU down (and up) at any point; the teardown callbacks are the source's */
+    hotplug?: { cpu?: number; up?: boolean };
+  },
   explore: ExploreOptions,
 ): KernelCheck {
-  const { programs, builtinFallback, notModelled } = sourcePrograms(a);
+  const { programs, builtinFallback, notModelled, teardown } = sourcePrograms(a);
+  const hotplug = o.hotplug && { ...o.hotplug, teardown: teardown.length ? teardown : undefined };
   let interpretation = interpretScenario(a, id, programs, o.cpus);
   for (let round = 0; ; round++) {
     const sc = makeScenario(id, {
@@ -67,6 +76,7 @@ export function checkFromKernel(
       programs,
       config: o.config,
       cfuncs: o.handModelsOnly ? undefined : interpretation.cfuncs,
+      hotplug,
     });
     sc.source = 'extracted';
     sc.expect = undefined;

@@ -85,16 +85,17 @@ describe('slablens CLI on kernel source', () => {
       [['--strategy', 'bogus'], /unknown strategy 'bogus'/],
       [['--cpus', 'abc'], /--cpus must be an integer ≥ 2, got 'abc'/],
       [['--max-states', '0'], /--max-states must be an integer ≥ 1, got '0'/],
-      [['--hotplug-up'], /--hotplug-up go with a built-in scenario/],
+      [['--hotplug-up'], /--hotplug-cpu and --hotplug-up go with --hotplug/],
+      [['--hotplug', '--hotplug-up'], /go with a scenario id/],
     ] as const) {
       const r = run('check', '--kernel', FIX, ...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, msg);
     }
-    // the interpreted scenarios have no hotplug thread: refused rather than run without it
-    const hot = run('check', 'f1-kasan-nofix', '--kernel', interp, '--hotplug');
-    assert.equal(hot.code, 2, hot.out);
-    assert.match(hot.err, /--hotplug with a scenario id and --kernel is not simulated/);
+    // a scenario over the tree's C takes the hotplug thread (and says so), not left out silently
+    const hot = run('check', 'f2-kasan-fix', '--kernel', interp, '--hotplug', '--hotplug-up', '--stop-at-first');
+    assert.equal(hot.code, 1, hot.err);
+    assert.match(hot.out, /^f2-kasan-fix from .* \(hotplug: cpu1 goes offline and back\): FAIL/);
   });
 
   it('bad input: a folder without slab files, a bad --config', () => {
