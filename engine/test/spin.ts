@@ -5,22 +5,22 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function spinAvailable(): { spin: boolean; gcc: boolean } {
+export function spinAvailable(): { spin: boolean; gcc: boolean; tcc: boolean } {
   const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-  return { spin: has('spin'), gcc: has('gcc') };
+  return { spin: has('spin'), gcc: has('gcc'), tcc: has('tcc') };
 }
 
 export interface PanBuild {
   dir: string;
-  /** spin -a and gcc, ms */
+  /** spin -a and the C compiler, ms */
   spinMs: number;
-  gccMs: number;
+  ccMs: number;
 }
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** spin -a model.pml, then gcc the verifier. Throws with Spin's or gcc's message when either fails. */
-export function buildPan(model: string, dir: string, opt = '-O1', defines: string[] = []): PanBuild {
+/** spin -a model.pml, then compile the verifier. Throws with Spin's or the compiler's message when either fails. */
+export function buildPan(model: string, dir: string, opt = '-O1', defines: string[] = [], cc = 'gcc'): PanBuild {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'model.pml'), model);
   let t0 = process.hrtime.bigint();
@@ -28,12 +28,12 @@ export function buildPan(model: string, dir: string, opt = '-O1', defines: strin
   if (a.status !== 0 || /error/i.test(a.stdout)) throw new Error(`spin -a failed in ${dir}:\n${a.stdout}${a.stderr}`);
   const spinMs = ms(t0);
   t0 = process.hrtime.bigint();
-  const c = spawnSync('gcc', [opt, '-DSAFETY', '-DVECTORSZ=8192', ...defines, '-o', 'pan', 'pan.c'], {
+  const c = spawnSync(cc, [opt, '-DSAFETY', '-DVECTORSZ=8192', ...defines, '-o', 'pan', 'pan.c'], {
     cwd: dir,
     encoding: 'utf8',
   });
-  if (c.status !== 0) throw new Error(`gcc pan.c failed in ${dir}:\n${c.stderr.slice(0, 2000)}`);
-  return { dir, spinMs, gccMs: ms(t0) };
+  if (c.status !== 0) throw new Error(`${cc} pan.c failed in ${dir}:\n${c.stderr.slice(0, 2000)}`);
+  return { dir, spinMs, ccMs: ms(t0) };
 }
 
 export interface PanResult {
