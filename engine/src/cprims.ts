@@ -352,23 +352,27 @@ const PRIMS: CPrimitive[] = [
     contract: 'the slab (struct page level) an object belongs to',
     run: (c, args) => `slab:${c.s.objects[objId(args[0], 'virt_to_slab()', c)].slab}`,
   },
-  {
-    name: 'virt_to_page',
+  // a slab is one folio of its pages: the pre-series C goes through the folio, the series' through the page
+  ...['virt_to_page', 'virt_to_folio'].map((name): CPrimitive => ({
+    name,
     kind: 'primitive',
     pure: true,
-    contract: "the struct page of an object: its slab's first page",
-    run: (c, args) => `page:${c.s.objects[objId(args[0], 'virt_to_page()', c)].slab}`,
-  },
-  {
-    name: 'page_slab',
+    contract: `the struct ${name.slice(8)} of an object: its slab's first page`,
+    run: (c, args) => `page:${c.s.objects[objId(args[0], `${name}()`, c)].slab}`,
+  })),
+  ...['page_slab', 'folio_slab'].map((name): CPrimitive => ({
+    name,
     kind: 'primitive',
     pure: true,
-    contract: 'the slab a page belongs to',
-    run: (c, args) => {
-      if (!isRef(args[0]) || splitRef(args[0]).kind !== 'page')
-        throw new ModelError(`not modelled: page_slab(${String(args[0])}) at line ${c.line + 1}`);
-      return `slab:${splitRef(args[0]).id}`;
-    },
+    contract: `the slab a ${name.slice(0, -5)} belongs to`,
+    run: (c, args) => `slab:${pageOf(c, name, args[0])}`,
+  })),
+  {
+    name: 'folio_test_slab',
+    kind: 'primitive',
+    pure: true,
+    contract: 'every folio of the scenarios is a slab (no large kmalloc)',
+    run: (c, args) => (pageOf(c, 'folio_test_slab', args[0]), 1),
   },
   {
     name: 'slab_nid',
@@ -503,16 +507,17 @@ const PRIMS: CPrimitive[] = [
       return 0;
     },
   })),
-  {
-    name: 'WARN_ON',
+  // WARN(cond, fmt, ...) and WARN_ONCE: the message is not evaluated (warned once per run or not)
+  ...['WARN_ON', 'WARN', 'WARN_ONCE'].map((name): CPrimitive => ({
+    name,
     kind: 'primitive',
     contract: 'a warning when the condition holds; returns the condition',
     run: (c, args) => {
       const v = num(args[0]) || isRef(args[0]) ? 1 : 0;
-      if (v) c.s.warnings.push(`WARN_ON in ${c.fn} at line ${c.line + 1}`);
+      if (v) c.s.warnings.push(`${name} in ${c.fn} at line ${c.line + 1}`);
       return v;
     },
-  },
+  })),
 
   // ---- hand models of slub functions, used only when the body cannot be interpreted -----------
   {
@@ -582,6 +587,13 @@ const PRIMS: CPrimitive[] = [
     run: (c, args) => PRIM.get('kfree')!.run(c, [args[1]]),
   },
 ];
+
+/** The slab id of a page / folio reference (`page:N`). */
+function pageOf(c: CCtx, name: string, p: CVal): string {
+  if (!isRef(p) || splitRef(p).kind !== 'page')
+    throw new ModelError(`not modelled: ${name}(${String(p)}) at line ${c.line + 1}`);
+  return splitRef(p).id;
+}
 
 function cmpxchgFreelist(c: CCtx, pcp: CVal, oldRef: CVal, nu: CVal, oldValue?: CVal): CVal {
   if (!isRef(pcp) || !(pcp.startsWith('percpu:cpu_slab') || pcp.startsWith('kcc:')))

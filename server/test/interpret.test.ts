@@ -245,6 +245,17 @@ describe('__kvfree_rcu_barrier: for_each_possible_cpu over the krc batching, fro
     assert.ok(!k.interpretation.interpreted.includes('__kvfree_rcu_barrier'));
   });
 
+  it('the older fixture (server/fixtures/kernel) runs its __kvfree_rcu_barrier from its body too', () => {
+    const dir = path.join(ROOT, 'server/fixtures/kernel/mm');
+    const a = new Analyzer({ lazyBodies: false });
+    for (const f of ['slub.c', 'slab_common.c'])
+      a.update(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8'));
+    const k = checkFromKernel(a, 'f1-kasan-nofix', {}, { strategy: 'dpor', maxStates: 200_000 });
+    assert.equal(k.result.verdict, 'fail');
+    assert.equal(k.result.property, 'objects remaining');
+    assert.ok(k.interpretation.interpreted.includes('__kvfree_rcu_barrier'));
+  });
+
   it('another loop macro is not modelled: the hand model stands in, and the hover says why', () => {
     const a = edited(
       'for_each_possible_cpu(c) {\n\t\tkc = per_cpu_ptr(&krc, c);\n\t\twhile',

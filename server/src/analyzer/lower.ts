@@ -596,6 +596,8 @@ class Lowerer {
     if (this.env.isNoop(name)) cargs = [];
     else if (FLAGS_BY_NAME.test(name)) cargs = [this.expr(args[0])];
     else if (name === 'local_irq_save' || name === 'local_irq_restore') cargs = [];
+    // WARN(cond, fmt, ...): the condition only, the message is not evaluated
+    else if (name === 'WARN' || name === 'WARN_ONCE') cargs = [this.expr(args[0])];
     else cargs = args.map((a) => this.expr(a));
     if (dropped) {
       this.emit({ i: 'call', fn: name, args: cargs, line });
