@@ -7,7 +7,8 @@
 //
 //   npm run bench:engine                      the default cases
 //   npm run bench:engine -- f1-kasan-nofix:2-6 RUNS=5 NAIVE_LIMIT=30000
-//   ONLY_INTERP=1 npm run bench:engine       only the interpreted-C vs hand-model section
+//   ONLY_INTERP=1 npm run bench:engine       only the interpreted-C vs hand-model sections (the
+//                                            per-tree one reads SLABLENS_KERNEL(_PRESERIES))
 //   ONLY_CLI=1 npm run bench:engine          only the CLI processes (list, F2@8; cli.js against cliFull.js)
 //
 // The server (tree-sitter) is loaded only by the interpreted-C section: a child that runs one
@@ -21,6 +22,7 @@ import { explore, ExploreOptions, machineFor, makeScenario, scenarioIds } from '
 import { ExportError, exportPromela } from '../engine/src/promela';
 import { buildPan, PanResult, runPan, spinAvailable } from '../engine/test/spin';
 import { cliSection } from './cliProcess';
+import { interpretedPerTree } from './interpTrees';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const NAIVE_LIMIT = Number(process.env.NAIVE_LIMIT ?? 30_000);
@@ -263,7 +265,7 @@ async function main(): Promise<void> {
   }
   rows.push({ cli: cliSection(RUNS) });
   for (const r of rows) console.log(JSON.stringify(r));
-  if (!process.env.SKIP_INTERP) await interpretedVsHand();
+  if (!process.env.SKIP_INTERP) await interpretedVsHand().then(() => interpretedPerTree(RUNS, LIMIT));
 }
 
 // Interpreted C against the hand models: the destroy scenario (F3: no KASAN, every object back to
@@ -338,6 +340,9 @@ const crash = (e: unknown) => {
   process.exit(1);
 };
 if (process.argv[2] === '--one') child(process.argv[3]);
-else if (process.env.ONLY_INTERP) interpretedVsHand().catch(crash);
+else if (process.env.ONLY_INTERP)
+  interpretedVsHand()
+    .then(() => interpretedPerTree(RUNS, LIMIT))
+    .catch(crash);
 else if (process.env.ONLY_CLI) console.log(JSON.stringify({ cli: cliSection(RUNS) }));
 else main().catch(crash);
