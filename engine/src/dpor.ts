@@ -4,6 +4,8 @@
 
 import { counted, UNCOUNTED_CYCLE } from './cycles';
 import { Machine } from './machine';
+import { bitsDependent, bitsOrderedAfter, FpBits } from './dporCone';
+import { LazySummary, OWN, Pair, PathRec, Summaries, Summary, TOP, UNCERTAIN } from './dporSummary';
 import { dependent, Footprint, orderedAfter, races } from './model';
 import { hash53, Run, Stop } from './run';
 import { State } from './state';
@@ -19,6 +21,8 @@ interface Executed {
   task: string;
   fp: Footprint;
   clock: Clock;
+  /** stateful: the step's interned pair and the tasks it created (dporSummary.ts's edge) */
+  edge?: number;
 }
 
 interface Node {
@@ -36,11 +40,11 @@ interface Node {
   enabledAt: Map<string, number>;
   /** footprints of the tasks' next steps here (also of blocked tasks: what they wait to do) */
   fps: Map<string, Footprint>;
-  /** stateful: hash of the state, and the (task, footprint) pairs met in the subtree below it */
+  /** stateful: hash of the state, and the steps met in the subtree below it with their leads */
   hash?: number;
   /** --symmetry: the renaming the state's key was taken under (null: none) */
   ren?: Renaming | null;
-  summary?: Set<number>;
+  summary?: LazySummary;
   execs: number;
   failing: number;
 }
@@ -50,8 +54,8 @@ interface Cached {
   done: boolean;
   /** tasks asleep when it was explored: a later visit with at least these asleep adds nothing */
   sleep: string[];
-  /** interned (task, footprint) pairs of every step that can be taken in the subtree */
-  summary: Set<number>;
+  /** every step that can be taken in the subtree, with its leads (dporSummary.ts) */
+  summary: LazySummary;
   execs: number;
   failing: number;
   /** --symmetry: the renaming its key was taken under; its sleep set and summary are in its own names */
@@ -83,14 +87,12 @@ class Dpor {
   private readonly nodes: Node[] = [];
   private readonly schedule: string[] = [];
   private readonly cache = new Map<number, Cached>();
-  private readonly pairIds = new Map<string, number>();
   /**
-   * `live`, for a step its task never took in an execution (met where it ended): the tasks that
-   * had not finished by themselves there, the only ones that may have taken no step (enablers())
+   * The interned steps (task, footprint) and their lead sets. `live`, for a step its task never
+   * took in an execution (met where it ended): the tasks that had not finished by themselves
+   * there, the only ones that may have taken no step (enablers())
    */
-  private readonly pairs: { task: string; fp: Footprint; live?: string[] }[] = [];
-  /** which tasks' steps were seen creating a task (a kworker by queue_work_on) */
-  private readonly creators = new Map<string, Set<string>>();
+  private readonly sums = new Summaries();
 
   constructor(
     private readonly run: Run,
@@ -104,16 +106,11 @@ class Dpor {
     this.go(0);
   }
 
-  private intern(task: string, fp: Footprint, live?: string[]): number {
-    // the exclusion tokens too: races() reads them, and they differ with what the task holds
-    const k = `${task}|${fp.r.join(',')}|${fp.w.join(',')}|${(fp.wait ?? []).join(',')}|${(fp.holds ?? []).join(',')}|${(fp.blockedBy ?? []).join(',')}|${live?.join(',') ?? '*'}`;
-    let id = this.pairIds.get(k);
-    if (id === undefined) {
-      id = this.pairs.length;
-      this.pairs.push({ task, fp, live });
-      this.pairIds.set(k, id);
-    }
-    return id;
+  /** A step met in the subtree below the node: its own lead. */
+  private met(node: Node, task: string, fp: Footprint, live?: string[]): void {
+    if (!node.summary) return;
+    const id = this.sums.intern(task, fp, live);
+    this.sums.add(node.summary.own, id, this.sums.own(id));
   }
 
   /** A node; its enabled tasks and footprints are filled by prepare(), once it is not a cache hit. */
@@ -227,7 +224,7 @@ class Dpor {
    * sets then cut short: F1@5 24,653 states, 4,985 without it.
    */
   private raceWith(node: Node, t: string, fp: Footprint): void {
-    node.summary?.add(this.intern(t, fp));
+    this.met(node, t, fp);
     for (const i of this.racesOf(node, t, fp)) {
       const pre = this.nodes[i];
       const starts = this.initials(i, t, fp, node.clocks.get(t));
@@ -241,14 +238,15 @@ class Dpor {
   private blockedRace(node: Node, t: string, fp: Footprint): void {
     // a task ended by another's step (takedown_cpu, an unbound worker's pick) keeps its frames
     const live = node.state.tasks.filter((x) => !x.done || x.frames.length > 0).map((x) => x.id);
-    node.summary?.add(this.intern(t, fp, live));
+    this.met(node, t, fp, live);
     for (const i of this.racesOf(node, t, fp)) this.reverseBlocked(i, t, live);
   }
 
-  private reverseBlocked(i: number, t: string, live: string[]): void {
+  /** `below`: for a step replayed from a cached subtree, the tasks with a step on its path there. */
+  private reverseBlocked(i: number, t: string, live: string[], below: readonly string[] = []): void {
     const pre = this.nodes[i];
     if (pre.enabled.includes(t)) pre.backtrack.add(t);
-    else for (const q of this.enablers(i, live)) pre.backtrack.add(q);
+    else for (const q of this.enablers(i, live, below)) pre.backtrack.add(q);
   }
 
   /**
@@ -280,80 +278,167 @@ class Dpor {
    * tasks runnable at i that take no step after it. One that does take a step after i takes
    * it in this execution, and a step it enables is raced where that step first can run.
    */
-  private enablers(i: number, live: string[]): string[] {
+  private enablers(i: number, live: string[], below: readonly string[]): string[] {
     const ran = new Set(this.exec.slice(i).map((x) => x.task));
-    return this.nodes[i].enabled.filter((q) => !ran.has(q) && live.includes(q));
-  }
-
-  /** The tasks among `live` that may have created t (transitively); all of them when unknown. */
-  private roots(t: string, live: Set<string>): string[] {
-    const out = new Set<string>();
-    const todo = [t];
-    const seen = new Set<string>();
-    while (todo.length) {
-      const x = todo.pop()!;
-      if (seen.has(x)) continue;
-      seen.add(x);
-      if (live.has(x)) out.add(x);
-      else {
-        const cs = this.creators.get(x);
-        if (!cs) return [...live];
-        todo.push(...cs);
-      }
-    }
-    return [...out];
+    return this.nodes[i].enabled.filter((q) => !ran.has(q) && !below.includes(q) && live.includes(q));
   }
 
   /**
-   * A cached subtree's steps against the current path. A step of the path that happens before
-   * a task's current position happens before all its later steps too (program order), and
-   * before every step of a task spawned later if it happens before every task here (a new
-   * task starts from its creator's clock). Every other dependent pair is taken as a race.
-   * What leads to such a step below the hit is unknown, so its task's step at the race may be
-   * another, earlier one (maybe asleep there): a reversal is known only from the path's part of
-   * the reversed sequence (knownInitial()). When one is not, nothing is scheduled and false
-   * says to explore the state again, which finds the races with the whole sequence.
+   * A cached subtree's steps against the current path, path by path (the paths to each step
+   * that the search took below the hit, dporSummary.ts). A step of the path races with such a
+   * step e when they race and the step happens before nothing in e's past on that path (nor e,
+   * but for the race itself: racesOnPath()). The reversal is taken from the reversed sequence:
+   * an initial of its part on this path (the steps after the race point that do not happen
+   * after it; knownInitial()), or, when that part is empty, from the leads of e's path
+   * (leadInitials()). When none is known, nothing is scheduled and false says to explore the
+   * state again, which finds the races anew.
    */
-  private replayRaces(node: Node, summary: Set<number>): boolean {
+  private replayRaces(node: Node, summary: Summary): boolean {
     const exec = this.exec;
-    const hb = (i: number, t: string) => {
-      const c = node.clocks.get(t);
-      const e = exec[i];
-      return c !== undefined && (e.clock.get(e.task) ?? 0) <= (c.get(e.task) ?? 0);
-    };
-    const here = new Set(node.state.tasks.filter((t) => !t.done).map((t) => t.id));
-    const plan = new Map<number, string | null>(); // per race point: the initial to schedule
-    const blocked: { i: number; task: string; live: string[] }[] = [];
-    for (const id of summary) {
-      const { task, fp, live } = this.pairs[id];
-      const from = this.roots(task, here);
+    const plan = new Map<number, Set<string>>(); // per race point: the initials to schedule
+    const parts = new Map<number, ReturnType<Dpor['pathInitials']>>(); // per race point: its path part
+    const blocked: { i: number; task: string; live: string[]; ran: readonly string[] }[] = [];
+    const hb = (i: number, t: string) => (node.clocks.get(t)?.get(exec[i].task) ?? 0) >= i + 1;
+    for (const [id, fam] of summary) {
+      const { task, fp, live } = this.sums.pairs[id];
       for (let i = exec.length - 1; i >= 0; i--) {
         const e = exec[i];
         if (e.task === task || !races(e.fp, fp)) continue;
-        if (from.every((r) => hb(i, r))) continue;
-        if (live) blocked.push({ i, task, live });
-        else if (!plan.has(i)) {
-          const q = this.knownInitial(i);
-          if (q === undefined) return false;
-          plan.set(i, q);
+        if (fam === TOP) {
+          if (!hb(i, task)) return false;
+          continue;
+        }
+        for (const pid of this.sums.family(fam)) {
+          const path = this.sums.path(pid);
+          if (!this.racesOnPath(node, i, id, path)) continue;
+          if (live) {
+            blocked.push({ i, task, live, ran: this.sums.cones.named(path.ran).tasks });
+            continue;
+          }
+          let part = parts.get(i);
+          if (!part) parts.set(i, (part = this.pathInitials(i)));
+          let at = plan.get(i);
+          if (!at) plan.set(i, (at = new Set()));
+          if (!part.out.length) this.leadInitials(i, path.leads, at);
+          else if (!this.pathReversal(node, i, id, path.leads, part, at)) return false;
         }
       }
     }
-    for (const [i, q] of plan) if (q !== null) this.nodes[i].backtrack.add(q);
-    for (const b of blocked) this.reverseBlocked(b.i, b.task, b.live);
+    for (const [i, qs] of plan) for (const q of qs) this.nodes[i].backtrack.add(q);
+    for (const b of blocked) this.reverseBlocked(b.i, b.task, b.live, b.ran);
     return true;
   }
 
   /**
-   * A task that begins the path's part of a reversed sequence at i (the steps after i that do
-   * not happen after exec[i]), and so the whole sequence: null when one is scheduled there
-   * already, undefined when none can run there.
+   * A race at i, with a step (pair id) below the hit node, whose reversed sequence v has a part
+   * on the path (`part`, pathInitials()): v's initials are that part's, and the step's own task
+   * when nothing in v happens before the step (its own lead on this path, and initials()'s
+   * conditions on the path part). One of them scheduled (or in `plan`) reverses the race; else
+   * one is scheduled as raceWith() does. False when none can run at i.
    */
-  private knownInitial(i: number): string | null | undefined {
+  private pathReversal(
+    node: Node,
+    i: number,
+    id: number,
+    leads: number,
+    part: ReturnType<Dpor['pathInitials']>,
+    plan: Set<string>,
+  ): boolean {
+    const { task: t, fp } = this.sums.pairs[id];
     const pre = this.nodes[i];
-    const { out } = this.pathInitials(i);
-    if (out.some((q) => pre.backtrack.has(q))) return null;
-    return out.find((x) => pre.enabled.includes(x));
+    const cp = node.clocks.get(t);
+    const own =
+      this.sums.leads(leads).includes(id * 4 + OWN) &&
+      !part.first.has(t) &&
+      part.firsts.every((j) => !this.before(j, cp)) &&
+      !this.waitsIn(i, fp);
+    const starts = own ? [...part.out, t] : part.out;
+    if (starts.some((q) => pre.backtrack.has(q) || plan.has(q))) return true;
+    const q = own && pre.enabled.includes(t) ? t : part.out.find((x) => pre.enabled.includes(x));
+    if (q === undefined) return false;
+    plan.add(q);
+    return true;
+  }
+
+  /** Whether a step (fp) is ordered after a step of the path part at i (the steps after i that do not happen after exec[i]). */
+  private waitsIn(i: number, fp: Footprint): boolean {
+    for (let k = i + 1; k < this.exec.length; k++) {
+      const x = this.exec[k];
+      if (!this.before(i, x.clock) && orderedAfter(x.fp, fp)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether exec[i] races with a step e (pair id) below the hit node, on a path to it, as
+   * racesOf() would find where e is met: no task of the path's hiding steps (dporSummary.ts) is
+   * at a position after exec[i] (program order, creation), and no step from i on that happens
+   * after exec[i] comes before one of them, or races with e (but exec[i] itself). "Comes
+   * before" is happens-before's edge as stepAndGo() draws it: a step that waits on what x
+   * writes is ordered after x unless it could already run before x, which only its task's first
+   * step on the path may (since the node enabledAt gives).
+   */
+  private racesOnPath(node: Node, i: number, id: number, path: PathRec): boolean {
+    const { exec, sums } = this;
+    const cones = sums.cones;
+    const x = exec[i];
+    const at = x.clock.get(x.task) ?? 0;
+    for (const t of cones.named(path.cone).tasks) if ((node.clocks.get(t)?.get(x.task) ?? 0) >= at) return false;
+    const firsts = sums.firsts(path.firsts);
+    const fp = sums.pairs[id].fp;
+    const since = (t: string) => node.enabledAt.get(t) ?? exec.length;
+    const edge = (a: FpBits, k: number, first: Pair) => {
+      const b = cones.bits(first.fp);
+      return k >= since(first.task) ? bitsDependent(a, b) : bitsOrderedAfter(a, b);
+    };
+    for (let k = i; k < exec.length; k++) {
+      if (k > i && !this.before(i, exec[k].clock)) continue;
+      const a = cones.bits(exec[k].fp);
+      if (cones.after(a, path.past)) return false;
+      for (const f of firsts) if (edge(a, k, sums.pairs[f])) return false;
+      if (k > i && races(exec[k].fp, fp)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A race at i whose reversed sequence v lies wholly below the hit (its path part is empty:
+   * every step after i happens after exec[i]), v made of one path's steps (a lead set,
+   * dporSummary.ts): v's initials are the leads whose task takes no step from i on and which
+   * happen after none of those steps (but the racing step itself, OWN, after none but exec[i]),
+   * all of which can run at i. One of them scheduled there (in `plan`, or in the backtrack set)
+   * reverses the race; when wait keys leave it uncertain whether a lead is one, every lead that
+   * may be is scheduled. When none may, v has no initial that can run at i: the step happens
+   * after exec[i] through others (no race), or the race cannot be reversed, and raceWith()
+   * schedules nothing for it either.
+   */
+  private leadInitials(i: number, set: number, plan: Set<string>): void {
+    const exec = this.exec;
+    const pre = this.nodes[i];
+    const sure: string[] = [];
+    const may: string[] = [];
+    let own: string | undefined;
+    for (const l of this.sums.leads(set)) {
+      const { task, fp } = this.sums.pairs[l >> 2];
+      if (!pre.enabled.includes(task)) continue;
+      let free = true;
+      let waits = (l & UNCERTAIN) !== 0;
+      for (let k = l & OWN ? i + 1 : i; k < exec.length && free; k++) {
+        free = exec[k].task !== task && !dependent(exec[k].fp, fp);
+        waits ||= orderedAfter(exec[k].fp, fp);
+      }
+      if (free) (waits ? may : sure).push(task);
+      if (free && l & OWN) own = task;
+    }
+    if (sure.some((q) => plan.has(q) || pre.backtrack.has(q))) return;
+    // as raceWith() would: the racing step's own task first
+    if (sure.length) plan.add(own !== undefined && sure.includes(own) ? own : sure[0]);
+    else for (const q of may) plan.add(q);
+  }
+
+  /** A node's summary into its parent's, through the step that led to the node (exec[depth - 1]). */
+  private intoParent(parent: Node, depth: number, summary: LazySummary): void {
+    parent.summary!.parts.push({ edge: this.exec[depth - 1].edge!, child: summary });
   }
 
   private leave(node: Node, depth: number, entrySleep: string[]): void {
@@ -375,7 +460,7 @@ class Dpor {
       failing: node.failing,
       ren: node.ren,
     });
-    if (parent) for (const id of node.summary!) parent.summary!.add(id);
+    if (parent) this.intoParent(parent, depth, node.summary!);
   }
 
   /**
@@ -395,7 +480,12 @@ class Dpor {
       if (hit && !hit.done) throw new Stop(UNCOUNTED_CYCLE);
     }
     const mapped = hit && this.mapped(hit, node.ren);
-    if (hit && mapped && mapped.sleep.every((q) => node.sleep.has(q)) && this.replayRaces(node, mapped.summary)) {
+    if (
+      hit &&
+      mapped &&
+      mapped.sleep.every((q) => node.sleep.has(q)) &&
+      this.replayRaces(node, this.sums.summary(mapped.summary))
+    ) {
       run.pruned++;
       node.summary = mapped.summary;
       node.execs = hit.execs;
@@ -406,14 +496,14 @@ class Dpor {
       if (parent) {
         parent.execs += hit.execs;
         parent.failing += hit.failing;
-        for (const id of mapped.summary) parent.summary!.add(id);
+        this.intoParent(parent, depth, mapped.summary);
       }
       return true;
     }
     if (!hit) run.visit(node.state);
     else run.revisits++;
-    this.cache.set(node.hash, { done: false, sleep: [], summary: new Set(), execs: 0, failing: 0 });
-    node.summary = new Set();
+    node.summary = new LazySummary();
+    this.cache.set(node.hash, { done: false, sleep: [], summary: node.summary, execs: 0, failing: 0 });
     this.prepare(node);
     return false;
   }
@@ -436,21 +526,16 @@ class Dpor {
   private mapped(
     hit: Cached,
     here: Renaming | null | undefined,
-  ): { sleep: string[]; summary: Set<number> } | undefined {
+  ): { sleep: string[]; summary: LazySummary } | undefined {
     const to = this.toHere(hit.ren, here);
     if (!to) return hit;
-    const summary = new Set<number>();
-    for (const id of hit.summary) {
-      const { task, fp, live } = this.pairs[id];
-      const fq = to.footprint(fp);
-      if (!fq) {
-        this.run.sym!.report.refusedHits++;
-        return undefined;
-      }
-      summary.add(this.intern(to.task(task), fq, live && to.mapTasks(live)));
+    const renamed = this.sums.renamed(this.sums.summary(hit.summary), to);
+    if (!renamed) {
+      this.run.sym!.report.refusedHits++;
+      return undefined;
     }
     this.run.sym!.report.mappedHits++;
-    return { sleep: to.mapTasks(hit.sleep), summary };
+    return { sleep: to.mapTasks(hit.sleep), summary: new LazySummary(renamed) };
   }
 
   /** The next task of the node's backtrack set to run, skipping (and counting) those asleep. */
@@ -538,17 +623,18 @@ class Dpor {
     clock.set(p, exec.length + 1);
     const clocks = new Map(node.clocks);
     clocks.set(p, clock);
+    const born: string[] = [];
     for (const t of next.tasks) {
       if (node.state.tasks.some((x) => x.id === t.id)) continue;
+      born.push(t.id);
       if (!clocks.has(t.id)) clocks.set(t.id, clock);
-      const cs = this.creators.get(t.id) ?? new Set<string>();
-      this.creators.set(t.id, cs.add(p));
     }
 
     const sleep = new Map<string, Footprint>();
     for (const [q, fq] of node.sleep) if (!dependent(fq, fp)) sleep.set(q, fq);
 
-    exec.push({ task: p, fp, clock });
+    const edge = this.stateful ? this.sums.edge(this.sums.intern(p, fp), born) : undefined;
+    exec.push({ task: p, fp, clock, edge });
     schedule.push(p);
     nodes.push(this.mkNode(next, sleep, clocks, enabledAt));
     this.go(depth + 1);
