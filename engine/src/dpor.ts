@@ -106,7 +106,7 @@ class Dpor {
     this.go(0);
   }
 
-  /** A step met in the subtree below the node: its own lead. */
+  /** A step met at the node: its own lead. */
   private met(node: Node, task: string, fp: Footprint, live?: string[]): void {
     if (!node.summary) return;
     const id = this.sums.intern(task, fp, live);

@@ -103,6 +103,7 @@ export class Summaries {
   private readonly firstKept: number[] = [];
   private readonly firstMoved: number[] = [];
   private readonly pairCones: number[] = [];
+  private readonly owns: number[] = [];
   private readonly empty = this.cones.empty;
   private readonly none = this.firstSets.of([]);
 
@@ -152,10 +153,12 @@ export class Summaries {
 
   /** The family of a step met where it is the next step of its task: it is its own lead, and nothing hides its races but its task's position. */
   own(pair: number): number {
+    const known = this.owns[pair];
+    if (known !== undefined) return known;
     const { task, live } = this.pairs[pair];
     const cone = this.cones.ofTasks([task]);
     const path = this.pathOf(pair, this.sets.of([pair * 4 + OWN]), this.none, this.empty, cone, live ? this.empty : -1);
-    return this.families.of([path]);
+    return (this.owns[pair] = this.families.of([path]));
   }
 
   /**
