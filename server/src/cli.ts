@@ -277,6 +277,11 @@ function printInterpretation(io: Io, i: Interpretation): void {
     io.out(
       `    ${h.name}: ${h.reason}${h.fallback === 'none' ? ' — no model stands in for it' : ` — ${h.fallback} used`}`,
     );
+  const absent = i.handModels.filter((h) => h.reason.startsWith('not in this tree')).map((h) => h.name);
+  if (absent.length)
+    io.out(
+      `  WARNING: this tree has no ${absent.join(', ')}: the scenario runs the hand model${absent.length > 1 ? 's' : ''} in ${absent.length > 1 ? 'their' : 'its'} place, so the verdict is about ${absent.length > 1 ? 'those models' : 'that model'} there, not this tree's C (is the scenario meant for another tree?)`,
+    );
 }
 
 /** `check <scenario> --kernel <dir>`: a built-in scenario over the tree's C. */

@@ -69,6 +69,20 @@ describe('interpreted C: the fixture bodies', () => {
       assert.ok(i.primitives.includes(p), p);
   });
 
+  it('a slab function the scenario calls that the tree has nowhere is a hand model "not in this tree", never a primitive', () => {
+    // no slub.c: F5's do_slab_free is neither defined nor mentioned; rcu_barrier is mentioned (a primitive from elsewhere)
+    const b = analyzer('/* no slub.c here */\n', COMMON);
+    const { programs } = sourcePrograms(b);
+    const i = interpretPaths(b, pathRoots(makeScenario('f5-cpu-slab-flush', { programs })));
+    assert.match(i.handModels.find((h) => h.name === 'do_slab_free')?.reason ?? '', /^not in this tree/);
+    assert.ok(!i.primitives.includes('do_slab_free'), i.primitives.join(', '));
+    const full = interpretPaths(a, pathRoots(makeScenario('f1-kasan-nofix', { programs: sourcePrograms(a).programs })));
+    assert.ok(
+      !full.handModels.some((h) => /^not in this tree/.test(h.reason)),
+      'the full fixture lacks nothing F1 calls',
+    );
+  });
+
   it('hover: says which path interprets the function from its body, the counts, and why one is a hand model', () => {
     const log = () => undefined;
     const ctx = new ServerContext(

@@ -76,6 +76,8 @@ export function interpretPaths(a: Analyzer, roots: string[], file?: (uri: string
     },
     isConstant: (n) => n in CONSTANTS || n in GLOBALS,
   };
+  const texts = [...new Set(a.functions().map((f) => f.uri))].map((uri) => a.text(uri) ?? '');
+  const mentioned = (n: string) => texts.some((t) => new RegExp(`\\b${n}\\b`).test(t));
   const cfuncs: CFuncSet = {};
   const failed = new Map<string, string>();
   const primitives = new Set<string>();
@@ -93,6 +95,15 @@ export function interpretPaths(a: Analyzer, roots: string[], file?: (uri: string
       continue;
     }
     const found = isPrimitive(name) ? undefined : a.found(name);
+    if (!found && registry.leaf(name) && !isPrimitive(name) && !mentioned(name)) {
+      // a slab function the scenario calls that this tree has nowhere (F5's do_slab_free on a tree
+      // without cpu slabs): its hand model runs in its place, and the report says so
+      failed.set(
+        name,
+        'not in this tree (no definition, no mention in its slab files): the hand model runs in its place',
+      );
+      continue;
+    }
     if (!found) {
       primitives.add(name);
       continue;
