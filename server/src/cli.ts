@@ -24,7 +24,7 @@ import { DEFAULT_INDEX_SETTINGS } from '../../protocol/src/settings';
 import { Analyzer, extractOrchestrationReport, notModelledByFunction, SLAB_FILES } from './analyzer';
 import { scenarioFromSource, simulateFromSource, unsupportedIn } from './simulate';
 import { checkFromKernel, interpretScenario, sourcePrograms } from './kernelCheck';
-import type { Interpretation } from './analyzer/interpret';
+import { NOT_IN_TREE, type Interpretation } from './analyzer/interpret';
 import type { ExploreOptions } from '../../engine/src';
 import { cmdSeries } from './series/cli';
 import { cmdLint } from './lint';
@@ -277,7 +277,7 @@ function printInterpretation(io: Io, i: Interpretation): void {
     io.out(
       `    ${h.name}: ${h.reason}${h.fallback === 'none' ? ' — no model stands in for it' : ` — ${h.fallback} used`}`,
     );
-  const absent = i.handModels.filter((h) => h.reason.startsWith('not in this tree')).map((h) => h.name);
+  const absent = i.handModels.filter((h) => h.reason === NOT_IN_TREE).map((h) => h.name);
   if (absent.length)
     io.out(
       `  WARNING: this tree has no ${absent.join(', ')}: the scenario runs the hand model${absent.length > 1 ? 's' : ''} in ${absent.length > 1 ? 'their' : 'its'} place, so the verdict is about ${absent.length > 1 ? 'those models' : 'that model'} there, not this tree's C (is the scenario meant for another tree?)`,

@@ -98,10 +98,7 @@ export function interpretPaths(a: Analyzer, roots: string[], file?: (uri: string
     if (!found && registry.leaf(name) && !isPrimitive(name) && !mentioned(name)) {
       // a slab function the scenario calls that this tree has nowhere (F5's do_slab_free on a tree
       // without cpu slabs): its hand model runs in its place, and the report says so
-      failed.set(
-        name,
-        'not in this tree (no definition, no mention in its slab files): the hand model runs in its place',
-      );
+      failed.set(name, NOT_IN_TREE);
       continue;
     }
     if (!found) {
@@ -131,6 +128,10 @@ export interface Lowered {
   failed: Map<string, string>;
   primitives: string[];
 }
+
+/** The hand-model reason of a function the scenario calls that the tree neither defines nor mentions. */
+export const NOT_IN_TREE =
+  'not in this tree (no definition, no mention in its slab files): the hand model runs in its place';
 
 const hasFallback = (n: string) => !!registry.leaf(n) || PRIM.get(n)?.kind === 'hand model';
 
